@@ -1,0 +1,142 @@
+"""The canonical columns of each input table, as the engine uses them.
+
+Files may name columns differently; a scenario maps them (``columns:``). After reading,
+every table carries exactly these names. See README "Input formats".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Site kinds of the idle asset ledger (model.md, "Entities").
+SITE_KINDS = ("building", "plot", "existing_host")
+
+#: Cohort columns the default functions use. Any other numeric demand column may be
+#: named as a cohort by a scenario's function.
+DEFAULT_COHORTS = ("total", "elderly", "infants", "households", "cars")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical column: its type, whether it is required, and its meaning."""
+
+    name: str
+    dtype: str  # "id", "text", "number", "integer", "bool"
+    required: bool
+    meaning: str
+    nonnegative: bool = False
+    default: object = None
+
+
+DEMAND_COLUMNS = (
+    ColumnSpec("unit_id", "id", True, "unique id of the demand unit (building, block or grid cell)"),
+    ColumnSpec("total", "number", True, "all residents", nonnegative=True),
+    ColumnSpec("elderly", "number", False, "residents aged 60+", nonnegative=True),
+    ColumnSpec("infants", "number", False, "children aged 0-3", nonnegative=True),
+    ColumnSpec("households", "number", False, "households", nonnegative=True),
+    ColumnSpec("cars", "number", False, "cars, or parking spaces demanded", nonnegative=True),
+    ColumnSpec("circle_id", "text", False, "15-minute life circle (生活圈) id", default=""),
+    ColumnSpec("district", "text", False, "district (区)", default=""),
+)
+
+SITE_COLUMNS = (
+    ColumnSpec("site_id", "id", True, "unique id of the candidate asset"),
+    ColumnSpec("kind", "text", True, "building | plot | existing_host"),
+    ColumnSpec("area_m2", "number", False,
+               "usable area: spare floor area (building, existing_host) or land area (plot); "
+               "for polygons of plots it defaults to the polygon's area", nonnegative=True),
+    ColumnSpec("name", "text", False, "asset name", default=""),
+    ColumnSpec("address", "text", False, "street address", default=""),
+    ColumnSpec("floors", "integer", False, "storeys of the building", nonnegative=True),
+    ColumnSpec("lowest_floor", "integer", False,
+               "storey of the usable space: 1 = ground, 0 or below = basement", default=1),
+    ColumnSpec("parking_allowed", "bool", False, "structure may take parking", default=False),
+    ColumnSpec("allowed_functions", "text", False,
+               "functions this asset may take, separated by ',' or ';' (blank: any eligible)", default=""),
+    ColumnSpec("forced", "text", False, "'in' (must be used) or 'out' (must not be used)", default=""),
+    ColumnSpec("fixed_cost", "number", False, "one-off site conversion cost, overrides the kind default",
+               nonnegative=True),
+    ColumnSpec("cost_per_m2", "number", False, "fit-out cost per m2, overrides the functions'",
+               nonnegative=True),
+    ColumnSpec("available_from", "integer", False, "first year the asset can be used"),
+    ColumnSpec("owner", "text", False, "owner", default=""),
+    ColumnSpec("circle_id", "text", False, "life circle id", default=""),
+    ColumnSpec("district", "text", False, "district", default=""),
+)
+
+FACILITY_COLUMNS = (
+    ColumnSpec("facility_id", "id", True, "unique id of the running facility"),
+    ColumnSpec("function", "text", True, "function it provides (canteen, childcare, ...)"),
+    ColumnSpec("capacity", "number", False, "capacity in the function's units (seats, places, spaces)",
+               nonnegative=True),
+    ColumnSpec("name", "text", False, "facility name", default=""),
+)
+
+NETWORK_COLUMNS = (
+    ColumnSpec("highway", "text", False, "OSM highway tag; 'steps' marks stairs", default=""),
+    ColumnSpec("steps", "bool", False, "edge is a flight of stairs", default=False),
+    ColumnSpec("length_m", "number", False, "edge length; computed from the geometry when absent",
+               nonnegative=True),
+)
+
+OD_COLUMNS = (
+    ColumnSpec("unit_id", "id", True, "demand unit id"),
+    ColumnSpec("site_id", "id", True, "site or facility id"),
+    ColumnSpec("minutes", "number", False, "walking minutes (give minutes or metres)", nonnegative=True),
+    ColumnSpec("metres", "number", False, "walking metres (give minutes or metres)", nonnegative=True),
+)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Where one input table is and how to read it.
+
+    Parameters
+    ----------
+    path
+        File path (GeoPackage, GeoJSON, Shapefile, CSV or XLSX), absolute after
+        resolution against the scenario file's folder.
+    layer
+        Layer (GeoPackage) or sheet (XLSX); ``None`` for the first.
+    columns
+        Canonical column name -> column name in the file, for columns named differently.
+    x, y
+        Coordinate columns for CSV/XLSX (default: ``lon``/``lat``, else ``x``/``y``).
+    crs
+        CRS of the coordinates for CSV/XLSX, or for a file that lacks one
+        (e.g. ``EPSG:4326``). A file's own CRS wins when both exist and differ: that
+        is reported as a problem.
+    """
+
+    path: Path
+    layer: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    x: str | None = None
+    y: str | None = None
+    crs: str | None = None
+
+
+@dataclass(frozen=True)
+class InputsSpec:
+    """All input tables of a scenario.
+
+    Parameters
+    ----------
+    demand, sites
+        Demand units and candidate sites (the idle asset ledger); required.
+    facilities
+        Running facilities; optional.
+    network
+        Street/footpath edges (LineStrings, Z = elevation in metres when known); optional.
+    od_table
+        A bring-your-own table of walking minutes or metres; optional.
+    crs
+        Analysis CRS (metric). ``None``: the local UTM zone of the demand's centre.
+    """
+
+    demand: LayerSpec
+    sites: LayerSpec
+    facilities: LayerSpec | None = None
+    network: LayerSpec | None = None
+    od_table: LayerSpec | None = None
+    crs: str | None = None

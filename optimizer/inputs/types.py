@@ -1,0 +1,41 @@
+"""The validated input tables, as the rest of the pipeline sees them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Validated inputs in one metric analysis CRS.
+
+    Every GeoDataFrame has a RangeIndex 0..n-1 (row position = index used by reach and
+    the model), the canonical columns of :mod:`optimizer.inputs.schema` (optional
+    columns filled with their defaults; optional number columns NaN when absent) and
+    Point geometries (polygons reduced to a representative point; the original
+    geometry's area is used for plots without ``area_m2``).
+
+    Attributes
+    ----------
+    demand, sites, facilities
+        Demand units, candidate sites, running facilities (possibly empty).
+    network
+        Walk network edges (LineString, possibly with Z), or ``None``.
+    od_table
+        Canonical OD table (``unit_id``, ``site_id``, ``minutes`` and/or ``metres``), or ``None``.
+    crs
+        The analysis CRS.
+    file_hashes
+        SHA-256 of every file read, by the path the scenario gave.
+    """
+
+    demand: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    network: gpd.GeoDataFrame | None
+    od_table: pd.DataFrame | None
+    crs: pyproj.CRS
+    file_hashes: dict[str, str] = field(default_factory=dict)

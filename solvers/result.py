@@ -1,0 +1,206 @@
+"""Typed solver results, with one honest rule for the word "optimal"."""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solvers.problem import Sense
+
+#: The bound "meets" the value when they differ by at most this much, absolutely, plus
+#: ``PROOF_REL_TOL`` times the value. A solver's own "optimal" at its default relative
+#: gap (HiGHS: 1e-4) is not a proof; these tolerances are only numerical noise.
+PROOF_ABS_TOL = 1e-6
+PROOF_REL_TOL = 1e-9
+
+
+class SolveStatus(str, enum.Enum):
+    """What the caller may conclude from a solve."""
+
+    OPTIMAL = "optimal"          #: a plan whose value the bound meets: proven
+    FEASIBLE = "feasible"        #: a plan (incumbent), not proven optimal; see gap
+    INFEASIBLE = "infeasible"    #: proven that no plan satisfies every constraint
+    UNBOUNDED = "unbounded"      #: the objective can grow without limit
+    NO_SOLUTION = "no_solution"  #: stopped (time limit, interrupt) before any plan
+    ERROR = "error"              #: the solver failed
+
+    @property
+    def has_solution(self) -> bool:
+        """True when the result carries a plan."""
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+class Termination(str, enum.Enum):
+    """Why the solver stopped."""
+
+    OPTIMAL = "optimal"              #: search completed
+    GAP_LIMIT = "gap_limit"          #: reached the requested relative gap (> 0)
+    TIME_LIMIT = "time_limit"        #: reached its time limit
+    KILLED = "killed"                #: ignored its time limit and was stopped by us
+    INTERRUPTED = "interrupted"      #: interrupted by the user
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    ERROR = "error"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Settings every backend understands.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock limit in seconds; ``None`` for none. Always honoured: a backend that
+        overruns it by more than ``grace_s`` is stopped.
+    relative_gap
+        Stop when ``|bound - value| / |value|`` is at most this. ``0`` asks for a proof.
+    threads
+        Threads the solver may use; ``None`` lets the solver decide.
+    seed
+        Random seed, for reproducible runs.
+    log
+        Forward the solver's log to the ``logging`` module (level INFO).
+    grace_s
+        Extra seconds before a solver that ignores its time limit is stopped.
+    """
+
+    time_limit_s: float | None = None
+    relative_gap: float = 0.0
+    threads: int | None = None
+    seed: int = 0
+    log: bool = False
+    grace_s: float = 10.0
+
+    def as_dict(self) -> dict:
+        """Plain dictionary, for ``run.json``."""
+        return {
+            "time_limit_s": self.time_limit_s,
+            "relative_gap": self.relative_gap,
+            "threads": self.threads,
+            "seed": self.seed,
+            "grace_s": self.grace_s,
+        }
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """``|bound - objective| / max(|objective|, 1e-10)``; ``None`` without both."""
+    if objective is None or bound is None or not math.isfinite(objective):
+        return None
+    if not math.isfinite(bound):
+        return math.inf
+    return abs(bound - objective) / max(abs(objective), 1e-10)
+
+
+def bound_meets_value(objective: float | None, bound: float | None) -> bool:
+    """True when the proven bound equals the incumbent's value up to numerical noise."""
+    if objective is None or bound is None:
+        return False
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return False
+    return abs(bound - objective) <= PROOF_ABS_TOL + PROOF_REL_TOL * abs(objective)
+
+
+def classify(
+    *,
+    has_values: bool,
+    objective: float | None,
+    bound: float | None,
+    sense: Sense,
+    infeasible: bool = False,
+    unbounded: bool = False,
+    error: bool = False,
+) -> SolveStatus:
+    """Map what a solver reported to a :class:`SolveStatus`, honestly.
+
+    "Optimal" needs a plan and a bound that meets its value; a solver's own
+    "optimal" within a gap tolerance is "feasible".
+    """
+    if error:
+        return SolveStatus.ERROR
+    if infeasible:
+        return SolveStatus.INFEASIBLE
+    if unbounded:
+        return SolveStatus.UNBOUNDED
+    if not has_values:
+        return SolveStatus.NO_SOLUTION
+    if bound is not None and objective is not None:
+        # a bound on the wrong side of the value means the bound is not a bound
+        wrong_side = (bound < objective - PROOF_ABS_TOL - PROOF_REL_TOL * abs(objective)
+                      if sense is Sense.MAXIMIZE
+                      else bound > objective + PROOF_ABS_TOL + PROOF_REL_TOL * abs(objective))
+        if wrong_side:
+            return SolveStatus.FEASIBLE
+    if bound_meets_value(objective, bound):
+        return SolveStatus.OPTIMAL
+    return SolveStatus.FEASIBLE
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What a backend returns.
+
+    Attributes
+    ----------
+    solver
+        Registry name of the backend (``"highs"``, ``"cbc"``, ...).
+    solver_version
+        Version string of the underlying solver.
+    status
+        What the caller may conclude (see :class:`SolveStatus`).
+    termination
+        Why the solver stopped.
+    values
+        Variable values of the best plan found, or ``None``.
+    objective
+        Objective value of ``values`` (with offset), or ``None``.
+    bound
+        Best proven bound on the optimum (dual bound), or ``None``.
+    gap
+        Relative gap between ``objective`` and ``bound``; 0 when proven.
+    solve_seconds
+        Time spent inside the solver.
+    options
+        The options the solve ran with.
+    log
+        The solver's own log text (may be truncated).
+    message
+        A one-line human explanation.
+    """
+
+    solver: str
+    solver_version: str
+    status: SolveStatus
+    termination: Termination
+    values: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_seconds: float
+    options: SolverOptions
+    log: str = ""
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def proven_optimal(self) -> bool:
+        """True only when the bound meets the value."""
+        return self.status is SolveStatus.OPTIMAL
+
+    def summary(self) -> dict:
+        """JSON-ready summary (no values, no log)."""
+        return {
+            "solver": self.solver,
+            "solver_version": self.solver_version,
+            "status": self.status.value,
+            "termination": self.termination.value,
+            "proven_optimal": self.proven_optimal,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "solve_seconds": round(self.solve_seconds, 3),
+            "options": self.options.as_dict(),
+            "message": self.message,
+        }
