@@ -1,0 +1,572 @@
+"""Scenarios: typed, closed configuration read from YAML.
+
+A scenario file names the inputs, the functions to plan, the budget, the objective,
+the solver and where results go. ``extends:`` builds a what-if on top of a base file
+(mappings merge key by key; lists and values replace), and ``--set a.b.c=value``
+overrides single keys from the command line. Built-in defaults
+(``optimizer/defaults/functions.yaml``, sourced in ``../shared/docs/domain.md``) sit
+underneath everything. Unknown keys are errors that name their full path.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from optimizer.errors import ScenarioError
+from optimizer.inputs.schema import SITE_KINDS, InputsSpec, LayerSpec
+
+DEFAULTS_FILE = Path(__file__).parent / "defaults" / "functions.yaml"
+OBJECTIVES = ("max_coverage",)
+REACH_METHODS = ("network", "straight_line", "od_table")
+SITE_FLAGS = ("parking_allowed",)
+
+
+# --------------------------------------------------------------------------- types
+@dataclass(frozen=True)
+class SizeSpec:
+    """Facility size in m2: built at ``standard_m2`` in coverage mode."""
+
+    min_m2: float
+    standard_m2: float
+    max_m2: float
+
+
+@dataclass(frozen=True)
+class CostSpec:
+    """One-off cost of a function at a site: ``fixed + per_m2 * area``."""
+
+    per_m2: float
+    fixed: float = 0.0
+
+
+@dataclass(frozen=True)
+class EligibilityRule:
+    """Sites matching every field of a rule may host the function.
+
+    A function's ``eligible`` list is a list of alternatives: any one rule suffices.
+    ``floor_min``/``floor_max`` bound the site's ``lowest_floor`` (1 = ground floor;
+    0 and below = basement); ``requires`` names boolean site columns that must be true.
+    """
+
+    kinds: tuple[str, ...] = SITE_KINDS
+    floor_min: int | None = None
+    floor_max: int | None = None
+    requires: tuple[str, ...] = ()
+    min_area_m2: float | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A service to place: whom it serves, how far they walk, its size, cost and rules."""
+
+    cohort: str
+    threshold_min: float
+    walk_speed_mps: float
+    area_per_unit_m2: float
+    size: SizeSpec
+    cost: CostSpec
+    eligible: tuple[EligibilityRule, ...]
+    weight: float = 1.0
+    unit_name: str = "unit"
+    label_zh: str = ""
+    enabled: bool = True
+
+    @property
+    def standard_capacity(self) -> float:
+        """Capacity of a standard-size facility, in the function's units."""
+        return self.size.standard_m2 / self.area_per_unit_m2
+
+
+@dataclass(frozen=True)
+class SiteKindSpec:
+    """Per-kind cost settings: conversion cost paid once per site, and a fit-out factor."""
+
+    fixed_cost: float
+    cost_factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class SharingGroup:
+    """Functions that share support space when on one site (rule 5)."""
+
+    name: str
+    functions: tuple[str, ...]
+    area_saving: float = 0.0
+    cost_saving: float = 0.0
+
+
+@dataclass(frozen=True)
+class SharingSpec:
+    """Compatible groups; a site's fixed conversion cost is always paid once."""
+
+    groups: tuple[SharingGroup, ...] = ()
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    """One-off money available (rule 1), in yuan."""
+
+    total: float | None = None
+    by_district: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReachSpec:
+    """How walking times are obtained.
+
+    ``method``: ``network`` (default when a network is given), ``straight_line``
+    (distance x ``detour_factor``: the weaker method) or ``od_table``.
+    """
+
+    method: str | None = None
+    detour_factor: float = 1.3
+    max_snap_m: float = 500.0
+    stairs_up_factor: float = 0.35
+    stairs_down_factor: float = 0.5
+    slope: bool = True
+    od_speed_mps: float = 1.0
+
+
+@dataclass(frozen=True)
+class DecisionsSpec:
+    """Forced decisions (rule 8): ``SITE`` or ``SITE:function`` entries."""
+
+    force_in: tuple[str, ...] = ()
+    force_out: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SolverSpec:
+    """Solver and its options. ``relative_gap: 0`` asks for a proven optimum."""
+
+    name: str = "highs"
+    time_limit_s: float = 120.0
+    relative_gap: float = 0.0
+    threads: int | None = None
+    seed: int = 0
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Model reductions and tie-breaking.
+
+    ``aggregate_demand`` merges demand units with identical coverage patterns.
+    ``drop_redundant`` removes, after solving, facilities that cover nobody who is not
+    covered by another chosen facility (coverage unchanged, money saved).
+    """
+
+    aggregate_demand: bool = True
+    drop_redundant: bool = True
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """Where results go: ``<folder>/<scenario name>/<run id>/``."""
+
+    folder: str = "outputs"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, resolved what-if scenario."""
+
+    name: str
+    inputs: InputsSpec
+    functions: dict[str, FunctionSpec]
+    site_kinds: dict[str, SiteKindSpec]
+    sharing: SharingSpec
+    budget: BudgetSpec
+    reach: ReachSpec = ReachSpec()
+    decisions: DecisionsSpec = DecisionsSpec()
+    objective: str = "max_coverage"
+    solver: SolverSpec = SolverSpec()
+    model: ModelSpec = ModelSpec()
+    output: OutputSpec = OutputSpec()
+    description: str = ""
+    source: str = ""
+    resolved: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def function_names(self) -> list[str]:
+        """Planned functions, in a fixed order."""
+        return list(self.functions)
+
+    @property
+    def reach_method(self) -> str:
+        """The reach method in force (explicit, else network when given, else straight line)."""
+        if self.reach.method:
+            return self.reach.method
+        if self.inputs.network is not None:
+            return "network"
+        if self.inputs.od_table is not None:
+            return "od_table"
+        return "straight_line"
+
+
+# ------------------------------------------------------------------ raw YAML handling
+def deep_merge(base: dict, override: dict) -> dict:
+    """Merge ``override`` into a copy of ``base``: mappings key by key, all else replaced."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _resolve_paths(raw: dict, folder: Path) -> None:
+    """Make ``inputs.*.path`` absolute relative to the file that states them."""
+    inputs = raw.get("inputs")
+    if not isinstance(inputs, dict):
+        return
+    for key, value in list(inputs.items()):
+        if isinstance(value, str) and key != "crs":
+            value = inputs[key] = {"path": value}
+        if isinstance(value, dict) and isinstance(value.get("path"), str):
+            p = Path(value["path"]).expanduser()
+            value["path"] = str(p if p.is_absolute() else (folder / p).resolve())
+
+
+def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict:
+    """Read a scenario file and everything it ``extends``, merged, paths resolved."""
+    path = Path(path).resolve()
+    if path in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, path))
+        raise ScenarioError([f"extends: cycle {chain}"], source=str(path))
+    if not path.is_file():
+        raise ScenarioError([f"file not found: {path}"], source=str(path))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"not valid YAML: {exc}"], source=str(path)) from exc
+    if not isinstance(raw, dict):
+        raise ScenarioError(["the file must hold a mapping of keys"], source=str(path))
+    _resolve_paths(raw, path.parent)
+    parent = raw.pop("extends", None)
+    raw.setdefault("name", path.stem)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(["extends: must be a file path"], source=str(path))
+    base_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
+    base = read_raw(base_path, (*_seen, path))
+    base.pop("name", None)
+    base.pop("description", None)
+    return deep_merge(base, raw)
+
+
+def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
+    """Apply ``a.b.c=value`` overrides (value parsed as YAML) to a copy of ``raw``."""
+    out = copy.deepcopy(raw)
+    problems = []
+    for item in overrides:
+        if "=" not in item:
+            problems.append(f"--set {item!r}: expected path.to.key=value")
+            continue
+        key, value_text = item.split("=", 1)
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            problems.append(f"--set {item!r}: empty key")
+            continue
+        try:
+            value = yaml.safe_load(value_text)
+        except yaml.YAMLError:
+            value = value_text
+        node = out
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[parts[-1]] = value
+    if problems:
+        raise ScenarioError(problems, source="--set")
+    return out
+
+
+# ------------------------------------------------------------ typed, closed parsing
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp).replace("typing.", ""))
+
+
+def _parse(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
+    """Convert ``value`` to type ``tp``, recording problems with their key path."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _parse(inner[0], value, path, problems)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            problems.append(f"{path}: expected a mapping, got {value!r}")
+            return None
+        return _parse_dataclass(tp, value, path, problems)
+    if origin is tuple:
+        if value is None:
+            return ()
+        if isinstance(value, (str, dict)) or not isinstance(value, (list, tuple)):
+            value = [value]
+        return tuple(_parse(args[0], v, f"{path}[{i}]", problems) for i, v in enumerate(value))
+    if origin is dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            problems.append(f"{path}: expected a mapping, got {value!r}")
+            return {}
+        return {str(k): _parse(args[1], v, f"{path}.{k}", problems) for k, v in value.items()}
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        problems.append(f"{path}: expected true or false, got {value!r}")
+        return False
+    if tp in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                value = float(value) if tp is float else int(value)
+            except (TypeError, ValueError):
+                problems.append(f"{path}: expected a number, got {value!r}")
+                return tp(0)
+        if tp is int and float(value) != int(value):
+            problems.append(f"{path}: expected a whole number, got {value!r}")
+        return tp(value)
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        problems.append(f"{path}: expected text, got {value!r}")
+        return ""
+    if tp is Path:
+        return Path(str(value))
+    if tp is dict:
+        return dict(value) if isinstance(value, dict) else {}
+    raise TypeError(f"unsupported type {tp} at {path}")
+
+
+def _parse_dataclass(cls: type, data: dict, path: str, problems: list[str]) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    allowed = [n for n in fields if n not in ("resolved",)]
+    for key in data:
+        if key not in allowed:
+            problems.append(f"{path + '.' if path else ''}{key}: unknown key "
+                            f"(allowed here: {', '.join(allowed)})")
+    kwargs = {}
+    for name, f in fields.items():
+        sub = f"{path}.{name}" if path else name
+        if name in data:
+            kwargs[name] = _parse(hints[name], data[name], sub, problems)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            problems.append(f"{sub}: required key is missing")
+            kwargs[name] = None
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - guarded by problems above
+        problems.append(f"{path}: {exc}")
+        return None
+
+
+def _parse_layer(raw: Any, path: str, problems: list[str]) -> LayerSpec | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"path": raw}
+    if not isinstance(raw, dict):
+        problems.append(f"{path}: expected a file path or a mapping")
+        return None
+    allowed = ("path", "layer", "columns", "x", "y", "crs")
+    for key in raw:
+        if key not in allowed:
+            problems.append(f"{path}.{key}: unknown key (allowed here: {', '.join(allowed)})")
+    if "path" not in raw:
+        problems.append(f"{path}.path: required key is missing")
+        return None
+    columns = raw.get("columns") or {}
+    if not isinstance(columns, dict):
+        problems.append(f"{path}.columns: expected a mapping canonical name -> file column")
+        columns = {}
+    return LayerSpec(path=Path(raw["path"]), layer=raw.get("layer"),
+                     columns={str(k): str(v) for k, v in columns.items()},
+                     x=raw.get("x"), y=raw.get("y"), crs=raw.get("crs"))
+
+
+def _parse_inputs(raw: Any, problems: list[str]) -> InputsSpec | None:
+    if not isinstance(raw, dict):
+        problems.append("inputs: required mapping is missing (demand, sites, ...)")
+        return None
+    allowed = ("demand", "sites", "facilities", "network", "od_table", "crs")
+    for key in raw:
+        if key not in allowed:
+            problems.append(f"inputs.{key}: unknown key (allowed here: {', '.join(allowed)})")
+    layers = {k: _parse_layer(raw.get(k), f"inputs.{k}", problems) for k in allowed if k != "crs"}
+    for req in ("demand", "sites"):
+        if raw.get(req) is None:
+            problems.append(f"inputs.{req}: required key is missing")
+    if layers["demand"] is None or layers["sites"] is None:
+        return None
+    return InputsSpec(crs=raw.get("crs"), **layers)
+
+
+def default_raw() -> dict:
+    """The built-in defaults as a raw mapping."""
+    return yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+
+
+def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
+    """Parse a merged raw mapping (defaults underneath) into a :class:`Scenario`."""
+    problems: list[str] = []
+    merged = deep_merge(default_raw(), raw)
+    functions_raw = merged.get("functions") or {}
+    enabled_raw = {}
+    for fname, fraw in functions_raw.items():
+        if not isinstance(fraw, dict):
+            problems.append(f"functions.{fname}: expected a mapping")
+            continue
+        if fraw.get("enabled", True) is False:
+            continue
+        enabled_raw[fname] = fraw
+    sc_raw = {k: v for k, v in merged.items() if k not in ("inputs", "functions")}
+    sc_raw["functions"] = enabled_raw
+    inputs = _parse_inputs(merged.get("inputs"), problems)
+    sc_raw["inputs"] = {}
+    # parse everything but inputs through the generic closed parser
+    hints = typing.get_type_hints(Scenario)
+    fields = {f.name: f for f in dataclasses.fields(Scenario)}
+    allowed = [n for n in fields if n != "resolved"]
+    values: dict[str, Any] = {}
+    for key in sc_raw:
+        if key not in allowed:
+            problems.append(f"{key}: unknown key (allowed at top level: extends, {', '.join(allowed)})")
+    for name, f in fields.items():
+        if name in ("inputs", "resolved", "source"):
+            continue
+        if name in sc_raw:
+            values[name] = _parse(hints[name], sc_raw[name], name, problems)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            problems.append(f"{name}: required key is missing")
+    if not problems:
+        problems += _semantic_problems(values)
+    if problems:
+        raise ScenarioError(problems, source=source)
+    return Scenario(inputs=inputs, source=source, resolved=merged, **values)
+
+
+def _semantic_problems(v: dict[str, Any]) -> list[str]:
+    """Checks of meaning that types alone cannot express."""
+    out: list[str] = []
+    functions: dict[str, FunctionSpec] = v.get("functions", {})
+    if not functions:
+        out.append("functions: no function is enabled")
+    for name, fn in functions.items():
+        p = f"functions.{name}"
+        if fn.threshold_min <= 0:
+            out.append(f"{p}.threshold_min: must be > 0, got {fn.threshold_min}")
+        if fn.walk_speed_mps <= 0:
+            out.append(f"{p}.walk_speed_mps: must be > 0, got {fn.walk_speed_mps}")
+        if fn.area_per_unit_m2 <= 0:
+            out.append(f"{p}.area_per_unit_m2: must be > 0, got {fn.area_per_unit_m2}")
+        s = fn.size
+        if not (0 < s.min_m2 <= s.standard_m2 <= s.max_m2):
+            out.append(f"{p}.size: need 0 < min_m2 <= standard_m2 <= max_m2, got "
+                       f"{s.min_m2}, {s.standard_m2}, {s.max_m2}")
+        if fn.cost.per_m2 < 0 or fn.cost.fixed < 0:
+            out.append(f"{p}.cost: costs must be >= 0")
+        if fn.weight < 0:
+            out.append(f"{p}.weight: must be >= 0, got {fn.weight}")
+        if not fn.eligible:
+            out.append(f"{p}.eligible: at least one rule is needed")
+        for i, rule in enumerate(fn.eligible):
+            for kind in rule.kinds:
+                if kind not in SITE_KINDS:
+                    out.append(f"{p}.eligible[{i}].kinds: unknown site kind {kind!r} "
+                               f"(known: {', '.join(SITE_KINDS)})")
+            for flag in rule.requires:
+                if flag not in SITE_FLAGS:
+                    out.append(f"{p}.eligible[{i}].requires: unknown site flag {flag!r} "
+                               f"(known: {', '.join(SITE_FLAGS)})")
+    kinds = v.get("site_kinds", {})
+    for kind in SITE_KINDS:
+        if kind not in kinds:
+            out.append(f"site_kinds.{kind}: missing")
+    for kind, spec in kinds.items():
+        if kind not in SITE_KINDS:
+            out.append(f"site_kinds.{kind}: unknown site kind (known: {', '.join(SITE_KINDS)})")
+        elif spec.fixed_cost < 0 or spec.cost_factor < 0:
+            out.append(f"site_kinds.{kind}: costs must be >= 0")
+    share_per_function: dict[str, float] = {}
+    for i, g in enumerate(v["sharing"].groups if v.get("sharing") else ()):
+        p = f"sharing.groups[{i}] ({g.name})"
+        if len(g.functions) < 2:
+            out.append(f"{p}.functions: a group needs at least two functions")
+        if len(set(g.functions)) != len(g.functions):
+            out.append(f"{p}.functions: a function is listed twice")
+        for fname in g.functions:
+            if fname not in functions:
+                continue  # a group of a disabled function simply never applies
+            share_per_function[fname] = share_per_function.get(fname, 0.0) + g.area_saving
+        for key in ("area_saving", "cost_saving"):
+            val = getattr(g, key)
+            if not 0 <= val < 1:
+                out.append(f"{p}.{key}: must be in [0, 1), got {val}")
+    for fname, total in share_per_function.items():
+        if total >= 1:
+            out.append(f"sharing: area savings of the groups holding {fname} add up to {total} >= 1")
+    b: BudgetSpec = v.get("budget", BudgetSpec())
+    if b.total is not None and b.total < 0:
+        out.append(f"budget.total: must be >= 0, got {b.total}")
+    for d, amount in b.by_district.items():
+        if amount < 0:
+            out.append(f"budget.by_district.{d}: must be >= 0, got {amount}")
+    if b.total is None and not b.by_district:
+        out.append("budget: give budget.total and/or budget.by_district (yuan)")
+    if v.get("objective", "max_coverage") not in OBJECTIVES:
+        out.append(f"objective: unknown objective {v['objective']!r} (known: {', '.join(OBJECTIVES)})")
+    r: ReachSpec = v.get("reach", ReachSpec())
+    if r.method is not None and r.method not in REACH_METHODS:
+        out.append(f"reach.method: unknown method {r.method!r} (known: {', '.join(REACH_METHODS)})")
+    if r.detour_factor < 1:
+        out.append(f"reach.detour_factor: must be >= 1, got {r.detour_factor}")
+    for key in ("stairs_up_factor", "stairs_down_factor", "od_speed_mps"):
+        if getattr(r, key) <= 0:
+            out.append(f"reach.{key}: must be > 0")
+    s: SolverSpec = v.get("solver", SolverSpec())
+    if s.time_limit_s is not None and s.time_limit_s <= 0:
+        out.append(f"solver.time_limit_s: must be > 0, got {s.time_limit_s}")
+    if not 0 <= s.relative_gap < 1:
+        out.append(f"solver.relative_gap: must be in [0, 1), got {s.relative_gap}")
+    if s.threads is not None and s.threads < 1:
+        out.append(f"solver.threads: must be >= 1, got {s.threads}")
+    for key in ("force_in", "force_out"):
+        for entry in getattr(v.get("decisions", DecisionsSpec()), key):
+            if ":" in entry and entry.split(":", 1)[1] not in functions:
+                out.append(f"decisions.{key}: {entry!r} names an unknown or disabled function")
+    return out
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read, merge (``extends``), override (``--set``) and parse a scenario file.
+
+    Parameters
+    ----------
+    path
+        The scenario YAML file.
+    overrides
+        ``path.to.key=value`` strings, applied after ``extends`` merging.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every unknown key, wrong type and meaningless value with its path.
+    """
+    raw = read_raw(Path(path))
+    raw = apply_overrides(raw, list(overrides))
+    _resolve_paths(raw, Path.cwd())  # paths given with --set are relative to where you run
+    return parse_scenario(raw, source=str(path))
