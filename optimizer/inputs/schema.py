@@ -11,6 +11,9 @@ from pathlib import Path
 #: Site kinds of the idle asset ledger (model.md, "Entities").
 SITE_KINDS = ("building", "plot", "existing_host")
 
+#: Values of a site's ``forced`` column: must be used, must not be used, free.
+FORCED_VALUES = ("in", "out", "")
+
 #: Cohort columns the default functions use. Any other numeric demand column may be
 #: named as a cohort by a scenario's function.
 DEFAULT_COHORTS = ("total", "elderly", "infants", "households", "cars")
@@ -26,6 +29,8 @@ class ColumnSpec:
     meaning: str
     nonnegative: bool = False
     default: object = None
+    #: Allowed values of a text column (compared lower-cased, stripped); ``None``: any.
+    choices: tuple[str, ...] | None = None
 
 
 DEMAND_COLUMNS = (
@@ -41,7 +46,7 @@ DEMAND_COLUMNS = (
 
 SITE_COLUMNS = (
     ColumnSpec("site_id", "id", True, "unique id of the candidate asset"),
-    ColumnSpec("kind", "text", True, "building | plot | existing_host"),
+    ColumnSpec("kind", "text", True, "building | plot | existing_host", choices=SITE_KINDS),
     ColumnSpec("area_m2", "number", False,
                "usable area: spare floor area (building, existing_host) or land area (plot); "
                "for polygons of plots it defaults to the polygon's area", nonnegative=True),
@@ -53,7 +58,8 @@ SITE_COLUMNS = (
     ColumnSpec("parking_allowed", "bool", False, "structure may take parking", default=False),
     ColumnSpec("allowed_functions", "text", False,
                "functions this asset may take, separated by ',' or ';' (blank: any eligible)", default=""),
-    ColumnSpec("forced", "text", False, "'in' (must be used) or 'out' (must not be used)", default=""),
+    ColumnSpec("forced", "text", False, "'in' (must be used) or 'out' (must not be used)", default="",
+               choices=FORCED_VALUES),
     ColumnSpec("fixed_cost", "number", False, "one-off site conversion cost, overrides the kind default",
                nonnegative=True),
     ColumnSpec("cost_per_m2", "number", False, "fit-out cost per m2, overrides the functions'",
@@ -85,6 +91,25 @@ OD_COLUMNS = (
     ColumnSpec("minutes", "number", False, "walking minutes (give minutes or metres)", nonnegative=True),
     ColumnSpec("metres", "number", False, "walking metres (give minutes or metres)", nonnegative=True),
 )
+
+
+#: The input tables, by role, and their canonical columns.
+ROLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
+    "demand": DEMAND_COLUMNS,
+    "sites": SITE_COLUMNS,
+    "facilities": FACILITY_COLUMNS,
+    "network": NETWORK_COLUMNS,
+    "od_table": OD_COLUMNS,
+}
+
+#: Geometry types each role accepts (``()``: a plain table without geometry).
+ROLE_GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
+    "demand": ("Point", "Polygon", "MultiPolygon"),
+    "sites": ("Point", "Polygon", "MultiPolygon"),
+    "facilities": ("Point", "Polygon", "MultiPolygon"),
+    "network": ("LineString", "MultiLineString"),
+    "od_table": (),
+}
 
 
 @dataclass(frozen=True)
