@@ -1,0 +1,498 @@
+"""Walking effort over a street and footpath network: slope (Tobler), stairs, snapping.
+
+The network is a directed graph whose weights are reference seconds (seconds at
+1 m/s, see :mod:`optimizer.reach.types`): an arc of length ``L`` metres walked at
+``f`` times the flat speed costs ``L / f`` reference seconds. Reach is searched with
+bounded Dijkstra runs from the targets on the transposed graph, a chunk of targets at a
+time, so memory stays proportional to ``chunk x nodes`` and never ``units x targets``.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from optimizer.errors import InputError, Problem
+from optimizer.reach.types import Reach, ReachMethod
+
+logger = logging.getLogger(__name__)
+
+#: Weight given to arcs of zero length: scipy's csgraph treats explicit zeros as
+#: missing arcs, so a zero-length edge would otherwise break connectivity.
+ZERO_LENGTH_WEIGHT = 1e-6
+
+#: Node identity: endpoint coordinates rounded to this many metres.
+NODE_PRECISION_M = 0.01
+
+#: Memory budget (bytes) of one chunk of Dijkstra distance rows when no chunk size is given.
+DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024
+
+_TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "steps", "stairs"})
+
+
+@dataclass(frozen=True)
+class WalkNetwork:
+    """A walk network ready for shortest-path search.
+
+    Attributes
+    ----------
+    node_xy
+        Node coordinates, shape ``(n, 2)``, float64, in the metric analysis CRS.
+    node_z
+        Node elevations in metres, shape ``(n,)``; NaN where unknown.
+    graph
+        Directed ``(n, n)`` CSR matrix; entry ``(i, j)`` is the effort of walking from
+        node ``i`` to node ``j`` in reference seconds (always > 0; zero-length arcs
+        carry :data:`ZERO_LENGTH_WEIGHT`).
+    n_edges
+        Undirected input edges kept (self-loops dropped).
+    n_stairs_edges
+        Kept edges marked as stairs.
+    notes
+        Facts about the construction (dropped edges, stairs of unknown direction, ...).
+    source
+        Name of the input the edges came from.
+    """
+
+    node_xy: np.ndarray
+    node_z: np.ndarray
+    graph: sp.csr_matrix
+    n_edges: int
+    n_stairs_edges: int
+    notes: tuple[str, ...] = ()
+    source: str = "network"
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_xy.shape[0])
+
+    @property
+    def n_arcs(self) -> int:
+        """Number of stored directed arcs (parallel arcs merged)."""
+        return int(self.graph.nnz)
+
+
+def tobler_factor(slope: np.ndarray | float) -> np.ndarray:
+    """Walking speed relative to flat ground, by Tobler's hiking function.
+
+    Parameters
+    ----------
+    slope
+        Grade ``dz / length`` in the direction of travel (0.05 = 5 % uphill).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``exp(-3.5 * (|S + 0.05| - 0.05))``: 1 on the flat, about 0.84 at +5 %,
+        0.70 at +10 % and 1.19 at -5 %.
+    """
+    s = np.asarray(slope, dtype=np.float64)
+    return np.exp(-3.5 * (np.abs(s + 0.05) - 0.05))
+
+
+def _truthy(values: pd.Series) -> np.ndarray:
+    """Booleans from a column that may hold bools, numbers, words or blanks."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.fillna(False).to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        num = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.nan_to_num(num, nan=0.0) != 0
+    words = values.astype("string").str.strip().str.lower()
+    return words.isin(_TRUE_WORDS).fillna(False).to_numpy(dtype=bool)
+
+
+def build_walk_network(
+    edges: gpd.GeoDataFrame,
+    *,
+    stairs_up_factor: float = 0.35,
+    stairs_down_factor: float = 0.5,
+    use_slope: bool = True,
+    source: str = "network",
+) -> WalkNetwork:
+    """Build a directed walk network from street and footpath edges.
+
+    Parameters
+    ----------
+    edges
+        LineStrings (MultiLineStrings are split into their parts) in a metric CRS,
+        optionally with Z = elevation in metres at each vertex. Optional columns:
+        ``highway`` (``'steps'`` marks stairs), ``steps`` (bool, stairs) and
+        ``length_m`` (edge length; the 2D geometry length where absent or blank).
+    stairs_up_factor, stairs_down_factor
+        Speed on stairs relative to flat, going up and going down.
+    use_slope
+        Apply Tobler's hiking function to edges whose two end elevations are known.
+    source
+        Name of the input, used in problems and notes.
+
+    Returns
+    -------
+    WalkNetwork
+        Nodes are the edge endpoints, identified by their coordinates rounded to
+        :data:`NODE_PRECISION_M`. Every edge yields two arcs; the arc from ``a`` to
+        ``b`` costs ``length / factor`` reference seconds, where ``factor`` is
+        Tobler's ``exp(-3.5 * (|S + 0.05| - 0.05))`` with ``S = (z_b - z_a) / length``
+        (1 when an end elevation is unknown), or for stairs ``stairs_up_factor`` when
+        climbing and ``stairs_down_factor`` when descending. Stairs whose climb is
+        unknown or zero take ``stairs_up_factor`` both ways (stated in ``notes``).
+        Self-loops are dropped; of parallel arcs the cheapest is kept.
+
+    Raises
+    ------
+    InputError
+        A geographic CRS; missing, empty or non-line geometries; non-numeric, negative or
+        infinite lengths. Every such edge is listed.
+    ValueError
+        A stairs factor that is not positive.
+    """
+    for name, value in (("stairs_up_factor", stairs_up_factor), ("stairs_down_factor", stairs_down_factor)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+    if edges.crs is not None and edges.crs.is_geographic:
+        raise InputError([Problem(file=source, column="geometry",
+                                  message=f"the network is in a geographic CRS ({edges.crs.name}); "
+                                          "a metric CRS is needed")])
+    n_in = len(edges)
+    geoms_in = np.asarray(edges.geometry.array, dtype=object) if n_in else np.zeros(0, dtype=object)
+    problems: list[Problem] = []
+    type_ids = shapely.get_type_id(geoms_in)  # -1 for None
+    empty = shapely.is_empty(geoms_in) if n_in else np.zeros(0, dtype=bool)
+    is_line = (type_ids == shapely.GeometryType.LINESTRING) | (type_ids == shapely.GeometryType.MULTILINESTRING)
+    bad = ~is_line | empty
+    for pos in np.flatnonzero(bad):
+        if type_ids[pos] < 0:
+            what = "missing"
+        elif empty[pos]:
+            what = "empty"
+        else:
+            what = f"a {shapely.GeometryType(int(type_ids[pos])).name.title()}"
+        problems.append(Problem(file=source, row=f"row {pos + 1}", column="geometry",
+                                message=f"geometry is {what}, expected a LineString"))
+
+    length_given = np.full(n_in, np.nan)
+    if "length_m" in edges.columns:
+        raw = edges["length_m"]
+        length_given = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        text = raw.astype("string").str.strip()
+        blank = (raw.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
+        not_number = np.isnan(length_given) & ~blank
+        for pos in np.flatnonzero(not_number):
+            problems.append(Problem(file=source, row=f"row {pos + 1}", column="length_m",
+                                    message=f"length {raw.iloc[pos]!r} is not a number"))
+        wrong = (length_given < 0) | np.isinf(length_given)
+        for pos in np.flatnonzero(wrong):
+            problems.append(Problem(file=source, row=f"row {pos + 1}", column="length_m",
+                                    message=f"length {length_given[pos]!r} must be a finite number >= 0"))
+    if problems:
+        problems.sort(key=lambda p: int(p.row.split()[-1]) if p.row else 0)  # stable: geometry first
+        raise InputError(problems)
+
+    stairs = np.zeros(n_in, dtype=bool)
+    if "highway" in edges.columns:
+        hw = edges["highway"].astype("string").str.strip().str.lower()
+        stairs |= (hw == "steps").fillna(False).to_numpy(dtype=bool)
+    if "steps" in edges.columns:
+        stairs |= _truthy(edges["steps"])
+
+    # Split multi-part lines; each part is an edge carrying its row's attributes.
+    parts, part_row = shapely.get_parts(geoms_in, return_index=True)
+    multi = type_ids == shapely.GeometryType.MULTILINESTRING
+    geom_len = shapely.length(parts)
+    given = length_given[part_row]
+    # A length given for a multi-part row is shared by its parts in proportion.
+    if multi.any():
+        row_len = np.bincount(part_row, weights=geom_len, minlength=n_in)
+        share = np.divide(geom_len, row_len[part_row], out=np.ones_like(geom_len), where=row_len[part_row] > 0)
+        given = np.where(multi[part_row], given * share, given)
+    length = np.where(np.isnan(given), geom_len, given)
+    stairs_part = stairs[part_row]
+
+    start = shapely.get_coordinates(shapely.get_point(parts, 0), include_z=True)
+    end = shapely.get_coordinates(shapely.get_point(parts, -1), include_z=True)
+    if start.shape[0] != parts.shape[0]:  # pragma: no cover - guarded by the checks above
+        raise RuntimeError("could not read edge endpoints")
+
+    # Nodes: endpoints identified by coordinates rounded to NODE_PRECISION_M.
+    ends_xy = np.concatenate([start[:, :2], end[:, :2]])
+    keys = np.round(ends_xy / NODE_PRECISION_M).astype(np.int64)
+    node_keys, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    n_nodes = int(node_keys.shape[0])
+    n_parts = int(parts.shape[0])
+    u = inverse[:n_parts]
+    v = inverse[n_parts:]
+    node_xy = node_keys.astype(np.float64) * NODE_PRECISION_M
+
+    ends_z = np.concatenate([start[:, 2], end[:, 2]])
+    z_known = np.isfinite(ends_z)
+    z_sum = np.bincount(inverse, weights=np.where(z_known, ends_z, 0.0), minlength=n_nodes)
+    z_cnt = np.bincount(inverse, weights=z_known.astype(np.float64), minlength=n_nodes)
+    node_z = np.divide(z_sum, z_cnt, out=np.full(n_nodes, np.nan), where=z_cnt > 0)
+
+    notes: list[str] = []
+    loop = u == v
+    if loop.any():
+        notes.append(f"{int(loop.sum())} edge(s) start and end at the same node (self-loops) and were dropped")
+    keep = ~loop
+    u, v, length, stairs_part = u[keep], v[keep], length[keep], stairs_part[keep]
+    dz = (end[:, 2] - start[:, 2])[keep]  # NaN when either end elevation is unknown
+    dz0 = np.where(np.isfinite(dz), dz, 0.0)  # unknown climb: flat
+
+    # Forward arc u->v climbs dz; the backward arc v->u climbs -dz.
+    safe_len = np.where(length > 0, length, 1.0)
+    slope = np.where(length > 0, dz0 / safe_len, 0.0)
+    if use_slope:
+        f_fwd = tobler_factor(slope)
+        f_bwd = tobler_factor(-slope)
+    else:
+        f_fwd = np.ones_like(length)
+        f_bwd = np.ones_like(length)
+    stairs_fwd = np.where(dz0 > 0, stairs_up_factor, np.where(dz0 < 0, stairs_down_factor, stairs_up_factor))
+    stairs_bwd = np.where(dz0 > 0, stairs_down_factor, np.where(dz0 < 0, stairs_up_factor, stairs_up_factor))
+    f_fwd = np.where(stairs_part, stairs_fwd, f_fwd)
+    f_bwd = np.where(stairs_part, stairs_bwd, f_bwd)
+    undirected_stairs = stairs_part & (dz0 == 0)
+    if undirected_stairs.any():
+        notes.append(
+            f"{int(undirected_stairs.sum())} stairs edge(s) have no known climb (elevation unknown or equal "
+            f"at both ends): walked at the stairs-up factor {stairs_up_factor:g} in both directions"
+        )
+    if not use_slope:
+        notes.append("slope ignored (use_slope=False): non-stairs edges walked at flat speed")
+    elif n_parts and not np.isfinite(ends_z).any():
+        notes.append("the network has no elevations: slope not applied")
+
+    w_fwd = np.maximum(length / f_fwd, ZERO_LENGTH_WEIGHT)
+    w_bwd = np.maximum(length / f_bwd, ZERO_LENGTH_WEIGHT)
+    zero = length <= 0
+    if zero.any():
+        notes.append(f"{int(zero.sum())} zero-length edge(s) kept with a tiny positive weight")
+
+    src = np.concatenate([u, v])
+    dst = np.concatenate([v, u])
+    w = np.concatenate([w_fwd, w_bwd])
+    # Parallel arcs: keep the cheapest (a CSR built from duplicates would sum them).
+    order = np.lexsort((w, dst, src))
+    src, dst, w = src[order], dst[order], w[order]
+    first = np.ones(src.shape[0], dtype=bool)
+    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    n_parallel = int((~first).sum())
+    src, dst, w = src[first], dst[first], w[first]
+    if n_parallel:
+        notes.append(f"{n_parallel} parallel arc(s) merged: the cheapest kept per direction")
+    graph = sp.csr_matrix((w, (src, dst)), shape=(n_nodes, n_nodes))
+    graph.sort_indices()
+
+    n_edges = int(keep.sum())
+    n_stairs = int(stairs_part.sum())
+    logger.debug("walk network from %s: %d nodes, %d edges (%d stairs), %d arcs",
+                 source, n_nodes, n_edges, n_stairs, graph.nnz)
+    return WalkNetwork(
+        node_xy=node_xy,
+        node_z=node_z,
+        graph=graph,
+        n_edges=n_edges,
+        n_stairs_edges=n_stairs,
+        notes=tuple(notes),
+        source=source,
+    )
+
+
+def _as_xy(xy: np.ndarray, name: str) -> np.ndarray:
+    arr = np.asarray(xy, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (n, 2), got {arr.shape}")
+    return arr
+
+
+def _snap(xy: np.ndarray, tree: cKDTree | None, max_snap_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest node and its distance; ``ok`` is false for non-finite or too-far points."""
+    n = xy.shape[0]
+    node = np.zeros(n, dtype=np.int64)
+    dist = np.full(n, np.inf)
+    finite = np.isfinite(xy).all(axis=1)
+    if tree is not None and finite.any():
+        d, i = tree.query(xy[finite])
+        node[finite] = i
+        dist[finite] = d
+    ok = finite & (dist <= max_snap_m)
+    return node, dist, ok
+
+
+def _groups(node: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group ``members`` by ``node``: distinct nodes, CSR offsets and members in node order."""
+    order = np.argsort(node[members], kind="stable")
+    sorted_members = members[order]
+    distinct, counts = np.unique(node[sorted_members], return_counts=True)
+    offsets = np.zeros(distinct.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return distinct, offsets, sorted_members
+
+
+def _expand(group_a: np.ndarray, group_b: np.ndarray, off_a: np.ndarray, off_b: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All member pairs of each (group_a, group_b) pair, by index arithmetic.
+
+    Returns positions into the grouped member arrays of ``a`` and ``b`` and, for each
+    expanded pair, the index of the group pair it came from.
+    """
+    cnt_a = off_a[group_a + 1] - off_a[group_a]
+    cnt_b = off_b[group_b + 1] - off_b[group_b]
+    reps = cnt_a * cnt_b
+    total = int(reps.sum())
+    pair = np.repeat(np.arange(group_a.shape[0]), reps)
+    first = np.cumsum(reps) - reps
+    k = np.arange(total, dtype=np.int64) - first[pair]
+    nb = cnt_b[pair]
+    pos_a = off_a[group_a][pair] + k // nb
+    pos_b = off_b[group_b][pair] + k % nb
+    return pos_a, pos_b, pair
+
+
+def network_reach(
+    unit_xy: np.ndarray,
+    target_xy: np.ndarray,
+    network: WalkNetwork,
+    cutoff: float,
+    *,
+    max_snap_m: float = 500.0,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int | None = None,
+) -> Reach:
+    """Pairs (unit, target) whose walk from the unit to the target is within ``cutoff``.
+
+    Parameters
+    ----------
+    unit_xy
+        Demand unit points, shape ``(n_units, 2)``, in the network's CRS.
+    target_xy
+        Target points (sites or facilities), shape ``(n_targets, 2)``.
+    network
+        The walk network (:func:`build_walk_network`).
+    cutoff
+        Largest walking effort kept, in reference seconds (inclusive); see
+        :func:`optimizer.reach.types.cutoff_ref_seconds`.
+    max_snap_m
+        Points farther than this from every node are not attached: such units are
+        listed in ``unreachable_units``; such targets reach nothing (stated in notes).
+    progress
+        Called as ``progress(done, total)`` after each chunk, counting distinct target
+        nodes searched.
+    chunk_size
+        Distinct target nodes searched per Dijkstra call. ``None``: as many as fit in
+        :data:`DEFAULT_CHUNK_BYTES` of distance rows. Results do not depend on it.
+
+    Returns
+    -------
+    Reach
+        Method ``NETWORK``; effort = unit snap distance + network path + target snap
+        distance (snap distances walked at flat speed, so in metres), sorted by
+        ``(unit, target)``.
+
+    Raises
+    ------
+    ValueError
+        Badly shaped coordinates, a negative or NaN cutoff, a negative ``max_snap_m`` or a
+        non-positive ``chunk_size``.
+    """
+    units = _as_xy(unit_xy, "unit_xy")
+    targets = _as_xy(target_xy, "target_xy")
+    cutoff = float(cutoff)
+    if math.isnan(cutoff) or cutoff < 0:
+        raise ValueError(f"cutoff must be >= 0, got {cutoff!r}")
+    if math.isnan(max_snap_m) or max_snap_m < 0:
+        raise ValueError(f"max_snap_m must be >= 0, got {max_snap_m!r}")
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size!r}")
+    n_units, n_targets = units.shape[0], targets.shape[0]
+    n_nodes = network.n_nodes
+
+    tree = cKDTree(network.node_xy) if n_nodes else None
+    u_node, u_snap, u_ok = _snap(units, tree, max_snap_m)
+    t_node, t_snap, t_ok = _snap(targets, tree, max_snap_m)
+
+    notes = [f"walking effort over the street network '{network.source}' "
+             f"({n_nodes} nodes, {network.n_edges} edges, {network.n_stairs_edges} stairs); "
+             f"points snapped to the nearest node within {max_snap_m:g} m, snap distance walked at flat speed"]
+    notes += list(network.notes)
+    unreachable = np.flatnonzero(~u_ok).astype(np.int32)
+    if unreachable.size:
+        notes.append(f"{unreachable.size} demand unit(s) farther than {max_snap_m:g} m from the network "
+                     "(or without coordinates): they reach nothing")
+    n_far_targets = int((~t_ok).sum())
+    if n_far_targets:
+        notes.append(f"{n_far_targets} target(s) farther than {max_snap_m:g} m from the network "
+                     "(or without coordinates): nothing reaches them")
+
+    empty = Reach(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), n_units, n_targets,
+                  cutoff, ReachMethod.NETWORK, tuple(notes), unreachable)
+    u_members = np.flatnonzero(u_ok & (u_snap <= cutoff))
+    t_members = np.flatnonzero(t_ok & (t_snap <= cutoff))
+    if u_members.size == 0 or t_members.size == 0:
+        if progress is not None:
+            progress(0, 0)
+        return empty
+
+    u_nodes, u_off, u_sorted = _groups(u_node, u_members)
+    t_nodes, t_off, t_sorted = _groups(t_node, t_members)
+    u_min_snap = np.minimum.reduceat(u_snap[u_sorted], u_off[:-1])
+    t_min_snap = np.minimum.reduceat(t_snap[t_sorted], t_off[:-1])
+
+    # Search the target nodes with the closest snaps together: their limits are tight.
+    t_order = np.argsort(t_min_snap, kind="stable")
+    n_sources = int(t_nodes.shape[0])
+    if chunk_size is None:
+        chunk_size = max(1, DEFAULT_CHUNK_BYTES // (8 * max(n_nodes, 1)))
+    reverse = network.graph.T.tocsr()
+    reverse.sort_indices()
+    # Tiny slack so that rounding in Dijkstra never drops a pair the exact test keeps.
+    slack = 1e-9 * max(cutoff, 1.0)
+
+    out_u: list[np.ndarray] = []
+    out_t: list[np.ndarray] = []
+    out_s: list[np.ndarray] = []
+    done = 0
+    for lo in range(0, n_sources, chunk_size):
+        rows = t_order[lo:lo + chunk_size]  # target-group indices
+        limit = cutoff - float(t_min_snap[rows].min()) - float(u_min_snap.min())
+        if limit >= 0:
+            dist = dijkstra(reverse, directed=True, indices=t_nodes[rows], limit=limit + slack)
+            sub = dist[:, u_nodes]  # (chunk, distinct unit nodes): effort unit node -> target node
+            del dist
+            bound = sub + t_min_snap[rows][:, None] + u_min_snap[None, :]
+            r, c = np.nonzero(bound <= cutoff + slack)
+            path = sub[r, c]
+            del sub, bound
+            pos_t, pos_u, pair = _expand(rows[r], c, t_off, u_off)
+            tgt = t_sorted[pos_t]
+            unit = u_sorted[pos_u]
+            total = u_snap[unit] + path[pair] + t_snap[tgt]
+            keep = total <= cutoff
+            out_u.append(unit[keep])
+            out_t.append(tgt[keep])
+            out_s.append(total[keep])
+        done += rows.shape[0]
+        if progress is not None:
+            progress(done, n_sources)
+
+    if not out_u:
+        return empty
+    unit_index = np.concatenate(out_u)
+    target_index = np.concatenate(out_t)
+    ref = np.concatenate(out_s)
+    order = np.lexsort((target_index, unit_index))
+    logger.debug("network reach: %d pairs within %g ref-s (%d units, %d targets, %d source nodes)",
+                 order.size, cutoff, n_units, n_targets, n_sources)
+    return Reach(unit_index[order], target_index[order], ref[order], n_units, n_targets, cutoff,
+                 ReachMethod.NETWORK, tuple(notes), unreachable)
