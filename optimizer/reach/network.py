@@ -310,6 +310,7 @@ def build_walk_network(
 
 
 def _as_xy(xy: np.ndarray, name: str) -> np.ndarray:
+    """Coordinates as a float64 ``(n, 2)`` array; ``ValueError`` for any other shape."""
     arr = np.asarray(xy, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(f"{name} must have shape (n, 2), got {arr.shape}")

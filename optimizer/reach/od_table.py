@@ -43,6 +43,7 @@ def _id_keys(values: Sequence[object] | pd.Series | np.ndarray) -> pd.Series:
 
 
 def _position_index(ids: Sequence[object], what: str) -> pd.Index:
+    """Id keys in row order, for ``get_indexer``; ``ValueError`` when an id repeats."""
     keys = _id_keys(ids)
     index = pd.Index(keys)
     if not index.is_unique:
