@@ -161,10 +161,13 @@ class ModelSpec:
     ``aggregate_demand`` merges demand units with identical coverage patterns.
     ``drop_redundant`` removes, after solving, facilities that cover nobody who is not
     covered by another chosen facility (coverage unchanged, money saved).
+    ``ineligible_sites``: ``error`` (a site eligible for no enabled function is an input
+    problem) or ``ignore`` (listed as a warning, left out).
     """
 
     aggregate_demand: bool = True
     drop_redundant: bool = True
+    ineligible_sites: str = "error"
 
 
 @dataclass(frozen=True)
@@ -529,6 +532,9 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         out.append("budget: give budget.total and/or budget.by_district (yuan)")
     if v.get("objective", "max_coverage") not in OBJECTIVES:
         out.append(f"objective: unknown objective {v['objective']!r} (known: {', '.join(OBJECTIVES)})")
+    m: ModelSpec = v.get("model", ModelSpec())
+    if m.ineligible_sites not in ("error", "ignore"):
+        out.append(f"model.ineligible_sites: must be error or ignore, got {m.ineligible_sites!r}")
     r: ReachSpec = v.get("reach", ReachSpec())
     if r.method is not None and r.method not in REACH_METHODS:
         out.append(f"reach.method: unknown method {r.method!r} (known: {', '.join(REACH_METHODS)})")

@@ -1,0 +1,83 @@
+"""What a set of functions at one site costs and occupies (rules 1, 2 and 5), in plain terms.
+
+This is the reference definition that planners read; the model builds the same
+quantities as vectors, and a test holds the two together. The check uses this module
+to recompute every plan from its chosen sites.
+
+For a site ``s`` hosting functions ``F`` (each built at its standard size ``A_f``):
+
+- area used  = sum of ``A_f`` minus, for each sharing group whose functions all sit on
+  ``s``, ``area_saving x`` the sum of that group's ``A_f``;
+- cost       = the site's conversion cost (paid once) + sum over ``F`` of
+  ``fixed_f + per_m2(s, f) x A_f`` minus, for each complete group,
+  ``cost_saving x`` the sum of that group's function costs.
+
+``per_m2(s, f)`` is the site's ``cost_per_m2`` when given, else the function's
+``cost.per_m2`` times the site kind's ``cost_factor``; the conversion cost is the
+site's ``fixed_cost`` when given, else its kind's ``fixed_cost``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from optimizer.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class SiteCosting:
+    """Cost and area of one site's functions."""
+
+    functions: tuple[str, ...]
+    conversion_cost: float
+    function_costs: dict[str, float]
+    cost_saving: float
+    area_by_function: dict[str, float]
+    area_saving: float
+    groups_applied: tuple[str, ...]
+
+    @property
+    def total_cost(self) -> float:
+        """One-off cost of the site's plan."""
+        if not self.functions:
+            return 0.0
+        return self.conversion_cost + sum(self.function_costs.values()) - self.cost_saving
+
+    @property
+    def area_used(self) -> float:
+        """Area the site's plan occupies, after sharing savings."""
+        return sum(self.area_by_function.values()) - self.area_saving
+
+
+def per_m2_cost(site: pd.Series, function_name: str, scenario: Scenario) -> float:
+    """Fit-out cost per m2 of ``function_name`` at ``site``."""
+    override = site.get("cost_per_m2")
+    if override is not None and not pd.isna(override):
+        return float(override)
+    factor = scenario.site_kinds[site["kind"]].cost_factor
+    return scenario.functions[function_name].cost.per_m2 * factor
+
+
+def conversion_cost(site: pd.Series, scenario: Scenario) -> float:
+    """One-off conversion cost of ``site``, paid once whatever it hosts."""
+    override = site.get("fixed_cost")
+    if override is not None and not pd.isna(override):
+        return float(override)
+    return scenario.site_kinds[site["kind"]].fixed_cost
+
+
+def cost_site(site: pd.Series, functions: tuple[str, ...] | list[str], scenario: Scenario) -> SiteCosting:
+    """Cost and area of hosting ``functions`` at ``site`` under ``scenario``."""
+    funcs = tuple(functions)
+    area = {f: scenario.functions[f].size.standard_m2 for f in funcs}
+    fcost = {f: scenario.functions[f].cost.fixed + per_m2_cost(site, f, scenario) * area[f] for f in funcs}
+    area_saving = cost_saving = 0.0
+    applied = []
+    for group in scenario.sharing.groups:
+        if all(f in funcs for f in group.functions):
+            applied.append(group.name)
+            area_saving += group.area_saving * sum(area[f] for f in group.functions)
+            cost_saving += group.cost_saving * sum(fcost[f] for f in group.functions)
+    return SiteCosting(funcs, conversion_cost(site, scenario), fcost, cost_saving, area,
+                       area_saving, tuple(applied))

@@ -1,0 +1,138 @@
+"""Coverage rows (maximal covering) and demand aggregation.
+
+For each function ``f`` and demand unit ``u`` not already served by an existing
+facility of ``f`` (rule 3), ``y[u,f] <= sum of x[s,f] over sites s reaching u``,
+``0 <= y <= 1``; the objective gains ``weight_f x cohort_f(u) x y[u,f]``. Units whose
+sets of reaching sites are identical are merged into one row with their summed weight
+(exact: same rows, same optimum).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CoverageRows:
+    """Coverage of one function after aggregation.
+
+    Attributes
+    ----------
+    function
+        Function name.
+    pattern
+        CSR (n_groups, n_pairs_f): which of the function's candidate pairs reach each group.
+    weight
+        Objective weight of each group (weighted people).
+    unit_group
+        For each demand unit, its group, or -1 (already served, unreachable, or no people).
+    n_units_considered
+        Units with people, not already served, reached by at least one candidate.
+    """
+
+    function: str
+    pattern: sp.csr_matrix
+    weight: np.ndarray
+    unit_group: np.ndarray
+    n_units_considered: int
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.pattern.shape[0])
+
+
+def merge_identical_rows(matrix: sp.csr_matrix, seed: int = 12345) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows of a sparse 0/1 matrix with identical nonzero patterns.
+
+    Rows are hashed with two independent random 64-bit keys per column (sums wrap
+    modulo 2**64), grouped by (length, hash, hash), then verified exactly.
+
+    Returns
+    -------
+    representative
+        For each group, the index of its first row.
+    inverse
+        For each row, its group.
+    """
+    m = sp.csr_matrix(matrix, copy=True)
+    m.sort_indices()
+    n = m.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, np.iinfo(np.uint64).max, size=(2, m.shape[1]), dtype=np.uint64,
+                        endpoint=True)
+    nnz = np.diff(m.indptr)
+    h = np.zeros((n, 3), dtype=np.uint64)
+    h[:, 0] = nnz
+    nonempty = nnz > 0
+    if m.nnz:
+        starts = m.indptr[:-1][nonempty]
+        for k in (0, 1):
+            with np.errstate(over="ignore"):
+                h[nonempty, k + 1] = np.add.reduceat(keys[k][m.indices], starts)
+    _, representative, inverse = np.unique(h, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    # exact verification: every row equals its group's representative
+    rep_of_row = representative[inverse]
+    total = int(nnz.sum())
+    if total:
+        offs = np.arange(total) - np.repeat(np.cumsum(nnz) - nnz, nnz)
+        mine = m.indices[np.repeat(m.indptr[:-1], nnz) + offs]
+        theirs = m.indices[np.repeat(m.indptr[:-1][rep_of_row], nnz) + offs]
+        if not np.array_equal(mine, theirs):  # a 128-bit hash collision: do not merge at all
+            log.warning("hash collision while merging demand rows; merging skipped")
+            return np.arange(n), np.arange(n)
+    return representative, inverse
+
+
+def coverage_rows(
+    function: str,
+    reach_pairs: sp.csr_matrix,
+    served_already: np.ndarray,
+    people: np.ndarray,
+    weight: float,
+    aggregate: bool = True,
+) -> CoverageRows:
+    """Build the coverage rows of one function.
+
+    Parameters
+    ----------
+    function
+        Function name.
+    reach_pairs
+        Boolean CSR (n_units, n_pairs_f): unit within the threshold of the pair's site.
+    served_already
+        Boolean (n_units,): within reach of a running facility of the function (rule 3).
+    people
+        Cohort count per unit.
+    weight
+        The function's objective weight.
+    aggregate
+        Merge units with identical patterns.
+    """
+    n_units = reach_pairs.shape[0]
+    w = np.asarray(people, dtype=np.float64) * weight
+    reachable = np.diff(reach_pairs.indptr) > 0
+    keep = reachable & ~np.asarray(served_already, dtype=bool) & (w > 0)
+    rows = np.flatnonzero(keep)
+    sub = reach_pairs[rows]
+    unit_group = np.full(n_units, -1, dtype=np.int64)
+    if aggregate and len(rows):
+        rep, inverse = merge_identical_rows(sub)
+        pattern = sub[rep]
+        group_weight = np.bincount(inverse, weights=w[rows], minlength=len(rep))
+        unit_group[rows] = inverse
+    else:
+        pattern = sub
+        group_weight = w[rows]
+        unit_group[rows] = np.arange(len(rows))
+    pattern = sp.csr_matrix(pattern, dtype=np.float64)
+    pattern.data[:] = 1.0
+    log.debug("%s: %d units considered -> %d coverage rows", function, len(rows), pattern.shape[0])
+    return CoverageRows(function, pattern, group_weight, unit_group, len(rows))

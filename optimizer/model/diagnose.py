@@ -1,0 +1,67 @@
+"""Why a scenario has no plan: which rule, which place, by how much.
+
+The rules of coverage mode can only clash through forced decisions (rule 8) against
+the budget (rule 1) or a site's space (rule 2); these are found before solving, with
+the life circle of each site named.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.costing import cost_site
+from optimizer.errors import Shortfall
+from optimizer.model.decisions import ForcedDecisions
+from optimizer.model.eligibility import eligibility_matrix
+from optimizer.scenario import Scenario
+
+
+def _where(site: pd.Series) -> str:
+    circle = str(site.get("circle_id") or "")
+    return f"site {site['site_id']}" + (f" (life circle {circle})" if circle else "")
+
+
+def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDecisions) -> list[Shortfall]:
+    """Clashes of forced decisions with budget and space, found without solving."""
+    names = scenario.function_names
+    eligible = eligibility_matrix(sites, scenario.functions)
+    needs: dict[int, tuple[str, ...]] = {}
+    for s, f in forced.in_pairs:
+        needs[s] = tuple(sorted(set(needs.get(s, ())) | {f}))
+    out: list[Shortfall] = []
+    least_cost: dict[int, float] = {}
+    for s in sorted(set(needs) | {int(v) for v in forced.in_sites}):
+        site = sites.iloc[s]
+        if s in needs:
+            c = cost_site(site, needs[s], scenario)
+            if c.area_used > float(site["area_m2"]) + 1e-6:
+                out.append(Shortfall("space", _where(site),
+                                     f"forced functions {', '.join(needs[s])} need {c.area_used:,.0f} m2, "
+                                     f"the site has {float(site['area_m2']):,.0f} m2",
+                                     c.area_used - float(site["area_m2"])))
+            least_cost[s] = c.total_cost
+        else:
+            options = [cost_site(site, (names[k],), scenario) for k in np.flatnonzero(eligible[s])]
+            fitting = [c for c in options if c.area_used <= float(site["area_m2"]) + 1e-6]
+            if not fitting:
+                out.append(Shortfall("space", _where(site), "forced in, but no eligible function fits its "
+                                     f"{float(site['area_m2']):,.0f} m2"))
+                continue
+            least_cost[s] = min(c.total_cost for c in fitting)
+    district = sites["district"].fillna("").astype(str).to_numpy()
+    scopes = []
+    if scenario.budget.total is not None:
+        scopes.append(("whole scenario", scenario.budget.total, lambda s: True))
+    for name, amount in scenario.budget.by_district.items():
+        scopes.append((f"district {name}", amount, lambda s, n=name: district[s] == n))
+    for scope, amount, inside in scopes:
+        members = [s for s in least_cost if inside(s)]
+        need = sum(least_cost[s] for s in members)
+        if need > amount + 1e-6:
+            circles = sorted({str(sites.iloc[s].get("circle_id") or "") for s in members} - {""})
+            out.append(Shortfall("budget", scope,
+                                 f"forced-in sites {', '.join(str(sites.iloc[s]['site_id']) for s in members)}"
+                                 + (f" (life circles {', '.join(circles)})" if circles else "")
+                                 + f" cost at least {need:,.0f} yuan; the budget is {amount:,.0f} yuan",
+                                 need - amount))
+    return out

@@ -1,0 +1,214 @@
+"""The pipeline: validate -> reach -> build -> solve -> plan -> check.
+
+Each step is a plain function with typed values in and out; none writes files. The CLI
+calls :func:`run_scenario` and then a writer.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import solvers
+from optimizer.check import CheckReport, check_plan
+from optimizer.errors import (CheckFailed, InfeasibleScenario, InputError, Problem, Shortfall,
+                              SolverFailure)
+from optimizer.inputs import load_inputs
+from optimizer.inputs.types import Inputs
+from optimizer.model.build import PlanningModel, build_model, function_cutoffs, site_area_problems
+from optimizer.model.decisions import ForcedDecisions, forced_decisions
+from optimizer.model.diagnose import forced_shortfalls
+from optimizer.model.eligibility import eligibility_matrix
+from optimizer.plan import Plan, plan_from_solution
+from optimizer.reach import (Reach, ReachMethod, build_walk_network, network_reach, od_table_reach,
+                             straight_line_reach)
+from optimizer.scenario import Scenario
+from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
+
+log = logging.getLogger(__name__)
+
+#: progress(step, done, total): called by long steps; ``total`` 0 when unknown.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Timings:
+    """Wall-clock seconds per pipeline step."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        log.info("%s ...", name)
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - t0, 3)
+            log.info("%s done in %.1f s", name, self.seconds[name])
+
+
+@dataclass
+class Run:
+    """Everything one solve produced, ready to be written out."""
+
+    scenario: Scenario
+    inputs: Inputs
+    reach_sites: Reach
+    reach_facilities: Reach
+    forced: ForcedDecisions
+    model: PlanningModel
+    result: SolveResult
+    plan: Plan
+    check: CheckReport
+    timings: Timings
+    warnings: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- steps
+def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
+    """Read and validate every input against the scenario; one error lists every problem."""
+    cohorts = {fn.cohort for fn in scenario.functions.values()}
+    inputs = load_inputs(scenario.inputs, function_names=set(scenario.function_names), cohorts=cohorts)
+    sites_file = str(scenario.inputs.sites.path.name)
+    problems: list[Problem] = list(site_area_problems(inputs.sites, sites_file))
+    warnings: list[str] = []
+    eligible = eligibility_matrix(inputs.sites, scenario.functions)
+    nothing = np.flatnonzero(~eligible.any(axis=1))
+    if len(nothing):
+        ids = inputs.sites["site_id"].astype(str).to_numpy()[nothing]
+        if scenario.model.ineligible_sites == "error":
+            for sid in ids[:50]:
+                problems.append(Problem(sites_file, "site is eligible for no enabled function (kind, floor, "
+                                        "allowed_functions); fix the row, or set model.ineligible_sites: "
+                                        "ignore", row=f"site_id={sid}"))
+            if len(ids) > 50:
+                problems.append(Problem(sites_file, f"... and {len(ids) - 50} more sites eligible for nothing"))
+        else:
+            warnings.append(f"{len(ids)} sites are eligible for no enabled function and were ignored: "
+                            + ", ".join(ids[:20]) + (" ..." if len(ids) > 20 else ""))
+    districts = set(inputs.sites["district"].fillna("").astype(str))
+    for name in scenario.budget.by_district:
+        if name not in districts:
+            problems.append(Problem(scenario.source, f"budget.by_district names district {name!r}, but no "
+                                    f"site has it (districts: {', '.join(sorted(districts - {''})) or 'none'})",
+                                    column="district"))
+    forced, forced_problems = forced_decisions(
+        inputs.sites, scenario.decisions.force_in, scenario.decisions.force_out,
+        scenario.function_names, eligible, sites_file, scenario.source)
+    problems += forced_problems
+    if problems:
+        raise InputError(problems)
+    return inputs, forced, warnings
+
+
+def compute_reach(inputs: Inputs, scenario: Scenario, progress: Progress | None = None) -> tuple[Reach, Reach]:
+    """Walking reach from demand units to candidate sites and to running facilities."""
+    cutoff = max(function_cutoffs(scenario).values())
+    unit_xy = np.column_stack([inputs.demand.geometry.x, inputs.demand.geometry.y])
+    targets = [inputs.sites, inputs.facilities]
+    target_xy = np.vstack([np.column_stack([t.geometry.x, t.geometry.y]) if len(t) else np.zeros((0, 2))
+                           for t in targets])
+    method = scenario.reach_method
+    if method == "network":
+        if inputs.network is None:
+            raise InputError([Problem(scenario.source, "reach.method is network but inputs.network is not given")])
+        network = build_walk_network(inputs.network, stairs_up_factor=scenario.reach.stairs_up_factor,
+                                     stairs_down_factor=scenario.reach.stairs_down_factor,
+                                     use_slope=scenario.reach.slope, source=str(scenario.inputs.network.path.name))
+        cb = (lambda done, total: progress("reach", done, total)) if progress else None
+        reach = network_reach(unit_xy, target_xy, network, cutoff, max_snap_m=scenario.reach.max_snap_m,
+                              progress=cb)
+    elif method == "straight_line":
+        reach = straight_line_reach(unit_xy, target_xy, cutoff, detour_factor=scenario.reach.detour_factor)
+    else:
+        if inputs.od_table is None:
+            raise InputError([Problem(scenario.source, "reach.method is od_table but inputs.od_table is not given")])
+        target_ids = np.concatenate([inputs.sites["site_id"].astype(str).to_numpy(),
+                                     inputs.facilities["facility_id"].astype(str).to_numpy()
+                                     if len(inputs.facilities) else np.zeros(0, dtype=str)])
+        reach = od_table_reach(inputs.od_table, inputs.demand["unit_id"].astype(str).to_numpy(), target_ids,
+                               cutoff, speed_mps=scenario.reach.od_speed_mps,
+                               source=str(scenario.inputs.od_table.path.name))
+    n_sites = len(inputs.sites)
+    is_site = np.arange(reach.n_targets) < n_sites
+    return reach.subset_targets(is_site), reach.subset_targets(~is_site)
+
+
+def solver_options(scenario: Scenario) -> SolverOptions:
+    """The scenario's solver settings as backend options."""
+    s = scenario.solver
+    return SolverOptions(time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, threads=s.threads,
+                         seed=s.seed, log=s.log)
+
+
+def solve(model: PlanningModel, scenario: Scenario) -> SolveResult:
+    """Solve the built model with the scenario's solver; map failures to errors."""
+    options = solver_options(scenario)
+    if model.problem.n_cols == 0:
+        # nothing to decide: no candidate reaches anyone not already served
+        return SolveResult("none", "-", SolveStatus.OPTIMAL, Termination.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0,
+                           0.0, options, message="no candidate site reaches anyone not already served")
+    result = solvers.solve(model.problem, scenario.solver.name, options)
+    log.info("solver %s: %s (%s), objective %s, bound %s, gap %s", result.solver, result.status.value,
+             result.termination.value, result.objective, result.bound, result.gap)
+    if result.status is SolveStatus.INFEASIBLE:
+        raise InfeasibleScenario([Shortfall("all rules together", "whole scenario",
+                                            "the solver proved that no plan satisfies every rule; "
+                                            "check forced decisions against budgets and site areas")])
+    if result.status is SolveStatus.UNBOUNDED:
+        raise SolverFailure(f"{result.solver} reports an unbounded model, which is a bug in lifecircle; "
+                            "please report it with this scenario")
+    if not result.status.has_solution:
+        raise SolverFailure(f"{result.solver} stopped ({result.termination.value}) without any plan: "
+                            f"{result.message}. Give it more time (solver.time_limit_s) or try another "
+                            f"solver (available: {', '.join(solvers.available_solvers())})")
+    return result
+
+
+def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Run:
+    """Run the whole pipeline on one scenario (no files written).
+
+    Raises
+    ------
+    InputError, InfeasibleScenario, SolverFailure, CheckFailed
+    """
+    timings = Timings()
+    with timings.step("validate"):
+        inputs, forced, warnings = validate(scenario)
+        shortfalls = forced_shortfalls(inputs.sites, scenario, forced)
+        if shortfalls:
+            raise InfeasibleScenario(shortfalls)
+    with timings.step("reach"):
+        reach_sites, reach_facilities = compute_reach(inputs, scenario, progress)
+    if reach_sites.method is ReachMethod.STRAIGHT_LINE:
+        warnings.append("walking times are straight-line distance x detour factor "
+                        f"{scenario.reach.detour_factor}: the weaker method (no street network)")
+    if len(reach_sites.unreachable_units):
+        warnings.append(f"{len(reach_sites.unreachable_units)} demand units are farther than "
+                        f"{scenario.reach.max_snap_m:g} m from the network and reach nothing")
+    with timings.step("build"):
+        model = build_model(inputs, reach_sites, reach_facilities, scenario, forced)
+    with timings.step("solve"):
+        result = solve(model, scenario)
+    with timings.step("plan"):
+        plan = plan_from_solution(model, result.values, inputs, scenario, reach_sites, reach_facilities, forced)
+    with timings.step("check"):
+        solver_assignment: dict[int, tuple[str, ...]] = {}
+        for p in model.chosen_pairs(result.values):
+            s = int(model.pair_site[p])
+            solver_assignment[s] = solver_assignment.get(s, ()) + (model.functions[model.pair_function[p]],)
+        report = check_plan(plan, inputs, scenario, reach_sites, reach_facilities, forced, result,
+                            solver_assignment, model.model_cost(result.values) if model.problem.n_cols else 0.0)
+    if not report.passed:
+        raise CheckFailed(report.failures)
+    if result.status is not SolveStatus.OPTIMAL:
+        warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value}) "
+                        f"with gap {result.gap:.2%}" if result.gap is not None else
+                        f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value})")
+    return Run(scenario, inputs, reach_sites, reach_facilities, forced, model, result, plan, report, timings,
+               warnings)
