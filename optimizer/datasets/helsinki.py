@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import warnings
 from pathlib import Path
 
@@ -180,7 +181,7 @@ def _polygonal(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
 
 def _tag(other_tags: pd.Series, key: str) -> pd.Series:
     """Extract one key from GDAL's hstore-like ``other_tags`` strings."""
-    pattern = r'"' + key.replace(":", r"\:").replace(".", r"\.") + r'"=>"((?:[^"\\]|\\.)*)"'
+    pattern = '"' + re.escape(key) + r'"=>"((?:[^"\\]|\\.)*)"'
     return other_tags.fillna("").str.extract(pattern, expand=False)
 
 
@@ -472,8 +473,21 @@ def _circle_of(points: gpd.GeoSeries, cells: gpd.GeoDataFrame) -> pd.Series:
 def _hosts(pois: gpd.GeoDataFrame, tags: pd.DataFrame, buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Existing hosts: running public facilities with an assumed spare room.
 
-    One per name: a facility mapped both as a node and as an area is kept once (the
-    area, else the lowest id).
+    Parameters
+    ----------
+    pois
+        The ``pois_points`` layer (EPSG:4326).
+    tags
+        Output of :func:`_read_pbf_tags` (``level`` and ``addr:*`` are used).
+    buildings
+        Output of :func:`_classify_buildings`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Site columns in :data:`METRIC_CRS` plus ``host_building`` (index of the
+        footprint containing the POI, NaN if none). One host per name: a facility
+        mapped both as a node and as an area is kept once (the area, else the lowest id).
     """
     p = pois[pois["amenity"].isin(HOST_AMENITIES) | pois["social_facility"].notna()].copy()
     p["type_rank"] = p["osm_type"].map({"relation": 0, "way": 1, "node": 2}).fillna(3)
@@ -510,7 +524,23 @@ def _hosts(pois: gpd.GeoDataFrame, tags: pd.DataFrame, buildings: gpd.GeoDataFra
 
 def _building_sites(buildings: gpd.GeoDataFrame, hosts: gpd.GeoDataFrame,
                     pois: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Candidate non-residential buildings with their assumed spare area."""
+    """Candidate non-residential buildings with their assumed spare area.
+
+    Parameters
+    ----------
+    buildings
+        Output of :func:`_classify_buildings`.
+    hosts
+        Output of :func:`_hosts`; footprints holding a host are not candidates.
+    pois
+        The ``pois_points`` layer; footprints containing ``amenity=parking`` may take
+        parking.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Site columns in :data:`METRIC_CRS`, at the footprints' representative points.
+    """
     c = buildings[buildings["candidate"] & ~buildings.index.isin(hosts["host_building"].dropna())].copy()
     parking = pois[pois["amenity"].eq("parking")].to_crs(METRIC_CRS)
     has_garage = gpd.sjoin(c[["geometry"]], parking[["geometry"]], how="inner", predicate="contains").index
@@ -533,7 +563,19 @@ def _building_sites(buildings: gpd.GeoDataFrame, hosts: gpd.GeoDataFrame,
 
 
 def _plots(landuse: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Convertible land-use polygons wide enough to build on."""
+    """Convertible land-use polygons wide enough to build on.
+
+    Parameters
+    ----------
+    landuse
+        The ``landuse`` layer (EPSG:4326).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Site columns in :data:`METRIC_CRS`, at the polygons' representative points,
+        ``area_m2`` the whole (repaired) polygon's area.
+    """
     lu = landuse[landuse["landuse"].isin(PLOT_LANDUSE)].to_crs(METRIC_CRS)
     geom = _polygonal(lu.geometry)
     core = geom.buffer(-PLOT_MIN_WIDTH_M / 2.0)
