@@ -274,8 +274,8 @@ class _Reader:
                 if self.layer is not None and self.layer not in sheets:
                     self.problem(f"sheet {self.layer!r} not found; the workbook has sheets: {', '.join(sheets)}")
                     return None
-                frame = workbook.parse(sheet_name=self.layer if self.layer is not None else 0, dtype=str,
-                                       keep_default_na=False, na_values=[""])
+                frame = pd.read_excel(workbook, sheet_name=self.layer if self.layer is not None else 0, dtype=str,
+                                      keep_default_na=False, na_values=[""])
         except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser is a Problem
             logger.debug("reading %s failed", self.file, exc_info=True)
             self.problem(f"cannot be read as an Excel workbook: {type(exc).__name__}: {exc}")

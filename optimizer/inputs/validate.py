@@ -41,7 +41,7 @@ BOOL_WORDS: dict[str, bool] = {
 }
 
 #: Separators between function names in a site's ``allowed_functions``.
-FUNCTION_SEPARATORS = r"[,;，；、]"
+FUNCTION_SEPARATORS = r"[,;，；]"
 
 _GEOMETRY_TYPE_IDS = {
     "Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiPoint": 4,
@@ -58,7 +58,7 @@ def split_functions(values: pd.Series) -> pd.Series:
     Parameters
     ----------
     values
-        Text cells with names separated by ``,`` or ``;`` (also ``，；、``).
+        Text cells with names separated by ``,`` or ``;`` (also ``，；``).
 
     Returns
     -------
