@@ -74,6 +74,12 @@ def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
     """Read and validate every input against the scenario; one error lists every problem."""
     cohorts = {fn.cohort for fn in scenario.functions.values()}
     inputs = load_inputs(scenario.inputs, function_names=set(scenario.function_names), cohorts=cohorts)
+    forced, warnings = check_against_scenario(inputs, scenario)
+    return inputs, forced, warnings
+
+
+def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDecisions, list[str]]:
+    """Problems that need both the inputs and the scenario: areas, eligibility, forced, budgets."""
     sites_file = str(scenario.inputs.sites.path.name)
     problems: list[Problem] = list(site_area_problems(inputs.sites, sites_file))
     warnings: list[str] = []
@@ -103,7 +109,7 @@ def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
     problems += forced_problems
     if problems:
         raise InputError(problems)
-    return inputs, forced, warnings
+    return forced, warnings
 
 
 def compute_reach(inputs: Inputs, scenario: Scenario, progress: Progress | None = None) -> tuple[Reach, Reach]:
@@ -170,8 +176,17 @@ def solve(model: PlanningModel, scenario: Scenario) -> SolveResult:
     return result
 
 
-def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Run:
+def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None) -> Run:
     """Run the whole pipeline on one scenario (no files written).
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    progress
+        Called by long steps.
+    inputs
+        Already loaded inputs (tests, notebooks); read from the scenario's files if None.
 
     Raises
     ------
@@ -179,7 +194,10 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Run:
     """
     timings = Timings()
     with timings.step("validate"):
-        inputs, forced, warnings = validate(scenario)
+        if inputs is None:
+            inputs, forced, warnings = validate(scenario)
+        else:
+            forced, warnings = check_against_scenario(inputs, scenario)
         shortfalls = forced_shortfalls(inputs.sites, scenario, forced)
         if shortfalls:
             raise InfeasibleScenario(shortfalls)

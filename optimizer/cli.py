@@ -1,0 +1,213 @@
+"""``lifecircle``: the command line. The only place that configures logging.
+
+Exit codes: 0 success; 2 usage error; 3 bad input or scenario; 4 infeasible scenario;
+5 solver failure (no plan); 6 the plan failed its independent check; 1 anything else.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from optimizer.errors import LifecircleError
+
+log = logging.getLogger("optimizer")
+
+EXIT_CODES_HELP = ("Exit codes: 0 ok, 2 usage, 3 bad input or scenario, 4 infeasible scenario, "
+                   "5 solver failure, 6 plan failed its check.")
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
+    for name in ("optimizer", "solvers"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = [handler]
+        lg.setLevel(level if verbose or name == "optimizer" else max(level, logging.WARNING))
+        lg.propagate = False
+
+
+class _Progress:
+    """Progress lines for long steps, at most one per 10% (or a bar on a terminal)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.last: dict[str, int] = {}
+        self.t0 = time.perf_counter()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if self.quiet or total <= 0 or time.perf_counter() - self.t0 < 1.0:
+            return
+        tenth = int(10 * done / total)
+        if self.last.get(step) != tenth:
+            self.last[step] = tenth
+            log.info("%s: %d/%d (%d%%)", step, done, total, 100 * done // total)
+
+
+def _load(scenario: str, sets: tuple[str, ...], extra: list[str]):
+    from optimizer.scenario import load_scenario
+
+    return load_scenario(scenario, list(sets) + extra)
+
+
+def _fail(exc: BaseException) -> None:
+    if isinstance(exc, LifecircleError):
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    raise exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
+@click.option("-v", "--verbose", count=True, help="More detail (-vv: debug, and the solver's log).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the final summary.")
+@click.version_option(package_name="lifecircle")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Plan community services into idle assets so most residents reach them on foot.
+
+    Reads a scenario (YAML), the demand and the idle asset ledger; chooses which sites
+    to convert to which functions within the budget; checks the plan from its chosen
+    sites; writes CSV, GeoPackage and run.json.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+    ctx.obj["verbose"] = verbose
+    _configure_logging(verbose, quiet)
+
+
+_set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                           help="Override a scenario key, e.g. --set budget.total=8e7 (repeatable).")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@_set_option
+@click.option("--solver", help="Solver backend (see `lifecircle solvers`).")
+@click.option("--time-limit", type=float, help="Solver time limit in seconds.")
+@click.option("--gap", type=float, help="Accepted relative gap (0 asks for a proven optimum).")
+@click.option("--threads", type=int, help="Solver threads.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output root (default: scenario's "
+              "output.folder, 'outputs').")
+@click.pass_context
+def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir) -> None:
+    """Solve SCENARIO and write the plan under OUT/<scenario>/<run id>/."""
+    extra = []
+    if solver:
+        extra.append(f"solver.name={solver}")
+    if time_limit is not None:
+        extra.append(f"solver.time_limit_s={time_limit}")
+    if gap is not None:
+        extra.append(f"solver.relative_gap={gap}")
+    if threads is not None:
+        extra.append(f"solver.threads={threads}")
+    if ctx.obj["verbose"] > 1:
+        extra.append("solver.log=true")
+    try:
+        from optimizer.outputs.writers import write_run
+        from optimizer.pipeline import run_scenario
+
+        sc = _load(scenario, sets, extra)
+        run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]))
+        folder = write_run(run, out_dir or sc.output.folder)
+    except Exception as exc:  # noqa: BLE001 - mapped to exit codes
+        _fail(exc)
+        return
+    _print_summary(run, folder)
+
+
+def _print_summary(run, folder: Path) -> None:
+    from optimizer.plan import people_by_status
+
+    r = run.result
+    proven = "PROVEN OPTIMAL" if r.proven_optimal else "NOT PROVEN OPTIMAL"
+    click.echo(f"\n{run.scenario.name}: {proven} ({r.solver} {r.status.value}, stopped: {r.termination.value})")
+    gap = f"{r.gap:.4%}" if r.gap is not None else "n/a"
+    click.echo(f"  objective {r.objective:,.1f}   bound {r.bound if r.bound is None else format(r.bound, ',.1f')}"
+               f"   gap {gap}   solve {r.solve_seconds:.1f} s   total {sum(run.timings.seconds.values()):.1f} s")
+    budget = run.scenario.budget.total
+    click.echo(f"  {len(run.plan.sites)} sites converted, cost {run.plan.total_cost:,.0f} yuan"
+               + (f" of {budget:,.0f}" if budget is not None else "")
+               + f"   reach: {run.reach_sites.method.value}"
+               + (" (WEAKER: straight line)" if run.reach_sites.method.is_weaker else ""))
+    table = people_by_status(run.inputs, run.scenario, run.plan)
+    click.echo(f"  {'function':<12}{'cohort':<12}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}")
+    for row in table.itertuples():
+        click.echo(f"  {row.function:<12}{row.cohort:<12}{row.people:>10,.0f}{row.served_by_existing:>10,.0f}"
+                   f"{row.newly_covered:>10,.0f}{row.covered_share:>9.1%}")
+    click.echo(f"  check: {'passed' if run.check.passed else 'FAILED'} ({len(run.check.items)} checks)")
+    for w in run.warnings:
+        click.echo(f"  warning: {w}")
+    click.echo(f"  written to {folder}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@_set_option
+def validate(scenario, sets) -> None:
+    """Check SCENARIO and its inputs; list every problem; write nothing."""
+    try:
+        from optimizer.pipeline import validate as validate_step
+
+        sc = _load(scenario, sets, [])
+        inputs, forced, warnings = validate_step(sc)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+        return
+    click.echo(f"{sc.name}: valid. {len(inputs.demand)} demand units, {len(inputs.sites)} sites, "
+               f"{len(inputs.facilities)} running facilities; functions: {', '.join(sc.function_names)}; "
+               f"reach: {sc.reach_method}; analysis CRS {inputs.crs.to_string()}")
+    for w in warnings:
+        click.echo(f"  warning: {w}")
+
+
+@main.command("solvers")
+def list_solvers() -> None:
+    """List solver backends and whether each is installed."""
+    import solvers as registry
+
+    available = set(registry.available_solvers())
+    for name in registry.all_solvers():
+        backend_cls = registry.SOLVERS[name] if hasattr(registry, "SOLVERS") else None
+        state = "available" if name in available else "not installed"
+        extra = f" (pip install {backend_cls.extra})" if backend_cls is not None and name not in available else ""
+        click.echo(f"{name:<10}{state}{extra}")
+
+
+@main.group()
+def dataset() -> None:
+    """Shipped data sets: rebuild them from their generators."""
+
+
+@dataset.command("yuzhong-demo")
+@click.option("--seed", type=int, default=2020, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="inputs/yuzhong-demo",
+              show_default=True)
+def dataset_yuzhong(seed: int, out_dir: str) -> None:
+    """Regenerate the SYNTHETIC Yuzhong-like demo district."""
+    from optimizer.datasets import yuzhong
+
+    district = yuzhong.generate(seed=seed)
+    yuzhong.write(district, Path(out_dir))
+    click.echo(f"wrote {out_dir}")
+
+
+@dataset.command("helsinki-center")
+@click.option("--testbed", type=click.Path(exists=True, file_okay=False),
+              default="../shared/data/helsinki_center_testbed", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="inputs/helsinki-center",
+              show_default=True)
+def dataset_helsinki(testbed: str, out_dir: str) -> None:
+    """Derive the Helsinki inputs from the real OpenStreetMap and population data."""
+    from optimizer.datasets import helsinki
+
+    helsinki.write(helsinki.derive(Path(testbed)), Path(out_dir))
+    click.echo(f"wrote {out_dir}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

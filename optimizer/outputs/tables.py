@@ -1,0 +1,209 @@
+"""Result tables in planners' words, built from a :class:`~optimizer.pipeline.Run` (no I/O)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+from importlib import metadata
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from optimizer.covered import EXISTING, NEW, STATUS_NAMES
+from optimizer.pipeline import Run
+from optimizer.plan import people_by_status
+from optimizer.reach.types import cutoff_ref_seconds
+
+WGS84 = "EPSG:4326"
+
+
+def _lonlat(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    g = gdf.geometry.to_crs(WGS84)
+    return g.x.to_numpy(), g.y.to_numpy()
+
+
+def facility_rows(run: Run) -> gpd.GeoDataFrame:
+    """One row per planned facility (site x function): size, capacity, cost, people reached."""
+    sc, inputs = run.scenario, run.inputs
+    sites = inputs.sites
+    records, geoms = [], []
+    reach_counts = {}
+    for name, fn in sc.functions.items():
+        chosen = run.plan.chosen_sites_for(name)
+        people = inputs.demand[fn.cohort].to_numpy(float)
+        new = run.plan.status[name] == NEW
+        if len(chosen):
+            w = run.reach_sites.within(cutoff_ref_seconds(fn.threshold_min, fn.walk_speed_mps)).tocsc()
+            sub = w[:, chosen]
+            counts = np.asarray(sub.sum(axis=1)).ravel()
+            reach_counts[name] = (chosen, sub, counts, people, new)
+    for p in run.plan.sites:
+        site = sites.iloc[p.site_row]
+        for f in p.costing.functions:
+            fn = sc.functions[f]
+            chosen, sub, counts, people, new = reach_counts[f]
+            j = int(np.flatnonzero(chosen == p.site_row)[0])
+            units = sub[:, [j]].indices
+            in_reach = float(people[units].sum())
+            newly = float(people[units][new[units]].sum())
+            only = float(people[units][new[units] & (counts[units] == 1)].sum())
+            area = p.costing.area_by_function[f]
+            records.append({
+                "site_id": site["site_id"], "site_name": site.get("name", ""), "kind": site["kind"],
+                "circle_id": site.get("circle_id", ""), "district": site.get("district", ""),
+                "function": f, "function_zh": fn.label_zh, "area_m2": area,
+                "capacity": round(area / fn.area_per_unit_m2, 1), "capacity_unit": fn.unit_name,
+                "function_cost": round(p.costing.function_costs[f], 2),
+                "cohort": fn.cohort, "people_in_reach": in_reach, "newly_covered": newly,
+                "covered_only_here": only, "threshold_min": fn.threshold_min,
+            })
+            geoms.append(site.geometry)
+    gdf = gpd.GeoDataFrame(records, geometry=geoms, crs=inputs.crs) if records else \
+        gpd.GeoDataFrame({"site_id": []}, geometry=[], crs=inputs.crs)
+    if len(gdf):
+        gdf["lon"], gdf["lat"] = _lonlat(gdf)
+    return gdf
+
+
+def site_rows(run: Run, facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One row per converted site: functions, area, cost breakdown, people newly reached."""
+    sc, sites = run.scenario, run.inputs.sites
+    records, geoms = [], []
+    for p in run.plan.sites:
+        site = sites.iloc[p.site_row]
+        c = p.costing
+        rec = {
+            "site_id": site["site_id"], "site_name": site.get("name", ""), "kind": site["kind"],
+            "address": site.get("address", ""), "circle_id": site.get("circle_id", ""),
+            "district": site.get("district", ""),
+            "functions": "+".join(c.functions),
+            "functions_zh": "+".join(sc.functions[f].label_zh or f for f in c.functions),
+            "shared_groups": "+".join(c.groups_applied),
+            "area_available_m2": float(site["area_m2"]), "area_used_m2": round(c.area_used, 2),
+            "conversion_cost": round(c.conversion_cost, 2),
+            "function_cost": round(sum(c.function_costs.values()), 2),
+            "sharing_saving": round(c.cost_saving, 2), "total_cost": round(c.total_cost, 2),
+        }
+        mine = facilities[facilities["site_id"] == site["site_id"]] if len(facilities) else facilities
+        for f in sc.functions:
+            row = mine[mine["function"] == f] if len(mine) else mine
+            rec[f"{f}_area_m2"] = float(row["area_m2"].iloc[0]) if len(row) else 0.0
+            rec[f"{f}_capacity"] = float(row["capacity"].iloc[0]) if len(row) else 0.0
+            rec[f"{f}_newly_covered"] = float(row["newly_covered"].iloc[0]) if len(row) else 0.0
+        records.append(rec)
+        geoms.append(site.geometry)
+    gdf = gpd.GeoDataFrame(records, geometry=geoms, crs=run.inputs.crs) if records else \
+        gpd.GeoDataFrame({"site_id": []}, geometry=[], crs=run.inputs.crs)
+    if len(gdf):
+        gdf["lon"], gdf["lat"] = _lonlat(gdf)
+    return gdf
+
+
+def coverage_by_circle(run: Run) -> pd.DataFrame:
+    """Per life circle and function: people, served before, newly covered, unreached, shares."""
+    demand = run.inputs.demand
+    circle = demand["circle_id"].fillna("").astype(str).replace("", "(none)")
+    parts = []
+    for name, fn in run.scenario.functions.items():
+        st = run.plan.status[name]
+        people = demand[fn.cohort].to_numpy(float)
+        df = pd.DataFrame({
+            "circle_id": circle, "people": people,
+            "served_by_existing": np.where(st == EXISTING, people, 0.0),
+            "newly_covered": np.where(st == NEW, people, 0.0),
+        }).groupby("circle_id", sort=True).sum()
+        df["unreached"] = df["people"] - df["served_by_existing"] - df["newly_covered"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            df["covered_share_before"] = df["served_by_existing"] / df["people"]
+            df["covered_share_after"] = (df["served_by_existing"] + df["newly_covered"]) / df["people"]
+        df.insert(0, "cohort", fn.cohort)
+        df.insert(0, "function", name)
+        parts.append(df.reset_index())
+    return pd.concat(parts, ignore_index=True)
+
+
+def demand_layer(run: Run) -> gpd.GeoDataFrame:
+    """Demand units with their coverage status per function (for a map)."""
+    d = run.inputs.demand
+    keep = [c for c in ("unit_id", "total", "elderly", "infants", "households", "cars", "circle_id", "district")
+            if c in d.columns]
+    out = gpd.GeoDataFrame(d[keep].copy(), geometry=d.geometry, crs=run.inputs.crs)
+    for name, st in run.plan.status.items():
+        out[f"{name}_status"] = pd.Categorical.from_codes(st, categories=[STATUS_NAMES[i] for i in range(3)]) \
+            .astype(str)
+    return out
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for pkg in ("lifecircle", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio",
+                "highspy", "pulp", "ortools"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return v if np.isfinite(v) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if hasattr(obj, "__fspath__"):
+        return str(obj)
+    return obj
+
+
+def run_id_for(run: Run) -> str:
+    """``YYYYmmddTHHMMSSZ-<hash of scenario and inputs>``."""
+    digest = hashlib.sha256(json.dumps(_jsonable(run.scenario.resolved), sort_keys=True, default=str).encode()
+                            + json.dumps(run.inputs.file_hashes, sort_keys=True).encode()).hexdigest()[:8]
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + digest
+
+
+def run_record(run: Run, run_id: str) -> dict:
+    """Everything ``run.json`` states about a run."""
+    r, sc = run.result, run.scenario
+    summary = people_by_status(run.inputs, sc, run.plan)
+    return _jsonable({
+        "run_id": run_id,
+        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "scenario": {"name": sc.name, "source": sc.source, "description": sc.description,
+                     "resolved": sc.resolved},
+        "status": r.status.value,
+        "proven_optimal": r.proven_optimal,
+        "objective": r.objective,
+        "bound": r.bound,
+        "gap": r.gap,
+        "solver": r.summary(),
+        "inputs": {"files": run.inputs.file_hashes, "crs": run.inputs.crs.to_string(),
+                   "demand_units": len(run.inputs.demand), "sites": len(run.inputs.sites),
+                   "facilities": len(run.inputs.facilities),
+                   "forced": run.forced.describe(run.inputs.sites)},
+        "reach": {"method": run.reach_sites.method.value,
+                  "weaker_method": run.reach_sites.method.is_weaker,
+                  "pairs_to_sites": run.reach_sites.n_pairs,
+                  "pairs_to_facilities": run.reach_facilities.n_pairs,
+                  "unreachable_units": len(run.reach_sites.unreachable_units),
+                  "notes": list(run.reach_sites.notes)},
+        "model": run.model.stats,
+        "plan": {"sites_converted": len(run.plan.sites), "cost": run.plan.total_cost,
+                 "budget": sc.budget.total, "budget_by_district": sc.budget.by_district,
+                 "dropped_redundant": list(run.plan.dropped),
+                 "by_function": summary.to_dict(orient="records")},
+        "check": run.check.as_dict(),
+        "timings_s": run.timings.seconds,
+        "warnings": run.warnings,
+        "versions": _versions(),
+    })
+

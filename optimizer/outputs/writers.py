@@ -1,0 +1,80 @@
+"""Write a run to ``<root>/<scenario>/<run id>/``: all files, or none.
+
+Everything is written into a hidden temporary folder beside the final one and renamed
+into place at the end, so a crash never leaves a half-written run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from optimizer.outputs.tables import (coverage_by_circle, demand_layer, facility_rows, run_id_for,
+                                      run_record, site_rows)
+from optimizer.pipeline import Run
+from optimizer.plan import people_by_status
+
+log = logging.getLogger(__name__)
+
+#: Excel opens UTF-8 CSV with Chinese text correctly only with a byte-order mark.
+CSV_ENCODING = "utf-8-sig"
+
+
+def _csv(df: pd.DataFrame, path: Path) -> None:
+    df = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
+    df.to_csv(path, index=False, encoding=CSV_ENCODING, float_format="%.6g")
+
+
+def _gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    if len(gdf) == 0:
+        return
+    gdf.to_crs("EPSG:4326").to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+
+
+def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
+    """Write every output of ``run`` and return the run folder.
+
+    Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``coverage_by_function.csv``,
+    ``coverage_by_circle.csv`` (UTF-8 with BOM), ``plan.gpkg`` (layers ``plan_sites``,
+    ``plan_facilities``, ``demand_coverage``, ``candidate_sites``, ``existing_facilities``;
+    EPSG:4326) and ``run.json``.
+    """
+    run_id = run_id or run_id_for(run)
+    scenario_dir = Path(root) / run.scenario.name
+    final = scenario_dir / run_id
+    if final.exists():
+        raise FileExistsError(f"run folder already exists: {final}")
+    scenario_dir.mkdir(parents=True, exist_ok=True)
+    tmp = scenario_dir / f".{run_id}.partial"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        facilities = facility_rows(run)
+        sites = site_rows(run, facilities)
+        _csv(sites, tmp / "plan_sites.csv")
+        _csv(facilities, tmp / "plan_facilities.csv")
+        _csv(people_by_status(run.inputs, run.scenario, run.plan), tmp / "coverage_by_function.csv")
+        _csv(coverage_by_circle(run), tmp / "coverage_by_circle.csv")
+        gpkg = tmp / "plan.gpkg"
+        _gpkg_layer(sites, gpkg, "plan_sites")
+        _gpkg_layer(facilities, gpkg, "plan_facilities")
+        _gpkg_layer(demand_layer(run), gpkg, "demand_coverage")
+        candidates = run.inputs.sites.copy()
+        candidates["chosen"] = candidates.index.isin([p.site_row for p in run.plan.sites])
+        _gpkg_layer(candidates, gpkg, "candidate_sites")
+        if len(run.inputs.facilities):
+            _gpkg_layer(run.inputs.facilities, gpkg, "existing_facilities")
+        record = run_record(run, run_id)
+        (tmp / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("wrote %s", final)
+    return final

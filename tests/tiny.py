@@ -1,0 +1,194 @@
+"""Tiny planning instances and the brute-force enumeration every rule's tests reuse.
+
+The brute force restates the rules of ``../shared/docs/model.md`` in plain Python, with
+no code from ``optimizer`` beyond reading the scenario: straight-line distances from
+coordinates, costs and areas summed by hand, every combination of functions per site
+enumerated.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+from shapely.geometry import Point
+
+from optimizer.inputs.schema import DEMAND_COLUMNS, FACILITY_COLUMNS, SITE_COLUMNS, InputsSpec, LayerSpec
+from optimizer.inputs.types import Inputs
+from optimizer.scenario import Scenario, deep_merge, parse_scenario
+
+CRS = "EPSG:32648"  # UTM 48N, Chongqing
+
+
+def _table(records: list[dict], columns, crs: str) -> gpd.GeoDataFrame:
+    df = pd.DataFrame(records)
+    for col in columns:
+        if col.name not in df.columns:
+            df[col.name] = col.default if col.default is not None else np.nan
+    geom = [Point(r["x"], r["y"]) for r in records]
+    df = df.drop(columns=[c for c in ("x", "y") if c in df.columns])
+    return gpd.GeoDataFrame(df, geometry=geom, crs=crs).reset_index(drop=True)
+
+
+def make_inputs(demand: list[dict], sites: list[dict], facilities: list[dict] = (), crs: str = CRS) -> Inputs:
+    """Inputs from records with ``x``, ``y`` in metres and canonical columns."""
+    d = _table(demand, DEMAND_COLUMNS, crs)
+    s = _table(sites, SITE_COLUMNS, crs)
+    f = _table(list(facilities), FACILITY_COLUMNS, crs) if facilities else gpd.GeoDataFrame(
+        {"facility_id": [], "function": [], "capacity": [], "name": []}, geometry=[], crs=crs)
+    return Inputs(d, s, f, None, None, pyproj.CRS(crs), {})
+
+
+def make_scenario(raw: dict | None = None) -> Scenario:
+    """A straight-line scenario (detour 1.0) over the built-in defaults, with ``raw`` merged on top."""
+    base = {
+        "name": "tiny",
+        "inputs": {"demand": {"path": str(Path("demand.gpkg").resolve())},
+                   "sites": {"path": str(Path("sites.gpkg").resolve())}},
+        "reach": {"method": "straight_line", "detour_factor": 1.0},
+        "budget": {"total": 1e9},
+        "solver": {"time_limit_s": 60},
+    }
+    return parse_scenario(deep_merge(base, raw or {}), source="tiny.yaml")
+
+
+# ------------------------------------------------------------------ brute force
+def _plain_cost_and_area(site: pd.Series, funcs: tuple[str, ...], sc: Scenario) -> tuple[float, float]:
+    if not funcs:
+        return 0.0, 0.0
+    kind = sc.site_kinds[site["kind"]]
+    conversion = site["fixed_cost"] if not pd.isna(site.get("fixed_cost", np.nan)) else kind.fixed_cost
+    area, cost = {}, {}
+    for f in funcs:
+        fn = sc.functions[f]
+        rate = site["cost_per_m2"] if not pd.isna(site.get("cost_per_m2", np.nan)) else fn.cost.per_m2 * kind.cost_factor
+        area[f] = fn.size.standard_m2
+        cost[f] = fn.cost.fixed + rate * fn.size.standard_m2
+    a, c = sum(area.values()), conversion + sum(cost.values())
+    for g in sc.sharing.groups:
+        if set(g.functions) <= set(funcs):
+            a -= g.area_saving * sum(area[f] for f in g.functions)
+            c -= g.cost_saving * sum(cost[f] for f in g.functions)
+    return c, a
+
+
+def _plain_eligible(site: pd.Series, fname: str, sc: Scenario) -> bool:
+    allowed = [t.strip() for t in str(site.get("allowed_functions") or "").replace(";", ",").split(",") if t.strip()]
+    if allowed and fname not in allowed:
+        return False
+    floor = 1 if pd.isna(site.get("lowest_floor", np.nan)) else int(site["lowest_floor"])
+    for r in sc.functions[fname].eligible:
+        if site["kind"] in r.kinds and (r.floor_min is None or floor >= r.floor_min) \
+                and (r.floor_max is None or floor <= r.floor_max) \
+                and all(bool(site.get(fl)) for fl in r.requires):
+            return True
+    return False
+
+
+def brute_force(inputs: Inputs, sc: Scenario) -> tuple[float, dict[int, tuple[str, ...]] | None]:
+    """Best weighted new coverage over every feasible plan, and one plan achieving it.
+
+    Straight-line distance x ``sc.reach.detour_factor``; thresholds inclusive.
+    Returns ``(-inf, None)`` when no plan is feasible.
+    """
+    names = sc.function_names
+    d, s, fac = inputs.demand, inputs.sites, inputs.facilities
+    dxy = np.array([[p.x, p.y] for p in d.geometry])
+    sxy = np.array([[p.x, p.y] for p in s.geometry])
+    limit = {f: sc.functions[f].threshold_min * 60 * sc.functions[f].walk_speed_mps for f in names}
+
+    def walk(a, b):
+        return math.dist(a, b) * sc.reach.detour_factor
+
+    served = {f: np.zeros(len(d), dtype=bool) for f in names}
+    for _, row in fac.iterrows():
+        if row["function"] in names:
+            for u in range(len(d)):
+                if walk(dxy[u], (row.geometry.x, row.geometry.y)) <= limit[row["function"]] + 1e-9:
+                    served[row["function"]][u] = True
+    forced_col = s["forced"].fillna("").astype(str).str.lower().tolist()
+    force_in = {e for e in sc.decisions.force_in if ":" not in e}
+    force_out = {e for e in sc.decisions.force_out if ":" not in e}
+    pair_in = {tuple(e.split(":")) for e in sc.decisions.force_in if ":" in e}
+    pair_out = {tuple(e.split(":")) for e in sc.decisions.force_out if ":" in e}
+    options = []
+    for i, site in s.iterrows():
+        sid = str(site["site_id"])
+        elig = [f for f in names if _plain_eligible(site, f, sc) and (sid, f) not in pair_out]
+        subsets = [c for k in range(len(elig) + 1) for c in itertools.combinations(elig, k)]
+        if forced_col[i] == "out" or sid in force_out:
+            subsets = [()]
+        if forced_col[i] == "in" or sid in force_in:
+            subsets = [c for c in subsets if c]
+        need = {f for (x, f) in pair_in if x == sid}
+        subsets = [c for c in subsets if need <= set(c)]
+        feasible = []
+        for c in subsets:
+            cost, area = _plain_cost_and_area(site, c, sc)
+            if area <= float(site["area_m2"]) + 1e-9:
+                feasible.append((c, cost))
+        options.append(feasible)
+    district = s["district"].fillna("").astype(str).tolist()
+    best, best_plan = -math.inf, None
+    for combo in itertools.product(*options):
+        total = sum(c for _, c in combo)
+        if sc.budget.total is not None and total > sc.budget.total + 1e-6:
+            continue
+        if any(sum(c for i, (_, c) in enumerate(combo) if district[i] == dn) > amt + 1e-6
+               for dn, amt in sc.budget.by_district.items()):
+            continue
+        value = 0.0
+        for f in names:
+            fn = sc.functions[f]
+            people = d[fn.cohort].to_numpy(float)
+            for u in range(len(d)):
+                if served[f][u]:
+                    continue
+                if any(f in funcs and walk(dxy[u], sxy[i]) <= limit[f] + 1e-9 for i, (funcs, _) in enumerate(combo)):
+                    value += fn.weight * people[u]
+        if value > best + 1e-9:
+            best, best_plan = value, {i: funcs for i, (funcs, _) in enumerate(combo) if funcs}
+    return best, best_plan
+
+
+def random_instance(seed: int, n_units: int = 12, n_sites: int = 4) -> tuple[Inputs, dict]:
+    """A random tiny instance and scenario overrides exercising every coverage-mode rule."""
+    rng = np.random.default_rng(seed)
+    demand = [{"unit_id": f"U{i}", "x": float(rng.uniform(0, 1500)), "y": float(rng.uniform(0, 1500)),
+               "total": float(rng.integers(0, 400)), "elderly": float(rng.integers(0, 120)),
+               "infants": float(rng.integers(0, 20)), "households": 0.0, "cars": float(rng.integers(0, 60)),
+               "circle_id": f"C{i % 2}", "district": "D"} for i in range(n_units)]
+    kinds = ["building", "plot", "existing_host"]
+    sites = []
+    for j in range(n_sites):
+        kind = kinds[int(rng.integers(0, 3))]
+        sites.append({"site_id": f"S{j}", "x": float(rng.uniform(0, 1500)), "y": float(rng.uniform(0, 1500)),
+                      "kind": kind, "area_m2": float(rng.choice([300, 700, 1200, 2500])),
+                      "lowest_floor": int(rng.choice([-1, 1, 1, 2, 4])),
+                      "parking_allowed": bool(rng.random() < 0.3), "circle_id": f"C{j % 2}", "district": "D"})
+    facilities = []
+    if rng.random() < 0.7:
+        facilities.append({"facility_id": "F0", "function": str(rng.choice(["canteen", "elder_care", "childcare"])),
+                           "x": float(rng.uniform(0, 1500)), "y": float(rng.uniform(0, 1500)), "capacity": 100.0})
+    for site in sites:  # plots need a kind-appropriate floor
+        if site["kind"] == "plot":
+            site["lowest_floor"] = 1
+    raw = {
+        "budget": {"total": float(rng.choice([0.8e6, 1.5e6, 2.5e6, 4e6]))},
+        "functions": {
+            "canteen": {"threshold_min": 8, "size": {"min_m2": 100, "standard_m2": 200, "max_m2": 800}},
+            "childcare": {"threshold_min": 8, "size": {"min_m2": 100, "standard_m2": 200, "max_m2": 800}},
+            "elder_care": {"threshold_min": 8, "size": {"min_m2": 100, "standard_m2": 250, "max_m2": 800}},
+            "parking": {"threshold_min": 5, "size": {"min_m2": 200, "standard_m2": 500, "max_m2": 2000}},
+        },
+        "sharing": {"groups": [
+            {"name": "elder+child", "functions": ["elder_care", "childcare"], "area_saving": 0.2, "cost_saving": 0.15},
+            {"name": "canteen+elder", "functions": ["canteen", "elder_care"], "area_saving": 0.1, "cost_saving": 0.1},
+        ]},
+        "model": {"ineligible_sites": "ignore"},
+    }
+    return make_inputs(demand, sites, facilities), raw
