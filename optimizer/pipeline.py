@@ -73,7 +73,9 @@ class Run:
 def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
     """Read and validate every input against the scenario; one error lists every problem."""
     cohorts = {fn.cohort for fn in scenario.functions.values()}
-    inputs = load_inputs(scenario.inputs, function_names=set(scenario.function_names), cohorts=cohorts)
+    # facilities of a disabled function are known (and ignored), not misspelled
+    known = set(scenario.function_names) | set(scenario.disabled_functions)
+    inputs = load_inputs(scenario.inputs, function_names=known, cohorts=cohorts)
     forced, warnings = check_against_scenario(inputs, scenario)
     return inputs, forced, warnings
 

@@ -195,6 +195,7 @@ class Scenario:
     output: OutputSpec = OutputSpec()
     description: str = ""
     source: str = ""
+    disabled_functions: tuple[str, ...] = ()
     resolved: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -429,11 +430,13 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
     merged = deep_merge(default_raw(), raw)
     functions_raw = merged.get("functions") or {}
     enabled_raw = {}
+    disabled = []
     for fname, fraw in functions_raw.items():
         if not isinstance(fraw, dict):
             problems.append(f"functions.{fname}: expected a mapping")
             continue
         if fraw.get("enabled", True) is False:
+            disabled.append(str(fname))
             continue
         enabled_raw[fname] = fraw
     sc_raw = {k: v for k, v in merged.items() if k not in ("inputs", "functions")}
@@ -443,13 +446,13 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
     # parse everything but inputs through the generic closed parser
     hints = typing.get_type_hints(Scenario)
     fields = {f.name: f for f in dataclasses.fields(Scenario)}
-    allowed = [n for n in fields if n != "resolved"]
+    allowed = [n for n in fields if n not in ("resolved", "disabled_functions", "source")]
     values: dict[str, Any] = {}
     for key in sc_raw:
         if key not in allowed:
             problems.append(f"{key}: unknown key (allowed at top level: extends, {', '.join(allowed)})")
     for name, f in fields.items():
-        if name in ("inputs", "resolved", "source"):
+        if name in ("inputs", "resolved", "source", "disabled_functions"):
             continue
         if name in sc_raw:
             values[name] = _parse(hints[name], sc_raw[name], name, problems)
@@ -459,7 +462,7 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
         problems += _semantic_problems(values)
     if problems:
         raise ScenarioError(problems, source=source)
-    return Scenario(inputs=inputs, source=source, resolved=merged, **values)
+    return Scenario(inputs=inputs, source=source, resolved=merged, disabled_functions=tuple(disabled), **values)
 
 
 def _semantic_problems(v: dict[str, Any]) -> list[str]:

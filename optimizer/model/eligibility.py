@@ -25,7 +25,7 @@ def allowed_function_lists(sites: pd.DataFrame) -> list[set[str]]:
 
 
 def _rule_mask(sites: pd.DataFrame, rule: EligibilityRule) -> np.ndarray:
-    mask = sites["kind"].isin(rule.kinds).to_numpy()
+    mask = sites["kind"].isin(rule.kinds).to_numpy().copy()
     floor = pd.to_numeric(sites["lowest_floor"], errors="coerce").fillna(1).to_numpy()
     if rule.floor_min is not None:
         mask &= floor >= rule.floor_min

@@ -1,0 +1,125 @@
+"""The command line end to end: files in, plan out, clear exit codes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import Point
+
+from optimizer.cli import main
+
+LON, LAT = 106.57, 29.56  # Yuzhong
+
+
+def _points(records, crs="EPSG:4326"):
+    df = pd.DataFrame(records)
+    geom = [Point(LON + r["dx"] / 97000, LAT + r["dy"] / 111000) for r in records]
+    return gpd.GeoDataFrame(df.drop(columns=["dx", "dy"]), geometry=geom, crs=crs)
+
+
+@pytest.fixture
+def tiny_project(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    demand = _points([
+        {"unit_id": "U1", "dx": 0, "dy": 0, "total": 800, "elderly": 200, "infants": 20, "households": 300,
+         "cars": 90, "circle_id": "LC1", "district": "渝中区"},
+        {"unit_id": "U2", "dx": 900, "dy": 0, "total": 500, "elderly": 90, "infants": 12, "households": 200,
+         "cars": 40, "circle_id": "LC2", "district": "渝中区"},
+    ])
+    sites = _points([
+        {"site_id": "S1", "dx": 30, "dy": 0, "kind": "building", "area_m2": 1500.0, "lowest_floor": 1,
+         "name": "闲置厂房", "circle_id": "LC1", "district": "渝中区"},
+        {"site_id": "S2", "dx": 880, "dy": 0, "kind": "plot", "area_m2": 2000.0, "lowest_floor": 1,
+         "name": "边角地", "circle_id": "LC2", "district": "渝中区"},
+    ])
+    demand.to_file(data / "demand.gpkg", layer="demand")
+    sites.to_file(data / "sites.gpkg", layer="sites")
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(
+        "inputs:\n  demand: data/demand.gpkg\n  sites: data/sites.gpkg\n"
+        "reach: {method: straight_line}\nbudget: {total: 20000000}\n"
+        "solver: {time_limit_s: 30}\noutput: {folder: out}\n", encoding="utf-8")
+    return tmp_path, scenario
+
+
+def test_solve_writes_a_complete_run_that_excel_and_qgis_open(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["solve", str(scenario)])
+    assert result.exit_code == 0, result.output
+    runs = list((folder / "out" / "tiny").iterdir())
+    assert len(runs) == 1 and not runs[0].name.startswith(".")
+    run = runs[0]
+    for name in ("plan_sites.csv", "plan_facilities.csv", "coverage_by_function.csv", "coverage_by_circle.csv",
+                 "plan.gpkg", "run.json"):
+        assert (run / name).is_file(), name
+    assert (run / "plan_sites.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Chinese
+    assert "闲置厂房" in (run / "plan_sites.csv").read_text(encoding="utf-8-sig")
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert record["status"] == "optimal" and record["proven_optimal"] is True
+    assert record["bound"] == pytest.approx(record["objective"])
+    assert record["check"]["passed"] is True
+    assert record["reach"]["weaker_method"] is True  # straight line is labelled as such
+    assert any("weaker method" in w for w in record["warnings"])
+    assert set(record["versions"]) >= {"numpy", "highspy", "pulp"}
+    layers = set(gpd.list_layers(run / "plan.gpkg")["name"])
+    assert {"plan_sites", "plan_facilities", "demand_coverage", "candidate_sites"} <= layers
+    assert "PROVEN OPTIMAL" in result.output
+
+
+def test_bad_input_exits_3_lists_every_problem_and_writes_nothing(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    demand = gpd.read_file(folder / "data" / "demand.gpkg")
+    demand.loc[0, "total"] = -5
+    demand.loc[1, "unit_id"] = "U1"
+    demand.to_file(folder / "data" / "demand.gpkg", layer="demand")
+    result = CliRunner().invoke(main, ["solve", str(scenario)])
+    assert result.exit_code == 3, result.output
+    assert "total" in result.output and "duplicate" in result.output.lower()
+    assert not (folder / "out").exists()
+
+
+def test_infeasible_scenario_exits_4_and_names_the_rule(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["solve", str(scenario), "--set", "budget.total=100",
+                                       "--set", "decisions.force_in=[S1]"])
+    assert result.exit_code == 4, result.output
+    assert "rule 'budget'" in result.output and "LC1" in result.output
+    assert not (folder / "out").exists()
+
+
+def test_unknown_scenario_key_exits_3(tiny_project):
+    _, scenario = tiny_project
+    result = CliRunner().invoke(main, ["validate", str(scenario), "--set", "budgett.total=1"])
+    assert result.exit_code == 3
+    assert "budgett: unknown key" in result.output
+
+
+def test_validate_reports_counts_and_writes_nothing(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert result.exit_code == 0, result.output
+    assert "valid. 2 demand units, 2 sites" in result.output
+    assert not (folder / "out").exists()
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    for args in (["--help"], ["solve", "--help"], ["validate", "--help"], ["solvers", "--help"],
+                 ["dataset", "--help"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "optimizer.cli", "solvers"], capture_output=True, text=True)
+    assert out.returncode == 0 and "highs" in out.stdout
