@@ -1,0 +1,381 @@
+"""What every solver backend provides, and the bookkeeping they share.
+
+A backend turns a :class:`~solvers.problem.MatrixProblem` into a
+:class:`~solvers.result.SolveResult`. :meth:`Backend.solve` is a template method:
+it validates the request, handles the trivial empty model, times the run, calls the
+backend's :meth:`Backend._solve`, and settles "infeasible or unbounded" answers with
+a feasibility check. Backends build their result with :func:`build_result`, which
+applies :func:`~solvers.result.classify` so that no backend can call a plan optimal
+without a bound that meets its value.
+"""
+from __future__ import annotations
+
+import abc
+import dataclasses
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from solvers.problem import MatrixProblem, Sense
+from solvers.result import (
+    PROOF_ABS_TOL,
+    PROOF_REL_TOL,
+    SolveResult,
+    SolverOptions,
+    SolveStatus,
+    Termination,
+    classify,
+    relative_gap,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Backend",
+    "Capabilities",
+    "SolverUnavailable",
+    "build_result",
+    "clip_log",
+    "MAX_LOG_CHARS",
+]
+
+#: Longest solver log kept in :attr:`SolveResult.log`; longer logs keep head and tail.
+MAX_LOG_CHARS = 1_000_000
+
+#: A plan whose worst row/bound/integrality violation exceeds this is flagged in
+#: ``SolveResult.extra["max_violation"]`` and logged as a warning.
+VIOLATION_WARN = 1e-5
+
+
+class SolverUnavailable(Exception):
+    """The requested solver cannot run here.
+
+    Parameters
+    ----------
+    solver
+        Registry name of the backend.
+    extra
+        The pip extra or package that provides it.
+    reason
+        Why it is unavailable, if known.
+    """
+
+    def __init__(self, solver: str, extra: str, reason: str = "") -> None:
+        self.solver = solver
+        self.extra = extra
+        self.reason = reason
+        detail = f" ({reason})" if reason else ""
+        super().__init__(
+            f"solver {solver!r} is not available{detail}; install it with "
+            f"`pip install {extra}`"
+        )
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do.
+
+    Attributes
+    ----------
+    supports_mip
+        Integer variables are honoured.
+    supports_start
+        A warm start (``MatrixProblem.start``) is passed to the solver.
+    supports_threads
+        ``SolverOptions.threads`` is passed to the solver.
+    supports_seed
+        ``SolverOptions.seed`` is passed to the solver.
+    reports_bound
+        A proven bound is available after a stopped MIP search.
+    honours_time_limit
+        The solver reliably stops at its own time limit. The watchdog runs anyway.
+    in_process
+        Runs inside this Python process (a stop is a request, not a kill).
+    """
+
+    supports_mip: bool = True
+    supports_start: bool = False
+    supports_threads: bool = True
+    supports_seed: bool = True
+    reports_bound: bool = True
+    honours_time_limit: bool = True
+    in_process: bool = True
+
+
+def clip_log(text: str, limit: int = MAX_LOG_CHARS) -> str:
+    """Keep at most ``limit`` characters of a log: a fifth from the head, the rest from the tail."""
+    if len(text) <= limit:
+        return text
+    head = limit // 5
+    tail = limit - head
+    dropped = len(text) - head - tail
+    return f"{text[:head]}\n... [{dropped} characters of solver log omitted] ...\n{text[-tail:]}"
+
+
+def _describe(status: SolveStatus, termination: Termination, gap: float | None) -> str:
+    """One-line human explanation of a result."""
+    why = termination.value.replace("_", " ")
+    if status is SolveStatus.OPTIMAL:
+        return "proven optimal: the bound meets the value"
+    if status is SolveStatus.FEASIBLE:
+        if gap is None:
+            return f"feasible plan, optimality not proven, no bound known ({why})"
+        return f"feasible plan, not proven optimal: relative gap {gap:.3g} ({why})"
+    if status is SolveStatus.NO_SOLUTION:
+        return f"no plan found before the solver stopped ({why})"
+    if status is SolveStatus.INFEASIBLE:
+        return "proven infeasible: no plan satisfies every constraint"
+    if status is SolveStatus.UNBOUNDED:
+        return "unbounded: the objective can improve without limit"
+    return f"solver error ({why})"
+
+
+def build_result(
+    backend: "Backend",
+    problem: MatrixProblem,
+    options: SolverOptions,
+    *,
+    termination: Termination,
+    values: np.ndarray | None,
+    objective: float | None,
+    bound: float | None,
+    solve_seconds: float,
+    log: str = "",
+    message: str = "",
+    infeasible: bool = False,
+    unbounded: bool = False,
+    error: bool = False,
+    extra: dict | None = None,
+) -> SolveResult:
+    """Assemble an honest :class:`SolveResult` from what a solver reported.
+
+    Parameters
+    ----------
+    backend
+        The backend that ran (for its name and version).
+    problem, options
+        What was solved, and how.
+    termination
+        Why the solver stopped.
+    values
+        The incumbent plan, or ``None`` when the solver has none.
+    objective
+        The incumbent's objective value in the problem's terms (sense and offset).
+    bound
+        A proven bound on the optimum in the problem's terms, or ``None``.
+    solve_seconds
+        Wall time of the solver run.
+    log
+        The solver's log text (clipped to :data:`MAX_LOG_CHARS`).
+    message
+        Extra explanation appended to the generated one.
+    infeasible, unbounded, error
+        What the solver proved or suffered; see :func:`~solvers.result.classify`.
+    extra
+        Backend-specific details.
+
+    Returns
+    -------
+    SolveResult
+        Status from :func:`~solvers.result.classify`; gap 0 when proven optimal,
+        ``None`` when no bound is known.
+    """
+    extra = dict(extra or {})
+    if values is not None:
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (problem.n_cols,):
+            extra["bad_values_shape"] = values.shape
+            values = None
+    if objective is not None and not math.isfinite(objective):
+        objective = None
+    if bound is not None and math.isnan(bound):
+        bound = None
+    if bound is not None and math.isinf(bound):
+        # an infinite bound proves nothing useful; keep the raw value for the record
+        extra.setdefault("reported_bound", bound)
+        bound = None
+    has_values = values is not None and objective is not None
+    status = classify(has_values=has_values, objective=objective, bound=bound,
+                      sense=problem.sense, infeasible=infeasible, unbounded=unbounded,
+                      error=error)
+    if status.has_solution and bound is not None and objective is not None:
+        tol = PROOF_ABS_TOL + PROOF_REL_TOL * abs(objective)
+        wrong_side = (bound < objective - tol if problem.sense is Sense.MAXIMIZE
+                      else bound > objective + tol)
+        if wrong_side:
+            logger.warning("%s reported bound %r on the wrong side of value %r; bound ignored",
+                           backend.name, bound, objective)
+            extra["reported_bound"] = bound
+            bound = None
+    if status is SolveStatus.OPTIMAL:
+        gap: float | None = 0.0
+    elif status.has_solution:
+        gap = relative_gap(objective, bound)
+    else:
+        gap = None
+    if status.has_solution:
+        assert values is not None
+        violation = problem.max_violation(values)
+        extra["max_violation"] = violation
+        if violation > VIOLATION_WARN:
+            logger.warning("%s returned a plan violating the problem by %.3g", backend.name, violation)
+    else:
+        values = None
+        objective = None
+    if status in (SolveStatus.INFEASIBLE, SolveStatus.UNBOUNDED, SolveStatus.ERROR):
+        bound = None
+    text = _describe(status, termination, gap)
+    if message:
+        text = f"{text}; {message}"
+    return SolveResult(
+        solver=backend.name,
+        solver_version=backend.version(),
+        status=status,
+        termination=termination,
+        values=values,
+        objective=None if objective is None else float(objective),
+        bound=None if bound is None else float(bound),
+        gap=gap,
+        solve_seconds=float(solve_seconds),
+        options=options,
+        log=clip_log(log),
+        message=text,
+        extra=extra,
+    )
+
+
+class Backend(abc.ABC):
+    """A MILP solver behind the :class:`MatrixProblem` / :class:`SolveResult` contract.
+
+    Subclasses set :attr:`name`, :attr:`extra` and :attr:`capabilities`, and implement
+    :meth:`available`, :meth:`version` and :meth:`_solve`.
+
+    Attributes
+    ----------
+    name
+        Registry name (``"highs"``, ``"cbc"``).
+    extra
+        The pip extra or package that provides the solver.
+    capabilities
+        What the backend can do.
+    """
+
+    name: ClassVar[str] = ""
+    extra: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    @classmethod
+    @abc.abstractmethod
+    def available(cls) -> bool:
+        """True when the solver can run here. Cheap, and never raises."""
+
+    @abc.abstractmethod
+    def version(self) -> str:
+        """Version string of the underlying solver."""
+
+    @abc.abstractmethod
+    def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+        """Run the solver on a non-empty problem; see :meth:`solve`."""
+
+    def solve(self, problem: MatrixProblem, options: SolverOptions | None = None) -> SolveResult:
+        """Solve ``problem``.
+
+        Parameters
+        ----------
+        problem
+            The matrix problem.
+        options
+            Time limit, gap, threads, seed, logging; defaults to ``SolverOptions()``.
+
+        Returns
+        -------
+        SolveResult
+            Never "optimal" without a bound that meets the value.
+
+        Raises
+        ------
+        SolverUnavailable
+            When the solver cannot run here.
+        ValueError
+            When the problem has integer variables and the backend cannot honour them.
+        """
+        options = options or SolverOptions()
+        if not self.available():
+            raise SolverUnavailable(self.name, self.extra)
+        if problem.is_mip and not self.capabilities.supports_mip:
+            raise ValueError(f"solver {self.name!r} cannot solve problems with integer variables")
+        if problem.n_cols == 0:
+            return self._solve_empty(problem, options)
+        started = time.perf_counter()
+        result = self._solve(problem, options)
+        if result.extra.get("infeasible_or_unbounded"):
+            result = self._settle_infeasible_or_unbounded(problem, options, result, started)
+        logger.debug("%s on %r: %s", self.name, problem.name, result.message)
+        return result
+
+    # -- shared helpers ---------------------------------------------------------------
+
+    def _solve_empty(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+        """A problem without variables: feasible iff every row admits activity 0."""
+        feasible = bool(np.all(problem.row_lower <= 0.0) and np.all(problem.row_upper >= 0.0))
+        value = float(problem.objective_offset)
+        return build_result(
+            self, problem, options,
+            termination=Termination.OPTIMAL if feasible else Termination.INFEASIBLE,
+            values=np.zeros(0) if feasible else None,
+            objective=value if feasible else None,
+            bound=value if feasible else None,
+            solve_seconds=0.0, infeasible=not feasible,
+            message="empty model, settled without calling the solver",
+        )
+
+    def _settle_infeasible_or_unbounded(self, problem: MatrixProblem, options: SolverOptions,
+                                        result: SolveResult, started: float) -> SolveResult:
+        """Decide "infeasible or unbounded" by solving the problem with a zero objective.
+
+        A solver that finds the relaxation unbounded has not shown that an (integer)
+        plan exists. With a zero objective nothing is unbounded: a plan means the
+        original problem is unbounded (rational data), none means it is infeasible.
+        """
+        remaining = None
+        if options.time_limit_s is not None:
+            remaining = max(options.time_limit_s - (time.perf_counter() - started), 1.0)
+        check_options = dataclasses.replace(options, time_limit_s=remaining, relative_gap=0.0)
+        zero = dataclasses.replace(problem, objective=np.zeros(problem.n_cols), start=None,
+                                   objective_offset=0.0, sense=Sense.MINIMIZE,
+                                   name=f"{problem.name}-feasibility")
+        check = self._solve(zero, check_options)
+        extra = dict(result.extra)
+        extra.pop("infeasible_or_unbounded", None)
+        extra["feasibility_check"] = check.status.value
+        log = f"{result.log}\n--- feasibility check (zero objective) ---\n{check.log}"
+        seconds = time.perf_counter() - started
+        common = dict(values=None, objective=None, bound=None, solve_seconds=seconds, log=log,
+                      extra=extra)
+        if check.status.has_solution:
+            return build_result(self, problem, options, termination=Termination.UNBOUNDED,
+                                unbounded=True, message="a plan exists and the relaxation is "
+                                "unbounded", **common)
+        if check.status is SolveStatus.INFEASIBLE or check.extra.get("infeasible_or_unbounded"):
+            # with a zero objective "infeasible or unbounded" can only mean infeasible
+            return build_result(self, problem, options, termination=Termination.INFEASIBLE,
+                                infeasible=True, message="the solver could not tell infeasible "
+                                "from unbounded; a zero-objective check found no plan", **common)
+        return build_result(self, problem, options, termination=check.termination,
+                            error=check.status is SolveStatus.ERROR,
+                            message="infeasible or unbounded; the feasibility check was "
+                            f"inconclusive ({check.status.value})", **common)
+
+    @staticmethod
+    def _time_budget(options: SolverOptions) -> float | None:
+        """Seconds after which the watchdog stops the solver, or ``None``."""
+        if options.time_limit_s is None:
+            return None
+        return float(options.time_limit_s) + max(float(options.grace_s), 0.0)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
