@@ -1,0 +1,306 @@
+"""HiGHS through ``highspy``, in process.
+
+The model is passed in one call (:class:`highspy.HighsLp` in CSC form, integrality
+set with one vectorised call). The console stays silent; the log is captured with
+HiGHS's logging callback into :attr:`SolveResult.log` and, when ``options.log``,
+forwarded to this module's logger at INFO.
+
+Statuses are mapped honestly: HiGHS's ``kOptimal`` for a MIP means "within
+``mip_rel_gap``/``mip_abs_gap``", so the result is optimal only when
+``mip_dual_bound`` meets the objective (:func:`~solvers.result.classify`). For a pure
+LP the optimal objective is its own bound (LP duality).
+
+Watchdog: HiGHS honours ``time_limit``; should a solve still overrun
+``time_limit + grace``, a timer thread calls :meth:`highspy.Highs.cancelSolve` and
+the result's termination is ``KILLED`` (with the incumbent, if any).
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+import time
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from solvers.base import Backend, Capabilities, build_result
+from solvers.problem import MatrixProblem, Sense
+from solvers.result import SolveResult, SolverOptions, Termination
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["HighsBackend"]
+
+#: absolute MIP gap handed to HiGHS; equals the proof tolerance of ``classify``
+MIP_ABS_GAP = 1e-6
+
+_banner_lock = threading.Lock()
+_banner_done = False
+
+#: HiGHS runs on one process-wide thread scheduler, sized when first used; a run asking
+#: for another size fails unless the scheduler is reset. Thread count of the last reset.
+_scheduler_lock = threading.Lock()
+_scheduler_threads: int | None = None
+
+
+def _silence_banner() -> None:
+    """Let HiGHS write its once-per-process banner into a silent instance.
+
+    ``highspy.Highs()`` logs a banner to stdout on the first log line of the process,
+    before any option can be set on it. A bare core instance with console logging off
+    takes that first line instead, so no banner ever reaches stdout.
+    """
+    global _banner_done
+    with _banner_lock:
+        if _banner_done:
+            return
+        try:
+            from highspy._core import _Highs  # noqa: PLC0415 - private, best effort only
+
+            core = _Highs()
+            core.setOptionValue("log_to_console", False)
+            core.setCallback(None, None)
+        except Exception:  # pragma: no cover - only cosmetic
+            logger.debug("could not pre-empt the HiGHS banner", exc_info=True)
+        _banner_done = True
+
+
+class HighsBackend(Backend):
+    """HiGHS MILP/LP solver (package ``highspy``)."""
+
+    name: ClassVar[str] = "highs"
+    extra: ClassVar[str] = "highspy"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        supports_mip=True, supports_start=True, supports_threads=True, supports_seed=True,
+        reports_bound=True, honours_time_limit=True, in_process=True,
+    )
+
+    #: hand the time limit to HiGHS itself (tests switch it off to exercise the watchdog)
+    pass_time_limit: bool = True
+
+    @classmethod
+    def available(cls) -> bool:
+        """True when ``highspy`` can be imported."""
+        try:
+            return importlib.util.find_spec("highspy") is not None
+        except Exception:  # pragma: no cover - broken installs
+            return False
+
+    def version(self) -> str:
+        """HiGHS version, e.g. ``"1.16.0"``."""
+        try:
+            import highspy
+
+            return (f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}."
+                    f"{highspy.HIGHS_VERSION_PATCH}")
+        except Exception:  # pragma: no cover
+            return "unknown"
+
+    # -- model --------------------------------------------------------------------------
+
+    @staticmethod
+    def _new_highs() -> Any:
+        import highspy
+
+        _silence_banner()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+        return h
+
+    @staticmethod
+    def _to_lp(problem: MatrixProblem) -> Any:
+        """The problem as a :class:`highspy.HighsLp` (column-wise matrix)."""
+        import highspy
+
+        a = sp.csc_matrix(problem.matrix)
+        a.sort_indices()
+        lp = highspy.HighsLp()
+        lp.num_col_ = problem.n_cols
+        lp.num_row_ = problem.n_rows
+        lp.col_cost_ = problem.objective
+        lp.col_lower_ = problem.col_lower
+        lp.col_upper_ = problem.col_upper
+        lp.row_lower_ = problem.row_lower
+        lp.row_upper_ = problem.row_upper
+        lp.offset_ = float(problem.objective_offset)
+        lp.sense_ = (highspy.ObjSense.kMaximize if problem.sense is Sense.MAXIMIZE
+                     else highspy.ObjSense.kMinimize)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_ = problem.n_cols
+        lp.a_matrix_.num_row_ = problem.n_rows
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data
+        return lp
+
+    def _configure(self, h: Any, problem: MatrixProblem, options: SolverOptions) -> None:
+        if options.time_limit_s is not None and self.pass_time_limit:
+            h.setOptionValue("time_limit", float(options.time_limit_s))
+        h.setOptionValue("mip_rel_gap", float(options.relative_gap))
+        h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+        h.setOptionValue("random_seed", int(options.seed))
+        if options.threads is not None:
+            self._size_scheduler(int(options.threads))
+            h.setOptionValue("threads", int(options.threads))
+
+    @staticmethod
+    def _size_scheduler(threads: int) -> None:
+        """Resize HiGHS's process-wide scheduler to ``threads`` when it differs.
+
+        Not safe while another HiGHS solve with a different thread count runs in this
+        process; a run with ``threads=None`` accepts whatever size is current.
+        """
+        global _scheduler_threads
+        import highspy
+
+        with _scheduler_lock:
+            if _scheduler_threads != threads:
+                highspy.Highs.resetGlobalScheduler(True)
+                _scheduler_threads = threads
+
+    def _set_start(self, h: Any, problem: MatrixProblem, extra: dict) -> None:
+        import highspy
+
+        if problem.start is None or not problem.is_mip:
+            return
+        idx = np.arange(problem.n_cols, dtype=np.int32)
+        status = h.setSolution(problem.n_cols, idx, problem.start.astype(np.float64))
+        extra["start_passed"] = status != highspy.HighsStatus.kError
+        if status == highspy.HighsStatus.kError:
+            logger.warning("HiGHS rejected the warm start")
+
+    # -- solve --------------------------------------------------------------------------
+
+    def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+        import highspy
+
+        h = self._new_highs()
+        chunks: list[str] = []
+
+        def on_log(event: Any) -> None:
+            text = event.message
+            chunks.append(text)
+            if options.log:
+                for line in text.splitlines():
+                    if line.strip():
+                        logger.info("[highs] %s", line)
+
+        h.cbLogging += on_log
+        extra: dict = {}
+        status = h.passModel(self._to_lp(problem))
+        if status == highspy.HighsStatus.kError:
+            return build_result(self, problem, options, termination=Termination.ERROR,
+                                values=None, objective=None, bound=None, solve_seconds=0.0,
+                                log="".join(chunks), error=True,
+                                message="HiGHS rejected the model")
+        if problem.is_mip:
+            h.changeColsIntegrality(problem.n_cols, np.arange(problem.n_cols, dtype=np.int32),
+                                    problem.integrality.astype(np.uint8))
+        self._configure(h, problem, options)
+        self._set_start(h, problem, extra)
+
+        killed = threading.Event()
+        budget = self._time_budget(options)
+        timer = None
+        if budget is not None:
+            h.HandleUserInterrupt = True
+
+            def stop() -> None:
+                killed.set()
+                logger.warning("HiGHS overran its time limit (%.1f s + %.1f s grace); "
+                               "cancelling", options.time_limit_s, options.grace_s)
+                h.cancelSolve()
+
+            timer = threading.Timer(budget, stop)
+            timer.daemon = True
+        started = time.perf_counter()
+        try:
+            if timer is not None:
+                timer.start()
+            run_status = h.run()
+        finally:
+            if timer is not None:
+                timer.cancel()
+        seconds = time.perf_counter() - started
+        log = "".join(chunks)
+        try:
+            return self._read_result(h, problem, options, run_status, seconds, log, extra,
+                                     killed.is_set())
+        finally:
+            h.clear()
+
+    def _read_result(self, h: Any, problem: MatrixProblem, options: SolverOptions,
+                     run_status: Any, seconds: float, log: str, extra: dict,
+                     killed: bool) -> SolveResult:
+        import highspy
+
+        ms = highspy.HighsModelStatus
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        extra.update(highs_status=h.modelStatusToString(model_status),
+                     highs_run_status=str(run_status))
+        if problem.is_mip:
+            extra.update(mip_gap=float(info.mip_gap), nodes=int(info.mip_node_count),
+                         mip_dual_bound=float(info.mip_dual_bound))
+        extra["simplex_iterations"] = int(info.simplex_iteration_count)
+
+        has_values = int(info.primal_solution_status) == int(highspy.kSolutionStatusFeasible)
+        values = None
+        objective = None
+        if has_values:
+            values = np.asarray(h.getSolution().col_value, dtype=np.float64)
+            objective = float(info.objective_function_value)
+        bound = None
+        if problem.is_mip:
+            bound = float(info.mip_dual_bound)
+        elif model_status == ms.kOptimal and has_values:
+            bound = objective  # LP: an optimal basis proves its own value (duality)
+
+        common = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
+                      log=log, extra=extra)
+        finished = model_status in (ms.kOptimal, ms.kInfeasible, ms.kUnbounded,
+                                    ms.kUnboundedOrInfeasible)
+        if killed and not finished:
+            return build_result(self, problem, options, termination=Termination.KILLED,
+                                message="HiGHS overran time limit + grace and was cancelled",
+                                **common)
+        if model_status == ms.kOptimal:
+            proven = bound is not None and objective is not None and \
+                abs(bound - objective) <= MIP_ABS_GAP + 1e-9 * abs(objective)
+            return build_result(self, problem, options,
+                                termination=Termination.OPTIMAL if proven else Termination.GAP_LIMIT,
+                                **common)
+        if model_status == ms.kTimeLimit:
+            return build_result(self, problem, options, termination=Termination.TIME_LIMIT,
+                                **common)
+        if model_status in (ms.kInterrupt, ms.kHighsInterrupt):
+            return build_result(self, problem, options, termination=Termination.INTERRUPTED,
+                                **common)
+        if model_status == ms.kInfeasible:
+            return build_result(self, problem, options, termination=Termination.INFEASIBLE,
+                                values=None, objective=None, bound=None, solve_seconds=seconds,
+                                log=log, extra=extra, infeasible=True)
+        if model_status in (ms.kUnbounded, ms.kUnboundedOrInfeasible):
+            # settled by Backend.solve with a zero-objective feasibility check
+            extra["infeasible_or_unbounded"] = True
+            return build_result(self, problem, options, termination=Termination.OTHER,
+                                values=None, objective=None, bound=None, solve_seconds=seconds,
+                                log=log, extra=extra,
+                                message=f"HiGHS: {extra['highs_status']}")
+        if model_status in (ms.kObjectiveBound, ms.kObjectiveTarget, ms.kIterationLimit,
+                            ms.kSolutionLimit, ms.kUnknown):
+            return build_result(self, problem, options, termination=Termination.OTHER,
+                                message=f"HiGHS: {extra['highs_status']}", **common)
+        if model_status == ms.kModelEmpty:
+            # only reached with columns but nothing HiGHS considers a model; be plain
+            return build_result(self, problem, options, termination=Termination.OTHER,
+                                message="HiGHS: model empty", **common)
+        # kNotset, kLoadError, kModelError, kPresolveError, kSolveError, kPostsolveError,
+        # kMemoryLimit
+        return build_result(self, problem, options, termination=Termination.ERROR,
+                            values=None, objective=None, bound=None, solve_seconds=seconds,
+                            log=log, extra=extra, error=True,
+                            message=f"HiGHS: {extra['highs_status']}")
