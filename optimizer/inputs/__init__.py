@@ -134,13 +134,12 @@ def load_inputs(
         crs=analysis_crs,
         file_hashes=hashes,
     )
-    if function_names is not None or served is not None:
-        problems.extend(check_references(
-            inputs,
-            set(function_names) if function_names is not None else _all_function_names(inputs),
-            served if served is not None else {},
-            names,
-        ))
+    problems.extend(check_references(
+        inputs,
+        set(function_names) if function_names is not None else None,
+        served if served is not None else {},
+        names,
+    ))
     if problems:
         logger.info("inputs: %d problem(s)", len(problems))
         raise InputError(problems)
@@ -248,12 +247,3 @@ def _geo(table: pd.DataFrame | None, columns: tuple[ColumnSpec, ...], crs: pypro
                            columns, "", None, "facilities")[0]
     return empty.set_crs(crs, allow_override=True)
 
-
-def _all_function_names(inputs: Inputs) -> set[str]:
-    """Every function name used, so that a cohort-only check accepts them all."""
-    used: set[str] = set()
-    if "function" in inputs.facilities.columns:
-        used.update(inputs.facilities["function"].astype(str))
-    if "allowed_functions" in inputs.sites.columns:
-        used.update(split_functions(inputs.sites["allowed_functions"]))
-    return used

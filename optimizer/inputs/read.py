@@ -238,7 +238,7 @@ class _Reader:
         if not folder.is_dir():
             return f" (folder {folder} does not exist either)"
         names = [p.name for p in folder.iterdir() if p.is_file()]
-        close = difflib.get_close_matches(self.path.name, names, n=3, cutoff=0.6)
+        close = difflib.get_close_matches(self.path.name, names, n=3, cutoff=0.8)
         return f" (similar files in that folder: {', '.join(close)})" if close else ""
 
     def _read_csv(self) -> pd.DataFrame | None:

@@ -161,7 +161,7 @@ def _row_labels(n: int, tabular: bool) -> np.ndarray:
     labels = pd.Series(numbers.astype(str), dtype=object).radd("row ")
     if tabular:
         labels = labels + " (line " + pd.Series((numbers + 1).astype(str), dtype=object) + ")"
-    return labels.to_numpy(dtype=object)
+    return np.array(labels.to_numpy(dtype=object), dtype=object)  # writable (copy-on-write views are not)
 
 
 def validate_table(
@@ -466,7 +466,7 @@ def _network(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def check_references(
     inputs: Inputs,
-    function_names: set[str],
+    function_names: set[str] | None,
     cohorts: set[str] | Mapping[str, Iterable[str]],
     source_names: Mapping[str, str | tuple[str, str | None]],
 ) -> list[Problem]:
@@ -479,6 +479,7 @@ def check_references(
     function_names
         Names of the scenario's functions (canteen, childcare, ...). Facilities'
         ``function`` and sites' ``allowed_functions`` entries must be among them.
+        ``None``: not checked.
     cohorts
         Demand columns the functions serve; each must be a numeric demand column with
         values. A mapping cohort -> names of the functions serving it words the
@@ -502,7 +503,7 @@ def check_references(
             return source[0], source[1]
         return str(source), None
 
-    known = sorted(function_names)
+    known = sorted(function_names) if function_names is not None else []
     known_text = ", ".join(known) or "(none)"
 
     def checker(role: str, table: pd.DataFrame, key: str) -> _Checker:
@@ -519,7 +520,7 @@ def check_references(
         return f"; did you mean '{close[0]}'?" if close else ""
 
     facilities = inputs.facilities
-    if len(facilities) and "function" in facilities.columns:
+    if function_names is not None and len(facilities) and "function" in facilities.columns:
         names = facilities["function"].astype(str).str.strip().to_numpy(dtype=object)
         unknown = (names != "") & (names != "nan") & ~np.isin(names, known)
         check = checker("facilities", facilities, "facility_id")
@@ -528,7 +529,7 @@ def check_references(
                    "unknown function")
 
     sites = inputs.sites
-    if len(sites) and "allowed_functions" in sites.columns:
+    if function_names is not None and len(sites) and "allowed_functions" in sites.columns:
         entries = split_functions(sites["allowed_functions"])
         bad = entries[~entries.isin(known)]
         if len(bad):
