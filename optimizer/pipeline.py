@@ -82,7 +82,7 @@ def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
 
 def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDecisions, list[str]]:
     """Problems that need both the inputs and the scenario: areas, eligibility, forced, budgets."""
-    sites_file = str(scenario.inputs.sites.path.name)
+    sites_file = str(scenario.inputs.sites.path)
     problems: list[Problem] = list(site_area_problems(inputs.sites, sites_file))
     warnings: list[str] = []
     eligible = eligibility_matrix(inputs.sites, scenario.functions)
