@@ -280,6 +280,15 @@ def build_model(
             np.concatenate([z.index(zr), x.index(zp)]),
             np.concatenate([np.ones(n_links), -np.ones(n_links)]),
             np.full(n_links, -np.inf), np.zeros(n_links)))
+        # and z_sg >= sum x_p - (k - 1): the group's savings apply whenever all its members are there,
+        # so the model's cost is exactly the plain costing of its choice
+        n_z = len(sh_members)
+        sizes = np.array([len(m) for m in sh_members], dtype=float)
+        blocks.append(RowBlock(
+            "sharing", [], np.concatenate([np.arange(n_z), zr]),
+            np.concatenate([z.index(np.arange(n_z)), x.index(zp)]),
+            np.concatenate([np.ones(n_z), -np.ones(n_links)]),
+            -(sizes - 1.0), np.full(n_z, np.inf)))
     blocks.append(space_rows(sites, open_site, site_pos, pair_site, pair_area, x, z,
                              site_pos[sh_site_a] if len(sh_site) else np.zeros(0, dtype=np.int64),
                              sh_area_saving))
