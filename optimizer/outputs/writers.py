@@ -27,7 +27,8 @@ CSV_ENCODING = "utf-8-sig"
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
     df = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
-    df.to_csv(path, index=False, encoding=CSV_ENCODING, float_format="%.6g")
+    df = df.round({c: (7 if c in ("lon", "lat") else 2) for c in df.columns if df[c].dtype.kind == "f"})
+    df.to_csv(path, index=False, encoding=CSV_ENCODING)
 
 
 def _gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
