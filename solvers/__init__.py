@@ -1,0 +1,159 @@
+"""Solver backends for matrix problems, behind one registry.
+
+``solvers`` knows linear algebra, not planning: it takes a
+:class:`~solvers.problem.MatrixProblem` and returns a :class:`~solvers.result.SolveResult`
+whose status is never "optimal" unless a proven bound meets the value.
+
+The registry follows PuLP's ``apis`` package: every backend class is registered under
+its :attr:`~solvers.base.Backend.name`; :func:`available_solvers` lists those that can
+run here, :func:`get_solver` returns an instance, :func:`solve` does both.
+
+Examples
+--------
+>>> import solvers
+>>> solvers.all_solvers()
+['highs', 'cbc']
+>>> result = solvers.solve(problem, "highs", solvers.SolverOptions(time_limit_s=60))  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import logging
+
+from solvers.base import Backend, Capabilities, SolverUnavailable
+from solvers.problem import MatrixProblem, Sense
+from solvers.result import (
+    SolveResult,
+    SolverOptions,
+    SolveStatus,
+    Termination,
+    bound_meets_value,
+    classify,
+    relative_gap,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Backend",
+    "Capabilities",
+    "MatrixProblem",
+    "Sense",
+    "SolveResult",
+    "SolveStatus",
+    "SolverOptions",
+    "SolverUnavailable",
+    "SOLVERS",
+    "Termination",
+    "all_solvers",
+    "available_solvers",
+    "bound_meets_value",
+    "classify",
+    "get_solver",
+    "register",
+    "relative_gap",
+    "solve",
+]
+
+#: Registered backend classes by name, in registration (preference) order.
+SOLVERS: dict[str, type[Backend]] = {}
+
+
+def register(backend_cls: type[Backend]) -> type[Backend]:
+    """Register a backend class under its ``name``; usable as a class decorator.
+
+    Parameters
+    ----------
+    backend_cls
+        A :class:`~solvers.base.Backend` subclass with a non-empty ``name``.
+
+    Returns
+    -------
+    type[Backend]
+        ``backend_cls``, unchanged.
+
+    Raises
+    ------
+    TypeError
+        When ``backend_cls`` is not a Backend subclass.
+    ValueError
+        When it has no name, or another class already holds the name.
+    """
+    if not (isinstance(backend_cls, type) and issubclass(backend_cls, Backend)):
+        raise TypeError(f"{backend_cls!r} is not a solvers.base.Backend subclass")
+    name = backend_cls.name
+    if not name:
+        raise ValueError(f"{backend_cls.__name__} has no name")
+    existing = SOLVERS.get(name)
+    if existing is not None and existing is not backend_cls:
+        raise ValueError(f"solver name {name!r} is already registered by {existing.__name__}")
+    SOLVERS[name] = backend_cls
+    return backend_cls
+
+
+def all_solvers() -> list[str]:
+    """Names of every registered backend, installed or not."""
+    return list(SOLVERS)
+
+
+def available_solvers() -> list[str]:
+    """Names of the registered backends that can run here."""
+    out = []
+    for name, cls in SOLVERS.items():
+        try:
+            ok = cls.available()
+        except Exception:  # available() must not raise; be safe anyway
+            logger.debug("%s.available() raised", cls.__name__, exc_info=True)
+            ok = False
+        if ok:
+            out.append(name)
+    return out
+
+
+def get_solver(name: str) -> Backend:
+    """An instance of the backend registered as ``name``.
+
+    Raises
+    ------
+    KeyError
+        When no backend has that name (the message lists the known names).
+    SolverUnavailable
+        When the backend exists but cannot run here (the message names what to install).
+    """
+    key = str(name).strip().lower()
+    cls = SOLVERS.get(key)
+    if cls is None:
+        raise KeyError(f"unknown solver {name!r}; known solvers: {', '.join(SOLVERS) or 'none'}")
+    if not cls.available():
+        raise SolverUnavailable(cls.name, cls.extra)
+    return cls()
+
+
+def solve(problem: MatrixProblem, solver: str = "highs",
+          options: SolverOptions | None = None) -> SolveResult:
+    """Solve ``problem`` with the named backend.
+
+    Parameters
+    ----------
+    problem
+        The matrix problem.
+    solver
+        Registry name of the backend.
+    options
+        Solver settings; ``SolverOptions()`` when omitted.
+
+    Returns
+    -------
+    SolveResult
+    """
+    return get_solver(solver).solve(problem, options or SolverOptions())
+
+
+def _register_builtin() -> None:
+    from solvers.cbc import CbcBackend
+    from solvers.highs import HighsBackend
+
+    register(HighsBackend)
+    register(CbcBackend)
+
+
+_register_builtin()

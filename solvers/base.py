@@ -262,11 +262,16 @@ class Backend(abc.ABC):
         The pip extra or package that provides the solver.
     capabilities
         What the backend can do.
+    pass_time_limit
+        Hand ``options.time_limit_s`` to the solver itself. Always true in use; the
+        test-suite turns it off to imitate a solver that ignores its limit and check
+        that the watchdog stops it at ``time_limit_s + grace_s``.
     """
 
     name: ClassVar[str] = ""
     extra: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities] = Capabilities()
+    pass_time_limit: ClassVar[bool] = True
 
     @classmethod
     @abc.abstractmethod

@@ -77,9 +77,6 @@ class HighsBackend(Backend):
         reports_bound=True, honours_time_limit=True, in_process=True,
     )
 
-    #: hand the time limit to HiGHS itself (tests switch it off to exercise the watchdog)
-    pass_time_limit: bool = True
-
     @classmethod
     def available(cls) -> bool:
         """True when ``highspy`` can be imported."""

@@ -1,0 +1,432 @@
+"""CBC through the binary bundled with PuLP, as a subprocess.
+
+The problem is written as free MPS (generic names ``C<j>``/``R<i>``, minimisation,
+no objective constant) into a private temporary directory; CBC runs there in its own
+process group and writes a solution file that is parsed back.
+
+Time limits: CBC is known to overrun ``-sec`` at times (long root processing, some
+heuristics). The backend waits ``time_limit + grace``, then sends SIGINT to CBC's
+process group (CBC then stops and writes its incumbent), waits up to
+:attr:`CbcBackend.interrupt_wait_s`, and finally sends SIGKILL. Such a result has
+termination ``KILLED`` and carries the incumbent when the solution file has one.
+
+Honesty: CBC's word "Optimal" is not taken alone. Without a relative gap
+(``-ratio 0``) and with ``-allowableGap`` equal to the proof tolerance, "Optimal
+solution found" means the search completed, and the bound equals the objective.
+"(within gap tolerance)" with a positive ratio is a gap stop: the bound is read from
+the log's ``Lower bound:`` line (printed with three decimals, so it is widened by
+half a unit of its last digit to stay a valid bound) and the result is, in general,
+feasible with its gap.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from solvers.base import Backend, Capabilities, SolverUnavailable, build_result
+from solvers.mps import MpsLayout, write_mps
+from solvers.problem import MatrixProblem
+from solvers.result import PROOF_ABS_TOL, SolveResult, SolverOptions, Termination
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CbcBackend", "CbcSolution", "parse_solution", "parse_log_bound"]
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf(?:inity)?|nan"
+_OBJ_RE = re.compile(rf"objective value\s+({_NUMBER})", re.IGNORECASE)
+_LOWER_RE = re.compile(rf"^Lower bound:\s+({_NUMBER})", re.MULTILINE)
+_GAP_RE = re.compile(rf"^Gap:\s+({_NUMBER})", re.MULTILINE)
+_BEST_POSSIBLE_RE = re.compile(rf"best possible\s+({_NUMBER})")
+_RESULT_RE = re.compile(r"^Result - (.*)$", re.MULTILINE)
+_VERSION_RE = re.compile(r"Version:\s*(\S+)")
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_path() -> str | None:
+    """Path of PuLP's bundled CBC binary, or of ``cbc`` on ``PATH``; ``None`` if neither."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pulp
+
+            path = getattr(pulp.PULP_CBC_CMD, "pulp_cbc_path", None) or pulp.PULP_CBC_CMD(msg=False).path
+        if path and os.path.isfile(path):
+            return os.path.abspath(path)
+    except Exception:
+        logger.debug("PuLP's bundled CBC not found", exc_info=True)
+    return shutil.which("cbc")
+
+
+@functools.lru_cache(maxsize=8)
+def _binary_version(path: str) -> str:
+    """CBC's version from its banner, e.g. ``"2.10.3"``."""
+    try:
+        out = subprocess.run([path, "-stop"], capture_output=True, text=True, timeout=30,
+                             stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    match = _VERSION_RE.search(out)
+    return match.group(1) if match else "unknown"
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: have the kernel SIGKILL CBC if the Python process dies without cleaning up."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def _to_float(text: str) -> float:
+    return float(text.lower().replace("infinity", "inf"))
+
+
+def _widened_lower(text: str) -> float:
+    """A valid lower bound from a rounded printout: subtract half a unit of the last digit."""
+    value = _to_float(text)
+    if not math.isfinite(value):
+        return value
+    try:
+        exponent = Decimal(text).as_tuple().exponent
+    except InvalidOperation:  # pragma: no cover - guarded by the regex
+        return value
+    if not isinstance(exponent, int):  # pragma: no cover
+        return value
+    return value - 0.5 * 10.0 ** exponent
+
+
+@dataclass(frozen=True)
+class CbcSolution:
+    """What a CBC solution file says.
+
+    Attributes
+    ----------
+    state
+        ``"optimal"``, ``"infeasible"``, ``"integer_infeasible"``, ``"unbounded"``,
+        ``"stopped"`` or ``"unknown"``.
+    status_line
+        The file's first line, verbatim.
+    objective
+        Objective value in the file's terms, when printed.
+    has_incumbent
+        True when ``values`` is an integer-feasible plan (or an LP solution), not the
+        relaxation CBC prints when it has none.
+    values
+        Column values by position, or ``None``.
+    """
+
+    state: str
+    status_line: str
+    objective: float | None
+    has_incumbent: bool
+    values: np.ndarray | None
+
+
+def parse_solution(text: str, n_cols: int) -> CbcSolution:
+    """Parse a CBC solution file written for an MPS file with ``C<j>`` column names.
+
+    Parameters
+    ----------
+    text
+        Content of the file written by ``-solution``.
+    n_cols
+        Number of columns of the problem.
+
+    Returns
+    -------
+    CbcSolution
+    """
+    lines = text.splitlines()
+    if not lines:
+        return CbcSolution("unknown", "", None, False, None)
+    head = lines[0].strip()
+    low = head.lower()
+    if low.startswith("optimal"):
+        state = "optimal"
+    elif low.startswith("integer infeasible"):
+        state = "integer_infeasible"
+    elif low.startswith("infeasible"):
+        state = "infeasible"
+    elif low.startswith("unbounded") or low.startswith("integer unbounded"):
+        state = "unbounded"
+    elif low.startswith("stopped"):
+        state = "stopped"
+    else:
+        state = "unknown"
+    match = _OBJ_RE.search(head)
+    objective = _to_float(match.group(1)) if match else None
+    has_incumbent = state in ("optimal", "stopped") and "no integer solution" not in low
+    values = None
+    if has_incumbent:
+        values = np.zeros(n_cols)
+        seen = np.zeros(n_cols, dtype=bool)
+        for line in lines[1:]:
+            parts = line.split()
+            if parts and parts[0] == "**":
+                parts = parts[1:]
+            if len(parts) < 3 or not parts[1].startswith("C"):
+                continue
+            try:
+                j = int(parts[1][1:])
+            except ValueError:
+                continue
+            if 0 <= j < n_cols:
+                values[j] = float(parts[2])
+                seen[j] = True
+        if not seen.any() and n_cols:
+            has_incumbent, values = False, None
+    return CbcSolution(state, head, objective, has_incumbent, values)
+
+
+def parse_log_bound(log: str) -> float | None:
+    """The proven lower bound (file terms, minimisation) printed in a CBC log.
+
+    Uses the final ``Lower bound:`` line, else the last ``best possible`` figure, each
+    widened by half a unit of its last printed digit so that rounding in the printout
+    cannot make it claim more than CBC proved.
+    """
+    found = _LOWER_RE.findall(log)
+    if found:
+        return _widened_lower(found[-1])
+    found = _BEST_POSSIBLE_RE.findall(log)
+    if found:
+        return _widened_lower(found[-1])
+    return None
+
+
+class CbcBackend(Backend):
+    """COIN-OR CBC, the binary bundled with PuLP (or ``cbc`` on ``PATH``).
+
+    Parameters
+    ----------
+    path
+        CBC executable to use instead of the bundled one.
+    """
+
+    name: ClassVar[str] = "cbc"
+    extra: ClassVar[str] = "pulp"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        supports_mip=True, supports_start=True, supports_threads=True, supports_seed=True,
+        reports_bound=True, honours_time_limit=False, in_process=False,
+    )
+
+    #: seconds to wait after SIGINT before SIGKILL
+    interrupt_wait_s: float = 5.0
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+
+    @classmethod
+    def available(cls) -> bool:
+        """True when the CBC binary exists and is executable."""
+        try:
+            path = _bundled_path()
+            return bool(path) and os.access(path, os.X_OK)
+        except Exception:  # pragma: no cover
+            return False
+
+    def _binary(self) -> str:
+        path = self.path or _bundled_path()
+        if not path or not os.access(path, os.X_OK):
+            raise SolverUnavailable(self.name, self.extra, f"no executable CBC at {path!r}")
+        return path
+
+    def version(self) -> str:
+        """CBC version from the binary's banner."""
+        try:
+            return _binary_version(self._binary())
+        except SolverUnavailable:
+            return "unavailable"
+
+    # -- command line -------------------------------------------------------------------
+
+    def _arguments(self, problem: MatrixProblem, options: SolverOptions,
+                   has_start: bool) -> list[str]:
+        args = [self._binary(), "model.mps"]
+        if options.time_limit_s is not None and self.pass_time_limit:
+            args += ["-timeMode", "elapsed", "-sec", f"{float(options.time_limit_s):.6g}"]
+        args += ["-ratioGap", f"{float(options.relative_gap):.12g}",
+                 "-allowableGap", f"{PROOF_ABS_TOL:g}"]
+        if options.threads is not None:
+            args += ["-threads", str(int(options.threads))]
+        if options.seed > 0:
+            # 0 would mean "time of day" to CBC and Clp; leave their fixed defaults then
+            args += ["-randomCbcSeed", str(int(options.seed)), "-randomSeed", str(int(options.seed))]
+        if has_start:
+            args += ["-mipStart", "start.mst"]
+        args += ["-solve", "-printingOptions", "all", "-solution", "solution.txt"]
+        return args
+
+    @staticmethod
+    def _write_start(problem: MatrixProblem, layout: MpsLayout, path: Path) -> None:
+        assert problem.start is not None
+        idx = np.arange(problem.n_cols)
+        names = np.asarray(layout.col_names)
+        body = np.char.add(np.char.add(np.char.add(idx.astype(str), " "), names),
+                           np.char.add(" ", problem.start.astype(str)))
+        path.write_text("Stopped on time - objective value 0\n" + "\n".join(body.tolist()) + "\n")
+
+    # -- process ------------------------------------------------------------------------
+
+    def _run(self, args: list[str], cwd: str, options: SolverOptions) -> tuple[list[str], bool, int]:
+        """Run CBC, stream its log; return (log lines, killed by the watchdog, return code)."""
+        lines: list[str] = []
+        proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace",
+                                start_new_session=True,
+                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+
+        def pump() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                line = line.rstrip("\n")
+                lines.append(line)
+                if options.log and line.strip():
+                    logger.info("[cbc] %s", line)
+
+        reader = threading.Thread(target=pump, name="cbc-log", daemon=True)
+        reader.start()
+        killed = False
+        try:
+            budget = self._time_budget(options)
+            try:
+                proc.wait(timeout=budget)
+            except subprocess.TimeoutExpired:
+                killed = True
+                logger.warning("CBC overran its time limit (%.1f s + %.1f s grace); sending SIGINT",
+                               options.time_limit_s, options.grace_s)
+                self._signal(proc, signal.SIGINT)
+                try:
+                    proc.wait(timeout=self.interrupt_wait_s)
+                except subprocess.TimeoutExpired:
+                    logger.warning("CBC ignored SIGINT for %.1f s; sending SIGKILL",
+                                   self.interrupt_wait_s)
+                    self._signal(proc, signal.SIGKILL)
+                    proc.wait()
+        finally:
+            if proc.poll() is None:  # interrupted from outside (e.g. KeyboardInterrupt)
+                self._signal(proc, signal.SIGKILL)
+                proc.wait()
+            reader.join(timeout=5.0)
+        return lines, killed, int(proc.returncode)
+
+    @staticmethod
+    def _signal(proc: subprocess.Popen, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+
+    # -- solve --------------------------------------------------------------------------
+
+    def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+        extra: dict = {}
+        with tempfile.TemporaryDirectory(prefix="lifecircle-cbc-") as tmp:
+            layout = write_mps(problem, Path(tmp) / "model.mps", names="generic",
+                               write_offset=False)
+            has_start = problem.start is not None and problem.is_mip
+            if has_start:
+                self._write_start(problem, layout, Path(tmp) / "start.mst")
+            args = self._arguments(problem, options, has_start)
+            logger.debug("running %s in %s", " ".join(args), tmp)
+            started = time.perf_counter()
+            lines, killed, code = self._run(args, tmp, options)
+            seconds = time.perf_counter() - started
+            sol_path = Path(tmp) / "solution.txt"
+            sol_text = sol_path.read_text(errors="replace") if sol_path.exists() else ""
+        log = "\n".join(lines)
+        extra.update(returncode=code, killed=killed)
+        if has_start:
+            extra["start_accepted"] = "MIPStart provided solution" in log
+        return self._interpret(problem, options, layout, sol_text, log, seconds, killed, extra)
+
+    def _interpret(self, problem: MatrixProblem, options: SolverOptions, layout: MpsLayout,
+                   sol_text: str, log: str, seconds: float, killed: bool,
+                   extra: dict) -> SolveResult:
+        common = dict(solve_seconds=seconds, log=log, extra=extra)
+        if not sol_text:
+            if killed:
+                return build_result(self, problem, options, termination=Termination.KILLED,
+                                    values=None, objective=None, bound=None,
+                                    message="CBC was stopped before writing a solution", **common)
+            return build_result(self, problem, options, termination=Termination.ERROR,
+                                values=None, objective=None, bound=None, error=True,
+                                message=f"CBC wrote no solution (exit code {extra['returncode']})",
+                                **common)
+        sol = parse_solution(sol_text, problem.n_cols)
+        results = _RESULT_RE.findall(log)
+        result_line = results[-1].strip() if results else ""
+        extra.update(cbc_status=sol.status_line, cbc_result=result_line)
+        gaps = _GAP_RE.findall(log)
+        if gaps:
+            extra["cbc_gap"] = gaps[-1]
+
+        values = sol.values if sol.has_incumbent else None
+        objective = layout.to_problem_objective(sol.objective) if values is not None else None
+        if values is not None and objective is not None:
+            recomputed = problem.objective_value(values)
+            if abs(recomputed - objective) > 1e-6 * max(1.0, abs(objective)):
+                extra["objective_recomputed"] = recomputed
+        file_bound = parse_log_bound(log) if problem.is_mip else None
+        log_bound = layout.to_problem_objective(file_bound)
+        # to_problem_objective negates for maximisation: a file lower bound is then an
+        # upper bound on the maximum, as it should be.
+
+        if sol.state == "optimal":
+            # CBC writes "Optimal" only when its search completed, even if our SIGINT
+            # arrived just after; an interrupted search is "Stopped on ..."
+            within_gap = "within gap tolerance" in result_line
+            if not problem.is_mip or not within_gap or options.relative_gap <= 0.0:
+                # search completed (or LP optimal): CBC's bound is its objective, up to
+                # -allowableGap, which is the proof tolerance
+                return build_result(self, problem, options, termination=Termination.OPTIMAL,
+                                    values=values, objective=objective, bound=objective, **common)
+            return build_result(self, problem, options, termination=Termination.GAP_LIMIT,
+                                values=values, objective=objective, bound=log_bound,
+                                message="CBC stopped within its relative gap tolerance", **common)
+        if sol.state == "infeasible":
+            return build_result(self, problem, options, termination=Termination.INFEASIBLE,
+                                values=None, objective=None, bound=None, infeasible=True, **common)
+        if sol.state == "integer_infeasible":
+            if "infeasible or unbounded" in log:
+                extra["infeasible_or_unbounded"] = True
+                return build_result(self, problem, options, termination=Termination.OTHER,
+                                    values=None, objective=None, bound=None,
+                                    message="CBC: infeasible or unbounded", **common)
+            return build_result(self, problem, options, termination=Termination.INFEASIBLE,
+                                values=None, objective=None, bound=None, infeasible=True, **common)
+        if sol.state == "unbounded":
+            extra["infeasible_or_unbounded"] = True
+            return build_result(self, problem, options, termination=Termination.OTHER,
+                                values=None, objective=None, bound=None,
+                                message="CBC: unbounded", **common)
+        if killed:
+            termination = Termination.KILLED
+            message = "CBC overran time limit + grace and was interrupted"
+        elif "Stopped on time" in sol.status_line or "time limit" in result_line.lower():
+            termination, message = Termination.TIME_LIMIT, ""
+        elif "ctrl-c" in sol.status_line.lower() or "ctrl-c" in result_line.lower():
+            termination, message = Termination.INTERRUPTED, ""
+        else:
+            termination, message = Termination.OTHER, f"CBC: {sol.status_line}"
+        return build_result(self, problem, options, termination=termination, values=values,
+                            objective=objective, bound=log_bound, message=message, **common)
