@@ -1,0 +1,95 @@
+"""The registry: names, availability, errors that say what to install, no planning imports."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import ClassVar
+
+import pytest
+from solver_common import knapsack
+
+import solvers
+from solvers import Backend, SolverUnavailable, SolveStatus
+
+
+class _Missing(Backend):
+    name: ClassVar[str] = "missing"
+    extra: ClassVar[str] = "lifecircle[missing]"
+
+    @classmethod
+    def available(cls) -> bool:
+        return False
+
+    def version(self) -> str:
+        return "0"
+
+    def _solve(self, problem, options):  # pragma: no cover - never reached
+        raise AssertionError
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The registry, restored after the test."""
+    monkeypatch.setattr(solvers, "SOLVERS", dict(solvers.SOLVERS))
+    return solvers
+
+
+def test_builtin_backends_are_registered_in_preference_order():
+    assert solvers.all_solvers()[:2] == ["highs", "cbc"]
+    assert set(solvers.available_solvers()) <= set(solvers.all_solvers())
+
+
+def test_unknown_name_raises_key_error_listing_known_names():
+    with pytest.raises(KeyError, match="highs, cbc"):
+        solvers.get_solver("gurobi")
+
+
+def test_unavailable_backend_raises_with_what_to_install(registry):
+    registry.register(_Missing)
+    assert "missing" in registry.all_solvers()
+    assert "missing" not in registry.available_solvers()
+    with pytest.raises(SolverUnavailable, match=r"pip install lifecircle\[missing\]"):
+        registry.get_solver("missing")
+    with pytest.raises(SolverUnavailable):
+        _Missing().solve(knapsack(n=4))
+
+
+def test_register_rejects_non_backends_and_name_clashes(registry):
+    with pytest.raises(TypeError):
+        registry.register(object)
+    clash = type("Clash", (_Missing,), {"name": "highs"})
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(clash)
+    assert registry.register(solvers.SOLVERS["highs"]) is solvers.SOLVERS["highs"]  # idempotent
+
+
+def test_solve_defaults_to_highs():
+    if "highs" not in solvers.available_solvers():
+        pytest.skip("HiGHS not installed (pip install highspy)")
+    r = solvers.solve(knapsack(n=6))
+    assert r.solver == "highs" and r.status is SolveStatus.OPTIMAL
+    assert r.solver_version.count(".") == 2
+
+
+def test_cbc_with_missing_binary_raises_solver_unavailable():
+    from solvers.cbc import CbcBackend
+
+    if not CbcBackend.available():
+        pytest.skip("CBC not installed (pip install pulp)")
+    with pytest.raises(SolverUnavailable, match="pip install pulp"):
+        CbcBackend(path="/nonexistent/cbc").solve(knapsack(n=4))
+
+
+def test_every_backend_declares_name_extra_and_capabilities():
+    for name in solvers.all_solvers():
+        cls = solvers.SOLVERS[name]
+        assert cls.name == name and cls.extra
+        assert isinstance(cls.available(), bool)
+        assert cls.capabilities.supports_mip
+
+
+def test_solvers_package_never_imports_optimizer():
+    code = ("import sys, solvers, solvers.highs, solvers.cbc, solvers.mps; "
+            "bad = [m for m in sys.modules if m == 'optimizer' or m.startswith('optimizer.')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
