@@ -309,8 +309,7 @@ class Backend(abc.ABC):
             When the problem has integer variables and the backend cannot honour them.
         """
         options = options or SolverOptions()
-        if not self.available():
-            raise SolverUnavailable(self.name, self.extra)
+        self._ensure_available()
         if problem.is_mip and not self.capabilities.supports_mip:
             raise ValueError(f"solver {self.name!r} cannot solve problems with integer variables")
         if problem.n_cols == 0:
@@ -323,6 +322,11 @@ class Backend(abc.ABC):
         return result
 
     # -- shared helpers ---------------------------------------------------------------
+
+    def _ensure_available(self) -> None:
+        """Raise :class:`SolverUnavailable` when this instance cannot run."""
+        if not self.available():
+            raise SolverUnavailable(self.name, self.extra)
 
     def _solve_empty(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
         """A problem without variables: feasible iff every row admits activity 0."""

@@ -252,6 +252,9 @@ class CbcBackend(Backend):
             raise SolverUnavailable(self.name, self.extra, f"no executable CBC at {path!r}")
         return path
 
+    def _ensure_available(self) -> None:
+        self._binary()
+
     def version(self) -> str:
         """CBC version from the binary's banner."""
         try:

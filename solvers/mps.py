@@ -9,13 +9,17 @@ Conventions of the written file
   :attr:`MpsLayout.negated` records it, and :meth:`MpsLayout.to_problem_objective` maps
   an objective value reported for the file back to the problem's sense.
 * The objective constant is written, when asked, as the right-hand side of the
-  objective row with the CPLEX/HiGHS sign convention (``RHS = -offset``). Readers
-  disagree on that sign, so backends write without it and add the offset themselves.
+  objective row with the CPLEX/HiGHS sign convention (``RHS = -offset``; CBC 2.10 reads
+  it the same way). Not every reader does, so backends write without it and add the
+  offset themselves.
 * Two-sided rows ``lo <= a x <= up`` are ``G`` rows with ``RHS = lo`` and
-  ``RANGES = up - lo``; rows with no finite side are extra ``N`` rows.
+  ``RANGES = up - lo``; rows with no finite side are extra ``N`` rows (readers usually
+  drop them; they constrain nothing).
 * Integer columns sit between ``'MARKER' 'INTORG'`` / ``'INTEND'`` lines and always
   carry an explicit upper bound (``UP`` or ``PL``), because some readers make an
   integer column without one binary.
+* The ``NAME`` line ends with ``FREE``: COIN-OR readers otherwise guess fixed or free
+  format line by line and misread lines that happen to fit fixed-MPS columns.
 * Variable values do not change under negation of the objective; columns keep
   their order, so values read back by position or by name need no mapping.
 
