@@ -1,0 +1,44 @@
+"""The shipped scenarios plan end to end on the shipped inputs."""
+from __future__ import annotations
+
+import pytest
+
+from optimizer.pipeline import run_scenario
+from optimizer.scenario import load_scenario
+
+
+def test_yuzhong_demo_is_proven_optimal_and_passes_its_check(repo):
+    run = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
+    assert run.result.proven_optimal
+    assert run.check.passed
+    assert run.plan.total_cost <= 80_000_000
+    assert run.reach_sites.method.value == "network"
+    # the demo is calibrated to the 2020 census: 588,717 residents, 116,320 aged 60+
+    assert run.inputs.demand["total"].sum() == 588_717
+    assert run.inputs.demand["elderly"].sum() == 116_320
+    new = run.check.recomputed["newly_covered"]
+    assert all(new[f][c] > 0 for f, c in (("canteen", "total"), ("childcare", "infants"),
+                                           ("elder_care", "elderly"), ("parking", "cars")))
+
+
+def test_half_the_budget_covers_fewer_people(repo):
+    full = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
+    half = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-tight-budget.yaml"))
+    assert half.plan.total_cost <= 40_000_000
+    assert half.result.objective < full.result.objective
+
+
+def test_helsinki_plans_on_the_real_network(repo):
+    run = run_scenario(load_scenario(repo / "scenarios" / "helsinki-center.yaml"))
+    assert run.result.proven_optimal and run.check.passed
+    assert run.reach_sites.method.value == "network"
+    assert len(run.plan.sites) > 0
+
+
+@pytest.mark.slow
+def test_cbc_agrees_with_highs_on_the_demo(repo):
+    path = repo / "scenarios" / "yuzhong-demo.yaml"
+    highs = run_scenario(load_scenario(path, ["solver.name=highs"]))
+    cbc = run_scenario(load_scenario(path, ["solver.name=cbc", "solver.time_limit_s=600"]))
+    assert highs.result.proven_optimal and cbc.result.proven_optimal
+    assert cbc.result.objective == pytest.approx(highs.result.objective, abs=1e-6)
