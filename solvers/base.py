@@ -350,10 +350,14 @@ class Backend(abc.ABC):
         plan exists. With a zero objective nothing is unbounded: a plan means the
         original problem is unbounded (rational data), none means it is infeasible.
         """
-        remaining = None
+        check_options = dataclasses.replace(options, relative_gap=0.0)
         if options.time_limit_s is not None:
-            remaining = max(options.time_limit_s - (time.perf_counter() - started), 1.0)
-        check_options = dataclasses.replace(options, time_limit_s=remaining, relative_gap=0.0)
+            # what is left of the caller's limit (a little at least), and of the grace
+            elapsed = time.perf_counter() - started
+            remaining = max(options.time_limit_s - elapsed, 0.25)
+            overrun = max(elapsed - options.time_limit_s, 0.0)
+            check_options = dataclasses.replace(check_options, time_limit_s=remaining,
+                                                grace_s=max(options.grace_s - overrun, 0.5))
         zero = dataclasses.replace(problem, objective=np.zeros(problem.n_cols), start=None,
                                    objective_offset=0.0, sense=Sense.MINIMIZE,
                                    name=f"{problem.name}-feasibility")
