@@ -40,7 +40,7 @@ _banner_lock = threading.Lock()
 _banner_done = False
 
 #: HiGHS runs on one process-wide thread scheduler, sized when first used; a run asking
-#: for another size fails unless the scheduler is reset. Thread count of the last reset.
+#: for another size fails unless the scheduler is reset. Size it has now (None: default).
 _scheduler_lock = threading.Lock()
 _scheduler_threads: int | None = None
 
@@ -139,16 +139,19 @@ class HighsBackend(Backend):
         h.setOptionValue("mip_rel_gap", float(options.relative_gap))
         h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
         h.setOptionValue("random_seed", int(options.seed))
-        if options.threads is not None:
-            self._size_scheduler(int(options.threads))
-            h.setOptionValue("threads", int(options.threads))
+        threads = None if options.threads is None else int(options.threads)
+        self._size_scheduler(threads)
+        if threads is not None:
+            h.setOptionValue("threads", threads)
 
     @staticmethod
-    def _size_scheduler(threads: int) -> None:
-        """Resize HiGHS's process-wide scheduler to ``threads`` when it differs.
+    def _size_scheduler(threads: int | None) -> None:
+        """Resize HiGHS's process-wide scheduler when the requested size differs.
 
-        Not safe while another HiGHS solve with a different thread count runs in this
-        process; a run with ``threads=None`` accepts whatever size is current.
+        ``None`` is HiGHS's own default size; a reset back to it follows a run with an
+        explicit count, so that one ``threads=1`` run does not leave later runs on one
+        thread. Not safe while another HiGHS solve with a different count runs in this
+        process.
         """
         global _scheduler_threads
         import highspy

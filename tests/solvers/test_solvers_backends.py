@@ -239,7 +239,7 @@ def test_warm_start_is_accepted(backend):
 def test_threads_and_seed_are_accepted(backend):
     p = knapsack(n=10, seed=8)
     best, _ = brute_force(p)
-    for options in (SolverOptions(threads=1, seed=7), SolverOptions(threads=2, seed=0)):
+    for options in (SolverOptions(threads=1, seed=7), SolverOptions(threads=2, seed=0), SolverOptions()):
         r = backend.solve(p, options)
         assert r.status is SolveStatus.OPTIMAL, r.summary()
         assert r.objective == pytest.approx(best)
