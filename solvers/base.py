@@ -84,7 +84,9 @@ class Capabilities:
     supports_mip
         Integer variables are honoured.
     supports_start
-        A warm start (``MatrixProblem.start``) is passed to the solver.
+        A warm start (``MatrixProblem.start``) is passed to the solver, and
+        ``SolveResult.extra["start_accepted"]`` says whether the solver took it as a
+        feasible plan.
     supports_threads
         ``SolverOptions.threads`` is passed to the solver.
     supports_seed

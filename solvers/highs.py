@@ -226,6 +226,8 @@ class HighsBackend(Backend):
                 timer.cancel()
         seconds = time.perf_counter() - started
         log = "".join(chunks)
+        if extra.get("start_passed"):
+            extra["start_accepted"] = "MIP start solution is feasible" in log
         try:
             return self._read_result(h, problem, options, run_status, seconds, log, extra,
                                      killed.is_set())

@@ -234,6 +234,8 @@ def test_warm_start_is_accepted(backend):
     assert_honest(r, warm)
     assert r.status.has_solution, r.summary()
     assert r.objective <= start_value + 1e-6  # minimisation: at least as good as the start
+    if backend.capabilities.supports_start:
+        assert r.extra.get("start_accepted") is True  # the solver's log says it took it
 
 
 def test_threads_and_seed_are_accepted(backend):
