@@ -287,3 +287,12 @@ def test_all_backends_agree_on_proven_optima(available_backends):
         seen_infeasible += best is None
         seen_feasible += best is not None
     assert seen_feasible >= 10 and seen_infeasible >= 1  # both kinds were covered
+
+
+def test_infeasible_warm_start_is_refused_and_the_solve_goes_on(backend):
+    p = knapsack()
+    best, _ = brute_force(p)
+    r = backend.solve(dataclasses.replace(p, start=np.ones(p.n_cols)), SolverOptions())  # over capacity
+    assert r.status is SolveStatus.OPTIMAL and r.objective == pytest.approx(best)
+    if backend.capabilities.supports_start:
+        assert r.extra.get("start_accepted") is False
