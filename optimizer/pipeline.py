@@ -6,6 +6,7 @@ calls :func:`run_scenario` and then a writer.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -161,7 +162,24 @@ def solve(model: PlanningModel, scenario: Scenario) -> SolveResult:
         # nothing to decide: no candidate reaches anyone not already served
         return SolveResult("none", "-", SolveStatus.OPTIMAL, Termination.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0,
                            0.0, options, message="no candidate site reaches anyone not already served")
-    result = solvers.solve(model.problem, scenario.solver.name, options)
+    try:
+        backend = solvers.get_solver(scenario.solver.name)
+    except solvers.SolverUnavailable as exc:
+        raise SolverFailure(str(exc)) from exc
+    stop = threading.Event()
+
+    def heartbeat() -> None:  # a long solve says it is alive
+        t0 = time.perf_counter()
+        while not stop.wait(15.0):
+            limit = f" of {options.time_limit_s:g} s limit" if options.time_limit_s else ""
+            log.info("solving with %s: %.0f s%s", backend.name, time.perf_counter() - t0, limit)
+
+    beat = threading.Thread(target=heartbeat, daemon=True)
+    beat.start()
+    try:
+        result = backend.solve(model.problem, options)
+    finally:
+        stop.set()
     log.info("solver %s: %s (%s), objective %s, bound %s, gap %s", result.solver, result.status.value,
              result.termination.value, result.objective, result.bound, result.gap)
     if result.status is SolveStatus.INFEASIBLE:

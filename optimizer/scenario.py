@@ -547,6 +547,10 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         if getattr(r, key) <= 0:
             out.append(f"reach.{key}: must be > 0")
     s: SolverSpec = v.get("solver", SolverSpec())
+    import solvers as registry
+
+    if s.name not in registry.all_solvers():
+        out.append(f"solver.name: unknown solver {s.name!r} (known: {', '.join(registry.all_solvers())})")
     if s.time_limit_s is not None and s.time_limit_s <= 0:
         out.append(f"solver.time_limit_s: must be > 0, got {s.time_limit_s}")
     if not 0 <= s.relative_gap < 1:

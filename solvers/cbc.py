@@ -225,7 +225,7 @@ class CbcBackend(Backend):
     """
 
     name: ClassVar[str] = "cbc"
-    extra: ClassVar[str] = "pulp"
+    extra: ClassVar[str] = "lifecircle[cbc]"
     capabilities: ClassVar[Capabilities] = Capabilities(
         supports_mip=True, supports_start=True, supports_threads=True, supports_seed=True,
         reports_bound=True, honours_time_limit=False, in_process=False,

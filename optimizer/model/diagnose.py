@@ -6,6 +6,8 @@ the life circle of each site named.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -28,26 +30,27 @@ def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDec
     needs: dict[int, tuple[str, ...]] = {}
     for s, f in forced.in_pairs:
         needs[s] = tuple(sorted(set(needs.get(s, ())) | {f}))
+    forced_out = set(forced.out_pairs)
     out: list[Shortfall] = []
     least_cost: dict[int, float] = {}
     for s in sorted(set(needs) | {int(v) for v in forced.in_sites}):
         site = sites.iloc[s]
-        if s in needs:
-            c = cost_site(site, needs[s], scenario)
-            if c.area_used > float(site["area_m2"]) + 1e-6:
-                out.append(Shortfall("space", _where(site),
-                                     f"forced functions {', '.join(needs[s])} need {c.area_used:,.0f} m2, "
-                                     f"the site has {float(site['area_m2']):,.0f} m2",
-                                     c.area_used - float(site["area_m2"])))
-            least_cost[s] = c.total_cost
-        else:
-            options = [cost_site(site, (names[k],), scenario) for k in np.flatnonzero(eligible[s])]
-            fitting = [c for c in options if c.area_used <= float(site["area_m2"]) + 1e-6]
-            if not fitting:
-                out.append(Shortfall("space", _where(site), "forced in, but no eligible function fits its "
-                                     f"{float(site['area_m2']):,.0f} m2"))
-                continue
-            least_cost[s] = min(c.total_cost for c in fitting)
+        area = float(site["area_m2"])
+        required = set(needs.get(s, ()))
+        # every set of eligible functions holding the forced ones: sharing savings can make
+        # a larger set smaller or cheaper than a smaller one, so all are tried (at most 2^F)
+        options = [names[k] for k in np.flatnonzero(eligible[s]) if (s, names[k]) not in forced_out]
+        plans = [cost_site(site, combo, scenario)
+                 for r in range(1, len(options) + 1) for combo in itertools.combinations(options, r)
+                 if required <= set(combo)]
+        fitting = [c for c in plans if c.area_used <= area + 1e-6]
+        if not fitting:
+            smallest = min((c.area_used for c in plans), default=float("nan"))
+            what = f"forced functions {', '.join(sorted(required))}" if required else "forced in, but no eligible function"
+            out.append(Shortfall("space", _where(site), f"{what}: the smallest arrangement needs "
+                                 f"{smallest:,.0f} m2, the site has {area:,.0f} m2", smallest - area))
+            continue
+        least_cost[s] = min(c.total_cost for c in fitting)
     district = sites["district"].fillna("").astype(str).to_numpy()
     scopes = []
     if scenario.budget.total is not None:

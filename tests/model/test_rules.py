@@ -233,3 +233,36 @@ def test_all_solvers_agree_on_proven_optima():
         assert all(r.proven_optimal for r in values.values())
         objs = [r.objective for r in values.values()]
         assert np.ptp(objs) <= 1e-6, values
+
+
+def _forced_case(seed):
+    inputs, raw = random_instance(seed, n_units=8, n_sites=4)
+    rng = np.random.default_rng(seed)
+    ids = inputs.sites["site_id"].tolist()
+    chosen = rng.choice(ids, size=int(rng.integers(1, 3)), replace=False)
+    force_in = [str(s) if rng.random() < 0.6 else f"{s}:{rng.choice(['canteen', 'elder_care', 'childcare'])}"
+                for s in chosen]
+    budget = float(rng.choice([1.5e6, 4e6, 8e6]))
+    return inputs, {**raw, "budget": {"total": budget}, "decisions": {"force_in": force_in}}
+
+
+FORCED_SEEDS = range(30, 50)
+
+
+def test_forced_cases_cover_both_feasible_and_infeasible_scenarios():
+    outcomes = {brute_force(*(lambda i, r: (i, make_scenario(r)))(*_forced_case(s)))[0] > -np.inf
+                for s in FORCED_SEEDS}
+    assert outcomes == {True, False}
+
+
+@pytest.mark.parametrize("seed", FORCED_SEEDS)
+def test_forced_decisions_are_infeasible_exactly_when_brute_force_finds_no_plan(seed, solver):
+    inputs, raw = _forced_case(seed)
+    best, _ = brute_force(inputs, make_scenario(raw))
+    try:
+        run = solve(inputs, raw, solver)
+    except (InfeasibleScenario, InputError) as exc:
+        assert best == -np.inf, f"engine says no plan ({exc}), brute force found {best}"
+        return
+    assert run.result.objective == pytest.approx(best, abs=1e-6)
+    assert run.check.passed
