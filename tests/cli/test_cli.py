@@ -123,3 +123,11 @@ def test_every_command_has_help():
 def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "optimizer.cli", "solvers"], capture_output=True, text=True)
     assert out.returncode == 0 and "highs" in out.stdout
+
+
+def test_dataset_command_regenerates_the_synthetic_demo(tmp_path):
+    out = tmp_path / "yz"
+    result = CliRunner().invoke(main, ["dataset", "yuzhong-demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    demand = gpd.read_file(out / "demand.gpkg")
+    assert int(demand["total"].sum()) == 588_717  # 2020 census, Yuzhong
