@@ -159,7 +159,7 @@ def test_large_sparse_problem_round_trips(tmp_path):
 def test_cbc_reads_exported_file_with_eight_character_names(tmp_path):
     # without FREE on the NAME line, CBC takes "site_001  R1" for fixed-format MPS
     if "cbc" not in solvers.available_solvers():
-        pytest.skip("CBC not installed (pip install pulp)")
+        pytest.skip("CBC not installed (pip install lifecircle[cbc])")
     from solvers.cbc import _bundled_path, parse_solution
 
     names = tuple(f"site_{j:03d}" for j in range(7))

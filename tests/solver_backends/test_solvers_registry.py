@@ -75,8 +75,8 @@ def test_cbc_with_missing_binary_raises_solver_unavailable():
     from solvers.cbc import CbcBackend
 
     if not CbcBackend.available():
-        pytest.skip("CBC not installed (pip install pulp)")
-    with pytest.raises(SolverUnavailable, match="pip install pulp"):
+        pytest.skip("CBC not installed (pip install lifecircle[cbc])")
+    with pytest.raises(SolverUnavailable, match=r"pip install lifecircle\[cbc\]"):
         CbcBackend(path="/nonexistent/cbc").solve(knapsack(n=4))
 
 
