@@ -68,12 +68,32 @@ def _one(case: str, scale: int, solver: str, aggregate: bool, time_limit: float,
     }
 
 
+def _print_row(r: dict) -> None:
+    if r.get("status") == "crashed":
+        print(f"{r['case']:<14}{r['solver']:<7}{str(r['aggregate_demand']):<6} crashed", flush=True)
+        return
+    t = r["timings_s"]
+    gap = "n/a" if r["gap"] is None else f"{r['gap']:.2%}"
+    print(f"{r['case']:<14}{r['solver']:<7}{'yes' if r['aggregate_demand'] else 'no':<6}{r['demand_units']:>7}"
+          f"{r['sites']:>6}{r['reach_pairs']:>9}{t['reach']:>8.2f}{t['build']:>8.2f}{t['solve']:>8.2f}"
+          f"{r['pipeline_s']:>8.2f}{r['variables']:>8}{r['rows']:>8}{r['coverage_rows']:>9}{r['nonzeros']:>9}"
+          f"{r['status']:>10}{gap:>9}{r['peak_rss_mb']:>7.0f}", flush=True)
+
+
+def _save(path: Path, stamp: str, args: argparse.Namespace, rows: list[dict]) -> None:
+    """Write everything measured so far (a killed benchmark keeps its finished cases)."""
+    path.write_text(json.dumps({"created_utc": stamp, "machine": {"cpus": os.cpu_count(),
+                                "python": platform.python_version(), "platform": platform.platform()},
+                                "args": {k: v for k, v in vars(args).items() if not k.startswith("_")},
+                                "results": rows}, indent=2), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", default="demo,scaled", help="comma list of: demo, scaled")
     ap.add_argument("--scale", type=int, default=4, help="size multiple of the scaled synthetic case")
     ap.add_argument("--solvers", default="highs", help="comma list of solver backends")
-    ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument("--time-limit", type=float, default=300.0, help="solver time limit per case (s)")
     ap.add_argument("--no-compare-aggregation", action="store_true",
                     help="skip the runs without demand merging")
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
@@ -86,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     workdir = Path(tempfile.mkdtemp(prefix="lifecircle-bench-"))
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = out_dir / f"{stamp}.json"
+    header = (f"{'case':<14}{'solver':<7}{'merge':<6}{'units':>7}{'sites':>6}{'pairs':>9}{'reach s':>8}"
+              f"{'build s':>8}{'solve s':>8}{'total s':>8}{'vars':>8}{'rows':>8}{'cov rows':>9}{'nnz':>9}"
+              f"{'status':>10}{'gap':>9}{'MB':>7}")
+    print(header)
+    print("-" * len(header), flush=True)
     rows = []
     for case in args.cases.split(","):
         for solver in args.solvers.split(","):
@@ -98,30 +127,12 @@ def main(argv: list[str] | None = None) -> int:
                 if out.returncode != 0:
                     print(out.stderr[-3000:], file=sys.stderr)
                     rows.append({"case": case, "solver": solver, "aggregate_demand": aggregate, "status": "crashed"})
+                    _print_row(rows[-1])
+                    _save(path, stamp, args, rows)
                     continue
                 rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    header = (f"{'case':<14}{'solver':<7}{'merge':<6}{'units':>7}{'sites':>6}{'pairs':>9}{'reach s':>8}"
-              f"{'build s':>8}{'solve s':>8}{'total s':>8}{'vars':>8}{'rows':>8}{'cov rows':>9}{'nnz':>9}"
-              f"{'status':>10}{'gap':>9}{'MB':>7}")
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        if r.get("status") == "crashed":
-            print(f"{r['case']:<14}{r['solver']:<7}{str(r['aggregate_demand']):<6} crashed")
-            continue
-        t = r["timings_s"]
-        gap = "n/a" if r["gap"] is None else f"{r['gap']:.2%}"
-        print(f"{r['case']:<14}{r['solver']:<7}{'yes' if r['aggregate_demand'] else 'no':<6}{r['demand_units']:>7}"
-              f"{r['sites']:>6}{r['reach_pairs']:>9}{t['reach']:>8.2f}{t['build']:>8.2f}{t['solve']:>8.2f}"
-              f"{r['pipeline_s']:>8.2f}{r['variables']:>8}{r['rows']:>8}{r['coverage_rows']:>9}{r['nonzeros']:>9}"
-              f"{r['status']:>10}{gap:>9}{r['peak_rss_mb']:>7.0f}")
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = out_dir / f"{stamp}.json"
-    path.write_text(json.dumps({"created_utc": stamp, "machine": {"cpus": os.cpu_count(),
-                                "python": platform.python_version(), "platform": platform.platform()},
-                                "args": vars(args), "results": rows}, indent=2), encoding="utf-8")
+                _print_row(rows[-1])
+                _save(path, stamp, args, rows)
     print(f"\nwritten to {path}")
     return 0
 
