@@ -27,7 +27,8 @@ CSV_ENCODING = "utf-8-sig"
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
     df = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
-    df = df.round({c: (7 if c in ("lon", "lat") else 2) for c in df.columns if df[c].dtype.kind == "f"})
+    df = df.round({c: (7 if c in ("lon", "lat") else 4 if "share" in c else 2)
+                   for c in df.columns if df[c].dtype.kind == "f"})
     df.to_csv(path, index=False, encoding=CSV_ENCODING)
 
 
