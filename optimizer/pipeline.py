@@ -16,8 +16,7 @@ import numpy as np
 
 import solvers
 from optimizer.check import CheckReport, check_plan
-from optimizer.errors import (CheckFailed, InfeasibleScenario, InputError, Problem, Shortfall,
-                              SolverFailure)
+from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem, Shortfall, SolverFailure
 from optimizer.inputs import load_inputs
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model, function_cutoffs, site_area_problems
@@ -25,8 +24,7 @@ from optimizer.model.decisions import ForcedDecisions, forced_decisions
 from optimizer.model.diagnose import forced_shortfalls
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.plan import Plan, plan_from_solution
-from optimizer.reach import (Reach, ReachMethod, build_walk_network, network_reach, od_table_reach,
-                             straight_line_reach)
+from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.scenario import Scenario
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
 

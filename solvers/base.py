@@ -137,7 +137,7 @@ def _describe(status: SolveStatus, termination: Termination, gap: float | None) 
 
 
 def build_result(
-    backend: "Backend",
+    backend: Backend,
     problem: MatrixProblem,
     options: SolverOptions,
     *,

@@ -195,7 +195,7 @@ def _columns_section(problem: MatrixProblem, col_names: np.ndarray, row_names: n
     line_starts = np.searchsorted(ent_cols, run_starts, side="left")
     line_ends = np.searchsorted(ent_cols, run_ends, side="left")
     out: list[str] = []
-    for c0, l0, l1 in zip(run_starts, line_starts, line_ends):
+    for c0, l0, l1 in zip(run_starts, line_starts, line_ends, strict=True):
         if integ[c0]:
             out.append("    MARKER  'MARKER'  'INTORG'")
             out.extend(lines[l0:l1].tolist())

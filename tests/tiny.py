@@ -17,7 +17,7 @@ import pandas as pd
 import pyproj
 from shapely.geometry import Point
 
-from optimizer.inputs.schema import DEMAND_COLUMNS, FACILITY_COLUMNS, SITE_COLUMNS, InputsSpec, LayerSpec
+from optimizer.inputs.schema import DEMAND_COLUMNS, FACILITY_COLUMNS, SITE_COLUMNS
 from optimizer.inputs.types import Inputs
 from optimizer.scenario import Scenario, deep_merge, parse_scenario
 
@@ -65,7 +65,8 @@ def _plain_cost_and_area(site: pd.Series, funcs: tuple[str, ...], sc: Scenario) 
     area, cost = {}, {}
     for f in funcs:
         fn = sc.functions[f]
-        rate = site["cost_per_m2"] if not pd.isna(site.get("cost_per_m2", np.nan)) else fn.cost.per_m2 * kind.cost_factor
+        own_rate = site.get("cost_per_m2", np.nan)
+        rate = own_rate if not pd.isna(own_rate) else fn.cost.per_m2 * kind.cost_factor
         area[f] = fn.size.standard_m2
         cost[f] = fn.cost.fixed + rate * fn.size.standard_m2
     a, c = sum(area.values()), conversion + sum(cost.values())

@@ -28,9 +28,10 @@ import json
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -824,7 +825,7 @@ def _make_demand(rng: np.random.Generator, net: _Network, dens: np.ndarray, inne
         "households": households, "cars": cars,
         "circle_id": "",
         "district": DISTRICT_NAME,
-        "name": [f"{a}{b}{c}栋" for a, b, c in zip(sub, estate, bld)],
+        "name": [f"{a}{b}{c}栋" for a, b, c in zip(sub, estate, bld, strict=True)],
     })
     return xy, df
 
@@ -896,8 +897,8 @@ def _make_sites(rng: np.random.Generator, net: _Network, dens: np.ndarray, inner
     df = pd.DataFrame({
         "site_id": [f"{ID_PREFIX}-S{i + 1:0{width}d}" for i in range(n)],
         "kind": kind.astype(object),
-        "name": [f"{a}{b}" for a, b in zip(sub, name)],
-        "address": [f"重庆市渝中区{a}街道{r}{k}号（虚构）" for a, r, k in zip(sub, road, number)],
+        "name": [f"{a}{b}" for a, b in zip(sub, name, strict=True)],
+        "address": [f"重庆市渝中区{a}街道{r}{k}号（虚构）" for a, r, k in zip(sub, road, number, strict=True)],
         "area_m2": np.round(area, 0),
         "floors": floors,
         "lowest_floor": lowest,

@@ -201,7 +201,7 @@ def build_model(
         if not all(f in names for f in group.functions):
             continue
         member_k = [names.index(f) for f in group.functions]
-        pair_lookup = [dict(zip(pair_site[pair_fn == k], np.flatnonzero(pair_fn == k))) for k in member_k]
+        pair_lookup = [dict(zip(pair_site[pair_fn == k], np.flatnonzero(pair_fn == k), strict=True)) for k in member_k]
         common = set(pair_lookup[0])
         for lk in pair_lookup[1:]:
             common &= set(lk)
@@ -213,9 +213,9 @@ def build_model(
     sh_group_a = np.array(sh_group, dtype=np.int64)
     groups = scenario.sharing.groups
     sh_area_saving = np.array([groups[g].area_saving * pair_area[m].sum()
-                               for g, m in zip(sh_group, sh_members)], dtype=float)
+                               for g, m in zip(sh_group, sh_members, strict=True)], dtype=float)
     sh_cost_saving = np.array([groups[g].cost_saving * pair_cost[m].sum()
-                               for g, m in zip(sh_group, sh_members)], dtype=float)
+                               for g, m in zip(sh_group, sh_members, strict=True)], dtype=float)
 
     # -- variable blocks
     n_y = sum(c.n_groups for c in cov.values())

@@ -46,7 +46,8 @@ def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDec
         fitting = [c for c in plans if c.area_used <= area + 1e-6]
         if not fitting:
             smallest = min((c.area_used for c in plans), default=float("nan"))
-            what = f"forced functions {', '.join(sorted(required))}" if required else "forced in, but no eligible function"
+            what = (f"forced functions {', '.join(sorted(required))}" if required
+                    else "forced in, but no eligible function")
             out.append(Shortfall("space", _where(site), f"{what}: the smallest arrangement needs "
                                  f"{smallest:,.0f} m2, the site has {area:,.0f} m2", smallest - area))
             continue

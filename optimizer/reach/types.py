@@ -92,7 +92,7 @@ class Reach:
             shape=(self.n_units, self.n_targets),
         )
 
-    def subset_targets(self, mask: np.ndarray) -> "Reach":
+    def subset_targets(self, mask: np.ndarray) -> Reach:
         """Reach restricted to targets where ``mask`` is true, re-indexed."""
         mask = np.asarray(mask, dtype=bool)
         new_index = np.cumsum(mask) - 1

@@ -4,12 +4,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from tiny import make_inputs, make_scenario
 
 from optimizer.check import check_plan
 from optimizer.errors import CheckFailed
 from optimizer.pipeline import run_scenario
 from solvers.result import SolveStatus
-from tiny import make_inputs, make_scenario
 
 
 def _run():

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tiny import brute_force, make_inputs, make_scenario, random_instance
 
 import solvers
 from optimizer.errors import InfeasibleScenario, InputError
 from optimizer.pipeline import run_scenario
-from tiny import brute_force, make_inputs, make_scenario, random_instance
 
 SOLVERS = solvers.available_solvers()
 

@@ -27,7 +27,8 @@ def _arc(net, a_xy, b_xy) -> float:
 
 
 def _pairs(reach) -> dict[tuple[int, int], float]:
-    return {(int(u), int(t)): float(s) for u, t, s in zip(reach.unit_index, reach.target_index, reach.ref_seconds)}
+    triples = zip(reach.unit_index, reach.target_index, reach.ref_seconds, strict=True)
+    return {(int(u), int(t)): float(s) for u, t, s in triples}
 
 
 # --- slope and stairs -------------------------------------------------------------------------
@@ -198,7 +199,8 @@ def _random_network(seed: int):
     """A jittered grid with some edges removed, random elevations and some stairs."""
     rng = np.random.default_rng(seed)
     side = 9
-    xy = {(i, j): (i * 60 + rng.uniform(-15, 15), j * 60 + rng.uniform(-15, 15)) for i in range(side) for j in range(side)}
+    xy = {(i, j): (i * 60 + rng.uniform(-15, 15), j * 60 + rng.uniform(-15, 15))
+          for i in range(side) for j in range(side)}
     z = {k: rng.uniform(0, 25) for k in xy}
     lines, highway, lengths = [], [], []
     for (i, j) in xy:
@@ -219,7 +221,7 @@ def _random_network(seed: int):
 def _networkx_graph(edges: gpd.GeoDataFrame) -> nx.DiGraph:
     """The same directed weighted graph, computed independently edge by edge."""
     g = nx.DiGraph()
-    for line, hw in zip(edges.geometry, edges["highway"]):
+    for line, hw in zip(edges.geometry, edges["highway"], strict=True):
         (x0, y0, z0), (x1, y1, z1) = line.coords[0], line.coords[-1]
         a, b = (round(x0, 2), round(y0, 2)), (round(x1, 2), round(y1, 2))
         length = math.hypot(x1 - x0, y1 - y0)
@@ -269,7 +271,7 @@ def test_shortest_walks_equal_networkx_dijkstra(seed):
     for k, v in got.items():
         assert v == pytest.approx(expected[k], rel=1e-9, abs=1e-6)
     # Triples are sorted by (unit, target).
-    keys = list(zip(reach.unit_index.tolist(), reach.target_index.tolist()))
+    keys = list(zip(reach.unit_index.tolist(), reach.target_index.tolist(), strict=True))
     assert keys == sorted(keys)
 
 

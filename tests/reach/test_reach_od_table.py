@@ -13,7 +13,7 @@ def test_minutes_become_reference_seconds_at_the_tables_speed_and_metres_stay():
                        "minutes": [5.0, None, None], "metres": [None, 400.0, 700.0]})
     reach = od_table_reach(od, ["U1", "U2", "U3"], ["S1", "S2"], 600.0, speed_mps=1.2)
     assert reach.method is ReachMethod.OD_TABLE
-    assert list(zip(reach.unit_index, reach.target_index)) == [(0, 0), (0, 1)]  # 700 m is beyond
+    assert list(zip(reach.unit_index, reach.target_index, strict=True)) == [(0, 0), (0, 1)]  # 700 m is beyond
     assert reach.ref_seconds.tolist() == pytest.approx([5 * 60 * 1.2, 400.0])
     assert (reach.n_units, reach.n_targets) == (3, 2)
 
@@ -21,7 +21,7 @@ def test_minutes_become_reference_seconds_at_the_tables_speed_and_metres_stay():
 def test_od_threshold_is_inclusive_and_unlisted_ids_reach_nothing():
     od = pd.DataFrame({"unit_id": [1, 2], "site_id": [10, 10], "metres": [300.0, 300.5]})
     reach = od_table_reach(od, ["1", "2", "3"], [10, 11], 300.0)
-    assert list(zip(reach.unit_index, reach.target_index)) == [(0, 0)]
+    assert list(zip(reach.unit_index, reach.target_index, strict=True)) == [(0, 0)]
 
 
 def test_minutes_win_when_a_row_gives_both():
