@@ -121,6 +121,38 @@ def served_by_existing(inputs: Inputs, reach_facilities: Reach, scenario: Scenar
     return out
 
 
+def sharing_could_pay(scenario: Scenario, eligible: np.ndarray, pair_site: np.ndarray, pair_fn: np.ndarray,
+                      pair_area: np.ndarray, pair_cost: np.ndarray) -> np.ndarray:
+    """Pairs whose addition to a site could lower its cost or area through sharing savings.
+
+    Adding function f completes at most the groups that contain f; the savings it can
+    unlock are at most, summed over those groups possible at the site, ``saving share x``
+    the group's members' cost (or area). Only when that can reach f's own cost (or area)
+    might a function that reaches nobody new still be worth placing.
+    """
+    names = scenario.function_names
+    out = np.zeros(len(pair_site), dtype=bool)
+    if not len(pair_site):
+        return out
+    lookup_cost = np.zeros(eligible.shape)
+    lookup_area = np.zeros(eligible.shape)
+    lookup_cost[pair_site, pair_fn] = pair_cost
+    lookup_area[pair_site, pair_fn] = pair_area
+    max_cost_saving = np.zeros(len(pair_site))
+    max_area_saving = np.zeros(len(pair_site))
+    for group in scenario.sharing.groups:
+        if not all(f in names for f in group.functions):
+            continue
+        members = [names.index(f) for f in group.functions]
+        in_group = np.isin(pair_fn, members)
+        possible = eligible[pair_site][:, members].all(axis=1) & in_group
+        max_cost_saving += np.where(possible, group.cost_saving * lookup_cost[pair_site][:, members].sum(axis=1), 0)
+        max_area_saving += np.where(possible, group.area_saving * lookup_area[pair_site][:, members].sum(axis=1), 0)
+    out |= max_cost_saving >= pair_cost - 1e-9
+    out |= max_area_saving >= pair_area - 1e-9
+    return out
+
+
 def _stack(blocks: list[RowBlock], n_cols: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, list]:
     rows, cols, vals, lo, up, spans = [], [], [], [], [], []
     offset = 0
@@ -171,25 +203,37 @@ def build_model(
     cutoffs = function_cutoffs(scenario)
     served = served_by_existing(inputs, reach_facilities, scenario)
     forced_pair_mask = forced.in_pairs_mask(n_sites, names)
-    pair_site_parts, pair_fn_parts, cov = [], [], {}
+    site_parts, fn_parts, useful_parts, rows_by_fn = [], [], [], {}
     for k, name in enumerate(names):
         fn = scenario.functions[name]
         sites_f = np.flatnonzero(eligible[:, k])
         within = reach_sites.within(cutoffs[name])[:, sites_f].tocsr()
-        rows = coverage_rows(name, within, served[name], inputs.demand[fn.cohort].to_numpy(float),
-                             fn.weight, aggregate=scenario.model.aggregate_demand)
-        # a pair that reaches nobody new can never add coverage: keep it only if forced
-        useful = np.diff(rows.pattern.tocsc().indptr) > 0
-        keep = useful | forced_pair_mask[sites_f, k] | np.isin(sites_f, forced.in_sites)
-        sites_f = sites_f[keep]
-        pattern = rows.pattern[:, np.flatnonzero(keep)].tocsr()
-        cov[name] = CoverageRows(name, pattern, rows.weight, rows.unit_group, rows.n_units_considered)
-        pair_site_parts.append(sites_f)
-        pair_fn_parts.append(np.full(len(sites_f), k))
-    pair_site = np.concatenate(pair_site_parts).astype(np.int64)
-    pair_fn = np.concatenate(pair_fn_parts).astype(np.int64)
+        rows_by_fn[name] = coverage_rows(name, within, served[name], inputs.demand[fn.cohort].to_numpy(float),
+                                         fn.weight, aggregate=scenario.model.aggregate_demand)
+        site_parts.append(sites_f)
+        fn_parts.append(np.full(len(sites_f), k))
+        useful_parts.append(np.diff(rows_by_fn[name].pattern.tocsc().indptr) > 0)
+    all_site = np.concatenate(site_parts).astype(np.int64)
+    all_fn = np.concatenate(fn_parts).astype(np.int64)
+    all_area, all_cost, site_cost_all = pair_costs(sites, scenario, all_site, all_fn)
+    # a pair that reaches nobody new is dropped, unless forced, or unless sharing could make
+    # adding it save money or space (then it may pay for coverage elsewhere): exact reduction
+    keep = (np.concatenate(useful_parts) | forced_pair_mask[all_site, all_fn]
+            | np.isin(all_site, forced.in_sites)
+            | sharing_could_pay(scenario, eligible, all_site, all_fn, all_area, all_cost))
+    pair_site, pair_fn = all_site[keep], all_fn[keep]
+    pair_area, pair_cost = all_area[keep], all_cost[keep]
     n_pairs = len(pair_site)
-    pair_area, pair_cost, site_cost_all = pair_costs(sites, scenario, pair_site, pair_fn)
+    cov = {}
+    start = 0
+    for k, name in enumerate(names):
+        n_k = len(site_parts[k])
+        kept_cols = np.flatnonzero(keep[start:start + n_k])
+        r = rows_by_fn[name]
+        cov[name] = CoverageRows(name, r.pattern[:, kept_cols].tocsr(), r.weight, r.unit_group,
+                                 r.n_units_considered)
+        start += n_k
+    stats_dropped = int((~keep).sum())
 
     open_site = np.unique(pair_site)
     site_pos = np.full(n_sites, -1, dtype=np.int64)
@@ -305,6 +349,7 @@ def build_model(
         "demand_units": int(len(inputs.demand)),
         "sites": int(n_sites),
         "candidate_pairs": int(n_pairs),
+        "pairs_reaching_nobody_new_dropped": stats_dropped,
         "converted_site_variables": int(len(open_site)),
         "sharing_variables": int(len(sh_site)),
         "coverage_rows": {n: int(c.n_groups) for n, c in cov.items()},

@@ -266,3 +266,16 @@ def test_forced_decisions_are_infeasible_exactly_when_brute_force_finds_no_plan(
         return
     assert run.result.objective == pytest.approx(best, abs=1e-6)
     assert run.check.passed
+
+
+def test_a_function_reaching_nobody_stays_when_sharing_makes_the_pair_cheaper(solver):
+    # no elderly anywhere, so elder care reaches nobody; but with a 60 % shared saving
+    # childcare + elder care costs 0.5 M + 0.4 x 2.7 M = 1.58 M, childcare alone 2.1 M
+    inputs = make_inputs([unit("U0", 0, 0, infants=30)], [site("S0", 0, 0)])
+    group = {"name": "老幼共托", "functions": ["elder_care", "childcare"], "area_saving": 0.0, "cost_saving": 0.6}
+    raw = {"sharing": {"groups": [group]}, "budget": {"total": 1_600_000}}
+    best, _ = brute_force(inputs, make_scenario(raw))
+    run = solve(inputs, raw, solver)
+    assert best == 30
+    assert run.result.objective == pytest.approx(30)
+    assert hosted(run) == {"S0": ("childcare", "elder_care")}
