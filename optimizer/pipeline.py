@@ -234,12 +234,9 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
     with timings.step("plan"):
         plan = plan_from_solution(model, result.values, inputs, scenario, reach_sites, reach_facilities, forced)
     with timings.step("check"):
-        solver_assignment: dict[int, tuple[str, ...]] = {}
-        for p in model.chosen_pairs(result.values):
-            s = int(model.pair_site[p])
-            solver_assignment[s] = solver_assignment.get(s, ()) + (model.functions[model.pair_function[p]],)
         report = check_plan(plan, inputs, scenario, reach_sites, reach_facilities, forced, result,
-                            solver_assignment, model.model_cost(result.values) if model.problem.n_cols else 0.0)
+                            model.assignment(result.values),
+                            model.model_cost(result.values) if model.problem.n_cols else 0.0)
     if not report.passed:
         raise CheckFailed(report.failures)
     if result.status is not SolveStatus.OPTIMAL:

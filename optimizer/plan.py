@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,7 @@ from optimizer.covered import EXISTING, NEW, coverage_status
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
 from optimizer.model.decisions import ForcedDecisions
-from optimizer.reach.types import Reach
+from optimizer.reach.types import Reach, cutoff_ref_seconds
 from optimizer.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,6 @@ class Plan:
     sites: tuple[PlannedSite, ...]
     status: dict[str, np.ndarray]
     dropped: tuple[str, ...] = ()
-    notes: list[str] = field(default_factory=list)
 
     def functions_at(self) -> dict[int, tuple[str, ...]]:
         """Site row -> functions hosted."""
@@ -80,12 +79,9 @@ def plan_from_solution(model: PlanningModel, values: np.ndarray, inputs: Inputs,
 
     A chosen function whose removal leaves weighted coverage unchanged, lowers the
     cost and keeps every site within its area is dropped (``model.drop_redundant``),
-    unless forced. Each removal is re-verified from the sites themselves.
+    unless forced. The independent check then recomputes the resulting plan.
     """
-    assignment: dict[int, list[str]] = {}
-    for p in model.chosen_pairs(values):
-        assignment.setdefault(int(model.pair_site[p]), []).append(model.functions[model.pair_function[p]])
-    assignment_t = {s: tuple(f) for s, f in assignment.items()}
+    assignment_t = model.assignment(values)
     if not scenario.model.drop_redundant:
         return build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities)
     assignment_t, dropped = drop_redundant(assignment_t, inputs, scenario, reach_sites, reach_facilities, forced)
@@ -102,8 +98,6 @@ def drop_redundant(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scena
     reached by another chosen site of that function, the site's cost goes down and the
     site still fits; forced decisions stay. Most expensive first.
     """
-    from optimizer.reach.types import cutoff_ref_seconds
-
     current = dict(assignment)
     forced_pairs = {(int(s), f) for s, f in forced.in_pairs}
     forced_sites = {int(s) for s in forced.in_sites}

@@ -92,6 +92,14 @@ class PlanningModel:
         """Indices of pairs whose ``x`` is 1 in ``values``."""
         return np.flatnonzero(values[self.x.start:self.x.stop] > 0.5)
 
+    def assignment(self, values: np.ndarray) -> dict[int, tuple[str, ...]]:
+        """Site row -> functions, exactly as ``values`` choose them."""
+        out: dict[int, tuple[str, ...]] = {}
+        for p in self.chosen_pairs(values):
+            s = int(self.pair_site[p])
+            out[s] = out.get(s, ()) + (self.functions[self.pair_function[p]],)
+        return out
+
     def model_cost(self, values: np.ndarray) -> float:
         """The budget expression's value at ``values`` (conversion + functions - savings)."""
         xv = np.round(values[self.x.start:self.x.stop])
