@@ -131,3 +131,33 @@ def test_dataset_command_regenerates_the_synthetic_demo(tmp_path):
     assert result.exit_code == 0, result.output
     demand = gpd.read_file(out / "demand.gpkg")
     assert int(demand["total"].sum()) == 588_717  # 2020 census, Yuzhong
+
+
+def test_a_bring_your_own_od_table_drives_reach(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    # walking minutes from elsewhere (e.g. r5py): U2 reaches S1 in 9 min, nothing else is listed
+    (folder / "data" / "od.csv").write_text("unit_id,site_id,minutes\nU2,S1,9\n", encoding="utf-8")
+    text = scenario.read_text(encoding="utf-8").replace("reach: {method: straight_line}",
+                                                         "reach: {method: od_table}")
+    text = text.replace("  sites: data/sites.gpkg\n", "  sites: data/sites.gpkg\n  od_table: data/od.csv\n")
+    scenario.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["solve", str(scenario)])
+    assert result.exit_code == 0, result.output
+    run = next((folder / "out" / "tiny").iterdir())
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert record["reach"]["method"] == "od_table"
+    by_function = {r["function"]: r for r in record["plan"]["by_function"]}
+    # only U2 (500 residents) can be reached, and only through S1 within 10 minutes
+    assert by_function["canteen"]["newly_covered"] == 500
+    sites = pd.read_csv(run / "plan_sites.csv", encoding="utf-8-sig")
+    assert set(sites["site_id"]) == {"S1"}
+
+
+def test_a_missing_input_file_is_named(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    (folder / "data" / "sites.gpkg").unlink()
+    result = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert result.exit_code == 3
+    assert "sites.gpkg" in result.output
