@@ -1,7 +1,7 @@
 """Errors a planner can act on. Each carries everything needed for a clear message."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class LifecircleError(Exception):
@@ -112,12 +112,3 @@ class CheckFailed(LifecircleError):
         self.failures = list(failures)
         super().__init__("The plan failed its independent check:\n" + "\n".join(f"  - {f}" for f in failures))
 
-
-@dataclass
-class Warnings:
-    """Non-fatal findings collected along the pipeline, reported in run.json."""
-
-    items: list[str] = field(default_factory=list)
-
-    def add(self, text: str) -> None:
-        self.items.append(text)

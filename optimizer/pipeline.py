@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 import solvers
 from optimizer.check import CheckReport, check_plan
 from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem, Shortfall, SolverFailure
 from optimizer.inputs import load_inputs
 from optimizer.inputs.types import Inputs
-from optimizer.model.build import PlanningModel, build_model, function_cutoffs, site_area_problems
+from optimizer.model.build import PlanningModel, build_model, function_cutoffs
 from optimizer.model.decisions import ForcedDecisions, forced_decisions
 from optimizer.model.diagnose import forced_shortfalls
 from optimizer.model.eligibility import eligibility_matrix
@@ -77,6 +78,13 @@ def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
     inputs = load_inputs(scenario.inputs, function_names=known, cohorts=cohorts)
     forced, warnings = check_against_scenario(inputs, scenario)
     return inputs, forced, warnings
+
+
+def site_area_problems(sites: pd.DataFrame, file: str) -> list[Problem]:
+    """Sites without a usable area cannot be planned (rule 2 needs it)."""
+    bad = sites.index[pd.to_numeric(sites["area_m2"], errors="coerce").isna()]
+    return [Problem(file, "area is missing: give area_m2 (or a plot polygon)",
+                    row=f"site_id={sites.at[i, 'site_id']}", column="area_m2") for i in bad[:50]]
 
 
 def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDecisions, list[str]]:

@@ -1,7 +1,7 @@
 """Pieces a rule module hands to the assembler: variables and constraint rows as arrays."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,9 +13,7 @@ class RowBlock:
     Attributes
     ----------
     rule
-        The planning rule these rows express (``"coverage"``, ``"budget"``, ...).
-    scope
-        One label per row: where the row applies (``"site YZ-S0001"``, ``"whole scenario"``).
+        The planning rule these rows express (``"coverage"``, ``"budget (whole scenario)"``, ...).
     rows, cols, vals
         Nonzeros: local row, global column, coefficient.
     lower, upper
@@ -23,7 +21,6 @@ class RowBlock:
     """
 
     rule: str
-    scope: list[str]
     rows: np.ndarray
     cols: np.ndarray
     vals: np.ndarray
@@ -37,15 +34,11 @@ class RowBlock:
 
 @dataclass
 class VariableBlock:
-    """A contiguous block of variables."""
+    """A contiguous block of variables: columns ``start .. start + size - 1``."""
 
     name: str
     start: int
     size: int
-    lower: np.ndarray
-    upper: np.ndarray
-    integer: bool
-    objective: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def stop(self) -> int:

@@ -42,7 +42,7 @@ def space_rows(sites: pd.DataFrame, open_site: np.ndarray, site_pos: np.ndarray,
     n_pairs = len(pair_site)
     available = pd.to_numeric(sites["area_m2"], errors="coerce").to_numpy(float)[open_site]
     return RowBlock(
-        "space", [],
+        "space",
         np.concatenate([site_pos[pair_site], share_pos]),
         np.concatenate([x.index(np.arange(n_pairs)), z.index(np.arange(len(share_pos)))]),
         np.concatenate([pair_area, -share_area_saving]),
@@ -67,6 +67,6 @@ def budget_rows(sites: pd.DataFrame, scenario: Scenario, open_site: np.ndarray, 
         z_sel = np.flatnonzero(in_scope[share_site]) if len(share_site) else np.zeros(0, dtype=np.int64)
         cols = np.concatenate([o.index(o_sel), x.index(x_sel), z.index(z_sel)])
         vals = np.concatenate([conversion[o_sel], pair_cost[x_sel], -share_cost_saving[z_sel]])
-        out.append(RowBlock(f"budget ({scope})", [scope], np.zeros(len(cols), dtype=np.int64), cols, vals,
+        out.append(RowBlock(f"budget ({scope})", np.zeros(len(cols), dtype=np.int64), cols, vals,
                             np.array([-np.inf]), np.array([float(amount)])))
     return out

@@ -22,10 +22,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
-from optimizer.errors import Problem
 from optimizer.inputs.types import Inputs
 from optimizer.model.blocks import RowBlock, VariableBlock
 from optimizer.model.budget_space import budget_rows, pair_costs, space_rows
@@ -271,10 +269,10 @@ def build_model(
 
     # -- variable blocks
     n_y = sum(c.n_groups for c in cov.values())
-    x = VariableBlock("x", 0, n_pairs, np.zeros(n_pairs), np.ones(n_pairs), True)
-    o = VariableBlock("o", x.stop, len(open_site), np.zeros(len(open_site)), np.ones(len(open_site)), True)
-    z = VariableBlock("z", o.stop, len(sh_site), np.zeros(len(sh_site)), np.ones(len(sh_site)), True)
-    y = VariableBlock("y", z.stop, n_y, np.zeros(n_y), np.ones(n_y), False)
+    x = VariableBlock("x", 0, n_pairs)
+    o = VariableBlock("o", x.stop, len(open_site))
+    z = VariableBlock("z", o.stop, len(sh_site))
+    y = VariableBlock("y", z.stop, n_y)
     n_cols = y.stop
     col_lower = np.zeros(n_cols)
     col_upper = np.ones(n_cols)
@@ -304,12 +302,12 @@ def build_model(
         objective[y.index(np.arange(c.n_groups) + offset)] = c.weight
         offset += c.n_groups
     if n_y:
-        blocks.append(RowBlock("coverage", [], np.concatenate(r_parts), np.concatenate(c_parts),
+        blocks.append(RowBlock("coverage", np.concatenate(r_parts), np.concatenate(c_parts),
                                np.concatenate(v_parts), np.full(n_y, -np.inf), np.zeros(n_y)))
     # a function can only be provided at a converted site: x_p - o_s <= 0
     if n_pairs:
         blocks.append(RowBlock(
-            "site_conversion", [],
+            "site_conversion",
             np.concatenate([np.arange(n_pairs), np.arange(n_pairs)]),
             np.concatenate([x.index(np.arange(n_pairs)), o.index(site_pos[pair_site])]),
             np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
@@ -317,7 +315,7 @@ def build_model(
     # a converted site hosts something: o_s - sum_f x_sf <= 0 (also makes forced-in sites used)
     if len(open_site):
         blocks.append(RowBlock(
-            "site_used", [],
+            "site_used",
             np.concatenate([np.arange(len(open_site)), site_pos[pair_site]]),
             np.concatenate([o.index(np.arange(len(open_site))), x.index(np.arange(n_pairs))]),
             np.concatenate([np.ones(len(open_site)), -np.ones(n_pairs)]),
@@ -328,7 +326,7 @@ def build_model(
         zp = np.concatenate([np.asarray(m) for m in sh_members])
         n_links = len(zr)
         blocks.append(RowBlock(
-            "sharing", [], np.concatenate([np.arange(n_links), np.arange(n_links)]),
+            "sharing", np.concatenate([np.arange(n_links), np.arange(n_links)]),
             np.concatenate([z.index(zr), x.index(zp)]),
             np.concatenate([np.ones(n_links), -np.ones(n_links)]),
             np.full(n_links, -np.inf), np.zeros(n_links)))
@@ -337,7 +335,7 @@ def build_model(
         n_z = len(sh_members)
         sizes = np.array([len(m) for m in sh_members], dtype=float)
         blocks.append(RowBlock(
-            "sharing", [], np.concatenate([np.arange(n_z), zr]),
+            "sharing", np.concatenate([np.arange(n_z), zr]),
             np.concatenate([z.index(np.arange(n_z)), x.index(zp)]),
             np.concatenate([np.ones(n_z), -np.ones(n_links)]),
             -(sizes - 1.0), np.full(n_z, np.inf)))
@@ -379,9 +377,3 @@ def build_model(
         x=x, o=o, z=z, y=y, y_offsets=y_offsets, row_blocks=spans, stats=stats,
     )
 
-
-def site_area_problems(sites: pd.DataFrame, file: str) -> list[Problem]:
-    """Sites without a usable area cannot be planned (rule 2 needs it)."""
-    bad = sites.index[pd.to_numeric(sites["area_m2"], errors="coerce").isna()]
-    return [Problem(file, "area is missing: give area_m2 (or a plot polygon)",
-                    row=f"site_id={sites.at[i, 'site_id']}", column="area_m2") for i in bad[:50]]
