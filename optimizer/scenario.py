@@ -123,6 +123,13 @@ class ReachSpec:
 
     ``method``: ``network`` (default when a network is given), ``straight_line``
     (distance x ``detour_factor``: the weaker method) or ``od_table``.
+
+    ``missing_elevation``: what to do when ``inputs.elevation`` (a DEM) leaves network
+    nodes without an elevation: ``error`` (default: say how many, write nothing) or
+    ``flat`` (walk the edges touching them as flat, stated in the run's notes).
+    ``cache``: reuse network reach from ``cache_folder`` (default
+    ``<output.folder>/.reach-cache``) when the network, the points and every parameter
+    that affects reach are unchanged.
     """
 
     method: str | None = None
@@ -132,6 +139,9 @@ class ReachSpec:
     stairs_down_factor: float = 0.5
     slope: bool = True
     od_speed_mps: float = 1.0
+    missing_elevation: str = "error"
+    cache: bool = True
+    cache_folder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -406,7 +416,7 @@ def _parse_inputs(raw: Any, problems: list[str]) -> InputsSpec | None:
     if not isinstance(raw, dict):
         problems.append("inputs: required mapping is missing (demand, sites, ...)")
         return None
-    allowed = ("demand", "sites", "facilities", "network", "od_table", "crs")
+    allowed = ("demand", "sites", "facilities", "network", "od_table", "elevation", "crs")
     for key in raw:
         if key not in allowed:
             problems.append(f"inputs.{key}: unknown key (allowed here: {', '.join(allowed)})")
@@ -546,6 +556,8 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     for key in ("stairs_up_factor", "stairs_down_factor", "od_speed_mps"):
         if getattr(r, key) <= 0:
             out.append(f"reach.{key}: must be > 0")
+    if r.missing_elevation not in ("error", "flat"):
+        out.append(f"reach.missing_elevation: must be error or flat, got {r.missing_elevation!r}")
     s: SolverSpec = v.get("solver", SolverSpec())
     import solvers as registry
 

@@ -155,6 +155,9 @@ class InputsSpec:
         Street/footpath edges (LineStrings, Z = elevation in metres when known); optional.
     od_table
         A bring-your-own table of walking minutes or metres; optional.
+    elevation
+        A digital elevation model (GeoTIFF, metres) sampled at network nodes for slope;
+        optional. Where given it replaces the edges' own Z values.
     crs
         Analysis CRS (metric). ``None``: the local UTM zone of the demand's centre.
     """
@@ -164,4 +167,5 @@ class InputsSpec:
     facilities: LayerSpec | None = None
     network: LayerSpec | None = None
     od_table: LayerSpec | None = None
+    elevation: LayerSpec | None = None
     crs: str | None = None
