@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from optimizer.errors import InputError, Problem
@@ -43,6 +43,9 @@ _TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "steps", "stairs"})
 class WalkNetwork:
     """A walk network ready for shortest-path search.
 
+    Only the largest strongly connected part of the input is kept: from every kept
+    node every other kept node can be walked to.
+
     Attributes
     ----------
     node_xy
@@ -54,13 +57,25 @@ class WalkNetwork:
         node ``i`` to node ``j`` in reference seconds (always > 0; zero-length arcs
         carry :data:`ZERO_LENGTH_WEIGHT`).
     n_edges
-        Undirected input edges kept (self-loops dropped).
+        Edges kept (line parts; self-loops and disconnected parts dropped).
     n_stairs_edges
         Kept edges marked as stairs.
     notes
         Facts about the construction (dropped edges, stairs of unknown direction, ...).
     source
         Name of the input the edges came from.
+    edge_geometry
+        The kept edges as 2D LineStrings (shapely array), for snapping points to edges.
+    edge_u, edge_v
+        Start and end node of each kept edge (its digitised direction).
+    edge_forward, edge_backward
+        Effort of walking the whole edge from ``u`` to ``v`` and from ``v`` to ``u``, in
+        reference seconds; ``inf`` where the edge is one-way the other way.
+    kept_rows
+        Positions of the input rows with at least one kept edge.
+    dropped_geometry
+        Edges of the parts not connected to the largest one (to explain why a point
+        near them was attached elsewhere).
     """
 
     node_xy: np.ndarray
@@ -70,6 +85,13 @@ class WalkNetwork:
     n_stairs_edges: int
     notes: tuple[str, ...] = ()
     source: str = "network"
+    edge_geometry: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    edge_u: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    edge_v: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    edge_forward: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    edge_backward: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    kept_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    dropped_geometry: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     @property
     def n_nodes(self) -> int:
@@ -118,6 +140,7 @@ def build_walk_network(
     stairs_down_factor: float = 0.5,
     use_slope: bool = True,
     source: str = "network",
+    elevation_at: Callable[[np.ndarray], tuple[np.ndarray, list[str]]] | None = None,
 ) -> WalkNetwork:
     """Build a directed walk network from street and footpath edges.
 
@@ -126,14 +149,19 @@ def build_walk_network(
     edges
         LineStrings (MultiLineStrings are split into their parts) in a metric CRS,
         optionally with Z = elevation in metres at each vertex. Optional columns:
-        ``highway`` (``'steps'`` marks stairs), ``steps`` (bool, stairs) and
-        ``length_m`` (edge length; the 2D geometry length where absent or blank).
+        ``highway`` (``'steps'`` marks stairs), ``steps`` (bool, stairs), ``oneway``
+        (bool: walkable only in the digitised direction) and ``length_m`` (edge
+        length; the 2D geometry length where absent or blank).
     stairs_up_factor, stairs_down_factor
         Speed on stairs relative to flat, going up and going down.
     use_slope
         Apply Tobler's hiking function to edges whose two end elevations are known.
     source
         Name of the input, used in problems and notes.
+    elevation_at
+        Elevations for the nodes from elsewhere (a DEM): called with the node
+        coordinates ``(n, 2)``, returns elevations (NaN where unknown) and notes. When
+        given, it replaces the lines' own Z values.
 
     Returns
     -------
@@ -145,13 +173,14 @@ def build_walk_network(
         (1 when an end elevation is unknown), or for stairs ``stairs_up_factor`` when
         climbing and ``stairs_down_factor`` when descending. Stairs whose climb is
         unknown or zero take ``stairs_up_factor`` both ways (stated in ``notes``).
-        Self-loops are dropped; of parallel arcs the cheapest is kept.
+        Self-loops are dropped; of parallel arcs the cheapest is kept; only the
+        largest strongly connected part is kept and what was dropped is stated.
 
     Raises
     ------
     InputError
         A geographic CRS; missing, empty or non-line geometries; non-numeric, negative or
-        infinite lengths. Every such edge is listed.
+        infinite lengths (every such edge is listed); a network without any edge.
     ValueError
         A stairs factor that is not positive.
     """
@@ -198,12 +227,16 @@ def build_walk_network(
         problems.sort(key=lambda p: int(p.row.split()[-1]) if p.row else 0)  # stable: geometry first
         raise InputError(problems)
 
+    if n_in == 0:
+        raise InputError([Problem(file=source, column="geometry",
+                                  message="the network has no walkable edges (the layer is empty)")])
     stairs = np.zeros(n_in, dtype=bool)
     if "highway" in edges.columns:
         hw = edges["highway"].astype("string").str.strip().str.lower()
         stairs |= (hw == "steps").fillna(False).to_numpy(dtype=bool)
     if "steps" in edges.columns:
         stairs |= _truthy(edges["steps"])
+    oneway = _truthy(edges["oneway"]) if "oneway" in edges.columns else np.zeros(n_in, dtype=bool)
 
     # Split multi-part lines; each part is an edge carrying its row's attributes.
     parts, part_row = shapely.get_parts(geoms_in, return_index=True)
@@ -217,6 +250,7 @@ def build_walk_network(
         given = np.where(multi[part_row], given * share, given)
     length = np.where(np.isnan(given), geom_len, given)
     stairs_part = stairs[part_row]
+    oneway_part = oneway[part_row]
 
     start = shapely.get_coordinates(shapely.get_point(parts, 0), include_z=True)
     end = shapely.get_coordinates(shapely.get_point(parts, -1), include_z=True)
@@ -234,19 +268,27 @@ def build_walk_network(
     v = inverse[n_parts:]
     node_xy = node_keys.astype(np.float64) * NODE_PRECISION_M
 
-    ends_z = np.concatenate([start[:, 2], end[:, 2]])
-    z_known = np.isfinite(ends_z)
-    z_sum = np.bincount(inverse, weights=np.where(z_known, ends_z, 0.0), minlength=n_nodes)
-    z_cnt = np.bincount(inverse, weights=z_known.astype(np.float64), minlength=n_nodes)
-    node_z = np.divide(z_sum, z_cnt, out=np.full(n_nodes, np.nan), where=z_cnt > 0)
-
     notes: list[str] = []
+    if elevation_at is not None:
+        node_z, z_notes = elevation_at(node_xy)
+        node_z = np.asarray(node_z, dtype=np.float64)
+        notes += list(z_notes)
+        dz_all = node_z[v] - node_z[u]
+    else:
+        ends_z = np.concatenate([start[:, 2], end[:, 2]])
+        z_known = np.isfinite(ends_z)
+        z_sum = np.bincount(inverse, weights=np.where(z_known, ends_z, 0.0), minlength=n_nodes)
+        z_cnt = np.bincount(inverse, weights=z_known.astype(np.float64), minlength=n_nodes)
+        node_z = np.divide(z_sum, z_cnt, out=np.full(n_nodes, np.nan), where=z_cnt > 0)
+        dz_all = end[:, 2] - start[:, 2]  # NaN when either end elevation is unknown
+
     loop = u == v
     if loop.any():
         notes.append(f"{int(loop.sum())} edge(s) start and end at the same node (self-loops) and were dropped")
     keep = ~loop
-    u, v, length, stairs_part = u[keep], v[keep], length[keep], stairs_part[keep]
-    dz = (end[:, 2] - start[:, 2])[keep]  # NaN when either end elevation is unknown
+    part_ids = np.flatnonzero(keep)
+    u, v, length, stairs_part, oneway_part = u[keep], v[keep], length[keep], stairs_part[keep], oneway_part[keep]
+    dz = dz_all[keep]
     dz0 = np.where(np.isfinite(dz), dz, 0.0)  # unknown climb: flat
 
     # Forward arc u->v climbs dz; the backward arc v->u climbs -dz.
@@ -270,18 +312,43 @@ def build_walk_network(
         )
     if not use_slope:
         notes.append("slope ignored (use_slope=False): non-stairs edges walked at flat speed")
-    elif n_parts and not np.isfinite(ends_z).any():
+    elif n_parts and not np.isfinite(dz_all).any():
         notes.append("the network has no elevations: slope not applied")
 
     w_fwd = np.maximum(length / f_fwd, ZERO_LENGTH_WEIGHT)
-    w_bwd = np.maximum(length / f_bwd, ZERO_LENGTH_WEIGHT)
+    w_bwd = np.where(oneway_part, np.inf, np.maximum(length / f_bwd, ZERO_LENGTH_WEIGHT))
     zero = length <= 0
     if zero.any():
         notes.append(f"{int(zero.sum())} zero-length edge(s) kept with a tiny positive weight")
+    if oneway_part.any():
+        notes.append(f"{int(oneway_part.sum())} one-way edge(s) walked only in their drawn direction")
 
-    src = np.concatenate([u, v])
-    dst = np.concatenate([v, u])
-    w = np.concatenate([w_fwd, w_bwd])
+    # Largest strongly connected part: every kept node can reach every other.
+    both = np.isfinite(w_bwd)
+    probe = sp.csr_matrix((np.ones(u.size + int(both.sum())),
+                           (np.concatenate([u, v[both]]), np.concatenate([v, u[both]]))), shape=(n_nodes, n_nodes))
+    n_parts_found, label = connected_components(probe, directed=True, connection="strong")
+    main = int(np.argmax(np.bincount(label))) if n_nodes else 0
+    in_main = label == main
+    edge_in = in_main[u] & in_main[v]
+    dropped_geometry = np.zeros(0, dtype=object)
+    if not edge_in.all():
+        n_dropped_nodes = int((~in_main).sum())
+        notes.append(f"{n_parts_found - 1} part(s) of the network not connected both ways to the largest part "
+                     f"were dropped: {int((~edge_in).sum())} edge(s), {n_dropped_nodes} node(s); "
+                     f"{int(edge_in.sum())} edge(s) and {int(in_main.sum())} node(s) kept")
+        dropped_geometry = shapely.force_2d(parts[part_ids[~edge_in]])
+    new_id = np.cumsum(in_main) - 1
+    u, v = new_id[u[edge_in]], new_id[v[edge_in]]
+    w_fwd, w_bwd, stairs_part = w_fwd[edge_in], w_bwd[edge_in], stairs_part[edge_in]
+    part_ids = part_ids[edge_in]
+    node_xy, node_z = node_xy[in_main], node_z[in_main]
+    n_nodes = int(in_main.sum())
+
+    both = np.isfinite(w_bwd)
+    src = np.concatenate([u, v[both]])
+    dst = np.concatenate([v, u[both]])
+    w = np.concatenate([w_fwd, w_bwd[both]])
     # Parallel arcs: keep the cheapest (a CSR built from duplicates would sum them).
     order = np.lexsort((w, dst, src))
     src, dst, w = src[order], dst[order], w[order]
@@ -294,7 +361,7 @@ def build_walk_network(
     graph = sp.csr_matrix((w, (src, dst)), shape=(n_nodes, n_nodes))
     graph.sort_indices()
 
-    n_edges = int(keep.sum())
+    n_edges = int(u.size)
     n_stairs = int(stairs_part.sum())
     logger.debug("walk network from %s: %d nodes, %d edges (%d stairs), %d arcs",
                  source, n_nodes, n_edges, n_stairs, graph.nnz)
@@ -306,6 +373,13 @@ def build_walk_network(
         n_stairs_edges=n_stairs,
         notes=tuple(notes),
         source=source,
+        edge_geometry=shapely.force_2d(parts[part_ids]),
+        edge_u=u.astype(np.int64),
+        edge_v=v.astype(np.int64),
+        edge_forward=w_fwd,
+        edge_backward=w_bwd,
+        kept_rows=np.unique(part_row[part_ids]).astype(np.int64),
+        dropped_geometry=dropped_geometry,
     )
 
 

@@ -186,11 +186,9 @@ def test_units_and_targets_sharing_a_node_all_get_the_pair_with_their_own_snap()
     assert sorted(_pairs(network_reach(units, targets, net, 103.0))) == [(0, 0), (1, 0), (2, 0)]
 
 
-def test_empty_network_leaves_every_unit_unreachable():
-    net = build_walk_network(_edges([]))
-    reach = network_reach(np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), net, 100.0)
-    assert reach.n_pairs == 0
-    assert reach.unreachable_units.tolist() == [0]
+def test_an_empty_network_is_an_input_error_not_a_plan_where_nobody_walks():
+    with pytest.raises(InputError, match="no walkable edges"):
+        build_walk_network(_edges([]))
 
 
 # --- agreement with networkx and chunking -----------------------------------------------------
