@@ -6,8 +6,9 @@ method) and a bring-your-own OD table (:func:`od_table_reach`).
 """
 from __future__ import annotations
 
-from optimizer.reach.network import WalkNetwork, build_walk_network, network_reach, tobler_factor
+from optimizer.reach.network import WalkNetwork, build_walk_network, tobler_factor
 from optimizer.reach.od_table import od_table_reach
+from optimizer.reach.search import network_reach
 from optimizer.reach.straight_line import DEFAULT_DETOUR_FACTOR, straight_line_reach
 from optimizer.reach.types import REFERENCE_SPEED_MPS, Reach, ReachMethod, cutoff_ref_seconds
 

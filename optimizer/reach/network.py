@@ -2,9 +2,8 @@
 
 The network is a directed graph whose weights are reference seconds (seconds at
 1 m/s, see :mod:`optimizer.reach.types`): an arc of length ``L`` metres walked at
-``f`` times the flat speed costs ``L / f`` reference seconds. Reach is searched with
-bounded Dijkstra runs from the targets on the transposed graph, a chunk of targets at a
-time, so memory stays proportional to ``chunk x nodes`` and never ``units x targets``.
+``f`` times the flat speed costs ``L / f`` reference seconds. Searching it is
+:mod:`optimizer.reach.search`; attaching points to it is :mod:`optimizer.reach.snap`.
 """
 from __future__ import annotations
 
@@ -18,11 +17,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import cKDTree
+from scipy.sparse.csgraph import connected_components
 
 from optimizer.errors import InputError, Problem
-from optimizer.reach.types import Reach, ReachMethod
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +29,6 @@ ZERO_LENGTH_WEIGHT = 1e-6
 
 #: Node identity: endpoint coordinates rounded to this many metres.
 NODE_PRECISION_M = 0.01
-
-#: Memory budget (bytes) of one chunk of Dijkstra distance rows when no chunk size is given.
-DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024
 
 _TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "steps", "stairs"})
 
@@ -381,193 +375,3 @@ def build_walk_network(
         kept_rows=np.unique(part_row[part_ids]).astype(np.int64),
         dropped_geometry=dropped_geometry,
     )
-
-
-def _as_xy(xy: np.ndarray, name: str) -> np.ndarray:
-    """Coordinates as a float64 ``(n, 2)`` array; ``ValueError`` for any other shape."""
-    arr = np.asarray(xy, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(f"{name} must have shape (n, 2), got {arr.shape}")
-    return arr
-
-
-def _snap(xy: np.ndarray, tree: cKDTree | None, max_snap_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nearest node and its distance; ``ok`` is false for non-finite or too-far points."""
-    n = xy.shape[0]
-    node = np.zeros(n, dtype=np.int64)
-    dist = np.full(n, np.inf)
-    finite = np.isfinite(xy).all(axis=1)
-    if tree is not None and finite.any():
-        d, i = tree.query(xy[finite])
-        node[finite] = i
-        dist[finite] = d
-    ok = finite & (dist <= max_snap_m)
-    return node, dist, ok
-
-
-def _groups(node: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group ``members`` by ``node``: distinct nodes, CSR offsets and members in node order."""
-    order = np.argsort(node[members], kind="stable")
-    sorted_members = members[order]
-    distinct, counts = np.unique(node[sorted_members], return_counts=True)
-    offsets = np.zeros(distinct.shape[0] + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return distinct, offsets, sorted_members
-
-
-def _expand(group_a: np.ndarray, group_b: np.ndarray, off_a: np.ndarray, off_b: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All member pairs of each (group_a, group_b) pair, by index arithmetic.
-
-    Returns positions into the grouped member arrays of ``a`` and ``b`` and, for each
-    expanded pair, the index of the group pair it came from.
-    """
-    cnt_a = off_a[group_a + 1] - off_a[group_a]
-    cnt_b = off_b[group_b + 1] - off_b[group_b]
-    reps = cnt_a * cnt_b
-    total = int(reps.sum())
-    pair = np.repeat(np.arange(group_a.shape[0]), reps)
-    first = np.cumsum(reps) - reps
-    k = np.arange(total, dtype=np.int64) - first[pair]
-    nb = cnt_b[pair]
-    pos_a = off_a[group_a][pair] + k // nb
-    pos_b = off_b[group_b][pair] + k % nb
-    return pos_a, pos_b, pair
-
-
-def network_reach(
-    unit_xy: np.ndarray,
-    target_xy: np.ndarray,
-    network: WalkNetwork,
-    cutoff: float,
-    *,
-    max_snap_m: float = 500.0,
-    progress: Callable[[int, int], None] | None = None,
-    chunk_size: int | None = None,
-) -> Reach:
-    """Pairs (unit, target) whose walk from the unit to the target is within ``cutoff``.
-
-    Parameters
-    ----------
-    unit_xy
-        Demand unit points, shape ``(n_units, 2)``, in the network's CRS.
-    target_xy
-        Target points (sites or facilities), shape ``(n_targets, 2)``.
-    network
-        The walk network (:func:`build_walk_network`).
-    cutoff
-        Largest walking effort kept, in reference seconds (inclusive); see
-        :func:`optimizer.reach.types.cutoff_ref_seconds`.
-    max_snap_m
-        Points farther than this from every node are not attached: such units are
-        listed in ``unreachable_units``; such targets reach nothing (stated in notes).
-    progress
-        Called as ``progress(done, total)`` after each chunk, counting distinct target
-        nodes searched.
-    chunk_size
-        Distinct target nodes searched per Dijkstra call. ``None``: as many as fit in
-        :data:`DEFAULT_CHUNK_BYTES` of distance rows. Results do not depend on it.
-
-    Returns
-    -------
-    Reach
-        Method ``NETWORK``; effort = unit snap distance + network path + target snap
-        distance (snap distances walked at flat speed, so in metres), sorted by
-        ``(unit, target)``.
-
-    Raises
-    ------
-    ValueError
-        Badly shaped coordinates, a negative or NaN cutoff, a negative ``max_snap_m`` or a
-        non-positive ``chunk_size``.
-    """
-    units = _as_xy(unit_xy, "unit_xy")
-    targets = _as_xy(target_xy, "target_xy")
-    cutoff = float(cutoff)
-    if math.isnan(cutoff) or cutoff < 0:
-        raise ValueError(f"cutoff must be >= 0, got {cutoff!r}")
-    if math.isnan(max_snap_m) or max_snap_m < 0:
-        raise ValueError(f"max_snap_m must be >= 0, got {max_snap_m!r}")
-    if chunk_size is not None and chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size!r}")
-    n_units, n_targets = units.shape[0], targets.shape[0]
-    n_nodes = network.n_nodes
-
-    tree = cKDTree(network.node_xy) if n_nodes else None
-    u_node, u_snap, u_ok = _snap(units, tree, max_snap_m)
-    t_node, t_snap, t_ok = _snap(targets, tree, max_snap_m)
-
-    notes = [f"walking effort over the street network '{network.source}' "
-             f"({n_nodes} nodes, {network.n_edges} edges, {network.n_stairs_edges} stairs); "
-             f"points snapped to the nearest node within {max_snap_m:g} m, snap distance walked at flat speed"]
-    notes += list(network.notes)
-    unreachable = np.flatnonzero(~u_ok).astype(np.int32)
-    if unreachable.size:
-        notes.append(f"{unreachable.size} demand unit(s) farther than {max_snap_m:g} m from the network "
-                     "(or without coordinates): they reach nothing")
-    n_far_targets = int((~t_ok).sum())
-    if n_far_targets:
-        notes.append(f"{n_far_targets} target(s) farther than {max_snap_m:g} m from the network "
-                     "(or without coordinates): nothing reaches them")
-
-    empty = Reach(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), n_units, n_targets,
-                  cutoff, ReachMethod.NETWORK, tuple(notes), unreachable)
-    u_members = np.flatnonzero(u_ok & (u_snap <= cutoff))
-    t_members = np.flatnonzero(t_ok & (t_snap <= cutoff))
-    if u_members.size == 0 or t_members.size == 0:
-        if progress is not None:
-            progress(0, 0)
-        return empty
-
-    u_nodes, u_off, u_sorted = _groups(u_node, u_members)
-    t_nodes, t_off, t_sorted = _groups(t_node, t_members)
-    u_min_snap = np.minimum.reduceat(u_snap[u_sorted], u_off[:-1])
-    t_min_snap = np.minimum.reduceat(t_snap[t_sorted], t_off[:-1])
-
-    # Search the target nodes with the closest snaps together: their limits are tight.
-    t_order = np.argsort(t_min_snap, kind="stable")
-    n_sources = int(t_nodes.shape[0])
-    if chunk_size is None:
-        chunk_size = max(1, DEFAULT_CHUNK_BYTES // (8 * max(n_nodes, 1)))
-    reverse = network.graph.T.tocsr()
-    reverse.sort_indices()
-    # Tiny slack so that rounding in Dijkstra never drops a pair the exact test keeps.
-    slack = 1e-9 * max(cutoff, 1.0)
-
-    out_u: list[np.ndarray] = []
-    out_t: list[np.ndarray] = []
-    out_s: list[np.ndarray] = []
-    done = 0
-    for lo in range(0, n_sources, chunk_size):
-        rows = t_order[lo:lo + chunk_size]  # target-group indices
-        limit = cutoff - float(t_min_snap[rows].min()) - float(u_min_snap.min())
-        if limit >= 0:
-            dist = dijkstra(reverse, directed=True, indices=t_nodes[rows], limit=limit + slack)
-            sub = dist[:, u_nodes]  # (chunk, distinct unit nodes): effort unit node -> target node
-            del dist
-            bound = sub + t_min_snap[rows][:, None] + u_min_snap[None, :]
-            r, c = np.nonzero(bound <= cutoff + slack)
-            path = sub[r, c]
-            del sub, bound
-            pos_t, pos_u, pair = _expand(rows[r], c, t_off, u_off)
-            tgt = t_sorted[pos_t]
-            unit = u_sorted[pos_u]
-            total = u_snap[unit] + path[pair] + t_snap[tgt]
-            keep = total <= cutoff
-            out_u.append(unit[keep])
-            out_t.append(tgt[keep])
-            out_s.append(total[keep])
-        done += rows.shape[0]
-        if progress is not None:
-            progress(done, n_sources)
-
-    if not out_u:
-        return empty
-    unit_index = np.concatenate(out_u)
-    target_index = np.concatenate(out_t)
-    ref = np.concatenate(out_s)
-    order = np.lexsort((target_index, unit_index))
-    logger.debug("network reach: %d pairs within %g ref-s (%d units, %d targets, %d source nodes)",
-                 order.size, cutoff, n_units, n_targets, n_sources)
-    return Reach(unit_index[order], target_index[order], ref[order], n_units, n_targets, cutoff,
-                 ReachMethod.NETWORK, tuple(notes), unreachable)

@@ -57,6 +57,9 @@ class Reach:
     unreachable_units
         Row positions of demand units that could not be attached (e.g. too far from
         the network); they reach nothing.
+    off_main_network_units
+        Row positions of demand units nearer to a disconnected part of the network than
+        to its main part (attached to the main part if within the snap limit).
     """
 
     unit_index: np.ndarray
@@ -68,12 +71,15 @@ class Reach:
     method: ReachMethod
     notes: tuple[str, ...] = ()
     unreachable_units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    off_main_network_units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unit_index", np.asarray(self.unit_index, dtype=np.int32))
         object.__setattr__(self, "target_index", np.asarray(self.target_index, dtype=np.int32))
         object.__setattr__(self, "ref_seconds", np.asarray(self.ref_seconds, dtype=np.float64))
         object.__setattr__(self, "unreachable_units", np.asarray(self.unreachable_units, dtype=np.int32))
+        object.__setattr__(self, "off_main_network_units",
+                           np.asarray(self.off_main_network_units, dtype=np.int32))
         n = self.unit_index.shape[0]
         if self.target_index.shape[0] != n or self.ref_seconds.shape[0] != n:
             raise ValueError("unit_index, target_index and ref_seconds must have equal length")
@@ -100,4 +106,5 @@ class Reach:
         return Reach(
             self.unit_index[keep], new_index[self.target_index[keep]], self.ref_seconds[keep],
             self.n_units, int(mask.sum()), self.cutoff, self.method, self.notes, self.unreachable_units,
+            self.off_main_network_units,
         )

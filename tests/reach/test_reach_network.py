@@ -234,31 +234,60 @@ def _networkx_graph(edges: gpd.GeoDataFrame) -> nx.DiGraph:
     return g
 
 
+def _segment_snap(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Distance from p to segment a-b and the position of the foot along it (0 at a, 1 at b)."""
+    ab = b - a
+    t = float(np.clip(np.dot(p - a, ab) / np.dot(ab, ab), 0.0, 1.0)) if np.dot(ab, ab) > 0 else 0.0
+    return float(np.hypot(*(a + t * ab - p))), t
+
+
+def _attach(g: nx.DiGraph, edges: gpd.GeoDataFrame, points: np.ndarray, kind: str) -> list[tuple[int, float]]:
+    """Add one node per point, joined to both ends of its nearest edge (brute force)."""
+    ends = [(np.array(line.coords[0][:2]), np.array(line.coords[-1][:2])) for line in edges.geometry]
+    where = []
+    for i, p in enumerate(points):
+        best = min(range(len(ends)), key=lambda k: _segment_snap(p, *ends[k])[0])
+        d, t = _segment_snap(p, *ends[best])
+        a, b = (tuple(np.round(e, 2)) for e in ends[best])
+        ab, ba = g[a][b]["weight"], g[b][a]["weight"]
+        node = (kind, i)
+        if kind == "unit":  # the walk leaves home along the edge towards either end
+            g.add_edge(node, a, weight=d + t * ba)
+            g.add_edge(node, b, weight=d + (1 - t) * ab)
+        else:  # ... and arrives at the site along its edge from either end
+            g.add_edge(a, node, weight=d + t * ab)
+            g.add_edge(b, node, weight=d + (1 - t) * ba)
+        where.append((best, t, d))
+    return where
+
+
 @pytest.mark.parametrize("seed", [1, 2])
-def test_shortest_walks_equal_networkx_dijkstra(seed):
+def test_shortest_walks_equal_networkx_dijkstra_with_points_attached_to_edges(seed):
+    """Every walk home -> site within the threshold equals networkx on the same graph, points split into edges."""
     edges, rng = _random_network(seed)
     net = build_walk_network(edges)
     g = _networkx_graph(edges)
-    nodes = np.array(list(g.nodes))
     units = rng.uniform(-30, 510, size=(60, 2))
     targets = rng.uniform(-30, 510, size=(25, 2))
     targets[:3] = units[:3]  # coincident unit and target
     cutoff = 420.0
     reach = network_reach(units, targets, net, cutoff)
 
-    def snap(p):
-        d = np.hypot(*(nodes - p).T)
-        k = int(np.argmin(d))
-        return (float(nodes[k, 0]), float(nodes[k, 1])), float(d[k])
-
-    t_snaps = [snap(t) for t in targets]
+    u_at = _attach(g, edges, units, "unit")
+    t_at = _attach(g, edges, targets, "target")
+    for ui, (ue, ut, ud) in enumerate(u_at):  # a unit and a site on one edge walk straight along it
+        for ti, (te, tt, td) in enumerate(t_at):
+            if ue == te:
+                a, b = (tuple(np.round(c[:2], 2)) for c in (edges.geometry.iloc[ue].coords[0],
+                                                             edges.geometry.iloc[ue].coords[-1]))
+                along = (tt - ut) * g[a][b]["weight"] if tt >= ut else (ut - tt) * g[b][a]["weight"]
+                g.add_edge(("unit", ui), ("target", ti), weight=ud + along + td)
     expected: dict[tuple[int, int], float] = {}
-    for ui, u in enumerate(units):
-        u_node, u_d = snap(u)
-        dist = nx.single_source_dijkstra_path_length(g, u_node, weight="weight")
-        for ti, (t_node, t_d) in enumerate(t_snaps):
-            if t_node in dist:
-                expected[(ui, ti)] = u_d + dist[t_node] + t_d
+    for ui in range(len(units)):
+        dist = nx.single_source_dijkstra_path_length(g, ("unit", ui), weight="weight")
+        for ti in range(len(targets)):
+            if ("target", ti) in dist:
+                expected[(ui, ti)] = dist[("target", ti)]
     got = _pairs(reach)
     within = {k: v for k, v in expected.items() if v <= cutoff - 1e-6}
     beyond = {k for k, v in expected.items() if v > cutoff + 1e-6} | (
@@ -268,22 +297,65 @@ def test_shortest_walks_equal_networkx_dijkstra(seed):
     assert not (beyond & set(got))
     for k, v in got.items():
         assert v == pytest.approx(expected[k], rel=1e-9, abs=1e-6)
+    # a site at the same point as a home: the walk out to the street and back
+    assert all(got[(i, i)] == pytest.approx(2 * u_at[i][2]) for i in range(3))
     # Triples are sorted by (unit, target).
     keys = list(zip(reach.unit_index.tolist(), reach.target_index.tolist(), strict=True))
     assert keys == sorted(keys)
 
 
-def test_chunk_size_one_and_thousand_give_identical_results_and_report_progress():
+@pytest.mark.parametrize("tile_m", [1.0, 75.0, 10_000.0])
+def test_tile_size_never_changes_reach_and_progress_counts_every_target(tile_m):
     edges, rng = _random_network(3)
     net = build_walk_network(edges)
     units = rng.uniform(0, 480, size=(80, 2))
     targets = rng.uniform(0, 480, size=(30, 2))
     calls: list[tuple[int, int]] = []
-    one = network_reach(units, targets, net, 300.0, chunk_size=1, progress=lambda d, t: calls.append((d, t)))
-    many = network_reach(units, targets, net, 300.0, chunk_size=1000)
-    assert one.n_pairs > 0
-    np.testing.assert_array_equal(one.unit_index, many.unit_index)
-    np.testing.assert_array_equal(one.target_index, many.target_index)
-    np.testing.assert_array_equal(one.ref_seconds, many.ref_seconds)
-    total = calls[-1][1]
-    assert calls == [(k, total) for k in range(1, total + 1)]
+    tiled = network_reach(units, targets, net, 300.0, tile_m=tile_m, progress=lambda d, t: calls.append((d, t)))
+    whole = network_reach(units, targets, net, 300.0)
+    assert tiled.n_pairs > 0
+    np.testing.assert_array_equal(tiled.unit_index, whole.unit_index)
+    np.testing.assert_array_equal(tiled.target_index, whole.target_index)
+    np.testing.assert_array_equal(tiled.ref_seconds, whole.ref_seconds)
+    assert calls[-1] == (30, 30)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+# --- edge snapping, one-way edges, disconnected parts ---------------------------------------------
+
+def test_a_home_beside_the_middle_of_a_long_street_walks_from_the_street_not_from_the_corner():
+    net = build_walk_network(_edges([LineString([(0, 0), (1000, 0)]), LineString([(1000, 0), (1000, 500)])]))
+    reach = network_reach(np.array([[400.0, 10.0]]), np.array([[1000.0, 300.0]]), net, 2000.0)
+    # 10 m to the street, 600 m along it, 300 m up the side street (flat, no snap at the site)
+    assert reach.ref_seconds.tolist() == pytest.approx([910.0])
+
+
+def test_a_home_and_a_site_on_one_street_walk_straight_along_it():
+    net = build_walk_network(_edges([LineString([(0, 0), (1000, 0)])]))
+    reach = network_reach(np.array([[400.0, 5.0]]), np.array([[450.0, -5.0]]), net, 100.0)
+    assert reach.ref_seconds.tolist() == pytest.approx([60.0])
+
+
+def test_one_way_paths_are_walked_only_in_their_drawn_direction():
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 100)]),
+             LineString([(100, 100), (0, 100)]), LineString([(0, 100), (0, 0)])]
+    net = build_walk_network(_edges(lines, oneway=[True, True, True, True]))
+    assert any("4 one-way edge(s)" in n for n in net.notes)
+    home, site = np.array([[50.0, 0.0]]), np.array([[40.0, 0.0]])
+    # 10 m back against the one-way is impossible: the walk goes all the way round (390 m)
+    assert network_reach(home, site, net, 1000.0).ref_seconds.tolist() == pytest.approx([390.0])
+    assert network_reach(site, home, net, 1000.0).ref_seconds.tolist() == pytest.approx([10.0])
+
+
+def test_parts_not_connected_to_the_largest_are_dropped_and_said_and_homes_near_them_are_flagged():
+    main = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 100)])]
+    island = [LineString([(1000, 0), (1050, 0)])]
+    net = build_walk_network(_edges(main + island))
+    assert net.n_edges == 2 and net.kept_rows.tolist() == [0, 1]
+    assert any("1 part(s)" in n and "1 edge(s), 2 node(s)" in n for n in net.notes)
+    homes = np.array([[1020.0, 5.0], [50.0, 1.0]])
+    reach = network_reach(homes, np.array([[100.0, 50.0]]), net, 5000.0, max_snap_m=2000.0)
+    assert reach.off_main_network_units.tolist() == [0]
+    assert any("nearer to a disconnected part" in n for n in reach.notes)
+    # attached to the main part instead (within the snap limit), walk to it included
+    assert _pairs(reach)[(0, 0)] == pytest.approx(920.0 + 45.0)  # onto the side street at (100, 5)
