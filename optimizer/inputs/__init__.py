@@ -16,6 +16,7 @@ import pyproj
 import shapely
 
 from ..errors import InputError, Problem
+from ..reach.elevation import ElevationModel
 from .crs import choose_analysis_crs, is_metric, to_analysis_crs, utm_crs
 from .read import SOURCE_ATTR, file_hashes, file_sha256, read_table
 from .schema import (
@@ -77,7 +78,11 @@ def load_inputs(
         sites and facilities reduced to representative points (a plot without
         ``area_m2`` gets its polygon's area in the analysis CRS); network edges kept as
         (exploded) LineStrings with ``length_m`` filled from the geometry where absent;
-        the OD table as a plain DataFrame; SHA-256 of every file read.
+        the OD table as a plain DataFrame; the elevation model opened and checked
+        (exists, is a raster with a CRS and georeferencing; band 1 used, its nodata
+        respected); SHA-256 of every file read. An OpenStreetMap network file gives its
+        walkable edges (:func:`optimizer.reach.osm.read_osm_walk_edges`), with
+        ``oneway`` set where pedestrians may walk only the drawn direction.
 
     Raises
     ------
@@ -110,6 +115,14 @@ def load_inputs(
         problems.extend(found)
         tables[role] = clean
 
+    elevation = None
+    if spec.elevation is not None:
+        hashes.update(file_hashes(spec.elevation.path))
+        try:
+            elevation = ElevationModel.open(spec.elevation.path, declared_crs=spec.elevation.crs)
+        except InputError as error:
+            problems.extend(error.problems)
+
     crs = _analysis_crs(spec, tables.get("demand"), problems)
     if crs is not None:
         for role, table in list(tables.items()):
@@ -133,6 +146,7 @@ def load_inputs(
         od_table=pd.DataFrame(tables["od_table"]) if "od_table" in tables else None,
         crs=analysis_crs,
         file_hashes=hashes,
+        elevation=elevation,
     )
     problems.extend(check_references(
         inputs,
@@ -143,9 +157,10 @@ def load_inputs(
     if problems:
         logger.info("inputs: %d problem(s)", len(problems))
         raise InputError(problems)
-    logger.info("inputs: %d demand units, %d sites, %d facilities%s in %s", len(inputs.demand),
+    logger.info("inputs: %d demand units, %d sites, %d facilities%s%s in %s", len(inputs.demand),
                 len(inputs.sites), len(inputs.facilities),
                 f", {len(inputs.network)} network edges" if inputs.network is not None else "",
+                f", elevation model {inputs.elevation.path.name}" if inputs.elevation is not None else "",
                 inputs.crs.name)
     return inputs
 

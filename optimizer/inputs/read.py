@@ -1,4 +1,7 @@
-"""Read one input table from GeoPackage, GeoJSON, Shapefile, CSV or XLSX.
+"""Read one input table from GeoPackage, GeoJSON, Shapefile, CSV or XLSX (or OSM).
+
+The network may also be an OpenStreetMap file (``.osm.pbf``, ``.osm``, ``.osm.bz2``):
+its walkable ways are read by :func:`optimizer.reach.osm.read_osm_walk_edges`.
 
 :func:`read_table` never raises for a bad file: a file that is missing, has no such
 layer, cannot be parsed, has no coordinates or no usable CRS yields
@@ -23,7 +26,8 @@ import pyogrio
 import pyproj
 import shapely
 
-from ..errors import Problem
+from ..errors import InputError, Problem
+from ..reach.osm import is_osm_file, read_osm_walk_edges
 from .schema import ROLE_COLUMNS, ROLE_GEOMETRY_TYPES, LayerSpec
 
 logger = logging.getLogger(__name__)
@@ -193,6 +197,8 @@ class _Reader:
         elif suffix == ".xls":
             self.problem("old Excel .xls files are not supported: save the workbook as .xlsx")
             return None
+        elif is_osm_file(self.path):
+            frame = self._read_osm()
         else:
             frame = self._read_vector()
         if frame is None:
@@ -282,6 +288,19 @@ class _Reader:
             return None
         frame = frame.loc[:, ~(frame.columns.astype(str).str.startswith("Unnamed:") & frame.isna().all().to_numpy())]
         return _drop_trailing_blank_rows(frame)
+
+    def _read_osm(self) -> gpd.GeoDataFrame | None:
+        if self.role != "network":
+            self.problem(f"an OpenStreetMap file can only be the network, not the {self.role} table")
+            return None
+        if self.layer is not None:
+            logger.info("%s: layer %r ignored: the walkable ways of an OpenStreetMap file are read", self.file,
+                        self.layer)
+        try:
+            return read_osm_walk_edges(self.path)
+        except InputError as error:
+            self.problems.extend(error.problems)
+            return None
 
     def _read_vector(self) -> gpd.GeoDataFrame | pd.DataFrame | None:
         try:

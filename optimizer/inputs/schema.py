@@ -83,6 +83,8 @@ NETWORK_COLUMNS = (
     ColumnSpec("steps", "bool", False, "edge is a flight of stairs", default=False),
     ColumnSpec("length_m", "number", False, "edge length; computed from the geometry when absent",
                nonnegative=True),
+    ColumnSpec("oneway", "bool", False, "pedestrians may walk the edge only in its drawn direction "
+               "(not a one-way street for cars: pedestrians walk those both ways)", default=False),
 )
 
 OD_COLUMNS = (
@@ -119,8 +121,9 @@ class LayerSpec:
     Parameters
     ----------
     path
-        File path (GeoPackage, GeoJSON, Shapefile, CSV or XLSX), absolute after
-        resolution against the scenario file's folder.
+        File path (GeoPackage, GeoJSON, Shapefile, CSV or XLSX; for the network also
+        an OpenStreetMap ``.osm.pbf``/``.osm``/``.osm.bz2``; for the elevation a
+        GeoTIFF), absolute after resolution against the scenario file's folder.
     layer
         Layer (GeoPackage) or sheet (XLSX); ``None`` for the first.
     columns
@@ -152,7 +155,9 @@ class InputsSpec:
     facilities
         Running facilities; optional.
     network
-        Street/footpath edges (LineStrings, Z = elevation in metres when known); optional.
+        Street/footpath edges (LineStrings, Z = elevation in metres when known), or an
+        OpenStreetMap file whose walkable ways are read (:mod:`optimizer.reach.osm`);
+        optional.
     od_table
         A bring-your-own table of walking minutes or metres; optional.
     elevation

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import pyproj
+
+if TYPE_CHECKING:
+    from optimizer.reach.elevation import ElevationModel
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class Inputs:
         The analysis CRS.
     file_hashes
         SHA-256 of every file read, by the path the scenario gave.
+    elevation
+        The digital elevation model (``inputs.elevation``), opened and checked, or
+        ``None``. Its values are sampled where needed (network nodes), not read here.
     """
 
     demand: gpd.GeoDataFrame
@@ -39,3 +46,4 @@ class Inputs:
     od_table: pd.DataFrame | None
     crs: pyproj.CRS
     file_hashes: dict[str, str] = field(default_factory=dict)
+    elevation: ElevationModel | None = None
