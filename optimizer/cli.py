@@ -110,10 +110,13 @@ def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir) -> Non
     try:
         from optimizer.outputs.writers import write_run
         from optimizer.pipeline import run_scenario
+        from optimizer.reach.cache import ReachCache
 
         sc = _load(scenario, sets, extra)
-        run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]))
-        folder = write_run(run, out_dir or sc.output.folder)
+        root = Path(out_dir or sc.output.folder)
+        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
+        folder = write_run(run, root)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return
@@ -135,10 +138,19 @@ def _print_summary(run, folder: Path) -> None:
                + f"   reach: {run.reach_sites.method.value}"
                + (" (WEAKER: straight line)" if run.reach_sites.method.is_weaker else ""))
     table = people_by_status(run.inputs, run.scenario, run.plan)
-    click.echo(f"  {'function':<12}{'cohort':<12}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}")
+    buffer = run.walk_vs_buffer.set_index("function") if run.walk_vs_buffer is not None else None
+    click.echo(f"  {'function':<12}{'cohort':<12}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}"
+               + (f"{'buffer map':>12}" if buffer is not None else ""))
     for row in table.itertuples():
+        extra = ""
+        if buffer is not None:
+            b = buffer.loc[row.function, "with_plan_covered_buffer"] / row.people if row.people else float("nan")
+            extra = f"{b:>12.1%}"
         click.echo(f"  {row.function:<12}{row.cohort:<12}{row.people:>10,.0f}{row.served_by_existing:>10,.0f}"
-                   f"{row.newly_covered:>10,.0f}{row.covered_share:>9.1%}")
+                   f"{row.newly_covered:>10,.0f}{row.covered_share:>9.1%}{extra}")
+    if buffer is not None:
+        click.echo("  (buffer map: share a straight-line circle of the same facilities would claim; "
+                   "see walk_vs_buffer.csv/.png)")
     click.echo(f"  check: {'passed' if run.check.passed else 'FAILED'} ({len(run.check.items)} checks)")
     for w in run.warnings:
         click.echo(f"  warning: {w}")

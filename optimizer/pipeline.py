@@ -26,7 +26,10 @@ from optimizer.model.diagnose import forced_shortfalls
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.plan import Plan, plan_from_solution
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
+from optimizer.reach.cache import ReachCache, network_reach_key
+from optimizer.reach.elevation import sample_node_elevations
 from optimizer.scenario import Scenario
+from optimizer.walk_vs_buffer import walk_versus_buffer
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,7 @@ class Run:
     check: CheckReport
     timings: Timings
     warnings: list[str] = field(default_factory=list)
+    walk_vs_buffer: pd.DataFrame | None = None
 
 
 # ----------------------------------------------------------------------------- steps
@@ -121,8 +125,52 @@ def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDe
     return forced, warnings
 
 
-def compute_reach(inputs: Inputs, scenario: Scenario, progress: Progress | None = None) -> tuple[Reach, Reach]:
-    """Walking reach from demand units to candidate sites and to running facilities."""
+def _network_reach_parameters(scenario: Scenario, crs: object) -> dict[str, object]:
+    r = scenario.reach
+    return {"crs": str(crs), "max_snap_m": r.max_snap_m, "stairs_up_factor": r.stairs_up_factor,
+            "stairs_down_factor": r.stairs_down_factor, "slope": r.slope, "missing_elevation": r.missing_elevation,
+            "elevation": str(scenario.inputs.elevation.path) if scenario.inputs.elevation else None}
+
+
+def _walk_network_reach(inputs: Inputs, scenario: Scenario, unit_xy: np.ndarray, target_xy: np.ndarray,
+                        cutoff: float, progress: Progress | None, cache: ReachCache | None) -> Reach:
+    """Reach over the walk network, from the cache when nothing that affects it changed."""
+    if inputs.network is None:
+        raise InputError([Problem(scenario.source, "reach.method is network but inputs.network is not given")])
+    source = scenario.inputs.network.path.name if scenario.inputs.network is not None else "network"
+    dem = inputs.elevation
+    key = None
+    if cache is not None:
+        files = (dem.path,) if dem is not None else ()
+        key = network_reach_key(inputs.network, unit_xy, target_xy,
+                                _network_reach_parameters(scenario, inputs.network.crs), files)
+        cached = cache.load(key, cutoff)
+        if cached is not None:
+            return cached
+    elevation_at = None
+    if dem is not None:
+        def elevation_at(node_xy: np.ndarray) -> tuple[np.ndarray, list[str]]:
+            return sample_node_elevations(dem, node_xy, inputs.network.crs, missing=scenario.reach.missing_elevation,
+                                          source=source)
+    network = build_walk_network(inputs.network, stairs_up_factor=scenario.reach.stairs_up_factor,
+                                 stairs_down_factor=scenario.reach.stairs_down_factor,
+                                 use_slope=scenario.reach.slope, source=source, elevation_at=elevation_at)
+    cb = (lambda done, total: progress("reach", done, total)) if progress else None
+    reach = network_reach(unit_xy, target_xy, network, cutoff, max_snap_m=scenario.reach.max_snap_m, progress=cb)
+    if cache is not None and key is not None:
+        try:
+            cache.store(key, reach)
+        except OSError as exc:  # a read-only or full disk must not stop the plan
+            log.warning("reach cache: could not store (%s)", exc)
+    return reach
+
+
+def compute_reach(inputs: Inputs, scenario: Scenario, progress: Progress | None = None,
+                  cache: ReachCache | None = None) -> tuple[Reach, Reach]:
+    """Walking reach from demand units to candidate sites and to running facilities.
+
+    ``cache``: where network reach is looked up and stored (None: always computed).
+    """
     cutoff = max(function_cutoffs(scenario).values())
     unit_xy = np.column_stack([inputs.demand.geometry.x, inputs.demand.geometry.y])
     targets = [inputs.sites, inputs.facilities]
@@ -130,14 +178,7 @@ def compute_reach(inputs: Inputs, scenario: Scenario, progress: Progress | None 
                            for t in targets])
     method = scenario.reach_method
     if method == "network":
-        if inputs.network is None:
-            raise InputError([Problem(scenario.source, "reach.method is network but inputs.network is not given")])
-        network = build_walk_network(inputs.network, stairs_up_factor=scenario.reach.stairs_up_factor,
-                                     stairs_down_factor=scenario.reach.stairs_down_factor,
-                                     use_slope=scenario.reach.slope, source=str(scenario.inputs.network.path.name))
-        cb = (lambda done, total: progress("reach", done, total)) if progress else None
-        reach = network_reach(unit_xy, target_xy, network, cutoff, max_snap_m=scenario.reach.max_snap_m,
-                              progress=cb)
+        reach = _walk_network_reach(inputs, scenario, unit_xy, target_xy, cutoff, progress, cache)
     elif method == "straight_line":
         reach = straight_line_reach(unit_xy, target_xy, cutoff, detour_factor=scenario.reach.detour_factor)
     else:
@@ -202,7 +243,12 @@ def solve(model: PlanningModel, scenario: Scenario) -> SolveResult:
     return result
 
 
-def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None) -> Run:
+def _first(ids: np.ndarray, n: int = 20) -> str:
+    return ", ".join(ids[:n].tolist()) + (" ..." if len(ids) > n else "")
+
+
+def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None,
+                 reach_cache: ReachCache | None = None) -> Run:
     """Run the whole pipeline on one scenario (no files written).
 
     Parameters
@@ -213,6 +259,8 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
         Called by long steps.
     inputs
         Already loaded inputs (tests, notebooks); read from the scenario's files if None.
+    reach_cache
+        Where network reach is reused from and stored; None: always computed.
 
     Raises
     ------
@@ -228,13 +276,20 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
         if shortfalls:
             raise InfeasibleScenario(shortfalls)
     with timings.step("reach"):
-        reach_sites, reach_facilities = compute_reach(inputs, scenario, progress)
+        reach_sites, reach_facilities = compute_reach(inputs, scenario, progress, reach_cache)
     if reach_sites.method is ReachMethod.STRAIGHT_LINE:
         warnings.append("walking times are straight-line distance x detour factor "
                         f"{scenario.reach.detour_factor}: the weaker method (no street network)")
+    unit_ids = inputs.demand["unit_id"].astype(str).to_numpy()
     if len(reach_sites.unreachable_units):
-        warnings.append(f"{len(reach_sites.unreachable_units)} demand units are farther than "
-                        f"{scenario.reach.max_snap_m:g} m from the network and reach nothing")
+        far = unit_ids[reach_sites.unreachable_units]
+        warnings.append(f"{len(far)} demand units are farther than {scenario.reach.max_snap_m:g} m from the "
+                        "network (reach.max_snap_m) and reach nothing: " + _first(far))
+    if len(reach_sites.off_main_network_units):
+        off = unit_ids[reach_sites.off_main_network_units]
+        warnings.append(f"{len(off)} demand units lie nearer to a part of the network that is not connected to "
+                        "the main part; they were attached to the main part where within reach.max_snap_m: "
+                        + _first(off))
     with timings.step("build"):
         model = build_model(inputs, reach_sites, reach_facilities, scenario, forced)
     with timings.step("solve"):
@@ -247,9 +302,11 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
                             model.model_cost(result.values) if model.problem.n_cols else 0.0)
     if not report.passed:
         raise CheckFailed(report.failures)
+    with timings.step("walk vs buffer"):
+        buffer_table = walk_versus_buffer(inputs, scenario, plan, reach_sites, reach_facilities)
     if result.status is not SolveStatus.OPTIMAL:
         warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value}) "
                         f"with gap {result.gap:.2%}" if result.gap is not None else
                         f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value})")
     return Run(scenario, inputs, reach_sites, reach_facilities, forced, model, result, plan, report, timings,
-               warnings)
+               warnings, buffer_table)

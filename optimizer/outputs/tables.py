@@ -195,7 +195,10 @@ def run_record(run: Run, run_id: str) -> dict:
                   "pairs_to_sites": run.reach_sites.n_pairs,
                   "pairs_to_facilities": run.reach_facilities.n_pairs,
                   "unreachable_units": len(run.reach_sites.unreachable_units),
-                  "notes": list(run.reach_sites.notes)},
+                  "units_off_main_network": len(run.reach_sites.off_main_network_units),
+                  "notes": list(run.reach_sites.notes),
+                  "walk_vs_buffer": (run.walk_vs_buffer.to_dict(orient="records")
+                                     if run.walk_vs_buffer is not None else None)},
         "model": run.model.stats,
         "plan": {"sites_converted": len(run.plan.sites), "cost": run.plan.total_cost,
                  "budget": sc.budget.total, "budget_by_district": sc.budget.by_district,

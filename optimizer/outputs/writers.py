@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from optimizer.outputs.figures import walk_vs_buffer_figure
 from optimizer.outputs.tables import (coverage_by_circle, demand_layer, facility_rows, run_id_for,
                                       run_record, site_rows)
 from optimizer.pipeline import Run
@@ -42,7 +43,8 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
     """Write every output of ``run`` and return the run folder.
 
     Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``coverage_by_function.csv``,
-    ``coverage_by_circle.csv`` (UTF-8 with BOM), ``plan.gpkg`` (layers ``plan_sites``,
+    ``coverage_by_circle.csv``, ``walk_vs_buffer.csv`` (UTF-8 with BOM), ``walk_vs_buffer.png``
+    (covered people by walking vs by a straight-line buffer), ``plan.gpkg`` (layers ``plan_sites``,
     ``plan_facilities``, ``demand_coverage``, ``candidate_sites``, ``existing_facilities``;
     EPSG:4326) and ``run.json``.
     """
@@ -63,6 +65,9 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
         _csv(facilities, tmp / "plan_facilities.csv")
         _csv(people_by_status(run.inputs, run.scenario, run.plan), tmp / "coverage_by_function.csv")
         _csv(coverage_by_circle(run), tmp / "coverage_by_circle.csv")
+        if run.walk_vs_buffer is not None:
+            _csv(run.walk_vs_buffer, tmp / "walk_vs_buffer.csv")
+            walk_vs_buffer_figure(run.walk_vs_buffer, tmp / "walk_vs_buffer.png", run.scenario.name)
         gpkg = tmp / "plan.gpkg"
         _gpkg_layer(sites, gpkg, "plan_sites")
         _gpkg_layer(facilities, gpkg, "plan_facilities")

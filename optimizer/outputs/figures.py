@@ -1,0 +1,48 @@
+"""Static figures of a run (PNG), drawn with matplotlib's non-interactive backend."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed; must precede pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def walk_vs_buffer_figure(table: pd.DataFrame, path: Path, title: str) -> None:
+    """Bar chart: share of each function's cohort covered by walking vs by a straight-line buffer.
+
+    Parameters
+    ----------
+    table
+        :func:`optimizer.walk_vs_buffer.walk_versus_buffer`.
+    path
+        PNG file to write.
+    title
+        Figure title (the scenario name).
+    """
+    labels = table["function"].tolist()
+    y = np.arange(len(labels))
+    people = table["people"].to_numpy(dtype=float)
+    share = {k: np.divide(table[f"with_plan_covered_{k}"].to_numpy(dtype=float), people,
+                          out=np.zeros_like(people), where=people > 0) * 100 for k in ("walking", "buffer")}
+    method = str(table["reach_method"].iloc[0]) if len(table) else "network"
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.75 * max(len(labels), 1)), dpi=120)
+    ax.barh(y - 0.2, share["buffer"], height=0.38, color="#c8c8c8", label="straight-line buffer")
+    ax.barh(y + 0.2, share["walking"], height=0.38, color="#2b7bba", label=f"walking ({method})")
+    for yi, b, w in zip(y, share["buffer"], share["walking"], strict=True):
+        ax.text(b + 0.8, yi - 0.2, f"{b:.1f}%", va="center", fontsize=8)
+        ax.text(w + 0.8, yi + 0.2, f"{w:.1f}%", va="center", fontsize=8)
+    ax.set_yticks(y, [f"{f}\n(r = {r:.0f} m)" for f, r in zip(labels, table["buffer_radius_m"], strict=True)])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("share of the cohort covered with the plan (%)")
+    ax.set_title(f"{title}: who is really within a walk, and what a buffer map would claim", fontsize=9)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
