@@ -221,5 +221,69 @@ def dataset_helsinki(testbed: str, out_dir: str) -> None:
     click.echo(f"wrote {out_dir}")
 
 
+@main.group()
+def network() -> None:
+    """Walk networks: build a clean network file from OpenStreetMap or an edges file."""
+
+
+def _metric_crs(ctx: click.Context, param: click.Parameter, value: str | None):
+    """``--crs``: a projected CRS in metres, or ``None``."""
+    if value is None:
+        return None
+    import pyproj
+
+    from optimizer.inputs import is_metric
+
+    try:
+        crs = pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        raise click.BadParameter(f"unknown CRS {value!r} (e.g. EPSG:32648)") from None
+    if not is_metric(crs):
+        raise click.BadParameter(f"{value} ({crs.name}) is not projected in metres; give e.g. the local UTM zone, "
+                                 "or leave --crs out to use it")
+    return crs
+
+
+@network.command("build")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="GeoPackage to write (layer 'network'); replaced when it exists.")
+@click.option("--crs", callback=_metric_crs, help="Metric CRS of the output (default: UTM zone of the data's centre).")
+@click.option("--elevation", type=click.Path(dir_okay=False),
+              help="DEM GeoTIFF (metres) sampled into the Z of every vertex.")
+@click.option("--missing-elevation", type=click.Choice(["error", "flat"]), default="error", show_default=True,
+              help="Nodes the DEM leaves without elevation: an error, or walk the edges touching them as flat.")
+def network_build(source: str, out: str, crs, elevation: str | None, missing_elevation: str) -> None:
+    """Read SOURCE (an OSM .osm.pbf or an edges file), keep the walkable edges of its largest
+    connected part, project them, add DEM elevations, and write OUT."""
+    if not out.lower().endswith(".gpkg"):
+        raise click.BadParameter(f"{out!r} must be a GeoPackage file (.gpkg)", param_hint="--out")
+    try:
+        from optimizer.reach.elevation import ElevationModel
+        from optimizer.reach.prepare import clean_walk_network, read_walk_edges, write_network
+
+        model = ElevationModel.open(elevation) if elevation else None
+        edges = read_walk_edges(source)
+        clean = clean_walk_network(edges, crs=crs, elevation=model, missing_elevation=missing_elevation,
+                                   source=Path(source).name)
+        write_network(clean.edges, out)
+    except Exception as exc:  # noqa: BLE001 - mapped to exit codes
+        _fail(exc)
+        return
+    from optimizer.inputs.read import crs_label
+
+    c = clean.counts
+    read = (f"{c['ways']:,} ways read, {c['walkable_ways']:,} walkable -> {c['edges_read']:,} edges"
+            if "ways" in c else f"{c['edges_read']:,} walkable edges read")
+    click.echo(f"\n{Path(source).name} -> {out} [layer network]")
+    click.echo(f"  {read}")
+    click.echo(f"  kept {c['edges']:,} edges, {c['nodes']:,} nodes, {c['stairs_edges']:,} stairs edges, "
+               f"{c['oneway_edges']:,} one-way for pedestrians, {c['length_km']:,.1f} km")
+    click.echo(f"  dropped {c['dropped_edges']:,} edges outside the largest strongly connected part")
+    click.echo(f"  CRS {crs_label(clean.crs)} ({clean.crs_reason})")
+    click.echo("  elevation: " + ("from " + Path(elevation).name if elevation else "none (edges keep their own Z)"))
+    for note in clean.notes:
+        click.echo(f"  note: {note}")
+
 if __name__ == "__main__":  # pragma: no cover
     main()
