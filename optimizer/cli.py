@@ -217,7 +217,7 @@ def dataset_helsinki(testbed: str, out_dir: str) -> None:
     """Derive the Helsinki inputs from the real OpenStreetMap and population data."""
     from optimizer.datasets import helsinki
 
-    helsinki.write(helsinki.derive(Path(testbed)), Path(out_dir))
+    helsinki.write(helsinki.derive(Path(testbed)), Path(out_dir), testbed=Path(testbed))
     click.echo(f"wrote {out_dir}")
 
 

@@ -1,11 +1,13 @@
 """Derive a real-geography lifecircle input set for central Helsinki.
 
 Reads the Helsinki city-centre test bed (``../shared/data/helsinki_center_testbed``:
-OpenStreetMap layers and the HSY 250 m population grid) and derives the four input
-tables of the engine:
+the OpenStreetMap extract, layers pre-extracted from it and the HSY 250 m population
+grid) and derives the input tables of the engine:
 
 ``network``
-    The walkable street and footpath edges (pyrosm ``network_type="walking"``).
+    The OpenStreetMap extract itself (``helsinki_center.osm.pbf``), shipped unchanged:
+    the engine reads its walkable ways (:func:`optimizer.reach.osm.read_osm_walk_edges`).
+    Its walk edges also fix the extent of the input set (their convex hull).
 ``demand``
     Residents of the 250 m population grid, allocated dasymetrically to the
     residential buildings of each cell (integer counts, per-cell totals preserved).
@@ -34,6 +36,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import shutil
 import warnings
 from pathlib import Path
 
@@ -42,6 +45,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+
+from optimizer.reach.osm import read_osm_walk_edges
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +58,9 @@ METRIC_CRS = "EPSG:3067"
 OSM_LAYERS = "helsinki_center_osm_layers.gpkg"
 GRID_FILE = "helsinki_population_grid_2020.gpkg"
 GRID_LAYER = "population_grid_2020"
-#: Raw extract; optional, used only to read tags the pre-extracted layers dropped
-#: (``capacity``, ``parking``, ``social_facility:for``, ``level``, ``addr:*``) and the
-#: polygons of parking lots.
+#: Raw extract: the network (shipped as is), and the tags the pre-extracted layers
+#: dropped (``capacity``, ``parking``, ``social_facility:for``, ``level``, ``addr:*``)
+#: and the polygons of parking lots.
 PBF_FILE = "helsinki_center.osm.pbf"
 
 DISTRICT = "Helsinki"
@@ -138,7 +143,7 @@ CANTEEN_SOCIAL_FACILITIES = frozenset({"soup_kitchen", "food_bank"})
 PBF_TAGS = ("capacity", "parking", "social_facility:for", "level", "addr:street",
             "addr:housenumber")
 
-LAYERS = ("network", "demand", "sites", "facilities")
+LAYERS = ("demand", "sites", "facilities")
 #: Fixed GeoPackage change timestamp (GDAL ``OGR_CURRENT_DATE``) for reproducible bytes.
 GPKG_TIMESTAMP = "2020-01-01T00:00:00.000Z"
 
@@ -197,14 +202,10 @@ def _read_pbf_tags(testbed: Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by (``osm_type``, ``id``) with one column per key of :data:`PBF_TAGS`
-        plus ``pbf_area_m2`` (polygon area of areas, NaN for nodes). Empty when the
-        PBF is absent.
+        plus ``pbf_area_m2`` (polygon area of areas, NaN for nodes).
     """
     columns = [*PBF_TAGS, "pbf_area_m2"]
     path = testbed / PBF_FILE
-    if not path.exists():
-        logger.warning("%s not found: capacity/level/address tags fall back to defaults", path)
-        return pd.DataFrame(columns=columns, index=pd.MultiIndex.from_tuples([], names=["osm_type", "id"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # unclosed rings at the extract edge
         nodes = pyogrio.read_dataframe(path, layer="points", read_geometry=False,
@@ -226,40 +227,6 @@ def _read_pbf_tags(testbed: Path) -> pd.DataFrame:
         both[key] = _tag(both["other_tags"], key)
     both = both.drop_duplicates(["osm_type", "id"]).set_index(["osm_type", "id"])
     return both[columns]
-
-
-# =================================================================================
-# network
-# =================================================================================
-def derive_network(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Walk edges with canonical columns.
-
-    Parameters
-    ----------
-    edges
-        The ``walk_edges`` layer.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``edge_id``, ``highway``, ``steps``, ``name``, ``length_m``, ``osm_id``,
-        LineStrings in EPSG:4326. No elevation: the DEM sample of the test bed does not
-        overlap the extract, so slope is unknown.
-    """
-    e = edges.sort_values(["id", "u", "v"], kind="mergesort").reset_index(drop=True)
-    length = pd.to_numeric(e["length"], errors="coerce")
-    missing = length.isna()
-    if missing.any():
-        length[missing] = e.loc[missing].to_crs(METRIC_CRS).length
-    out = gpd.GeoDataFrame({
-        "edge_id": [f"{ID_PREFIX}-E{i:05d}" for i in range(1, len(e) + 1)],
-        "highway": e["highway"].fillna("").astype(str),
-        "steps": e["highway"].eq("steps").to_numpy(),
-        "name": e["name"].fillna("").astype(str),
-        "length_m": length.round(3).to_numpy(),
-        "osm_id": e["id"].astype("int64").to_numpy(),
-    }, geometry=e.geometry.to_crs(OUTPUT_CRS).to_numpy(), crs=OUTPUT_CRS)
-    return out
 
 
 # =================================================================================
@@ -364,7 +331,7 @@ def _classify_buildings(buildings: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame) 
 
 
 def _extent(network: gpd.GeoDataFrame) -> shapely.Geometry:
-    """The network extent: convex hull of all walk edges, in the metric CRS."""
+    """The network extent: convex hull of all walk edges (any CRS), in the metric CRS."""
     return shapely.convex_hull(shapely.union_all(network.to_crs(METRIC_CRS).geometry.to_numpy()))
 
 
@@ -741,40 +708,38 @@ def derive(testbed: Path) -> dict[str, gpd.GeoDataFrame]:
     Parameters
     ----------
     testbed
-        Folder holding ``helsinki_center_osm_layers.gpkg``,
-        ``helsinki_population_grid_2020.gpkg`` and (optionally)
-        ``helsinki_center.osm.pbf``.
+        Folder holding ``helsinki_center.osm.pbf``,
+        ``helsinki_center_osm_layers.gpkg`` and ``helsinki_population_grid_2020.gpkg``.
 
     Returns
     -------
     dict of str to geopandas.GeoDataFrame
-        ``network``, ``demand``, ``sites``, ``facilities``, all EPSG:4326, each with a
+        ``demand``, ``sites``, ``facilities``, all EPSG:4326, each with a
         RangeIndex.
     """
     testbed = Path(testbed)
-    edges = _read_osm(testbed, "walk_edges")
+    edges = read_osm_walk_edges(testbed / PBF_FILE)
     buildings = _read_osm(testbed, "buildings")
     pois = _read_osm(testbed, "pois_points")
     landuse = _read_osm(testbed, "landuse")
     grid = gpd.read_file(testbed / GRID_FILE, layer=GRID_LAYER, engine="pyogrio")
     tags = _read_pbf_tags(testbed)
 
-    network = derive_network(edges)
-    cells = _cells(grid, _extent(network))
+    cells = _cells(grid, _extent(edges))
     classified = _classify_buildings(buildings, landuse)
     demand = derive_demand(classified, cells)
     sites = derive_sites(pois, tags, classified, landuse, cells)
     facilities = derive_facilities(pois, tags)
-    logger.info("network: %d edges (%d steps)", len(network), int(network["steps"].sum()))
+    logger.info("network: %d walk edges (%d steps) in %s", len(edges), int(edges["steps"].sum()), PBF_FILE)
     logger.info("demand: %d units, %d residents in %d grid cells overlapping the network extent",
                 len(demand), int(demand["total"].sum()), len(cells))
     logger.info("sites: %s", sites["kind"].value_counts().to_dict())
     logger.info("facilities: %s", facilities["function"].value_counts().to_dict())
-    return {"network": network, "demand": demand, "sites": sites, "facilities": facilities}
+    return {"demand": demand, "sites": sites, "facilities": facilities}
 
 
-def write(tables: dict[str, gpd.GeoDataFrame], folder: Path) -> dict[str, Path]:
-    """Write each table to ``<folder>/<name>.gpkg``, layer ``<name>``.
+def write(tables: dict[str, gpd.GeoDataFrame], folder: Path, *, testbed: Path | None = None) -> dict[str, Path]:
+    """Write each table to ``<folder>/<name>.gpkg``, layer ``<name>``, and the network.
 
     Parameters
     ----------
@@ -782,11 +747,14 @@ def write(tables: dict[str, gpd.GeoDataFrame], folder: Path) -> dict[str, Path]:
         Output of :func:`derive`.
     folder
         Target folder (created when missing). Existing files are replaced.
+    testbed
+        The test bed folder: its OpenStreetMap extract is copied, byte for byte, to
+        ``<folder>/helsinki_center.osm.pbf`` (the network). ``None``: not copied.
 
     Returns
     -------
     dict of str to pathlib.Path
-        The written file per table.
+        The written file per table (and ``network`` when copied).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -803,6 +771,10 @@ def write(tables: dict[str, gpd.GeoDataFrame], folder: Path) -> dict[str, Path]:
             logger.info("wrote %s (%d rows, %d bytes)", path, len(table), path.stat().st_size)
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    if testbed is not None:
+        written["network"] = folder / PBF_FILE
+        shutil.copyfile(Path(testbed) / PBF_FILE, written["network"])
+        logger.info("copied %s (%d bytes)", written["network"], written["network"].stat().st_size)
     return written
 
 
@@ -813,7 +785,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    write(derive(args.testbed), args.out)
+    write(derive(args.testbed), args.out, testbed=args.testbed)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Tests marked ``shared_data`` derive the tables again from the third-party test bed in
 ``<repo>/../shared/data/helsinki_center_testbed`` and are skipped when it is missing.
-The others only read the committed files.
+The others only read the committed files. The network is the committed OpenStreetMap
+extract itself, read by the engine's own OSM reader.
 """
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 
 from optimizer.datasets import helsinki
+from optimizer.reach.osm import read_osm_walk_edges
 
 REPO = Path(__file__).resolve().parents[2]
 TESTBED = REPO.parent / "shared" / "data" / "helsinki_center_testbed"
 COMMITTED = REPO / "inputs" / "helsinki-center"
-LAYERS = ("network", "demand", "sites", "facilities")
-ID_COLUMNS = {"network": "edge_id", "demand": "unit_id", "sites": "site_id", "facilities": "facility_id"}
+LAYERS = ("demand", "sites", "facilities")
+ID_COLUMNS = {"demand": "unit_id", "sites": "site_id", "facilities": "facility_id"}
 
 needs_testbed = pytest.mark.skipif(not TESTBED.is_dir(), reason=f"test bed not found: {TESTBED}")
 
@@ -35,6 +37,12 @@ def committed() -> dict[str, gpd.GeoDataFrame]:
 
 
 @pytest.fixture(scope="module")
+def network() -> gpd.GeoDataFrame:
+    """The walk edges of the shipped OpenStreetMap extract."""
+    return read_osm_walk_edges(COMMITTED / helsinki.PBF_FILE)
+
+
+@pytest.fixture(scope="module")
 def derived() -> dict[str, gpd.GeoDataFrame]:
     if not TESTBED.is_dir():
         pytest.skip(f"test bed not found: {TESTBED}")
@@ -44,7 +52,12 @@ def derived() -> dict[str, gpd.GeoDataFrame]:
 @pytest.mark.shared_data
 @needs_testbed
 def test_derive_reproduces_committed_files(derived, committed, tmp_path):
-    helsinki.write(derived, tmp_path)
+    written = helsinki.write(derived, tmp_path, testbed=TESTBED)
+    assert set(written) == {*LAYERS, "network"}
+    assert sorted(p.name for p in COMMITTED.glob("*.gpkg")) == sorted(f"{name}.gpkg" for name in LAYERS)
+    # the network is the test bed's extract, shipped unchanged
+    assert (COMMITTED / helsinki.PBF_FILE).read_bytes() == (TESTBED / helsinki.PBF_FILE).read_bytes()
+    assert written["network"].read_bytes() == (TESTBED / helsinki.PBF_FILE).read_bytes()
     for name in LAYERS:
         assert_geodataframe_equal(_read(tmp_path, name), committed[name])
         # fixed GeoPackage timestamp: the files are identical byte for byte
@@ -53,7 +66,7 @@ def test_derive_reproduces_committed_files(derived, committed, tmp_path):
 
 @pytest.mark.shared_data
 @needs_testbed
-def test_population_preserved_per_grid_cell(committed):
+def test_population_preserved_per_grid_cell(committed, network):
     grid = gpd.read_file(TESTBED / helsinki.GRID_FILE, layer=helsinki.GRID_LAYER)
     grid["circle_id"] = "HEL-" + grid["id"].astype(str)
     demand = committed["demand"]
@@ -64,7 +77,7 @@ def test_population_preserved_per_grid_cell(committed):
     assert per_cell.index.isin(expected.index).all()
     assert (per_cell == expected.reindex(per_cell.index)).all()
     # every populated cell that overlaps the network extent is present
-    extent = helsinki._extent(committed["network"])
+    extent = helsinki._extent(network)
     overlapping = helsinki._cells(grid, extent)
     assert set(per_cell.index) == set(overlapping["circle_id"])
 
@@ -79,8 +92,8 @@ def test_all_site_kinds_present(committed):
     assert set(sites["circle_id"]) <= set(committed["demand"]["circle_id"])
 
 
-def test_demand_units_near_network(committed):
-    network = committed["network"].to_crs(helsinki.METRIC_CRS)
+def test_demand_units_near_network(committed, network):
+    network = network.to_crs(helsinki.METRIC_CRS)
     units = committed["demand"].to_crs(helsinki.METRIC_CRS)
     nearest = gpd.sjoin_nearest(units, network[["geometry"]], how="left", distance_col="d")
     dist = nearest.groupby(level=0)["d"].min()
@@ -95,16 +108,16 @@ def test_ids_unique(committed):
         assert ids.is_unique, name
 
 
-def test_tables_are_wgs84_and_small(committed):
+def test_tables_are_wgs84_and_small(committed, network):
     for name, table in committed.items():
         assert table.crs.to_epsg() == 4326, name
         assert not table.geometry.is_empty.any(), name
-    assert set(committed["network"].geom_type) == {"LineString"}
+    assert set(network.geom_type) == {"LineString"}
     for name in ("demand", "sites", "facilities"):
         assert set(committed[name].geom_type) == {"Point"}, name
-    network = committed["network"]
     assert (network["steps"] == (network["highway"] == "steps")).all()
     total = sum((COMMITTED / f"{name}.gpkg").stat().st_size for name in LAYERS)
+    total += (COMMITTED / helsinki.PBF_FILE).stat().st_size
     assert total < 3 * 1024 * 1024
 
 

@@ -29,9 +29,13 @@ def test_half_the_budget_covers_fewer_people(repo):
 
 
 def test_helsinki_plans_on_the_real_network(repo):
-    run = run_scenario(load_scenario(repo / "scenarios" / "helsinki-center.yaml"))
+    scenario = load_scenario(repo / "scenarios" / "helsinki-center.yaml")
+    run = run_scenario(scenario)
     assert run.result.proven_optimal and run.check.passed
     assert run.reach_sites.method.value == "network"
+    # the walk network is read from the OpenStreetMap extract itself
+    assert scenario.inputs.network.path.name == "helsinki_center.osm.pbf"
+    assert len(run.inputs.network) == 4945 and run.inputs.network["steps"].sum() == 140
     assert len(run.plan.sites) > 0
 
 
