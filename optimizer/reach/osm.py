@@ -166,9 +166,9 @@ def read_osm_walk_edges(path: str | Path) -> gpd.GeoDataFrame:
     Raises
     ------
     InputError
-        The file is missing, cannot be read as OpenStreetMap data, has no ways, or has
+        The file is missing, cannot be read as OpenStreetMap data, has no ways, has
         ways of which none is walkable (saying how many and which ``highway`` values
-        it has).
+        it has), or walkable ways whose nodes are all missing from the file.
     """
     path = Path(path)
     file = str(path)
@@ -188,6 +188,10 @@ def read_osm_walk_edges(path: str | Path) -> gpd.GeoDataFrame:
                                   message=f"none of its {ways.n_ways} ways is walkable "
                                           f"({len(ways.tags)} have a highway tag; highway values: {listing})")])
     edges, summary = _split_ways(ways, tags, keep)
+    if edges.empty:
+        raise InputError([Problem(file=file, message=f"its {summary['walkable_ways']} walkable way(s) have no two "
+                                                     "nodes with coordinates in the file (their nodes are missing "
+                                                     "from the extract): there is nothing to walk on")])
     skipped = tags.loc[~keep, "highway"].value_counts()
     summary = {"ways": ways.n_ways, "highway_ways": len(ways.tags), **summary,
                "skipped_highway": {str(k): int(v) for k, v in skipped.items()}}

@@ -120,6 +120,15 @@ def test_a_way_leaving_the_extract_keeps_its_part_inside(tmp_path):
     assert edges.attrs["osm_summary"]["ways_cut_by_extract"] == 1
 
 
+@pytest.mark.parametrize("name", ["x.osm.pbf", "x.pbf", "x.osm", "x.osm.bz2"])
+def test_pbf_xml_and_bzip2_extracts_give_the_same_edges(tmp_path, name):
+    nodes = {1: (0, 0), 2: (1, 0), 3: (2, 0), 4: (1, 1)}
+    ways = [(10, [1, 2, 3], {"highway": "footway", "name": "Esplanadi"}), (11, [4, 2], {"highway": "steps"})]
+    edges = read_osm_walk_edges(_write(tmp_path / name, nodes, ways))
+    assert sorted(zip(edges["u"], edges["v"], strict=True)) == [(1, 2), (2, 3), (4, 2)]
+    assert set(edges["name"].dropna()) == {"Esplanadi"}
+
+
 # --- the walk filter ------------------------------------------------------------------------
 
 def test_motorways_and_trunk_roads_are_walkable_only_where_foot_allows(tmp_path):
@@ -220,6 +229,13 @@ def test_a_file_without_walkable_ways_says_what_it_has(tmp_path):
     assert str(path) in message
     assert "none of its 3 ways is walkable" in message
     assert "2 have a highway tag; highway values: motorway 2" in message
+
+
+def test_walkable_ways_whose_nodes_are_missing_from_the_extract_leave_nothing_to_walk_on(tmp_path):
+    path = _write(tmp_path / "cut.osm.pbf", {1: (0, 0)}, [(10, [1, 2, 3], {"highway": "footway"})])
+    with pytest.raises(InputError) as err:
+        read_osm_walk_edges(path)
+    assert "its 1 walkable way(s) have no two nodes with coordinates in the file" in str(err.value)
 
 
 # --- the real Helsinki extract ----------------------------------------------------------------
