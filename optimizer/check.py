@@ -12,12 +12,15 @@ import numpy as np
 
 from optimizer.costing import cost_site
 from optimizer.covered import NEW, coverage_status
+from optimizer.existing import ExistingService, allocate
 from optimizer.inputs.types import Inputs
 from optimizer.model.decisions import ForcedDecisions
-from optimizer.model.eligibility import site_may_host
-from optimizer.plan import Plan
-from optimizer.reach.types import Reach
+from optimizer.model.eligibility import eligibility_matrix, site_may_host
+from optimizer.plan import Plan, plan_requirements
+from optimizer.reach.types import Reach, cutoff_ref_seconds
+from optimizer.requirements import requirement_targets
 from optimizer.scenario import Scenario
+from optimizer.together import together_report
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolveStatus
 
 #: Tolerance for money and area comparisons (yuan, m2).
@@ -70,6 +73,8 @@ def check_plan(
     result: SolveResult,
     solver_assignment: dict[int, tuple[str, ...]],
     model_cost: float,
+    existing: ExistingService,
+    solver_areas: dict[tuple[int, str], float] | None = None,
 ) -> CheckReport:
     """Recompute the plan from its sites and compare with the solver's claims.
 
@@ -81,11 +86,17 @@ def check_plan(
         Site row -> functions, exactly as the solver chose them.
     model_cost
         The model's budget expression evaluated at the solver's values.
+    existing
+        What running facilities serve (recomputed by the caller from reach and capacities).
+    solver_areas
+        The solver's areas (capacitated mode).
     """
     sites = inputs.sites
     ids = sites["site_id"].astype(str).to_numpy()
     items: list[CheckItem] = []
     hosted = plan.functions_at()
+    capacitated = plan.mode == "capacitated"
+    least_cost = scenario.objective == "least_cost"
 
     # rule 2: eligibility
     bad = [f"{ids[s]}:{f}" for s, fs in hosted.items() for f in fs
@@ -101,14 +112,23 @@ def check_plan(
             over.append(f"{ids[p.site_row]} uses {p.costing.area_used:.1f} of {area:.1f} m2")
     items.append(CheckItem("space", not over, "every site's functions fit its usable area" if not over
                            else "; ".join(over[:20])))
+    if capacitated:  # rule 4: sizes between the function's minimum and maximum
+        wrong = [f"{ids[s]}:{f} {a:.1f} m2" for (s, f), a in plan.areas().items()
+                 if not (scenario.functions[f].size.min_m2 - AMOUNT_TOL <= a
+                         <= scenario.functions[f].size.max_m2 + AMOUNT_TOL)]
+        items.append(CheckItem("size", not wrong, "every facility's area is within its function's min and max"
+                               if not wrong else "; ".join(wrong[:20])))
     # rule 1: budget
     cost = plan.total_cost
-    if scenario.budget.total is not None:
+    if least_cost:
+        items.append(CheckItem("budget", True, f"not imposed: least_cost asks what the requirements cost "
+                               f"({cost:,.0f} yuan)"))
+    elif scenario.budget.total is not None:
         ok = cost <= scenario.budget.total + AMOUNT_TOL
         items.append(CheckItem("budget", ok, f"cost {cost:,.0f} {'<=' if ok else '>'} budget "
                                f"{scenario.budget.total:,.0f} yuan"))
     district = sites["district"].fillna("").astype(str).to_numpy()
-    for name, amount in scenario.budget.by_district.items():
+    for name, amount in ({} if least_cost else scenario.budget.by_district).items():
         dcost = sum(p.costing.total_cost for p in plan.sites if district[p.site_row] == name)
         ok = dcost <= amount + AMOUNT_TOL
         items.append(CheckItem(f"budget ({name})", ok,
@@ -140,30 +160,77 @@ def check_plan(
         if not np.array_equal(status, plan.status[name]):
             items.append(CheckItem(f"coverage status ({name})", False,
                                    "the plan's coverage differs from the recomputation"))
-        new_mask = status == NEW
-        covered[name] = {c: float(inputs.demand[c].to_numpy(float)[new_mask].sum())
-                         for c in _cohorts_of(inputs)}
-        weighted += fn.weight * float(inputs.demand[fn.cohort].to_numpy(float)[new_mask].sum())
+        if capacitated:
+            ok, detail = _served_is_feasible(plan, inputs, scenario, reach_sites, existing, name, chosen)
+            if not ok:
+                items.append(CheckItem(f"served ({name})", False, detail))
+            new_people = plan.served_new[name]
+            share = np.divide(new_people, inputs.demand[fn.counted_cohort(plan.mode)].to_numpy(float),
+                              out=np.zeros_like(new_people),
+                              where=inputs.demand[fn.counted_cohort(plan.mode)].to_numpy(float) > 0)
+            covered[name] = {c: float((inputs.demand[c].to_numpy(float) * share).sum()) for c in _cohorts_of(inputs)}
+            weighted += fn.weight * float(new_people.sum())
+        else:
+            new_mask = status == NEW
+            covered[name] = {c: float(inputs.demand[c].to_numpy(float)[new_mask].sum())
+                             for c in _cohorts_of(inputs)}
+            weighted += fn.weight * float(inputs.demand[fn.cohort].to_numpy(float)[new_mask].sum())
+    if capacitated:
+        items.append(CheckItem("served within reach and capacity", all(i.passed for i in items
+                                                                          if i.name.startswith("served (")),
+                               "every person counted as served is within reach of a planned facility with "
+                               "room left, after running facilities took their share (independent max-flow)"))
 
+    raw_cost = sum(cost_site(sites.iloc[s], fs, scenario,
+                             {f: solver_areas[(s, f)] for f in fs} if solver_areas else None).total_cost
+                   for s, fs in solver_assignment.items() if fs)
     claimed = result.objective if result.objective is not None else float("nan")
+    value = raw_cost if least_cost else weighted
+    what = "cost of the solver's choice" if least_cost else "weighted coverage"
     if result.status is SolveStatus.OPTIMAL:
-        ok = _close(weighted, claimed)
+        ok = _close(value, claimed) or abs(value - claimed) <= 1e-6 * max(1.0, abs(claimed))
         rel = "=" if ok else "!="
-        items.append(CheckItem("objective", ok, f"recomputed weighted coverage {weighted:,.3f} {rel} "
+        items.append(CheckItem("objective", ok, f"recomputed {what} {value:,.3f} {rel} "
                                f"solver's proven optimum {claimed:,.3f}"))
     else:
-        ok = weighted >= claimed - PROOF_ABS_TOL * 10 - 1e-9 * abs(claimed)
-        items.append(CheckItem("objective", ok, f"recomputed weighted coverage {weighted:,.3f} "
-                               f"{'>=' if ok else '<'} solver's incumbent value {claimed:,.3f}"))
+        better = (value <= claimed + 1e-6 * max(1.0, abs(claimed))) if least_cost else \
+            (value >= claimed - PROOF_ABS_TOL * 10 - 1e-9 * abs(claimed))
+        items.append(CheckItem("objective", better, f"recomputed {what} {value:,.3f} "
+                               f"{'matches' if better else 'is worse than'} solver's incumbent value {claimed:,.3f}"))
     if result.bound is not None and np.isfinite(result.bound):
-        ok = weighted <= result.bound + PROOF_ABS_TOL * 10 + 1e-9 * abs(result.bound)
-        items.append(CheckItem("bound", ok, f"recomputed {weighted:,.3f} {'<=' if ok else '>'} "
-                               f"proven bound {result.bound:,.3f}"))
+        if least_cost:
+            ok = raw_cost >= result.bound - 1e-6 * max(1.0, abs(result.bound))
+            items.append(CheckItem("bound", ok, f"recomputed cost {raw_cost:,.3f} {'>=' if ok else '<'} "
+                                   f"proven lower bound {result.bound:,.3f}"))
+        else:
+            ok = weighted <= result.bound + PROOF_ABS_TOL * 10 + 1e-9 * abs(result.bound)
+            items.append(CheckItem("bound", ok, f"recomputed {weighted:,.3f} {'<=' if ok else '>'} "
+                                   f"proven bound {result.bound:,.3f}"))
     # the model's money equals the plain-words costing of the solver's own choice
-    raw_cost = sum(cost_site(sites.iloc[s], fs, scenario).total_cost for s, fs in solver_assignment.items() if fs)
     ok = _close(raw_cost, model_cost) or abs(raw_cost - model_cost) <= 1e-6 * max(1.0, abs(raw_cost))
     items.append(CheckItem("cost model", ok, f"model's cost of the solver's choice {model_cost:,.2f} "
                            f"{'=' if ok else '!='} recomputed {raw_cost:,.2f}"))
+    # rule 6 and rule 7, from the plan itself
+    together = None
+    if scenario.sharing.not_built_separately:
+        eligible = eligibility_matrix(sites, scenario.functions)
+        eligible &= ~forced.out_pairs_mask(len(sites), scenario.function_names)
+        eligible[forced.out_sites] = False
+        together = together_report(hosted, inputs, scenario, eligible)
+        broken = together[~together["kept"]]
+        items.append(CheckItem("not built separately (rule 6)", broken.empty,
+                               f"{int(together['rule_applies'].sum())} circle/group cases where both functions are "
+                               "new all share a site" if broken.empty else "; ".join(
+                                   f"circle {r.circle_id}: {r.function_a} and {r.function_b} on no common site"
+                                   for r in broken.itertuples())))
+    requirements = None
+    if scenario.requirements:
+        requirements = plan_requirements(plan, inputs, scenario, requirement_targets(inputs, scenario, existing))
+        short = requirements[~requirements["met"]]
+        items.append(CheckItem("what must exist (rule 7)", short.empty,
+                               f"all {len(requirements)} requirement targets met" if short.empty else "; ".join(
+                                   f"circle {r.circle_id} {r.function}: {r.achieved:,.1f} of {r.required:,.1f} "
+                                   f"{r.unit}" for r in short.head(20).itertuples())))
     recomputed = {
         "weighted_coverage": weighted,
         "cost": cost,
@@ -171,8 +238,34 @@ def check_plan(
         "newly_covered": covered,
         "sites_converted": len(plan.sites),
         "area_used_m2": float(sum(p.costing.area_used for p in plan.sites)),
+        "requirements_met": None if requirements is None else int(requirements["met"].sum()),
+        "requirements_total": None if requirements is None else len(requirements),
     }
     return CheckReport(tuple(items), recomputed)
+
+
+def _served_is_feasible(plan: Plan, inputs: Inputs, scenario: Scenario, reach_sites: Reach,
+                        existing: ExistingService, name: str, chosen: np.ndarray) -> tuple[bool, str]:
+    """Can the planned facilities serve exactly the people the plan says, within reach and capacity?"""
+    fn = scenario.functions[name]
+    new = plan.served_new[name]
+    residual = existing.residual(inputs, scenario, name)
+    if (new > residual + 1e-6 * np.maximum(1.0, residual)).any():
+        return False, "more people served than were left after running facilities"
+    if new.sum() <= 1e-9:
+        return True, "nobody newly served"
+    limit = cutoff_ref_seconds(fn.threshold_min, fn.walk_speed_mps)
+    keep = np.isin(reach_sites.target_index, chosen) & (reach_sites.ref_seconds <= limit)
+    capacity = np.zeros(reach_sites.n_targets)
+    for (s, f), area in plan.areas().items():
+        if f == name:
+            capacity[s] = area / fn.area_per_unit_m2 * fn.people_per_place
+    flow = allocate(new, reach_sites.unit_index[keep], reach_sites.target_index[keep],
+                    reach_sites.ref_seconds[keep], capacity)
+    total = float(flow.sum())
+    ok = total >= new.sum() - 1e-6 * max(1.0, new.sum())
+    return ok, (f"{new.sum():,.1f} people served" if ok else
+                f"the planned facilities can serve only {total:,.1f} of the {new.sum():,.1f} people the plan claims")
 
 
 def _cohorts_of(inputs: Inputs) -> list[str]:

@@ -4,7 +4,8 @@ This is the reference definition that planners read; the model builds the same
 quantities as vectors, and a test holds the two together. The check uses this module
 to recompute every plan from its chosen sites.
 
-For a site ``s`` hosting functions ``F`` (each built at its standard size ``A_f``):
+For a site ``s`` hosting functions ``F``, each of area ``A_f`` (its standard size in
+coverage mode, the decided size in capacitated mode):
 
 - area used  = sum of ``A_f`` minus, for each sharing group whose functions all sit on
   ``s``, ``area_saving x`` the sum of that group's ``A_f``;
@@ -67,10 +68,16 @@ def conversion_cost(site: pd.Series, scenario: Scenario) -> float:
     return scenario.site_kinds[site["kind"]].fixed_cost
 
 
-def cost_site(site: pd.Series, functions: tuple[str, ...] | list[str], scenario: Scenario) -> SiteCosting:
-    """Cost and area of hosting ``functions`` at ``site`` under ``scenario``."""
+def cost_site(site: pd.Series, functions: tuple[str, ...] | list[str], scenario: Scenario,
+              areas: dict[str, float] | None = None) -> SiteCosting:
+    """Cost and area of hosting ``functions`` at ``site`` under ``scenario``.
+
+    ``areas``: the area of each function where decided (capacitated mode); the
+    function's standard size otherwise.
+    """
     funcs = tuple(functions)
-    area = {f: scenario.functions[f].size.standard_m2 for f in funcs}
+    areas = areas or {}
+    area = {f: float(areas.get(f, scenario.functions[f].size.standard_m2)) for f in funcs}
     fcost = {f: scenario.functions[f].cost.fixed + per_m2_cost(site, f, scenario) * area[f] for f in funcs}
     area_saving = cost_saving = 0.0
     applied = []

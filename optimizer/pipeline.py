@@ -17,12 +17,13 @@ import pandas as pd
 
 import solvers
 from optimizer.check import CheckReport, check_plan
-from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem, Shortfall, SolverFailure
+from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem, SolverFailure
+from optimizer.existing import ExistingService, existing_service
 from optimizer.inputs import load_inputs
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model, function_cutoffs
 from optimizer.model.decisions import ForcedDecisions, forced_decisions
-from optimizer.model.diagnose import forced_shortfalls
+from optimizer.model.diagnose import diagnose_infeasible, forced_shortfalls, requirement_reach_shortfalls
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.plan import Plan, plan_from_solution
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
@@ -64,6 +65,7 @@ class Run:
     reach_sites: Reach
     reach_facilities: Reach
     forced: ForcedDecisions
+    existing: ExistingService
     model: PlanningModel
     result: SolveResult
     plan: Plan
@@ -76,7 +78,8 @@ class Run:
 # ----------------------------------------------------------------------------- steps
 def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
     """Read and validate every input against the scenario; one error lists every problem."""
-    cohorts = {fn.cohort for fn in scenario.functions.values()}
+    cohorts = {fn.cohort for fn in scenario.functions.values()} | {
+        fn.counted_cohort(scenario.model.mode) for fn in scenario.functions.values()}
     # facilities of a disabled function are known (and ignored), not misspelled
     known = set(scenario.function_names) | set(scenario.disabled_functions)
     inputs = load_inputs(scenario.inputs, function_names=known, cohorts=cohorts)
@@ -229,13 +232,11 @@ def solve(model: PlanningModel, scenario: Scenario) -> SolveResult:
         stop.set()
     log.info("solver %s: %s (%s), objective %s, bound %s, gap %s", result.solver, result.status.value,
              result.termination.value, result.objective, result.bound, result.gap)
-    if result.status is SolveStatus.INFEASIBLE:
-        raise InfeasibleScenario([Shortfall("all rules together", "whole scenario",
-                                            "the solver proved that no plan satisfies every rule; "
-                                            "check forced decisions against budgets and site areas")])
     if result.status is SolveStatus.UNBOUNDED:
         raise SolverFailure(f"{result.solver} reports an unbounded model, which is a bug in lifecircle; "
                             "please report it with this scenario")
+    if result.status is SolveStatus.INFEASIBLE:
+        return result  # the caller explains which rules and circles make it so
     if not result.status.has_solution:
         raise SolverFailure(f"{result.solver} stopped ({result.termination.value}) without any plan: "
                             f"{result.message}. Give it more time (solver.time_limit_s) or try another "
@@ -290,16 +291,28 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
         warnings.append(f"{len(off)} demand units lie nearer to a part of the network that is not connected to "
                         "the main part; they were attached to the main part where within reach.max_snap_m: "
                         + _first(off))
+    with timings.step("existing service"):
+        existing = existing_service(inputs, reach_facilities, scenario)
+    if scenario.requirements:
+        shortfalls = requirement_reach_shortfalls(inputs, scenario, reach_sites, existing, forced)
+        if shortfalls:
+            raise InfeasibleScenario(shortfalls)
     with timings.step("build"):
-        model = build_model(inputs, reach_sites, reach_facilities, scenario, forced)
+        model = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing)
     with timings.step("solve"):
         result = solve(model, scenario)
+    if result.status is SolveStatus.INFEASIBLE:
+        with timings.step("diagnose"):
+            raise InfeasibleScenario(diagnose_infeasible(inputs, reach_sites, reach_facilities, scenario, forced,
+                                                         existing))
     with timings.step("plan"):
-        plan = plan_from_solution(model, result.values, inputs, scenario, reach_sites, reach_facilities, forced)
+        plan = plan_from_solution(model, result.values, inputs, scenario, reach_sites, reach_facilities, forced,
+                                  existing)
     with timings.step("check"):
         report = check_plan(plan, inputs, scenario, reach_sites, reach_facilities, forced, result,
                             model.assignment(result.values),
-                            model.model_cost(result.values) if model.problem.n_cols else 0.0)
+                            model.model_cost(result.values) if model.problem.n_cols else 0.0, existing,
+                            model.areas(result.values) if model.mode == "capacitated" else None)
     if not report.passed:
         raise CheckFailed(report.failures)
     with timings.step("walk vs buffer"):
@@ -308,5 +321,8 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
         warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value}) "
                         f"with gap {result.gap:.2%}" if result.gap is not None else
                         f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value})")
-    return Run(scenario, inputs, reach_sites, reach_facilities, forced, model, result, plan, report, timings,
-               warnings, buffer_table)
+    if scenario.objective == "least_cost":
+        warnings.append("objective least_cost: budgets are not imposed; the plan is the least one-off cost "
+                        "that meets every requirement")
+    return Run(scenario, inputs, reach_sites, reach_facilities, forced, existing, model, result, plan, report,
+               timings, warnings, buffer_table)

@@ -9,11 +9,15 @@ import pandas as pd
 
 from optimizer.costing import SiteCosting, cost_site
 from optimizer.covered import EXISTING, NEW, coverage_status
+from optimizer.existing import ExistingService, site_circles, unit_circles
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
 from optimizer.model.decisions import ForcedDecisions
+from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
+from optimizer.requirements import RequirementTarget, by_circle, requirement_status, requirement_targets
 from optimizer.scenario import Scenario
+from optimizer.together import together_report
 
 log = logging.getLogger(__name__)
 
@@ -35,19 +39,33 @@ class Plan:
     sites
         Converted sites, ordered by site row.
     status
-        Per function, each demand unit's coverage status (see :mod:`optimizer.covered`).
+        Per function, each demand unit's reach status (see :mod:`optimizer.covered`):
+        within reach of a running facility, newly within reach of a planned one, or not.
+    served_existing, served_new
+        Per function, people of each demand unit covered by running facilities and newly
+        covered by the plan. Coverage mode: everyone within reach. Capacitated mode
+        (rule 4): people served within reach and capacity (counted cohort).
     dropped
         ``site_id:function`` entries the solver chose that reached nobody new and were
         removed (coverage unchanged, cost lower).
+    mode
+        ``coverage`` or ``capacitated``.
     """
 
     sites: tuple[PlannedSite, ...]
     status: dict[str, np.ndarray]
+    served_existing: dict[str, np.ndarray]
+    served_new: dict[str, np.ndarray]
     dropped: tuple[str, ...] = ()
+    mode: str = "coverage"
 
     def functions_at(self) -> dict[int, tuple[str, ...]]:
         """Site row -> functions hosted."""
         return {p.site_row: p.costing.functions for p in self.sites}
+
+    def areas(self) -> dict[tuple[int, str], float]:
+        """``(site row, function) -> area`` of every planned facility."""
+        return {(p.site_row, f): a for p in self.sites for f, a in p.costing.area_by_function.items()}
 
     @property
     def total_cost(self) -> float:
@@ -60,44 +78,89 @@ class Plan:
 
 
 def build_plan(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scenario: Scenario,
-               reach_sites: Reach, reach_facilities: Reach) -> Plan:
-    """A :class:`Plan` from ``site row -> functions``."""
+               reach_sites: Reach, reach_facilities: Reach, existing: ExistingService,
+               areas: dict[tuple[int, str], float] | None = None,
+               served_new: dict[str, np.ndarray] | None = None) -> Plan:
+    """A :class:`Plan` from ``site row -> functions``.
+
+    Parameters
+    ----------
+    areas
+        Decided areas (capacitated mode); standard sizes otherwise.
+    served_new
+        People newly served per unit and function (capacitated mode, from the solver's
+        assignment); coverage mode derives it from reach.
+    """
     sites = inputs.sites
-    planned = tuple(PlannedSite(s, cost_site(sites.iloc[s], funcs, scenario))
+    areas = areas or {}
+    planned = tuple(PlannedSite(s, cost_site(sites.iloc[s], funcs, scenario,
+                                             {f: areas[(s, f)] for f in funcs if (s, f) in areas}))
                     for s, funcs in sorted(assignment.items()) if funcs)
     fac_fn = inputs.facilities["function"].to_numpy() if len(inputs.facilities) else np.array([])
-    status = {}
+    mode = scenario.model.mode
+    status, s_existing, s_new = {}, {}, {}
     for name, fn in scenario.functions.items():
         chosen = np.array([p.site_row for p in planned if name in p.costing.functions], dtype=np.int64)
         status[name] = coverage_status(reach_sites, reach_facilities, fn, chosen, np.flatnonzero(fac_fn == name))
-    return Plan(planned, status)
+        people = inputs.demand[fn.counted_cohort(mode)].to_numpy(float)
+        if mode == "capacitated":
+            s_existing[name] = existing.served[name]
+            s_new[name] = (served_new or {}).get(name, np.zeros(len(people)))
+        else:
+            s_existing[name] = np.where(status[name] == EXISTING, people, 0.0)
+            s_new[name] = np.where(status[name] == NEW, people, 0.0)
+    return Plan(planned, status, s_existing, s_new, mode=mode)
+
+
+def unit_served(model: PlanningModel, values: np.ndarray, residual: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """People newly served per demand unit: each merged row's amount shared in proportion to people."""
+    rows = model.served_rows(values)
+    out = {}
+    for name, amount in rows.items():
+        c = model.coverage[name]
+        res = residual[name]
+        share = np.divide(amount, c.people, out=np.zeros_like(amount), where=c.people > 0)
+        per_unit = np.zeros(len(res))
+        member = c.unit_group >= 0
+        per_unit[member] = share[c.unit_group[member]] * res[member]
+        out[name] = per_unit
+    return out
 
 
 def plan_from_solution(model: PlanningModel, values: np.ndarray, inputs: Inputs, scenario: Scenario,
-                       reach_sites: Reach, reach_facilities: Reach, forced: ForcedDecisions) -> Plan:
+                       reach_sites: Reach, reach_facilities: Reach, forced: ForcedDecisions,
+                       existing: ExistingService) -> Plan:
     """Read ``values`` back into a plan; optionally drop facilities that add nobody.
 
     A chosen function whose removal leaves weighted coverage unchanged, lowers the
-    cost and keeps every site within its area is dropped (``model.drop_redundant``),
-    unless forced. The independent check then recomputes the resulting plan.
+    cost, keeps every site within its area and keeps rules 6 and 7 is dropped
+    (``model.drop_redundant``, coverage mode), unless forced. The independent check then
+    recomputes the resulting plan.
     """
     assignment_t = model.assignment(values)
+    if model.mode == "capacitated":
+        residual = {f: existing.residual(inputs, scenario, f) for f in scenario.functions}
+        return build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing,
+                          areas=model.areas(values), served_new=unit_served(model, values, residual))
     if not scenario.model.drop_redundant:
-        return build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities)
-    assignment_t, dropped = drop_redundant(assignment_t, inputs, scenario, reach_sites, reach_facilities, forced)
-    plan = build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities)
-    return Plan(plan.sites, plan.status, tuple(dropped))
+        return build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing)
+    assignment_t, dropped = drop_redundant(assignment_t, inputs, scenario, reach_sites, reach_facilities, forced,
+                                           existing)
+    plan = build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing)
+    return Plan(plan.sites, plan.status, plan.served_existing, plan.served_new, tuple(dropped), plan.mode)
 
 
 def drop_redundant(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scenario: Scenario,
-                   reach_sites: Reach, reach_facilities: Reach,
-                   forced: ForcedDecisions) -> tuple[dict[int, tuple[str, ...]], list[str]]:
+                   reach_sites: Reach, reach_facilities: Reach, forced: ForcedDecisions,
+                   existing: ExistingService) -> tuple[dict[int, tuple[str, ...]], list[str]]:
     """Remove chosen functions that reach nobody who is not reached otherwise.
 
     A function at a site is removed when every person it newly reaches is also newly
-    reached by another chosen site of that function, the site's cost goes down and the
-    site still fits; forced decisions stay. Most expensive first.
+    reached by another chosen site of that function, the site's cost goes down, the
+    site still fits and rules 6 and 7 still hold; forced decisions stay. Most expensive
+    first.
     """
+    rules_hold = _rule_guard(inputs, scenario, reach_sites, reach_facilities, forced, existing)
     current = dict(assignment)
     forced_pairs = {(int(s), f) for s, f in forced.in_pairs}
     forced_sites = {int(s) for s in forced.in_sites}
@@ -130,6 +193,8 @@ def drop_redundant(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scena
         after = cost_site(sites.iloc[s], remaining, scenario)
         if after.total_cost >= before.total_cost - 1e-9 or after.area_used > float(sites.iloc[s]["area_m2"]) + 1e-9:
             continue
+        if rules_hold is not None and not rules_hold({**current, s: remaining}):
+            continue
         counts[f][col.indices] -= 1
         current[s] = remaining
         dropped.append(f"{ids[s]}:{f}")
@@ -138,17 +203,56 @@ def drop_redundant(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scena
     return {s: fs for s, fs in current.items() if fs}, dropped
 
 
+def _rule_guard(inputs: Inputs, scenario: Scenario, reach_sites: Reach, reach_facilities: Reach,
+                forced: ForcedDecisions, existing: ExistingService):
+    """A test that rules 6 and 7 hold for a tentative assignment, or None when neither is asked for."""
+    if not scenario.requirements and not scenario.sharing.not_built_separately:
+        return None
+    targets = requirement_targets(inputs, scenario, existing)
+    names = scenario.function_names
+    eligible = eligibility_matrix(inputs.sites, scenario.functions)
+    eligible &= ~forced.out_pairs_mask(len(inputs.sites), names)
+    eligible[forced.out_sites] = False
+
+    def holds(assignment: dict[int, tuple[str, ...]]) -> bool:
+        if scenario.sharing.not_built_separately:
+            report = together_report({s: fs for s, fs in assignment.items() if fs}, inputs, scenario, eligible)
+            if not report["kept"].all():
+                return False
+        if targets:
+            plan = build_plan({s: fs for s, fs in assignment.items() if fs}, inputs, scenario, reach_sites,
+                              reach_facilities, existing)
+            if not plan_requirements(plan, inputs, scenario, targets)["met"].all():
+                return False
+        return True
+
+    return holds
+
+
+def plan_requirements(plan: Plan, inputs: Inputs, scenario: Scenario,
+                      targets: list[RequirementTarget]) -> pd.DataFrame:
+    """The plan against every requirement target (rule 7)."""
+    u_c, s_c = unit_circles(inputs), site_circles(inputs)
+    new_people = {f: by_circle(plan.served_new[f], u_c) for f in scenario.functions}
+    new_places: dict[str, dict[str, float]] = {}
+    for p in plan.sites:
+        for f, area in p.costing.area_by_function.items():
+            places = area / scenario.functions[f].area_per_unit_m2
+            d = new_places.setdefault(f, {})
+            d[s_c[p.site_row]] = d.get(s_c[p.site_row], 0.0) + places
+    return requirement_status(targets, new_people, new_places)
+
+
 def people_by_status(inputs: Inputs, scenario: Scenario, plan: Plan) -> pd.DataFrame:
-    """Per function: cohort, people in total, already served, newly reached, unreached."""
+    """Per function: cohort, people in total, already covered, newly covered, not covered."""
     rows = []
     for name, fn in scenario.functions.items():
-        people = inputs.demand[fn.cohort].to_numpy(float)
-        st = plan.status[name]
-        total = people.sum()
-        existing = people[st == EXISTING].sum()
-        new = people[st == NEW].sum()
+        cohort = fn.counted_cohort(plan.mode)
+        total = inputs.demand[cohort].to_numpy(float).sum()
+        existing = float(plan.served_existing[name].sum())
+        new = float(plan.served_new[name].sum())
         rows.append({
-            "function": name, "label_zh": fn.label_zh, "cohort": fn.cohort, "people": total,
+            "function": name, "label_zh": fn.label_zh, "cohort": cohort, "people": total,
             "served_by_existing": existing, "newly_covered": new,
             "unreached": total - existing - new,
             "covered_share": (existing + new) / total if total else float("nan"),

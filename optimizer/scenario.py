@@ -23,7 +23,8 @@ from optimizer.errors import ScenarioError
 from optimizer.inputs.schema import SITE_KINDS, InputsSpec, LayerSpec
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults" / "functions.yaml"
-OBJECTIVES = ("max_coverage",)
+OBJECTIVES = ("max_coverage", "least_cost")
+MODES = ("coverage", "capacitated")
 REACH_METHODS = ("network", "straight_line", "od_table")
 SITE_FLAGS = ("parking_allowed",)
 
@@ -63,6 +64,19 @@ class EligibilityRule:
 
 
 @dataclass(frozen=True)
+class CapacityDemandSpec:
+    """Places (capacity units) demanded per 1,000 people of cohort ``of`` (capacitated mode, rule 4).
+
+    In capacitated mode a function counts people of ``of`` served: a place serves
+    ``1000 / per_1000`` of them (e.g. childcare: 4.5 places per 1,000 residents, so a
+    place covers the need of about 222 residents).
+    """
+
+    per_1000: float
+    of: str
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """A service to place: whom it serves, how far they walk, its size, cost and rules."""
 
@@ -73,6 +87,7 @@ class FunctionSpec:
     size: SizeSpec
     cost: CostSpec
     eligible: tuple[EligibilityRule, ...]
+    capacity_demand: CapacityDemandSpec | None = None
     weight: float = 1.0
     unit_name: str = "unit"
     label_zh: str = ""
@@ -82,6 +97,19 @@ class FunctionSpec:
     def standard_capacity(self) -> float:
         """Capacity of a standard-size facility, in the function's units."""
         return self.size.standard_m2 / self.area_per_unit_m2
+
+    def counted_cohort(self, mode: str) -> str:
+        """The cohort whose people are counted: ``cohort`` (coverage) or ``capacity_demand.of``."""
+        if mode == "capacitated" and self.capacity_demand is not None:
+            return self.capacity_demand.of
+        return self.cohort
+
+    @property
+    def people_per_place(self) -> float:
+        """People of ``capacity_demand.of`` whose need one place meets (capacitated mode)."""
+        if self.capacity_demand is None:
+            return 1.0
+        return 1000.0 / self.capacity_demand.per_1000
 
 
 @dataclass(frozen=True)
@@ -104,9 +132,31 @@ class SharingGroup:
 
 @dataclass(frozen=True)
 class SharingSpec:
-    """Compatible groups; a site's fixed conversion cost is always paid once."""
+    """Compatible groups; a site's fixed conversion cost is always paid once (rule 5).
+
+    ``not_built_separately`` (不单建, rule 6): inside one life circle, when two functions
+    of a group are both newly provided, at least one site hosts them together, unless
+    no site of that circle is eligible for both.
+    """
 
     groups: tuple[SharingGroup, ...] = ()
+    not_built_separately: bool = False
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What must exist (该有的不能少, rule 7), per life circle, for one function.
+
+    Exactly one of ``min_share`` (share of the cohort covered, 0-1, counting running
+    facilities) and ``min_per_1000`` (capacity in places per 1,000 residents of the
+    circle, counting running facilities) is given. ``circles``: the life circles it
+    applies to; empty for every circle.
+    """
+
+    function: str
+    min_share: float | None = None
+    min_per_1000: float | None = None
+    circles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,11 +223,14 @@ class ModelSpec:
     covered by another chosen facility (coverage unchanged, money saved).
     ``ineligible_sites``: ``error`` (a site eligible for no enabled function is an input
     problem) or ``ignore`` (listed as a warning, left out).
+    ``mode``: ``coverage`` (facilities at standard size; covered = within reach) or
+    ``capacitated`` (rule 4: sizes decided, covered = served within reach and capacity).
     """
 
     aggregate_demand: bool = True
     drop_redundant: bool = True
     ineligible_sites: str = "error"
+    mode: str = "coverage"
 
 
 @dataclass(frozen=True)
@@ -199,6 +252,7 @@ class Scenario:
     budget: BudgetSpec
     reach: ReachSpec = ReachSpec()
     decisions: DecisionsSpec = DecisionsSpec()
+    requirements: tuple[Requirement, ...] = ()
     objective: str = "max_coverage"
     solver: SolverSpec = SolverSpec()
     model: ModelSpec = ModelSpec()
@@ -497,6 +551,8 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
             out.append(f"{p}.cost: costs must be >= 0")
         if fn.weight < 0:
             out.append(f"{p}.weight: must be >= 0, got {fn.weight}")
+        if fn.capacity_demand is not None and not fn.capacity_demand.per_1000 > 0:
+            out.append(f"{p}.capacity_demand.per_1000: must be > 0, got {fn.capacity_demand.per_1000}")
         if not fn.eligible:
             out.append(f"{p}.eligible: at least one rule is needed")
         for i, rule in enumerate(fn.eligible):
@@ -545,9 +601,24 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         out.append("budget: give budget.total and/or budget.by_district (yuan)")
     if v.get("objective", "max_coverage") not in OBJECTIVES:
         out.append(f"objective: unknown objective {v['objective']!r} (known: {', '.join(OBJECTIVES)})")
+    requirements = v.get("requirements", ())
+    if v.get("objective") == "least_cost" and not requirements:
+        out.append("objective: least_cost asks what the requirements cost, but no requirements are given")
+    for i, req in enumerate(requirements):
+        p = f"requirements[{i}]"
+        if req.function not in functions:
+            out.append(f"{p}.function: {req.function!r} is unknown or disabled (planned: {', '.join(functions)})")
+        if (req.min_share is None) == (req.min_per_1000 is None):
+            out.append(f"{p}: give exactly one of min_share and min_per_1000")
+        if req.min_share is not None and not 0 < req.min_share <= 1:
+            out.append(f"{p}.min_share: must be in (0, 1], got {req.min_share}")
+        if req.min_per_1000 is not None and not req.min_per_1000 > 0:
+            out.append(f"{p}.min_per_1000: must be > 0, got {req.min_per_1000}")
     m: ModelSpec = v.get("model", ModelSpec())
     if m.ineligible_sites not in ("error", "ignore"):
         out.append(f"model.ineligible_sites: must be error or ignore, got {m.ineligible_sites!r}")
+    if m.mode not in MODES:
+        out.append(f"model.mode: must be one of {', '.join(MODES)}, got {m.mode!r}")
     r: ReachSpec = v.get("reach", ReachSpec())
     if r.method is not None and r.method not in REACH_METHODS:
         out.append(f"reach.method: unknown method {r.method!r} (known: {', '.join(REACH_METHODS)})")

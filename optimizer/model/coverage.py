@@ -1,10 +1,13 @@
-"""Coverage rows (maximal covering) and demand aggregation.
+"""Demand rows and demand aggregation.
 
-For each function ``f`` and demand unit ``u`` not already served by an existing
-facility of ``f`` (rule 3), ``y[u,f] <= sum of x[s,f] over sites s reaching u``,
-``0 <= y <= 1``; the objective gains ``weight_f x cohort_f(u) x y[u,f]``. Units whose
-sets of reaching sites are identical are merged into one row with their summed weight
-(exact: same rows, same optimum).
+For each function ``f`` the demand units with people still to serve (not already
+served by a running facility, rule 3) and reached by some candidate become rows. Units
+whose sets of reaching candidates are identical (and, when a requirement counts people
+per life circle, that lie in the same circle) are merged into one row holding their
+summed people: exact, since merged units are interchangeable in every constraint.
+
+Coverage mode: ``y[r] <= sum of x[s,f] over sites s reaching r``, ``0 <= y <= 1``.
+Capacitated mode: the row's people are served by assignment variables (rule 4).
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ class CoverageRows:
         CSR (n_groups, n_pairs_f): which of the function's candidate pairs reach each group.
     weight
         Objective weight of each group (weighted people).
+    people
+        People of each group still to serve.
     unit_group
         For each demand unit, its group, or -1 (already served, unreachable, or no people).
     n_units_considered
@@ -38,6 +43,7 @@ class CoverageRows:
     function: str
     pattern: sp.csr_matrix
     weight: np.ndarray
+    people: np.ndarray
     unit_group: np.ndarray
     n_units_considered: int
 
@@ -46,11 +52,12 @@ class CoverageRows:
         return int(self.pattern.shape[0])
 
 
-def merge_identical_rows(matrix: sp.csr_matrix, seed: int = 12345) -> tuple[np.ndarray, np.ndarray]:
-    """Group rows of a sparse 0/1 matrix with identical nonzero patterns.
+def merge_identical_rows(matrix: sp.csr_matrix, seed: int = 12345,
+                         key: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows of a sparse 0/1 matrix with identical nonzero patterns (and equal ``key``).
 
     Rows are hashed with two independent random 64-bit keys per column (sums wrap
-    modulo 2**64), grouped by (length, hash, hash), then verified exactly.
+    modulo 2**64), grouped by (length, hash, hash, key), then verified exactly.
 
     Returns
     -------
@@ -68,8 +75,10 @@ def merge_identical_rows(matrix: sp.csr_matrix, seed: int = 12345) -> tuple[np.n
     keys = rng.integers(0, np.iinfo(np.uint64).max, size=(2, m.shape[1]), dtype=np.uint64,
                         endpoint=True)
     nnz = np.diff(m.indptr)
-    h = np.zeros((n, 3), dtype=np.uint64)
+    h = np.zeros((n, 4), dtype=np.uint64)
     h[:, 0] = nnz
+    if key is not None:
+        h[:, 3] = np.asarray(key, dtype=np.int64).astype(np.uint64)
     nonempty = nnz > 0
     if m.nnz:
         starts = m.indptr[:-1][nonempty]
@@ -94,12 +103,12 @@ def merge_identical_rows(matrix: sp.csr_matrix, seed: int = 12345) -> tuple[np.n
 def coverage_rows(
     function: str,
     reach_pairs: sp.csr_matrix,
-    served_already: np.ndarray,
     people: np.ndarray,
     weight: float,
     aggregate: bool = True,
+    split: np.ndarray | None = None,
 ) -> CoverageRows:
-    """Build the coverage rows of one function.
+    """Build the demand rows of one function.
 
     Parameters
     ----------
@@ -107,32 +116,32 @@ def coverage_rows(
         Function name.
     reach_pairs
         Boolean CSR (n_units, n_pairs_f): unit within the threshold of the pair's site.
-    served_already
-        Boolean (n_units,): within reach of a running facility of the function (rule 3).
     people
-        Cohort count per unit.
+        People per unit still to serve (0 for units already served, rule 3).
     weight
         The function's objective weight.
     aggregate
         Merge units with identical patterns.
+    split
+        Integer code per unit (a life circle): units with different codes are never merged.
     """
     n_units = reach_pairs.shape[0]
-    w = np.asarray(people, dtype=np.float64) * weight
+    people = np.asarray(people, dtype=np.float64)
     reachable = np.diff(reach_pairs.indptr) > 0
-    keep = reachable & ~np.asarray(served_already, dtype=bool) & (w > 0)
+    keep = reachable & (people > 0)
     rows = np.flatnonzero(keep)
     sub = reach_pairs[rows]
     unit_group = np.full(n_units, -1, dtype=np.int64)
     if aggregate and len(rows):
-        rep, inverse = merge_identical_rows(sub)
+        rep, inverse = merge_identical_rows(sub, key=None if split is None else np.asarray(split)[rows])
         pattern = sub[rep]
-        group_weight = np.bincount(inverse, weights=w[rows], minlength=len(rep))
+        group_people = np.bincount(inverse, weights=people[rows], minlength=len(rep))
         unit_group[rows] = inverse
     else:
         pattern = sub
-        group_weight = w[rows]
+        group_people = people[rows]
         unit_group[rows] = np.arange(len(rows))
     pattern = sp.csr_matrix(pattern, dtype=np.float64)
     pattern.data[:] = 1.0
-    log.debug("%s: %d units considered -> %d coverage rows", function, len(rows), pattern.shape[0])
-    return CoverageRows(function, pattern, group_weight, unit_group, len(rows))
+    log.debug("%s: %d units considered -> %d demand rows", function, len(rows), pattern.shape[0])
+    return CoverageRows(function, pattern, group_people * weight, group_people, unit_group, len(rows))

@@ -1,8 +1,10 @@
 """Why a scenario has no plan: which rule, which place, by how much.
 
-The rules of coverage mode can only clash through forced decisions (rule 8) against
-the budget (rule 1) or a site's space (rule 2); these are found before solving, with
-the life circle of each site named.
+Forced decisions (rule 8) clashing with the budget (rule 1) or a site's space (rule 2)
+are found before solving, with the life circle of each site named; so are requirements
+(rule 7) that no plan could meet whatever the budget. When the solver proves that no
+plan exists, the least budget the requirements need and, within the budget, which
+circles and functions fall short and by how much are found by solving two variants.
 """
 from __future__ import annotations
 
@@ -13,8 +15,12 @@ import pandas as pd
 
 from optimizer.costing import cost_site
 from optimizer.errors import Shortfall
+from optimizer.existing import ExistingService, site_circles, unit_circles
+from optimizer.inputs.types import Inputs
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix
+from optimizer.reach.types import Reach, cutoff_ref_seconds
+from optimizer.requirements import requirement_targets
 from optimizer.scenario import Scenario
 
 
@@ -68,4 +74,94 @@ def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDec
                                  + (f" (life circles {', '.join(circles)})" if circles else "")
                                  + f" cost at least {need:,.0f} yuan; the budget is {amount:,.0f} yuan",
                                  need - amount))
+    return out
+
+
+def requirement_reach_shortfalls(inputs: Inputs, scenario: Scenario, reach_sites: Reach,
+                                 existing: ExistingService, forced: ForcedDecisions) -> list[Shortfall]:
+    """Requirements no plan can meet whatever the budget: too few people within reach of eligible sites,
+    or too little room on the circle's eligible sites (rule 7), found without solving."""
+    names = scenario.function_names
+    sites = inputs.sites
+    eligible = eligibility_matrix(sites, scenario.functions)
+    eligible &= ~forced.out_pairs_mask(len(sites), names)
+    eligible[forced.out_sites] = False
+    u_circle, s_circle = unit_circles(inputs), site_circles(inputs)
+    area = pd.to_numeric(sites["area_m2"], errors="coerce").fillna(0.0).to_numpy(float)
+    capacitated = scenario.model.mode == "capacitated"
+    out: list[Shortfall] = []
+    for t in requirement_targets(inputs, scenario, existing):
+        if t.need <= 0:
+            continue
+        fn = scenario.functions[t.function]
+        k = names.index(t.function)
+        if t.kind == "share":
+            cols = np.flatnonzero(eligible[:, k])
+            limit = cutoff_ref_seconds(fn.threshold_min, fn.walk_speed_mps)
+            reached = np.zeros(len(inputs.demand), dtype=bool)
+            hit = np.isin(reach_sites.target_index, cols) & (reach_sites.ref_seconds <= limit)
+            reached[reach_sites.unit_index[hit]] = True
+            residual = existing.residual(inputs, scenario, t.function)
+            best = float(residual[reached & (u_circle == t.circle)].sum())
+            if best < t.need - 1e-6 * max(1.0, t.need):
+                out.append(Shortfall(
+                    "what must exist (rule 7)", f"life circle {t.circle}, {t.function}",
+                    f"{t.describe()} is required; running facilities cover {t.existing:,.0f} and every eligible "
+                    f"site within reach together could add at most {best:,.0f}: no eligible site within reach "
+                    f"of the other {t.need - best:,.0f} people", t.need - best))
+        else:
+            in_c = eligible[:, k] & (s_circle == t.circle)
+            size = fn.size.max_m2 if capacitated else fn.size.standard_m2
+            fits = area >= (fn.size.min_m2 if capacitated else fn.size.standard_m2)
+            places = float((np.minimum(area, size)[in_c & fits]).sum() / fn.area_per_unit_m2)
+            if places < t.need - 1e-6 * max(1.0, t.need):
+                out.append(Shortfall(
+                    "what must exist (rule 7)", f"life circle {t.circle}, {t.function}",
+                    f"{t.describe()} is required; running facilities give {t.existing:,.1f} places and the "
+                    f"circle's eligible sites could hold at most {places:,.1f} more: short by "
+                    f"{t.need - places:,.1f} places even with every site used", t.need - places))
+    return out
+
+
+def diagnose_infeasible(inputs: Inputs, reach_sites: Reach, reach_facilities: Reach, scenario: Scenario,
+                        forced: ForcedDecisions, existing: ExistingService) -> list[Shortfall]:
+    """Why the solver found no plan: the least budget the requirements need, and under the given
+    budget which circles and functions fall short and by how much."""
+    from optimizer.model.build import build_model
+    from optimizer.pipeline import solve
+
+    if not scenario.requirements:
+        return [Shortfall("all rules together", "whole scenario",
+                          "the solver proved that no plan satisfies every rule"
+                          + ("; rule 6 (not built separately) is on: check it against forced decisions"
+                             if scenario.sharing.not_built_separately else
+                             "; check forced decisions against budgets and site areas"))]
+    out: list[Shortfall] = []
+    least = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="least_cost")
+    least_result = solve(least, scenario)
+    if not least_result.status.has_solution:
+        return [Shortfall("what must exist (rule 7)", "whole scenario",
+                          "the requirements cannot be met together even without a budget limit: they clash with "
+                          "forced decisions, site space or rule 6")]
+    need = float(least_result.objective)
+    proof = ("proven least cost" if least_result.proven_optimal else
+             f"best found, lower bound {least_result.bound:,.0f}" if least_result.bound is not None else "best found")
+    if scenario.budget.total is not None and need > scenario.budget.total + 1e-6:
+        out.append(Shortfall("budget (rule 1)", "whole scenario",
+                             f"meeting every requirement costs at least {need:,.0f} yuan ({proof}); the budget is "
+                             f"{scenario.budget.total:,.0f} yuan", need - scenario.budget.total))
+    soft = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="min_shortfall")
+    soft_result = solve(soft, scenario)
+    if soft_result.status.has_solution:
+        slack = soft_result.values[soft.slack.start:soft.slack.stop]
+        for t, gap in zip(soft.targets, slack, strict=True):
+            if gap > 1e-6 * max(1.0, t.need):
+                out.append(Shortfall("what must exist (rule 7)", f"life circle {t.circle}, {t.function}",
+                                     f"{t.describe()} is required; within the budget at most "
+                                     f"{t.required - gap:,.1f} of {t.required:,.1f} {t.unit} can be reached "
+                                     f"(short by {gap:,.1f})", float(gap)))
+    if not out:
+        out.append(Shortfall("all rules together", "whole scenario",
+                             f"the requirements need {need:,.0f} yuan without budgets; with the district budgets "
+                             "they cannot all be met"))
     return out

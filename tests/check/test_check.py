@@ -26,7 +26,7 @@ def _recheck(run, result=None, scenario=None, plan=None):
     assignment = {p.site_row: p.costing.functions for p in run.plan.sites}
     return check_plan(plan or run.plan, run.inputs, scenario or run.scenario, run.reach_sites,
                       run.reach_facilities, run.forced, result or run.result, assignment,
-                      run.model.model_cost(run.result.values))
+                      run.model.model_cost(run.result.values), run.existing)
 
 
 def test_an_honest_plan_passes_every_check():
