@@ -82,7 +82,7 @@ def load_inputs(
         (exists, is a raster with a CRS and georeferencing; band 1 used, its nodata
         respected); SHA-256 of every file read. An OpenStreetMap network file gives its
         walkable edges (:func:`optimizer.reach.osm.read_osm_walk_edges`), with
-        ``oneway`` set where pedestrians may walk only the drawn direction.
+        ``oneway_foot`` set where pedestrians may walk only the drawn direction.
 
     Raises
     ------

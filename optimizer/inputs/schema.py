@@ -83,7 +83,7 @@ NETWORK_COLUMNS = (
     ColumnSpec("steps", "bool", False, "edge is a flight of stairs", default=False),
     ColumnSpec("length_m", "number", False, "edge length; computed from the geometry when absent",
                nonnegative=True),
-    ColumnSpec("oneway", "bool", False, "pedestrians may walk the edge only in its drawn direction "
+    ColumnSpec("oneway_foot", "bool", False, "pedestrians may walk the edge only in its drawn direction "
                "(not a one-way street for cars: pedestrians walk those both ways)", default=False),
 )
 

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 REACH_CACHE_VERSION = 2
 
 #: Edge columns that change walking times.
-EDGE_COLUMNS = ("highway", "steps", "oneway", "length_m")
+EDGE_COLUMNS = ("highway", "steps", "oneway_foot", "length_m")
 
 #: Files up to this size are hashed by content; larger ones by path, size and mtime.
 CONTENT_HASH_LIMIT = 256 * 1024 * 1024

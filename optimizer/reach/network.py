@@ -143,7 +143,7 @@ def build_walk_network(
     edges
         LineStrings (MultiLineStrings are split into their parts) in a metric CRS,
         optionally with Z = elevation in metres at each vertex. Optional columns:
-        ``highway`` (``'steps'`` marks stairs), ``steps`` (bool, stairs), ``oneway``
+        ``highway`` (``'steps'`` marks stairs), ``steps`` (bool, stairs), ``oneway_foot``
         (bool: walkable only in the digitised direction) and ``length_m`` (edge
         length; the 2D geometry length where absent or blank).
     stairs_up_factor, stairs_down_factor
@@ -230,7 +230,7 @@ def build_walk_network(
         stairs |= (hw == "steps").fillna(False).to_numpy(dtype=bool)
     if "steps" in edges.columns:
         stairs |= _truthy(edges["steps"])
-    oneway = _truthy(edges["oneway"]) if "oneway" in edges.columns else np.zeros(n_in, dtype=bool)
+    oneway = _truthy(edges["oneway_foot"]) if "oneway_foot" in edges.columns else np.zeros(n_in, dtype=bool)
 
     # Split multi-part lines; each part is an edge carrying its row's attributes.
     parts, part_row = shapely.get_parts(geoms_in, return_index=True)
@@ -264,8 +264,11 @@ def build_walk_network(
 
     notes: list[str] = []
     if elevation_at is not None:
-        node_z, z_notes = elevation_at(node_xy)
-        node_z = np.asarray(node_z, dtype=np.float64)
+        # only nodes of the part that will be kept are sampled: a DEM need not cover dropped islands
+        kept_node = _largest_part(u, v, oneway_part, n_nodes)
+        node_z = np.full(n_nodes, np.nan)
+        z_kept, z_notes = elevation_at(node_xy[kept_node])
+        node_z[kept_node] = np.asarray(z_kept, dtype=np.float64)
         notes += list(z_notes)
         dz_all = node_z[v] - node_z[u]
     else:
@@ -318,12 +321,7 @@ def build_walk_network(
         notes.append(f"{int(oneway_part.sum())} one-way edge(s) walked only in their drawn direction")
 
     # Largest strongly connected part: every kept node can reach every other.
-    both = np.isfinite(w_bwd)
-    probe = sp.csr_matrix((np.ones(u.size + int(both.sum())),
-                           (np.concatenate([u, v[both]]), np.concatenate([v, u[both]]))), shape=(n_nodes, n_nodes))
-    n_parts_found, label = connected_components(probe, directed=True, connection="strong")
-    main = int(np.argmax(np.bincount(label))) if n_nodes else 0
-    in_main = label == main
+    in_main, n_parts_found = _largest_part(u, v, ~np.isfinite(w_bwd), n_nodes, count=True)
     edge_in = in_main[u] & in_main[v]
     dropped_geometry = np.zeros(0, dtype=object)
     if not edge_in.all():
@@ -375,3 +373,16 @@ def build_walk_network(
         kept_rows=np.unique(part_row[part_ids]).astype(np.int64),
         dropped_geometry=dropped_geometry,
     )
+
+
+def _largest_part(u: np.ndarray, v: np.ndarray, oneway: np.ndarray, n_nodes: int, count: bool = False):
+    """Nodes of the largest strongly connected part (and, with ``count``, how many parts there are)."""
+    loop = u == v
+    u, v, oneway = u[~loop], v[~loop], oneway[~loop]
+    both = ~oneway
+    probe = sp.csr_matrix((np.ones(u.size + int(both.sum())),
+                           (np.concatenate([u, v[both]]), np.concatenate([v, u[both]]))), shape=(n_nodes, n_nodes))
+    n_parts, label = connected_components(probe, directed=True, connection="strong")
+    main = int(np.argmax(np.bincount(label))) if n_nodes else 0
+    in_main = label == main
+    return (in_main, n_parts) if count else in_main

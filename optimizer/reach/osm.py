@@ -153,7 +153,7 @@ def read_osm_walk_edges(path: str | Path) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         EPSG:4326, one row per edge, in the order of the ways in the file. Columns
         ``osm_way_id`` (int64), ``u``, ``v`` (OSM node ids at the edge's start and end,
-        int64), ``highway``, ``steps`` (bool, ``highway=steps``), ``oneway`` (bool:
+        int64), ``highway``, ``steps`` (bool, ``highway=steps``), ``oneway_foot`` (bool:
         walkable only in the drawn direction; ``oneway=-1`` ways are drawn reversed),
         ``area_outline`` (bool: part of the outline of a pedestrian area), ``name``,
         ``incline`` (text or None), ``length_m`` (geodesic metres on the
@@ -334,7 +334,7 @@ def _split_ways(ways: _HighwayWays, tags: pd.DataFrame, keep: np.ndarray) -> tup
         "v": refs[b],
         "highway": highway.astype(str),
         "steps": highway == "steps",
-        "oneway": direction[way] != 0,
+        "oneway_foot": direction[way] != 0,
         "area_outline": outline[way],
         "name": tags["name"].to_numpy(dtype=object)[row],
         "incline": tags["incline"].to_numpy(dtype=object)[row],
@@ -348,7 +348,7 @@ def _split_ways(ways: _HighwayWays, tags: pd.DataFrame, keep: np.ndarray) -> tup
         "edges": len(edges),
         "nodes": int(np.unique(np.concatenate([refs[a], refs[b]])).size),
         "stairs_edges": int(edges["steps"].sum()),
-        "oneway_edges": int(edges["oneway"].sum()),
+        "oneway_edges": int(edges["oneway_foot"].sum()),
         "area_outlines": int(outline.sum()),
         "ways_cut_by_extract": ways_cut,
         "length_km": round(float(length.sum()) / 1000.0, 3),

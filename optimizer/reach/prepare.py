@@ -77,7 +77,7 @@ def read_walk_edges(source: str | Path) -> gpd.GeoDataFrame:
     -------
     geopandas.GeoDataFrame
         One LineString per row (multi-part lines split), canonical network columns
-        (``highway``, ``steps``, ``length_m``, ``oneway``) and the source's other
+        (``highway``, ``steps``, ``length_m``, ``oneway_foot``) and the source's other
         columns. ``attrs["osm_summary"]`` for OSM sources.
 
     Raises
@@ -176,7 +176,7 @@ def clean_walk_network(
         "edges": len(kept),
         "nodes": net.n_nodes,
         "stairs_edges": net.n_stairs_edges,
-        "oneway_edges": int(kept["oneway"].astype(bool).sum()) if "oneway" in kept else 0,
+        "oneway_edges": int(kept["oneway_foot"].astype(bool).sum()) if "oneway_foot" in kept else 0,
         "dropped_edges": len(edges) - len(kept),
         "length_km": round(float(kept["length_m"].sum()) / 1000.0, 3),
     }

@@ -51,7 +51,7 @@ def test_build_keeps_the_largest_connected_part_and_writes_a_projected_gpkg(tmp_
     assert edges.crs.to_epsg() == 32635  # UTM zone 35N holds lon 24.9
     # street 1-2-3 cut at 2; the footway loop 2-4-5-3 is one edge; the steps; the path 6-7 apart
     assert len(edges) == 4 and 13 not in set(edges["osm_way_id"])  # the isolated path is dropped
-    assert edges["steps"].sum() == 1 and edges["oneway"].dtype == bool
+    assert edges["steps"].sum() == 1 and edges["oneway_foot"].dtype == bool
     assert "4 ways read, 4 walkable -> 5 edges" in result.output
     assert "kept 4 edges, 4 nodes, 1 stairs edges" in result.output
     assert "dropped 1 edges outside the largest strongly connected part" in result.output

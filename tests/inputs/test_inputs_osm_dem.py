@@ -42,11 +42,11 @@ def test_an_osm_network_file_is_read_as_walk_edges_in_the_analysis_crs(tmp_path,
     network = inputs.network
     assert network.crs.to_epsg() == 32648
     assert len(network) == 5  # street and footway cut where they cross (node 2), and the steps
-    assert {"highway", "steps", "length_m", "oneway"} <= set(network.columns)
+    assert {"highway", "steps", "length_m", "oneway_foot"} <= set(network.columns)
     # pedestrians walk the one-way street both ways, the one-way footway only as drawn
-    by_way = network.groupby("osm_way_id")["oneway"].agg(set).to_dict()
+    by_way = network.groupby("osm_way_id")["oneway_foot"].agg(set).to_dict()
     assert by_way == {10: {False}, 11: {True}, 12: {False}}
-    assert network["oneway"].dtype == bool and network["steps"].sum() == 1
+    assert network["oneway_foot"].dtype == bool and network["steps"].sum() == 1
     assert network["length_m"].iloc[0] == pytest.approx(96.9, abs=0.5)  # 0.001 degree of longitude at 29.56 N
     assert str(tmp_path / "city.osm.pbf") in inputs.file_hashes
 

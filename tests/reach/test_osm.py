@@ -182,7 +182,7 @@ def test_pedestrians_walk_one_way_streets_both_ways_but_not_one_way_footways(tmp
             (5, [9, 10], {"highway": "footway", "oneway": "yes", "oneway:foot": "no"}),
             (6, [11, 12], {"highway": "primary", "oneway": "-1"})]
     edges = read_osm_walk_edges(_write(tmp_path / "x.osm.pbf", nodes, ways)).set_index("osm_way_id")
-    assert edges["oneway"].to_dict() == {1: False, 2: True, 3: True, 4: True, 5: False, 6: False}
+    assert edges["oneway_foot"].to_dict() == {1: False, 2: True, 3: True, 4: True, 5: False, 6: False}
     # oneway=-1 on steps: the edge is drawn reversed, so its drawn direction is the walkable one
     assert (edges.at[4, "u"], edges.at[4, "v"]) == (8, 7)
     assert edges.at[4, "geometry"].coords[0] == pytest.approx((24.9 + 8 * STEP, 60.0))
@@ -299,7 +299,7 @@ def test_helsinki_shortest_walks_agree_with_networkx(shared_data):
     edges, net = _helsinki_network(shared_data / HELSINKI_PBF)
     kept = edges.iloc[net.kept_rows]
     graph = nx.DiGraph()
-    for u, v, length, oneway in zip(kept["u"], kept["v"], kept["length_m"], kept["oneway"], strict=True):
+    for u, v, length, oneway in zip(kept["u"], kept["v"], kept["length_m"], kept["oneway_foot"], strict=True):
         for a, b in ((u, v),) if oneway else ((u, v), (v, u)):
             if not graph.has_edge(a, b) or graph[a][b]["weight"] > length:
                 graph.add_edge(a, b, weight=length)

@@ -339,7 +339,7 @@ def test_a_home_and_a_site_on_one_street_walk_straight_along_it():
 def test_one_way_paths_are_walked_only_in_their_drawn_direction():
     lines = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 100)]),
              LineString([(100, 100), (0, 100)]), LineString([(0, 100), (0, 0)])]
-    net = build_walk_network(_edges(lines, oneway=[True, True, True, True]))
+    net = build_walk_network(_edges(lines, oneway_foot=[True, True, True, True]))
     assert any("4 one-way edge(s)" in n for n in net.notes)
     home, site = np.array([[50.0, 0.0]]), np.array([[40.0, 0.0]])
     # 10 m back against the one-way is impossible: the walk goes all the way round (390 m)
