@@ -101,6 +101,12 @@ DISTRICT_CENSUS_2020: dict[str, tuple[str, str, int, int, int, int, int, int, in
     "500112": ("渝北区", "Yubei", 2_191_493, 1_951_652, 359_381, 20_457, 105_943, 803_029, 38_449, 77_492),
     "500113": ("巴南区", "Banan", 1_178_856, 977_464, 257_338, 8_463, 46_840, 446_508, 16_031, 41_876),
 }
+#: Land area (km2) of each district's boundary polygon: column ``area_km2`` of
+#: ../shared/data/chongqing_districts_census2020/chongqing_central_districts.gpkg.
+DISTRICT_AREA_KM2: dict[str, float] = {
+    "500103": 22.890, "500104": 103.080, "500105": 222.100, "500106": 396.708, "500107": 431.649,
+    "500108": 262.411, "500109": 750.376, "500112": 1457.663, "500113": 1819.970,
+}
 _CENSUS_FIELDS = ("name_zh", "name_en", "pop_total", "pop_urban", "age_60plus", "age_0", "age_1_4",
                   "households", "hh_owns_car", "hh_longform_sample")
 
@@ -350,8 +356,6 @@ class CityNetwork:
     structure
         ``''`` for streets and paths of the built-up area, ``'link'`` for plain links
         over unbuilt ground, ``'bridge'`` or ``'tunnel'``.
-    district
-        District index of the edge's midpoint (-1 outside any district).
     """
 
     xy: np.ndarray
@@ -361,7 +365,6 @@ class CityNetwork:
     grade: np.ndarray
     highway: np.ndarray
     structure: np.ndarray
-    district: np.ndarray
 
 
 # --------------------------------------------------------------------------- targets
@@ -474,11 +477,6 @@ def _waves_on_grid(xs: np.ndarray, ys: np.ndarray, waves: tuple[np.ndarray, np.n
         ax, by = kx * xs, ky * ys + ph
         out += a * (np.cos(by)[:, None] * np.cos(ax)[None, :] - np.sin(by)[:, None] * np.sin(ax)[None, :])
     return out
-
-
-def _waves_at(x: np.ndarray, y: np.ndarray, waves: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    k, phase, amp = waves
-    return np.cos(x[:, None] * k[:, 0] + y[:, None] * k[:, 1] + phase) @ amp
 
 
 # --------------------------------------------------------------------------- terrain and built-up area
@@ -770,8 +768,6 @@ def build_network(rng: np.random.Generator, grid: Grid, spacing: float, extra_sh
     steps = grade > STAIRS_GRADE
     residential = (~steps) & (grade < 0.08) & (structure == "") & (rng.random(len(edges)) < 0.45)
     highway = np.where(steps, "steps", np.where(residential, "residential", "footway")).astype(object)
-    mid = (all_xy[edges[:, 0]] + all_xy[edges[:, 1]]) / 2.0
-    district = grid.lookup(grid.district, mid[:, 0], mid[:, 1]).astype(np.int64) - 1
     n_all = len(all_xy)
     n_final, _ = connected_components(coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])),
                                                  shape=(n_all, n_all)), directed=False)
@@ -782,7 +778,7 @@ def build_network(rng: np.random.Generator, grid: Grid, spacing: float, extra_sh
     logger.debug("network: %d nodes, %d edges, %d components joined by %s (%.1f s)", n_all, len(edges),
                  n_comp, n_links, time.perf_counter() - t0)
     return CityNetwork(xy=all_xy, z=all_z, edges=edges, length=length, grade=grade, highway=highway,
-                       structure=structure, district=district), facts
+                       structure=structure), facts
 
 
 def _link_kinds(grid: Grid, pts: np.ndarray, z: np.ndarray, links: np.ndarray) -> np.ndarray:
@@ -1471,7 +1467,7 @@ def _calibration(d: CityDataset, net: CityNetwork, grid: Grid, grid_facts: dict[
         "ASSUMPTION (no official figure offline; unofficial figures ~480 km2 in 2009, ~850 km2 around 2019)",
         "split by urban population (pop_urban), capped at 85 % of a district's buildable land")
     add("built_up_km2_by_district", "", {name_of[c]: v for c, v in built.items()}, "derived")
-    add("district_area_km2", {name_of[c]: float(a) for c, a in zip(census.index, _CENSUS_AREA, strict=True)},
+    add("district_area_km2", {name_of[c]: DISTRICT_AREA_KM2[c] for c in census.index},
         {name_of[c]: v for c, v in grid_facts["district_km2"].items()},
         "../shared/data/chongqing_districts_census2020 (area_km2, land boundaries); achieved: shipped boundaries "
         "simplified at 50 m")
@@ -1545,10 +1541,6 @@ def _calibration(d: CityDataset, net: CityNetwork, grid: Grid, grid_facts: dict[
     return {"synthetic": True, "warning": "SYNTHETIC DATA: not real streets, buildings, residents, assets or "
             "facilities; only district boundaries and census totals are real", "seed": seed, "params": params,
             "counts": counts, "figures": fig}
-
-
-#: Official land areas (km2) of the nine districts as computed in the shared data (area_km2), in census order.
-_CENSUS_AREA = (22.890, 103.080, 222.100, 396.708, 431.649, 262.411, 750.376, 1457.663, 1819.970)
 
 
 # --------------------------------------------------------------------------- write

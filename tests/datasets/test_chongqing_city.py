@@ -270,6 +270,7 @@ def test_embedded_census_and_boundaries_match_the_shared_data(shared_data):
     shared["adcode"] = shared["adcode"].astype(str)
     shipped = cc.load_districts().set_index("adcode")
     shared = shared.to_crs(cc.METRIC_CRS).set_index("adcode").loc[shipped.index]
+    assert shared["area_km2"].to_dict() == cc.DISTRICT_AREA_KM2
     assert np.allclose(shipped.area, shared.area, rtol=0.005)
     assert (shipped["name_zh"] == shared["name_zh"]).all()
     # River knots taken from district borders lie on those borders.
