@@ -23,8 +23,11 @@ from optimizer.scenario import Scenario
 from optimizer.together import together_report
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolveStatus
 
-#: Tolerance for money and area comparisons (yuan, m2).
+#: Tolerance for area comparisons (m2).
 AMOUNT_TOL = 1e-6
+#: Tolerance for money comparisons: one fen (solvers meet rows to about 1e-6 of the
+#: model's money unit of 10,000 yuan).
+MONEY_TOL = 0.01
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,13 @@ def check_plan(
         items.append(CheckItem("budget", True, f"not imposed: least_cost asks what the requirements cost "
                                f"({cost:,.0f} yuan)"))
     elif scenario.budget.total is not None:
-        ok = cost <= scenario.budget.total + AMOUNT_TOL
+        ok = cost <= scenario.budget.total + MONEY_TOL
         items.append(CheckItem("budget", ok, f"cost {cost:,.0f} {'<=' if ok else '>'} budget "
                                f"{scenario.budget.total:,.0f} yuan"))
     district = sites["district"].fillna("").astype(str).to_numpy()
     for name, amount in ({} if least_cost else scenario.budget.by_district).items():
         dcost = sum(p.costing.total_cost for p in plan.sites if district[p.site_row] == name)
-        ok = dcost <= amount + AMOUNT_TOL
+        ok = dcost <= amount + MONEY_TOL
         items.append(CheckItem(f"budget ({name})", ok,
                                f"cost {dcost:,.0f} {'<=' if ok else '>'} budget {amount:,.0f} yuan"))
     # rule 8: forced decisions

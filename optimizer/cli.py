@@ -138,7 +138,10 @@ def _print_summary(run, folder: Path) -> None:
                + f"   reach: {run.reach_sites.method.value}"
                + (" (WEAKER: straight line)" if run.reach_sites.method.is_weaker else ""))
     table = people_by_status(run.inputs, run.scenario, run.plan)
-    buffer = run.walk_vs_buffer.set_index("function") if run.walk_vs_buffer is not None else None
+    buffer = (run.walk_vs_buffer.set_index("function")
+              if run.walk_vs_buffer is not None and run.plan.mode == "coverage" else None)
+    if run.plan.mode == "capacitated":
+        click.echo("  capacitated: covered = served within reach and capacity; running facilities first")
     click.echo(f"  {'function':<12}{'cohort':<12}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}"
                + (f"{'buffer map':>12}" if buffer is not None else ""))
     for row in table.itertuples():
@@ -151,10 +154,96 @@ def _print_summary(run, folder: Path) -> None:
     if buffer is not None:
         click.echo("  (buffer map: share a straight-line circle of the same facilities would claim; "
                    "see walk_vs_buffer.csv/.png)")
+    shared = sum(1 for p in run.plan.sites if p.costing.groups_applied)
+    if shared:
+        click.echo(f"  {shared} sites host a sharing group together (能合用)")
+    if run.requirements is not None:
+        met = int(run.requirements["met"].sum())
+        click.echo(f"  requirements (该有的不能少): {met} of {len(run.requirements)} circle targets met "
+                   "(requirements.csv)")
+    if run.together is not None and run.scenario.sharing.not_built_separately:
+        click.echo(f"  not built separately (不单建): {int(run.together['rule_applies'].sum())} circle cases, "
+                   f"all kept (not_built_separately.csv)")
     click.echo(f"  check: {'passed' if run.check.passed else 'FAILED'} ({len(run.check.items)} checks)")
     for w in run.warnings:
         click.echo(f"  warning: {w}")
     click.echo(f"  written to {folder}")
+
+
+@main.command("frontier")
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@_set_option
+@click.option("--budgets", help="Comma-separated budgets in yuan, e.g. 2e7,4e7,8e7.")
+@click.option("--steps", type=int, default=6, show_default=True,
+              help="Without --budgets: this many budgets from --from to --to.")
+@click.option("--from", "low", type=float, help="Smallest budget (default: a tenth of the scenario's).")
+@click.option("--to", "high", type=float, help="Largest budget (default: twice the scenario's).")
+@click.option("--time-limit", type=float, help="Solver time limit per budget, in seconds.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output root (default: scenario's "
+              "output.folder, 'outputs').")
+@click.pass_context
+def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit, out_dir) -> None:
+    """The best plan at each of a series of budgets: frontier.csv and frontier.png.
+
+    Budgets are solved from the smallest up, each warm-started from the plan before.
+    """
+    import datetime as dt
+    import json
+    import os
+    import shutil
+
+    extra = [f"solver.time_limit_s={time_limit}"] if time_limit is not None else []
+    try:
+        from optimizer.frontier import budget_series, frontier
+        from optimizer.outputs.figures import frontier_figure
+        from optimizer.reach.cache import ReachCache
+
+        sc = _load(scenario, sets, extra)
+        if budgets:
+            series = [float(b) for b in budgets.split(",") if b.strip()]
+        else:
+            base = sc.budget.total or 1e7
+            series = budget_series(low if low is not None else base / 10, high if high is not None else 2 * base,
+                                   steps)
+        root = Path(out_dir or sc.output.folder)
+        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        quiet = ctx.obj["quiet"]
+
+        def tick(done: int, total: int, budget: float) -> None:
+            if not quiet:
+                click.echo(f"  budget {budget:,.0f}: done ({done}/{total})", err=True)
+
+        table, _ = frontier(sc, series, reach_cache=cache, progress=tick)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        final = root / sc.name / f"frontier-{stamp}"
+        tmp = root / sc.name / f".frontier-{stamp}.partial"
+        tmp.mkdir(parents=True, exist_ok=False)
+        try:
+            table.to_csv(tmp / "frontier.csv", index=False, encoding="utf-8-sig")
+            frontier_figure(table, tmp / "frontier.png", sc.name)
+            (tmp / "frontier.json").write_text(json.dumps({"scenario": sc.name, "source": sc.source,
+                                                            "rows": table.to_dict(orient="records")},
+                                                           ensure_ascii=False, indent=2, default=str),
+                                               encoding="utf-8")
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    except Exception as exc:  # noqa: BLE001 - mapped to exit codes
+        _fail(exc)
+        return
+    cols = [c for c in table.columns if c.endswith("_covered_share")]
+    click.echo(f"\n{sc.name}: budget-coverage frontier ({len(table)} budgets)")
+    click.echo(f"  {'budget':>14} {'status':<11}{'objective':>12}{'cost':>14}{'sites':>6}"
+               + "".join(f"{c.removesuffix('_covered_share')[:10]:>11}" for c in cols))
+    for r in table.to_dict(orient="records"):
+        if r["status"] == "infeasible":
+            click.echo(f"  {r['budget']:>14,.0f} infeasible")
+            continue
+        status = "optimal" if r["proven_optimal"] else f"gap {r['gap']:.2%}" if r["gap"] is not None else r["status"]
+        click.echo(f"  {r['budget']:>14,.0f} {status:<11}{r['objective']:>12,.1f}{r['cost']:>14,.0f}{r['sites']:>6}"
+                   + "".join(f"{r[c]:>11.1%}" for c in cols))
+    click.echo(f"  written to {final}")
 
 
 @main.command()

@@ -5,6 +5,7 @@ calls :func:`run_scenario` and then a writer.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -25,11 +26,14 @@ from optimizer.model.build import PlanningModel, build_model, function_cutoffs
 from optimizer.model.decisions import ForcedDecisions, forced_decisions
 from optimizer.model.diagnose import diagnose_infeasible, forced_shortfalls, requirement_reach_shortfalls
 from optimizer.model.eligibility import eligibility_matrix
-from optimizer.plan import Plan, plan_from_solution
+from optimizer.model.strengthen import strengthen
+from optimizer.plan import Plan, plan_from_solution, plan_requirements
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.reach.cache import ReachCache, network_reach_key
 from optimizer.reach.elevation import sample_node_elevations
+from optimizer.requirements import requirement_targets
 from optimizer.scenario import Scenario
+from optimizer.together import together_report
 from optimizer.walk_vs_buffer import walk_versus_buffer
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
 
@@ -73,6 +77,8 @@ class Run:
     timings: Timings
     warnings: list[str] = field(default_factory=list)
     walk_vs_buffer: pd.DataFrame | None = None
+    requirements: pd.DataFrame | None = None
+    together: pd.DataFrame | None = None
 
 
 # ----------------------------------------------------------------------------- steps
@@ -205,8 +211,11 @@ def solver_options(scenario: Scenario) -> SolverOptions:
                          seed=s.seed, log=s.log)
 
 
-def solve(model: PlanningModel, scenario: Scenario) -> SolveResult:
-    """Solve the built model with the scenario's solver; map failures to errors."""
+def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = None) -> SolveResult:
+    """Solve the built model with the scenario's solver; map failures to errors.
+
+    ``start``: a feasible solution of the same model to start from (a warm start).
+    """
     options = solver_options(scenario)
     if model.problem.n_cols == 0:
         # nothing to decide: no candidate reaches anyone not already served
@@ -227,7 +236,16 @@ def solve(model: PlanningModel, scenario: Scenario) -> SolveResult:
     beat = threading.Thread(target=heartbeat, daemon=True)
     beat.start()
     try:
-        result = backend.solve(model.problem, options)
+        problem = model.problem
+        if model.cut_pool[0].size:
+            t0 = time.perf_counter()
+            problem, model.stats["strengthening"] = strengthen(model, options)
+            if options.time_limit_s is not None:
+                options = dataclasses.replace(options, time_limit_s=max(options.time_limit_s -
+                                                                        (time.perf_counter() - t0), 1.0))
+        if start is not None and start.shape == (problem.n_cols,):
+            problem = dataclasses.replace(problem, start=start)
+        result = backend.solve(problem, options)
     finally:
         stop.set()
     log.info("solver %s: %s (%s), objective %s, bound %s, gap %s", result.solver, result.status.value,
@@ -249,7 +267,7 @@ def _first(ids: np.ndarray, n: int = 20) -> str:
 
 
 def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None,
-                 reach_cache: ReachCache | None = None) -> Run:
+                 reach_cache: ReachCache | None = None, start: np.ndarray | None = None) -> Run:
     """Run the whole pipeline on one scenario (no files written).
 
     Parameters
@@ -262,6 +280,9 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
         Already loaded inputs (tests, notebooks); read from the scenario's files if None.
     reach_cache
         Where network reach is reused from and stored; None: always computed.
+    start
+        Solver values of an earlier run of the same model with looser limits (a warm start),
+        e.g. the plan for a smaller budget.
 
     Raises
     ------
@@ -300,7 +321,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
     with timings.step("build"):
         model = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing)
     with timings.step("solve"):
-        result = solve(model, scenario)
+        result = solve(model, scenario, start)
     if result.status is SolveStatus.INFEASIBLE:
         with timings.step("diagnose"):
             raise InfeasibleScenario(diagnose_infeasible(inputs, reach_sites, reach_facilities, scenario, forced,
@@ -317,6 +338,14 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
         raise CheckFailed(report.failures)
     with timings.step("walk vs buffer"):
         buffer_table = walk_versus_buffer(inputs, scenario, plan, reach_sites, reach_facilities)
+    requirements = (plan_requirements(plan, inputs, scenario, requirement_targets(inputs, scenario, existing))
+                    if scenario.requirements else None)
+    together = None
+    if scenario.sharing.groups:
+        eligible = eligibility_matrix(inputs.sites, scenario.functions)
+        eligible &= ~forced.out_pairs_mask(len(inputs.sites), scenario.function_names)
+        eligible[forced.out_sites] = False
+        together = together_report(plan.functions_at(), inputs, scenario, eligible)
     if result.status is not SolveStatus.OPTIMAL:
         warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value}) "
                         f"with gap {result.gap:.2%}" if result.gap is not None else
@@ -325,4 +354,4 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
         warnings.append("objective least_cost: budgets are not imposed; the plan is the least one-off cost "
                         "that meets every requirement")
     return Run(scenario, inputs, reach_sites, reach_facilities, forced, existing, model, result, plan, report,
-               timings, warnings, buffer_table)
+               timings, warnings, buffer_table, requirements, together)

@@ -193,3 +193,252 @@ def random_instance(seed: int, n_units: int = 12, n_sites: int = 4) -> tuple[Inp
         "model": {"ineligible_sites": "ignore"},
     }
     return make_inputs(demand, sites, facilities), raw
+
+
+# ------------------------------------------------------------------ brute force, every rule
+def _site_options(inputs: Inputs, sc: Scenario) -> tuple[list[list[tuple[str, ...]]], list[set[str]]]:
+    """Per site: every subset of functions allowed by eligibility and forced decisions; and its eligible set."""
+    names = sc.function_names
+    s = inputs.sites
+    forced_col = s["forced"].fillna("").astype(str).str.lower().tolist()
+    force_in = {e for e in sc.decisions.force_in if ":" not in e}
+    force_out = {e for e in sc.decisions.force_out if ":" not in e}
+    pair_in = {tuple(e.split(":")) for e in sc.decisions.force_in if ":" in e}
+    pair_out = {tuple(e.split(":")) for e in sc.decisions.force_out if ":" in e}
+    options, eligible = [], []
+    for i, site in s.iterrows():
+        sid = str(site["site_id"])
+        out = forced_col[i] == "out" or sid in force_out
+        elig = [] if out else [f for f in names if _plain_eligible(site, f, sc) and (sid, f) not in pair_out]
+        subsets = [c for k in range(len(elig) + 1) for c in itertools.combinations(elig, k)]
+        if forced_col[i] == "in" or sid in force_in:
+            subsets = [c for c in subsets if c]
+        need = {f for (x, f) in pair_in if x == sid}
+        options.append([c for c in subsets if need <= set(c)])
+        eligible.append(set(elig))
+    return options, eligible
+
+
+def _together_ok(combo: tuple[tuple[str, ...], ...], eligible: list[set[str]], circles: list[str],
+                 sc: Scenario) -> bool:
+    """Rule 6 restated: in a circle, two new functions of a group share a site if any site may host both."""
+    if not sc.sharing.not_built_separately:
+        return True
+    for g in sc.sharing.groups:
+        if not all(f in sc.functions for f in g.functions):
+            continue
+        for fa, fb in itertools.combinations(g.functions, 2):
+            for c in set(circles):
+                idx = [i for i in range(len(combo)) if circles[i] == c]
+                if not any(fa in eligible[i] and fb in eligible[i] for i in idx):
+                    continue
+                if any(fa in combo[i] for i in idx) and any(fb in combo[i] for i in idx) \
+                        and not any(fa in combo[i] and fb in combo[i] for i in idx):
+                    return False
+    return True
+
+
+def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray] | None = None,
+                    ) -> tuple[float, dict[int, tuple[str, ...]] | None]:
+    """Best objective over every plan with every rule, restated in plain Python.
+
+    Coverage mode enumerates sets of functions per site and counts people by hand.
+    Capacitated mode enumerates the same sets and, for each, solves the linear program of
+    sizes and who is served (scipy's ``linprog``), since sizes are continuous.
+    ``residual``: people per unit still to serve after running facilities (capacitated
+    mode takes the running facilities' allocation as given).
+
+    Returns ``(objective, plan)``; ``(nan, None)`` when no plan is feasible. The objective
+    is weighted people (``max_coverage``) or the least cost (``least_cost``).
+    """
+    from scipy.optimize import linprog
+
+    names = sc.function_names
+    d, s, fac = inputs.demand, inputs.sites, inputs.facilities
+    capacitated = sc.model.mode == "capacitated"
+    least = sc.objective == "least_cost"
+    dxy = np.array([[p.x, p.y] for p in d.geometry])
+    sxy = np.array([[p.x, p.y] for p in s.geometry])
+    limit = {f: sc.functions[f].threshold_min * 60 * sc.functions[f].walk_speed_mps for f in names}
+    near = {f: np.hypot(*(dxy[:, None, :] - sxy[None, :, :]).transpose(2, 0, 1)) * sc.reach.detour_factor
+            <= limit[f] + 1e-9 for f in names}  # units x sites
+    u_circle = [str(c) or "(none)" for c in d["circle_id"].fillna("")]
+    s_circle = [str(c) or "(none)" for c in s["circle_id"].fillna("")]
+    people = {f: d[sc.functions[f].counted_cohort(sc.model.mode)].to_numpy(float) for f in names}
+    if residual is None:  # coverage mode: reached by a running facility = served
+        residual = {}
+        for f in names:
+            served = np.zeros(len(d), dtype=bool)
+            for _, row in fac.iterrows():
+                if row["function"] == f:
+                    served |= np.hypot(*(dxy - [row.geometry.x, row.geometry.y]).T) * sc.reach.detour_factor \
+                        <= limit[f] + 1e-9
+            residual[f] = np.where(served, 0.0, people[f])
+    existing_people = {f: people[f] - residual[f] for f in names}
+    fac_circle = []
+    for _, row in fac.iterrows():
+        k = int(np.argmin(np.hypot(*(dxy - [row.geometry.x, row.geometry.y]).T)))
+        fac_circle.append(u_circle[k])
+    circles = sorted(set(u_circle))
+    targets = []  # (function, circle, kind, need)
+    for req in sc.requirements:
+        for c in (req.circles or circles):
+            in_c = np.array([x == c for x in u_circle])
+            if req.min_share is not None:
+                need = req.min_share * people[req.function][in_c].sum() - existing_people[req.function][in_c].sum()
+                targets.append((req.function, c, "share", need))
+            else:
+                have = sum(float(r["capacity"]) for (_, r), fc in zip(fac.iterrows(), fac_circle, strict=True)
+                           if r["function"] == req.function and fc == c)
+                need = req.min_per_1000 * d["total"].to_numpy(float)[in_c].sum() / 1000 - have
+                targets.append((req.function, c, "per_1000", need))
+    targets = [t for t in targets if t[3] > 1e-9]
+    options, eligible = _site_options(inputs, sc)
+    district = s["district"].fillna("").astype(str).tolist()
+    best, best_plan = math.nan, None
+
+    def better(v: float) -> bool:
+        return math.isnan(best) or (v < best - 1e-7 if least else v > best + 1e-7)
+
+    for combo in itertools.product(*options):
+        combo = tuple(combo)
+        if not _together_ok(combo, eligible, s_circle, sc):
+            continue
+        if capacitated:
+            value = _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circle, district,
+                                    least, linprog)
+            if value is None:
+                continue
+        else:
+            costs, fits = [], True
+            for i, funcs in enumerate(combo):
+                c, a = _plain_cost_and_area(s.iloc[i], funcs, sc)
+                fits &= a <= float(s.iloc[i]["area_m2"]) + 1e-9
+                costs.append(c)
+            if not fits:
+                continue
+            total = sum(costs)
+            if not least:
+                if sc.budget.total is not None and total > sc.budget.total + 1e-6:
+                    continue
+                if any(sum(c for i, c in enumerate(costs) if district[i] == dn) > amt + 1e-6
+                       for dn, amt in sc.budget.by_district.items()):
+                    continue
+            new = {f: np.zeros(len(d), dtype=bool) for f in names}
+            for f in names:
+                for i, funcs in enumerate(combo):
+                    if f in funcs:
+                        new[f] |= near[f][:, i]
+            ok = True
+            for f, c, kind, need in targets:
+                if kind == "share":
+                    got = sum(residual[f][u] for u in range(len(d)) if new[f][u] and u_circle[u] == c)
+                else:
+                    got = sum(sc.functions[f].size.standard_m2 / sc.functions[f].area_per_unit_m2
+                              for i, funcs in enumerate(combo) if f in funcs and s_circle[i] == c)
+                ok &= got >= need - 1e-6
+            if not ok:
+                continue
+            value = total if least else sum(sc.functions[f].weight * residual[f][new[f]].sum() for f in names)
+        if better(value):
+            best, best_plan = value, {i: funcs for i, funcs in enumerate(combo) if funcs}
+    return best, best_plan
+
+
+def _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circle, district, least, linprog):
+    """Sizes and service for one set of functions per site; the LP optimum, or None if infeasible."""
+    s = inputs.sites
+    facs = [(i, f) for i, funcs in enumerate(combo) for f in funcs]
+    if not facs:
+        if least and targets:
+            return None
+        return 0.0 if not targets else None
+    n_a = len(facs)
+    w_index = [(k, u) for k, (i, f) in enumerate(facs) for u in range(len(u_circle))
+               if near[f][u, i] and residual[f][u] > 0]
+    n = n_a + len(w_index)
+    c = np.zeros(n)
+    a_ub, b_ub = [], []
+    bounds = [(sc.functions[f].size.min_m2, sc.functions[f].size.max_m2) for _, f in facs] + \
+        [(0, None)] * len(w_index)
+
+    def row():
+        return np.zeros(n)
+
+    money = {}  # site -> (constant, coefficient row)
+    for i, funcs in enumerate(combo):
+        if not funcs:
+            continue
+        site = s.iloc[i]
+        kind = sc.site_kinds[site["kind"]]
+        conv = site["fixed_cost"] if not pd.isna(site.get("fixed_cost", np.nan)) else kind.fixed_cost
+        const, coef, area = float(conv), row(), row()
+        fcost = {}
+        for f in funcs:
+            k = facs.index((i, f))
+            fn = sc.functions[f]
+            own = site.get("cost_per_m2", np.nan)
+            rate = own if not pd.isna(own) else fn.cost.per_m2 * kind.cost_factor
+            fcost[f] = (fn.cost.fixed, rate, k)
+            const += fn.cost.fixed
+            coef[k] += rate
+            area[k] += 1.0
+        for g in sc.sharing.groups:
+            if set(g.functions) <= set(funcs):
+                for f in g.functions:
+                    fixed, rate, k = fcost[f]
+                    const -= g.cost_saving * fixed
+                    coef[k] -= g.cost_saving * rate
+                    area[k] -= g.area_saving
+        a_ub.append(area)
+        b_ub.append(float(site["area_m2"]))
+        money[i] = (const, coef)
+    total_const = sum(v[0] for v in money.values())
+    total_coef = sum(v[1] for v in money.values())
+    if not least:
+        if sc.budget.total is not None:
+            a_ub.append(total_coef)
+            b_ub.append(sc.budget.total - total_const)
+        for dn, amt in sc.budget.by_district.items():
+            sel = [v for i, v in money.items() if district[i] == dn]
+            if sel:
+                a_ub.append(sum(v[1] for v in sel))
+                b_ub.append(amt - sum(v[0] for v in sel))
+    for k, (_, f) in enumerate(facs):  # capacity: served <= area / area per place x people per place
+        r = row()
+        fn = sc.functions[f]
+        r[k] = -fn.people_per_place / fn.area_per_unit_m2
+        for j, (kk, _) in enumerate(w_index):
+            if kk == k:
+                r[n_a + j] = 1.0
+        a_ub.append(r)
+        b_ub.append(0.0)
+    for f in sc.function_names:  # demand: served per unit <= what is left
+        for u in range(len(u_circle)):
+            cols = [n_a + j for j, (k, uu) in enumerate(w_index) if uu == u and facs[k][1] == f]
+            if cols:
+                r = row()
+                r[cols] = 1.0
+                a_ub.append(r)
+                b_ub.append(residual[f][u])
+    for f, circ, kind, need in targets:
+        r = row()
+        if kind == "share":
+            for j, (k, u) in enumerate(w_index):
+                if facs[k][1] == f and u_circle[u] == circ:
+                    r[n_a + j] = -1.0
+        else:
+            for k, (i, ff) in enumerate(facs):
+                if ff == f and s_circle[i] == circ:
+                    r[k] = -1.0 / sc.functions[f].area_per_unit_m2
+        a_ub.append(r)
+        b_ub.append(-need)
+    if least:
+        c[:] = total_coef
+    else:
+        for j, (k, _) in enumerate(w_index):
+            c[n_a + j] = -sc.functions[facs[k][1]].weight
+    res = linprog(c, A_ub=np.array(a_ub), b_ub=np.array(b_ub), bounds=bounds, method="highs")
+    if res.status != 0:
+        return None
+    return float(res.fun + total_const) if least else float(-res.fun)

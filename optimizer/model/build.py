@@ -48,6 +48,11 @@ from solvers.problem import MatrixProblem, Sense
 
 log = logging.getLogger(__name__)
 
+#: Money rows (budgets, sharing cost savings) are stated in units of this many yuan, and
+#: the cost-saving variables ``sc`` are measured in it, so that their coefficients sit near
+#: those of areas and people (a well-scaled model solves faster and more reliably).
+MONEY_UNIT = 1e4
+
 
 @dataclass(frozen=True)
 class PlanningModel:
@@ -87,6 +92,9 @@ class PlanningModel:
         ``(rule, first row, stop row)`` of every rule family, for diagnosis.
     stats
         Sizes and timings, for run.json and the benchmark.
+    cut_pool
+        Valid inequalities ``w[c] - coef x[k] <= 0`` (columns ``c``, ``k``, coefficients)
+        that tighten the relaxation; :mod:`optimizer.model.strengthen` adds the violated ones.
     """
 
     problem: MatrixProblem
@@ -124,6 +132,8 @@ class PlanningModel:
     targets: list[RequirementTarget]
     row_blocks: list[tuple[str, int, int]]
     stats: dict = field(default_factory=dict)
+    cut_pool: tuple[np.ndarray, np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64),
+                                                           np.zeros(0))
 
     def chosen_pairs(self, values: np.ndarray) -> np.ndarray:
         """Indices of pairs whose ``x`` is 1 in ``values``."""
@@ -154,7 +164,7 @@ class PlanningModel:
         zv = np.round(values[self.z.start:self.z.stop])
         if self.mode == "capacitated":
             av = values[self.a.start:self.a.stop]
-            scv = values[self.sc.start:self.sc.stop]
+            scv = values[self.sc.start:self.sc.stop] * MONEY_UNIT
             return float(self.pair_fixed @ xv + self.pair_rate @ av + self.site_conversion_cost @ ov - scv.sum())
         return float(self.pair_cost @ xv + self.site_conversion_cost @ ov - self.share_cost_saving @ zv)
 
@@ -412,6 +422,7 @@ def build_model(
     for name in names:
         y_offsets[name] = offset
         offset += cov[name].n_groups
+    cut_pool = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     if capacitated:
         w_row_parts, w_pair_parts = [], []
         for k, name in enumerate(names):
@@ -470,6 +481,10 @@ def build_model(
         blocks.append(_rows("capacity (rule 4)", np.concatenate([w_pair, pairs_all]),
                             np.concatenate([w.index(np.arange(n_w)), a.index(pairs_all)]),
                             np.concatenate([np.ones(n_w), -ratio[pair_fn]]), n_pairs, -np.inf, 0.0))
+        # w[r,p] <= people[r] x[p] is implied by capacity but tightens the relaxation (the strong
+        # formulation of capacitated facility location). All of them make the root LP dozens of times
+        # slower, so they are kept as a pool and only the violated ones are added (strengthen.py).
+        cut_pool = (w.index(np.arange(n_w)), x.index(w_pair), all_people[w_row] if n_w else np.zeros(0))
         # size between the function's minimum and maximum when provided, 0 otherwise
         blocks.append(_rows("size", np.concatenate([pairs_all, pairs_all]),
                             np.concatenate([a.index(pairs_all), x.index(pairs_all)]),
@@ -527,8 +542,9 @@ def build_model(
                               for i, m in enumerate(sh_members)])
             big_a = np.array([area_share[i] * max_m2[pair_fn[m]].sum() for i, m in enumerate(sh_members)])
             for var, share, big, member_cols in (
-                    (sc, cost_share, big_c, lambda m: (np.concatenate([x.index(m), a.index(m)]),
-                                                       np.concatenate([pair_fixed[m], pair_rate[m]]))),
+                    (sc, cost_share, big_c / MONEY_UNIT, lambda m: (
+                        np.concatenate([x.index(m), a.index(m)]),
+                        np.concatenate([pair_fixed[m], pair_rate[m]]) / MONEY_UNIT)),
                     (sa, area_share, big_a, lambda m: (a.index(m), np.ones(len(m))))):
                 rr, cc, vv = [], [], []
                 for i, m in enumerate(sh_members):
@@ -544,7 +560,7 @@ def build_model(
                 blocks.append(_rows("sharing savings", np.concatenate([rr_a, np.arange(n_z)]),
                                     np.concatenate([cc_a, z.index(np.arange(n_z))]),
                                     np.concatenate([vv_a, -big]), n_z, -big, np.inf))
-            cost_terms.add(sh_site, sc.index(np.arange(n_z)), -np.ones(n_z))
+            cost_terms.add(sh_site, sc.index(np.arange(n_z)), -np.full(n_z, MONEY_UNIT))
             area_terms.add(sh_site, sa.index(np.arange(n_z)), -np.ones(n_z))
     else:
         cost_terms.add(pair_site, x.index(pairs_all), pair_cost)
@@ -568,8 +584,8 @@ def build_model(
             scopes.append((f"district {dname}", amount, district == dname))
         for scope, amount, in_scope in scopes:
             sel = in_scope[c_site]
-            blocks.append(_rows(f"budget ({scope})", np.zeros(int(sel.sum())), c_col[sel], c_val[sel], 1,
-                                -np.inf, float(amount)))
+            blocks.append(_rows(f"budget ({scope})", np.zeros(int(sel.sum())), c_col[sel], c_val[sel] / MONEY_UNIT,
+                                1, -np.inf, float(amount) / MONEY_UNIT))
     # -- rule 6: not built separately
     if r6:
         nr, nc, nv = [], [], []
@@ -677,5 +693,5 @@ def build_model(
         share_site=sh_site, share_group=sh_group, share_area_saving=sh_area_saving,
         share_cost_saving=sh_cost_saving, share_members=sh_members, coverage=cov,
         x=x, o=o, z=z, y=y, a=a, w=w, sc=sc, sa=sa, n=n, q=q, slack=slack, w_row=w_row, w_pair=w_pair,
-        y_offsets=y_offsets, targets=targets, row_blocks=spans, stats=stats,
+        y_offsets=y_offsets, targets=targets, row_blocks=spans, stats=stats, cut_pool=cut_pool,
     )

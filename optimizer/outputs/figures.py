@@ -46,3 +46,25 @@ def walk_vs_buffer_figure(table: pd.DataFrame, path: Path, title: str) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def frontier_figure(table: pd.DataFrame, path: Path, title: str) -> None:
+    """Covered share per function against the budget (proven points filled, others hollow)."""
+    ok = table[table["status"] != "infeasible"] if "status" in table else table
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=120)
+    budget_m = ok["budget"].to_numpy(dtype=float) / 1e6
+    proven = ok["proven_optimal"].to_numpy(dtype=bool)
+    for col in [c for c in ok.columns if c.endswith("_covered_share")]:
+        share = ok[col].to_numpy(dtype=float) * 100
+        line, = ax.plot(budget_m, share, label=col.removesuffix("_covered_share"))
+        ax.scatter(budget_m[proven], share[proven], color=line.get_color(), s=18)
+        ax.scatter(budget_m[~proven], share[~proven], facecolors="none", edgecolors=line.get_color(), s=18)
+    ax.set_xlabel("budget (million yuan)")
+    ax.set_ylabel("share of the cohort covered (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"{title}: what each budget buys (filled: proven optimal)", fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

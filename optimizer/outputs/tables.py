@@ -49,12 +49,16 @@ def facility_rows(run: Run) -> gpd.GeoDataFrame:
             in_reach = float(people[units].sum())
             newly = float(people[units][new[units]].sum())
             only = float(people[units][new[units] & (counts[units] == 1)].sum())
+            if run.plan.mode == "capacitated":  # served people are counted per unit, not per facility
+                newly = only = float("nan")
             area = p.costing.area_by_function[f]
             records.append({
                 "site_id": site["site_id"], "site_name": site.get("name", ""), "kind": site["kind"],
                 "circle_id": site.get("circle_id", ""), "district": site.get("district", ""),
                 "function": f, "function_zh": fn.label_zh, "area_m2": area,
                 "capacity": round(area / fn.area_per_unit_m2, 1), "capacity_unit": fn.unit_name,
+                "capacity_people": round(area / fn.area_per_unit_m2 * fn.people_per_place, 1)
+                if run.plan.mode == "capacitated" else None,
                 "function_cost": round(p.costing.function_costs[f], 2),
                 "cohort": fn.cohort, "people_in_reach": in_reach, "newly_covered": newly,
                 "covered_only_here": only, "threshold_min": fn.threshold_min,
@@ -102,23 +106,26 @@ def site_rows(run: Run, facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def coverage_by_circle(run: Run) -> pd.DataFrame:
-    """Per life circle and function: people, served before, newly covered, unreached, shares."""
+    """Per life circle and function: people, covered before, newly covered, not covered, shares.
+
+    Capacitated mode counts people served (within reach and capacity), not within reach.
+    """
     demand = run.inputs.demand
     circle = demand["circle_id"].fillna("").astype(str).replace("", "(none)")
     parts = []
     for name, fn in run.scenario.functions.items():
-        st = run.plan.status[name]
-        people = demand[fn.cohort].to_numpy(float)
+        cohort = fn.counted_cohort(run.plan.mode)
+        people = demand[cohort].to_numpy(float)
         df = pd.DataFrame({
             "circle_id": circle, "people": people,
-            "served_by_existing": np.where(st == EXISTING, people, 0.0),
-            "newly_covered": np.where(st == NEW, people, 0.0),
+            "served_by_existing": run.plan.served_existing[name],
+            "newly_covered": run.plan.served_new[name],
         }).groupby("circle_id", sort=True).sum()
         df["unreached"] = df["people"] - df["served_by_existing"] - df["newly_covered"]
         with np.errstate(invalid="ignore", divide="ignore"):
             df["covered_share_before"] = df["served_by_existing"] / df["people"]
             df["covered_share_after"] = (df["served_by_existing"] + df["newly_covered"]) / df["people"]
-        df.insert(0, "cohort", fn.cohort)
+        df.insert(0, "cohort", cohort)
         df.insert(0, "function", name)
         parts.append(df.reset_index())
     return pd.concat(parts, ignore_index=True)
@@ -133,6 +140,11 @@ def demand_layer(run: Run) -> gpd.GeoDataFrame:
     for name, st in run.plan.status.items():
         out[f"{name}_status"] = pd.Categorical.from_codes(st, categories=[STATUS_NAMES[i] for i in range(3)]) \
             .astype(str)
+        if run.plan.mode == "capacitated":
+            people = d[run.scenario.functions[name].counted_cohort("capacitated")].to_numpy(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[f"{name}_served_share"] = np.where(
+                    people > 0, (run.plan.served_existing[name] + run.plan.served_new[name]) / people, np.nan)
     return out
 
 
@@ -204,6 +216,10 @@ def run_record(run: Run, run_id: str) -> dict:
                  "budget": sc.budget.total, "budget_by_district": sc.budget.by_district,
                  "dropped_redundant": list(run.plan.dropped),
                  "by_function": summary.to_dict(orient="records")},
+        "requirements": None if run.requirements is None else run.requirements.to_dict(orient="records"),
+        "not_built_separately": None if run.together is None else {
+            "asked": run.scenario.sharing.not_built_separately,
+            "circles": run.together.to_dict(orient="records")},
         "check": run.check.as_dict(),
         "timings_s": run.timings.seconds,
         "warnings": run.warnings,

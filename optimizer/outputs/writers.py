@@ -44,7 +44,9 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
 
     Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``coverage_by_function.csv``,
     ``coverage_by_circle.csv``, ``walk_vs_buffer.csv`` (UTF-8 with BOM), ``walk_vs_buffer.png``
-    (covered people by walking vs by a straight-line buffer), ``plan.gpkg`` (layers ``plan_sites``,
+    (covered people by walking vs by a straight-line buffer), ``requirements.csv`` (rule 7,
+    per life circle, when the scenario has requirements), ``not_built_separately.csv``
+    (rule 6, per life circle and group), ``plan.gpkg`` (layers ``plan_sites``,
     ``plan_facilities``, ``demand_coverage``, ``candidate_sites``, ``existing_facilities``;
     EPSG:4326) and ``run.json``.
     """
@@ -65,6 +67,10 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
         _csv(facilities, tmp / "plan_facilities.csv")
         _csv(people_by_status(run.inputs, run.scenario, run.plan), tmp / "coverage_by_function.csv")
         _csv(coverage_by_circle(run), tmp / "coverage_by_circle.csv")
+        if run.requirements is not None:
+            _csv(run.requirements, tmp / "requirements.csv")
+        if run.together is not None:
+            _csv(run.together, tmp / "not_built_separately.csv")
         if run.walk_vs_buffer is not None:
             _csv(run.walk_vs_buffer, tmp / "walk_vs_buffer.csv")
             walk_vs_buffer_figure(run.walk_vs_buffer, tmp / "walk_vs_buffer.png", run.scenario.name)
