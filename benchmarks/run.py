@@ -2,7 +2,8 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/run.py                       # demo + 4x synthetic, HiGHS
+    .venv/bin/python benchmarks/run.py                       # demo, its rule what-ifs, 4x synthetic
+    .venv/bin/python benchmarks/run.py --cases capacitated   # scenarios/yuzhong-demo-capacitated.yaml
     .venv/bin/python benchmarks/run.py --cases demo --solvers highs,cbc
     .venv/bin/python benchmarks/run.py --scale 8 --time-limit 300
 
@@ -35,8 +36,11 @@ def _one(case: str, scale: int, solver: str, aggregate: bool, time_limit: float,
     sets = [f"solver.name={solver}", f"solver.time_limit_s={time_limit}",
             f"model.aggregate_demand={'true' if aggregate else 'false'}"]
     t_gen = 0.0
+    what_if = REPO / "scenarios" / f"yuzhong-demo-{case}.yaml"
     if case == "demo":
         scenario = load_scenario(DEMO, sets)
+    elif what_if.exists():
+        scenario = load_scenario(what_if, sets)
     else:
         from optimizer.datasets import yuzhong
 
@@ -54,7 +58,10 @@ def _one(case: str, scale: int, solver: str, aggregate: bool, time_limit: float,
     r = run.result
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
-        "case": case if case == "demo" else f"yuzhong-x{scale}", "solver": solver, "aggregate_demand": aggregate,
+        "case": f"yuzhong-x{scale}" if case == "scaled" else case, "solver": solver, "aggregate_demand": aggregate,
+        "mode": run.model.mode, "objective_kind": run.model.objective,
+        "assignment_variables": run.model.stats.get("assignment_variables", 0),
+        "strengthening": run.model.stats.get("strengthening"),
         "demand_units": len(run.inputs.demand), "sites": len(run.inputs.sites),
         "reach_pairs": run.reach_sites.n_pairs, "generate_s": round(t_gen, 2),
         "timings_s": run.timings.seconds, "pipeline_s": round(wall, 2),
@@ -71,11 +78,11 @@ def _one(case: str, scale: int, solver: str, aggregate: bool, time_limit: float,
 
 def _print_row(r: dict) -> None:
     if r.get("status") == "crashed":
-        print(f"{r['case']:<14}{r['solver']:<7}{str(r['aggregate_demand']):<6} crashed", flush=True)
+        print(f"{r['case'][:13]:<14}{r['solver']:<7}{str(r['aggregate_demand']):<6} crashed", flush=True)
         return
     t = r["timings_s"]
     gap = "n/a" if r["gap"] is None else f"{r['gap']:.2%}"
-    print(f"{r['case']:<14}{r['solver']:<7}{'yes' if r['aggregate_demand'] else 'no':<6}{r['demand_units']:>7}"
+    print(f"{r['case'][:13]:<14}{r['solver']:<7}{'yes' if r['aggregate_demand'] else 'no':<6}{r['demand_units']:>7}"
           f"{r['sites']:>6}{r['reach_pairs']:>9}{t['reach']:>8.2f}{t['build']:>8.2f}{t['solve']:>8.2f}"
           f"{r['pipeline_s']:>8.2f}{r['variables']:>8}{r['rows']:>8}{r['coverage_rows']:>9}{r['nonzeros']:>9}"
           f"{r['status']:>10}{gap:>9}{r['peak_rss_mb']:>7.0f}", flush=True)
@@ -91,7 +98,8 @@ def _save(path: Path, stamp: str, args: argparse.Namespace, rows: list[dict]) ->
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", default="demo,scaled", help="comma list of: demo, scaled")
+    ap.add_argument("--cases", default="demo,capacitated,not-built-separately,requirements,least-cost,scaled",
+                    help="comma list of: demo, scaled, or NAME for scenarios/yuzhong-demo-NAME.yaml")
     ap.add_argument("--scale", type=int, default=4, help="size multiple of the scaled synthetic case")
     ap.add_argument("--solvers", default="highs", help="comma list of solver backends")
     ap.add_argument("--time-limit", type=float, default=300.0, help="solver time limit per case (s)")
@@ -119,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for case in args.cases.split(","):
         for solver in args.solvers.split(","):
-            for aggregate in ([True] if args.no_compare_aggregation else [True, False]):
+            compare = not args.no_compare_aggregation and case in ("demo", "scaled")
+            for aggregate in ([True, False] if compare else [True]):
                 spec = f"{case}|{args.scale}|{solver}|{1 if aggregate else 0}|{workdir}"
-                print(f"running {case} ({'x' + str(args.scale) if case != 'demo' else 'shipped'}), {solver}, "
+                print(f"running {case} ({'x' + str(args.scale) if case == 'scaled' else 'shipped'}), {solver}, "
                       f"merge demand: {aggregate} ...", file=sys.stderr, flush=True)
                 out = subprocess.run([sys.executable, __file__, "--_child", spec, "--time-limit",
                                       str(args.time_limit)], capture_output=True, text=True, cwd=REPO)

@@ -134,7 +134,8 @@ def _print_summary(run, folder: Path) -> None:
                f"   gap {gap}   solve {r.solve_seconds:.1f} s   total {sum(run.timings.seconds.values()):.1f} s")
     budget = run.scenario.budget.total
     click.echo(f"  {len(run.plan.sites)} sites converted, cost {run.plan.total_cost:,.0f} yuan"
-               + (f" of {budget:,.0f}" if budget is not None else "")
+               + (" (least cost: budget not imposed)" if run.scenario.objective == "least_cost"
+                  else f" of {budget:,.0f}" if budget is not None else "")
                + f"   reach: {run.reach_sites.method.value}"
                + (" (WEAKER: straight line)" if run.reach_sites.method.is_weaker else ""))
     table = people_by_status(run.inputs, run.scenario, run.plan)
