@@ -161,3 +161,47 @@ def test_a_missing_input_file_is_named(tiny_project, monkeypatch):
     result = CliRunner().invoke(main, ["validate", str(scenario)])
     assert result.exit_code == 3
     assert "sites.gpkg" in result.output
+
+
+def test_frontier_solves_each_budget_warm_started_and_writes_csv_png_json(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["frontier", str(scenario), "--budgets", "1e6,3e6,2e7"])
+    assert result.exit_code == 0, result.output
+    (run,) = [p for p in (folder / "out" / "tiny").iterdir() if p.name.startswith("frontier-")]
+    table = pd.read_csv(run / "frontier.csv", encoding="utf-8-sig")
+    assert table["budget"].tolist() == [1e6, 3e6, 2e7]
+    assert table["proven_optimal"].all()
+    # more money never covers fewer people, and every plan stays within its budget
+    assert table["objective"].is_monotonic_increasing
+    assert (table["cost"] <= table["budget"]).all()
+    assert table["warm_start"].iloc[1:].all()  # each plan starts from the one before
+    assert (run / "frontier.png").stat().st_size > 1000 and (run / "frontier.json").is_file()
+
+
+def test_rule_tables_are_written_when_the_scenario_asks_for_rules_6_and_7(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    sets = ["--set", "sharing.not_built_separately=true",
+            "--set", "requirements=[{function: elder_care, min_share: 0.5, circles: [LC1]},"
+                     " {function: parking, min_share: 0.5, circles: [LC2]}]"]
+    result = CliRunner().invoke(main, ["solve", str(scenario), *sets])
+    assert result.exit_code == 0, result.output
+    (run,) = list((folder / "out" / "tiny").iterdir())
+    req = pd.read_csv(run / "requirements.csv", encoding="utf-8-sig")
+    assert sorted(req["circle_id"]) == ["LC1", "LC2"] and req["met"].all()
+    together = pd.read_csv(run / "not_built_separately.csv", encoding="utf-8-sig")
+    assert together["kept"].all()
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert record["not_built_separately"]["asked"] is True
+    assert len(record["requirements"]) == 2
+
+
+def test_an_unmeetable_requirement_exits_4_naming_circle_function_and_shortfall(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["solve", str(scenario), "--set",
+                                       "requirements=[{function: childcare, min_per_1000: 100}]"])
+    assert result.exit_code == 4, result.output
+    assert "LC1" in result.output and "childcare" in result.output and "short by" in result.output
+    assert not (folder / "out" / "tiny").exists() or not any((folder / "out" / "tiny").iterdir())

@@ -46,3 +46,38 @@ def test_cbc_agrees_with_highs_on_the_demo(repo):
     cbc = run_scenario(load_scenario(path, ["solver.name=cbc", "solver.time_limit_s=600"]))
     assert highs.result.proven_optimal and cbc.result.proven_optimal
     assert cbc.result.objective == pytest.approx(highs.result.objective, abs=1e-6)
+
+
+# ----------------------------------------------------- the demo's rule what-ifs (slow: 5-120 s each)
+@pytest.mark.slow
+def test_without_sharing_the_same_budget_covers_less(repo):
+    base = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
+    plain = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-no-sharing.yaml"))
+    assert plain.result.proven_optimal and plain.check.passed
+    assert plain.result.objective < base.result.objective
+    assert not any(p.costing.groups_applied for p in plain.plan.sites)
+
+
+@pytest.mark.slow
+def test_not_built_separately_keeps_every_circle_and_costs_some_coverage(repo):
+    base = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
+    run = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-not-built-separately.yaml"))
+    assert run.result.proven_optimal and run.check.passed
+    assert run.together["kept"].all() and run.together["rule_applies"].sum() > 0
+    assert run.result.objective <= base.result.objective + 1e-6
+
+
+@pytest.mark.slow
+def test_requirements_are_met_in_every_circle(repo):
+    run = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-requirements.yaml"))
+    assert run.check.passed and run.requirements["met"].all()
+    assert len(run.requirements) == 2 * run.inputs.demand["circle_id"].nunique()
+
+
+@pytest.mark.slow
+def test_capacitated_what_if_serves_no_more_than_it_reaches(repo):
+    run = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-capacitated.yaml"))
+    assert run.check.passed
+    for name in run.scenario.functions:
+        served = run.plan.served_existing[name] + run.plan.served_new[name]
+        assert (served <= run.inputs.demand[run.scenario.functions[name].counted_cohort("capacitated")] + 1e-6).all()
