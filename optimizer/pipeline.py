@@ -5,9 +5,7 @@ calls :func:`run_scenario` and then a writer.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,26 +14,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-import solvers
 from optimizer.check import CheckReport, check_plan
-from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem, SolverFailure
+from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem
 from optimizer.existing import ExistingService, existing_service
 from optimizer.inputs import load_inputs
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model, function_cutoffs
 from optimizer.model.decisions import ForcedDecisions, forced_decisions
-from optimizer.model.diagnose import diagnose_infeasible, forced_shortfalls, requirement_reach_shortfalls
+from optimizer.model.diagnose import forced_shortfalls, requirement_reach_shortfalls
 from optimizer.model.eligibility import eligibility_matrix
-from optimizer.model.strengthen import strengthen
 from optimizer.plan import Plan, plan_from_solution, plan_requirements
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.reach.cache import ReachCache, network_reach_key
 from optimizer.reach.elevation import sample_node_elevations
 from optimizer.requirements import requirement_targets
 from optimizer.scenario import Scenario
+from optimizer.solving import diagnose_infeasible, solve
 from optimizer.together import together_report
 from optimizer.walk_vs_buffer import walk_versus_buffer
-from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
+from solvers.result import SolveResult, SolveStatus
 
 log = logging.getLogger(__name__)
 
@@ -202,64 +199,6 @@ def compute_reach(inputs: Inputs, scenario: Scenario, progress: Progress | None 
     n_sites = len(inputs.sites)
     is_site = np.arange(reach.n_targets) < n_sites
     return reach.subset_targets(is_site), reach.subset_targets(~is_site)
-
-
-def solver_options(scenario: Scenario) -> SolverOptions:
-    """The scenario's solver settings as backend options."""
-    s = scenario.solver
-    return SolverOptions(time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, threads=s.threads,
-                         seed=s.seed, log=s.log)
-
-
-def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = None) -> SolveResult:
-    """Solve the built model with the scenario's solver; map failures to errors.
-
-    ``start``: a feasible solution of the same model to start from (a warm start).
-    """
-    options = solver_options(scenario)
-    if model.problem.n_cols == 0:
-        # nothing to decide: no candidate reaches anyone not already served
-        return SolveResult("none", "-", SolveStatus.OPTIMAL, Termination.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0,
-                           0.0, options, message="no candidate site reaches anyone not already served")
-    try:
-        backend = solvers.get_solver(scenario.solver.name)
-    except solvers.SolverUnavailable as exc:
-        raise SolverFailure(str(exc)) from exc
-    stop = threading.Event()
-
-    def heartbeat() -> None:  # a long solve says it is alive
-        t0 = time.perf_counter()
-        while not stop.wait(15.0):
-            limit = f" of {options.time_limit_s:g} s limit" if options.time_limit_s else ""
-            log.info("solving with %s: %.0f s%s", backend.name, time.perf_counter() - t0, limit)
-
-    beat = threading.Thread(target=heartbeat, daemon=True)
-    beat.start()
-    try:
-        problem = model.problem
-        if model.cut_pool[0].size:
-            t0 = time.perf_counter()
-            problem, model.stats["strengthening"] = strengthen(model, options)
-            if options.time_limit_s is not None:
-                options = dataclasses.replace(options, time_limit_s=max(options.time_limit_s -
-                                                                        (time.perf_counter() - t0), 1.0))
-        if start is not None and start.shape == (problem.n_cols,):
-            problem = dataclasses.replace(problem, start=start)
-        result = backend.solve(problem, options)
-    finally:
-        stop.set()
-    log.info("solver %s: %s (%s), objective %s, bound %s, gap %s", result.solver, result.status.value,
-             result.termination.value, result.objective, result.bound, result.gap)
-    if result.status is SolveStatus.UNBOUNDED:
-        raise SolverFailure(f"{result.solver} reports an unbounded model, which is a bug in lifecircle; "
-                            "please report it with this scenario")
-    if result.status is SolveStatus.INFEASIBLE:
-        return result  # the caller explains which rules and circles make it so
-    if not result.status.has_solution:
-        raise SolverFailure(f"{result.solver} stopped ({result.termination.value}) without any plan: "
-                            f"{result.message}. Give it more time (solver.time_limit_s) or try another "
-                            f"solver (available: {', '.join(solvers.available_solvers())})")
-    return result
 
 
 def _first(ids: np.ndarray, n: int = 20) -> str:

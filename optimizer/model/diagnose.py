@@ -2,9 +2,8 @@
 
 Forced decisions (rule 8) clashing with the budget (rule 1) or a site's space (rule 2)
 are found before solving, with the life circle of each site named; so are requirements
-(rule 7) that no plan could meet whatever the budget. When the solver proves that no
-plan exists, the least budget the requirements need and, within the budget, which
-circles and functions fall short and by how much are found by solving two variants.
+(rule 7) that no plan could meet whatever the budget. What is found only by solving
+(the least budget, shortfalls within the budget) is :func:`optimizer.solving.diagnose_infeasible`.
 """
 from __future__ import annotations
 
@@ -120,48 +119,4 @@ def requirement_reach_shortfalls(inputs: Inputs, scenario: Scenario, reach_sites
                     f"{t.describe()} is required; running facilities give {t.existing:,.1f} places and the "
                     f"circle's eligible sites could hold at most {places:,.1f} more: short by "
                     f"{t.need - places:,.1f} places even with every site used", t.need - places))
-    return out
-
-
-def diagnose_infeasible(inputs: Inputs, reach_sites: Reach, reach_facilities: Reach, scenario: Scenario,
-                        forced: ForcedDecisions, existing: ExistingService) -> list[Shortfall]:
-    """Why the solver found no plan: the least budget the requirements need, and under the given
-    budget which circles and functions fall short and by how much."""
-    from optimizer.model.build import build_model
-    from optimizer.pipeline import solve
-
-    if not scenario.requirements:
-        return [Shortfall("all rules together", "whole scenario",
-                          "the solver proved that no plan satisfies every rule"
-                          + ("; rule 6 (not built separately) is on: check it against forced decisions"
-                             if scenario.sharing.not_built_separately else
-                             "; check forced decisions against budgets and site areas"))]
-    out: list[Shortfall] = []
-    least = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="least_cost")
-    least_result = solve(least, scenario)
-    if not least_result.status.has_solution:
-        return [Shortfall("what must exist (rule 7)", "whole scenario",
-                          "the requirements cannot be met together even without a budget limit: they clash with "
-                          "forced decisions, site space or rule 6")]
-    need = float(least_result.objective)
-    proof = ("proven least cost" if least_result.proven_optimal else
-             f"best found, lower bound {least_result.bound:,.0f}" if least_result.bound is not None else "best found")
-    if scenario.budget.total is not None and need > scenario.budget.total + 1e-6:
-        out.append(Shortfall("budget (rule 1)", "whole scenario",
-                             f"meeting every requirement costs at least {need:,.0f} yuan ({proof}); the budget is "
-                             f"{scenario.budget.total:,.0f} yuan", need - scenario.budget.total))
-    soft = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="min_shortfall")
-    soft_result = solve(soft, scenario)
-    if soft_result.status.has_solution:
-        slack = soft_result.values[soft.slack.start:soft.slack.stop]
-        for t, gap in zip(soft.targets, slack, strict=True):
-            if gap > 1e-6 * max(1.0, t.need):
-                out.append(Shortfall("what must exist (rule 7)", f"life circle {t.circle}, {t.function}",
-                                     f"{t.describe()} is required; within the budget at most "
-                                     f"{t.required - gap:,.1f} of {t.required:,.1f} {t.unit} can be reached "
-                                     f"(short by {gap:,.1f})", float(gap)))
-    if not out:
-        out.append(Shortfall("all rules together", "whole scenario",
-                             f"the requirements need {need:,.0f} yuan without budgets; with the district budgets "
-                             "they cannot all be met"))
     return out

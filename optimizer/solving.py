@@ -1,0 +1,128 @@
+"""Solving a built model: the solver call (with root strengthening and a heartbeat), and,
+when the solver proves there is no plan, the explanation found by solving two variants.
+
+The pipeline calls :func:`solve`; the explanation is :func:`diagnose_infeasible`: the
+least budget the requirements need (least-cost variant, budgets lifted) and, within the
+budget, which life circles and functions fall short and by how much (a variant that
+minimises the shortfalls).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+
+import numpy as np
+
+import solvers
+from optimizer.errors import Shortfall, SolverFailure
+from optimizer.existing import ExistingService
+from optimizer.inputs.types import Inputs
+from optimizer.model.build import PlanningModel, build_model
+from optimizer.model.decisions import ForcedDecisions
+from optimizer.model.strengthen import strengthen
+from optimizer.reach.types import Reach
+from optimizer.scenario import Scenario
+from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
+
+log = logging.getLogger(__name__)
+
+
+def solver_options(scenario: Scenario) -> SolverOptions:
+    """The scenario's solver settings as backend options."""
+    s = scenario.solver
+    return SolverOptions(time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, threads=s.threads,
+                         seed=s.seed, log=s.log)
+
+
+def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = None) -> SolveResult:
+    """Solve the built model with the scenario's solver; map failures to errors.
+
+    ``start``: a feasible solution of the same model to start from (a warm start).
+    """
+    options = solver_options(scenario)
+    if model.problem.n_cols == 0:
+        # nothing to decide: no candidate reaches anyone not already served
+        return SolveResult("none", "-", SolveStatus.OPTIMAL, Termination.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0,
+                           0.0, options, message="no candidate site reaches anyone not already served")
+    try:
+        backend = solvers.get_solver(scenario.solver.name)
+    except solvers.SolverUnavailable as exc:
+        raise SolverFailure(str(exc)) from exc
+    stop = threading.Event()
+
+    def heartbeat() -> None:  # a long solve says it is alive
+        t0 = time.perf_counter()
+        while not stop.wait(15.0):
+            limit = f" of {options.time_limit_s:g} s limit" if options.time_limit_s else ""
+            log.info("solving with %s: %.0f s%s", backend.name, time.perf_counter() - t0, limit)
+
+    beat = threading.Thread(target=heartbeat, daemon=True)
+    beat.start()
+    try:
+        problem = model.problem
+        if model.cut_pool[0].size:
+            t0 = time.perf_counter()
+            problem, model.stats["strengthening"] = strengthen(model, options)
+            if options.time_limit_s is not None:
+                options = dataclasses.replace(options, time_limit_s=max(options.time_limit_s -
+                                                                        (time.perf_counter() - t0), 1.0))
+        if start is not None and start.shape == (problem.n_cols,):
+            problem = dataclasses.replace(problem, start=start)
+        result = backend.solve(problem, options)
+    finally:
+        stop.set()
+    log.info("solver %s: %s (%s), objective %s, bound %s, gap %s", result.solver, result.status.value,
+             result.termination.value, result.objective, result.bound, result.gap)
+    if result.status is SolveStatus.UNBOUNDED:
+        raise SolverFailure(f"{result.solver} reports an unbounded model, which is a bug in lifecircle; "
+                            "please report it with this scenario")
+    if result.status is SolveStatus.INFEASIBLE:
+        return result  # the caller explains which rules and circles make it so
+    if not result.status.has_solution:
+        raise SolverFailure(f"{result.solver} stopped ({result.termination.value}) without any plan: "
+                            f"{result.message}. Give it more time (solver.time_limit_s) or try another "
+                            f"solver (available: {', '.join(solvers.available_solvers())})")
+    return result
+
+
+def diagnose_infeasible(inputs: Inputs, reach_sites: Reach, reach_facilities: Reach, scenario: Scenario,
+                        forced: ForcedDecisions, existing: ExistingService) -> list[Shortfall]:
+    """Why the solver found no plan: the least budget the requirements need, and under the given
+    budget which circles and functions fall short and by how much."""
+    if not scenario.requirements:
+        return [Shortfall("all rules together", "whole scenario",
+                          "the solver proved that no plan satisfies every rule"
+                          + ("; rule 6 (not built separately) is on: check it against forced decisions"
+                             if scenario.sharing.not_built_separately else
+                             "; check forced decisions against budgets and site areas"))]
+    out: list[Shortfall] = []
+    least = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="least_cost")
+    least_result = solve(least, scenario)
+    if not least_result.status.has_solution:
+        return [Shortfall("what must exist (rule 7)", "whole scenario",
+                          "the requirements cannot be met together even without a budget limit: they clash with "
+                          "forced decisions, site space or rule 6")]
+    need = float(least_result.objective)
+    proof = ("proven least cost" if least_result.proven_optimal else
+             f"best found, lower bound {least_result.bound:,.0f}" if least_result.bound is not None else "best found")
+    if scenario.budget.total is not None and need > scenario.budget.total + 1e-6:
+        out.append(Shortfall("budget (rule 1)", "whole scenario",
+                             f"meeting every requirement costs at least {need:,.0f} yuan ({proof}); the budget is "
+                             f"{scenario.budget.total:,.0f} yuan", need - scenario.budget.total))
+    soft = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="min_shortfall")
+    soft_result = solve(soft, scenario)
+    if soft_result.status.has_solution:
+        slack = soft_result.values[soft.slack.start:soft.slack.stop]
+        for t, gap in zip(soft.targets, slack, strict=True):
+            if gap > 1e-6 * max(1.0, t.need):
+                out.append(Shortfall("what must exist (rule 7)", f"life circle {t.circle}, {t.function}",
+                                     f"{t.describe()} is required; within the budget at most "
+                                     f"{t.required - gap:,.1f} of {t.required:,.1f} {t.unit} can be reached "
+                                     f"(short by {gap:,.1f})", float(gap)))
+    if not out:
+        out.append(Shortfall("all rules together", "whole scenario",
+                             f"the requirements need {need:,.0f} yuan without budgets; with the district budgets "
+                             "they cannot all be met"))
+    return out
