@@ -284,3 +284,18 @@ def test_least_cost_equals_brute_force(seed, solver):
         return
     run = solve(inputs, raw, solver)
     assert run.result.objective == pytest.approx(best, rel=1e-9, abs=1e-3)
+
+
+# ------------------------------------------------------------- existing hosts (spare rooms of running facilities)
+def test_an_existing_host_takes_a_function_at_its_lower_cost_within_its_spare_area(solver):
+    demand = [unit("A", 0, 0, elderly=100)]
+    sites = [site("idle_building", 0, 0), site("kindergarten_spare_rooms", 5, 0, kind="existing_host", area=400)]
+    raw = {**NO_SHARING, "functions": {**ONLY, "childcare": {"enabled": False}}, "budget": {"total": 1e9},
+           "objective": "least_cost", "requirements": [{"function": "elder_care", "min_share": 1.0}]}
+    run = solve(make_inputs(demand, sites), raw, solver)
+    # conversion 50,000 and fit-out at 0.7 x 3,000 per m2 beat a building's 500,000 and 3,000 per m2
+    assert hosted(run) == {"kindergarten_spare_rooms": ("elder_care",)}
+    assert run.plan.total_cost == pytest.approx(50_000 + 200_000 + 0.7 * 3000 * 300)
+    small = make_inputs(demand, [sites[0], {**sites[1], "area_m2": 250.0}])  # the station needs 300 m2
+    run = solve(small, raw, solver)
+    assert hosted(run) == {"idle_building": ("elder_care",)}
