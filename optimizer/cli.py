@@ -375,5 +375,10 @@ def network_build(source: str, out: str, crs, elevation: str | None, missing_ele
     for note in clean.notes:
         click.echo(f"  note: {note}")
 
+from optimizer.commands.export_check import check_command, export_command  # noqa: E402 - after the group
+
+main.add_command(export_command)
+main.add_command(check_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,653 @@
+"""An external solver's solution (or a planner's own list), read back and checked against every rule.
+
+``lifecircle check`` rebuilds the scenario's model exactly as ``lifecircle export`` wrote
+it (same names, see :mod:`optimizer.export`), reads a solution file, maps it onto the
+model's columns, reads it back into a plan with the engine's own readback
+(:func:`optimizer.plan.plan_from_solution`, without dropping anything: the solution is
+judged as given) and runs the independent check (:func:`optimizer.check.check_plan`).
+
+Accepted files
+--------------
+* A solver's solution text (any suffix but ``.csv``):
+
+  - HiGHS (raw style): ``Model status`` ... ``# Primal solution values`` ...
+    ``Objective V`` ... ``# Columns N`` and ``N`` lines ``name value``;
+  - Gurobi and the like: ``name value`` lines, ``#`` comment lines (``# Objective value = V``);
+  - CBC: a first line ``Optimal - objective value V``, then ``index name value reduced-cost``;
+  - SCIP: ``solution status: ...``, ``objective value: V``, then ``name value (obj:c)``;
+  - CPLEX: the XML solution file (``<header objectiveValue=...>``, ``<variable name= value=>``).
+
+  Columns not listed are 0 (CBC and SCIP list only non-zeros).
+* A CSV with columns ``name,value`` (a row named ``objective`` states the claimed objective).
+* A plan CSV with columns ``site_id,function`` and optionally ``area_m2`` (a planner's list,
+  or a run's ``plan_facilities.csv``): ``x``, ``o``, ``z`` (and, capacitated, the areas and
+  sharing savings) are derived from it; who is served is recomputed, nothing else is taken.
+
+A file that cannot be read exits 3 (:class:`~optimizer.errors.InputError`), each problem
+naming the file, the line and what is wrong: a column the model does not have, a value
+that is not a number, a yes/no decision (``x``, ``o``, ``z``) not 0 or 1 within 1e-6.
+
+The claimed objective is the file's objective line, else the model's objective at the
+file's values. The check's result has status *feasible*, never *optimal*: an outside claim
+is not a proof here, so it is compared as an incumbent (the recomputation must be at
+least as good) and no bound is compared.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.check import CheckReport, check_plan
+from optimizer.errors import InputError, Problem
+from optimizer.existing import allocate
+from optimizer.export import ModelSetup, column_names, row_names
+from optimizer.model.build import MONEY_UNIT
+from optimizer.pipeline import Run
+from optimizer.plan import Plan, build_plan, plan_from_solution, plan_requirements
+from optimizer.reach.types import cutoff_ref_seconds
+from optimizer.requirements import requirement_targets
+from optimizer.together import together_report
+from optimizer.walk_vs_buffer import walk_versus_buffer
+from solvers.problem import Sense
+from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
+
+log = logging.getLogger(__name__)
+
+#: A yes/no decision must lie this close to 0 or 1.
+INTEGER_TOL = 1e-6
+#: A model row counts as violated beyond this (absolute, plus relative to its bound).
+ROW_TOL = 1e-6
+_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf(?:inity)?|nan)"
+_OBJECTIVE_NAMES = {"objective", "obj", "objective_value", "objval", "objective value"}
+
+
+@dataclass
+class SolutionFile:
+    """What a solution file says, before it meets the model.
+
+    Attributes
+    ----------
+    path
+        The file.
+    kind
+        ``values`` (column values) or ``plan`` (site, function, area).
+    style
+        The format recognised, in words.
+    entries
+        ``(name, value, line)`` of every column value given (``values``).
+    plan_rows
+        ``(site_id, function, area_m2 or None, line)`` (``plan``).
+    objective, objective_line
+        The objective the file claims, and where; ``None`` when it states none.
+    status
+        The solver's status line, when the file has one.
+    """
+
+    path: Path
+    kind: str
+    style: str
+    entries: list[tuple[str, float, int]] = field(default_factory=list)
+    plan_rows: list[tuple[str, str, float | None, int]] = field(default_factory=list)
+    objective: float | None = None
+    objective_line: int | None = None
+    status: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- reading
+class _Problems:
+    def __init__(self, path: Path):
+        self.file = str(path)
+        self.items: list[Problem] = []
+
+    def add(self, message: str, line: int | None = None, column: str | None = None) -> None:
+        self.items.append(Problem(self.file, message, row=f"line {line}" if line else None, column=column))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(sorted(self.items, key=_line_order))
+
+
+def _line_order(problem: Problem) -> tuple[int, int]:
+    """File-level problems first, then by line."""
+    m = re.match(r"line (\d+)$", problem.row or "")
+    return (1, int(m.group(1))) if m else (0, 0)
+
+
+def _number(text: str, what: str, line: int, problems: _Problems) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        problems.add(f"{what}: {text!r} is not a number", line)
+        return None
+    if not math.isfinite(value):
+        problems.add(f"{what}: {text!r} is not a finite number", line)
+        return None
+    return value
+
+
+def read_solution(path: str | Path) -> SolutionFile:
+    """Read a solution file (see the module docstring); :class:`InputError` when it cannot be read."""
+    path = Path(path)
+    problems = _Problems(path)
+    if not path.is_file():
+        problems.add("no such file")
+        problems.raise_if_any()
+    if path.suffix.lower() == ".csv":
+        return _read_csv(path, problems)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.add(f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
+        problems.raise_if_any()
+    lines = text.splitlines()
+    first = next((ln.strip() for ln in lines if ln.strip()), "")
+    if not first:
+        problems.add("the file is empty")
+        problems.raise_if_any()
+    if first.startswith("<"):
+        sol = _read_cplex_xml(path, lines, problems)
+    elif first == "Model status":
+        sol = _read_highs(path, lines, problems)
+    elif first == "Columns":
+        problems.add("a HiGHS 'pretty' solution (style 1) is not read: write the raw style "
+                     "(Highs.writeSolution(file, 0), or the option write_solution_style=0)", 1)
+        sol = None
+    else:
+        sol = _read_name_value_lines(path, lines, problems)
+    return _keep_line_problems(sol, problems)
+
+
+def _keep_line_problems(sol: SolutionFile | None, problems: _Problems) -> SolutionFile:
+    """Raise now when the file as a whole is unreadable; else keep the problems of single lines, to be
+    reported together with those found when the solution meets the model."""
+    if sol is None or any(p.row is None for p in problems.items):
+        problems.raise_if_any()
+    assert sol is not None
+    sol.problems = list(problems.items)
+    return sol
+
+
+def _claim_objective(sol: SolutionFile, text: str, line: int, problems: _Problems) -> None:
+    value = _number(text, "objective", line, problems)
+    if value is not None:
+        sol.objective, sol.objective_line = value, line
+
+
+def _read_highs(path: Path, lines: list[str], problems: _Problems) -> SolutionFile:
+    """HiGHS raw solution file: the primal section's objective and columns."""
+    sol = SolutionFile(path, "values", "HiGHS solution file")
+    i = 0
+    n = len(lines)
+    if n > 1:
+        sol.status = lines[1].strip()
+    while i < n and lines[i].strip() != "# Primal solution values":
+        i += 1
+    if i == n:
+        problems.add("a HiGHS solution file without '# Primal solution values'")
+        return sol
+    i += 1
+    while i < n and not lines[i].strip():
+        i += 1
+    if i < n and lines[i].strip() == "None":
+        problems.add(f"the HiGHS solution file holds no solution (model status {sol.status})", i + 1)
+        return sol
+    while i < n and not lines[i].startswith("# Columns"):
+        tokens = lines[i].split()
+        if len(tokens) == 2 and tokens[0] == "Objective":
+            _claim_objective(sol, tokens[1], i + 1, problems)
+        i += 1
+    if i == n:
+        problems.add("a HiGHS solution file without '# Columns N' in its primal section")
+        return sol
+    count_text = lines[i].split()[-1]
+    count = int(count_text) if count_text.isdigit() else None
+    if count is None:
+        problems.add(f"'{lines[i].strip()}': the number of columns is not a whole number", i + 1)
+        return sol
+    for k in range(i + 1, min(i + 1 + count, n)):
+        _name_value(sol, lines[k].split(), k + 1, problems, lines[k])
+    if i + 1 + count > n:
+        problems.add(f"the file ends after {n - i - 1} of the {count} columns it announces", n)
+    return sol
+
+
+def _name_value(sol: SolutionFile, tokens: list[str], line: int, problems: _Problems, raw: str) -> None:
+    if len(tokens) != 2:
+        problems.add(f"cannot read {raw.strip()[:80]!r}: expected 'name value'", line)
+        return
+    value = _number(tokens[1], f"value of {tokens[0]!r}", line, problems)
+    if value is not None:
+        sol.entries.append((tokens[0], value, line))
+
+
+def _read_name_value_lines(path: Path, lines: list[str], problems: _Problems) -> SolutionFile:
+    """``name value`` lines with ``#`` comments (Gurobi), CBC's and SCIP's solution files."""
+    sol = SolutionFile(path, "values", "solution file (name value)")
+    comment_objective = re.compile(r"objective(?:\s+value)?\s*[:=]?\s*" + _NUMBER, re.IGNORECASE)
+    cbc_header = re.compile(r"^(.*?)\s*-\s*objective value\s+" + _NUMBER + r"\s*$", re.IGNORECASE)
+    scip_objective = re.compile(r"^objective value\s*:\s*" + _NUMBER + r"\s*$", re.IGNORECASE)
+    for k, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if not text:
+            continue
+        if text.startswith("#"):
+            m = comment_objective.search(text)
+            if m:
+                _claim_objective(sol, m.group(1), k, problems)
+                sol.style = "solution file (name value, # comments)"
+            continue
+        m = cbc_header.match(text)
+        if m:
+            sol.status, sol.style = m.group(1).strip(), "CBC solution file"
+            _claim_objective(sol, m.group(2), k, problems)
+            continue
+        m = scip_objective.match(text)
+        if m:
+            sol.style = "SCIP solution file"
+            _claim_objective(sol, m.group(1), k, problems)
+            continue
+        if text.lower().startswith("solution status:"):
+            sol.status, sol.style = text.split(":", 1)[1].strip(), "SCIP solution file"
+            continue
+        tokens = text.split()
+        if tokens[0] == "**":  # CBC marks values that break a bound or row
+            tokens = tokens[1:]
+        if len(tokens) == 2 and tokens[0].lower() in _OBJECTIVE_NAMES:
+            _claim_objective(sol, tokens[1], k, problems)
+        elif len(tokens) in (3, 4) and tokens[0].isdigit():  # CBC: index name value [reduced cost]
+            _name_value(sol, tokens[1:3], k, problems, raw)
+        elif len(tokens) == 3 and tokens[2].startswith("(obj:"):  # SCIP
+            _name_value(sol, tokens[:2], k, problems, raw)
+        else:
+            _name_value(sol, tokens, k, problems, raw)
+    return sol
+
+
+def _read_cplex_xml(path: Path, lines: list[str], problems: _Problems) -> SolutionFile:
+    """CPLEX's XML solution file: ``<variable name=... value=...>`` and the header's objective."""
+    sol = SolutionFile(path, "values", "CPLEX solution file (XML)")
+    attr = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
+    variable = re.compile(r"<variable\s")
+    in_header = False
+    for k, raw in enumerate(lines, start=1):
+        if "<header" in raw:
+            in_header = True
+        if in_header:  # the header's attributes may span lines
+            found = dict(attr.findall(raw))
+            if "objectiveValue" in found:
+                _claim_objective(sol, found["objectiveValue"], k, problems)
+            sol.status = found.get("solutionStatusString", sol.status)
+            in_header = ">" not in raw
+            continue
+        if variable.search(raw):
+            found = {a: html.unescape(v) for a, v in attr.findall(raw)}
+            if "name" not in found or "value" not in found:
+                problems.add("a <variable> without name and value on this line", k)
+                continue
+            value = _number(found["value"], f"value of {found['name']!r}", k, problems)
+            if value is not None:
+                sol.entries.append((found["name"], value, k))
+    if not sol.entries and not problems.items:
+        problems.add("no <variable name=... value=...> element found")
+    return sol
+
+
+def _read_csv(path: Path, problems: _Problems) -> SolutionFile:
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        problems.add(f"not a readable CSV: {exc}".strip())
+        problems.raise_if_any()
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    line_of = {i: i + 2 for i in range(len(df))}  # header is line 1
+    if {"name", "value"} <= set(df.columns):
+        sol = SolutionFile(path, "values", "CSV name,value")
+        for i, (name, text) in enumerate(zip(df["name"].str.strip(), df["value"].str.strip(), strict=True)):
+            if not name:
+                problems.add("blank name", line_of[i], "name")
+                continue
+            if name.lower() in _OBJECTIVE_NAMES:
+                _claim_objective(sol, text, line_of[i], problems)
+                continue
+            value = _number(text, f"value of {name!r}", line_of[i], problems)
+            if value is not None:
+                sol.entries.append((name, value, line_of[i]))
+    elif {"site_id", "function"} <= set(df.columns):
+        sol = SolutionFile(path, "plan", "plan CSV (site_id, function" + (", area_m2)" if "area_m2" in df.columns
+                                                                          else ")"))
+        areas = df["area_m2"].str.strip() if "area_m2" in df.columns else pd.Series([""] * len(df))
+        for i, (sid, fn, area) in enumerate(zip(df["site_id"].str.strip(), df["function"].str.strip(), areas,
+                                                strict=True)):
+            if not sid or not fn:
+                problems.add("blank site_id or function", line_of[i], "site_id" if not sid else "function")
+                continue
+            value = None
+            if area:
+                value = _number(area, f"area_m2 of {sid}:{fn}", line_of[i], problems)
+                if value is not None and value <= 0:
+                    problems.add(f"area_m2 of {sid}:{fn} must be > 0, got {area}", line_of[i], "area_m2")
+                    value = None
+                if value is None:
+                    continue
+            sol.plan_rows.append((sid, fn, value, line_of[i]))
+    else:
+        problems.add("a CSV solution needs the columns name,value (a solver's values) or site_id,function"
+                     f"[,area_m2] (a plan list); found: {', '.join(df.columns) or 'none'}")
+        sol = None
+    return _keep_line_problems(sol, problems)
+
+
+# ----------------------------------------------------------------------------- checking
+@dataclass
+class ExternalCheck:
+    """An external solution checked against every rule.
+
+    Attributes
+    ----------
+    solution
+        What the file said.
+    values
+        The model's column values (plan lists: the derived ``x``, ``o``, ``z``, ...).
+    plan
+        The plan read back from them.
+    report
+        The independent check.
+    result
+        The solution as a :class:`SolveResult` (status feasible, the claimed objective).
+    claimed, claimed_from
+        The objective the solution claims (in the model's sense) and where it comes
+        from; ``None`` for a plan list.
+    recomputed
+        The objective recomputed by the check (weighted coverage, or the cost under
+        ``least_cost``).
+    notes
+        Plain-words remarks (columns not given, rows the values break, ...).
+    """
+
+    solution: SolutionFile
+    values: np.ndarray
+    plan: Plan
+    report: CheckReport
+    result: SolveResult
+    claimed: float | None
+    claimed_from: str | None
+    recomputed: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.report.passed
+
+
+def _external_result(sol: SolutionFile, values: np.ndarray, objective: float | None) -> SolveResult:
+    return SolveResult(f"external ({sol.style})", "-", SolveStatus.FEASIBLE, Termination.OTHER, values, objective,
+                       None, None, 0.0, SolverOptions(),
+                       message=f"read from {sol.path.name}; not proven optimal here (an outside claim is not a proof)")
+
+
+def _no_drop(setup: ModelSetup):
+    sc = setup.scenario
+    return dataclasses.replace(sc, model=dataclasses.replace(sc.model, drop_redundant=False))
+
+
+def check_solution(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
+    """Map ``sol`` onto ``setup``'s model, read it back into a plan and check it.
+
+    Raises
+    ------
+    InputError
+        Unknown column names or sites, yes/no decisions not 0 or 1, plan rows the
+        scenario cannot represent.
+    """
+    if sol.kind == "plan":
+        return _check_plan_list(setup, sol)
+    return _check_values(setup, sol)
+
+
+def _check_values(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
+    model, problem = setup.model, setup.model.problem
+    names = column_names(model, setup.inputs, setup.scenario)
+    index = {nm: j for j, nm in enumerate(names)}
+    problems = _Problems(sol.path)
+    problems.items += sol.problems
+    values = np.zeros(problem.n_cols)
+    given: dict[int, tuple[float, int]] = {}
+    unknown = 0
+    for name, value, line in sol.entries:
+        j = index.get(name)
+        if j is None:
+            unknown += 1
+            problems.add(f"unknown column name {name!r}: the model of scenario {setup.scenario.name!r} has no such "
+                         "column", line)
+            continue
+        if j in given and given[j][0] != value:
+            problems.add(f"{name} is given twice with different values ({given[j][0]:g} on line {given[j][1]}, "
+                         f"{value:g} here)", line)
+            continue
+        given[j] = (value, line)
+        values[j] = value
+    if unknown:
+        problems.add(f"{unknown} column name(s) unknown: was the model exported with other --set options or "
+                     "inputs? (names look like x_<site>_<function>, o_<site>, y_<function>_<row>; see the "
+                     "export's .map.json)")
+    for j, (value, line) in sorted(given.items(), key=lambda kv: kv[1][1]):
+        if problem.integrality[j]:  # every integer column is a yes/no decision (forced ones are checked later)
+            if min(abs(value), abs(value - 1.0)) > INTEGER_TOL:
+                block = names[j].split("_", 1)[0]
+                problems.add(f"{names[j]} = {value:g}: a yes/no decision ({block}) must be 0 or 1 within "
+                             f"{INTEGER_TOL:g}", line)
+    problems.raise_if_any()
+    values[problem.integrality] = np.round(values[problem.integrality])
+    notes = []
+    missing = problem.n_cols - len(given)
+    if missing:
+        notes.append(f"{len(given)} of {problem.n_cols} columns given; the other {missing} taken as 0")
+    claimed, claimed_from = _claimed_objective(setup, sol, values, notes)
+    scenario = _no_drop(setup)
+    plan = plan_from_solution(model, values, setup.inputs, scenario, setup.reach_sites, setup.reach_facilities,
+                              setup.forced, setup.existing)
+    result = _external_result(sol, values, claimed)
+    report = check_plan(plan, setup.inputs, setup.scenario, setup.reach_sites, setup.reach_facilities, setup.forced,
+                        result, model.assignment(values), model.model_cost(values) if problem.n_cols else 0.0,
+                        setup.existing, model.areas(values) if model.mode == "capacitated" else None)
+    notes.append(_row_note(setup, values))
+    return ExternalCheck(sol, values, plan, report, result, claimed, claimed_from, _recomputed(setup, report),
+                         notes)
+
+
+def _claimed_objective(setup: ModelSetup, sol: SolutionFile, values: np.ndarray,
+                       notes: list[str]) -> tuple[float, str]:
+    problem = setup.model.problem
+    if sol.objective is None:
+        return problem.objective_value(values), "implied by the file's values (the model's objective at them)"
+    claimed = sol.objective
+    where = f"the file's objective (line {sol.objective_line})"
+    if problem.sense is Sense.MAXIMIZE and claimed < 0:
+        # the exported MPS file minimises the negated objective; a coverage objective is never negative
+        notes.append(f"the file claims objective {claimed:,.6g}: read as {-claimed:,.6g}, since the MPS file "
+                     "minimises the negated objective")
+        claimed = -claimed
+    return claimed, where
+
+
+def _row_note(setup: ModelSetup, values: np.ndarray) -> str:
+    """Which rows of the exported model the values break (for information: the check decides)."""
+    problem = setup.model.problem
+    if not problem.n_rows:
+        return "model rows: none"
+    act = problem.activity(values)
+    lo, up = problem.row_lower, problem.row_upper
+    below = np.where(np.isfinite(lo), lo - act, 0.0)
+    above = np.where(np.isfinite(up), act - up, 0.0)
+    excess = np.maximum(np.maximum(below, above), 0.0)
+    bound = np.abs(np.where(below >= above, np.where(np.isfinite(lo), lo, 0.0), np.where(np.isfinite(up), up, 0.0)))
+    tol = ROW_TOL * np.maximum(1.0, bound)
+    bad = np.flatnonzero(excess > tol)
+    if not bad.size:
+        return f"model rows: all {problem.n_rows} rows of the exported model hold at the given values"
+    names = row_names(setup.model)
+    worst = bad[np.argsort(-excess[bad])][:5]
+    return (f"model rows: {bad.size} of {problem.n_rows} rows of the exported model are broken by the given values "
+            "(worst: " + ", ".join(f"{names[i]} by {excess[i]:,.6g}" for i in worst) + ")")
+
+
+def _recomputed(setup: ModelSetup, report: CheckReport) -> float:
+    key = "cost_of_solver_choice" if setup.scenario.objective == "least_cost" else "weighted_coverage"
+    return float(report.recomputed[key])
+
+
+def _check_plan_list(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
+    sc, inputs, model = setup.scenario, setup.inputs, setup.model
+    capacitated = model.mode == "capacitated"
+    problems = _Problems(sol.path)
+    problems.items += sol.problems
+    row_of = {sid: i for i, sid in enumerate(inputs.sites["site_id"].astype(str))}
+    chosen: dict[int, set[str]] = {}
+    areas: dict[tuple[int, str], float] = {}
+    seen: dict[tuple[int, str], int] = {}
+    notes: list[str] = []
+    defaulted = []
+    for sid, fn, area, line in sol.plan_rows:
+        if sid not in row_of:
+            problems.add(f"site {sid!r} is not in the sites of scenario {sc.name!r}", line, "site_id")
+            continue
+        if fn not in sc.functions:
+            why = "is disabled in this scenario" if fn in sc.disabled_functions else \
+                f"is not a function of this scenario ({', '.join(sc.function_names)})"
+            problems.add(f"function {fn!r} {why}", line, "function")
+            continue
+        s = row_of[sid]
+        if (s, fn) in seen:
+            problems.add(f"{sid}:{fn} is listed twice (first on line {seen[(s, fn)]})", line)
+            continue
+        seen[(s, fn)] = line
+        spec = sc.functions[fn]
+        if capacitated:
+            if area is None:
+                area = spec.size.standard_m2
+                defaulted.append(f"{sid}:{fn}")
+            areas[(s, fn)] = float(area)
+        elif area is not None and abs(area - spec.size.standard_m2) > 0.01:
+            problems.add(f"area_m2 {area:g} of {sid}:{fn}: in coverage mode every {fn} has its standard size "
+                         f"{spec.size.standard_m2:g} m2 (leave area_m2 blank, or check with "
+                         "--set model.mode=capacitated)", line, "area_m2")
+            continue
+        chosen.setdefault(s, set()).add(fn)
+    problems.raise_if_any()
+    if defaulted:
+        notes.append(f"{len(defaulted)} facilities without area_m2 taken at their standard size: "
+                     + ", ".join(defaulted[:10]) + (" ..." if len(defaulted) > 10 else ""))
+    assignment = {s: tuple(f for f in sc.function_names if f in fs) for s, fs in sorted(chosen.items())}
+    served = _served_by_plan(setup, assignment, areas) if capacitated else None
+    plan = build_plan(assignment, inputs, sc, setup.reach_sites, setup.reach_facilities, setup.existing,
+                      areas=areas if capacitated else None, served_new=served)
+    values, outside = _plan_values(setup, assignment, areas)
+    result = _external_result(sol, values, None)
+    report = check_plan(plan, inputs, sc, setup.reach_sites, setup.reach_facilities, setup.forced, result,
+                        assignment, model.model_cost(values) if model.problem.n_cols else 0.0, setup.existing,
+                        areas if capacitated else None)
+    items = [i for i in report.items if i.name != "objective"]  # a plan list claims no objective
+    if outside:
+        items = [i for i in items if i.name != "cost model"]
+        notes.append(f"{len(outside)} planned facilities are not columns of the model (ineligible, forced out, or "
+                     "reaching nobody new), so the model's cost is not compared: " + ", ".join(outside[:10])
+                     + (" ..." if len(outside) > 10 else ""))
+    if capacitated:
+        notes.append("people served were allocated to the planned facilities within reach and capacity "
+                     "(running facilities first), then re-routed by the check")
+    report = CheckReport(tuple(items), report.recomputed)
+    return ExternalCheck(sol, values, plan, report, result, None, None, _recomputed(setup, report), notes)
+
+
+def _served_by_plan(setup: ModelSetup, assignment: dict[int, tuple[str, ...]],
+                    areas: dict[tuple[int, str], float]) -> dict[str, np.ndarray]:
+    """People newly served per unit (capacitated plan lists): the most within reach and capacity."""
+    sc, inputs, reach = setup.scenario, setup.inputs, setup.reach_sites
+    out = {}
+    for name, fn in sc.functions.items():
+        residual = setup.existing.residual(inputs, sc, name)
+        sites = np.array([s for s, fs in assignment.items() if name in fs], dtype=np.int64)
+        served = np.zeros(len(residual))
+        if sites.size:
+            capacity = np.zeros(reach.n_targets)
+            for s in sites:
+                capacity[s] = areas[(int(s), name)] / fn.area_per_unit_m2 * fn.people_per_place
+            keep = np.isin(reach.target_index, sites) & (reach.ref_seconds <= cutoff_ref_seconds(
+                fn.threshold_min, fn.walk_speed_mps))
+            flow = allocate(residual, reach.unit_index[keep], reach.target_index[keep], reach.ref_seconds[keep],
+                            capacity)
+            served = np.minimum(np.bincount(reach.unit_index[keep], weights=flow, minlength=len(residual)),
+                                residual)
+        out[name] = served
+    return out
+
+
+def _plan_values(setup: ModelSetup, assignment: dict[int, tuple[str, ...]],
+                 areas: dict[tuple[int, str], float]) -> tuple[np.ndarray, list[str]]:
+    """The model's ``x``, ``o``, ``z`` (capacitated: ``a``, ``sc``, ``sa``) for a plan list, and the
+    planned facilities that are not columns of the model."""
+    model, sc = setup.model, setup.scenario
+    values = np.zeros(model.problem.n_cols)
+    pair_of = {(int(s), model.functions[f]): p for p, (s, f) in enumerate(zip(model.pair_site, model.pair_function,
+                                                                           strict=True))}
+    open_pos = {int(s): i for i, s in enumerate(model.open_site)}
+    ids = setup.inputs.sites["site_id"].astype(str).to_numpy()
+    outside = []
+    on = np.zeros(len(model.pair_site), dtype=bool)
+    for s, fs in assignment.items():
+        for f in fs:
+            p = pair_of.get((s, f))
+            if p is None:
+                outside.append(f"{ids[s]}:{f}")
+                continue
+            on[p] = True
+            values[model.x.index(p)] = 1.0
+            if model.mode == "capacitated":
+                values[model.a.index(p)] = areas[(s, f)]
+        if s in open_pos and any((s, f) in pair_of for f in fs):
+            values[model.o.index(open_pos[s])] = 1.0
+    groups = sc.sharing.groups
+    for i, members in enumerate(model.share_members):
+        if on[members].all():
+            values[model.z.index(i)] = 1.0
+            if model.mode == "capacitated":
+                g = groups[int(model.share_group[i])]
+                a = values[model.a.index(members)]
+                values[model.sc.index(i)] = g.cost_saving * float(
+                    (model.pair_fixed[members] + model.pair_rate[members] * a).sum()) / MONEY_UNIT
+                values[model.sa.index(i)] = g.area_saving * float(a.sum())
+    return values, outside
+
+
+# ----------------------------------------------------------------------------- a run folder
+def external_run(setup: ModelSetup, checked: ExternalCheck) -> Run:
+    """A :class:`~optimizer.pipeline.Run` of the checked solution, for :func:`optimizer.outputs.writers.write_run`."""
+    sc, inputs = setup.scenario, setup.inputs
+    buffer_table = walk_versus_buffer(inputs, sc, checked.plan, setup.reach_sites, setup.reach_facilities)
+    requirements = (plan_requirements(checked.plan, inputs, sc, requirement_targets(inputs, sc, setup.existing))
+                    if sc.requirements else None)
+    together = None
+    if sc.sharing.groups:
+        from optimizer.model.eligibility import eligibility_matrix
+
+        eligible = eligibility_matrix(inputs.sites, sc.functions)
+        eligible &= ~setup.forced.out_pairs_mask(len(inputs.sites), sc.function_names)
+        eligible[setup.forced.out_sites] = False
+        together = together_report(checked.plan.functions_at(), inputs, sc, eligible)
+    warnings = list(setup.warnings) + [f"an external solution ({checked.solution.style}, {checked.solution.path.name})"
+                                       ", checked here; not proven optimal"] + checked.notes
+    return Run(sc, inputs, setup.reach_sites, setup.reach_facilities, setup.forced, setup.existing, setup.model,
+               checked.result, checked.plan, checked.report, setup.timings, warnings, buffer_table, requirements,
+               together)
+
+
+__all__ = ["SolutionFile", "ExternalCheck", "read_solution", "check_solution", "external_run"]
