@@ -202,11 +202,11 @@ def column_names(model: PlanningModel, inputs: Inputs, scenario: Scenario) -> li
         put(model.q, _q_names(model, sites, fns))
     if model.slack.size:
         put(model.slack, [f"slack_{name_token(t.function)}_{name_token(t.circle)}" for t in model.targets])
-    for block in (model.x, model.o, model.z, model.y, model.a, model.w, model.sc, model.sa, model.n, model.q,
-                  model.slack):
-        for j in range(block.start, block.stop):
-            if names[j] is None:
-                names[j] = f"{block.name}_{j - block.start}"
+    blocks = (model.x, model.o, model.z, model.y, model.a, model.w, model.sc, model.sa, model.n, model.q,
+              model.slack)
+    for j in [j for j, v in enumerate(names.tolist()) if v is None]:  # not read back: block and position
+        block = next((b for b in blocks if b.start <= j < b.stop), None)
+        names[j] = f"{block.name}_{j - block.start}" if block is not None else f"c_{j}"
     return _unique([str(v) for v in names.tolist()])
 
 
