@@ -380,5 +380,9 @@ from optimizer.commands.export_check import check_command, export_command  # noq
 main.add_command(export_command)
 main.add_command(check_command)
 
+from optimizer.commands.cover import cover_command  # noqa: E402 - as above
+
+main.add_command(cover_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,1 @@
+"""Subcommands of ``lifecircle`` kept in modules of their own (added to the group in :mod:`optimizer.cli`)."""

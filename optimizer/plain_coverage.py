@@ -1,0 +1,278 @@
+"""Plain coverage problems: textbook maximal covering and set covering, from tables.
+
+For consultants who want to run a classic case (Church and ReVelle's maximal covering
+location problem, or Toregas' location set covering problem) on the same solvers:
+
+- **demand** table: ``id``, ``weight`` and a location (``x``/``y`` in a metric CRS, or
+  ``lon``/``lat``, or point geometry in a GeoPackage);
+- **sites** table: ``id``, a location, and ``cost`` (optional, default 1);
+- reach: either a ``radius`` (straight-line distance <= radius, inclusive) or an **OD
+  table** with ``demand_id``, ``site_id`` and ``distance`` (within when ``distance <=
+  radius``; without a radius every listed pair is within reach).
+
+Problems (``x_j`` binary: site ``j`` is chosen; ``y_i`` in [0, 1]: demand ``i`` is covered)::
+
+    maximal covering   max sum_i w_i y_i   s.t. y_i <= sum_{j in N_i} x_j,
+                                                 sum_j x_j <= p   or   sum_j c_j x_j <= budget
+    set covering       min sum_j c_j x_j   s.t. sum_{j in N_i} x_j >= 1 for every demand i
+                                                 that some site reaches (others are reported)
+
+Demand points with identical sets ``N_i`` are merged (their weights summed): exact. The
+model is built from sparse arrays, never a dense demand x site matrix.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+import solvers
+from optimizer.errors import InputError, Problem
+from optimizer.model.coverage import merge_identical_rows
+from solvers.problem import MatrixProblem, Sense
+from solvers.result import SolveResult, SolverOptions
+
+log = logging.getLogger(__name__)
+
+KINDS = ("max_covering", "set_covering")
+
+
+@dataclass(frozen=True)
+class CoverageProblem:
+    """A plain coverage problem.
+
+    Attributes
+    ----------
+    demand_ids, weights
+        Demand points and their weights.
+    site_ids, costs
+        Candidate sites and their costs.
+    reach
+        Boolean CSR (demand x sites): the site covers the demand point.
+    kind
+        ``max_covering`` or ``set_covering``.
+    p, budget
+        Maximal covering: at most ``p`` sites, and/or total cost at most ``budget``.
+    """
+
+    demand_ids: np.ndarray
+    weights: np.ndarray
+    site_ids: np.ndarray
+    costs: np.ndarray
+    reach: sp.csr_matrix
+    kind: str = "max_covering"
+    p: int | None = None
+    budget: float | None = None
+
+
+@dataclass(frozen=True)
+class CoverageSolution:
+    """What was chosen, whom it covers, and how sure the solver is."""
+
+    chosen: np.ndarray
+    covered: np.ndarray
+    objective: float
+    result: SolveResult
+
+    @property
+    def covered_weight(self) -> float:
+        return float(self.covered.sum())
+
+
+def reach_by_radius(demand_xy: np.ndarray, site_xy: np.ndarray, radius: float) -> sp.csr_matrix:
+    """Pairs within ``radius`` (inclusive), from a k-d tree: sparse, never dense."""
+    tree = cKDTree(site_xy)
+    lists = tree.query_ball_point(demand_xy, r=radius * (1 + 1e-12))
+    counts = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    cols = np.fromiter((j for x in lists for j in x), dtype=np.int64, count=int(counts.sum()))
+    rows = np.repeat(np.arange(len(lists)), counts)
+    d = np.hypot(*(demand_xy[rows] - site_xy[cols]).T) if cols.size else np.zeros(0)
+    keep = d <= radius
+    return sp.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (rows[keep], cols[keep])),
+                         shape=(len(demand_xy), len(site_xy)))
+
+
+def _read(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputError([Problem(str(path), "file not found")])
+    if suffix in (".csv", ".txt"):
+        return pd.read_csv(path, encoding="utf-8-sig")
+    if suffix in (".xlsx", ".xls"):
+        return pd.read_excel(path)
+    import geopandas as gpd
+
+    gdf = gpd.read_file(path)
+    df = pd.DataFrame(gdf.drop(columns="geometry"))
+    if gdf.geometry is not None and len(gdf):
+        df["x"], df["y"] = gdf.geometry.x, gdf.geometry.y
+    return df
+
+
+def _xy(df: pd.DataFrame, file: str, problems: list[Problem]) -> np.ndarray:
+    for xc, yc in (("x", "y"), ("lon", "lat")):
+        if xc in df.columns and yc in df.columns:
+            xy = np.column_stack([pd.to_numeric(df[xc], errors="coerce"), pd.to_numeric(df[yc], errors="coerce")])
+            for i in np.flatnonzero(~np.isfinite(xy).all(axis=1))[:20]:
+                problems.append(Problem(file, "coordinates missing or not numbers", row=f"row {i + 2}",
+                                        column=f"{xc}/{yc}"))
+            if xc == "lon":  # degrees: project to a local metric plane (equirectangular, fine for a city)
+                lat0 = np.nanmean(xy[:, 1])
+                xy = np.column_stack([xy[:, 0] * 111_320.0 * np.cos(np.radians(lat0)), xy[:, 1] * 110_574.0])
+            return xy
+    problems.append(Problem(file, "no location: give x and y (metres) or lon and lat", column="x/y"))
+    return np.zeros((len(df), 2))
+
+
+def _ids(df: pd.DataFrame, file: str, problems: list[Problem]) -> np.ndarray:
+    if "id" not in df.columns:
+        problems.append(Problem(file, "required column is missing", column="id"))
+        return np.arange(len(df)).astype(str)
+    ids = df["id"].astype(str).str.strip().to_numpy()
+    dup = pd.Series(ids).duplicated(keep=False).to_numpy()
+    for i in np.flatnonzero(dup)[:20]:
+        problems.append(Problem(file, f"id {ids[i]!r} appears more than once", row=f"row {i + 2}", column="id"))
+    return ids
+
+
+def _numbers(df: pd.DataFrame, column: str, default: float | None, file: str,
+             problems: list[Problem]) -> np.ndarray:
+    if column not in df.columns:
+        if default is None:
+            problems.append(Problem(file, "required column is missing", column=column))
+        return np.full(len(df), default if default is not None else 0.0)
+    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+    for i in np.flatnonzero(~np.isfinite(values) | (values < 0))[:20]:
+        problems.append(Problem(file, f"{df[column].iloc[i]!r} is not a number >= 0", row=f"row {i + 2}",
+                                column=column))
+    return values
+
+
+def read_coverage_problem(demand: str | Path, sites: str | Path, *, radius: float | None = None,
+                          od: str | Path | None = None, kind: str = "max_covering", p: int | None = None,
+                          budget: float | None = None) -> CoverageProblem:
+    """Read and check the tables of a plain coverage problem; one error lists every problem."""
+    demand, sites = Path(demand), Path(sites)
+    problems: list[Problem] = []
+    if kind not in KINDS:
+        problems.append(Problem("arguments", f"kind must be one of {', '.join(KINDS)}, got {kind!r}"))
+    if kind == "max_covering" and p is None and budget is None:
+        problems.append(Problem("arguments", "maximal covering needs p (number of sites) or a budget"))
+    if od is None and radius is None:
+        problems.append(Problem("arguments", "give a radius, or an OD table"))
+    if radius is not None and not radius >= 0:
+        problems.append(Problem("arguments", f"radius must be >= 0, got {radius}"))
+    d = _read(demand)
+    s = _read(sites)
+    d_ids, s_ids = _ids(d, str(demand), problems), _ids(s, str(sites), problems)
+    weights = _numbers(d, "weight", None, str(demand), problems)
+    costs = _numbers(s, "cost", 1.0, str(sites), problems)
+    if od is None:
+        d_xy, s_xy = _xy(d, str(demand), problems), _xy(s, str(sites), problems)
+    if problems:
+        raise InputError(problems)
+    if od is None:
+        reach = reach_by_radius(d_xy, s_xy, float(radius))
+    else:
+        od = Path(od)
+        t = _read(od)
+        for col in ("demand_id", "site_id"):
+            if col not in t.columns:
+                problems.append(Problem(str(od), "required column is missing", column=col))
+        if problems:
+            raise InputError(problems)
+        d_pos = pd.Series(np.arange(len(d_ids)), index=d_ids)
+        s_pos = pd.Series(np.arange(len(s_ids)), index=s_ids)
+        di = t["demand_id"].astype(str).str.strip().map(d_pos)
+        si = t["site_id"].astype(str).str.strip().map(s_pos)
+        for i in np.flatnonzero(di.isna().to_numpy())[:20]:
+            problems.append(Problem(str(od), f"demand id {t['demand_id'].iloc[i]!r} is not in {demand.name}",
+                                    row=f"row {i + 2}", column="demand_id"))
+        for i in np.flatnonzero(si.isna().to_numpy())[:20]:
+            problems.append(Problem(str(od), f"site id {t['site_id'].iloc[i]!r} is not in {sites.name}",
+                                    row=f"row {i + 2}", column="site_id"))
+        within = np.ones(len(t), dtype=bool)
+        if radius is not None:
+            if "distance" not in t.columns:
+                problems.append(Problem(str(od), "a radius needs a distance column", column="distance"))
+            else:
+                dist = _numbers(t, "distance", None, str(od), problems)
+                within = dist <= radius
+        if problems:
+            raise InputError(problems)
+        keep = within
+        reach = sp.csr_matrix((np.ones(int(keep.sum()), dtype=bool),
+                               (di.to_numpy()[keep].astype(np.int64), si.to_numpy()[keep].astype(np.int64))),
+                              shape=(len(d_ids), len(s_ids)))
+    reach.sum_duplicates()
+    reach.data[:] = True
+    return CoverageProblem(d_ids, weights, s_ids, costs, reach, kind, p, budget)
+
+
+def build_coverage_model(problem: CoverageProblem) -> tuple[MatrixProblem, np.ndarray, np.ndarray]:
+    """The MILP, the merged row of each demand point (-1: reached by no site) and row weights."""
+    n, m = problem.reach.shape
+    reached = np.diff(problem.reach.indptr) > 0
+    rows = np.flatnonzero(reached)
+    rep, inverse = merge_identical_rows(problem.reach[rows])
+    group = np.full(n, -1, dtype=np.int64)
+    group[rows] = inverse
+    pattern = problem.reach[rows][rep].tocoo()
+    g = rep.size
+    if problem.kind == "set_covering":
+        matrix = sp.csr_matrix((np.ones(pattern.nnz), (pattern.row, pattern.col)), shape=(g, m))
+        return (MatrixProblem(objective=problem.costs.astype(float), matrix=matrix, row_lower=np.ones(g),
+                              row_upper=np.full(g, np.inf), col_lower=np.zeros(m), col_upper=np.ones(m),
+                              integrality=np.ones(m, dtype=bool), sense=Sense.MINIMIZE, name="set covering"),
+                group, np.zeros(g))
+    weight = np.bincount(inverse, weights=problem.weights[rows], minlength=g)
+    # columns: x (m sites), then y (g merged demand rows)
+    r = [pattern.row, np.arange(g)]
+    c = [pattern.col, m + np.arange(g)]
+    v = [-np.ones(pattern.nnz), np.ones(g)]
+    lo, up = [np.full(g, -np.inf)], [np.zeros(g)]
+    extra = 0
+    for coef, limit in ((np.ones(m), problem.p), (problem.costs.astype(float), problem.budget)):
+        if limit is None:
+            continue
+        r.append(np.full(m, g + extra))
+        c.append(np.arange(m))
+        v.append(coef)
+        lo.append(np.array([-np.inf]))
+        up.append(np.array([float(limit)]))
+        extra += 1
+    matrix = sp.csr_matrix((np.concatenate(v), (np.concatenate(r), np.concatenate(c))), shape=(g + extra, m + g))
+    integrality = np.concatenate([np.ones(m, dtype=bool), np.zeros(g, dtype=bool)])
+    objective = np.concatenate([np.zeros(m), weight])
+    return (MatrixProblem(objective=objective, matrix=matrix, row_lower=np.concatenate(lo),
+                          row_upper=np.concatenate(up), col_lower=np.zeros(m + g), col_upper=np.ones(m + g),
+                          integrality=integrality, sense=Sense.MAXIMIZE, name="maximal covering",
+                          metadata={"integral_at_optimum": ~integrality}),
+            group, weight)
+
+
+def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
+                           options: SolverOptions | None = None) -> CoverageSolution:
+    """Solve, read back the chosen sites and recompute coverage from them (not from the solver's y)."""
+    options = options or SolverOptions(time_limit_s=600.0, relative_gap=0.0)
+    model, group, _ = build_coverage_model(problem)
+    result = solvers.get_solver(solver).solve(model, options)
+    m = problem.reach.shape[1]
+    if result.values is None:
+        return CoverageSolution(np.zeros(0, dtype=np.int64), np.zeros(len(problem.weights)), float("nan"), result)
+    chosen = np.flatnonzero(result.values[:m] > 0.5)
+    hit = np.asarray(problem.reach[:, chosen].sum(axis=1)).ravel() > 0
+    covered = np.where(hit, problem.weights, 0.0)
+    objective = float(problem.costs[chosen].sum()) if problem.kind == "set_covering" else float(covered.sum())
+    return CoverageSolution(chosen, covered, objective, result)
+
+
+def with_limits(problem: CoverageProblem, **changes) -> CoverageProblem:
+    """A copy with other ``kind``, ``p`` or ``budget``."""
+    return dataclasses.replace(problem, **changes)

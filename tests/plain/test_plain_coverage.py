@@ -1,0 +1,97 @@
+"""Textbook maximal and set covering from tables, checked against brute force."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import solvers
+from optimizer.cli import main
+from optimizer.errors import InputError
+from optimizer.plain_coverage import read_coverage_problem, solve_coverage_problem
+
+EXACT = [s for s in ("highs", "cbc", "scip", "cpsat") if s in solvers.available_solvers()]
+
+
+def _tables(tmp_path, seed, n=14, m=6, costs=False):
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"id": [f"D{i}" for i in range(n)], "weight": rng.integers(1, 50, n),
+                      "x": rng.uniform(0, 2000, n), "y": rng.uniform(0, 2000, n)})
+    s = pd.DataFrame({"id": [f"S{j}" for j in range(m)], "x": rng.uniform(0, 2000, m), "y": rng.uniform(0, 2000, m)})
+    if costs:
+        s["cost"] = rng.integers(1, 6, m)
+    d.to_csv(tmp_path / "demand.csv", index=False)
+    s.to_csv(tmp_path / "sites.csv", index=False)
+    return d, s
+
+
+def _near(d, s, radius):
+    dist = np.hypot(d["x"].to_numpy()[:, None] - s["x"].to_numpy()[None, :],
+                    d["y"].to_numpy()[:, None] - s["y"].to_numpy()[None, :])
+    return dist <= radius
+
+
+@pytest.mark.parametrize("solver", EXACT)
+@pytest.mark.parametrize("seed", range(6))
+def test_maximal_covering_with_p_sites_equals_brute_force(tmp_path, seed, solver):
+    d, s = _tables(tmp_path, seed)
+    near = _near(d, s, 700)
+    best = max(d["weight"].to_numpy()[near[:, list(c)].any(axis=1)].sum()
+               for c in itertools.combinations(range(len(s)), 2))
+    problem = read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=700, p=2)
+    sol = solve_coverage_problem(problem, solver)
+    assert sol.result.proven_optimal
+    assert sol.covered_weight == pytest.approx(best)
+    assert sol.result.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_budgeted_maximal_covering_and_set_covering_equal_brute_force(tmp_path, seed):
+    d, s = _tables(tmp_path, seed, costs=True)
+    near = _near(d, s, 800)
+    w, c = d["weight"].to_numpy(), s["cost"].to_numpy()
+    subsets = [list(k) for r in range(len(s) + 1) for k in itertools.combinations(range(len(s)), r)]
+    best = max(w[near[:, k].any(axis=1)].sum() for k in subsets if c[k].sum() <= 7)
+    problem = read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=800, budget=7)
+    assert solve_coverage_problem(problem).covered_weight == pytest.approx(best)
+    reachable = near.any(axis=1)
+    least = min(c[k].sum() for k in subsets if near[:, k].any(axis=1)[reachable].all())
+    cover = read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=800, kind="set_covering")
+    sol = solve_coverage_problem(cover)
+    assert sol.result.proven_optimal and sol.objective == pytest.approx(least)
+
+
+def test_an_od_table_replaces_distance_and_unknown_ids_are_named(tmp_path):
+    _tables(tmp_path, 0, n=3, m=2)
+    pd.DataFrame({"demand_id": ["D0", "D1", "D2"], "site_id": ["S0", "S0", "S1"],
+                  "distance": [100, 900, 50]}).to_csv(tmp_path / "od.csv", index=False)
+    problem = read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", od=tmp_path / "od.csv",
+                                    radius=500, p=1)
+    assert problem.reach.nnz == 2  # D1 is 900 away
+    pd.DataFrame({"demand_id": ["D9"], "site_id": ["S0"], "distance": [1]}).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(InputError, match="D9"):
+        read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", od=tmp_path / "bad.csv", p=1)
+
+
+def test_bad_tables_list_every_problem(tmp_path):
+    pd.DataFrame({"id": ["A", "A"], "weight": [1, "x"], "x": [0, 1], "y": [0, None]}).to_csv(
+        tmp_path / "demand.csv", index=False)
+    pd.DataFrame({"id": ["S"], "x": [0], "y": [0]}).to_csv(tmp_path / "sites.csv", index=False)
+    with pytest.raises(InputError) as err:
+        read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=10, p=1)
+    text = str(err.value)
+    assert "appears more than once" in text and "'x' is not a number" in text and "coordinates" in text
+
+
+def test_cover_command_prints_the_proven_plan_and_writes_it(tmp_path):
+    _tables(tmp_path, 1)
+    result = CliRunner().invoke(main, ["cover", "--demand", str(tmp_path / "demand.csv"), "--sites",
+                                       str(tmp_path / "sites.csv"), "--radius", "700", "--p", "2",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "PROVEN OPTIMAL" in result.output and "2 sites chosen" in result.output
+    (run,) = list((tmp_path / "out").iterdir())
+    assert len(pd.read_csv(run / "chosen.csv")) == 2
