@@ -375,6 +375,10 @@ def network_build(source: str, out: str, crs, elevation: str | None, missing_ele
     for note in clean.notes:
         click.echo(f"  note: {note}")
 
+from optimizer.commands.compare import compare_command  # noqa: E402 - registered after the group exists
+
+main.add_command(compare_command)
+
 from optimizer.commands.export_check import check_command, export_command  # noqa: E402 - after the group
 
 main.add_command(export_command)

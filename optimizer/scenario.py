@@ -204,7 +204,12 @@ class DecisionsSpec:
 
 @dataclass(frozen=True)
 class SolverSpec:
-    """Solver and its options. ``relative_gap: 0`` asks for a proven optimum."""
+    """Solver and its options. ``relative_gap: 0`` asks for a proven optimum.
+
+    ``name: greedy`` plans with the heuristic of :mod:`optimizer.heuristic` (coverage mode,
+    max_coverage; bound from the LP relaxation); ``warm_start: greedy`` hands its plan to
+    the exact solver as a start.
+    """
 
     name: str = "highs"
     time_limit_s: float = 120.0
@@ -212,6 +217,7 @@ class SolverSpec:
     threads: int | None = None
     seed: int = 0
     log: bool = False
+    warm_start: str = "none"
 
 
 @dataclass(frozen=True)
@@ -632,8 +638,14 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     s: SolverSpec = v.get("solver", SolverSpec())
     import solvers as registry
 
-    if s.name not in registry.all_solvers():
-        out.append(f"solver.name: unknown solver {s.name!r} (known: {', '.join(registry.all_solvers())})")
+    known = registry.all_solvers() + ["greedy"]  # greedy: optimizer.heuristic, not a registered backend
+    if s.name not in known:
+        out.append(f"solver.name: unknown solver {s.name!r} (known: {', '.join(known)})")
+    if s.warm_start not in ("none", "greedy"):
+        out.append(f"solver.warm_start: must be none or greedy, got {s.warm_start!r}")
+    if "greedy" in (s.name, s.warm_start) and (m.mode != "coverage" or v.get("objective", "max_coverage")
+                                               != "max_coverage"):
+        out.append("solver: the greedy heuristic plans coverage mode with objective max_coverage only")
     if s.time_limit_s is not None and s.time_limit_s <= 0:
         out.append(f"solver.time_limit_s: must be > 0, got {s.time_limit_s}")
     if not 0 <= s.relative_gap < 1:

@@ -46,6 +46,12 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
         # nothing to decide: no candidate reaches anyone not already served
         return SolveResult("none", "-", SolveStatus.OPTIMAL, Termination.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0,
                            0.0, options, message="no candidate site reaches anyone not already served")
+    if scenario.solver.name == "greedy" or scenario.solver.warm_start == "greedy":
+        from optimizer.heuristic import greedy_hook  # the heuristic as the solver, or as a warm start
+
+        done, scenario, start = greedy_hook(model, scenario, start)
+        if done is not None:
+            return done
     try:
         backend = solvers.get_solver(scenario.solver.name)
     except solvers.SolverUnavailable as exc:
