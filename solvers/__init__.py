@@ -8,18 +8,24 @@ The registry follows PuLP's ``apis`` package: every backend class is registered 
 its :attr:`~solvers.base.Backend.name`; :func:`available_solvers` lists those that can
 run here, :func:`get_solver` returns an instance, :func:`solve` does both.
 
+Backends: ``highs`` (:mod:`solvers.highs`), ``cbc`` (:mod:`solvers.cbc`), ``scip``
+(SCIP through OR-Tools MathOpt, :mod:`solvers.ortools_scip`) and ``cpsat`` (OR-Tools
+CP-SAT, :mod:`solvers.ortools_cpsat`; integer problems only: it refuses others with
+:class:`~solvers.base.UnsupportedProblem` before solving). The last two need the
+``ortools`` package.
+
 Examples
 --------
 >>> import solvers
 >>> solvers.all_solvers()
-['highs', 'cbc']
+['highs', 'cbc', 'scip', 'cpsat']
 >>> result = solvers.solve(problem, "highs", solvers.SolverOptions(time_limit_s=60))  # doctest: +SKIP
 """
 from __future__ import annotations
 
 import logging
 
-from solvers.base import Backend, Capabilities, SolverUnavailable
+from solvers.base import Backend, Capabilities, SolverUnavailable, UnsupportedProblem
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import (
     SolveResult,
@@ -44,6 +50,7 @@ __all__ = [
     "SolverUnavailable",
     "SOLVERS",
     "Termination",
+    "UnsupportedProblem",
     "all_solvers",
     "available_solvers",
     "bound_meets_value",
@@ -151,9 +158,13 @@ def solve(problem: MatrixProblem, solver: str = "highs",
 def _register_builtin() -> None:
     from solvers.cbc import CbcBackend
     from solvers.highs import HighsBackend
+    from solvers.ortools_cpsat import CpSatBackend
+    from solvers.ortools_scip import ScipBackend
 
     register(HighsBackend)
     register(CbcBackend)
+    register(ScipBackend)
+    register(CpSatBackend)
 
 
 _register_builtin()

@@ -38,6 +38,7 @@ __all__ = [
     "Backend",
     "Capabilities",
     "SolverUnavailable",
+    "UnsupportedProblem",
     "build_result",
     "clip_log",
     "MAX_LOG_CHARS",
@@ -75,6 +76,30 @@ class SolverUnavailable(Exception):
         )
 
 
+class UnsupportedProblem(ValueError):
+    """The backend cannot take this problem exactly; raised before any solving.
+
+    A backend refuses rather than approximate: e.g. CP-SAT with continuous variables or
+    constraint coefficients it cannot make integral.
+
+    Parameters
+    ----------
+    solver
+        Registry name of the backend that refuses.
+    reason
+        What it cannot take, in plain words (shown to the user).
+    alternatives
+        Registry names of backends that take such problems.
+    """
+
+    def __init__(self, solver: str, reason: str, alternatives: tuple[str, ...] = ()) -> None:
+        self.solver = solver
+        self.reason = reason
+        self.alternatives = tuple(alternatives)
+        hint = f"; use {' or '.join(self.alternatives)}" if self.alternatives else ""
+        super().__init__(f"{solver} cannot solve this model exactly: {reason}{hint}")
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a backend can do.
@@ -97,6 +122,17 @@ class Capabilities:
         The solver reliably stops at its own time limit. The watchdog runs anyway.
     in_process
         Runs inside this Python process (a stop is a request, not a kill).
+    supports_continuous
+        Continuous variables are taken as such. When false, a continuous column is
+        accepted only where ``MatrixProblem.metadata["integral_at_optimum"]`` marks it
+        (some optimum has it integral), and modelled as integer; any other is refused
+        with :class:`UnsupportedProblem`.
+    supports_infinite_bounds
+        Variables may have infinite bounds. When false, such a problem is refused.
+    supports_fractional_coefficients
+        Any real constraint coefficient is taken. When false, each row must become
+        integral when scaled by a power of ten (the backend says up to which), else the
+        problem is refused.
     """
 
     supports_mip: bool = True
@@ -106,6 +142,9 @@ class Capabilities:
     reports_bound: bool = True
     honours_time_limit: bool = True
     in_process: bool = True
+    supports_continuous: bool = True
+    supports_infinite_bounds: bool = True
+    supports_fractional_coefficients: bool = True
 
 
 def clip_log(text: str, limit: int = MAX_LOG_CHARS) -> str:
@@ -307,13 +346,13 @@ class Backend(abc.ABC):
         ------
         SolverUnavailable
             When the solver cannot run here.
-        ValueError
-            When the problem has integer variables and the backend cannot honour them.
+        UnsupportedProblem
+            When the backend cannot take the problem exactly (:meth:`check`); a
+            ``ValueError``.
         """
         options = options or SolverOptions()
         self._ensure_available()
-        if problem.is_mip and not self.capabilities.supports_mip:
-            raise ValueError(f"solver {self.name!r} cannot solve problems with integer variables")
+        self.check(problem)
         if problem.n_cols == 0:
             return self._solve_empty(problem, options)
         started = time.perf_counter()
@@ -322,6 +361,20 @@ class Backend(abc.ABC):
             result = self._settle_infeasible_or_unbounded(problem, options, result, started)
         logger.debug("%s on %r: %s", self.name, problem.name, result.message)
         return result
+
+    def check(self, problem: MatrixProblem) -> None:
+        """Refuse, before any solving, a problem this backend cannot take exactly.
+
+        Cheap (no solver call); :meth:`solve` calls it first, and a caller may call it
+        early to fail fast (e.g. before a long model build or strengthening).
+
+        Raises
+        ------
+        UnsupportedProblem
+            With a message that says what is not supported and which solvers take it.
+        """
+        if problem.is_mip and not self.capabilities.supports_mip:
+            raise UnsupportedProblem(self.name, "it cannot solve problems with integer variables")
 
     # -- shared helpers ---------------------------------------------------------------
 

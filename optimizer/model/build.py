@@ -658,10 +658,14 @@ def build_model(
         sense = Sense.MINIMIZE
     else:
         obj, sense = coverage_obj, Sense.MAXIMIZE
+    # coverage mode: y[r] = min(1, sum of the x reaching row r) is feasible and no worse at an
+    # optimum, so some optimum has every y integral (backends that need integers use this)
+    integral_at_optimum = integrality.copy()
+    integral_at_optimum[y.index(np.arange(y.size))] = True
     problem = MatrixProblem(
         objective=obj, matrix=matrix, row_lower=row_lower, row_upper=row_upper,
         col_lower=col_lower, col_upper=col_upper, integrality=integrality,
-        sense=sense, name=scenario.name,
+        sense=sense, name=scenario.name, metadata={"integral_at_optimum": integral_at_optimum},
     )
     stats = {
         "mode": mode,

@@ -44,7 +44,15 @@ def solver(request):
 def solve(inputs, raw, solver="highs"):
     raw = dict(raw)
     raw["solver"] = {**raw.get("solver", {}), "name": solver}
-    return run_scenario(make_scenario(raw), inputs=inputs)
+    try:
+        return run_scenario(make_scenario(raw), inputs=inputs)
+    except solvers.UnsupportedProblem as exc:
+        # a backend for integer models only (CP-SAT) refuses, before solving, models with
+        # continuous variables not marked integral at an optimum (capacitated mode's areas and
+        # assignments, rule 6's n and q): the right answer for it, so the test does not apply
+        if solvers.SOLVERS[solver].capabilities.supports_continuous or "continuous" not in str(exc):
+            raise
+        pytest.skip(f"{solver} refuses this model before solving: {exc}")
 
 
 # ------------------------------------------------------------- rule 4: capacity

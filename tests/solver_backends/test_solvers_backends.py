@@ -2,6 +2,12 @@
 
 Each test name states the fact it checks. Expected optima come from brute-force
 enumeration or from hand calculation, never from another solver.
+
+A backend whose :class:`~solvers.Capabilities` exclude a test problem (CP-SAT: no
+continuous variables, no infinite bounds) must refuse it at once with
+:class:`~solvers.UnsupportedProblem` saying why and what to use instead
+(:func:`solve_unless_refused`); the time-limit tests then run on an equivalent pure
+integer instance, so that every backend's time limit and watchdog are exercised.
 """
 from __future__ import annotations
 
@@ -22,11 +28,13 @@ from solver_common import (
     random_binary_program,
 )
 
+import solvers
 from solvers import (
     Sense,
     SolverOptions,
     SolveStatus,
     Termination,
+    UnsupportedProblem,
     bound_meets_value,
     relative_gap,
 )
@@ -53,6 +61,53 @@ def assert_honest(result, p) -> None:
         assert result.values is None and result.objective is None and result.gap is None
 
 
+def refusal_expected(backend, p) -> str | None:
+    """What in ``p`` the backend's declared capabilities exclude (a word its refusal
+    names), or ``None`` when it takes ``p``."""
+    caps = backend.capabilities
+    if not caps.supports_continuous and not p.integrality.all():
+        return "continuous"
+    if not caps.supports_infinite_bounds and not (np.isfinite(p.col_lower).all()
+                                                  and np.isfinite(p.col_upper).all()):
+        return "bounds"
+    return None
+
+
+def solve_unless_refused(backend, p, options: SolverOptions | None = None):
+    """Solve ``p``; or, when the backend's capabilities exclude it, check that the backend
+    refuses it before solving, saying why and naming backends that take it, and return
+    ``None``."""
+    options = options or SolverOptions()
+    why = refusal_expected(backend, p)
+    if why is None:
+        return backend.solve(p, options)
+    t0 = time.perf_counter()
+    with pytest.raises(UnsupportedProblem) as info:
+        backend.solve(p, options)
+    assert time.perf_counter() - t0 < 1.0  # refused up front, not after a search
+    refusal = info.value
+    assert isinstance(refusal, ValueError) and refusal.solver == backend.name
+    assert why in str(refusal), str(refusal)
+    assert refusal.alternatives and set(refusal.alternatives) <= set(solvers.all_solvers())
+    assert all(solvers.SOLVERS[a].capabilities.supports_continuous for a in refusal.alternatives)
+    with pytest.raises(UnsupportedProblem):
+        backend.check(p)  # the same answer without solve()
+    return None
+
+
+def hard_instance(backend):
+    """Market split (4 rows), which no backend proves in a few seconds: with continuous
+    unbounded slacks, or, for a backend that refuses those, the equivalent pure integer
+    programme with bounded slacks."""
+    p = market_split(m=4, seed=0)
+    if refusal_expected(backend, p) is None:
+        return p
+    solve_unless_refused(backend, p, SolverOptions(time_limit_s=1.0))
+    p = market_split(m=4, seed=0, integer_slacks=True)
+    assert refusal_expected(backend, p) is None
+    return p
+
+
 def test_knapsack_optimum_matches_brute_force(backend):
     p = knapsack()
     best, _ = brute_force(p)
@@ -70,7 +125,9 @@ def test_infeasible_problem_is_reported_infeasible(backend):
     # x + y >= 3 with x, y <= 1: infeasible already as an LP
     lp = problem([1, 1], [[1, 1]], [3], [INF], [0, 0], [1, 1], [0, 0], sense=Sense.MINIMIZE)
     for p in (mip, lp):
-        r = backend.solve(p, SolverOptions(time_limit_s=20))
+        r = solve_unless_refused(backend, p, SolverOptions(time_limit_s=20))
+        if r is None:
+            continue
         assert r.status is SolveStatus.INFEASIBLE, r.summary()
         assert r.termination is Termination.INFEASIBLE
         assert_honest(r, p)
@@ -80,7 +137,9 @@ def test_unbounded_problem_is_reported(backend):
     # max x s.t. x - y <= 0.5, x, y >= 0: x = y grows without limit (LP and integer)
     for integ in ([0, 0], [1, 1]):
         p = problem([1, 0], [[1, -1]], [-INF], [0.5], [0, 0], [INF, INF], integ)
-        r = backend.solve(p, SolverOptions(time_limit_s=20))
+        r = solve_unless_refused(backend, p, SolverOptions(time_limit_s=20))
+        if r is None:
+            continue
         assert r.status is SolveStatus.UNBOUNDED, r.summary()
         assert r.termination is Termination.UNBOUNDED
         assert r.values is None and r.bound is None
@@ -91,7 +150,9 @@ def test_unbounded_relaxation_without_integer_plan_is_not_called_unbounded(backe
     # point exists. HiGHS proves infeasibility; CBC branches forever until stopped.
     p = problem([1, 0], [[2, -2]], [1], [1], [0, 0], [INF, INF], [1, 1])
     t0 = time.perf_counter()
-    r = backend.solve(p, SolverOptions(time_limit_s=1.0, grace_s=2.0))
+    r = solve_unless_refused(backend, p, SolverOptions(time_limit_s=1.0, grace_s=2.0))
+    if r is None:
+        return
     assert r.status in (SolveStatus.INFEASIBLE, SolveStatus.NO_SOLUTION), r.summary()
     assert time.perf_counter() - t0 <= 1.0 + 1.0 + 2.0 + 2.0  # first run + feasibility check
     assert_honest(r, p)
@@ -100,7 +161,9 @@ def test_unbounded_relaxation_without_integer_plan_is_not_called_unbounded(backe
 def test_pure_lp_reports_bound_equal_to_value(backend):
     # max 3x + 2y  s.t. x + y <= 4, x + 3y <= 6, x <= 3  ->  x = 3, y = 1, value 11
     p = problem([3, 2], [[1, 1], [1, 3]], [-INF, -INF], [4, 6], [0, 0], [3, INF], [0, 0])
-    r = backend.solve(p, SolverOptions())
+    r = solve_unless_refused(backend, p)
+    if r is None:
+        return
     assert_honest(r, p)
     assert r.status is SolveStatus.OPTIMAL
     assert r.objective == pytest.approx(11.0)
@@ -118,7 +181,7 @@ def test_objective_offset_is_included_in_value_and_bound(backend):
 
 
 def test_time_limited_solve_is_never_optimal(backend):
-    p = market_split(m=4, seed=0)  # neither solver proves this in 20 s
+    p = hard_instance(backend)
     options = SolverOptions(time_limit_s=1.0, grace_s=2.0)
     t0 = time.perf_counter()
     r = backend.solve(p, options)
@@ -149,7 +212,7 @@ def test_time_limit_without_incumbent_reports_no_solution(backend):
 def test_solver_ignoring_its_time_limit_is_stopped_and_reported_killed(backend, monkeypatch):
     # imitate a solver that ignores its own limit: the watchdog must stop it
     monkeypatch.setattr(type(backend), "pass_time_limit", False)
-    p = market_split(m=4, seed=0)
+    p = hard_instance(backend)
     options = SolverOptions(time_limit_s=0.5, grace_s=0.5)
     t0 = time.perf_counter()
     r = backend.solve(p, options)
@@ -204,7 +267,9 @@ def test_free_and_negative_bounds_are_honoured(backend):
     # min x + y with x free integer, y continuous in [-3, -1], x + 2y >= -4.5
     p = problem([1, 1], [[1, 2]], [-4.5], [INF], [-INF, -3], [INF, -1], [1, 0],
                 sense=Sense.MINIMIZE)
-    r = backend.solve(p, SolverOptions())
+    r = solve_unless_refused(backend, p)
+    if r is None:
+        return
     assert_honest(r, p)
     assert r.status is SolveStatus.OPTIMAL
     # y = (-4.5 - x) / 2 at best, so x + y = x / 2 - 2.25, smallest for the smallest x

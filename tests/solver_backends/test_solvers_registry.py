@@ -35,8 +35,31 @@ def registry(monkeypatch):
 
 
 def test_builtin_backends_are_registered_in_preference_order():
-    assert solvers.all_solvers()[:2] == ["highs", "cbc"]
+    assert solvers.all_solvers()[:4] == ["highs", "cbc", "scip", "cpsat"]
     assert set(solvers.available_solvers()) <= set(solvers.all_solvers())
+
+
+def test_ortools_backends_name_ortools_and_are_available_exactly_when_it_imports(registry, monkeypatch):
+    import importlib
+
+    from solvers import ortools_cpsat, ortools_scip
+
+    for name in ("scip", "cpsat"):
+        assert solvers.SOLVERS[name].extra == "ortools"
+    try:
+        importlib.import_module("ortools.sat.python.cp_model")
+        importlib.import_module("ortools.math_opt.core.python.solver")
+        ortools_ok = True
+    except Exception:
+        ortools_ok = False
+    assert solvers.SOLVERS["scip"].available() is ortools_ok
+    assert solvers.SOLVERS["cpsat"].available() is ortools_ok
+    # a broken install (files there, import fails) is not available, and says what to install
+    for module in (ortools_cpsat, ortools_scip):
+        monkeypatch.setattr(module, "_imports", lambda name: False)
+    assert "scip" not in registry.available_solvers() and "cpsat" not in registry.available_solvers()
+    with pytest.raises(SolverUnavailable, match="pip install ortools"):
+        registry.get_solver("cpsat")
 
 
 def test_unknown_name_raises_key_error_listing_known_names():
@@ -89,7 +112,8 @@ def test_every_backend_declares_name_extra_and_capabilities():
 
 
 def test_solvers_package_never_imports_optimizer():
-    code = ("import sys, solvers, solvers.highs, solvers.cbc, solvers.mps; "
+    code = ("import sys, solvers, solvers.highs, solvers.cbc, solvers.mps, solvers.ortools_scip, "
+            "solvers.ortools_cpsat; solvers.available_solvers(); "
             "bad = [m for m in sys.modules if m == 'optimizer' or m.startswith('optimizer.')]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
