@@ -54,7 +54,10 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
             return done
     try:
         backend = solvers.get_solver(scenario.solver.name)
+        backend.check(model.problem)  # refuse early what the backend cannot take exactly
     except solvers.SolverUnavailable as exc:
+        raise SolverFailure(str(exc)) from exc
+    except solvers.UnsupportedProblem as exc:
         raise SolverFailure(str(exc)) from exc
     stop = threading.Event()
 
@@ -93,6 +96,20 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
     return result
 
 
+def _able_to_solve(scenario: Scenario, problem) -> Scenario:
+    """The scenario, with HiGHS as solver when its own cannot take a diagnosis variant (or is the greedy)."""
+    name = scenario.solver.name
+    try:
+        if name != "greedy":
+            solvers.get_solver(name).check(problem)
+            return scenario
+    except (solvers.SolverUnavailable, solvers.UnsupportedProblem):
+        pass
+    log.info("diagnosis variant solved with highs (%s cannot take it)", name)
+    return dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name="highs",
+                                                                    warm_start="none"))
+
+
 def diagnose_infeasible(inputs: Inputs, reach_sites: Reach, reach_facilities: Reach, scenario: Scenario,
                         forced: ForcedDecisions, existing: ExistingService) -> list[Shortfall]:
     """Why the solver found no plan: the least budget the requirements need, and under the given
@@ -105,6 +122,7 @@ def diagnose_infeasible(inputs: Inputs, reach_sites: Reach, reach_facilities: Re
                              "; check forced decisions against budgets and site areas"))]
     out: list[Shortfall] = []
     least = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="least_cost")
+    scenario = _able_to_solve(scenario, least.problem)
     least_result = solve(least, scenario)
     if not least_result.status.has_solution:
         return [Shortfall("what must exist (rule 7)", "whole scenario",
@@ -118,7 +136,7 @@ def diagnose_infeasible(inputs: Inputs, reach_sites: Reach, reach_facilities: Re
                              f"meeting every requirement costs at least {need:,.0f} yuan ({proof}); the budget is "
                              f"{scenario.budget.total:,.0f} yuan", need - scenario.budget.total))
     soft = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="min_shortfall")
-    soft_result = solve(soft, scenario)
+    soft_result = solve(soft, _able_to_solve(scenario, soft.problem))
     if soft_result.status.has_solution:
         slack = soft_result.values[soft.slack.start:soft.slack.stop]
         for t, gap in zip(soft.targets, slack, strict=True):

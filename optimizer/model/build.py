@@ -660,8 +660,12 @@ def build_model(
         obj, sense = coverage_obj, Sense.MAXIMIZE
     # coverage mode: y[r] = min(1, sum of the x reaching row r) is feasible and no worse at an
     # optimum, so some optimum has every y integral (backends that need integers use this)
+    # likewise rule 6's n (lowered to the largest x of its circle) and q (raised to min(x_a, x_b))
     integral_at_optimum = integrality.copy()
     integral_at_optimum[y.index(np.arange(y.size))] = True
+    if not capacitated:
+        integral_at_optimum[n.index(np.arange(n.size))] = True
+        integral_at_optimum[q.index(np.arange(q.size))] = True
     problem = MatrixProblem(
         objective=obj, matrix=matrix, row_lower=row_lower, row_upper=row_upper,
         col_lower=col_lower, col_upper=col_upper, integrality=integrality,
