@@ -262,6 +262,11 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
     """Solve, read back the chosen sites and recompute coverage from them (not from the solver's y)."""
     options = options or SolverOptions(time_limit_s=600.0, relative_gap=0.0)
     model, group, _ = build_coverage_model(problem)
+    if solver == "auto":
+        from optimizer.solver_choice import choose_solver
+
+        solver = choose_solver("plain_coverage", model.n_rows)
+        log.info("solver auto: %s", solver)
     result = solvers.get_solver(solver).solve(model, options)
     m = problem.reach.shape[1]
     if result.values is None:

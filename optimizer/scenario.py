@@ -638,7 +638,7 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     s: SolverSpec = v.get("solver", SolverSpec())
     import solvers as registry
 
-    known = registry.all_solvers() + ["greedy"]  # greedy: optimizer.heuristic, not a registered backend
+    known = registry.all_solvers() + ["greedy", "auto"]  # greedy: optimizer.heuristic; auto: solver_choice
     if s.name not in known:
         out.append(f"solver.name: unknown solver {s.name!r} (known: {', '.join(known)})")
     if s.warm_start not in ("none", "greedy"):

@@ -24,6 +24,7 @@ from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.strengthen import strengthen
 from optimizer.reach.types import Reach
 from optimizer.scenario import Scenario
+from optimizer.solver_choice import choose_solver
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
         # nothing to decide: no candidate reaches anyone not already served
         return SolveResult("none", "-", SolveStatus.OPTIMAL, Termination.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0,
                            0.0, options, message="no candidate site reaches anyone not already served")
+    if scenario.solver.name == "auto":
+        chosen = choose_solver("planning", model.problem.n_rows)
+        log.info("solver auto: %s", chosen)
+        scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name=chosen))
     if scenario.solver.name == "greedy" or scenario.solver.warm_start == "greedy":
         from optimizer.heuristic import greedy_hook  # the heuristic as the solver, or as a warm start
 

@@ -1,0 +1,31 @@
+"""``solver: auto`` follows the measured rule: HiGHS for planning models, SCIP for large plain covering."""
+from __future__ import annotations
+
+import pytest
+from tiny import make_scenario, random_instance
+
+import solvers
+from optimizer.pipeline import run_scenario
+from optimizer.solver_choice import PLAIN_COVERAGE_SCIP_ROWS, choose_solver
+
+
+def test_planning_models_go_to_highs_whatever_their_size():
+    assert choose_solver("planning", 10) == "highs"
+    assert choose_solver("planning", 10_000_000) == "highs"
+
+
+def test_large_plain_covering_goes_to_scip_when_installed_small_to_highs():
+    assert choose_solver("plain_coverage", PLAIN_COVERAGE_SCIP_ROWS) == "highs"
+    expected = "scip" if "scip" in solvers.available_solvers() else "highs"
+    assert choose_solver("plain_coverage", PLAIN_COVERAGE_SCIP_ROWS + 1) == expected
+
+
+def test_auto_in_a_scenario_solves_with_the_chosen_backend_and_says_so():
+    inputs, raw = random_instance(3)
+    run = run_scenario(make_scenario({**raw, "solver": {"name": "auto"}}), inputs=inputs)
+    assert run.result.solver == "highs" and run.result.proven_optimal
+
+
+def test_an_unknown_solver_name_is_still_refused():
+    with pytest.raises(Exception, match="unknown solver"):
+        make_scenario({"solver": {"name": "gurobi9"}})
