@@ -762,7 +762,7 @@ def greedy_hook(model: PlanningModel, scenario: Scenario,
     of a proven-infeasible scenario (least cost, least shortfall) are not coverage models:
     with ``solver.name: greedy`` they are solved by HiGHS.
     """
-    from optimizer.solving import solver_options
+    from optimizer.solver_choice import solver_options
 
     spec = scenario.solver
     unsupported = supports(model)

@@ -1,4 +1,5 @@
-"""``solver: auto``: which backend to use, from what the benchmarks measured on this kind of machine.
+"""Which backend solves, and with what settings: the scenario's solver options, and
+``solver: auto`` from what the benchmarks measured on this kind of machine.
 
 Measured (2 cores, HiGHS 1.16, OR-Tools 9.15, CBC 2.10; README "Solvers" and
 "Performance"):
@@ -17,6 +18,8 @@ table behind it is small (issue 5 asks for a fuller one).
 from __future__ import annotations
 
 import solvers
+from optimizer.scenario import Scenario
+from solvers.result import SolverOptions
 
 #: Plain coverage problems larger than this (merged demand rows) go to SCIP.
 PLAIN_COVERAGE_SCIP_ROWS = 5_000
@@ -36,3 +39,10 @@ def choose_solver(kind: str, n_rows: int) -> str:
     if kind == "plain_coverage" and n_rows > PLAIN_COVERAGE_SCIP_ROWS and "scip" in available:
         return "scip"
     return "highs"
+
+
+def solver_options(scenario: Scenario) -> SolverOptions:
+    """The scenario's solver settings as backend options."""
+    s = scenario.solver
+    return SolverOptions(time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, threads=s.threads,
+                         seed=s.seed, log=s.log)

@@ -24,17 +24,10 @@ from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.strengthen import strengthen
 from optimizer.reach.types import Reach
 from optimizer.scenario import Scenario
-from optimizer.solver_choice import choose_solver
-from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
+from optimizer.solver_choice import choose_solver, solver_options
+from solvers.result import SolveResult, SolveStatus, Termination
 
 log = logging.getLogger(__name__)
-
-
-def solver_options(scenario: Scenario) -> SolverOptions:
-    """The scenario's solver settings as backend options."""
-    s = scenario.solver
-    return SolverOptions(time_limit_s=s.time_limit_s, relative_gap=s.relative_gap, threads=s.threads,
-                         seed=s.seed, log=s.log)
 
 
 def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = None) -> SolveResult:

@@ -81,7 +81,7 @@ def compare_command(ctx, scenario, sets, names, time_limit, in_process, out_dir)
     check) and which site:function entries each two solvers share or differ on, and writes
     compare.csv and compare.json under OUT/<scenario>/compare-<UTC stamp>/.
     """
-    from optimizer.cli import _fail, _load, _Progress
+    from optimizer.commands.common import _fail, _load, _Progress
 
     if time_limit is not None and time_limit <= 0:
         raise click.BadParameter("must be > 0", param_hint="--time-limit")

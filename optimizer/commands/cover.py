@@ -29,7 +29,7 @@ import pandas as pd
               "result.json into OUT/cover-<time>/.")
 def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_limit, out_dir) -> None:
     """Solve a plain maximal covering (--p/--budget) or set covering (--set-cover) problem."""
-    from optimizer.cli import _fail
+    from optimizer.commands.common import _fail
     from optimizer.plain_coverage import read_coverage_problem, solve_coverage_problem
     from solvers.result import SolverOptions
 

@@ -44,7 +44,7 @@ class _ReadOnlyCache:
 
 
 def _setup(scenario_path: str, sets: tuple[str, ...], quiet: bool, write_cache: bool):
-    from optimizer.cli import _Progress
+    from optimizer.commands.common import _Progress
     from optimizer.export import prepare_model
     from optimizer.reach.cache import ReachCache
     from optimizer.scenario import load_scenario

@@ -14,7 +14,7 @@ from optimizer.comparison import prepare
 from optimizer.errors import InfeasibleScenario, InputError, ScenarioError, SolverFailure
 from optimizer.heuristic import GreedyPlan, greedy_plan, solve_greedy
 from optimizer.pipeline import run_scenario
-from optimizer.solving import solver_options
+from optimizer.solver_choice import solver_options
 
 ONLY_CANTEEN = {"functions": {f: {"enabled": False} for f in ("childcare", "elder_care", "parking")},
                 "sharing": {"groups": []}}
