@@ -27,16 +27,12 @@ import numpy as np
 
 import solvers
 from optimizer.check import CheckReport, check_plan
-from optimizer.errors import InfeasibleScenario, LifecircleError, SolverFailure
-from optimizer.existing import ExistingService, existing_service
+from optimizer.errors import LifecircleError, SolverFailure
 from optimizer.heuristic import GREEDY
 from optimizer.inputs.types import Inputs
-from optimizer.model.build import PlanningModel, build_model
-from optimizer.model.decisions import ForcedDecisions
-from optimizer.model.diagnose import forced_shortfalls, requirement_reach_shortfalls
-from optimizer.pipeline import Progress, Timings, check_against_scenario, compute_reach, validate
+from optimizer.model.build import PlanningModel
+from optimizer.pipeline import ModelSetup, Progress, prepare_model
 from optimizer.plan import plan_from_solution
-from optimizer.reach import Reach
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
 from optimizer.solving import solve
@@ -67,49 +63,14 @@ def unavailable_hint(name: str) -> str:
     return "" if ok else f"pip install {cls.extra}"
 
 
-@dataclass
-class Prepared:
-    """A scenario's model, built once, with what reading a plan back needs."""
-
-    scenario: Scenario
-    inputs: Inputs
-    forced: ForcedDecisions
-    reach_sites: Reach
-    reach_facilities: Reach
-    existing: ExistingService
-    model: PlanningModel
-    timings: Timings
-    warnings: list[str] = field(default_factory=list)
+#: The built model and what reading a plan back needs (the pipeline's steps before solving).
+Prepared = ModelSetup
 
 
 def prepare(scenario: Scenario, progress: Progress | None = None, reach_cache: ReachCache | None = None,
             inputs: Inputs | None = None) -> Prepared:
-    """Validate, reach, existing service and build: the pipeline's steps before solving.
-
-    Raises
-    ------
-    InputError, InfeasibleScenario
-    """
-    timings = Timings()
-    with timings.step("validate"):
-        if inputs is None:
-            inputs, forced, warnings = validate(scenario)
-        else:
-            forced, warnings = check_against_scenario(inputs, scenario)
-        shortfalls = forced_shortfalls(inputs.sites, scenario, forced)
-        if shortfalls:
-            raise InfeasibleScenario(shortfalls)
-    with timings.step("reach"):
-        reach_sites, reach_facilities = compute_reach(inputs, scenario, progress, reach_cache)
-    with timings.step("existing service"):
-        existing = existing_service(inputs, reach_facilities, scenario)
-    if scenario.requirements:
-        shortfalls = requirement_reach_shortfalls(inputs, scenario, reach_sites, existing, forced)
-        if shortfalls:
-            raise InfeasibleScenario(shortfalls)
-    with timings.step("build"):
-        model = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing)
-    return Prepared(scenario, inputs, forced, reach_sites, reach_facilities, existing, model, timings, warnings)
+    """Validate, reach, existing service and build, once: :func:`optimizer.pipeline.prepare_model`."""
+    return prepare_model(scenario, progress, inputs, reach_cache)
 
 
 @dataclass

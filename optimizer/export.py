@@ -39,20 +39,16 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from optimizer.errors import InfeasibleScenario
-from optimizer.existing import ExistingService, existing_service, site_circles
+from optimizer.existing import site_circles
 from optimizer.inputs.types import Inputs
-from optimizer.model.build import MONEY_UNIT, PlanningModel, build_model
-from optimizer.model.decisions import ForcedDecisions
-from optimizer.model.diagnose import forced_shortfalls, requirement_reach_shortfalls
-from optimizer.pipeline import Progress, Timings, check_against_scenario, compute_reach, validate
-from optimizer.reach import Reach, ReachMethod
+from optimizer.model.build import MONEY_UNIT, PlanningModel
+from optimizer.pipeline import ModelSetup, Progress
+from optimizer.pipeline import prepare_model as pipeline_prepare_model
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
 from solvers.lp import write_lp
@@ -66,56 +62,12 @@ FORMATS = ("mps", "lp")
 MAX_NAME = 255
 
 
-@dataclass
-class ModelSetup:
-    """Everything up to the built model (no solve): what ``export`` writes and ``check`` checks against."""
-
-    scenario: Scenario
-    inputs: Inputs
-    forced: ForcedDecisions
-    reach_sites: Reach
-    reach_facilities: Reach
-    existing: ExistingService
-    model: PlanningModel
-    timings: Timings
-    warnings: list[str] = field(default_factory=list)
-
-
 def prepare_model(scenario: Scenario, inputs: Inputs | None = None, reach_cache: ReachCache | None = None,
                   progress: Progress | None = None) -> ModelSetup:
-    """The pipeline of :func:`optimizer.pipeline.run_scenario` up to the built model.
-
-    Raises
-    ------
-    InputError, InfeasibleScenario
-        As ``solve`` would, before solving.
-    """
-    timings = Timings()
-    with timings.step("validate"):
-        if inputs is None:
-            inputs, forced, warnings = validate(scenario)
-        else:
-            forced, warnings = check_against_scenario(inputs, scenario)
-        shortfalls = forced_shortfalls(inputs.sites, scenario, forced)
-        if shortfalls:
-            raise InfeasibleScenario(shortfalls)
-    with timings.step("reach"):
-        reach_sites, reach_facilities = compute_reach(inputs, scenario, progress, reach_cache)
-    if reach_sites.method is ReachMethod.STRAIGHT_LINE:
-        warnings.append("walking times are straight-line distance x detour factor "
-                        f"{scenario.reach.detour_factor}: the weaker method (no street network)")
-    with timings.step("existing service"):
-        existing = existing_service(inputs, reach_facilities, scenario)
-    if scenario.requirements:
-        shortfalls = requirement_reach_shortfalls(inputs, scenario, reach_sites, existing, forced)
-        if shortfalls:
-            raise InfeasibleScenario(shortfalls)
-    with timings.step("build"):
-        model = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing)
-    return ModelSetup(scenario, inputs, forced, reach_sites, reach_facilities, existing, model, timings, warnings)
+    """The pipeline of :func:`optimizer.pipeline.run_scenario` up to the built model (no solve)."""
+    return pipeline_prepare_model(scenario, progress, inputs, reach_cache)
 
 
-# ----------------------------------------------------------------------------- names
 def name_token(value: object) -> str:
     """``value`` as a name part: ASCII letters, digits, ``_`` and ``.`` kept, other ASCII
     characters ``_``, others ``u<hex code point>`` (``渝`` -> ``u6e1d``)."""

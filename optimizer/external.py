@@ -48,9 +48,9 @@ import pandas as pd
 from optimizer.check import CheckReport, check_plan
 from optimizer.errors import InputError, Problem
 from optimizer.existing import allocate
-from optimizer.export import ModelSetup, column_names, row_names
+from optimizer.export import column_names, row_names
 from optimizer.model.build import MONEY_UNIT
-from optimizer.pipeline import Run
+from optimizer.pipeline import ModelSetup, Run
 from optimizer.plan import Plan, build_plan, plan_from_solution, plan_requirements
 from optimizer.reach.types import cutoff_ref_seconds
 from optimizer.requirements import requirement_targets

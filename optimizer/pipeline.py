@@ -205,27 +205,29 @@ def _first(ids: np.ndarray, n: int = 20) -> str:
     return ", ".join(ids[:n].tolist()) + (" ..." if len(ids) > n else "")
 
 
-def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None,
-                 reach_cache: ReachCache | None = None, start: np.ndarray | None = None) -> Run:
-    """Run the whole pipeline on one scenario (no files written).
+@dataclass
+class ModelSetup:
+    """A scenario's model, built and ready to solve, with what reading a plan back needs."""
 
-    Parameters
-    ----------
-    scenario
-        The scenario.
-    progress
-        Called by long steps.
-    inputs
-        Already loaded inputs (tests, notebooks); read from the scenario's files if None.
-    reach_cache
-        Where network reach is reused from and stored; None: always computed.
-    start
-        Solver values of an earlier run of the same model with looser limits (a warm start),
-        e.g. the plan for a smaller budget.
+    scenario: Scenario
+    inputs: Inputs
+    forced: ForcedDecisions
+    reach_sites: Reach
+    reach_facilities: Reach
+    existing: ExistingService
+    model: PlanningModel
+    timings: Timings
+    warnings: list[str] = field(default_factory=list)
+
+
+def prepare_model(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None,
+                  reach_cache: ReachCache | None = None) -> ModelSetup:
+    """The steps before solving: validate, reach, existing service, build (no files written).
 
     Raises
     ------
-    InputError, InfeasibleScenario, SolverFailure, CheckFailed
+    InputError, InfeasibleScenario
+        Bad input; forced decisions or requirements that no plan can meet (found before solving).
     """
     timings = Timings()
     with timings.step("validate"):
@@ -259,6 +261,35 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
             raise InfeasibleScenario(shortfalls)
     with timings.step("build"):
         model = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing)
+    return ModelSetup(scenario, inputs, forced, reach_sites, reach_facilities, existing, model, timings, warnings)
+
+
+def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None,
+                 reach_cache: ReachCache | None = None, start: np.ndarray | None = None) -> Run:
+    """Run the whole pipeline on one scenario (no files written).
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    progress
+        Called by long steps.
+    inputs
+        Already loaded inputs (tests, notebooks); read from the scenario's files if None.
+    reach_cache
+        Where network reach is reused from and stored; None: always computed.
+    start
+        Solver values of an earlier run of the same model with looser limits (a warm start),
+        e.g. the plan for a smaller budget.
+
+    Raises
+    ------
+    InputError, InfeasibleScenario, SolverFailure, CheckFailed
+    """
+    setup = prepare_model(scenario, progress, inputs, reach_cache)
+    inputs, forced, existing, model = setup.inputs, setup.forced, setup.existing, setup.model
+    reach_sites, reach_facilities = setup.reach_sites, setup.reach_facilities
+    timings, warnings = setup.timings, setup.warnings
     with timings.step("solve"):
         result = solve(model, scenario, start)
     if result.status is SolveStatus.INFEASIBLE:
