@@ -318,7 +318,7 @@ def network_build(source: str, out: str, crs, elevation: str | None, missing_ele
     if not out.lower().endswith(".gpkg"):
         raise click.BadParameter(f"{out!r} must be a GeoPackage file (.gpkg)", param_hint="--out")
     try:
-        from optimizer.reach.elevation import ElevationModel
+        from optimizer.inputs.elevation import ElevationModel
         from optimizer.reach.prepare import clean_walk_network, read_walk_edges, write_network
 
         model = ElevationModel.open(elevation) if elevation else None

@@ -18,6 +18,7 @@ from optimizer.check import CheckReport, check_plan
 from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem
 from optimizer.existing import ExistingService, existing_service
 from optimizer.inputs import load_inputs
+from optimizer.inputs.elevation import sample_node_elevations
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model, function_cutoffs
 from optimizer.model.decisions import ForcedDecisions, forced_decisions
@@ -26,7 +27,6 @@ from optimizer.model.eligibility import eligibility_matrix
 from optimizer.plan import Plan, plan_from_solution, plan_requirements
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.reach.cache import ReachCache, network_reach_key
-from optimizer.reach.elevation import sample_node_elevations
 from optimizer.requirements import requirement_targets
 from optimizer.scenario import Scenario
 from optimizer.solving import diagnose_infeasible, solve

@@ -322,7 +322,7 @@ class Grid:
     def elevation(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Elevation at metric points by bilinear interpolation between pixel centres.
 
-        The same convention as :mod:`optimizer.reach.elevation`: at a pixel centre the
+        The same convention as :mod:`optimizer.inputs.elevation`: at a pixel centre the
         pixel's value, between centres the bilinear blend of the four around, clamped
         at the outer half pixel.
         """

@@ -6,7 +6,7 @@ grid) and derives the input tables of the engine:
 
 ``network``
     The OpenStreetMap extract itself (``helsinki_center.osm.pbf``), shipped unchanged:
-    the engine reads its walkable ways (:func:`optimizer.reach.osm.read_osm_walk_edges`).
+    the engine reads its walkable ways (:func:`optimizer.inputs.osm.read_osm_walk_edges`).
     Its walk edges also fix the extent of the input set (their convex hull).
 ``demand``
     Residents of the 250 m population grid, allocated dasymetrically to the
@@ -46,7 +46,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from optimizer.reach.osm import read_osm_walk_edges
+from optimizer.inputs.osm import read_osm_walk_edges
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import pyproj
 import shapely
 
 from ..errors import InputError, Problem
-from ..reach.elevation import ElevationModel
 from .crs import choose_analysis_crs, is_metric, to_analysis_crs, utm_crs
+from .elevation import ElevationModel
 from .read import SOURCE_ATTR, file_hashes, file_sha256, read_table
 from .schema import (
     DEMAND_COLUMNS,
@@ -81,7 +81,7 @@ def load_inputs(
         the OD table as a plain DataFrame; the elevation model opened and checked
         (exists, is a raster with a CRS and georeferencing; band 1 used, its nodata
         respected); SHA-256 of every file read. An OpenStreetMap network file gives its
-        walkable edges (:func:`optimizer.reach.osm.read_osm_walk_edges`), with
+        walkable edges (:func:`optimizer.inputs.osm.read_osm_walk_edges`), with
         ``oneway_foot`` set where pedestrians may walk only the drawn direction.
 
     Raises

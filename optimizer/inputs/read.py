@@ -1,7 +1,7 @@
 """Read one input table from GeoPackage, GeoJSON, Shapefile, CSV or XLSX (or OSM).
 
 The network may also be an OpenStreetMap file (``.osm.pbf``, ``.osm``, ``.osm.bz2``):
-its walkable ways are read by :func:`optimizer.reach.osm.read_osm_walk_edges`.
+its walkable ways are read by :func:`optimizer.inputs.osm.read_osm_walk_edges`.
 
 :func:`read_table` never raises for a bad file: a file that is missing, has no such
 layer, cannot be parsed, has no coordinates or no usable CRS yields
@@ -27,7 +27,7 @@ import pyproj
 import shapely
 
 from ..errors import InputError, Problem
-from ..reach.osm import is_osm_file, read_osm_walk_edges
+from .osm import is_osm_file, read_osm_walk_edges
 from .schema import ROLE_COLUMNS, ROLE_GEOMETRY_TYPES, LayerSpec
 
 logger = logging.getLogger(__name__)

@@ -156,7 +156,7 @@ class InputsSpec:
         Running facilities; optional.
     network
         Street/footpath edges (LineStrings, Z = elevation in metres when known), or an
-        OpenStreetMap file whose walkable ways are read (:mod:`optimizer.reach.osm`);
+        OpenStreetMap file whose walkable ways are read (:mod:`optimizer.inputs.osm`);
         optional.
     od_table
         A bring-your-own table of walking minutes or metres; optional.

@@ -9,7 +9,7 @@ import pandas as pd
 import pyproj
 
 if TYPE_CHECKING:
-    from optimizer.reach.elevation import ElevationModel
+    from optimizer.inputs.elevation import ElevationModel
 
 
 @dataclass(frozen=True)

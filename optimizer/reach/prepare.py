@@ -20,12 +20,12 @@ import shapely
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.crs import utm_crs
+from optimizer.inputs.elevation import ElevationModel, sample_node_elevations
+from optimizer.inputs.osm import is_osm_file, read_osm_walk_edges, walkable_ways
 from optimizer.inputs.read import crs_label, read_table
 from optimizer.inputs.schema import NETWORK_COLUMNS, LayerSpec
 from optimizer.inputs.validate import validate_table
-from optimizer.reach.elevation import ElevationModel, sample_node_elevations
 from optimizer.reach.network import build_walk_network
-from optimizer.reach.osm import is_osm_file, read_osm_walk_edges, walkable_ways
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def read_walk_edges(source: str | Path) -> gpd.GeoDataFrame:
     ----------
     source
         An OSM file (``.osm.pbf``, ``.osm``, ``.osm.bz2``: read by
-        :func:`~optimizer.reach.osm.read_osm_walk_edges`) or a GeoPackage, GeoJSON,
+        :func:`~optimizer.inputs.osm.read_osm_walk_edges`) or a GeoPackage, GeoJSON,
         Shapefile, ... of LineStrings (first layer). Of an edges layer with a
         ``highway`` column, the rows that column (with ``foot``, ``access``,
         ``service``, ``motorroad`` where present) marks as not walkable are left out;
@@ -131,7 +131,7 @@ def clean_walk_network(
     missing_elevation
         ``"error"`` or ``"flat"``: what to do when the DEM leaves some of the kept
         nodes without an elevation (see
-        :func:`~optimizer.reach.elevation.sample_node_elevations`).
+        :func:`~optimizer.inputs.elevation.sample_node_elevations`).
     source
         Name of the input, for messages.
 

@@ -16,7 +16,7 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 
 from optimizer.datasets import helsinki
-from optimizer.reach.osm import read_osm_walk_edges
+from optimizer.inputs.osm import read_osm_walk_edges
 
 REPO = Path(__file__).resolve().parents[2]
 TESTBED = REPO.parent / "shared" / "data" / "helsinki_center_testbed"

@@ -13,8 +13,8 @@ from osmium.osm.mutable import Node, Way
 
 from optimizer.errors import InputError
 from optimizer.inputs import load_inputs
+from optimizer.inputs.elevation import ElevationModel
 from optimizer.inputs.schema import LayerSpec
-from optimizer.reach.elevation import ElevationModel
 
 
 def _pbf(path):

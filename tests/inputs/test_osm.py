@@ -19,8 +19,8 @@ from osmium.osm.mutable import Node, Way
 from scipy.sparse.csgraph import dijkstra
 
 from optimizer.errors import InputError
+from optimizer.inputs.osm import MOTOR_ROADS, read_osm_walk_edges, walkable_ways
 from optimizer.reach import build_walk_network
-from optimizer.reach.osm import MOTOR_ROADS, read_osm_walk_edges, walkable_ways
 
 HELSINKI_PBF = "helsinki_center_testbed/helsinki_center.osm.pbf"
 HELSINKI_LAYERS = "helsinki_center_testbed/helsinki_center_osm_layers.gpkg"

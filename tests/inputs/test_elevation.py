@@ -17,9 +17,9 @@ import rasterio
 from shapely.geometry import LineString
 
 from optimizer.errors import InputError
+from optimizer.inputs import elevation as elevation_module
+from optimizer.inputs.elevation import ElevationModel, sample_node_elevations
 from optimizer.reach import build_walk_network, tobler_factor
-from optimizer.reach import elevation as elevation_module
-from optimizer.reach.elevation import ElevationModel, sample_node_elevations
 
 DEM = "helsinki_center_testbed/elevation_model_2021_lapinlahti.tif"
 HELSINKI_PBF = "helsinki_center_testbed/helsinki_center.osm.pbf"
@@ -149,7 +149,7 @@ def test_a_dem_without_crs_or_georeferencing_lists_both_problems(tmp_path):
 
 @pytest.mark.shared_data
 def test_a_dem_beside_the_network_covers_none_of_its_nodes(shared_data):
-    from optimizer.reach.osm import read_osm_walk_edges
+    from optimizer.inputs.osm import read_osm_walk_edges
 
     edges = read_osm_walk_edges(shared_data / HELSINKI_PBF)
     ends = np.concatenate([np.array([g.coords[0] for g in edges.geometry]),
