@@ -1,4 +1,4 @@
-"""``solver: auto`` follows the measured rule: HiGHS for planning models, SCIP for large plain covering."""
+"""``solver: auto`` follows the measured rule: HiGHS for planning models, CBC or SCIP for large plain covering."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ from tiny import make_scenario, random_instance
 
 import solvers
 from optimizer.pipeline import run_scenario
-from optimizer.solver_choice import PLAIN_COVERAGE_SCIP_ROWS, choose_solver
+from optimizer.solver_choice import PLAIN_COVERAGE_LARGE_ROWS, choose_solver
 
 
 def test_planning_models_go_to_highs_whatever_their_size():
@@ -14,10 +14,11 @@ def test_planning_models_go_to_highs_whatever_their_size():
     assert choose_solver("planning", 10_000_000) == "highs"
 
 
-def test_large_plain_covering_goes_to_scip_when_installed_small_to_highs():
-    assert choose_solver("plain_coverage", PLAIN_COVERAGE_SCIP_ROWS) == "highs"
-    expected = "scip" if "scip" in solvers.available_solvers() else "highs"
-    assert choose_solver("plain_coverage", PLAIN_COVERAGE_SCIP_ROWS + 1) == expected
+def test_large_plain_covering_goes_to_cbc_or_scip_when_installed_small_to_highs():
+    assert choose_solver("plain_coverage", PLAIN_COVERAGE_LARGE_ROWS) == "highs"
+    available = solvers.available_solvers()
+    expected = "cbc" if "cbc" in available else "scip" if "scip" in available else "highs"
+    assert choose_solver("plain_coverage", PLAIN_COVERAGE_LARGE_ROWS + 1) == expected
 
 
 def test_auto_in_a_scenario_solves_with_the_chosen_backend_and_says_so():
