@@ -357,5 +357,9 @@ from optimizer.commands.cover import cover_command  # noqa: E402 - as above
 
 main.add_command(cover_command)
 
+from optimizer.commands.batch import batch_command  # noqa: E402 - as above
+
+main.add_command(batch_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
