@@ -216,9 +216,7 @@ def check_plan(
     # rule 6 and rule 7, from the plan itself
     together = None
     if scenario.sharing.not_built_separately:
-        eligible = eligibility_matrix(sites, scenario.functions)
-        eligible &= ~forced.out_pairs_mask(len(sites), scenario.function_names)
-        eligible[forced.out_sites] = False
+        eligible = forced.restrict(eligibility_matrix(sites, scenario.functions), scenario.function_names)
         together = together_report(hosted, inputs, scenario, eligible)
         broken = together[~together["kept"]]
         items.append(CheckItem("not built separately (rule 6)", broken.empty,

@@ -639,9 +639,7 @@ def external_run(setup: ModelSetup, checked: ExternalCheck) -> Run:
     if sc.sharing.groups:
         from optimizer.model.eligibility import eligibility_matrix
 
-        eligible = eligibility_matrix(inputs.sites, sc.functions)
-        eligible &= ~setup.forced.out_pairs_mask(len(inputs.sites), sc.function_names)
-        eligible[setup.forced.out_sites] = False
+        eligible = setup.forced.restrict(eligibility_matrix(inputs.sites, sc.functions), sc.function_names)
         together = together_report(checked.plan.functions_at(), inputs, sc, eligible)
     warnings = list(setup.warnings) + [f"an external solution ({checked.solution.style}, {checked.solution.path.name})"
                                        ", checked here; not proven optimal"] + checked.notes

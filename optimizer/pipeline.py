@@ -312,9 +312,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
                     if scenario.requirements else None)
     together = None
     if scenario.sharing.groups:
-        eligible = eligibility_matrix(inputs.sites, scenario.functions)
-        eligible &= ~forced.out_pairs_mask(len(inputs.sites), scenario.function_names)
-        eligible[forced.out_sites] = False
+        eligible = forced.restrict(eligibility_matrix(inputs.sites, scenario.functions), scenario.function_names)
         together = together_report(plan.functions_at(), inputs, scenario, eligible)
     if result.status is not SolveStatus.OPTIMAL:
         warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value}) "

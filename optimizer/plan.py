@@ -209,10 +209,7 @@ def _rule_guard(inputs: Inputs, scenario: Scenario, reach_sites: Reach, reach_fa
     if not scenario.requirements and not scenario.sharing.not_built_separately:
         return None
     targets = requirement_targets(inputs, scenario, existing)
-    names = scenario.function_names
-    eligible = eligibility_matrix(inputs.sites, scenario.functions)
-    eligible &= ~forced.out_pairs_mask(len(inputs.sites), names)
-    eligible[forced.out_sites] = False
+    eligible = forced.restrict(eligibility_matrix(inputs.sites, scenario.functions), scenario.function_names)
 
     def holds(assignment: dict[int, tuple[str, ...]]) -> bool:
         if scenario.sharing.not_built_separately:

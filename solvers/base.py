@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import functools
+import importlib
 import logging
 import math
 import time
@@ -50,6 +52,18 @@ MAX_LOG_CHARS = 1_000_000
 #: A plan whose worst row/bound/integrality violation exceeds this is flagged in
 #: ``SolveResult.extra["max_violation"]`` and logged as a warning.
 VIOLATION_WARN = 1e-5
+
+
+@functools.cache
+def module_imports(module: str) -> bool:
+    """True when ``module`` imports (checked once per process): a wrong protobuf or a broken
+    wheel can make a solver package fail at import although its files are there."""
+    try:
+        importlib.import_module(module)
+        return True
+    except Exception:
+        logger.debug("%s does not import", module, exc_info=True)
+        return False
 
 
 class SolverUnavailable(Exception):

@@ -50,9 +50,6 @@ loop over nonzeros).
 """
 from __future__ import annotations
 
-import functools
-import importlib
-import importlib.util
 import logging
 import threading
 import time
@@ -61,7 +58,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from solvers.base import Backend, Capabilities, UnsupportedProblem, build_result
+from solvers.base import Backend, Capabilities, UnsupportedProblem, build_result, module_imports
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveResult, SolverOptions, Termination, bound_meets_value
 
@@ -283,16 +280,6 @@ def _one_row(values: np.ndarray) -> Any:
 
 
 
-@functools.cache
-def _imports(module: str) -> bool:
-    """True when ``module`` imports: a wrong protobuf or a broken wheel makes OR-Tools fail
-    at import although its files are there."""
-    try:
-        importlib.import_module(module)
-        return True
-    except Exception:
-        logger.debug("%s does not import", module, exc_info=True)
-        return False
 
 
 class CpSatBackend(Backend):
@@ -310,7 +297,7 @@ class CpSatBackend(Backend):
     @classmethod
     def available(cls) -> bool:
         """True when ``ortools.sat.python.cp_model`` imports (checked once per process)."""
-        return _imports("ortools.sat.python.cp_model")
+        return module_imports("ortools.sat.python.cp_model")
 
     def version(self) -> str:
         """OR-Tools version, e.g. ``"9.15.6755"``."""

@@ -37,7 +37,6 @@ the SCIP library cannot be found, SCIP keeps printing to stderr.
 from __future__ import annotations
 
 import ctypes
-import functools
 import glob
 import importlib
 import importlib.util
@@ -50,7 +49,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from solvers.base import Backend, Capabilities, build_result
+from solvers.base import Backend, Capabilities, build_result, module_imports
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolverOptions, Termination, bound_meets_value
 
@@ -183,16 +182,6 @@ def build_model_proto(problem: MatrixProblem) -> Any:
 
 
 
-@functools.cache
-def _imports(module: str) -> bool:
-    """True when ``module`` imports: a wrong protobuf or a broken wheel makes OR-Tools fail
-    at import although its files are there."""
-    try:
-        importlib.import_module(module)
-        return True
-    except Exception:
-        logger.debug("%s does not import", module, exc_info=True)
-        return False
 
 
 class ScipBackend(Backend):
@@ -208,7 +197,7 @@ class ScipBackend(Backend):
     @classmethod
     def available(cls) -> bool:
         """True when ``ortools.math_opt.core.python.solver`` imports (checked once per process)."""
-        return _imports("ortools.math_opt.core.python.solver")
+        return module_imports("ortools.math_opt.core.python.solver")
 
     def version(self) -> str:
         """``"<SCIP version> (OR-Tools <version>)"``."""

@@ -305,9 +305,7 @@ def build_model(
     sites = inputs.sites
     names = scenario.function_names
     n_sites = len(sites)
-    eligible = eligibility_matrix(sites, scenario.functions)
-    eligible &= ~forced.out_pairs_mask(n_sites, names)
-    eligible[forced.out_sites] = False
+    eligible = forced.restrict(eligibility_matrix(sites, scenario.functions), scenario.function_names)
     s_circle = site_circles(inputs)
     u_circle = unit_circles(inputs)
     _, u_circle_code = np.unique(u_circle, return_inverse=True)
@@ -349,9 +347,8 @@ def build_model(
     keep = (np.concatenate(useful_parts) | forced_pair_mask[all_site, all_fn]
             | np.isin(all_site, forced.in_sites)
             | sharing_could_pay(scenario, eligible, all_site, all_fn, own_area, own_cost, top_area, top_cost))
-    if capacity_need:
-        keep |= np.array([(names[f], s_circle[s]) in capacity_need for s, f in zip(all_site, all_fn, strict=True)],
-                         dtype=bool)
+    for fname, circle in capacity_need:
+        keep |= (all_fn == names.index(fname)) & (s_circle[all_site] == circle)
     for _, fa, fb in pairs_of_groups:
         both = eligible[:, names.index(fa)] & eligible[:, names.index(fb)]
         keep |= both[all_site] & np.isin(all_fn, [names.index(fa), names.index(fb)])

@@ -36,6 +36,12 @@ class ForcedDecisions:
             m[s, names.index(f)] = True
         return m
 
+    def restrict(self, eligible: np.ndarray, names: list[str]) -> np.ndarray:
+        """``eligible`` (sites x functions) without what is forced out: the pairs a plan may use."""
+        out = eligible & ~self.out_pairs_mask(eligible.shape[0], names)
+        out[self.out_sites] = False
+        return out
+
     def describe(self, sites: pd.DataFrame) -> dict:
         """JSON-ready listing by site id."""
         ids = sites["site_id"].to_numpy()

@@ -82,9 +82,7 @@ def requirement_reach_shortfalls(inputs: Inputs, scenario: Scenario, reach_sites
     or too little room on the circle's eligible sites (rule 7), found without solving."""
     names = scenario.function_names
     sites = inputs.sites
-    eligible = eligibility_matrix(sites, scenario.functions)
-    eligible &= ~forced.out_pairs_mask(len(sites), names)
-    eligible[forced.out_sites] = False
+    eligible = forced.restrict(eligibility_matrix(sites, scenario.functions), scenario.function_names)
     u_circle, s_circle = unit_circles(inputs), site_circles(inputs)
     area = pd.to_numeric(sites["area_m2"], errors="coerce").fillna(0.0).to_numpy(float)
     capacitated = scenario.model.mode == "capacitated"

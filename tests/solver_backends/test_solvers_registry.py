@@ -56,7 +56,7 @@ def test_ortools_backends_name_ortools_and_are_available_exactly_when_it_imports
     assert solvers.SOLVERS["cpsat"].available() is ortools_ok
     # a broken install (files there, import fails) is not available, and says what to install
     for module in (ortools_cpsat, ortools_scip):
-        monkeypatch.setattr(module, "_imports", lambda name: False)
+        monkeypatch.setattr(module, "module_imports", lambda name: False)
     assert "scip" not in registry.available_solvers() and "cpsat" not in registry.available_solvers()
     with pytest.raises(SolverUnavailable, match="pip install ortools"):
         registry.get_solver("cpsat")
