@@ -1,0 +1,68 @@
+"""Language of headers and report text: Chinese (``zh``) or English (``en``).
+
+Planners in Chongqing read Chinese; consultants and reviewers often English. Every
+command that writes something a person reads (``report``, ``assess``, ``diff``,
+``plan --years``) takes ``--lang zh|en`` and looks its words up here or in a phrase table
+kept next to its own code, through :func:`pick`.
+
+Examples
+--------
+>>> pick("zh", zh="社区食堂", en="community canteen")
+'社区食堂'
+>>> function_label("elder_care", "en")
+'elder care'
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+#: the languages every reader-facing output supports
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+#: the default language of reader-facing outputs
+DEFAULT_LANG: Lang = "zh"
+
+#: the shipped functions, in both languages (a scenario's own ``label_zh`` wins in Chinese)
+FUNCTION_LABELS: dict[str, dict[str, str]] = {
+    "canteen": {"zh": "社区食堂", "en": "community canteen"},
+    "childcare": {"zh": "托育", "en": "childcare"},
+    "elder_care": {"zh": "养老服务", "en": "elder care"},
+    "parking": {"zh": "停车", "en": "parking"},
+}
+
+#: the cohorts functions count, in both languages
+COHORT_LABELS: dict[str, dict[str, str]] = {
+    "total": {"zh": "常住人口", "en": "all residents"},
+    "infants": {"zh": "0-3岁婴幼儿", "en": "children aged 0-3"},
+    "children": {"zh": "儿童", "en": "children"},
+    "elderly": {"zh": "60岁及以上老人", "en": "residents aged 60+"},
+    "cars": {"zh": "小汽车", "en": "cars"},
+}
+
+
+def check_lang(lang: str) -> Lang:
+    """Return ``lang`` if it is a supported language, else raise ``ValueError`` naming both."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r} is not supported; use one of {', '.join(LANGUAGES)}")
+    return lang  # type: ignore[return-value]
+
+
+def pick(lang: str, *, zh: str, en: str) -> str:
+    """The Chinese or the English text, by ``lang``."""
+    return zh if check_lang(lang) == "zh" else en
+
+
+def function_label(function: str, lang: str, label_zh: str = "") -> str:
+    """A function's name for readers; ``label_zh`` (from the scenario) is used in Chinese."""
+    check_lang(lang)
+    if lang == "zh" and label_zh:
+        return label_zh
+    known = FUNCTION_LABELS.get(function)
+    return known[lang] if known else function.replace("_", " ")
+
+
+def cohort_label(cohort: str, lang: str) -> str:
+    """A cohort's name for readers."""
+    check_lang(lang)
+    known = COHORT_LABELS.get(cohort)
+    return known[lang] if known else cohort.replace("_", " ")
