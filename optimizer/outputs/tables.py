@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimizer.covered import EXISTING, NEW, STATUS_NAMES
+from optimizer.covered import NEW, STATUS_NAMES
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status
 from optimizer.reach.types import cutoff_ref_seconds
@@ -226,3 +226,36 @@ def run_record(run: Run, run_id: str) -> dict:
         "versions": _versions(),
     })
 
+
+
+def facility_reach(run: Run) -> pd.DataFrame:
+    """Which demand units each planned facility reaches: one row per (site, function, unit).
+
+    A unit is reached when its walking time to the site is within the function's
+    threshold (inclusive), at the function's walking speed, whatever else covers it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``site_id``, ``function``, ``unit_id``, ``minutes`` (walking minutes at the
+        function's speed), sorted by site, function and minutes.
+    """
+    sc, inputs, reach = run.scenario, run.inputs, run.reach_sites
+    site_ids = inputs.sites["site_id"].astype(str).to_numpy()
+    unit_ids = inputs.demand["unit_id"].astype(str).to_numpy()
+    parts = []
+    for name, fn in sc.functions.items():
+        chosen = run.plan.chosen_sites_for(name)
+        if not len(chosen):
+            continue
+        limit = cutoff_ref_seconds(fn.threshold_min, fn.walk_speed_mps)
+        hit = np.isin(reach.target_index, chosen) & (reach.ref_seconds <= limit)
+        parts.append(pd.DataFrame({
+            "site_id": site_ids[reach.target_index[hit]], "function": name,
+            "unit_id": unit_ids[reach.unit_index[hit]],
+            "minutes": np.round(reach.ref_seconds[hit] / fn.walk_speed_mps / 60.0, 2),
+        }))
+    if not parts:
+        return pd.DataFrame({"site_id": [], "function": [], "unit_id": [], "minutes": []})
+    return pd.concat(parts, ignore_index=True).sort_values(["site_id", "function", "minutes", "unit_id"],
+                                                           ignore_index=True)

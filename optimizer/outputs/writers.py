@@ -15,8 +15,15 @@ import geopandas as gpd
 import pandas as pd
 
 from optimizer.outputs.figures import walk_vs_buffer_figure
-from optimizer.outputs.tables import (coverage_by_circle, demand_layer, facility_rows, run_id_for,
-                                      run_record, site_rows)
+from optimizer.outputs.tables import (
+    coverage_by_circle,
+    demand_layer,
+    facility_reach,
+    facility_rows,
+    run_id_for,
+    run_record,
+    site_rows,
+)
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status
 
@@ -42,7 +49,8 @@ def _gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
     """Write every output of ``run`` and return the run folder.
 
-    Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``coverage_by_function.csv``,
+    Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``facility_reach.csv`` (which demand
+    units each planned facility reaches, in walking minutes), ``coverage_by_function.csv``,
     ``coverage_by_circle.csv``, ``walk_vs_buffer.csv`` (UTF-8 with BOM), ``walk_vs_buffer.png``
     (covered people by walking vs by a straight-line buffer), ``requirements.csv`` (rule 7,
     per life circle, when the scenario has requirements), ``not_built_separately.csv``
@@ -65,6 +73,7 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
         sites = site_rows(run, facilities)
         _csv(sites, tmp / "plan_sites.csv")
         _csv(facilities, tmp / "plan_facilities.csv")
+        _csv(facility_reach(run), tmp / "facility_reach.csv")
         _csv(people_by_status(run.inputs, run.scenario, run.plan), tmp / "coverage_by_function.csv")
         _csv(coverage_by_circle(run), tmp / "coverage_by_circle.csv")
         if run.requirements is not None:
