@@ -240,6 +240,24 @@ class ModelSpec:
 
 
 @dataclass(frozen=True)
+class PhasingSpec:
+    """Multi-year phasing (年度项目清单), used by ``lifecircle plan --years``.
+
+    ``budgets``: yuan per year (``{2026: 3.0e7, ...}``); a year of the horizon without
+    one gets ``budget.total / number of years`` (noted in the output). ``discount_rate``
+    r weighs the people covered in year t by ``1 / (1 + r) ** (t - first year)``.
+    ``carry_over``: unspent money of a year may be spent in later years.
+    ``available_from``: ``{site_id: year}``, overriding the sites' ``available_from``
+    column (the first year a site can open).
+    """
+
+    budgets: dict[str, float] = field(default_factory=dict)
+    discount_rate: float = 0.0
+    carry_over: bool = False
+    available_from: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """Where results go: ``<folder>/<scenario name>/<run id>/``."""
 
@@ -263,6 +281,7 @@ class Scenario:
     solver: SolverSpec = SolverSpec()
     model: ModelSpec = ModelSpec()
     output: OutputSpec = OutputSpec()
+    phasing: PhasingSpec = PhasingSpec()
     description: str = ""
     source: str = ""
     disabled_functions: tuple[str, ...] = ()
@@ -652,10 +671,27 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         out.append(f"solver.relative_gap: must be in [0, 1), got {s.relative_gap}")
     if s.threads is not None and s.threads < 1:
         out.append(f"solver.threads: must be >= 1, got {s.threads}")
+    out += _phasing_problems(v.get("phasing", PhasingSpec()))
     for key in ("force_in", "force_out"):
         for entry in getattr(v.get("decisions", DecisionsSpec()), key):
             if ":" in entry and entry.split(":", 1)[1] not in functions:
                 out.append(f"decisions.{key}: {entry!r} names an unknown or disabled function")
+    return out
+
+
+def _phasing_problems(ph: PhasingSpec) -> list[str]:
+    """Years must be whole years, money and the discount rate not negative."""
+    out = []
+    for year, amount in ph.budgets.items():
+        if not (year.isdigit() and 1900 <= int(year) <= 2200):
+            out.append(f"phasing.budgets.{year}: keys must be years such as 2026")
+        if amount < 0:
+            out.append(f"phasing.budgets.{year}: must be >= 0, got {amount}")
+    if ph.discount_rate < 0:
+        out.append(f"phasing.discount_rate: must be >= 0, got {ph.discount_rate}")
+    for site, year in ph.available_from.items():
+        if not 1900 <= year <= 2200:
+            out.append(f"phasing.available_from.{site}: must be a year such as 2027, got {year}")
     return out
 
 
