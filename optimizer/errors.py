@@ -112,3 +112,9 @@ class CheckFailed(LifecircleError):
         self.failures = list(failures)
         super().__init__("The plan failed its independent check:\n" + "\n".join(f"  - {f}" for f in failures))
 
+
+
+class ClusterUnavailable(LifecircleError):
+    """The requested executor cannot be had: Dask not installed, or the scheduler not reachable."""
+
+    exit_code = 2
