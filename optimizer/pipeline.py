@@ -287,15 +287,29 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
     InputError, InfeasibleScenario, SolverFailure, CheckFailed
     """
     setup = prepare_model(scenario, progress, inputs, reach_cache)
-    inputs, forced, existing, model = setup.inputs, setup.forced, setup.existing, setup.model
+    with setup.timings.step("solve"):
+        result = solve(setup.model, scenario, start)
+    if result.status is SolveStatus.INFEASIBLE:
+        with setup.timings.step("diagnose"):
+            raise InfeasibleScenario(diagnose_infeasible(setup.inputs, setup.reach_sites, setup.reach_facilities,
+                                                         scenario, setup.forced, setup.existing))
+    return complete_run(setup, result)
+
+
+def complete_run(setup: ModelSetup, result: SolveResult) -> Run:
+    """The steps after solving: plan, independent check, walk vs buffer, rules 6 and 7 tables.
+
+    ``result`` holds values of ``setup.model`` (one solve, or pieces of it put together:
+    :mod:`optimizer.decomposition`).
+
+    Raises
+    ------
+    CheckFailed
+        The plan recomputed from its chosen sites disagrees with ``result``.
+    """
+    scenario, inputs, forced, existing, model = setup.scenario, setup.inputs, setup.forced, setup.existing, setup.model
     reach_sites, reach_facilities = setup.reach_sites, setup.reach_facilities
     timings, warnings = setup.timings, setup.warnings
-    with timings.step("solve"):
-        result = solve(model, scenario, start)
-    if result.status is SolveStatus.INFEASIBLE:
-        with timings.step("diagnose"):
-            raise InfeasibleScenario(diagnose_infeasible(inputs, reach_sites, reach_facilities, scenario, forced,
-                                                         existing))
     with timings.step("plan"):
         plan = plan_from_solution(model, result.values, inputs, scenario, reach_sites, reach_facilities, forced,
                                   existing)
