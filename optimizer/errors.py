@@ -118,3 +118,9 @@ class ClusterUnavailable(LifecircleError):
     """The requested executor cannot be had: Dask not installed, or the scheduler not reachable."""
 
     exit_code = 2
+
+
+class SplitRefused(LifecircleError):
+    """A decomposition asked for would change the plan's rules, not only bound it (names the rule)."""
+
+    exit_code = 2
