@@ -361,5 +361,9 @@ from optimizer.commands.batch import batch_command  # noqa: E402 - as above
 
 main.add_command(batch_command)
 
+from optimizer.commands.plan_years import plan_command  # noqa: E402 - as above
+
+main.add_command(plan_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

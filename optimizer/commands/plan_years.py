@@ -1,0 +1,97 @@
+"""``lifecircle plan SCENARIO --years 2026-2028``: the annual project list (年度项目清单)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from optimizer.commands.common import _fail, _load, _Progress
+from optimizer.i18n import LANGUAGES, function_label, pick
+
+
+def _years(ctx, param, value: str) -> tuple[int, ...]:
+    from optimizer.phasing.horizon import parse_years
+
+    try:
+        return parse_years(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("plan")
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option("--years", required=True, callback=_years, metavar="FIRST-LAST",
+              help="The horizon, e.g. 2026-2028 (or one year). Budgets per year come from phasing.budgets; "
+                   "a year without one gets budget.total / number of years.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a scenario key, e.g. --set phasing.carry_over=true (repeatable).")
+@click.option("--solver", help="Solver backend (see `lifecircle solvers`).")
+@click.option("--time-limit", type=float, help="Solver time limit in seconds.")
+@click.option("--gap", type=float, help="Accepted relative gap (0 asks for a proven optimum).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="zh", show_default=True,
+              help="Language of function names in the lists and of the terminal table (headers are both).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Output root (default: scenario's output.folder, 'outputs').")
+@click.pass_context
+def plan_command(ctx, scenario, years, sets, solver, time_limit, gap, lang, out_dir) -> None:
+    """Phase SCENARIO over --years: which projects open in which year, within each year's budget.
+
+    A project opens in one year and serves from then on; people covered earlier count
+    more (phasing.discount_rate). Writes projects.csv, projects.xlsx (a sheet per year and
+    a summary), projects.gpkg and phasing.json to OUT/<scenario>/plan-<years>-<run id>/.
+    """
+    extra = []
+    if solver:
+        extra.append(f"solver.name={solver}")
+    if time_limit is not None:
+        extra.append(f"solver.time_limit_s={time_limit}")
+    if gap is not None:
+        extra.append(f"solver.relative_gap={gap}")
+    if (ctx.obj or {}).get("verbose", 0) > 1:
+        extra.append("solver.log=true")
+    quiet = (ctx.obj or {}).get("quiet", False)
+    try:
+        from optimizer.outputs.phasing import write_phasing
+        from optimizer.phasing.run import run_phasing
+        from optimizer.reach.cache import ReachCache
+
+        sc = _load(scenario, sets, extra)
+        root = Path(out_dir or sc.output.folder)
+        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        run = run_phasing(sc, years, progress=_Progress(quiet), reach_cache=cache)
+        folder = write_phasing(run, root, lang)
+    except Exception as exc:  # noqa: BLE001 - mapped to exit codes
+        _fail(exc)
+        return
+    _print_years(run, folder, lang)
+
+
+def _print_years(run, folder: Path, lang: str) -> None:
+    r, sc = run.result, run.scenario
+    proven = "PROVEN OPTIMAL" if r.proven_optimal else "NOT PROVEN OPTIMAL"
+    gap = f"{r.gap:.4%}" if r.gap is not None else "n/a"
+    bound = "n/a" if r.bound is None else f"{r.bound:,.1f}"
+    click.echo(f"\n{sc.name} {run.horizon.label}: {proven} ({r.solver} {r.status.value}, stopped: "
+               f"{r.termination.value})")
+    click.echo(f"  objective {r.objective:,.1f}   bound {bound}   gap {gap}   solve {r.solve_seconds:.1f} s"
+               f"   carry-over {'on' if run.horizon.carry_over else 'off'}, discount rate "
+               f"{sc.phasing.discount_rate:g}")
+    names = sc.function_names
+    labels = [function_label(f, lang, sc.functions[f].label_zh) for f in names]
+    head = (f"  {pick(lang, zh='年份', en='year'):<6}{pick(lang, zh='预算', en='budget'):>14}"
+            f"{pick(lang, zh='投资', en='spent'):>14}{pick(lang, zh='项目', en='projects'):>9}")
+    head += "".join(f"{lb[:14]:>16}" for lb in labels)
+    click.echo(pick(lang, zh="  每年：新覆盖人数（累计覆盖率）",
+                    en="  per year: people newly covered (covered share after the year)"))
+    click.echo(head)
+    for row in run.check.recomputed["years"]:
+        line = f"  {row['year']:<6}{row['budget']:>14,.0f}{row['spent']:>14,.0f}{row['projects']:>9}"
+        for f in names:
+            share = row[f"covered_share_{f}"]
+            cell = f"{row[f'newly_covered_{f}']:,.0f} ({share:.0%})" if share is not None else "-"
+            line += f"{cell:>16}"
+        click.echo(line)
+    click.echo(f"  check: {'passed' if run.check.passed else 'FAILED'} ({len(run.check.items)} checks)")
+    for w in run.warnings:
+        click.echo(f"  note: {w}")
+    click.echo(f"  written to {folder}")
