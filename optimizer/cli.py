@@ -365,5 +365,9 @@ from optimizer.commands.plan_years import plan_command  # noqa: E402 - as above
 
 main.add_command(plan_command)
 
+from optimizer.commands.assess import assess_command  # noqa: E402 - as above
+
+main.add_command(assess_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
