@@ -46,7 +46,8 @@ def _gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     gdf.to_crs("EPSG:4326").to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
 
 
-def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
+def write_run(run: Run, root: str | Path, run_id: str | None = None,
+              extra_tables: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write every output of ``run`` and return the run folder.
 
     Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``facility_reach.csv`` (which demand
@@ -56,7 +57,8 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
     per life circle, when the scenario has requirements), ``not_built_separately.csv``
     (rule 6, per life circle and group), ``plan.gpkg`` (layers ``plan_sites``,
     ``plan_facilities``, ``demand_coverage``, ``candidate_sites``, ``existing_facilities``;
-    EPSG:4326) and ``run.json``.
+    EPSG:4326) and ``run.json``. ``extra_tables``: more CSV files by name (e.g. ``pieces.csv`` of
+    ``lifecircle city``), written in the same all-or-nothing step.
     """
     run_id = run_id or run_id_for(run)
     scenario_dir = Path(root) / run.scenario.name
@@ -93,6 +95,8 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None) -> Path:
         if len(run.inputs.facilities):
             _gpkg_layer(run.inputs.facilities, gpkg, "existing_facilities")
         record = run_record(run, run_id)
+        for file_name, table in (extra_tables or {}).items():
+            _csv(table, tmp / file_name)
         (tmp / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(tmp, final)
     except BaseException:
