@@ -369,5 +369,13 @@ from optimizer.commands.assess import assess_command  # noqa: E402 - as above
 
 main.add_command(assess_command)
 
+from optimizer.commands.city import city_command  # noqa: E402 - as above
+
+main.add_command(city_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from optimizer.commands.report import report_command  # noqa: E402 - as above
+
+main.add_command(report_command)
