@@ -11,20 +11,23 @@ run with the same fingerprint (resolved scenario + input file hashes, as in the 
 half-written ``.partial`` folders are removed and the run redone. A failure is recorded
 with its kind and never stops the other runs. ``<out>/batch-summary.csv`` and ``.json``
 are rewritten atomically after every finished run.
+
+The runs are carried out by a :class:`optimizer.executors.RunExecutor`: local spawned
+processes by default, or a Dask cluster (``lifecircle batch --scheduler``); the loop here is
+the same for both. A run whose worker died is run again (``retries``); a run that fails for
+an ordinary reason is recorded, not retried. ``attempts`` in the summary counts the starts.
 """
 from __future__ import annotations
 
+import dataclasses
 import glob
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +39,7 @@ from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Scenar
 log = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = ["name", "scenario", "status", "proven", "objective", "gap", "cost", "sites", "seconds",
-                   "resume", "run_folder", "message"]
+                   "resume", "attempts", "run_folder", "message"]
 #: status of a run that wrote a plan
 SOLVED = "solved"
 
@@ -183,10 +186,14 @@ def remove_partials(folder: Path) -> bool:
 
 def _row_from_record(run: BatchRun, folder: Path, record: dict, seconds: float, resume: str) -> dict:
     plan = record.get("plan") or {}
+    proven = bool(record.get("proven_optimal"))
+    # a plan not proven optimal (time limit): its incumbent and gap, and the solver's word on why
+    message = "" if proven else str((record.get("solver") or {}).get("message") or record.get("status") or "")
     return {"name": run.name, "scenario": run.scenario, "status": SOLVED,
-            "proven": bool(record.get("proven_optimal")), "objective": record.get("objective"),
+            "proven": proven, "objective": record.get("objective"),
             "gap": record.get("gap"), "cost": plan.get("cost"), "sites": plan.get("sites_converted"),
-            "seconds": round(seconds, 2), "resume": resume, "run_folder": str(folder), "message": ""}
+            "seconds": round(seconds, 2), "resume": resume, "attempts": 0 if resume == "skipped" else 1,
+            "run_folder": str(folder), "message": message}
 
 
 def failure_kind(exc: BaseException) -> str:
@@ -204,7 +211,7 @@ def failure_kind(exc: BaseException) -> str:
 def _failure_row(run: BatchRun, kind: str, message: str, seconds: float, resume: str = "") -> dict:
     return {"name": run.name, "scenario": run.scenario, "status": kind, "proven": False, "objective": None,
             "gap": None, "cost": None, "sites": None, "seconds": round(seconds, 2), "resume": resume,
-            "run_folder": "", "message": message}
+            "attempts": 1, "run_folder": "", "message": message}
 
 
 # ----------------------------------------------------------------------------- one run (in a worker)
@@ -215,8 +222,6 @@ def _worker_init() -> None:
 
 def execute_run(run: BatchRun, out: str, resume: str = "") -> dict:
     """Load, solve and write one run; every outcome becomes a summary row (never raises)."""
-    import dataclasses
-
     t0 = time.perf_counter()
     try:
         from optimizer.outputs.writers import write_run
@@ -272,12 +277,26 @@ def _prepare(run: BatchRun, out: Path) -> tuple[dict | None, str]:
 
 
 def run_batch(runs: list[BatchRun], out: str | Path, jobs: int = 1,
-              on_done: Callable[[dict, int, int], None] | None = None) -> pd.DataFrame:
-    """Run every run (``jobs`` processes at a time) and return the summary table.
+              on_done: Callable[[dict, int, int], None] | None = None, executor=None) -> pd.DataFrame:
+    """Run every run and return the summary table.
 
-    ``on_done(row, done, total)`` is called after each finished (or skipped) run, after the
-    summary files were rewritten.
+    Parameters
+    ----------
+    runs
+        From :func:`plan_batch`.
+    out
+        The output root.
+    jobs
+        Processes at a time when no ``executor`` is given.
+    on_done
+        ``on_done(row, done, total)`` after each finished (or skipped) run, after the summary
+        files were rewritten.
+    executor
+        A :class:`optimizer.executors.RunExecutor` (left open: the caller closes it); default:
+        :class:`optimizer.executors.LocalProcesses` with ``jobs`` processes, closed here.
     """
+    from optimizer.executors import LocalProcesses
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     order = {r.name: i for i, r in enumerate(runs)}
@@ -290,38 +309,38 @@ def run_batch(runs: list[BatchRun], out: str | Path, jobs: int = 1,
         if on_done is not None:
             on_done(row, len(rows), total)
 
-    todo: list[tuple[BatchRun, str]] = []
+    todo: dict[str, tuple[BatchRun, str]] = {}
     for run in runs:
         row, resume = _prepare(run, out)
         if row is not None:
             finish(row)
         else:
-            todo.append((run, resume))
-
-    context = multiprocessing.get_context("spawn")
-
-    def pool_run(batch: list[tuple[BatchRun, str]]) -> list[tuple[BatchRun, str]]:
-        """Run ``batch`` in a fresh pool; the runs whose worker died are returned."""
-        broken: list[tuple[BatchRun, str]] = []
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(batch))), mp_context=context,
-                                 initializer=_worker_init) as pool:
-            futures = {pool.submit(execute_run, run, str(out), resume): (run, resume) for run, resume in batch}
-            for fut in as_completed(futures):
-                run, resume = futures[fut]
-                try:
-                    finish(fut.result())
-                except BrokenProcessPool:
-                    broken.append((run, resume))
-                except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be sent back
-                    finish(_failure_row(run, "crashed", f"{type(exc).__name__}: {exc}", 0.0, resume))
-        return broken
+            todo[run.name] = (run, resume)
 
     if todo:
-        # a dead worker breaks its whole pool: retry each affected run alone, once
-        for run, resume in pool_run(todo):
-            remove_partials(out / run.name)
-            if pool_run([(run, resume)]):
-                remove_partials(out / run.name)
-                finish(_failure_row(run, "crashed", "the worker process died (killed or out of memory)", 0.0,
-                                    resume))
+        own = executor is None
+        ex = LocalProcesses(jobs=max(1, min(jobs, len(todo))), initializer=_worker_init) if own else executor
+        where = str(out.resolve())  # workers may have another working folder (or be another machine)
+        try:
+            for name, (run, resume) in todo.items():
+                sent = dataclasses.replace(run, scenario=str(Path(run.scenario).resolve()))
+                ex.submit(name, execute_run, sent, where, resume)
+            for done in ex.as_completed():
+                run, resume = todo[done.key]
+                if done.attempts > 1 or done.lost:
+                    remove_partials(out / run.name)  # what a lost attempt had half written
+                if done.lost:
+                    row = _failure_row(run, "crashed", f"the worker died on each of {done.attempts} attempts "
+                                       "(killed or out of memory)", 0.0, resume)
+                elif done.error is not None:
+                    row = _failure_row(run, "crashed", done.error, 0.0, resume)
+                else:  # named as given here, not as sent
+                    row = {**done.value, "scenario": run.scenario}
+                    if row["run_folder"]:
+                        row["run_folder"] = str(out / Path(row["run_folder"]).relative_to(where))
+                row["attempts"] = done.attempts
+                finish(row)
+        finally:
+            if own:
+                ex.close()
     return pd.DataFrame([rows[n] for n in sorted(rows, key=order.__getitem__)], columns=SUMMARY_COLUMNS)
