@@ -375,7 +375,3 @@ main.add_command(city_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-from optimizer.commands.report import report_command  # noqa: E402 - as above
-
-main.add_command(report_command)
