@@ -373,5 +373,9 @@ from optimizer.commands.city import city_command  # noqa: E402 - as above
 
 main.add_command(city_command)
 
+from optimizer.commands.report import report_command  # noqa: E402 - as above
+
+main.add_command(report_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

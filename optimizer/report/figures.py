@@ -1,0 +1,209 @@
+"""The report's static figures (PNG, matplotlib Agg): the plan map, coverage, cost.
+
+Chinese labels need a CJK font. When the machine has none (``fc-list :lang=zh`` finds
+nothing and matplotlib knows none), the figures fall back to English labels and a
+warning says so; nothing is downloaded.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed; must precede pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from optimizer.report import gather  # noqa: E402
+from optimizer.report.read import RunFolder  # noqa: E402
+from optimizer.report.words import say  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+#: font families known to hold Chinese glyphs, tried in this order
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+                "AR PL UMing CN", "AR PL UKai CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
+                "Droid Sans Fallback")
+MARKERS = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^", "star": "*"}
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """A font family on this machine that draws Chinese, or ``None``."""
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in known:
+            return family
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            out = subprocess.run([fc_list, ":lang=zh", "family", "file"], capture_output=True, text=True,
+                                 timeout=20).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        for line in out.splitlines():
+            path, _, families = line.partition(": ")
+            if not families:
+                continue
+            try:
+                font_manager.fontManager.addfont(path.strip())
+            except (OSError, RuntimeError, ValueError):
+                continue
+            return families.split(",")[0].strip()
+    return None
+
+
+def figure_language(lang: str) -> str:
+    """The language the PNGs can be drawn in: ``lang``, or English when no CJK font is found."""
+    if lang == "zh" and cjk_font() is None:
+        log.warning("no font with Chinese glyphs on this machine (fc-list :lang=zh is empty): the report's PNG "
+                    "figures use English labels (install e.g. Debian's fonts-noto-cjk for Chinese)")
+        return "en"
+    return lang
+
+
+def _style(lang: str):
+    family = cjk_font() if lang == "zh" else None
+    rc = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+    if family:
+        rc["font.sans-serif"] = [family, "DejaVu Sans"]
+        rc["axes.unicode_minus"] = False
+    return plt.rc_context(rc)
+
+
+def map_figure(folder: RunFolder, path: Path, lang: str) -> None:
+    """The plan map: one panel per function, demand units by status, running and new facilities."""
+    data = gather.map_data(folder, lang)
+    funcs = data["functions"]
+    n = max(len(funcs), 1)
+    cols = 2 if n > 1 else 1
+    rows = int(np.ceil(n / cols))
+    aspect = data["height"] / max(data["width"], 1)
+    with _style(lang):
+        fig, axes = plt.subplots(rows, cols, figsize=(12, 1.4 + rows * (6 * aspect * (2 / cols) + 0.4)), dpi=110,
+                                 squeeze=False)
+        ux, uy = np.asarray(data["units"]["x"]), np.asarray(data["units"]["y"])
+        colours = [data["status_colours"][s] for s in ("unreached", "existing", "new")]
+        for ax, fn in zip(axes.ravel(), funcs, strict=False):
+            codes = np.frombuffer(data["units"]["status"][fn["key"]].encode(), dtype=np.uint8) - ord("0")
+            for code, colour in enumerate(colours):
+                sel = codes == code
+                ax.scatter(ux[sel], uy[sel], s=2.5, c=colour, linewidths=0, rasterized=True)
+            ex = [e for e in data["existing"] if e[2] == fn["key"]]
+            if ex:
+                ax.scatter([e[0] for e in ex], [e[1] for e in ex], s=22, facecolors="white", edgecolors="#333333",
+                           linewidths=0.8, marker=MARKERS.get(fn["symbol"], "o"))
+            fac = [f for f in data["facilities"] if f["f"] == fn["key"]]
+            if fac:
+                ax.scatter([f["x"] for f in fac], [f["y"] for f in fac], s=60, c=fn["colour"], edgecolors="black",
+                           linewidths=0.8, marker=MARKERS.get(fn["symbol"], "o"), zorder=3)
+            ax.set_xlim(0, data["width"])
+            ax.set_ylim(data["height"], 0)
+            ax.set_aspect("equal")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for side in ("left", "bottom", "top", "right"):
+                ax.spines[side].set_visible(True)
+                ax.spines[side].set_color("#bbbbbb")
+            bar = 1000.0 if data["width"] > 3000 else 200.0
+            x0, y0 = data["width"] * 0.03, data["height"] * 0.96
+            ax.plot([x0, x0 + bar], [y0, y0], color="black", lw=2)
+            ax.text(x0 + bar / 2, y0 - data["height"] * 0.015, f"{bar / 1000:g} km", ha="center", va="bottom",
+                    fontsize=7)
+            ax.set_title(f"{fn['label']} — {len(fac)} {say('new_sites', lang)}", fontsize=10)
+        for ax in axes.ravel()[len(funcs):]:
+            ax.axis("off")
+        handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=say(f"status_{s}", lang))
+                   for s, c in data["status_colours"].items()]
+        handles.append(plt.Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="#333333",
+                                  label=say("existing_facilities", lang)))
+        handles += [plt.Line2D([], [], marker=MARKERS.get(f["symbol"], "o"), ls="", color=f["colour"],
+                               markeredgecolor="black", label=f"{say('new_sites', lang)}: {f['label']}")
+                    for f in funcs]
+        fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
+        h = gather.headline(folder, lang)
+        fig.suptitle(f"{h['scenario']}: {say('map', lang)}", fontsize=11)
+        fig.tight_layout(rect=(0, 0.06, 1, 0.96))
+        fig.savefig(path)
+        plt.close(fig)
+
+
+def coverage_figure(folder: RunFolder, path: Path, lang: str) -> None:
+    """Coverage by function (stacked shares) and the spread of circles' shares before and after."""
+    rows = gather.coverage_rows(folder, lang)
+    circles = gather.circle_shares(folder)
+    with _style(lang):
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 0.8 + 0.8 * max(len(rows), 2)), dpi=110,
+                                     gridspec_kw={"width_ratios": [1.1, 1]})
+        y = np.arange(len(rows))
+        left = np.zeros(len(rows))
+        for key, colour in (("existing", gather.STATUS_COLOURS["existing"]), ("new", gather.STATUS_COLOURS["new"]),
+                            ("unreached", gather.STATUS_COLOURS["unreached"])):
+            vals = np.array([r[key] / r["people"] * 100 if r["people"] else 0 for r in rows])
+            a1.barh(y, vals, left=left, color=colour, label=say(f"status_{key}", lang), height=0.6)
+            for yi, lft, v in zip(y, left, vals, strict=True):
+                if v >= 6:
+                    a1.text(lft + v / 2, yi, f"{v:.0f}%", ha="center", va="center", fontsize=8)
+            left += vals
+        a1.set_yticks(y, [f"{r['label']}\n({r['cohort']})" for r in rows])
+        a1.invert_yaxis()
+        a1.set_xlim(0, 100)
+        a1.set_xlabel("%")
+        a1.set_title(say("coverage", lang))
+        a1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=8)
+        styles = gather.function_styles(folder.functions)
+        for i, r in enumerate(rows):
+            df = circles[r["function"]]
+            jitter = np.linspace(-0.25, 0.25, len(df)) if len(df) > 1 else np.zeros(len(df))
+            a2.scatter(df["covered_share_before"] * 100, i + jitter, s=8, c="#bbbbbb", label=say("before", lang)
+                       if i == 0 else None)
+            a2.scatter(df["covered_share_after"] * 100, i + jitter, s=10, c=styles[r["function"]]["colour"],
+                       label=say("after", lang) if i == 0 else None)
+        a2.set_yticks(y, [r["label"] for r in rows])
+        a2.invert_yaxis()
+        a2.set_xlim(-2, 102)
+        a2.set_xlabel(f"% ({say('circle', lang)})")
+        a2.set_title(say("by_circle", lang))
+        a2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False, fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+
+def cost_figure(folder: RunFolder, path: Path, lang: str) -> None:
+    """Where the money goes: conversion, each function, the sharing saving, the total against the budget."""
+    c = gather.cost_breakdown(folder, lang)
+    styles = gather.function_styles(folder.functions)
+    labels = [say("conversion", lang)] + [c["function_names"][f] for f in folder.functions] + [
+        say("sharing_saving", lang), say("total", lang)]
+    values = [c["conversion"]] + [c["by_function"][f] for f in folder.functions] + [-c["sharing_saving"], c["total"]]
+    colours = ["#8c8c8c"] + [styles[f]["colour"] for f in folder.functions] + ["#31a354", "#2b5d8a"]
+    unit = 1e4 if lang == "zh" else 1e6
+    unit_name = "万元" if lang == "zh" else "million yuan"
+    with _style(lang):
+        fig, ax = plt.subplots(figsize=(10, 4.2), dpi=110)
+        start = 0.0
+        for i, (v, col) in enumerate(zip(values, colours, strict=True)):
+            last = i == len(values) - 1
+            bottom = 0.0 if last else (start + v if v < 0 else start)
+            ax.bar(i, abs(v) / unit, bottom=bottom / unit, color=col, width=0.6)
+            ax.text(i, (bottom + abs(v)) / unit, f"{v / unit:,.0f}" if lang == "zh" else f"{v / unit:,.1f}",
+                    ha="center", va="bottom", fontsize=8)
+            if not last:
+                start += v
+        if c["budget"]:
+            ax.axhline(c["budget"] / unit, color="#c0392b", ls="--", lw=1)
+            ax.text(-0.4, c["budget"] / unit, f"{say('budget', lang)} {c['budget'] / unit:,.0f}",
+                    color="#c0392b", ha="left", va="bottom", fontsize=8)
+        ax.set_xticks(range(len(labels)), labels, rotation=0, fontsize=8)
+        ax.set_ylabel(unit_name)
+        ax.set_title(say("cost_breakdown", lang))
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
