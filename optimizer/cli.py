@@ -377,5 +377,9 @@ from optimizer.commands.report import report_command  # noqa: E402 - as above
 
 main.add_command(report_command)
 
+from optimizer.commands.diff import diff_command  # noqa: E402 - as above
+
+main.add_command(diff_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

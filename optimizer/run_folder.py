@@ -219,3 +219,28 @@ def mismatches_with_scenario(run: RunFolder, scenario_name: str, mode: str, file
 def _few(items: set[str], n: int = 3) -> str:
     ordered = sorted(items)
     return ", ".join(ordered[:n]) + (f" ... ({len(ordered)} in all)" if len(ordered) > n else "")
+
+
+def demand_points(run: RunFolder):
+    """The run's demand units (``plan.gpkg`` layer ``demand_coverage``: ``circle_id``, ``total``; EPSG:4326).
+
+    ``None`` when the run has no such layer (maps then go without homes).
+    """
+    path = run.path / "plan.gpkg"
+    if not path.is_file():
+        return None
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        if "demand_coverage" not in {str(name) for name, _ in pyogrio.list_layers(path)}:
+            return None
+        gdf = gpd.read_file(path, layer="demand_coverage", engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001 - a map background is optional
+        log.warning("%s: demand layer not read (%s); the map goes without homes", path, exc)
+        return None
+    keep = [c for c in ("unit_id", "circle_id", "total") if c in gdf.columns]
+    gdf = gdf[keep + ["geometry"]]
+    if "circle_id" in gdf.columns:
+        gdf["circle_id"] = gdf["circle_id"].fillna("").astype(str).str.strip().replace("", NO_CIRCLE)
+    return gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
