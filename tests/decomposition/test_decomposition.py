@@ -160,8 +160,32 @@ def test_rule_6_inside_one_district_splits_and_keeps_the_rule():
     inputs = two_clusters(border=True)
     sc = scenario({"sharing": {"not_built_separately": True}, "functions": {"parking": {"enabled": False}}})
     city = plan_city(sc, "by_district", inputs=inputs)
+    assert city.run.model.stats["not_built_separately_rows"] > 0
     assert city.run.check.passed
     assert city.lower <= city.upper + 1e-6
+
+
+def test_split_refuses_rule_6_when_a_life_circle_has_sites_in_two_districts():
+    """Rule 6 is per life circle: a circle with sites in A and B would be cut by the split, so it is refused."""
+    inputs = two_clusters(border=True)
+    inputs.sites.loc[inputs.sites["site_id"] == "BEDGE", "circle_id"] = "AC"
+    sc = scenario({"sharing": {"not_built_separately": True}, "functions": {"parking": {"enabled": False}}})
+    setup = prepare_model(sc, inputs=inputs)
+    with pytest.raises(SplitRefused, match=r"not built separately \(rule 6\).*AC"):
+        split_by_district(setup.model, setup.inputs, setup.scenario)
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_capacitated_split_by_district_bounds_the_whole_models_optimum(seed):
+    """Rule 4: each piece serves border people on its own; the union is re-routed over all chosen facilities."""
+    inputs = random_border_city(seed)
+    sc = scenario({"model": {"mode": "capacitated", "ineligible_sites": "ignore"},
+                   "functions": {"childcare": {"enabled": False}, "parking": {"enabled": False}}},
+                  total=None, by_district={"A": 2.5e6, "B": 1.6e6})
+    whole = run_scenario(sc, inputs=inputs)
+    city = plan_city(sc, "by_district", inputs=inputs)
+    assert city.run.check.passed
+    assert city.lower <= whole.result.objective + 1e-6 <= city.upper + 2e-6
 
 
 def test_a_piece_with_no_plan_names_its_district():
