@@ -1,0 +1,195 @@
+"""``lifecircle assess``: each life circle's has / lacks / adds, and its five-colour card (五色卡)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import two_circles
+from click.testing import CliRunner
+
+from optimizer.assessment import (
+    BLUE,
+    GREEN,
+    ORANGE,
+    RED,
+    YELLOW,
+    PlanAdditions,
+    additions_from_tables,
+    assess,
+    card_counts,
+    circle_points,
+    grade,
+)
+from optimizer.cli import main
+from optimizer.existing import existing_service
+from optimizer.outputs.assessment_files import write_assessment
+from optimizer.outputs.writers import write_run
+from optimizer.pipeline import compute_reach, run_scenario
+from optimizer.run_folder import read_run_folder
+
+
+def _existing(inputs, sc):
+    _, reach_facilities = compute_reach(inputs, sc)
+    return existing_service(inputs, reach_facilities, sc)
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory):
+    """The two-circle district solved and written as a run folder (as ``lifecircle solve`` would)."""
+    inputs, sc = two_circles.inputs(), two_circles.scenario()
+    run = run_scenario(sc, inputs=inputs)
+    folder = read_run_folder(write_run(run, tmp_path_factory.mktemp("runs")))
+    return run, folder
+
+
+def _row(table: pd.DataFrame, circle: str, function: str) -> dict:
+    rows = table[(table["circle_id"] == circle) & (table["function"] == function)]
+    assert len(rows) == 1
+    return rows.iloc[0].to_dict()
+
+
+# ------------------------------------------------------------------ the thresholds
+def test_cards_follow_the_documented_thresholds():
+    """Gap <= 10 points yellow, <= 30 orange, beyond red; met by what exists green; met only with the plan blue."""
+    def after(attain, target=0.8, service=True):
+        return grade(0.0, attain, target, service_before=False, service_after=service, met_before=False,
+                     met_after=attain >= target)[1]
+    assert after(0.70) == YELLOW        # 10 points short
+    assert after(0.6999) == ORANGE      # just over 10
+    assert after(0.50) == ORANGE        # 30 points short
+    assert after(0.4999) == RED         # just over 30
+    assert after(0.85) == BLUE          # met after the plan
+    assert after(0.75, service=False) == RED  # no service at all is red however small the target
+    assert grade(0.9, 0.9, 0.8, service_before=True, service_after=True, met_before=True,
+                 met_after=True) == (GREEN, GREEN)
+    assert grade(0.0, 0.0, 0.8, service_before=False, service_after=False, met_before=False, met_after=False,
+                 no_need=True) == (GREEN, GREEN)  # nobody of the cohort: nothing lacks
+
+
+def test_a_circle_exactly_at_its_target_is_green():
+    """LC1 has half its elderly (U1 of U1+U2) within reach of the running station: a 50 % target is met."""
+    inputs = two_circles.inputs()
+    sc = two_circles.scenario({"requirements": [{"function": "elder_care", "min_share": 0.5, "circles": ["LC1"]}]})
+    row = _row(assess(inputs, sc, _existing(inputs, sc), PlanAdditions()), "LC1", "elder_care")
+    assert row["share_before"] == pytest.approx(0.5)
+    assert (row["card_before"], row["card_after"]) == (GREEN, GREEN)
+    assert row["target_source"].startswith("scenario requirement")
+    sc_higher = two_circles.scenario({"requirements": [{"function": "elder_care", "min_share": 0.55,
+                                                        "circles": ["LC1"]}]})
+    row = _row(assess(inputs, sc_higher, _existing(inputs, sc_higher), PlanAdditions()), "LC1", "elder_care")
+    assert (row["card_before"], row["card_after"]) == (YELLOW, YELLOW)  # 5 points short, nothing added
+    assert row["shortfall_after"] == pytest.approx(0.05 * 200)
+
+
+def test_no_running_facility_and_no_plan_is_red():
+    """LC2 has no running facility of any kind; with nothing planned every function there is red, before and after."""
+    inputs, sc = two_circles.inputs(), two_circles.scenario()
+    table = assess(inputs, sc, _existing(inputs, sc), PlanAdditions())
+    lc2 = table[table["circle_id"] == "LC2"]
+    assert len(lc2) == len(sc.functions)
+    assert set(lc2["card_before"]) == {RED} and set(lc2["card_after"]) == {RED}
+    assert (lc2["existing_covered"] == 0).all() and (lc2["new_facilities"] == 0).all()
+
+
+# ------------------------------------------------------------------ has, lacks, adds
+def test_has_equals_an_independent_count_of_people_within_reach():
+    """Elderly of LC1 within 540 m (straight line) of the running station, counted by hand from coordinates."""
+    inputs, sc = two_circles.inputs(), two_circles.scenario()
+    table = assess(inputs, sc, _existing(inputs, sc), PlanAdditions())
+    f1 = next(f for f in two_circles.FACILITIES if f["function"] == "elder_care")
+    by_hand = sum(u["elderly"] for u in two_circles.DEMAND
+                  if u["circle_id"] == "LC1" and math.dist((u["x"], u["y"]), (f1["x"], f1["y"]))
+                  <= two_circles.ELDER_REACH_M)
+    row = _row(table, "LC1", "elder_care")
+    assert by_hand == 100  # U1 only: U2 is 602 m away
+    assert row["existing_covered"] == by_hand
+    assert row["people"] == 200 and row["running_facilities"] == 1 and row["existing_places"] == 20
+    assert row["places_needed"] == pytest.approx(30 * 200 / 1000)  # capacity_demand: 30 per 1,000 aged 60+
+
+
+def test_add_matches_the_plan_of_the_run(solved):
+    """What the assessment adds per circle is the run's own plan: its sites, places and newly covered people."""
+    run, folder = solved
+    table = assess(run.inputs, run.scenario, run.existing,
+                   additions_from_tables(folder.coverage_by_circle, folder.facilities))
+    assert len(run.plan.sites) >= 2  # both circles get something, or the test proves little
+    sites = run.inputs.sites
+    for name, fn in run.scenario.functions.items():
+        for circle in ("LC1", "LC2"):
+            row = _row(table, circle, name)
+            planned = sorted(str(sites.at[p.site_row, "site_id"]) for p in run.plan.sites
+                             if name in p.costing.functions and sites.at[p.site_row, "circle_id"] == circle)
+            assert sorted(filter(None, row["new_sites"].split(";"))) == planned
+            places = sum(p.costing.area_by_function[name] / fn.area_per_unit_m2 for p in run.plan.sites
+                         if name in p.costing.functions and sites.at[p.site_row, "circle_id"] == circle)
+            assert row["new_places"] == pytest.approx(places)
+            in_circle = (run.inputs.demand["circle_id"] == circle).to_numpy()
+            assert row["newly_covered"] == pytest.approx(run.plan.served_new[name][in_circle].sum())
+    elder = _row(table, "LC2", "elder_care")
+    assert elder["card_before"] == RED and elder["card_after"] == BLUE  # nothing before, all 240 after
+    assert card_counts(table).set_index("function").loc["elder_care", "blue_after"] >= 1
+
+
+# ------------------------------------------------------------------ files
+@pytest.mark.parametrize("lang, sheets, first_header", [
+    ("zh", ["汇总", "社区食堂", "托育", "社区养老服务站", "停车"], ["生活圈", "现状色卡", "规划后色卡"]),
+    ("en", ["summary", "community canteen", "childcare", "elder care", "parking"],
+     ["life circle", "card before", "card after"]),
+])
+def test_workbook_has_a_summary_and_a_sheet_per_function_in_each_language(solved, tmp_path, lang, sheets,
+                                                                           first_header):
+    """The xlsx opens with openpyxl; headers are in the chosen language and card cells carry the card's colour."""
+    run, folder = solved
+    table = assess(run.inputs, run.scenario, run.existing,
+                   additions_from_tables(folder.coverage_by_circle, folder.facilities))
+    out, _ = write_assessment(table, card_counts(table), circle_points(run.inputs), run.inputs, run.scenario,
+                              tmp_path, lang, run_folder=str(folder.path), planned=folder.facilities)
+    assert sorted(p.name for p in out.iterdir()) == ["assessment.csv", "assessment.gpkg", "assessment.json",
+                                                    "assessment.png", "assessment.xlsx"]
+    wb = openpyxl.load_workbook(out / "assessment.xlsx")
+    assert wb.sheetnames == sheets
+    ws = wb[sheets[3]]  # elder care
+    assert [c.value for c in ws[1]][:3] == first_header
+    lc2 = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "LC2")
+    assert lc2[1].fill.fgColor.rgb.endswith("DE2D26") and lc2[2].fill.fgColor.rgb.endswith("3182BD")  # red, blue
+    csv = pd.read_csv(out / "assessment.csv", encoding="utf-8-sig")
+    assert len(csv) == 2 * len(run.scenario.functions)
+    assert not any(p.name.endswith(".partial") for p in out.parent.iterdir())
+
+
+def test_cli_assess_solves_or_reads_a_run_and_both_give_the_same_cards(tmp_path):
+    """Without --run the scenario is solved (run folder written too); --run of that folder gives the same table."""
+    scenario = two_circles.write_files(tmp_path)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    first = runner.invoke(main, ["-q", "assess", str(scenario), "--out", str(out), "--lang", "en"])
+    assert first.exit_code == 0, first.output
+    elder = next(line for line in first.output.splitlines() if line.strip().startswith("elder care"))
+    assert elder.split()[2:] == ["0->0", "0->2", "0->0", "1->0", "1->0"]  # LC1 orange, LC2 red; both blue after
+    run_dir = next(p for p in (out / "two-circles").iterdir() if (p / "run.json").is_file())
+    second = runner.invoke(main, ["-q", "assess", str(scenario), "--run", str(run_dir), "--out", str(out)])
+    assert second.exit_code == 0, second.output
+    tables = [pd.read_csv(p / "assessment.csv", encoding="utf-8-sig")
+              for p in sorted((out / "two-circles").glob("assess-*"))]
+    assert len(tables) == 2
+    cols = [c for c in tables[0].columns if not c.endswith("_label") and c != "function_label"]
+    pd.testing.assert_frame_equal(tables[0][cols], tables[1][cols])
+    assert np.isin(tables[1]["card_after_label"], ["绿", "蓝", "黄", "橙", "红"]).all()
+
+
+def test_cli_assess_refuses_a_missing_or_half_written_run(tmp_path):
+    """A run folder that is missing, or lacks run.json, is bad input (exit 3) naming the file; nothing is written."""
+    scenario = two_circles.write_files(tmp_path)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    missing = runner.invoke(main, ["assess", str(scenario), "--run", str(tmp_path / "nope"), "--out", str(out)])
+    assert missing.exit_code == 3 and "nope" in missing.output and "does not exist" in missing.output
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "plan_sites.csv").write_text("site_id\n", encoding="utf-8")
+    result = runner.invoke(main, ["assess", str(scenario), "--run", str(half), "--out", str(out)])
+    assert result.exit_code == 3 and "run.json" in result.output
+    assert not list(out.glob("*/assess-*"))
