@@ -36,12 +36,13 @@ def find_chromium() -> str | None:
     return None
 
 
-def _run(page: Path, extra: list[str], timeout: float) -> subprocess.CompletedProcess:
+def _run(page: Path, extra: list[str], timeout: float, fragment: str = "") -> subprocess.CompletedProcess:
     exe = find_chromium()
     if exe is None:
         raise BrowserError("no Chromium found (install Debian's chromium: apt-get install -y chromium)")
     with tempfile.TemporaryDirectory(prefix="lifecircle-chromium-") as profile:
-        cmd = [exe, *HEADLESS_FLAGS, f"--user-data-dir={profile}", *extra, Path(page).resolve().as_uri()]
+        cmd = [exe, *HEADLESS_FLAGS, f"--user-data-dir={profile}", *extra,
+               Path(page).resolve().as_uri() + (f"#{fragment}" if fragment else "")]
         log.debug("running %s", " ".join(cmd))
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -52,18 +53,22 @@ def _run(page: Path, extra: list[str], timeout: float) -> subprocess.CompletedPr
     return done
 
 
-def dump_dom(page: Path, timeout: float = 60.0) -> str:
-    """The page's DOM after its scripts ran (``--dump-dom``)."""
-    return _run(page, ["--virtual-time-budget=5000", "--dump-dom"], timeout).stdout
+def dump_dom(page: Path, timeout: float = 60.0, fragment: str = "") -> str:
+    """The page's DOM after its scripts ran (``--dump-dom``); ``fragment`` is added after ``#``."""
+    return _run(page, ["--virtual-time-budget=5000", "--dump-dom"], timeout, fragment).stdout
 
 
-def screenshot(page: Path, png: Path, size: tuple[int, int] = (1400, 1000), timeout: float = 60.0) -> Path:
-    """Save a screenshot of ``page`` to ``png`` (written beside it, then renamed into place)."""
+def screenshot(page: Path, png: Path, size: tuple[int, int] = (1400, 1000), timeout: float = 60.0,
+               fragment: str = "") -> Path:
+    """Save a screenshot of ``page`` to ``png`` (written beside it, then renamed into place).
+
+    ``fragment`` is added after ``#``: ``focus=SITE_ID:function`` shows that facility's reach.
+    """
     png = Path(png)
     tmp = png.with_name(f".{png.name}.partial-{os.getpid()}.png")
     try:
         _run(page, [f"--screenshot={tmp}", f"--window-size={size[0]},{size[1]}", "--virtual-time-budget=5000"],
-             timeout)
+             timeout, fragment)
         if not tmp.is_file() or tmp.stat().st_size == 0:
             raise BrowserError("Chromium wrote no screenshot")
         os.replace(tmp, png)

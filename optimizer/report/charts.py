@@ -20,6 +20,16 @@ def _text(x: float, y: float, s: str, anchor: str = "start", extra: str = "") ->
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {FONT} {extra}>{escape(s)}</text>'
 
 
+def _wrap(label: str, width: int) -> list[str]:
+    """At most two lines of about ``width`` characters (at a space when there is one)."""
+    if len(label) <= width:
+        return [label]
+    cut = label.rfind(" ", 0, width + 1)
+    cut = cut if cut > 0 else width
+    rest = label[cut:].strip()
+    return [label[:cut].strip(), rest if len(rest) <= width else rest[:width - 1] + "…"]
+
+
 def coverage_bars(rows: list[dict], lang: str) -> str:
     """Stacked bars per function: share covered by running facilities, newly covered, unreached."""
     label_w, bar_w, row_h = 230, 600, 40
@@ -54,10 +64,10 @@ def coverage_bars(rows: list[dict], lang: str) -> str:
 
 def circle_bars(shares: dict[str, pd.DataFrame], names: dict[str, str], colours: dict[str, str], lang: str) -> str:
     """Small multiples: per function, each life circle's share before (grey) and after (colour)."""
-    label_w, panel_w, panel_h, gap = 170, 700, 90, 26
+    label_w, panel_w, panel_h, gap = 210, 700, 90, 26
     n = len(shares)
     h = n * (panel_h + gap) + 10
-    out = [f'<svg class="chart" viewBox="0 0 {label_w + panel_w + 20} {h}" role="img" '
+    out = [f'<svg class="chart" viewBox="0 0 {label_w + panel_w + 45} {h}" role="img" '
            f'aria-label="{escape(say("by_circle", lang))}">']
     for i, (f, df) in enumerate(shares.items()):
         y0 = 10 + i * (panel_h + gap)
@@ -94,7 +104,7 @@ def cost_waterfall(cost: dict, functions: list[str], colours: dict[str, str], la
     items += [(say("sharing_saving", lang), -cost["sharing_saving"], "#31a354"), (say("total", lang), cost["total"],
                                                                                   "#2b5d8a")]
     top = max([cost["total"], cost["budget"] or 0.0, cost["conversion"] + sum(cost["by_function"].values())] + [1.0])
-    w_bar, gap, plot_h, base = 90, 22, 220, 260
+    w_bar, gap, plot_h, base = 100, 22, 220, 260
     width = 40 + len(items) * (w_bar + gap) + 20
     out = [f'<svg class="chart" viewBox="0 0 {width} {base + 50}" role="img" '
            f'aria-label="{escape(say("cost_breakdown", lang))}">']
@@ -110,8 +120,8 @@ def cost_waterfall(cost: dict, functions: list[str], colours: dict[str, str], la
         out.append(f'<rect x="{x}" y="{y(hi):.1f}" width="{w_bar}" height="{max(y(lo) - y(hi), 0.5):.1f}" '
                    f'fill="{colour}"><title>{escape(label)}: {escape(money(v, lang))}</title></rect>')
         out.append(_text(x + w_bar / 2, y(hi) - 5, money(v, lang), "middle", 'font-size="10"'))
-        words = label if len(label) <= 14 else label[:14] + "…"
-        out.append(_text(x + w_bar / 2, base + 16, words, "middle", 'font-size="10"'))
+        for k, line in enumerate(_wrap(label, 16 if lang == "en" else 9)):
+            out.append(_text(x + w_bar / 2, base + 16 + 13 * k, line, "middle", 'font-size="10"'))
         if not last:
             start += v
     if cost["budget"]:

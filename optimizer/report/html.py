@@ -45,7 +45,8 @@ def _headline_html(h: dict, lang: str) -> str:
     bound = f"{say('bound', lang)} {h['bound']:,.1f}" if h["bound"] is not None else ""
     if h["budget"]:
         pct = min(100.0, 100.0 * (h["cost_share_of_budget"] or 0.0))
-        budget = (f'{escape(money(h["budget"], lang))} · {share(h["cost_share_of_budget"])} {say("of_budget", lang)}'
+        budget = (f'{escape(say("budget", lang))} {escape(money(h["budget"], lang))} · '
+                  f'{share(h["cost_share_of_budget"])} {say("of_budget", lang)}'
                   f'<div class="meter"><span style="width:{pct:.1f}%"></span></div>')
     else:
         budget = escape(say("no_budget", lang))
@@ -236,7 +237,7 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         "CIRCLE_CHART": charts.circle_bars(gather.circle_shares(folder), names, colours, lang),
         "COST_TITLE": escape(say("cost_breakdown", lang)),
         "COST_CHART": charts.cost_waterfall(cost, folder.functions, colours, lang),
-        "COST_TABLE": _table([say("cost_breakdown", lang), say("yuan", lang)], cost_rows),
+        "COST_TABLE": _table([say("cost_breakdown", lang), say("amount", lang)], cost_rows),
         "DISTRICT_TITLE": escape(say("by_district", lang)),
         "DISTRICT_TABLE": district_table,
         "WALK_BUFFER": wb_html,
@@ -253,7 +254,7 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         "DATA": _json_for_script(payload),
     }
     # one pass, so that no inserted text is ever read as a placeholder
-    return re.sub(r"%%([A-Z_]+)%%", lambda m: replacements[m.group(1)], TEMPLATE)
+    return re.sub(r"%%([A-Z0-9_]+)%%", lambda m: replacements[m.group(1)], TEMPLATE)
 
 
 CSS = """
@@ -463,6 +464,7 @@ SCRIPT = r"""
       svg.classList.remove("focus");
       colourBy(current);
       showInfo(null);
+      document.body.dataset.highlighted = "0";
       return;
     }
     var s = M.facilities[j];
@@ -476,6 +478,7 @@ SCRIPT = r"""
     }
     colourBy(s.f);
     showInfo(j);
+    document.body.dataset.highlighted = String(lit.length);
   }
   function siteText(s) {
     var f = fnByKey[s.f];
@@ -490,7 +493,8 @@ SCRIPT = r"""
       return "<tr><th>" + esc(r[0]) + "</th><td>" + esc(r[1]) + "</td></tr>";
     }).join("") + "</table>";
   }
-  function showInfo(j) { info.innerHTML = j == null ? "" : siteText(M.facilities[j]); }
+  var infoDefault = info.innerHTML;
+  function showInfo(j) { info.innerHTML = j == null ? infoDefault : siteText(M.facilities[j]); }
   gFac.addEventListener("click", function (evt) {
     var g = evt.target.closest(".fac");
     if (!g) { return; }
@@ -559,8 +563,18 @@ SCRIPT = r"""
   colourBy(current);
   applyView();
   syncLayers();
+  // report.html#focus=SITE_ID:function opens with that facility's reach highlighted
+  var m = /focus=([^&]+)/.exec(decodeURIComponent(location.hash || ""));
+  if (m) {
+    var parts = m[1].split(":");
+    M.facilities.forEach(function (s, j) {
+      if (pinned == null && s.site === parts[0] && (parts.length < 2 || s.f === parts[1])) { pinned = j; }
+    });
+    if (pinned != null) { focus(pinned); }
+  }
   document.body.dataset.siteMarkers = String(markers.length);
   document.body.dataset.units = String(n);
+  document.body.dataset.highlighted = String(lit.length);
   document.body.dataset.rendered = "yes";
 })();
 """
@@ -588,13 +602,11 @@ TEMPLATE = """<!DOCTYPE html>
 </section>
 <section id="plan-map">
 <h2>%%MAP_TITLE%%</h2>
-<p class="note noprint">%%MAP_HELP%%</p>
-%%REACH_NOTE%%
 %%MAP_CONTROLS%%
 <div class="mapwrap">
 <svg id="map" viewBox="0 0 %%MAP_W%% %%MAP_H%%" preserveAspectRatio="xMidYMid meet" role="img"
  aria-label="%%MAP_TITLE%%"></svg>
-<div id="info"></div>
+<div id="info"><p class="note">%%MAP_HELP%%</p>%%REACH_NOTE%%</div>
 </div>
 </section>
 <section id="coverage">

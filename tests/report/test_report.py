@@ -1,0 +1,286 @@
+"""``lifecircle report``: one offline page and figures that state exactly what the run folder says.
+
+The demo scenario is solved once for the module (~4 s with HiGHS) and written as a run
+folder the way ``lifecircle solve`` writes it; every test reads a copy of that folder.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from optimizer.cli import main
+from optimizer.report import figures
+from optimizer.report.read import read_run_folder
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
+# a resource the page would fetch: src=, href=, url(...), @import, with a scheme or protocol-relative
+REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> Path:
+    """The demo solved once and written as a run folder."""
+    from optimizer.outputs.writers import write_run
+    from optimizer.pipeline import run_scenario
+    from optimizer.scenario import load_scenario
+
+    root = tmp_path_factory.mktemp("runs")
+    sc = load_scenario(str(DEMO), ["reach.cache=false"])
+    return write_run(run_scenario(sc), root)
+
+
+@pytest.fixture
+def run_dir(demo_run, tmp_path) -> Path:
+    """A private copy of the demo run folder (tests may write into it or break it)."""
+    return Path(shutil.copytree(demo_run, tmp_path / "run"))
+
+
+def _report(*args: str):
+    return CliRunner().invoke(main, ["report", *map(str, args)])
+
+
+def _data(page: str) -> dict:
+    m = re.search(r'<script id="report-data" type="application/json">(.*?)</script>', page, re.S)
+    assert m, "the page embeds its data"
+    return json.loads(m.group(1))
+
+
+def test_facility_reach_lists_exactly_the_people_each_new_facility_reaches(demo_run):
+    """facility_reach.csv: the units within each new facility's threshold add up to its people_in_reach."""
+    reach = pd.read_csv(demo_run / "facility_reach.csv", encoding="utf-8-sig")
+    fac = pd.read_csv(demo_run / "plan_facilities.csv", encoding="utf-8-sig")
+    import geopandas as gpd
+
+    demand = gpd.read_file(demo_run / "plan.gpkg", layer="demand_coverage").set_index("unit_id")
+    assert set(zip(reach["site_id"], reach["function"], strict=True)) == set(zip(fac["site_id"], fac["function"],
+                                                                                strict=True))
+    for row in fac.itertuples():
+        mine = reach[(reach["site_id"] == row.site_id) & (reach["function"] == row.function)]
+        assert (mine["minutes"] <= row.threshold_min + 0.01).all()
+        assert demand.loc[mine["unit_id"], row.cohort].sum() == pytest.approx(row.people_in_reach)
+        # every unit the facility reaches is covered for that function (by it or by a running facility)
+        assert (demand.loc[mine["unit_id"], f"{row.function}_status"] != "unreached").all()
+
+
+def test_report_page_and_figures_are_written_into_the_run_folder(run_dir):
+    """Default: report.html (Chinese) and the three PNGs land in RUN_DIR, no temporary file is left."""
+    result = _report(run_dir)
+    assert result.exit_code == 0, result.output
+    for name in ("report.html", "report_map.png", "report_coverage.png", "report_cost.png"):
+        path = run_dir / name
+        assert path.is_file() and path.stat().st_size > 1000, name
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in run_dir.iterdir() if p.name.startswith(".")], "temporary files left behind"
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "%%" not in page, "every placeholder is filled"
+    assert len(page.encode()) < 2_500_000, "the demo's page stays a reasonable size"
+
+
+def test_the_page_makes_no_network_request(run_dir):
+    """Offline: no script, stylesheet, image, font or url() is fetched from anywhere (not even a namespace URL)."""
+    assert _report(run_dir, "--lang", "en").exit_code == 0
+    page = (run_dir / "report_en.html").read_text(encoding="utf-8")
+    assert not REMOTE.search(page), REMOTE.search(page)
+    assert "http://" not in page and "https://" not in page
+    assert not re.search(r"<(?:script|img|link|iframe)[^>]+(?:src|href)=[\"'](?!data:)", page), \
+        "every resource is inline (data: URIs only)"
+    assert "<style>" in page and "<script>" in page
+
+
+def test_every_chosen_site_and_facility_is_in_the_embedded_map_data(run_dir):
+    """The map data holds one marker per planned facility (site x function), and every converted site."""
+    assert _report(run_dir).exit_code == 0
+    data = _data((run_dir / "report.html").read_text(encoding="utf-8"))["map"]
+    fac = pd.read_csv(run_dir / "plan_facilities.csv", encoding="utf-8-sig")
+    sites = pd.read_csv(run_dir / "plan_sites.csv", encoding="utf-8-sig")
+    pairs = {(f["site"], f["f"]) for f in data["facilities"]}
+    assert pairs == set(zip(fac["site_id"], fac["function"], strict=True))
+    assert {f["site"] for f in data["facilities"]} == set(sites["site_id"])
+    assert len(data["units"]["x"]) == 5500 and data["reach_available"]
+    # reach lists are the facility_reach rows, by unit position
+    reach = pd.read_csv(run_dir / "facility_reach.csv", encoding="utf-8-sig")
+    f0 = data["facilities"][0]
+    ids = [data["units"]["id"][i] for i in f0["reach"]]
+    assert sorted(ids) == sorted(reach[(reach["site_id"] == f0["site"]) & (reach["function"] == f0["f"])]["unit_id"])
+    # coordinates are whole metres inside the drawn extent
+    assert all(isinstance(v, int) and 0 <= v <= data["width"] for v in data["units"]["x"])
+
+
+def test_headline_numbers_equal_run_json(run_dir):
+    """Status, objective, cost and site count shown are those of run.json."""
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    for lang, name in (("zh", "report.html"), ("en", "report_en.html")):
+        assert _report(run_dir, "--lang", lang).exit_code == 0
+        page = (run_dir / name).read_text(encoding="utf-8")
+        shown = dict(re.findall(r'data-key="(\w+)" data-value="([^"]*)"', page))
+        assert float(shown["objective"]) == pytest.approx(record["objective"])
+        assert float(shown["cost"]) == pytest.approx(record["plan"]["cost"])
+        assert int(shown["sites"]) == record["plan"]["sites_converted"]
+        assert shown["proven"] == str(record["proven_optimal"]).lower()
+    assert record["proven_optimal"] and "已证明最优" in (run_dir / "report.html").read_text(encoding="utf-8")
+
+
+def test_both_languages_render_in_their_own_words(run_dir):
+    """--lang zh writes report.html in Chinese, --lang en report_en.html in English; both keep the figures."""
+    assert _report(run_dir, "--lang", "zh").exit_code == 0
+    assert _report(run_dir, "--lang", "en").exit_code == 0
+    zh = (run_dir / "report.html").read_text(encoding="utf-8")
+    en = (run_dir / "report_en.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in zh and "规划一张图" in zh and "社区食堂" in zh and "独立复核" in zh
+    assert '<html lang="en">' in en and "The plan on one map" in en and "community canteen" in en
+    assert "规划一张图" not in en
+    assert (run_dir / "report_en_map.png").is_file()
+    assert _data(zh)["words"]["status_new"] == "规划新覆盖" and _data(en)["words"]["status_new"] != "规划新覆盖"
+
+
+def test_cost_breakdown_adds_up_to_the_plan_cost(run_dir):
+    """Conversion + each function's fit-out - sharing saving = the plan's total cost in run.json."""
+    from optimizer.report.gather import cost_breakdown
+
+    folder = read_run_folder(run_dir)
+    c = cost_breakdown(folder, "en")
+    assert c["conversion"] + sum(c["by_function"].values()) - c["sharing_saving"] == pytest.approx(c["total"])
+    assert c["total"] == pytest.approx(folder.record["plan"]["cost"])
+    assert c["by_district"]["total"].sum() == pytest.approx(c["total"])
+
+
+def test_a_broken_run_folder_exits_3_naming_each_file_and_writes_nothing(run_dir, tmp_path):
+    """Missing coverage table and unreadable run.json: exit 3, both named; no report is written."""
+    (run_dir / "coverage_by_circle.csv").unlink()
+    (run_dir / "run.json").write_text("{not json", encoding="utf-8")
+    result = _report(run_dir)
+    assert result.exit_code == 3
+    assert "coverage_by_circle.csv" in result.output and "run.json" in result.output
+    assert "not valid JSON" in result.output
+    assert not list(run_dir.glob("report*"))
+    missing = _report(tmp_path / "no-such-run")
+    assert missing.exit_code == 3 and "no-such-run" in missing.output
+
+
+def test_a_missing_column_is_named_with_its_file(run_dir):
+    """A plan table without coordinates: exit 3 naming the file and the column."""
+    fac = pd.read_csv(run_dir / "plan_facilities.csv", encoding="utf-8-sig")
+    fac.drop(columns=["lon"]).to_csv(run_dir / "plan_facilities.csv", index=False, encoding="utf-8-sig")
+    result = _report(run_dir)
+    assert result.exit_code == 3
+    assert re.search(r"plan_facilities\.csv.*column 'lon'", result.output)
+
+
+def test_without_facility_reach_the_report_still_renders_with_a_note(run_dir):
+    """An older run folder (no facility_reach.csv): no highlight, a note says why."""
+    (run_dir / "facility_reach.csv").unlink()
+    assert _report(run_dir, "--lang", "en").exit_code == 0
+    page = (run_dir / "report_en.html").read_text(encoding="utf-8")
+    data = _data(page)["map"]
+    assert not data["reach_available"] and all(f["reach"] is None for f in data["facilities"])
+    assert "has no facility_reach.csv" in page
+
+
+def test_out_folder_and_frontier_from_its_own_folder(run_dir, tmp_path):
+    """--out writes elsewhere (RUN_DIR untouched); --frontier DIR adds the budget frontier with every budget."""
+    frontier = tmp_path / "frontier-20260101T000000Z"
+    frontier.mkdir()
+    pd.DataFrame({
+        "budget": [4e7, 8e7], "status": ["optimal", "time_limit"], "proven_optimal": [True, False],
+        "objective": [4e5, 6.29e5], "bound": [4e5, 6.4e5], "gap": [0.0, 0.017], "cost": [3.99e7, 7.99e7],
+        "sites": [25, 47], "canteen_covered_share": [0.75, 0.87], "childcare_covered_share": [0.6, 0.76],
+        "elder_care_covered_share": [0.77, 0.89], "parking_covered_share": [0.35, 0.45],
+    }).to_csv(frontier / "frontier.csv", index=False, encoding="utf-8-sig")
+    out = tmp_path / "report-out"
+    before = sorted(p.name for p in run_dir.iterdir())
+    result = _report(run_dir, "--lang", "en", "--out", out, "--frontier", frontier)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in run_dir.iterdir()) == before
+    page = (out / "report_en.html").read_text(encoding="utf-8")
+    section = page[page.index('id="frontier"'):page.index('id="check"')]
+    assert "40.00 M yuan" in section and "80.00 M yuan" in section and "<polyline" in section
+    bad = _report(run_dir, "--frontier", tmp_path / "nowhere")
+    assert bad.exit_code == 3 and "nowhere" in bad.output
+
+
+def test_a_failure_while_drawing_leaves_no_file_behind(run_dir, monkeypatch):
+    """Atomic: when a figure fails, neither the page nor any figure (nor a temporary file) is left."""
+    from optimizer.report import write
+
+    def broken(folder, path, lang):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setitem(write.FIGURES, "cost", broken)
+    with pytest.raises(RuntimeError):
+        write.write_report(run_dir, lang="en")
+    assert not list(run_dir.glob("report*")) and not list(run_dir.glob(".report*"))
+
+
+def test_without_a_chinese_font_the_figures_fall_back_to_english_with_a_warning(monkeypatch):
+    """No CJK font: the PNG labels are English and a warning says so (nothing crashes, nothing is downloaded)."""
+    monkeypatch.setattr(figures, "cjk_font", lambda: None)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("optimizer.report.figures")
+    logger.addHandler(handler)
+    try:
+        assert figures.figure_language("zh") == "en"
+        assert figures.figure_language("en") == "en"
+    finally:
+        logger.removeHandler(handler)
+    assert any("Chinese" in r.getMessage() for r in records)
+
+
+# ----------------------------------------------------------------------------- in a real browser
+def _chromium():
+    from optimizer.report.browser import find_chromium
+
+    exe = find_chromium()
+    if exe is None:
+        pytest.skip("no Chromium: install Debian's chromium (apt-get install -y chromium) to run the browser test")
+    return exe
+
+
+def test_in_chromium_the_map_draws_every_site_and_highlights_a_facilitys_reach(run_dir):
+    """Headless Chromium runs the page's script: all markers drawn; #focus=SITE:function lights its reach."""
+    _chromium()
+    from optimizer.report.browser import dump_dom
+
+    assert _report(run_dir, "--lang", "en").exit_code == 0
+    page = run_dir / "report_en.html"
+    dom = dump_dom(page, timeout=60)
+    body = re.search(r"<body([^>]*)>", dom).group(1)
+    assert 'data-rendered="yes"' in body
+    n_fac = len(pd.read_csv(run_dir / "plan_facilities.csv", encoding="utf-8-sig"))
+    assert f'data-site-markers="{n_fac}"' in body
+    assert dom.count('class="fac site') == n_fac
+    assert dom.count('class="u s') == 5500
+    reach = pd.read_csv(run_dir / "facility_reach.csv", encoding="utf-8-sig")
+    site, function = reach.iloc[0]["site_id"], reach.iloc[0]["function"]
+    expected = int(((reach["site_id"] == site) & (reach["function"] == function)).sum())
+    focused = dump_dom(page, timeout=60, fragment=f"focus={site}:{function}")
+    assert f'data-highlighted="{expected}"' in re.search(r"<body([^>]*)>", focused).group(1)
+    assert len(re.findall(r'class="u s[012] hl"', focused)) == expected
+
+
+def test_screenshot_beside_the_report_is_a_real_picture(run_dir):
+    """`report --screenshot` saves report_screenshot.png beside the page; it shows the map, not a blank page."""
+    _chromium()
+    from PIL import Image
+
+    result = _report(run_dir, "--screenshot")
+    assert result.exit_code == 0, result.output
+    shot = run_dir / "report_screenshot.png"
+    assert shot.is_file()
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    assert pixels.shape[:2] == (1000, 1400)
+    colours = {tuple(c) for c in pixels[::4, ::4].reshape(-1, 3)}
+    assert len(colours) > 50, "several distinct colours: the page and its map were drawn"
+    # the status colours of the demand units appear
+    for rgb in ((0x31, 0xA3, 0x54), (0xE3, 0x4A, 0x33), (0x9E, 0xCA, 0xE1)):
+        assert (np.abs(pixels.astype(int) - rgb).sum(axis=2) < 30).sum() > 200, rgb
