@@ -173,7 +173,7 @@ def _facility_costs(run: RunFolder, keys: list[str]) -> pd.DataFrame:
 def _joined(a: RunFolder, b: RunFolder, keys: list[str], cov_a: pd.DataFrame, cov_b: pd.DataFrame) -> pd.DataFrame:
     left = cov_a.join(_facility_costs(a, keys), how="left")
     right = cov_b.join(_facility_costs(b, keys), how="left")
-    j = left.join(right, how="outer", lsuffix="_a", rsuffix="_b")
+    j = left.merge(right, how="outer", left_index=True, right_index=True, suffixes=("_a", "_b"))
     j["cohort"] = j["cohort_a"].fillna(j["cohort_b"])
     for col in ("covered_a", "covered_b", "facilities_a", "facilities_b", "cost_a", "cost_b"):
         j[col] = j[col].astype(float).fillna(0.0)
