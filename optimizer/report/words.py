@@ -66,8 +66,9 @@ PHRASES: dict[str, tuple[str, str]] = {
     "threshold": ("步行阈值", "Walk threshold"),
     "minutes": ("分钟", "min"),
     "by_circle": ("分生活圈覆盖率", "Coverage by life circle"),
-    "by_circle_note": ("每个生活圈一条：灰色为规划前，彩色为规划后；按规划后覆盖率排序。",
-                       "One bar per life circle: grey before, colour after the plan; sorted by the share after."),
+    "by_circle_note": ("每个生活圈一条：灰色为规划前已覆盖，彩色为规划新增；按规划后覆盖率排序。",
+                       "One bar per life circle: grey covered before, colour added by the plan; sorted by the "
+                       "share after."),
     "circles_below": ("个生活圈规划后低于50%", "circles below 50 % after"),
     "amount": ("金额", "Amount"),
     "circle": ("生活圈", "Life circle"),

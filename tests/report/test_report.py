@@ -284,3 +284,44 @@ def test_screenshot_beside_the_report_is_a_real_picture(run_dir):
     # the status colours of the demand units appear
     for rgb in ((0x31, 0xA3, 0x54), (0xE3, 0x4A, 0x33), (0x9E, 0xCA, 0xE1)):
         assert (np.abs(pixels.astype(int) - rgb).sum(axis=2) < 30).sum() > 200, rgb
+
+
+def _tiny_run(tmp_path: Path, budget: float) -> Path:
+    """A two-unit, two-site scenario on straight-line reach, solved and written like `lifecircle solve`."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    def points(records):
+        geom = [Point(106.57 + r.pop("dx") / 97000, 29.56 + r.pop("dy") / 111000) for r in records]
+        return gpd.GeoDataFrame(pd.DataFrame(records), geometry=geom, crs="EPSG:4326")
+
+    data = tmp_path / "data"
+    data.mkdir()
+    points([{"unit_id": "U1", "dx": 0, "dy": 0, "total": 800, "elderly": 200, "infants": 20, "households": 300,
+             "cars": 90, "circle_id": "LC1", "district": "渝中区"},
+            {"unit_id": "U2", "dx": 900, "dy": 0, "total": 500, "elderly": 90, "infants": 12, "households": 200,
+             "cars": 40, "circle_id": "LC2", "district": "渝中区"}]).to_file(data / "demand.gpkg", layer="demand")
+    points([{"site_id": "S1", "dx": 30, "dy": 0, "kind": "building", "area_m2": 1500.0, "lowest_floor": 1,
+             "name": "闲置厂房", "circle_id": "LC1", "district": "渝中区"},
+            {"site_id": "S2", "dx": 880, "dy": 0, "kind": "plot", "area_m2": 2000.0, "lowest_floor": 1,
+             "name": "边角地", "circle_id": "LC2", "district": "渝中区"}]).to_file(data / "sites.gpkg", layer="sites")
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text("inputs:\n  demand: data/demand.gpkg\n  sites: data/sites.gpkg\n"
+                        f"reach: {{method: straight_line, cache: false}}\nbudget: {{total: {budget}}}\n"
+                        "solver: {time_limit_s: 30}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    return next((tmp_path / "out" / "tiny").iterdir())
+
+
+@pytest.mark.parametrize("budget, sites", [(2e7, 2), (100, 0)])
+def test_a_tiny_run_and_an_empty_plan_both_report_and_say_the_weaker_method(tmp_path, budget, sites):
+    """Straight-line reach is labelled the weaker method; a plan that converts nothing still gets a page."""
+    run = _tiny_run(tmp_path, budget)
+    result = _report(run, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    page = (run / "report_en.html").read_text(encoding="utf-8")
+    data = _data(page)["map"]
+    assert len({f["site"] for f in data["facilities"]}) == sites
+    assert "WEAKER METHOD" in page
+    assert data["existing"] == [] and len(data["units"]["x"]) == 2
