@@ -382,7 +382,10 @@ class DaskCluster(_Closing):
             with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
                 self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                         memory_limit=limit, resources=resources,
-                                                        dashboard_address=None)
+                                                        dashboard_address=None,
+                                                        # its HTTP server on any free port, not 8787
+                                                        scheduler_kwargs={"dashboard_address": ":0",
+                                                                          "dashboard": False})
             self.client = distributed.Client(self.cluster)
             self.description = (f"Dask LocalCluster ({n} worker{'s' if n != 1 else ''} x 1 thread, "
                                 f"{limit / 1e9:.1f} GB each)")
