@@ -294,17 +294,16 @@ def _budget_sentence(d: RunDiff, lang: str) -> str | None:
 
 
 def _settings_sentence(d: RunDiff, lang: str) -> str | None:
-    keys = [k for k in d.settings["key"] if k != "budget.total"]
-    if not keys:
+    rows = d.settings[d.settings["key"] != "budget.total"]
+    if not len(rows):
         return None
-    groups: list[str] = []
-    for k in keys:
-        head = ".".join(k.split(".")[:2]) if k.startswith(("functions.", "solver.", "model.", "reach.")) \
-            else k.split(".")[0]
-        if head not in groups:
-            groups.append(head)
-    shown = ", ".join(groups[:6]) + (" ..." if len(groups) > 6 else "")
-    return pick(lang, zh=f"其他设置变化：{shown}", en=f"other settings changed: {shown}")
+    items: list[str] = []
+    for r in rows.head(4).itertuples():
+        short = len(r.a) <= 30 and len(r.b) <= 30
+        items.append(f"{r.key} {r.a} -> {r.b}" if short else r.key)
+    if len(rows) > 4:
+        items.append(pick(lang, zh=f"等共{len(rows)}项", en=f"... {len(rows)} in all"))
+    return pick(lang, zh="其他设置变化：" + "、".join(items), en="other settings changed: " + ", ".join(items))
 
 
 def memo(d: RunDiff, lang: str, labels: dict[str, str] | None = None, top: int = 3) -> str:
