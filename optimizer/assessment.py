@@ -66,6 +66,8 @@ CARDS: tuple[str, ...] = (GREEN, BLUE, YELLOW, ORANGE, RED)
 YELLOW_POINTS = 10.0
 #: largest gap (percentage points) still graded orange
 ORANGE_POINTS = 30.0
+#: gaps within this many points of a threshold count as on it (running facilities' allocation is an LP)
+POINTS_TOLERANCE = 1e-6
 #: fill colours of the cards (maps, spreadsheet cells)
 CARD_COLOURS: dict[str, str] = {GREEN: "#2ca25f", BLUE: "#3182bd", YELLOW: "#fed24c", ORANGE: "#fd8d3c",
                                 RED: "#de2d26"}
@@ -197,9 +199,9 @@ def _short_card(gap: float, service: bool) -> str:
     if not service:
         return RED
     points = 100.0 * gap
-    if points <= YELLOW_POINTS + 1e-9:
+    if points <= YELLOW_POINTS + POINTS_TOLERANCE:
         return YELLOW
-    if points <= ORANGE_POINTS + 1e-9:
+    if points <= ORANGE_POINTS + POINTS_TOLERANCE:
         return ORANGE
     return RED
 

@@ -61,6 +61,7 @@ def test_cards_follow_the_documented_thresholds():
     assert after(0.6999) == ORANGE      # just over 10
     assert after(0.50) == ORANGE        # 30 points short
     assert after(0.4999) == RED         # just over 30
+    assert after(0.5 - 5e-10) == ORANGE  # 30 points up to an LP allocation's rounding (capacitated mode)
     assert after(0.85) == BLUE          # met after the plan
     assert after(0.75, service=False) == RED  # no service at all is red however small the target
     assert grade(0.9, 0.9, 0.8, service_before=True, service_after=True, met_before=True,
