@@ -1,12 +1,19 @@
 """``lifecircle plan SCENARIO --years 2026-2028``: the annual project list (年度项目清单)."""
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import click
 
 from optimizer.commands.common import _fail, _load, _Progress
 from optimizer.i18n import LANGUAGES, function_label, pick
+
+
+def _right(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal columns (a Chinese character takes two)."""
+    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+    return " " * max(width - len(text) - wide, 1) + text
 
 
 def _years(ctx, param, value: str) -> tuple[int, ...]:
@@ -78,18 +85,20 @@ def _print_years(run, folder: Path, lang: str) -> None:
                f"{sc.phasing.discount_rate:g}")
     names = sc.function_names
     labels = [function_label(f, lang, sc.functions[f].label_zh) for f in names]
-    head = (f"  {pick(lang, zh='年份', en='year'):<6}{pick(lang, zh='预算', en='budget'):>14}"
-            f"{pick(lang, zh='投资', en='spent'):>14}{pick(lang, zh='项目', en='projects'):>9}")
-    head += "".join(f"{lb[:14]:>16}" for lb in labels)
+    year = pick(lang, zh="年份", en="year")
+    head = ("  " + year + " " * (6 - len(year) - 2 * (lang == "zh")) + _right(pick(lang, zh="预算", en="budget"), 14)
+            + _right(pick(lang, zh="投资", en="spent"), 14) + _right(pick(lang, zh="项目", en="projects"), 9))
+    widths = [max(16, len(_right(lb, 0)) + 1) for lb in labels]
+    head += "".join(_right(lb, w) for lb, w in zip(labels, widths, strict=True))
     click.echo(pick(lang, zh="  每年：新覆盖人数（累计覆盖率）",
                     en="  per year: people newly covered (covered share after the year)"))
     click.echo(head)
     for row in run.check.recomputed["years"]:
         line = f"  {row['year']:<6}{row['budget']:>14,.0f}{row['spent']:>14,.0f}{row['projects']:>9}"
-        for f in names:
+        for f, width in zip(names, widths, strict=True):
             share = row[f"covered_share_{f}"]
             cell = f"{row[f'newly_covered_{f}']:,.0f} ({share:.0%})" if share is not None else "-"
-            line += f"{cell:>16}"
+            line += f"{cell:>{width}}"
         click.echo(line)
     click.echo(f"  check: {'passed' if run.check.passed else 'FAILED'} ({len(run.check.items)} checks)")
     for w in run.warnings:
