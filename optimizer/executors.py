@@ -213,6 +213,13 @@ class _Closing:
         pass
 
 
+def _tell_retry(on_retry: OnRetry | None, key: Hashable, attempt: int, of: int, reason: str) -> None:
+    if on_retry is not None:
+        on_retry(key, attempt, reason)
+    else:
+        log.warning("%s: %s; starting it again (attempt %d of %d)", key, reason, attempt, of)
+
+
 # ----------------------------------------------------------------------------- local processes
 def _marked(marker: str, fn: Callable[..., Any], *args: Any) -> Any:
     """Run ``fn(*args)`` in a pool worker after leaving a mark that it started (and where)."""
@@ -306,10 +313,7 @@ class LocalProcesses(_Closing):
                     yield Done(task.key, lost=True, attempts=task.started)
                     continue
                 if ran:
-                    log.warning("%s: its worker process died; running it again (attempt %d of %d)",
-                                task.key, task.started + 1, self.retries + 1)
-                    if self.on_retry is not None:
-                        self.on_retry(task.key, task.started + 1, "worker process died")
+                    _tell_retry(self.on_retry, task.key, task.started + 1, self.retries + 1, "worker process died")
                 self._send(task)
 
     def close(self) -> None:
@@ -449,10 +453,7 @@ class DaskCluster(_Closing):
                 if task.started > self.retries:
                     yield Done(task.key, lost=True, attempts=task.started)
                     continue
-                log.warning("%s: %s; submitting it again (attempt %d of %d)", task.key, reason, task.started + 1,
-                            self.retries + 1)
-                if self.on_retry is not None:
-                    self.on_retry(task.key, task.started + 1, reason)
+                _tell_retry(self.on_retry, task.key, task.started + 1, self.retries + 1, reason)
                 self._send(task)
         finally:
             self._ac = None
