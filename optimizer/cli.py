@@ -381,5 +381,9 @@ from optimizer.commands.diff import diff_command  # noqa: E402 - as above
 
 main.add_command(diff_command)
 
+from optimizer.commands.demo import demo_command  # noqa: E402 - as above
+
+main.add_command(demo_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,72 @@
+"""``lifecircle demo``: the shipped demo, planned and shown: report, assessment, a what-if diff.
+
+One command for a newcomer (and the README) to see what planners look at: it solves the
+demo and one what-if (by default the half budget), then writes the demo's report (HTML,
+PNG figures and, when Chromium is installed, a screenshot), its five-colour assessment,
+and the diff between the two runs, by calling the same code as ``solve``, ``report``,
+``assess`` and ``diff``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from optimizer.commands.common import _fail, _load, _Progress
+from optimizer.i18n import DEFAULT_LANG, LANGUAGES
+
+SCENARIOS = Path("scenarios")
+DEMO = SCENARIOS / "yuzhong-demo.yaml"
+WHAT_IF = SCENARIOS / "yuzhong-demo-tight-budget.yaml"
+
+
+def _solve(ctx, scenario: Path, root: Path | None) -> Path:
+    """Solve one scenario as ``lifecircle solve`` does and return its run folder."""
+    from optimizer.outputs.writers import write_run
+    from optimizer.pipeline import run_scenario
+    from optimizer.reach.cache import ReachCache
+
+    sc = _load(str(scenario), (), [])
+    out = Path(root or sc.output.folder)
+    cache = ReachCache(Path(sc.reach.cache_folder or out / ".reach-cache")) if sc.reach.cache else None
+    run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
+    folder = write_run(run, out)
+    r = run.result
+    click.echo(f"{sc.name}: {'PROVEN OPTIMAL' if r.proven_optimal else 'NOT PROVEN OPTIMAL'}, objective "
+               f"{r.objective:,.1f}, {len(run.plan.sites)} sites, {run.plan.total_cost:,.0f} yuan, check "
+               f"{'passed' if run.check.passed else 'FAILED'} -> {folder}")
+    return folder
+
+
+@click.command("demo")
+@click.option("--scenario", "scenario", type=click.Path(exists=True, dir_okay=False), default=str(DEMO),
+              show_default=True, help="The plan to show.")
+@click.option("--what-if", "what_if", type=click.Path(exists=True, dir_okay=False), default=str(WHAT_IF),
+              show_default=True, help="The what-if to compare it with (lifecircle diff).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANG, show_default=True,
+              help="Language of the report, assessment and diff.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Output root (default: the scenario's output.folder, 'outputs').")
+@click.pass_context
+def demo_command(ctx, scenario: str, what_if: str, lang: str, out_dir: str | None) -> None:
+    """Plan the demo and show it: solve SCENARIO and WHAT_IF, then write SCENARIO's report
+    (with a screenshot when Chromium is installed), its five-colour assessment (五色卡) and
+    the diff between the two runs.
+    """
+    from optimizer.commands.assess import assess_command
+    from optimizer.commands.diff import diff_command
+    from optimizer.commands.report import report_command
+
+    root = Path(out_dir) if out_dir else None
+    try:
+        plan = _solve(ctx, Path(scenario), root)
+        other = _solve(ctx, Path(what_if), root)
+    except Exception as exc:  # noqa: BLE001 - mapped to exit codes
+        _fail(exc)
+        return
+    click.echo("\n-- report --")
+    ctx.invoke(report_command, run_dir=str(plan), lang=lang, out_dir=None, frontier=None, screenshot=True)
+    click.echo("\n-- assessment (五色卡) --")
+    ctx.invoke(assess_command, scenario=scenario, run_dir=str(plan), lang=lang, out_dir=out_dir, sets=())
+    click.echo("\n-- what changed --")
+    ctx.invoke(diff_command, run_a=str(plan), run_b=str(other), lang=lang, out_dir=out_dir)
