@@ -23,6 +23,7 @@ model is built from sparse arrays, never a dense demand x site matrix.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ import solvers
 from optimizer.errors import InputError, Problem
 from optimizer.model.coverage import merge_identical_rows
 from solvers.problem import MatrixProblem, Sense
-from solvers.result import SolveResult, SolverOptions
+from solvers.result import SolveResult, SolverOptions, SolveStatus, classify, relative_gap
 
 log = logging.getLogger(__name__)
 
@@ -257,18 +258,111 @@ def build_coverage_model(problem: CoverageProblem) -> tuple[MatrixProblem, np.nd
             group, weight)
 
 
+def greedy_cover(matrix: sp.csr_matrix, weight: np.ndarray, costs: np.ndarray, p: int | None,
+                 budget: float | None, *, swap_passes: int = 3) -> np.ndarray:
+    """A good maximal-covering plan fast: lazy greedy, then swaps (one site out, the best one in).
+
+    Parameters
+    ----------
+    matrix
+        Merged demand rows x sites (boolean pattern).
+    weight
+        Weight of each merged row.
+    costs
+        Cost of each site (used with ``budget``: sites are taken by gain per cost).
+    p, budget
+        At most ``p`` sites; total cost at most ``budget``.
+    swap_passes
+        Passes of the swap search: each tries every chosen site once and keeps a swap only
+        when the covered weight rises.
+
+    Returns
+    -------
+    np.ndarray
+        Boolean mask of chosen sites; always within ``p`` and ``budget``.
+    """
+    a = matrix.tocsc().astype(np.float64)
+    at = a.T.tocsr()
+    m = a.shape[1]
+    costs = np.asarray(costs, dtype=float)
+    per = costs if budget is not None else np.ones(m)
+    chosen = np.zeros(m, dtype=bool)
+    count = np.zeros(a.shape[0])
+    spent = 0.0
+    gains = at @ weight
+    heap = [(-gains[j] / max(per[j], 1e-12), j) for j in np.flatnonzero(gains > 0)]
+    heapq.heapify(heap)
+    while heap and (p is None or chosen.sum() < p):
+        _, j = heapq.heappop(heap)
+        if budget is not None and spent + costs[j] > budget + 1e-9:
+            continue
+        col = a.indices[a.indptr[j]:a.indptr[j + 1]]
+        gain = float(weight[col][count[col] == 0].sum())
+        if gain <= 0:
+            continue
+        if heap and gain / max(per[j], 1e-12) < -heap[0][0] - 1e-12:
+            heapq.heappush(heap, (-gain / max(per[j], 1e-12), j))  # stale: re-queue with its true gain
+            continue
+        chosen[j] = True
+        count[col] += 1
+        spent += costs[j]
+    for _ in range(swap_passes):
+        improved = False
+        for j in np.flatnonzero(chosen):
+            col = a.indices[a.indptr[j]:a.indptr[j + 1]]
+            loss = float(weight[col][count[col] == 1].sum())
+            count[col] -= 1
+            free = np.where(count == 0, weight, 0.0)
+            gain = at @ free
+            gain[chosen] = -1.0
+            if budget is not None:
+                gain[spent - costs[j] + costs > budget + 1e-9] = -1.0
+            k = int(np.argmax(gain))
+            if gain[k] > loss + 1e-9 * max(1.0, loss):
+                chosen[j], chosen[k] = False, True
+                spent += costs[k] - costs[j]
+                count[a.indices[a.indptr[k]:a.indptr[k + 1]]] += 1
+                improved = True
+            else:
+                count[col] += 1
+        if not improved:
+            break
+    return chosen
+
+
 def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
                            options: SolverOptions | None = None) -> CoverageSolution:
-    """Solve, read back the chosen sites and recompute coverage from them (not from the solver's y)."""
+    """Solve, read back the chosen sites and recompute coverage from them (not from the solver's y).
+
+    Maximal covering starts from :func:`greedy_cover`'s plan (a warm start where the backend
+    takes one); if the solver stops with nothing better, the greedy plan is returned with the
+    solver's bound, so a time-limited run never reports a worse plan than the greedy's.
+    """
     options = options or SolverOptions(time_limit_s=600.0, relative_gap=0.0)
-    model, group, _ = build_coverage_model(problem)
+    model, group, weight = build_coverage_model(problem)
     if solver == "auto":
         from optimizer.solver_choice import choose_solver
 
         solver = choose_solver("plain_coverage", model.n_rows)
         log.info("solver auto: %s", solver)
-    result = solvers.get_solver(solver).solve(model, options)
     m = problem.reach.shape[1]
+    greedy_values = None
+    if problem.kind == "max_covering":
+        picked = greedy_cover(model.matrix[: weight.size, :m] != 0, weight, problem.costs, problem.p, problem.budget)
+        hit = (model.matrix[: weight.size, :m] != 0) @ picked.astype(np.float64) > 0
+        greedy_values = np.concatenate([picked.astype(float), hit.astype(float)])
+        log.info("greedy start: %d sites, covered weight %.1f", int(picked.sum()), float(weight[hit].sum()))
+        model = dataclasses.replace(model, start=greedy_values)
+    result = solvers.get_solver(solver).solve(model, options)
+    if greedy_values is not None:
+        greedy_value = float(model.objective @ greedy_values)
+        if result.values is None or result.objective is None or result.objective < greedy_value - 1e-9:
+            status = classify(has_values=True, objective=greedy_value, bound=result.bound, sense=model.sense)
+            result = dataclasses.replace(
+                result, status=status, values=greedy_values, objective=greedy_value,
+                gap=0.0 if status is SolveStatus.OPTIMAL else relative_gap(greedy_value, result.bound),
+                message=f"the greedy start ({greedy_value:,.1f}) is kept: {result.solver} found nothing better; "
+                        + result.message)
     if result.values is None:
         return CoverageSolution(np.zeros(0, dtype=np.int64), np.zeros(len(problem.weights)), float("nan"), result)
     chosen = np.flatnonzero(result.values[:m] > 0.5)
