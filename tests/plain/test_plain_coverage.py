@@ -95,3 +95,42 @@ def test_cover_command_prints_the_proven_plan_and_writes_it(tmp_path):
     assert "PROVEN OPTIMAL" in result.output and "2 sites chosen" in result.output
     (run,) = list((tmp_path / "out").iterdir())
     assert len(pd.read_csv(run / "chosen.csv")) == 2
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_start_keeps_p_and_budget_and_never_beats_brute_force(tmp_path, seed):
+    """The greedy plan that starts every maximal covering solve is feasible and at most the optimum."""
+    from optimizer.plain_coverage import build_coverage_model, greedy_cover
+
+    d, s = _tables(tmp_path, seed, n=30, m=8, costs=True)
+    near = _near(d, s, 700)
+    w, c = d["weight"].to_numpy(), s["cost"].to_numpy()
+    for limits in ({"p": 3}, {"budget": 7}):
+        problem = read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=700, **limits)
+        model, _, weight = build_coverage_model(problem)
+        m = len(s)
+        picked = greedy_cover(model.matrix[: weight.size, :m] != 0, weight, problem.costs, problem.p, problem.budget)
+        subsets = [list(k) for r in range(m + 1) for k in itertools.combinations(range(m), r)
+                   if ("p" not in limits or r <= 3) and ("budget" not in limits or c[list(k)].sum() <= 7)]
+        best = max(w[near[:, k].any(axis=1)].sum() for k in subsets)
+        value = w[near[:, picked].any(axis=1)].sum()
+        assert value <= best
+        assert ("p" not in limits or picked.sum() <= 3) and ("budget" not in limits or c[picked].sum() <= 7)
+        assert solve_coverage_problem(problem).covered_weight == pytest.approx(best)
+
+
+def test_a_solver_stopped_early_keeps_at_least_the_greedy_plan(tmp_path):
+    """A time-limited solve of a larger instance returns the greedy plan or better, never 'optimal' without proof."""
+    from optimizer.plain_coverage import build_coverage_model, greedy_cover
+    from solvers.result import SolverOptions
+
+    _tables(tmp_path, 11, n=3000, m=300)
+    problem = read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=150, p=15)
+    model, _, weight = build_coverage_model(problem)
+    picked = greedy_cover(model.matrix[: weight.size, :300] != 0, weight, problem.costs, 15, None)
+    greedy_value = float(problem.weights[np.asarray(problem.reach[:, picked].sum(axis=1)).ravel() > 0].sum())
+    sol = solve_coverage_problem(problem, "highs", SolverOptions(time_limit_s=0.05, relative_gap=0.0))
+    assert sol.covered_weight >= greedy_value - 1e-9
+    assert len(sol.chosen) <= 15
+    if sol.result.proven_optimal:
+        assert sol.result.bound == pytest.approx(sol.result.objective)
