@@ -134,13 +134,13 @@ def _excel(projects: pd.DataFrame, summary: pd.DataFrame, run: PhasingRun, path:
     sc, r = run.scenario, run.result
     table = pd.DataFrame(projects.drop(columns="geometry", errors="ignore"))
     facts = [
-        (pick(lang, zh="目标值", en="objective"), r.objective),
-        (pick(lang, zh="证明的上界", en="proven bound"), r.bound),
-        (pick(lang, zh="差距", en="gap"), r.gap),
-        (pick(lang, zh="是否证明最优", en="proven optimal"), pick(lang, zh="是", en="yes") if r.proven_optimal
+        ("目标值 / objective", r.objective),
+        ("证明的上界 / proven bound", r.bound),
+        ("差距 / gap", r.gap),
+        ("是否证明最优 / proven optimal", pick(lang, zh="是", en="yes") if r.proven_optimal
          else pick(lang, zh="否", en="no")),
-        (pick(lang, zh="求解器", en="solver"), f"{r.solver} {r.solver_version}"),
-        (pick(lang, zh="独立复核", en="independent check"), pick(lang, zh="通过", en="passed") if run.check.passed
+        ("求解器 / solver", f"{r.solver} {r.solver_version}"),
+        ("独立复核 / independent check", pick(lang, zh="通过", en="passed") if run.check.passed
          else pick(lang, zh="未通过", en="FAILED")),
     ]
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
