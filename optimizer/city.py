@@ -17,6 +17,7 @@ import multiprocessing
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -69,9 +70,24 @@ def default_executor(jobs: int) -> Executor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
 
+def process_peak_mb() -> float | None:
+    """Peak resident memory of this process image in MB (Linux ``VmHWM``; None elsewhere).
+
+    Unlike ``ru_maxrss`` it is not inherited from the parent a worker was forked from.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def solve_piece(problem: MatrixProblem, cut_pool: tuple[np.ndarray, np.ndarray, np.ndarray], solver: str,
-                options: SolverOptions) -> tuple[SolveResult, float]:
-    """Solve one piece with a backend (run in a worker): the result and the wall seconds.
+                options: SolverOptions) -> tuple[SolveResult, float, float | None]:
+    """Solve one piece with a backend (run in a worker): the result, the wall seconds, and the
+    worker's peak memory in MB so far (:func:`process_peak_mb`).
 
     Capacitated pieces are strengthened first from their own pool, as a whole model is.
     """
@@ -85,7 +101,7 @@ def solve_piece(problem: MatrixProblem, cut_pool: tuple[np.ndarray, np.ndarray, 
             options = dataclasses.replace(options, time_limit_s=max(options.time_limit_s -
                                                                     (time.perf_counter() - t1), 1.0))
     result = backend.solve(problem, options)
-    return result, time.perf_counter() - t0
+    return result, time.perf_counter() - t0, process_peak_mb()
 
 
 @dataclass
@@ -147,15 +163,17 @@ def decompose(setup: ModelSetup, split: str) -> Decomposition:
     return out
 
 
-def _gather(decomposition: Decomposition, futures: list[Future]) -> tuple[list[SolveResult], list[float]]:
-    results, seconds = [], []
+def _gather(decomposition: Decomposition, futures: list[Future]
+            ) -> tuple[list[SolveResult], list[float], list[float | None]]:
+    results, seconds, peaks = [], [], []
     for piece, future in zip(decomposition.pieces, futures, strict=True):
         try:
-            result, s = future.result()
+            result, s, peak = future.result()
         except solvers.UnsupportedProblem as exc:
             raise SolverFailure(f"piece {piece.name}: {exc}") from exc
         results.append(result)
         seconds.append(s)
+        peaks.append(peak)
         log.info("piece %s: %s, objective %s, bound %s, %.1f s", piece.name, result.status.value, result.objective,
                  result.bound, s)
     for piece, result in zip(decomposition.pieces, results, strict=True):
@@ -171,7 +189,7 @@ def _gather(decomposition: Decomposition, futures: list[Future]) -> tuple[list[S
         if not result.status.has_solution:
             raise SolverFailure(f"{where}: {result.solver} stopped ({result.termination.value}) without any plan: "
                                 f"{result.message}. Give it more time (--time-limit)")
-    return results, seconds
+    return results, seconds, peaks
 
 
 def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executor: Executor | None = None,
@@ -214,7 +232,7 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
     try:
         with timings.step("solve pieces"):
             futures = [pool.submit(solve_piece, p.problem, p.cut_pool, name, options) for p in decomposition.pieces]
-            results, seconds = _gather(decomposition, futures)
+            results, seconds, peaks = _gather(decomposition, futures)
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -241,7 +259,7 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
     result = SolveResult(name, results[0].solver_version if results else "-", status, termination,
                          combined.values, combined.objective, combined.bound, combined.gap, wall, options,
                          message=message, extra={"pieces": len(results), "split": decomposition.kind})
-    table = pieces_table(decomposition, results, seconds)
+    table = pieces_table(decomposition, results, seconds, peaks)
     model.stats["decomposition"] = {**decomposition.summary(), "lower": combined.objective,
                                     "upper": combined.bound, "gap": combined.gap, "proven": combined.proven,
                                     "wall_seconds": round(wall, 2), "pieces_table": table.to_dict(orient="records")}

@@ -589,15 +589,17 @@ def city_status(combined: Combined) -> SolveStatus:
     return SolveStatus.OPTIMAL if combined.proven else SolveStatus.FEASIBLE
 
 
-def pieces_table(decomposition: Decomposition, results: list[SolveResult | None],
-                 seconds: list[float]) -> pd.DataFrame:
-    """One row per piece: piece, districts, sites, demand units, status, objective, bound, gap, seconds."""
+def pieces_table(decomposition: Decomposition, results: list[SolveResult | None], seconds: list[float],
+                 peak_mb: list[float | None] | None = None) -> pd.DataFrame:
+    """One row per piece: piece, districts, sites, demand units, status, objective, bound, gap, seconds,
+    and the peak memory of the process that solved it (when known)."""
     rows = []
-    for i, (p, r, s) in enumerate(zip(decomposition.pieces, results, seconds, strict=True)):
+    peak_mb = peak_mb or [None] * len(results)
+    for i, (p, r, s, m) in enumerate(zip(decomposition.pieces, results, seconds, peak_mb, strict=True)):
         rows.append({"piece": i + 1, "name": p.name, "districts": "+".join(p.districts), "sites": p.sites,
                      "demand_units": p.demand_units, "variables": p.problem.n_cols, "rows": p.problem.n_rows,
                      "status": r.status.value if r is not None else "not solved",
                      "objective": r.objective if r is not None else None,
                      "bound": r.bound if r is not None else None,
-                     "gap": r.gap if r is not None else None, "seconds": round(s, 2)})
+                     "gap": r.gap if r is not None else None, "seconds": round(s, 2), "peak_mb": m})
     return pd.DataFrame(rows)
