@@ -163,14 +163,41 @@ def decompose(setup: ModelSetup, split: str) -> Decomposition:
     return out
 
 
-def _gather(decomposition: Decomposition, futures: list[Future]
+def _answers(pool, decomposition: Decomposition, solver: str, options: SolverOptions) -> list[tuple]:
+    """``solve_piece`` of every piece through ``pool``, in piece order.
+
+    ``pool``: a :mod:`concurrent.futures`-style executor (``submit(fn, *args)`` -> future, as
+    Dask's ``Client``), or an :mod:`optimizer.executors` ``RunExecutor`` (``submit(key, fn,
+    *args)`` and ``as_completed()``: local processes or a Dask cluster with lost workers retried).
+    """
+    pieces = decomposition.pieces
+    if hasattr(pool, "as_completed"):
+        for i, p in enumerate(pieces):
+            pool.submit(i, solve_piece, p.problem, p.cut_pool, solver, options)
+        answers: dict[int, tuple] = {}
+        for done in pool.as_completed():
+            where = f"piece {pieces[done.key].name}"
+            if done.lost:
+                raise SolverFailure(f"{where}: its worker was lost on every attempt ({done.attempts}); "
+                                    "give the workers more memory or use fewer --jobs")
+            if done.error:
+                raise SolverFailure(f"{where}: {done.error}")
+            answers[done.key] = done.value
+        return [answers[i] for i in range(len(pieces))]
+    futures = [pool.submit(solve_piece, p.problem, p.cut_pool, solver, options) for p in pieces]
+    out = []
+    for p, future in zip(pieces, futures, strict=True):
+        try:
+            out.append(future.result())
+        except solvers.UnsupportedProblem as exc:
+            raise SolverFailure(f"piece {p.name}: {exc}") from exc
+    return out
+
+
+def _gather(decomposition: Decomposition, answers: list[tuple]
             ) -> tuple[list[SolveResult], list[float], list[float | None]]:
     results, seconds, peaks = [], [], []
-    for piece, future in zip(decomposition.pieces, futures, strict=True):
-        try:
-            result, s, peak = future.result()
-        except solvers.UnsupportedProblem as exc:
-            raise SolverFailure(f"piece {piece.name}: {exc}") from exc
+    for piece, (result, s, peak) in zip(decomposition.pieces, answers, strict=True):
         results.append(result)
         seconds.append(s)
         peaks.append(peak)
@@ -207,8 +234,9 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
         Workers of the default executor.
     executor
         Anything with ``submit(fn, *args)`` returning a future with ``result()`` (a
-        :class:`concurrent.futures.Executor`, a Dask ``Client``); None: :func:`default_executor`,
-        shut down at the end. A given executor is left running.
+        :class:`concurrent.futures.Executor`, a Dask ``Client``), or an
+        :mod:`optimizer.executors` executor (``submit(key, fn, *args)``, ``as_completed()``);
+        None: :func:`default_executor`, shut down at the end. A given executor is left running.
     inputs, reach_cache, progress
         As for :func:`optimizer.pipeline.run_scenario`.
 
@@ -231,8 +259,7 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
     t0 = time.perf_counter()
     try:
         with timings.step("solve pieces"):
-            futures = [pool.submit(solve_piece, p.problem, p.cut_pool, name, options) for p in decomposition.pieces]
-            results, seconds, peaks = _gather(decomposition, futures)
+            results, seconds, peaks = _gather(decomposition, _answers(pool, decomposition, name, options))
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -23,6 +23,9 @@ def _num(value, spec: str = ",.1f") -> str:
                    "when budgets are per district, else one piece.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Pieces solved at the same time, each in its own process.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Solve the pieces on a Dask cluster: local, local:N (a LocalCluster of N workers) or "
+                   "tcp://host:8786 (default: --jobs local processes).")
 @click.option("--solver", help="Solver backend for every piece (see `lifecircle solvers`).")
 @click.option("--time-limit", type=float, help="Solver time limit per piece, in seconds.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
@@ -30,7 +33,7 @@ def _num(value, spec: str = ",.1f") -> str:
 @click.option("--lang", type=click.Choice(list(LANGUAGES)), default="zh", show_default=True,
               help="Language of the linking report.")
 @click.pass_context
-def city_command(ctx, scenario, sets, split, jobs, solver, time_limit, out_dir, lang) -> None:
+def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit, out_dir, lang) -> None:
     """Plan SCENARIO from independent pieces of its model, solved in parallel.
 
     Writes the plan like `lifecircle solve` (OUT/<scenario>/<run id>/) plus pieces.csv: one
@@ -52,7 +55,17 @@ def city_command(ctx, scenario, sets, split, jobs, solver, time_limit, out_dir, 
         sc = _load(scenario, sets, extra)
         root = Path(out_dir or sc.output.folder)
         cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
-        city = plan_city(sc, split, jobs=jobs, reach_cache=cache, progress=_Progress(quiet))
+        if scheduler:
+            from optimizer.executors import open_executor
+
+            try:
+                executor = open_executor(scheduler, jobs=jobs)
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from exc
+            with executor:
+                city = plan_city(sc, split, executor=executor, reach_cache=cache, progress=_Progress(quiet))
+        else:
+            city = plan_city(sc, split, jobs=jobs, reach_cache=cache, progress=_Progress(quiet))
         folder = write_run(city.run, root, extra_tables={"pieces.csv": city.pieces})
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)

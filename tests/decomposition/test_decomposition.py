@@ -205,3 +205,16 @@ def test_pieces_run_in_a_spawned_process_pool_with_the_same_result():
     pooled = plan_city(sc, "blocks", inputs=inputs, jobs=2)
     assert pooled.run.result.objective == pytest.approx(here.run.result.objective, rel=1e-9)
     assert len(pooled.pieces) == 2
+
+
+def test_pieces_run_through_the_batch_executors_local_processes():
+    """optimizer.executors' RunExecutor (submit by key, as_completed) solves the same pieces to the same plan."""
+    from optimizer.executors import open_executor
+
+    inputs = two_clusters(seed=5)
+    sc = scenario()
+    here = plan_city(sc, "blocks", inputs=inputs)
+    with open_executor(None, jobs=2) as executor:
+        pooled = plan_city(sc, "blocks", inputs=inputs, executor=executor)
+    assert pooled.run.result.objective == pytest.approx(here.run.result.objective, rel=1e-9)
+    assert list(pooled.pieces["name"]) == list(here.pieces["name"])
