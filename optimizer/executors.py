@@ -409,7 +409,7 @@ class DaskCluster(_Closing):
                     self.client.close()
                     raise ClusterUnavailable(
                         f"no worker of {choice.address} offers MEMORY >= {self.memory_per_run:,} bytes "
-                        f"(largest: {most:,}); start workers with --resources MEMORY=<bytes>, "
+                        f"(largest: {int(most):,}); start workers with --resources MEMORY=<bytes>, "
                         f"e.g. dask worker {choice.address} --nthreads 1 --resources MEMORY=8e9")
         self._distributed = distributed
 
