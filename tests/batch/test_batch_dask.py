@@ -15,7 +15,7 @@ import pytest
 from batch_scenarios import DEMO, ROOT, fail_with_input_error, sleep_and_report, write_tiny_project
 
 from optimizer.batch import BatchRun, _worker_init, plan_batch, run_batch
-from optimizer.executors import DaskCluster, LocalProcesses, parse_scheduler
+from optimizer.executors import DaskCluster, parse_scheduler
 
 pytest.importorskip("distributed")
 
@@ -167,8 +167,3 @@ def test_a_killed_dask_batch_resumes_without_redoing_finished_runs(tmp_path):
     after = {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.glob("*/*/run.json")}
     assert {k: v for k, v in after.items() if k in finished} == finished and len(after) == 3
 
-
-def test_local_processes_and_dask_share_one_interface():
-    """The batch loop needs only submit, as_completed, close and a description from either executor."""
-    for cls in (LocalProcesses, DaskCluster):
-        assert all(callable(getattr(cls, m)) for m in ("submit", "as_completed", "close", "__enter__"))
