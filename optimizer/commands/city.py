@@ -1,12 +1,23 @@
 """``lifecircle city``: a city plan from pieces of its model, solved in parallel."""
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import click
 
 from optimizer.commands.common import _fail, _load, _Progress
 from optimizer.i18n import LANGUAGES, pick
+
+
+def _width(text: str) -> int:
+    """Terminal columns ``text`` takes (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns."""
+    return text + " " * max(width - _width(text), 1)
 
 
 def _num(value, spec: str = ",.1f") -> str:
@@ -81,10 +92,11 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
         for link in d.links:
             click.echo(f"  - {link.describe(lang)}")
     t = city.pieces
-    w = max([len(str(n)) for n in t["name"]] + [5]) + 2
-    click.echo(f"\n{'piece':<{w}}{'sites':>7}{'units':>9}{'status':>10}{'objective':>14}{'bound':>14}{'seconds':>9}")
+    w = max([_width(str(n)) for n in t["name"]] + [5]) + 2
+    click.echo(f"\n{_pad('piece', w)}{'sites':>7}{'units':>9}{'status':>10}{'objective':>14}{'bound':>14}"
+               f"{'seconds':>9}")
     for r in t.to_dict(orient="records"):
-        click.echo(f"{r['name']:<{w}}{r['sites']:>7,}{r['demand_units']:>9,}{r['status']:>10}"
+        click.echo(f"{_pad(str(r['name']), w)}{r['sites']:>7,}{r['demand_units']:>9,}{r['status']:>10}"
                    f"{_num(r['objective']):>14}{_num(r['bound']):>14}{r['seconds']:>9.1f}")
     if not d.exact:
         click.echo(pick(lang, zh=f"下界（各区方案之并，全市核算）{_num(city.lower)}  "
