@@ -98,6 +98,7 @@ def test_bad_years_is_a_usage_error_and_capacitated_mode_is_refused(project):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the scenario's own 300 s limit plus reach; the suite's 300 s would interrupt HiGHS
 def test_the_shipped_three_year_demo_plans_every_year_within_its_budget(repo, tmp_path):
     """scenarios/yuzhong-demo-three-years.yaml (30/30/20 M yuan, six sites free only later): every year within
     its budget, the late sites not before their year, the check passed (HiGHS, 300 s limit)."""
