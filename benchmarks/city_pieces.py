@@ -17,7 +17,8 @@ with its own peak memory, sharing one reach cache:
 - ``by_district``: ``--split by_district`` with ``--jobs`` worker processes: lower and upper
   bounds, gap, wall time, peak memory (the parent's, and the largest worker's from its own
   ``VmHWM``: a spawned worker's ``ru_maxrss`` starts at its parent's);
-- ``whole``: the same per-district budgets solved as one model.
+- ``whole``: the same per-district budgets solved as one model;
+- ``blocks_solve`` (with ``--runs``): the exact blocks solved with ``--jobs`` workers.
 
 ``os.getloadavg()`` is recorded before and after each (the machine is shared). Prints a table
 and writes ``benchmarks/results/city-pieces-<UTC time>.json``.
@@ -57,9 +58,10 @@ if what == "blocks":
                       "demand_units": k.demand_units, "text": k.describe("en")} for k in d.links],
            "variables": setup.model.problem.n_cols, "rows": setup.model.problem.n_rows,
            "timings_s": setup.timings.seconds}
-elif what == "by_district":
+elif what in ("by_district", "blocks_solve"):
     from optimizer.city import plan_city
-    city = plan_city(sc, "by_district", jobs=int(jobs), reach_cache=ReachCache(Path(cache)))
+    split = "blocks" if what == "blocks_solve" else what
+    city = plan_city(sc, split, jobs=int(jobs), reach_cache=ReachCache(Path(cache)))
     r = city.run.result
     out = {"status": r.status.value, "proven": bool(r.proven_optimal), "lower": city.lower, "upper": city.upper,
            "gap": r.gap, "pieces": city.pieces.to_dict(orient="records"), "notes": city.decomposition.notes,
@@ -121,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget-scale", type=float, default=1.0, help="multiple of the scenario's city budget")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per piece, and for the whole model")
-    ap.add_argument("--skip-whole", action="store_true", help="do not solve the whole model as one")
+    ap.add_argument("--runs", default="blocks,by_district,whole",
+                    help="comma-separated: blocks (find them), by_district, whole, blocks_solve")
     args = ap.parse_args(argv)
     city = args.city.resolve()
     if not (city / "scenario.yaml").exists():
@@ -136,28 +139,35 @@ def main(argv: list[str] | None = None) -> int:
               "city": str(city.relative_to(REPO)) if city.is_relative_to(REPO) else str(city),
               "city_budget": total, "budget_by_district": budgets, "jobs": args.jobs,
               "time_limit_s": args.time_limit, "loadavg_start": [round(v, 2) for v in os.getloadavg()]}
-    for what in ("blocks", "by_district") + (() if args.skip_whole else ("whole",)):
+    runs = [r.strip() for r in args.runs.split(",") if r.strip()]
+    for what in runs:
         print(f"{what} ...", file=sys.stderr, flush=True)
         record[what] = run_child(what, scenario, args.time_limit, args.jobs, cache)
         if "error" in record[what]:
             print(record[what]["error"], file=sys.stderr)
-    b, s, w = record["blocks"], record["by_district"], record.get("whole", {})
+    b, w = record.get("blocks", {}), record.get("whole", {})
     print(f"\ncity {record['city']}: budget {total:,.0f} yuan by district ({len(budgets)} districts), "
           f"jobs {args.jobs}, limit {args.time_limit:g} s")
-    print(f"blocks: {b.get('pieces')} piece(s) {b.get('piece_names')}; model {b.get('variables'):,} variables, "
-          f"{b.get('rows'):,} rows; decompose {b.get('decompose_s')} s")
+    if "pieces" in b:
+        print(f"blocks: {b['pieces']} piece(s) {b['piece_names']}; model {b['variables']:,} variables, "
+              f"{b['rows']:,} rows; decompose {b['decompose_s']} s")
     for link in b.get("links", [])[:12]:
         print(f"  link: {link['text']}")
     print(f"\n{'run':<14}{'status':<10}{'lower':>14}{'upper':>14}{'gap':>9}{'wall s':>9}{'peak MB':>9}"
           f"{'worker MB':>10}")
-    if "lower" in s:
-        print(f"{'by_district':<14}{s['status']:<10}{s['lower']:>14,.1f}{s['upper']:>14,.1f}{s['gap']:>9.4%}"
-              f"{s['total_s']:>9.1f}{s['peak_mb']:>9,}{s['largest_worker_peak_mb']:>10,.0f}")
+    for name in ("by_district", "blocks_solve"):
+        s = record.get(name, {})
+        if "lower" in s:
+            print(f"{name:<14}{s['status']:<10}{s['lower']:>14,.1f}{s['upper']:>14,.1f}{s['gap']:>9.4%}"
+                  f"{s['total_s']:>9.1f}{s['peak_mb']:>9,}{s['largest_worker_peak_mb']:>10,.0f}")
     if "objective" in w:
         print(f"{'whole':<14}{w['status']:<10}{w['objective']:>14,.1f}{w['bound']:>14,.1f}{w['gap']:>9.4%}"
               f"{w['total_s']:>9.1f}{w['peak_mb']:>9,}{'-':>10}")
-    if "pieces" in s:
-        print(f"\n{'piece':<12}{'sites':>7}{'units':>8}{'status':>10}{'objective':>14}{'bound':>14}{'s':>8}"
+    for name in ("by_district", "blocks_solve"):
+        s = record.get(name, {})
+        if "pieces" not in s:
+            continue
+        print(f"\n{name}\n{'piece':<12}{'sites':>7}{'units':>8}{'status':>10}{'objective':>14}{'bound':>14}{'s':>8}"
               f"{'MB':>7}")
         for p in s["pieces"]:
             bound = p["bound"] if p["bound"] is not None else float("nan")
