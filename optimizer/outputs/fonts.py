@@ -15,9 +15,25 @@ import subprocess
 log = logging.getLogger(__name__)
 
 
+#: font families known to hold Chinese glyphs, tried first, in this order
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+                "AR PL UMing CN", "AR PL UKai CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
+                "Droid Sans Fallback")
+
+
 @functools.lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The family name of a registered font that covers Chinese, or ``None`` when there is none."""
+    """The family name of a registered font that covers Chinese, or ``None`` when there is none.
+
+    A family matplotlib already knows from :data:`CJK_FAMILIES` wins; otherwise the files
+    fontconfig lists for Chinese are registered, regular weights and sans-serif first.
+    """
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in known:
+            return family
     if shutil.which("fc-list") is None:
         return None
     try:
@@ -25,11 +41,9 @@ def cjk_font() -> str | None:
                              timeout=20, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    from matplotlib import font_manager
-
-    for path in sorted(p.strip() for p in out.splitlines() if p.strip()):
-        if not path.lower().endswith((".ttf", ".otf", ".ttc")):
-            continue
+    paths = [p.strip() for p in out.splitlines() if p.strip().lower().endswith((".ttf", ".otf", ".ttc"))]
+    paths.sort(key=lambda p: ("regular" not in p.lower(), "serif" in p.lower(), p))
+    for path in paths:
         try:
             font_manager.fontManager.addfont(path)
             name = font_manager.FontProperties(fname=path).get_name()

@@ -7,9 +7,6 @@ warning says so; nothing is downloaded.
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
-from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -18,45 +15,15 @@ matplotlib.use("Agg")  # no display needed; must precede pyplot
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 
+from optimizer.outputs.fonts import cjk_font  # noqa: E402
 from optimizer.report import gather  # noqa: E402
 from optimizer.report.read import RunFolder  # noqa: E402
 from optimizer.report.words import say  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-#: font families known to hold Chinese glyphs, tried in this order
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-                "AR PL UMing CN", "AR PL UKai CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
-                "Droid Sans Fallback")
 MARKERS = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^", "star": "*"}
-
-
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """A font family on this machine that draws Chinese, or ``None``."""
-    known = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in known:
-            return family
-    fc_list = shutil.which("fc-list")
-    if fc_list:
-        try:
-            out = subprocess.run([fc_list, ":lang=zh", "family", "file"], capture_output=True, text=True,
-                                 timeout=20).stdout
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        for line in out.splitlines():
-            path, _, families = line.partition(": ")
-            if not families:
-                continue
-            try:
-                font_manager.fontManager.addfont(path.strip())
-            except (OSError, RuntimeError, ValueError):
-                continue
-            return families.split(",")[0].strip()
-    return None
 
 
 def figure_language(lang: str) -> str:
