@@ -103,6 +103,6 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
                                  f"上界（各块界之和）{_num(city.upper)}",
                         en=f"lower bound (the union of the district plans, on the whole city) {_num(city.lower)}  "
                            f"upper bound (sum of piece bounds) {_num(city.upper)}"))
-    from optimizer.cli import _print_summary  # the same summary as `solve`
+    from optimizer.commands.run_summary import print_run_summary  # the same summary as `solve`
 
-    _print_summary(city.run, folder)
+    print_run_summary(city.run, folder)

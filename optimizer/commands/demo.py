@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from optimizer.commands.common import _fail, _load, _Progress
+from optimizer.commands.run_summary import print_run_summary
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 
 SCENARIOS = Path("scenarios")
@@ -31,10 +32,7 @@ def _solve(ctx, scenario: Path, root: Path | None) -> Path:
     cache = ReachCache(Path(sc.reach.cache_folder or out / ".reach-cache")) if sc.reach.cache else None
     run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
     folder = write_run(run, out)
-    r = run.result
-    click.echo(f"{sc.name}: {'PROVEN OPTIMAL' if r.proven_optimal else 'NOT PROVEN OPTIMAL'}, objective "
-               f"{r.objective:,.1f}, {len(run.plan.sites)} sites, {run.plan.total_cost:,.0f} yuan, check "
-               f"{'passed' if run.check.passed else 'FAILED'} -> {folder}")
+    print_run_summary(run, folder)
     return folder
 
 

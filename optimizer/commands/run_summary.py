@@ -1,0 +1,55 @@
+"""The printed summary of a solved run, shared by ``solve``, ``city`` and ``demo``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def print_run_summary(run, folder: Path) -> None:
+    """Print what a planner reads first: proven or not, objective, cost, coverage, rules, check, warnings."""
+    from optimizer.plan import people_by_status
+
+    r = run.result
+    proven = "PROVEN OPTIMAL" if r.proven_optimal else "NOT PROVEN OPTIMAL"
+    click.echo(f"\n{run.scenario.name}: {proven} ({r.solver} {r.status.value}, stopped: {r.termination.value})")
+    gap = f"{r.gap:.4%}" if r.gap is not None else "n/a"
+    click.echo(f"  objective {r.objective:,.1f}   bound {r.bound if r.bound is None else format(r.bound, ',.1f')}"
+               f"   gap {gap}   solve {r.solve_seconds:.1f} s   total {sum(run.timings.seconds.values()):.1f} s")
+    budget = run.scenario.budget.total
+    click.echo(f"  {len(run.plan.sites)} sites converted, cost {run.plan.total_cost:,.0f} yuan"
+               + (" (least cost: budget not imposed)" if run.scenario.objective == "least_cost"
+                  else f" of {budget:,.0f}" if budget is not None else "")
+               + f"   reach: {run.reach_sites.method.value}"
+               + (" (WEAKER: straight line)" if run.reach_sites.method.is_weaker else ""))
+    table = people_by_status(run.inputs, run.scenario, run.plan)
+    buffer = (run.walk_vs_buffer.set_index("function")
+              if run.walk_vs_buffer is not None and run.plan.mode == "coverage" else None)
+    if run.plan.mode == "capacitated":
+        click.echo("  capacitated: covered = served within reach and capacity; running facilities first")
+    click.echo(f"  {'function':<12}{'cohort':<12}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}"
+               + (f"{'buffer map':>12}" if buffer is not None else ""))
+    for row in table.itertuples():
+        extra = ""
+        if buffer is not None:
+            b = buffer.loc[row.function, "with_plan_covered_buffer"] / row.people if row.people else float("nan")
+            extra = f"{b:>12.1%}"
+        click.echo(f"  {row.function:<12}{row.cohort:<12}{row.people:>10,.0f}{row.served_by_existing:>10,.0f}"
+                   f"{row.newly_covered:>10,.0f}{row.covered_share:>9.1%}{extra}")
+    if buffer is not None:
+        click.echo("  (buffer map: share a straight-line circle of the same facilities would claim; "
+                   "see walk_vs_buffer.csv/.png)")
+    shared = sum(1 for p in run.plan.sites if p.costing.groups_applied)
+    if shared:
+        click.echo(f"  {shared} sites host a sharing group together (能合用)")
+    if run.requirements is not None:
+        met = int(run.requirements["met"].sum())
+        click.echo(f"  requirements (该有的不能少): {met} of {len(run.requirements)} circle targets met "
+                   "(requirements.csv)")
+    if run.together is not None and run.scenario.sharing.not_built_separately:
+        click.echo(f"  not built separately (不单建): {int(run.together['rule_applies'].sum())} circle cases, "
+                   f"all kept (not_built_separately.csv)")
+    click.echo(f"  check: {'passed' if run.check.passed else 'FAILED'} ({len(run.check.items)} checks)")
+    for w in run.warnings:
+        click.echo(f"  warning: {w}")
+    click.echo(f"  written to {folder}")
