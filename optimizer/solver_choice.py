@@ -1,27 +1,32 @@
 """Which backend solves, and with what settings: the scenario's solver options, and
 ``solver: auto`` from what the benchmarks measured on this kind of machine.
 
-Measured (2 cores, HiGHS 1.16, OR-Tools 9.15, CBC 2.10; README "Solvers" and
-"Performance"):
+Measured with ``benchmarks/solver_table.py`` (2 cores, HiGHS 1.16, OR-Tools 9.15, CBC 2.10;
+120 s per solver and instance, relative gap 0; the machine was shared, load average 1-16,
+so read the ranks rather than the seconds). Seconds to a proven optimum, else the gap
+left at 120 s; plain maximal covering: random points in a 10 km square, radius 600 m,
+p = 5 % of sites, each solver starting from the greedy plan (``plain_coverage.greedy_cover``):
 
-- planning models (the Yuzhong demo, coverage mode, 8,391 variables): HiGHS proves the
-  optimum in 3-6 s, SCIP in 44-65 s, CP-SAT in about 60 s (not always within 120 s),
-  CBC in about 47 s. Capacitated mode: only HiGHS and SCIP take it (CP-SAT refuses
-  continuous areas); HiGHS proves the 30 M what-if in 28 s.
-- plain maximal covering (random instances in a 10 km square, radius 600 m, p = 5 % of
-  sites), seconds to a proven optimum, end to end:
+  =====================  ===========  ===========  ===========  ===========
+  instance               highs        cbc          scip         cpsat
+  =====================  ===========  ===========  ===========  ===========
+  cover 1,000 x 100      0.4          0.4          0.4          0.5
+  cover 4,000 x 400      0.6          0.5          0.9          0.9
+  cover 10,000 x 1,000   gap 0.04 %   45.8         54.1         gap 0.04 %
+  cover 20,000 x 2,000   gap 5.2 %    gap 3.9 %    gap 5.2 %    gap 5.1 %
+  plan demo              21.7         81.0         64.6         46.8
+  plan demo x2           gap 0.13 %   gap 0.39 %   gap 0.49 %   gap 2.6 %
+  plan demo x4           gap 6.4 %    no plan      trivial      gap 11.8 %
+  plan capacitated       29.7         36.4         97.0         refused
+  =====================  ===========  ===========  ===========  ===========
 
-  ============  =====  =====  =====  =====
-  demand x site highs  cbc    scip   cpsat
-  ============  =====  =====  =====  =====
-  1,000 x 100   0.43   0.40   0.42   0.45
-  4,000 x 400   0.56   0.47   0.93   0.99
-  10,000 x 1,000 237   53     60-82  197
-  ============  =====  =====  =====  =====
+(20,000 x 2,000: every solver kept the greedy's 4,794,164 and none improved it; the gap
+is the bound's. Without the greedy start, CBC had no plan there and SCIP a trivial one.)
 
-Rule: planning models -> ``highs``; plain coverage problems with more than 5,000 merged
-demand rows -> ``cbc`` when installed, else ``scip``, else ``highs``. Provisional: the
-table behind it is small (issue 5 asks for a fuller one).
+Rule: planning models -> ``highs`` (first or level at every size, and the only one with a
+good plan at 4x the demo); plain coverage problems with more than 5,000 merged demand
+rows -> ``cbc`` when installed (fastest proof at 10,000 x 1,000, best bound at 20,000 x
+2,000), else ``scip``, else ``highs``; smaller ones -> ``highs`` (all take under a second).
 """
 from __future__ import annotations
 
