@@ -43,6 +43,7 @@ from optimizer.existing import unit_circles  # noqa: E402
 from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.inputs.types import Inputs  # noqa: E402
 from optimizer.outputs.fonts import figure_lang  # noqa: E402
+from optimizer.outputs.writers import unused_folder_name  # noqa: E402
 from optimizer.scenario import Scenario  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -242,9 +243,10 @@ def write_assessment(table: pd.DataFrame, counts: pd.DataFrame, points: gpd.GeoD
     warnings = list(warnings or [])
     stamp = _stamp()
     scenario_dir = Path(root) / scenario.name
-    final = scenario_dir / f"assess-{stamp}"
-    tmp = scenario_dir / f".assess-{stamp}.partial"
     scenario_dir.mkdir(parents=True, exist_ok=True)
+    name = unused_folder_name(scenario_dir, f"assess-{stamp}")
+    final = scenario_dir / name
+    tmp = scenario_dir / f".{name}.partial"
     if final.exists():
         raise FileExistsError(f"assessment folder already exists: {final}")
     tmp.mkdir()

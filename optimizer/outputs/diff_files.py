@@ -27,6 +27,7 @@ import pandas as pd  # noqa: E402
 
 from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.outputs.fonts import figure_lang  # noqa: E402
+from optimizer.outputs.writers import unused_folder_name  # noqa: E402
 from optimizer.run_diff import ADDED, ALL, CHANGED, REMOVED, RunDiff, memo  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ def write_diff(d: RunDiff, root: str | Path, lang: str, labels: dict[str, str] |
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     name = f"{_slug(d.a.scenario_name)}-vs-{_slug(d.b.scenario_name)}-{stamp}"
     parent = Path(root) / "diffs"
+    name = unused_folder_name(parent, name)
     final, tmp = parent / name, parent / f".{name}.partial"
     if final.exists():
         raise FileExistsError(f"diff folder already exists: {final}")

@@ -33,6 +33,19 @@ log = logging.getLogger(__name__)
 CSV_ENCODING = "utf-8-sig"
 
 
+def unused_folder_name(parent: Path, name: str) -> str:
+    """``name``, or ``name-2``, ``name-3``, ... when a folder (or its ``.partial``) already takes it.
+
+    Output folders are named by the UTC second; two outputs of one kind within a second
+    (a script, a test) must not collide.
+    """
+    candidate, n = name, 1
+    while (parent / candidate).exists() or (parent / f".{candidate}.partial").exists():
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
+
+
 def _csv(df: pd.DataFrame, path: Path) -> None:
     df = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
     df = df.round({c: (7 if c in ("lon", "lat") else 4 if "share" in c else 2)

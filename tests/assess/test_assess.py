@@ -194,3 +194,14 @@ def test_cli_assess_refuses_a_missing_or_half_written_run(tmp_path):
     result = runner.invoke(main, ["assess", str(scenario), "--run", str(half), "--out", str(out)])
     assert result.exit_code == 3 and "run.json" in result.output
     assert not list(out.glob("*/assess-*"))
+
+
+def test_two_assessments_in_one_second_get_two_folders(tmp_path):
+    """Output folders are named by the UTC second; a second one within it gets '-2', not an error."""
+    from optimizer.outputs.writers import unused_folder_name
+
+    (tmp_path / "assess-20261126T000000Z").mkdir()
+    assert unused_folder_name(tmp_path, "assess-20261126T000000Z") == "assess-20261126T000000Z-2"
+    (tmp_path / ".assess-20261126T000000Z-2.partial").mkdir()
+    assert unused_folder_name(tmp_path, "assess-20261126T000000Z") == "assess-20261126T000000Z-3"
+    assert unused_folder_name(tmp_path, "diff-x") == "diff-x"
