@@ -40,6 +40,14 @@ COHORT_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: capacity units of the shipped functions (``functions.*.unit_name``), in both languages
+UNIT_LABELS: dict[str, dict[str, str]] = {
+    "seat": {"zh": "座", "en": "seats"},
+    "place": {"zh": "个床位/托位", "en": "places"},
+    "space": {"zh": "个车位", "en": "spaces"},
+}
+
+
 def check_lang(lang: str) -> Lang:
     """Return ``lang`` if it is a supported language, else raise ``ValueError`` naming both."""
     if lang not in LANGUAGES:
@@ -66,3 +74,10 @@ def cohort_label(cohort: str, lang: str) -> str:
     check_lang(lang)
     known = COHORT_LABELS.get(cohort)
     return known[lang] if known else cohort.replace("_", " ")
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A capacity unit's name for readers (an unknown unit as it is written)."""
+    check_lang(lang)
+    known = UNIT_LABELS.get(unit)
+    return known[lang] if known else unit

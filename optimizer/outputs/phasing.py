@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.i18n import cohort_label, function_label, pick
+from optimizer.i18n import cohort_label, function_label, pick, unit_label
 from optimizer.outputs.tables import _jsonable, _versions
 from optimizer.outputs.writers import CSV_ENCODING, _gpkg_layer
 from optimizer.phasing.plan import project_table
@@ -83,7 +83,8 @@ def projects_frame(run: PhasingRun, lang: str) -> pd.DataFrame:
     sc = run.scenario
     s = run.setup
     return project_table(run.plan, s.inputs, sc, s.reach_sites, s.reach_facilities,
-                         lambda f: function_label(f, lang, sc.functions[f].label_zh))
+                         lambda f: function_label(f, lang, sc.functions[f].label_zh),
+                         lambda u: unit_label(u, lang))
 
 
 def summary_frame(run: PhasingRun) -> pd.DataFrame:

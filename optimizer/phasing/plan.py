@@ -87,12 +87,13 @@ def phased_plan(model: PhasedModel, values: np.ndarray, inputs: Inputs, scenario
 
 
 def project_table(plan: PhasedPlan, inputs: Inputs, scenario: Scenario, reach_sites: Reach,
-                  reach_facilities: Reach, label) -> gpd.GeoDataFrame:
+                  reach_facilities: Reach, label, unit=str) -> gpd.GeoDataFrame:
     """One row per project: site, functions, area, capacity, cost, people newly covered.
 
     A person newly covered for a function in a year is counted at the nearest project of
     that year that opens the function (so the rows of a year add up to the year's figure).
-    ``label(function) -> str`` names functions for readers. ``covered_share_<f>`` is the
+    ``label(function) -> str`` names functions for readers, ``unit(unit_name) -> str`` their
+    capacity units. ``covered_share_<f>`` is the
     share of the function's cohort covered (running facilities and plan) after the year.
     """
     sites, demand = inputs.sites, inputs.demand
@@ -136,7 +137,7 @@ def project_table(plan: PhasedPlan, inputs: Inputs, scenario: Scenario, reach_si
             "functions_label": "+".join(label(f) for f in p.functions),
             "area_m2": float(sum(area.values())),
             "capacity": "; ".join(f"{label(f)} {area[f] / scenario.functions[f].area_per_unit_m2:,.0f} "
-                                  f"{scenario.functions[f].unit_name}" for f in p.functions),
+                                  f"{unit(scenario.functions[f].unit_name)}" for f in p.functions),
             "cost": round(p.cost, 2),
         }
         for name in scenario.functions:

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from optimizer.i18n import cohort_label, function_label, pick
+from optimizer.i18n import cohort_label, function_label, pick, unit_label
 from optimizer.report.read import RunFolder
-from optimizer.report.words import kind_label, say, unit_label
+from optimizer.report.words import kind_label, say
 
 log = logging.getLogger(__name__)
 

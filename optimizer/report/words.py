@@ -124,11 +124,6 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 }
 
 #: capacity units, for readers
-UNIT_LABELS: dict[str, tuple[str, str]] = {
-    "seat": ("座", "seats"), "place": ("个床位/托位", "places"), "space": ("个车位", "spaces"),
-}
-
-
 def say(key: str, lang: str) -> str:
     """The phrase ``key`` in ``lang``."""
     zh, en = PHRASES[key]
@@ -138,12 +133,6 @@ def say(key: str, lang: str) -> str:
 def kind_label(kind: str, lang: str) -> str:
     """A site kind's name for readers."""
     zh, en = KIND_LABELS.get(kind, (kind, kind.replace("_", " ")))
-    return pick(lang, zh=zh, en=en)
-
-
-def unit_label(unit: str, lang: str) -> str:
-    """A capacity unit's name for readers."""
-    zh, en = UNIT_LABELS.get(unit, (unit, unit))
     return pick(lang, zh=zh, en=en)
 
 
