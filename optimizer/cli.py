@@ -110,15 +110,10 @@ def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit,
 
     Budgets are solved from the smallest up, each warm-started from the plan before.
     """
-    import datetime as dt
-    import json
-    import os
-    import shutil
-
     extra = [f"solver.time_limit_s={time_limit}"] if time_limit is not None else []
     try:
         from optimizer.frontier import budget_series, frontier
-        from optimizer.outputs.figures import frontier_figure
+        from optimizer.outputs.writers import write_frontier
         from optimizer.reach.cache import ReachCache
 
         sc = _load(scenario, sets, extra)
@@ -137,21 +132,7 @@ def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit,
                 click.echo(f"  budget {budget:,.0f}: done ({done}/{total})", err=True)
 
         table, _ = frontier(sc, series, reach_cache=cache, progress=tick)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        final = root / sc.name / f"frontier-{stamp}"
-        tmp = root / sc.name / f".frontier-{stamp}.partial"
-        tmp.mkdir(parents=True, exist_ok=False)
-        try:
-            table.to_csv(tmp / "frontier.csv", index=False, encoding="utf-8-sig")
-            frontier_figure(table, tmp / "frontier.png", sc.name)
-            (tmp / "frontier.json").write_text(json.dumps({"scenario": sc.name, "source": sc.source,
-                                                            "rows": table.to_dict(orient="records")},
-                                                           ensure_ascii=False, indent=2, default=str),
-                                               encoding="utf-8")
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        final = write_frontier(table, sc, root)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return

@@ -1,10 +1,11 @@
 """``lifecircle demo``: the shipped demo, planned and shown: report, assessment, a what-if diff.
 
 One command for a newcomer (and the README) to see what planners look at: it solves the
-demo and one what-if (by default the half budget), then writes the demo's report (HTML,
-PNG figures and, when Chromium is installed, a screenshot), its five-colour assessment,
-and the diff between the two runs, by calling the same code as ``solve``, ``report``,
-``assess`` and ``diff``.
+demo and one what-if (by default the half budget) and the demo's budget frontier (an
+eighth to twice its budget), then writes the demo's report (HTML with the frontier, PNG
+figures and, when Chromium is installed, a screenshot), its five-colour assessment, and
+the diff between the two runs, by calling the same code as ``solve``, ``frontier``,
+``report``, ``assess`` and ``diff``.
 """
 from __future__ import annotations
 
@@ -36,6 +37,25 @@ def _solve(ctx, scenario: Path, root: Path | None) -> Path:
     return folder
 
 
+def _frontier(ctx, scenario: Path, root: Path | None) -> Path | None:
+    """The scenario's budget frontier (1/8 to 2x its budget) written as ``frontier`` does; None without a budget."""
+    from optimizer.frontier import frontier
+    from optimizer.outputs.writers import write_frontier
+    from optimizer.reach.cache import ReachCache
+
+    sc = _load(str(scenario), (), [])
+    if not sc.budget.total:
+        return None
+    out = Path(root or sc.output.folder)
+    cache = ReachCache(Path(sc.reach.cache_folder or out / ".reach-cache")) if sc.reach.cache else None
+    series = [sc.budget.total * k for k in (0.125, 0.25, 0.5, 1.0, 2.0)]
+    table, _ = frontier(sc, series, reach_cache=cache)
+    folder = write_frontier(table, sc, out)
+    proven = int(table["proven_optimal"].sum())
+    click.echo(f"{sc.name}: budget frontier at {len(table)} budgets ({proven} proven optimal) -> {folder}")
+    return folder
+
+
 @click.command("demo")
 @click.option("--scenario", "scenario", type=click.Path(exists=True, dir_okay=False), default=str(DEMO),
               show_default=True, help="The plan to show.")
@@ -47,9 +67,9 @@ def _solve(ctx, scenario: Path, root: Path | None) -> Path:
               help="Output root (default: the scenario's output.folder, 'outputs').")
 @click.pass_context
 def demo_command(ctx, scenario: str, what_if: str, lang: str, out_dir: str | None) -> None:
-    """Plan the demo and show it: solve SCENARIO and WHAT_IF, then write SCENARIO's report
-    (with a screenshot when Chromium is installed), its five-colour assessment (五色卡) and
-    the diff between the two runs.
+    """Plan the demo and show it: solve SCENARIO, WHAT_IF and SCENARIO's budget frontier, then
+    write SCENARIO's report (with the frontier, and a screenshot when Chromium is installed),
+    its five-colour assessment (五色卡) and the diff between the two runs.
     """
     from optimizer.commands.assess import assess_command
     from optimizer.commands.diff import diff_command
@@ -59,11 +79,13 @@ def demo_command(ctx, scenario: str, what_if: str, lang: str, out_dir: str | Non
     try:
         plan = _solve(ctx, Path(scenario), root)
         other = _solve(ctx, Path(what_if), root)
+        frontier = _frontier(ctx, Path(scenario), root)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return
     click.echo("\n-- report --")
-    ctx.invoke(report_command, run_dir=str(plan), lang=lang, out_dir=None, frontier=None, screenshot=True)
+    ctx.invoke(report_command, run_dir=str(plan), lang=lang, out_dir=None,
+               frontier=str(frontier) if frontier else None, screenshot=True)
     click.echo("\n-- assessment (五色卡) --")
     ctx.invoke(assess_command, scenario=scenario, run_dir=str(plan), lang=lang, out_dir=out_dir, sets=())
     click.echo("\n-- what changed --")

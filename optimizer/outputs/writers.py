@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from optimizer.outputs.figures import walk_vs_buffer_figure
+from optimizer.outputs.figures import frontier_figure, walk_vs_buffer_figure
 from optimizer.outputs.tables import (
     coverage_by_circle,
     demand_layer,
@@ -116,4 +116,29 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     log.info("wrote %s", final)
+    return final
+
+
+def write_frontier(table: pd.DataFrame, scenario, root: str | Path) -> Path:
+    """Write a budget frontier to ``<root>/<scenario>/frontier-<UTC time>/`` atomically and return it.
+
+    Files: ``frontier.csv`` (one row per budget), ``frontier.png`` and ``frontier.json``.
+    """
+    import datetime as dt
+
+    parent = Path(root) / scenario.name
+    parent.mkdir(parents=True, exist_ok=True)
+    name = unused_folder_name(parent, "frontier-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    final, tmp = parent / name, parent / f".{name}.partial"
+    tmp.mkdir()
+    try:
+        table.to_csv(tmp / "frontier.csv", index=False, encoding=CSV_ENCODING)
+        frontier_figure(table, tmp / "frontier.png", scenario.name)
+        (tmp / "frontier.json").write_text(json.dumps({"scenario": scenario.name, "source": scenario.source,
+                                                        "rows": table.to_dict(orient="records")},
+                                                       ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return final

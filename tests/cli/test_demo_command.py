@@ -22,6 +22,9 @@ def test_demo_command_writes_report_assessment_and_diff(tmp_path, monkeypatch):
     assert json.loads((run / "run.json").read_text(encoding="utf-8"))["proven_optimal"] is True
     assert (run / "report_en.html").stat().st_size > 100_000
     assert (run / "report_en_map.png").exists()
+    (frontier,) = (tmp_path / "yuzhong-demo").glob("frontier-*")
+    assert len((frontier / "frontier.csv").read_text(encoding="utf-8-sig").splitlines()) == 6  # header + 5 budgets
+    assert str(frontier / "frontier.csv") in (run / "report_en.html").read_text(encoding="utf-8")
     (assessment,) = (tmp_path / "yuzhong-demo").glob("assess-*")
     assert (assessment / "assessment.xlsx").exists()
     (diff,) = (tmp_path / "diffs").iterdir()
