@@ -9,25 +9,18 @@ import sys
 import time
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pytest
+from batch_scenarios import write_tiny_project
 from click.testing import CliRunner
-from shapely.geometry import Point
 
 from optimizer.batch import plan_batch
 from optimizer.cli import main
 
-LON, LAT = 106.58, 29.56
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _points(records: list[dict]) -> gpd.GeoDataFrame:
-    df = pd.DataFrame(records)
-    geom = [Point(LON + r["dx"] / 97000, LAT + r["dy"] / 111000) for r in records]
-    return gpd.GeoDataFrame(df.drop(columns=["dx", "dy"]), geometry=geom, crs="EPSG:4326")
-
-
+#: five runs: two solved, one infeasible (too poor for a forced site), one with a typo, one smaller plan
 RUNS = """runs:
   - {scenario: tiny.yaml}
   - {scenario: tiny.yaml, set: ["budget.total=5e6"]}
@@ -39,27 +32,7 @@ RUNS = """runs:
 
 @pytest.fixture
 def batch_project(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    _points([
-        {"unit_id": "U1", "dx": 0, "dy": 0, "total": 800, "elderly": 200, "infants": 20, "households": 300,
-         "cars": 90, "circle_id": "LC1", "district": "渝中区"},
-        {"unit_id": "U2", "dx": 900, "dy": 0, "total": 500, "elderly": 90, "infants": 12, "households": 200,
-         "cars": 40, "circle_id": "LC2", "district": "渝中区"},
-    ]).to_file(data / "demand.gpkg", layer="demand")
-    _points([
-        {"site_id": "S1", "dx": 30, "dy": 0, "kind": "building", "area_m2": 1500.0, "lowest_floor": 1,
-         "name": "闲置厂房", "circle_id": "LC1", "district": "渝中区"},
-        {"site_id": "S2", "dx": 880, "dy": 0, "kind": "plot", "area_m2": 2000.0, "lowest_floor": 1,
-         "name": "边角地", "circle_id": "LC2", "district": "渝中区"},
-    ]).to_file(data / "sites.gpkg", layer="sites")
-    (tmp_path / "tiny.yaml").write_text(
-        "inputs:\n  demand: data/demand.gpkg\n  sites: data/sites.gpkg\n"
-        "reach: {method: straight_line}\nbudget: {total: 20000000}\n"
-        "solver: {time_limit_s: 30}\n", encoding="utf-8")
-    batch = tmp_path / "batch.yaml"
-    batch.write_text(RUNS, encoding="utf-8")
-    return tmp_path, batch
+    return tmp_path, write_tiny_project(tmp_path, RUNS)
 
 
 def _summary(out: Path) -> list[dict]:

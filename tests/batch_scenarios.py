@@ -1,4 +1,4 @@
-"""Small scenarios for batch tests: the two-unit, two-site district of tests/cli/test_batch.py, and the demo."""
+"""Small scenarios for batch tests (tests/cli/, tests/batch/): a two-unit, two-site district; the demo."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 LON, LAT = 106.58, 29.56
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "yuzhong-demo.yaml"
 
 #: four runs: two solved, one infeasible (too poor for a forced site), one that solves to a smaller plan
