@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,7 +41,7 @@ from optimizer.existing import unit_circles  # noqa: E402
 from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.inputs.types import Inputs  # noqa: E402
 from optimizer.outputs.fonts import figure_lang  # noqa: E402
-from optimizer.outputs.writers import unused_folder_name  # noqa: E402
+from optimizer.outputs.writers import atomic_folder, unused_folder_name  # noqa: E402
 from optimizer.scenario import Scenario  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -246,12 +244,8 @@ def write_assessment(table: pd.DataFrame, counts: pd.DataFrame, points: gpd.GeoD
     scenario_dir.mkdir(parents=True, exist_ok=True)
     name = unused_folder_name(scenario_dir, f"assess-{stamp}")
     final = scenario_dir / name
-    tmp = scenario_dir / f".{name}.partial"
-    if final.exists():
-        raise FileExistsError(f"assessment folder already exists: {final}")
-    tmp.mkdir()
     new_warnings: list[str] = []
-    try:
+    with atomic_folder(final, "assessment folder") as tmp:
         csv_table(table, scenario, lang).to_csv(tmp / "assessment.csv", index=False, encoding=CSV_ENCODING)
         about = {pick(lang, zh="情景", en="scenario"): scenario.name,
                  pick(lang, zh="规划来源", en="plan from run"): run_folder,
@@ -275,9 +269,5 @@ def write_assessment(table: pd.DataFrame, counts: pd.DataFrame, points: gpd.GeoD
         }
         (tmp / "assessment.json").write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str),
                                              encoding="utf-8")
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log.info("wrote %s", final)
     return final, new_warnings

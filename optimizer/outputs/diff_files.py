@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
-import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +25,7 @@ import pandas as pd  # noqa: E402
 
 from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.outputs.fonts import figure_lang  # noqa: E402
-from optimizer.outputs.writers import unused_folder_name  # noqa: E402
+from optimizer.outputs.writers import atomic_folder, unused_folder_name  # noqa: E402
 from optimizer.run_diff import ADDED, ALL, CHANGED, REMOVED, RunDiff, memo  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -185,13 +183,9 @@ def write_diff(d: RunDiff, root: str | Path, lang: str, labels: dict[str, str] |
     name = f"{_slug(d.a.scenario_name)}-vs-{_slug(d.b.scenario_name)}-{stamp}"
     parent = Path(root) / "diffs"
     name = unused_folder_name(parent, name)
-    final, tmp = parent / name, parent / f".{name}.partial"
-    if final.exists():
-        raise FileExistsError(f"diff folder already exists: {final}")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp.mkdir()
+    final = parent / name
     new_warnings: list[str] = []
-    try:
+    with atomic_folder(final, "diff folder") as tmp:
         (tmp / "diff.md").write_text(markdown(d, lang, labels), encoding="utf-8")
         sites_csv(d, lang).to_csv(tmp / "diff_sites.csv", index=False, encoding=CSV_ENCODING)
         coverage_csv(d, lang, labels).to_csv(tmp / "diff_coverage.csv", index=False, encoding=CSV_ENCODING)
@@ -205,9 +199,5 @@ def write_diff(d: RunDiff, root: str | Path, lang: str, labels: dict[str, str] |
         circles = circle_layer(d, demand)
         if circles is not None:
             circles.to_file(tmp / "diff.gpkg", layer="diff_circles", driver="GPKG", engine="pyogrio")
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log.info("wrote %s", final)
     return final, new_warnings

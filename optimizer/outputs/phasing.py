@@ -11,15 +11,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
 from optimizer.outputs.tables import _jsonable, _versions
-from optimizer.outputs.writers import CSV_ENCODING, _gpkg_layer
+from optimizer.outputs.writers import CSV_ENCODING, _gpkg_layer, atomic_folder
 from optimizer.phasing.plan import project_table
 from optimizer.phasing.run import PhasingRun
 
@@ -159,14 +157,7 @@ def write_phasing(run: PhasingRun, root: str | Path, lang: str = "zh", run_id: s
     run_id = run_id or run_id_for(run)
     scenario_dir = Path(root) / run.scenario.name
     final = scenario_dir / run_id
-    if final.exists():
-        raise FileExistsError(f"run folder already exists: {final}")
-    scenario_dir.mkdir(parents=True, exist_ok=True)
-    tmp = scenario_dir / f".{run_id}.partial"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_folder(final, "run folder") as tmp:
         projects = projects_frame(run, lang)
         summary = summary_frame(run)
         flat = pd.DataFrame(projects.drop(columns="geometry", errors="ignore"))
@@ -176,9 +167,5 @@ def write_phasing(run: PhasingRun, root: str | Path, lang: str = "zh", run_id: s
         _gpkg_layer(projects, tmp / "projects.gpkg", "projects")
         record = phasing_record(run, run_id)
         (tmp / "phasing.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log.info("wrote %s", final)
     return final

@@ -9,6 +9,8 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,6 +33,30 @@ log = logging.getLogger(__name__)
 
 #: Excel opens UTF-8 CSV with Chinese text correctly only with a byte-order mark.
 CSV_ENCODING = "utf-8-sig"
+
+
+@contextmanager
+def atomic_folder(final: Path, what: str = "output folder") -> Iterator[Path]:
+    """A hidden ``.<name>.partial`` folder beside ``final`` that becomes ``final`` only if the block ends well.
+
+    Every writer of a folder of outputs (a run, a frontier, an assessment, a diff, a
+    multi-year plan) writes through this, so a crash or an error never leaves a half-written
+    folder: the partial one is removed and the error goes on. ``final`` must not exist yet
+    (``FileExistsError`` naming ``what``); a stale partial folder of the same name is replaced.
+    """
+    if final.exists():
+        raise FileExistsError(f"{what} already exists: {final}")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.partial"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def unused_folder_name(parent: Path, name: str) -> str:
@@ -76,14 +102,7 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
     run_id = run_id or run_id_for(run)
     scenario_dir = Path(root) / run.scenario.name
     final = scenario_dir / run_id
-    if final.exists():
-        raise FileExistsError(f"run folder already exists: {final}")
-    scenario_dir.mkdir(parents=True, exist_ok=True)
-    tmp = scenario_dir / f".{run_id}.partial"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_folder(final, "run folder") as tmp:
         facilities = facility_rows(run)
         sites = site_rows(run, facilities)
         _csv(sites, tmp / "plan_sites.csv")
@@ -111,10 +130,6 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         for file_name, table in (extra_tables or {}).items():
             _csv(table, tmp / file_name)
         (tmp / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log.info("wrote %s", final)
     return final
 
@@ -127,18 +142,12 @@ def write_frontier(table: pd.DataFrame, scenario, root: str | Path) -> Path:
     import datetime as dt
 
     parent = Path(root) / scenario.name
-    parent.mkdir(parents=True, exist_ok=True)
     name = unused_folder_name(parent, "frontier-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
-    final, tmp = parent / name, parent / f".{name}.partial"
-    tmp.mkdir()
-    try:
+    final = parent / name
+    with atomic_folder(final, "frontier folder") as tmp:
         table.to_csv(tmp / "frontier.csv", index=False, encoding=CSV_ENCODING)
         frontier_figure(table, tmp / "frontier.png", scenario.name)
         (tmp / "frontier.json").write_text(json.dumps({"scenario": scenario.name, "source": scenario.source,
                                                         "rows": table.to_dict(orient="records")},
                                                        ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final
