@@ -26,8 +26,9 @@ def _points(records: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df.drop(columns=["dx", "dy"]), geometry=geom, crs="EPSG:4326")
 
 
-def write_tiny_project(folder: Path, runs: str = RUNS) -> Path:
-    """``folder/tiny.yaml`` with its inputs, and ``folder/batch.yaml`` of ``runs``; returns the batch file."""
+def write_tiny_district(folder: Path, extra_yaml: str = "") -> Path:
+    """``folder/tiny.yaml`` and its inputs: two demand units, a building S1 (every function) and a
+    plot S2 (parking only), straight-line reach, 20 M yuan; ``extra_yaml`` is appended. Returns the scenario."""
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     _points([
@@ -42,10 +43,17 @@ def write_tiny_project(folder: Path, runs: str = RUNS) -> Path:
         {"site_id": "S2", "dx": 880, "dy": 0, "kind": "plot", "area_m2": 2000.0, "lowest_floor": 1,
          "name": "边角地", "circle_id": "LC2", "district": "渝中区"},
     ]).to_file(data / "sites.gpkg", layer="sites")
-    (folder / "tiny.yaml").write_text(
+    scenario = folder / "tiny.yaml"
+    scenario.write_text(
         "inputs:\n  demand: data/demand.gpkg\n  sites: data/sites.gpkg\n"
         "reach: {method: straight_line}\nbudget: {total: 20000000}\n"
-        "solver: {time_limit_s: 30}\n", encoding="utf-8")
+        "solver: {time_limit_s: 30}\n" + extra_yaml, encoding="utf-8")
+    return scenario
+
+
+def write_tiny_project(folder: Path, runs: str = RUNS) -> Path:
+    """``folder/tiny.yaml`` with its inputs, and ``folder/batch.yaml`` of ``runs``; returns the batch file."""
+    write_tiny_district(folder)
     batch = folder / "batch.yaml"
     batch.write_text(runs, encoding="utf-8")
     return batch

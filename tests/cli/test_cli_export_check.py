@@ -3,24 +3,15 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import pandas as pd
 import pytest
+from batch_scenarios import write_tiny_district
 from click.testing import CliRunner
-from shapely.geometry import Point
 
 from optimizer.cli import main
 from optimizer.external import read_solution
 
 highspy = pytest.importorskip("highspy", reason="the round trip reads the exported file with HiGHS")
-
-LON, LAT = 106.57, 29.56
-
-
-def _points(records):
-    df = pd.DataFrame(records)
-    geom = [Point(LON + r["dx"] / 97000, LAT + r["dy"] / 111000) for r in records]
-    return gpd.GeoDataFrame(df.drop(columns=["dx", "dy"]), geometry=geom, crs="EPSG:4326")
 
 
 @pytest.fixture(scope="module")
@@ -30,25 +21,7 @@ def tiny_project(tmp_path_factory):
     Shared by the module's tests (each writes files of its own names): everything is built once.
     """
     tmp_path = tmp_path_factory.mktemp("tiny")
-    data = tmp_path / "data"
-    data.mkdir()
-    _points([
-        {"unit_id": "U1", "dx": 0, "dy": 0, "total": 800, "elderly": 200, "infants": 20, "households": 300,
-         "cars": 90, "circle_id": "LC1", "district": "渝中区"},
-        {"unit_id": "U2", "dx": 900, "dy": 0, "total": 500, "elderly": 90, "infants": 12, "households": 200,
-         "cars": 40, "circle_id": "LC2", "district": "渝中区"},
-    ]).to_file(data / "demand.gpkg", layer="demand")
-    _points([
-        {"site_id": "S1", "dx": 30, "dy": 0, "kind": "building", "area_m2": 1500.0, "lowest_floor": 1,
-         "name": "闲置厂房", "circle_id": "LC1", "district": "渝中区"},
-        {"site_id": "S2", "dx": 880, "dy": 0, "kind": "plot", "area_m2": 2000.0, "lowest_floor": 1,
-         "name": "边角地", "circle_id": "LC2", "district": "渝中区"},
-    ]).to_file(data / "sites.gpkg", layer="sites")
-    scenario = tmp_path / "tiny.yaml"
-    scenario.write_text(
-        "inputs:\n  demand: data/demand.gpkg\n  sites: data/sites.gpkg\n"
-        "reach: {method: straight_line}\nbudget: {total: 20000000}\n"
-        "solver: {time_limit_s: 30}\noutput: {folder: out}\n", encoding="utf-8")
+    scenario = write_tiny_district(tmp_path, "output: {folder: out}\n")
     return tmp_path, scenario
 
 
