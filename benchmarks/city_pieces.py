@@ -47,7 +47,7 @@ t0 = time.perf_counter()
 sc = load_scenario(Path(scenario_path), [f"solver.time_limit_s={limit}"])
 out = {}
 if what == "blocks":
-    from optimizer.city import decompose
+    from optimizer.studies.city import decompose
     from optimizer.pipeline import prepare_model
     setup = prepare_model(sc, reach_cache=ReachCache(Path(cache)))
     t1 = time.perf_counter()
@@ -59,7 +59,7 @@ if what == "blocks":
            "variables": setup.model.problem.n_cols, "rows": setup.model.problem.n_rows,
            "timings_s": setup.timings.seconds}
 elif what in ("by_district", "blocks_solve"):
-    from optimizer.city import plan_city
+    from optimizer.studies.city import plan_city
     split = "blocks" if what == "blocks_solve" else what
     city = plan_city(sc, split, jobs=int(jobs), reach_cache=ReachCache(Path(cache)))
     r = city.run.result
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     city = args.city.resolve()
     if not (city / "scenario.yaml").exists():
-        print(f"{city} has no scenario.yaml: generate it with .venv/bin/python -m optimizer.datasets.chongqing_city "
+        print(f"{city} has no scenario.yaml: generate it with .venv/bin/python -m dataset_builders.chongqing_city "
               f"--seed 2020 --out {city}", file=sys.stderr)
         return 2
     budgets, total = district_budgets(city, args.budget_scale)

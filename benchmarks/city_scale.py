@@ -5,7 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/city_scale.py                         # budgets 0.5x, 1x, 2x
     .venv/bin/python benchmarks/city_scale.py --budgets 1 --gap 0     # prove the 1x optimum exactly
 
-The instance is the SYNTHETIC central city of ``optimizer.datasets.chongqing_city`` (915 life
+The instance is the SYNTHETIC central city of ``dataset_builders.chongqing_city`` (915 life
 circles, 100,000 demand units, 10,000 candidate sites, 4 functions; seed 2020), generated into
 ``benchmarks/data/chongqing-city-seed2020-x1/`` (git-ignored, ~45 s) when missing. Its
 scenario spends the demo's budget per resident (1,406 M yuan for 10.3 M residents); this
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not (CITY / "scenario.yaml").exists():
         print(f"generating the synthetic city into {CITY} ...", file=sys.stderr, flush=True)
-        subprocess.run([sys.executable, "-m", "optimizer.datasets.chongqing_city", "--out", str(CITY)],
+        subprocess.run([sys.executable, "-m", "dataset_builders.chongqing_city", "--out", str(CITY)],
                        check=True, cwd=REPO)
     cache = CITY / ".reach-cache"
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -9,7 +9,7 @@ benchmark only, e.g.::
 Each instance (random demand points with weights and candidate sites in a 10 km square,
 a coverage radius and p sites) is written once to an ``.npz``; spopt
 (``MCLP.from_cost_matrix`` + CBC through PuLP, its documented use) and lifecircle
-(``optimizer.plain_coverage``: sparse reach from a k-d tree, merged demand rows, HiGHS)
+(``optimizer.studies.plain_coverage``: sparse reach from a k-d tree, merged demand rows, HiGHS)
 each solve it in a fresh process, timed end to end (reach/cost matrix, model, solve),
 with their own peak memory. The objectives must be equal when both prove optimality.
 Prints a table and writes ``benchmarks/results/peer-spopt-<UTC time>.json``.
@@ -53,7 +53,7 @@ import json, resource, sys, time
 import numpy as np
 t0 = time.perf_counter()
 z = np.load(sys.argv[1])
-from optimizer.plain_coverage import CoverageProblem, reach_by_radius, solve_coverage_problem
+from optimizer.studies.plain_coverage import CoverageProblem, reach_by_radius, solve_coverage_problem
 from solvers.result import SolverOptions
 reach = reach_by_radius(z["demand_xy"], z["site_xy"], float(z["radius"]))
 n, m = reach.shape

@@ -6,7 +6,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/reach_city.py --scale 0.1          # a tenth of the city
     .venv/bin/python benchmarks/reach_city.py --threshold-min 10 --cases all,sites,facilities
 
-The city (:mod:`optimizer.datasets.chongqing_city`) is generated once into
+The city (:mod:`dataset_builders.chongqing_city`) is generated once into
 ``benchmarks/data/chongqing-city-seed<SEED>-x<SCALE>/`` (git-ignored) and reused while
 its ``calibration.json`` shows the same seed and sizes. Each case then runs in a fresh
 subprocess: it reads the network and the points, builds the walk network with
@@ -49,7 +49,7 @@ def city_folder(seed: int, scale: float) -> Path:
 
 
 def _expected_params(seed: int, scale: float) -> dict:
-    from optimizer.datasets import chongqing_city as cc
+    from dataset_builders import chongqing_city as cc
 
     return {"seed": seed, "scale": scale, "n_units": int(round(100_000 * scale)),
             "n_sites": int(round(10_000 * scale)), "n_nodes_target": int(round(320_000 * scale)),
@@ -96,7 +96,7 @@ def _generate(seed: int, scale: float, folder: Path) -> dict:
     """Generate and write the city in this process; return its time and peak memory."""
     import logging
 
-    from optimizer.datasets import chongqing_city as cc
+    from dataset_builders import chongqing_city as cc
 
     logging.basicConfig(level=logging.INFO, format="  %(message)s", stream=sys.stderr)
     t0 = time.perf_counter()
@@ -113,7 +113,7 @@ def _case(case: str, folder: Path, threshold_min: float, speed: float) -> dict:
     import numpy as np
     import shapely
 
-    from optimizer.datasets.chongqing_city import METRIC_CRS
+    from dataset_builders.chongqing_city import METRIC_CRS
     from optimizer.reach import build_walk_network, cutoff_ref_seconds, network_reach
 
     t0 = time.perf_counter()

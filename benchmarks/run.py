@@ -42,7 +42,7 @@ def _one(case: str, scale: int, solver: str, aggregate: bool, time_limit: float,
     elif what_if.exists():
         scenario = load_scenario(what_if, sets)
     else:
-        from optimizer.datasets import yuzhong
+        from dataset_builders import yuzhong
 
         folder = workdir / f"yuzhong-x{scale}"
         t0 = time.perf_counter()

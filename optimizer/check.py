@@ -1,7 +1,7 @@
 """The independent re-check: every plan recomputed from its chosen sites.
 
 Nothing here reads the model's matrices. Coverage is recomputed from reach and the
-running facilities, cost and area from :mod:`optimizer.costing`, eligibility from the
+running facilities, cost and area from :mod:`optimizer.rules.costing`, eligibility from the
 plain-words rules; then compared with what the solver claimed. A mismatch is an error.
 """
 from __future__ import annotations
@@ -10,17 +10,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optimizer.costing import cost_site
-from optimizer.covered import NEW, coverage_status
-from optimizer.existing import ExistingService, allocate
 from optimizer.inputs.types import Inputs
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix, site_may_host
 from optimizer.plan import Plan, plan_requirements
 from optimizer.reach.types import Reach, cutoff_ref_seconds
-from optimizer.requirements import requirement_targets
+from optimizer.rules.costing import cost_site
+from optimizer.rules.covered import NEW, coverage_status
+from optimizer.rules.existing import ExistingService, allocate
+from optimizer.rules.requirements import requirement_targets
+from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
-from optimizer.together import together_report
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolveStatus
 
 #: Tolerance for area comparisons (m2).

@@ -112,9 +112,9 @@ def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit,
     """
     extra = [f"solver.time_limit_s={time_limit}"] if time_limit is not None else []
     try:
-        from optimizer.frontier import budget_series, frontier
         from optimizer.outputs.writers import write_frontier
         from optimizer.reach.cache import ReachCache
+        from optimizer.studies.frontier import budget_series, frontier
 
         sc = _load(scenario, sets, extra)
         if budgets:
@@ -181,37 +181,6 @@ def list_solvers() -> None:
         state = "available" if name in available else "not installed"
         extra = f" (pip install {backend_cls.extra})" if backend_cls is not None and name not in available else ""
         click.echo(f"{name:<10}{state}{extra}")
-
-
-@main.group()
-def dataset() -> None:
-    """Shipped data sets: rebuild them from their generators."""
-
-
-@dataset.command("yuzhong-demo")
-@click.option("--seed", type=int, default=2020, show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="inputs/yuzhong-demo",
-              show_default=True)
-def dataset_yuzhong(seed: int, out_dir: str) -> None:
-    """Regenerate the SYNTHETIC Yuzhong-like demo district."""
-    from optimizer.datasets import yuzhong
-
-    district = yuzhong.generate(seed=seed)
-    yuzhong.write(district, Path(out_dir))
-    click.echo(f"wrote {out_dir}")
-
-
-@dataset.command("helsinki-center")
-@click.option("--testbed", type=click.Path(exists=True, file_okay=False),
-              default="../shared/data/helsinki_center_testbed", show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="inputs/helsinki-center",
-              show_default=True)
-def dataset_helsinki(testbed: str, out_dir: str) -> None:
-    """Derive the Helsinki inputs from the real OpenStreetMap and population data."""
-    from optimizer.datasets import helsinki
-
-    helsinki.write(helsinki.derive(Path(testbed)), Path(out_dir), testbed=Path(testbed))
-    click.echo(f"wrote {out_dir}")
 
 
 @main.group()

@@ -16,7 +16,6 @@ import pandas as pd
 
 from optimizer.check import CheckReport, check_plan
 from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem
-from optimizer.existing import ExistingService, existing_service
 from optimizer.inputs import load_inputs
 from optimizer.inputs.elevation import sample_node_elevations
 from optimizer.inputs.types import Inputs
@@ -27,11 +26,12 @@ from optimizer.model.eligibility import eligibility_matrix
 from optimizer.plan import Plan, plan_from_solution, plan_requirements
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.reach.cache import ReachCache, network_reach_key
-from optimizer.requirements import requirement_targets
+from optimizer.rules.existing import ExistingService, existing_service
+from optimizer.rules.requirements import requirement_targets
+from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
 from optimizer.solving import diagnose_infeasible, solve
-from optimizer.together import together_report
-from optimizer.walk_vs_buffer import walk_versus_buffer
+from optimizer.studies.walk_vs_buffer import walk_versus_buffer
 from solvers.result import SolveResult, SolveStatus
 
 log = logging.getLogger(__name__)
@@ -300,7 +300,7 @@ def complete_run(setup: ModelSetup, result: SolveResult) -> Run:
     """The steps after solving: plan, independent check, walk vs buffer, rules 6 and 7 tables.
 
     ``result`` holds values of ``setup.model`` (one solve, or pieces of it put together:
-    :mod:`optimizer.decomposition`).
+    :mod:`optimizer.studies.decomposition`).
 
     Raises
     ------

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.costing import SiteCosting, cost_site
-from optimizer.covered import EXISTING, NEW, coverage_status
-from optimizer.existing import ExistingService, site_circles, unit_circles
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
-from optimizer.requirements import RequirementTarget, by_circle, requirement_status, requirement_targets
+from optimizer.rules.costing import SiteCosting, cost_site
+from optimizer.rules.covered import EXISTING, NEW, coverage_status
+from optimizer.rules.existing import ExistingService, site_circles, unit_circles
+from optimizer.rules.requirements import RequirementTarget, by_circle, requirement_status, requirement_targets
+from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
-from optimizer.together import together_report
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Plan:
     sites
         Converted sites, ordered by site row.
     status
-        Per function, each demand unit's reach status (see :mod:`optimizer.covered`):
+        Per function, each demand unit's reach status (see :mod:`optimizer.rules.covered`):
         within reach of a running facility, newly within reach of a planned one, or not.
     served_existing, served_new
         Per function, people of each demand unit covered by running facilities and newly

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
-from optimizer.existing import NO_CIRCLE
+from optimizer.rules.existing import NO_CIRCLE
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ import numpy as np
 
 import solvers
 from optimizer.errors import Shortfall, SolverFailure
-from optimizer.existing import ExistingService
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.strengthen import strengthen
 from optimizer.reach.types import Reach
+from optimizer.rules.existing import ExistingService
 from optimizer.scenario import Scenario
 from optimizer.solver_choice import choose_solver, solver_options
 from solvers.result import SolveResult, SolveStatus, Termination

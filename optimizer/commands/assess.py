@@ -32,13 +32,13 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
     """
     quiet = (ctx.obj or {}).get("quiet", False)
     try:
-        from optimizer.assessment import additions_from_tables, assess, card_counts, circle_points
         from optimizer.errors import InputError
-        from optimizer.existing import existing_service, unit_circles
         from optimizer.outputs.assessment_files import write_assessment
         from optimizer.pipeline import compute_reach, run_scenario, validate
         from optimizer.reach.cache import ReachCache
+        from optimizer.rules.existing import existing_service, unit_circles
         from optimizer.run_folder import mismatches_with_scenario, read_run_folder
+        from optimizer.studies.assessment import additions_from_tables, assess, card_counts, circle_points
 
         sc = _load(scenario, sets, [])
         root = Path(out_dir or sc.output.folder)
@@ -80,7 +80,7 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
 
 
 def _print_counts(counts, sc, lang: str, circles: int, run_folder: str) -> None:
-    from optimizer.assessment import BLUE, CARDS, card_label
+    from optimizer.studies.assessment import BLUE, CARDS, card_label
 
     click.echo(pick(lang, zh=f"\n{sc.name}：生活圈五色卡（{circles} 个生活圈；规划来自 {run_folder}）",
                     en=f"\n{sc.name}: life-circle cards ({circles} circles; plan from {run_folder})"))

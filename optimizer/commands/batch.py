@@ -46,8 +46,8 @@ def batch_command(ctx, source: str, out_dir: str, jobs: int, sets: tuple[str, ..
     already finished in OUT (same scenario and input files) are skipped, half-written ones
     redone, so an interrupted batch is resumed by running it again.
     """
-    from optimizer.batch import SOLVED, _worker_init, plan_batch, run_batch
-    from optimizer.executors import open_executor
+    from optimizer.batch.executors import open_executor
+    from optimizer.batch.runs import SOLVED, _worker_init, plan_batch, run_batch
 
     quiet = (ctx.obj or {}).get("quiet", False)
     try:

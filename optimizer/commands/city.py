@@ -59,15 +59,15 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
     if time_limit is not None:
         extra.append(f"solver.time_limit_s={time_limit}")
     try:
-        from optimizer.city import plan_city
         from optimizer.outputs.writers import write_run
         from optimizer.reach.cache import ReachCache
+        from optimizer.studies.city import plan_city
 
         sc = _load(scenario, sets, extra)
         root = Path(out_dir or sc.output.folder)
         cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
         if scheduler:
-            from optimizer.executors import open_executor
+            from optimizer.batch.executors import open_executor
 
             try:
                 executor = open_executor(scheduler, jobs=jobs)

@@ -20,7 +20,7 @@ DEFAULT_SOLVERS = "highs,cbc,greedy"
 
 
 def _solver_names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
-    from optimizer.comparison import known_solvers
+    from optimizer.studies.comparison import known_solvers
 
     names = [v.strip().lower() for v in (value or "").split(",") if v.strip()]
     if not names:
@@ -87,8 +87,8 @@ def compare_command(ctx, scenario, sets, names, time_limit, in_process, out_dir)
         raise click.BadParameter("must be > 0", param_hint="--time-limit")
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     try:
-        from optimizer.comparison import compare, prepare
         from optimizer.reach.cache import ReachCache
+        from optimizer.studies.comparison import compare, prepare
 
         sc = _load(scenario, sets, [])
         root = Path(out_dir or sc.output.folder)

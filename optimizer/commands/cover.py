@@ -30,7 +30,7 @@ import pandas as pd
 def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_limit, out_dir) -> None:
     """Solve a plain maximal covering (--p/--budget) or set covering (--set-cover) problem."""
     from optimizer.commands.common import _fail
-    from optimizer.plain_coverage import read_coverage_problem, solve_coverage_problem
+    from optimizer.studies.plain_coverage import read_coverage_problem, solve_coverage_problem
     from solvers.result import SolverOptions
 
     try:

@@ -39,9 +39,9 @@ def _solve(ctx, scenario: Path, root: Path | None) -> Path:
 
 def _frontier(ctx, scenario: Path, root: Path | None) -> Path | None:
     """The scenario's budget frontier (1/8 to 2x its budget) written as ``frontier`` does; None without a budget."""
-    from optimizer.frontier import frontier
     from optimizer.outputs.writers import write_frontier
     from optimizer.reach.cache import ReachCache
+    from optimizer.studies.frontier import frontier
 
     sc = _load(str(scenario), (), [])
     if not sc.budget.total:

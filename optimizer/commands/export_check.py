@@ -1,9 +1,9 @@
 """``lifecircle export`` and ``lifecircle check``: the model for other solvers, and their answers checked.
 
 ``export`` writes the built model (no solve) as free MPS or CPLEX LP with stable,
-meaningful names, plus ``FILE.map.json`` (:mod:`optimizer.export`). ``check`` reads a
+meaningful names, plus ``FILE.map.json`` (:mod:`optimizer.studies.export`). ``check`` reads a
 solver's solution (or a plan list), maps it onto the same model, reads it back into a
-plan and runs the independent check of every rule (:mod:`optimizer.external`): exit 0
+plan and runs the independent check of every rule (:mod:`optimizer.studies.external`): exit 0
 when every check passes, 6 when one fails, 3 when the file cannot be read.
 """
 from __future__ import annotations
@@ -45,9 +45,9 @@ class _ReadOnlyCache:
 
 def _setup(scenario_path: str, sets: tuple[str, ...], quiet: bool, write_cache: bool):
     from optimizer.commands.common import _Progress
-    from optimizer.export import prepare_model
     from optimizer.reach.cache import ReachCache
     from optimizer.scenario import load_scenario
+    from optimizer.studies.export import prepare_model
 
     sc = load_scenario(scenario_path, list(sets))
     cache = None
@@ -88,7 +88,7 @@ def export_command(ctx, scenario, fmt, out_file, sets) -> None:
     """
     fmt = _format_from(out_file, fmt)
     try:
-        from optimizer.export import export_model
+        from optimizer.studies.export import export_model
 
         setup = _setup(scenario, sets, ctx.obj.get("quiet", False) if ctx.obj else False, write_cache=True)
         record = export_model(setup, out_file, fmt, tuple(sets))
@@ -137,7 +137,7 @@ def check_command(ctx, scenario, solution_file, sets, out_dir) -> None:
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     try:
-        from optimizer.external import check_solution, external_run, read_solution
+        from optimizer.studies.external import check_solution, external_run, read_solution
 
         solution = read_solution(solution_file)
         setup = _setup(scenario, sets, quiet, write_cache=False)

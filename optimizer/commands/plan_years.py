@@ -17,7 +17,7 @@ def _right(text: str, width: int) -> str:
 
 
 def _years(ctx, param, value: str) -> tuple[int, ...]:
-    from optimizer.phasing.horizon import parse_years
+    from optimizer.studies.phasing.horizon import parse_years
 
     try:
         return parse_years(value)
@@ -59,8 +59,8 @@ def plan_command(ctx, scenario, years, sets, solver, time_limit, gap, lang, out_
     quiet = (ctx.obj or {}).get("quiet", False)
     try:
         from optimizer.outputs.phasing import write_phasing
-        from optimizer.phasing.run import run_phasing
         from optimizer.reach.cache import ReachCache
+        from optimizer.studies.phasing.run import run_phasing
 
         sc = _load(scenario, sets, extra)
         root = Path(out_dir or sc.output.folder)

@@ -1,6 +1,6 @@
 """The cost and area coefficients of candidate pairs (rules 1, 2).
 
-They follow :mod:`optimizer.costing` exactly, in vector form.
+They follow :mod:`optimizer.rules.costing` exactly, in vector form.
 """
 from __future__ import annotations
 

@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from optimizer.existing import ExistingService, site_circles, unit_circles
 from optimizer.inputs.types import Inputs
 from optimizer.model.blocks import RowBlock, VariableBlock
 from optimizer.model.budget_space import pair_costs
@@ -41,9 +40,10 @@ from optimizer.model.coverage import CoverageRows, coverage_rows
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
-from optimizer.requirements import RequirementTarget, requirement_targets
+from optimizer.rules.existing import ExistingService, site_circles, unit_circles
+from optimizer.rules.requirements import RequirementTarget, requirement_targets
+from optimizer.rules.together import group_pairs
 from optimizer.scenario import Scenario
-from optimizer.together import group_pairs
 from solvers.problem import MatrixProblem, Sense
 
 log = logging.getLogger(__name__)

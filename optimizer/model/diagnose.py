@@ -12,14 +12,14 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from optimizer.costing import cost_site
 from optimizer.errors import Shortfall
-from optimizer.existing import ExistingService, site_circles, unit_circles
 from optimizer.inputs.types import Inputs
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
-from optimizer.requirements import requirement_targets
+from optimizer.rules.costing import cost_site
+from optimizer.rules.existing import ExistingService, site_circles, unit_circles
+from optimizer.rules.requirements import requirement_targets
 from optimizer.scenario import Scenario
 
 

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from optimizer.assessment import (  # noqa: E402
+from optimizer.studies.assessment import (  # noqa: E402
     CARD_COLOURS,
     CARD_LABELS,
     CARD_MEANINGS,
@@ -37,7 +37,7 @@ from optimizer.assessment import (  # noqa: E402
     column_label,
     reader_table,
 )
-from optimizer.existing import unit_circles  # noqa: E402
+from optimizer.rules.existing import unit_circles  # noqa: E402
 from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.inputs.types import Inputs  # noqa: E402
 from optimizer.outputs.fonts import figure_lang  # noqa: E402

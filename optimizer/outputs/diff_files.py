@@ -26,7 +26,7 @@ import pandas as pd  # noqa: E402
 from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.outputs.fonts import figure_lang  # noqa: E402
 from optimizer.outputs.writers import atomic_folder, unused_folder_name  # noqa: E402
-from optimizer.run_diff import ADDED, ALL, CHANGED, REMOVED, RunDiff, memo  # noqa: E402
+from optimizer.studies.run_diff import ADDED, ALL, CHANGED, REMOVED, RunDiff, memo  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import pandas as pd
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
 from optimizer.outputs.tables import _jsonable, _versions
 from optimizer.outputs.writers import CSV_ENCODING, _gpkg_layer, atomic_folder
-from optimizer.phasing.plan import project_table
-from optimizer.phasing.run import PhasingRun
+from optimizer.studies.phasing.plan import project_table
+from optimizer.studies.phasing.run import PhasingRun
 
 log = logging.getLogger(__name__)
 

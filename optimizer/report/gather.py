@@ -18,7 +18,7 @@ from optimizer.report.words import kind_label, say
 
 log = logging.getLogger(__name__)
 
-#: colour of a demand unit by its status for the function shown (code as in optimizer.covered)
+#: colour of a demand unit by its status for the function shown (code as in optimizer.rules.covered)
 STATUS_COLOURS: dict[str, str] = {"existing": "#9ecae1", "new": "#31a354", "unreached": "#e34a33"}
 STATUS_CODES: dict[str, int] = {"unreached": 0, "existing": 1, "new": 2}
 #: colour and symbol of each shipped function's facilities; others take the spare ones in turn

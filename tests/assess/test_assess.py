@@ -10,7 +10,13 @@ import pytest
 import two_circles
 from click.testing import CliRunner
 
-from optimizer.assessment import (
+from optimizer.cli import main
+from optimizer.outputs.assessment_files import write_assessment
+from optimizer.outputs.writers import write_run
+from optimizer.pipeline import compute_reach, run_scenario
+from optimizer.rules.existing import existing_service
+from optimizer.run_folder import read_run_folder
+from optimizer.studies.assessment import (
     BLUE,
     GREEN,
     ORANGE,
@@ -23,12 +29,6 @@ from optimizer.assessment import (
     circle_points,
     grade,
 )
-from optimizer.cli import main
-from optimizer.existing import existing_service
-from optimizer.outputs.assessment_files import write_assessment
-from optimizer.outputs.writers import write_run
-from optimizer.pipeline import compute_reach, run_scenario
-from optimizer.run_folder import read_run_folder
 
 
 def _existing(inputs, sc):

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from batch_scenarios import DEMO, ROOT, fail_with_input_error, sleep_and_report, write_tiny_project
 
-from optimizer.batch import BatchRun, _worker_init, plan_batch, run_batch
-from optimizer.executors import DaskCluster, parse_scheduler
+from optimizer.batch.executors import DaskCluster, parse_scheduler
+from optimizer.batch.runs import BatchRun, _worker_init, plan_batch, run_batch
 
 pytest.importorskip("distributed")
 

@@ -12,8 +12,8 @@ import pytest
 from batch_scenarios import fail_with_input_error, sleep_and_report, store_reach_repeatedly
 from click.testing import CliRunner
 
+from optimizer.batch.executors import LocalProcesses, parse_memory, parse_scheduler
 from optimizer.cli import main
-from optimizer.executors import LocalProcesses, parse_memory, parse_scheduler
 
 
 def _kill_when_started(pid_file: Path, timeout: float = 60) -> int:

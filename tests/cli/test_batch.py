@@ -14,7 +14,7 @@ import pytest
 from batch_scenarios import write_tiny_project
 from click.testing import CliRunner
 
-from optimizer.batch import plan_batch
+from optimizer.batch.runs import plan_batch
 from optimizer.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from batch_scenarios import write_tiny_district
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.external import read_solution
+from optimizer.studies.external import read_solution
 
 highspy = pytest.importorskip("highspy", reason="the round trip reads the exported file with HiGHS")
 

@@ -107,8 +107,8 @@ def test_compare_an_unknown_solver_exits_2_and_names_the_known_ones(tiny_project
 
 
 def test_a_solver_process_past_its_hard_limit_is_killed_and_reported(tiny_project, monkeypatch):
-    from optimizer import comparison
     from optimizer.scenario import load_scenario
+    from optimizer.studies import comparison
 
     folder, scenario = tiny_project
     monkeypatch.chdir(folder)

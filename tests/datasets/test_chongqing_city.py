@@ -13,8 +13,8 @@ from scipy import ndimage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from optimizer.datasets import chongqing_city as cc
-from optimizer.datasets import yuzhong
+from dataset_builders import chongqing_city as cc
+from dataset_builders import yuzhong
 from optimizer.inputs import load_inputs
 from optimizer.inputs.schema import SITE_KINDS
 from optimizer.reach.network import build_walk_network

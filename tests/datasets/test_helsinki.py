@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from optimizer.datasets import helsinki
+from dataset_builders import helsinki
 from optimizer.inputs.osm import read_osm_walk_edges
 
 REPO = Path(__file__).resolve().parents[2]

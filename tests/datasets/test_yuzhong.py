@@ -11,7 +11,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from optimizer.datasets import yuzhong
+from dataset_builders import yuzhong
 from optimizer.inputs.schema import SITE_KINDS
 
 REPO = Path(__file__).resolve().parents[2]

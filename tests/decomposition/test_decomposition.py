@@ -11,10 +11,10 @@ import pytest
 from tiny import make_inputs, make_scenario
 
 import solvers
-from optimizer.city import decompose, plan_city
-from optimizer.decomposition import find_blocks, linking_report, split_by_district
 from optimizer.errors import InfeasibleScenario, SplitRefused
 from optimizer.pipeline import prepare_model, run_scenario
+from optimizer.studies.city import decompose, plan_city
+from optimizer.studies.decomposition import find_blocks, linking_report, split_by_district
 
 EXACT = [s for s in ("highs", "cbc", "scip") if s in solvers.available_solvers()]
 ONE_FUNCTION = {f: {"enabled": False} for f in ("childcare", "parking")}
@@ -208,8 +208,8 @@ def test_pieces_run_in_a_spawned_process_pool_with_the_same_result():
 
 
 def test_pieces_run_through_the_batch_executors_local_processes():
-    """optimizer.executors' RunExecutor (submit by key, as_completed) solves the same pieces to the same plan."""
-    from optimizer.executors import open_executor
+    """optimizer.batch.executors' RunExecutor (submit by key, as_completed) solves the same pieces to the same plan."""
+    from optimizer.batch.executors import open_executor
 
     inputs = two_clusters(seed=5)
     sc = scenario()

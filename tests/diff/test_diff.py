@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from optimizer.cli import main
 from optimizer.outputs.writers import write_run
 from optimizer.pipeline import run_scenario
-from optimizer.run_diff import ALL, comparability, diff_runs, memo
 from optimizer.run_folder import read_run_folder
+from optimizer.studies.run_diff import ALL, comparability, diff_runs, memo
 
 
 @pytest.fixture(scope="module")

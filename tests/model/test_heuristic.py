@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from tiny import brute_force, brute_force_all, make_inputs, make_scenario, random_instance
 
-from optimizer.comparison import prepare
 from optimizer.errors import InfeasibleScenario, InputError, ScenarioError, SolverFailure
 from optimizer.heuristic import GreedyPlan, greedy_plan, solve_greedy
 from optimizer.pipeline import run_scenario
 from optimizer.solver_choice import solver_options
+from optimizer.studies.comparison import prepare
 
 ONLY_CANTEEN = {"functions": {f: {"enabled": False} for f in ("childcare", "elder_care", "parking")},
                 "sharing": {"groups": []}}

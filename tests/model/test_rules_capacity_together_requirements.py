@@ -262,8 +262,8 @@ def test_coverage_optimum_equals_brute_force_with_rules_5_6_7_on(seed, solver):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_capacitated_optimum_equals_brute_force_with_rules_4_to_7_on(seed, solver):
-    from optimizer.existing import existing_service
     from optimizer.pipeline import compute_reach
+    from optimizer.rules.existing import existing_service
 
     inputs, raw = _random_rules_instance(seed, "capacitated")
     sc = make_scenario(raw)

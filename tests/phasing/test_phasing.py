@@ -16,8 +16,8 @@ from tiny import _plain_cost_and_area, _plain_eligible, make_inputs, make_scenar
 
 import solvers
 from optimizer.errors import InputError, ScenarioError
-from optimizer.phasing.run import run_phasing
 from optimizer.pipeline import run_scenario
+from optimizer.studies.phasing.run import run_phasing
 
 EXACT = [s for s in ("highs", "cbc", "scip") if s in solvers.available_solvers()]
 ONLY_CANTEEN = {f: {"enabled": False} for f in ("childcare", "elder_care", "parking")}

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import solvers
 from optimizer.cli import main
 from optimizer.errors import InputError
-from optimizer.plain_coverage import read_coverage_problem, solve_coverage_problem
+from optimizer.studies.plain_coverage import read_coverage_problem, solve_coverage_problem
 
 EXACT = [s for s in ("highs", "cbc", "scip", "cpsat") if s in solvers.available_solvers()]
 
@@ -100,7 +100,7 @@ def test_cover_command_prints_the_proven_plan_and_writes_it(tmp_path):
 @pytest.mark.parametrize("seed", range(8))
 def test_greedy_start_keeps_p_and_budget_and_never_beats_brute_force(tmp_path, seed):
     """The greedy plan that starts every maximal covering solve is feasible and at most the optimum."""
-    from optimizer.plain_coverage import build_coverage_model, greedy_cover
+    from optimizer.studies.plain_coverage import build_coverage_model, greedy_cover
 
     d, s = _tables(tmp_path, seed, n=30, m=8, costs=True)
     near = _near(d, s, 700)
@@ -121,7 +121,7 @@ def test_greedy_start_keeps_p_and_budget_and_never_beats_brute_force(tmp_path, s
 
 def test_a_solver_stopped_early_keeps_at_least_the_greedy_plan(tmp_path):
     """A time-limited solve of a larger instance returns the greedy plan or better, never 'optimal' without proof."""
-    from optimizer.plain_coverage import build_coverage_model, greedy_cover
+    from optimizer.studies.plain_coverage import build_coverage_model, greedy_cover
     from solvers.result import SolverOptions
 
     _tables(tmp_path, 11, n=3000, m=300)

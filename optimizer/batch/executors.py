@@ -4,7 +4,7 @@ A batch (and any other code with many independent, picklable pieces of work, suc
 cut into parts) hands its work to a :class:`RunExecutor` and reads the outcomes back as they
 finish; the loop is the same whichever executor does the work::
 
-    from optimizer.executors import open_executor
+    from optimizer.batch.executors import open_executor
 
     with open_executor(scheduler=None, jobs=2) as ex:      # or scheduler="local:2", "tcp://host:8786"
         for part in parts:
@@ -34,7 +34,7 @@ Faults
 ------
 - ``fn`` raising an exception is an ordinary outcome: ``Done.error`` holds
   ``"<type>: <message>"`` and the work is **not** retried (an input error or an infeasible
-  scenario fails the same way every time). :func:`optimizer.batch.execute_run` never raises:
+  scenario fails the same way every time). :func:`optimizer.batch.runs.execute_run` never raises:
   it returns its failures as summary rows.
 - A worker lost while running ``fn`` (process killed, out of memory, machine gone) is retried
   on a fresh worker up to ``retries`` times (default 2); ``on_retry(key, attempt, reason)`` is

@@ -1,7 +1,7 @@
 """An external solver's solution (or a planner's own list), read back and checked against every rule.
 
 ``lifecircle check`` rebuilds the scenario's model exactly as ``lifecircle export`` wrote
-it (same names, see :mod:`optimizer.export`), reads a solution file, maps it onto the
+it (same names, see :mod:`optimizer.studies.export`), reads a solution file, maps it onto the
 model's columns, reads it back into a plan with the engine's own readback
 (:func:`optimizer.plan.plan_from_solution`, without dropping anything: the solution is
 judged as given) and runs the independent check (:func:`optimizer.check.check_plan`).
@@ -47,15 +47,15 @@ import pandas as pd
 
 from optimizer.check import CheckReport, check_plan
 from optimizer.errors import InputError, Problem
-from optimizer.existing import allocate
-from optimizer.export import column_names, row_names
 from optimizer.model.build import MONEY_UNIT
 from optimizer.pipeline import ModelSetup, Run
 from optimizer.plan import Plan, build_plan, plan_from_solution, plan_requirements
 from optimizer.reach.types import cutoff_ref_seconds
-from optimizer.requirements import requirement_targets
-from optimizer.together import together_report
-from optimizer.walk_vs_buffer import walk_versus_buffer
+from optimizer.rules.existing import allocate
+from optimizer.rules.requirements import requirement_targets
+from optimizer.rules.together import together_report
+from optimizer.studies.export import column_names, row_names
+from optimizer.studies.walk_vs_buffer import walk_versus_buffer
 from solvers.problem import Sense
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
 

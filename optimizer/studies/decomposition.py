@@ -43,7 +43,7 @@ who is served over the union), are handled exactly as described. The split is fo
 ``max_coverage``; ``least_cost`` has no budgets to split and decomposes into blocks.
 
 Everything here is pure: pieces, the linking report and the bound arithmetic; running the
-pieces is :mod:`optimizer.city`.
+pieces is :mod:`optimizer.studies.city`.
 """
 from __future__ import annotations
 
@@ -57,10 +57,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from optimizer.errors import SplitRefused
-from optimizer.existing import site_circles
 from optimizer.i18n import pick
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
+from optimizer.rules.existing import site_circles
 from optimizer.scenario import Scenario
 from solvers.problem import MatrixProblem
 from solvers.result import SolveResult, SolveStatus, bound_meets_value, relative_gap

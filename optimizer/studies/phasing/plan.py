@@ -2,7 +2,7 @@
 
 A **project** is what one site newly gets in one year: the site's conversion (the first
 time) and the functions that open there that year. Its cost is what the site's plan
-costs after that year minus what it cost before (:mod:`optimizer.costing`), so a
+costs after that year minus what it cost before (:mod:`optimizer.rules.costing`), so a
 sharing saving counts in the year its group becomes complete. Projects are numbered
 per year (``2026-001``, ``2026-002``, ...) by site id.
 """
@@ -14,12 +14,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimizer.costing import cost_site
-from optimizer.covered import NEW, coverage_status
 from optimizer.inputs.types import Inputs
-from optimizer.phasing.model import PhasedModel
 from optimizer.reach.types import Reach, cutoff_ref_seconds
+from optimizer.rules.costing import cost_site
+from optimizer.rules.covered import NEW, coverage_status
 from optimizer.scenario import Scenario
+from optimizer.studies.phasing.model import PhasedModel
 
 
 @dataclass(frozen=True)

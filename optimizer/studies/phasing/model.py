@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optimizer.model.build import MONEY_UNIT, PlanningModel
-from optimizer.phasing.horizon import Horizon
+from optimizer.studies.phasing.horizon import Horizon
 from solvers.problem import MatrixProblem, Sense
 
 log = logging.getLogger(__name__)

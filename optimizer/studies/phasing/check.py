@@ -2,7 +2,7 @@
 
 Nothing here reads the model's matrices. From the project list it rebuilds what every
 site hosts by the end of each year, and recomputes: each year's spending (what each
-site's plan costs after the year minus before, :mod:`optimizer.costing`) against that
+site's plan costs after the year minus before, :mod:`optimizer.rules.costing`) against that
 year's budget (with carry-over: the spending so far against the budgets so far), the
 whole horizon against ``budget.total`` and district budgets; that no project opens
 before its site is available; that every site function opens once and keeps serving
@@ -17,19 +17,19 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.check import MONEY_TOL, CheckItem, CheckReport, _close
-from optimizer.costing import cost_site
-from optimizer.covered import NEW, coverage_status
-from optimizer.existing import ExistingService
 from optimizer.inputs.types import Inputs
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix, site_may_host
-from optimizer.phasing.horizon import Horizon
-from optimizer.phasing.plan import Project, hosting_from_projects
 from optimizer.plan import build_plan, plan_requirements
 from optimizer.reach.types import Reach
-from optimizer.requirements import requirement_targets
+from optimizer.rules.costing import cost_site
+from optimizer.rules.covered import NEW, coverage_status
+from optimizer.rules.existing import ExistingService
+from optimizer.rules.requirements import requirement_targets
+from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
-from optimizer.together import together_report
+from optimizer.studies.phasing.horizon import Horizon
+from optimizer.studies.phasing.plan import Project, hosting_from_projects
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolveStatus
 
 

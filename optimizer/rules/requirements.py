@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.existing import ExistingService, unit_circles
 from optimizer.inputs.types import Inputs
+from optimizer.rules.existing import ExistingService, unit_circles
 from optimizer.scenario import Scenario
 
 #: Amounts within this of the target count as met (people or places).

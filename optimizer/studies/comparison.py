@@ -149,7 +149,7 @@ def _solve_in_process(model: PlanningModel, scenario: Scenario, hard_limit: floa
         t0 = time.perf_counter()
         with open(errors, "wb") as err:
             child = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from optimizer.comparison import _worker; "
+                [sys.executable, "-c", "import sys; from optimizer.studies.comparison import _worker; "
                  "_worker(sys.argv[1], sys.argv[2])", str(job), str(answer)],
                 stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True)
             try:

@@ -28,7 +28,7 @@ share-alike applies). Population grid: HSY / Helsinki Region Infoshare, CC BY 4.
 
 Run as::
 
-    python -m optimizer.datasets.helsinki --testbed ../shared/data/helsinki_center_testbed \\
+    python -m dataset_builders.helsinki --testbed ../shared/data/helsinki_center_testbed \\
         --out inputs/helsinki-center
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ that the engine can be demonstrated and benchmarked end to end:
   deliberately sparse set of existing facilities.
 
 Everything is a deterministic function of the seed and the size parameters. Run
-``python -m optimizer.datasets.yuzhong --seed 2020 --out inputs/yuzhong-demo`` to
+``python -m dataset_builders.yuzhong --seed 2020 --out inputs/yuzhong-demo`` to
 regenerate the shipped demo.
 """
 from __future__ import annotations
@@ -1185,7 +1185,7 @@ def write(district: SyntheticDistrict, folder: Path | str) -> dict[str, Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: generate and write the synthetic district."""
-    ap = argparse.ArgumentParser(prog="python -m optimizer.datasets.yuzhong",
+    ap = argparse.ArgumentParser(prog="python -m dataset_builders.yuzhong",
                                  description="Generate the SYNTHETIC Yuzhong-like demo district.")
     ap.add_argument("--seed", type=int, default=2020)
     ap.add_argument("--out", type=Path, required=True, help="output folder")

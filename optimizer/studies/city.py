@@ -1,7 +1,7 @@
 """A city plan from pieces of its model solved in parallel (``lifecircle city``).
 
 The model is built once (:func:`optimizer.pipeline.prepare_model`), taken apart by
-:mod:`optimizer.decomposition` (exact blocks, or the bounded split by district), and each
+:mod:`optimizer.studies.decomposition` (exact blocks, or the bounded split by district), and each
 piece is handed to an *executor*: any object with the :mod:`concurrent.futures`
 ``submit(fn, *args)`` / ``future.result()`` API. The default is a spawn
 :class:`~concurrent.futures.ProcessPoolExecutor` with ``jobs`` workers (in-process when
@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 import solvers
-from optimizer.decomposition import (
+from optimizer.errors import InfeasibleScenario, Shortfall, SolverFailure, SplitRefused
+from optimizer.inputs.types import Inputs
+from optimizer.model.strengthen import strengthen
+from optimizer.pipeline import ModelSetup, Progress, Run, complete_run, prepare_model
+from optimizer.reach.cache import ReachCache
+from optimizer.scenario import Scenario
+from optimizer.solver_choice import choose_solver, solver_options
+from optimizer.studies.decomposition import (
     Decomposition,
     city_status,
     combine_blocks,
@@ -35,13 +42,6 @@ from optimizer.decomposition import (
     split_by_district,
     union_values,
 )
-from optimizer.errors import InfeasibleScenario, Shortfall, SolverFailure, SplitRefused
-from optimizer.inputs.types import Inputs
-from optimizer.model.strengthen import strengthen
-from optimizer.pipeline import ModelSetup, Progress, Run, complete_run, prepare_model
-from optimizer.reach.cache import ReachCache
-from optimizer.scenario import Scenario
-from optimizer.solver_choice import choose_solver, solver_options
 from solvers.problem import MatrixProblem
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
 
@@ -115,7 +115,7 @@ class CityRun:
     decomposition
         The pieces and what links them.
     pieces
-        One row per piece (:func:`optimizer.decomposition.pieces_table`).
+        One row per piece (:func:`optimizer.studies.decomposition.pieces_table`).
     lower, upper
         The plan's value and the proven bound on the whole model's optimum.
     """
@@ -167,7 +167,7 @@ def _answers(pool, decomposition: Decomposition, solver: str, options: SolverOpt
     """``solve_piece`` of every piece through ``pool``, in piece order.
 
     ``pool``: a :mod:`concurrent.futures`-style executor (``submit(fn, *args)`` -> future, as
-    Dask's ``Client``), or an :mod:`optimizer.executors` ``RunExecutor`` (``submit(key, fn,
+    Dask's ``Client``), or an :mod:`optimizer.batch.executors` ``RunExecutor`` (``submit(key, fn,
     *args)`` and ``as_completed()``: local processes or a Dask cluster with lost workers retried).
     """
     pieces = decomposition.pieces
@@ -235,7 +235,7 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
     executor
         Anything with ``submit(fn, *args)`` returning a future with ``result()`` (a
         :class:`concurrent.futures.Executor`, a Dask ``Client``), or an
-        :mod:`optimizer.executors` executor (``submit(key, fn, *args)``, ``as_completed()``);
+        :mod:`optimizer.batch.executors` executor (``submit(key, fn, *args)``, ``as_completed()``);
         None: :func:`default_executor`, shut down at the end. A given executor is left running.
     inputs, reach_cache, progress
         As for :func:`optimizer.pipeline.run_scenario`.

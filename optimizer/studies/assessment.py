@@ -14,7 +14,7 @@ For each life circle x function this module states:
 Targets
 -------
 A circle x function is measured against the scenario's ``requirements`` (rule 7,
-:mod:`optimizer.requirements`) where one names that circle; otherwise against
+:mod:`optimizer.rules.requirements`) where one names that circle; otherwise against
 :data:`DEFAULT_TARGETS`, each with its source. Both kinds are counted exactly as rule 7
 counts them: ``min_share`` on the share of the counted cohort covered (running facilities
 counted), ``min_per_1000`` on places per 1,000 residents of the circle (running facilities
@@ -51,10 +51,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimizer.existing import ExistingService, facility_circles, unit_circles
 from optimizer.i18n import cohort_label, function_label, pick
 from optimizer.inputs.types import Inputs
-from optimizer.requirements import TOLERANCE, requirement_status, requirement_targets
+from optimizer.rules.existing import ExistingService, facility_circles, unit_circles
+from optimizer.rules.requirements import TOLERANCE, requirement_status, requirement_targets
 from optimizer.scenario import Requirement, Scenario
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ def assess(inputs: Inputs, scenario: Scenario, existing: ExistingService, additi
     inputs, scenario
         The scenario and its validated inputs.
     existing
-        Service by running facilities (:func:`optimizer.existing.existing_service`).
+        Service by running facilities (:func:`optimizer.rules.existing.existing_service`).
     additions
         What the plan adds (:func:`additions_from_tables`).
 

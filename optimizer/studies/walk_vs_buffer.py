@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.covered import units_reached
 from optimizer.inputs.types import Inputs
 from optimizer.plan import Plan
 from optimizer.reach import Reach, straight_line_reach
 from optimizer.reach.types import cutoff_ref_seconds
+from optimizer.rules.covered import units_reached
 from optimizer.scenario import Scenario
 
 

@@ -9,14 +9,14 @@ import numpy as np
 from optimizer.check import CheckReport
 from optimizer.errors import CheckFailed, InfeasibleScenario, Shortfall
 from optimizer.inputs.types import Inputs
-from optimizer.phasing.check import check_phasing
-from optimizer.phasing.horizon import Horizon, make_horizon, refuse_unsupported
-from optimizer.phasing.model import PhasedModel, build_phased_model
-from optimizer.phasing.plan import PhasedPlan, phased_plan
 from optimizer.pipeline import ModelSetup, Progress, prepare_model
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
 from optimizer.solving import solve
+from optimizer.studies.phasing.check import check_phasing
+from optimizer.studies.phasing.horizon import Horizon, make_horizon, refuse_unsupported
+from optimizer.studies.phasing.model import PhasedModel, build_phased_model
+from optimizer.studies.phasing.plan import PhasedPlan, phased_plan
 from solvers.result import SolveResult, SolveStatus
 
 log = logging.getLogger(__name__)

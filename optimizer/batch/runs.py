@@ -12,7 +12,7 @@ half-written ``.partial`` folders are removed and the run redone. A failure is r
 with its kind and never stops the other runs. ``<out>/batch-summary.csv`` and ``.json``
 are rewritten atomically after every finished run.
 
-The runs are carried out by a :class:`optimizer.executors.RunExecutor`: local spawned
+The runs are carried out by a :class:`optimizer.batch.executors.RunExecutor`: local spawned
 processes by default, or a Dask cluster (``lifecircle batch --scheduler``); the loop here is
 the same for both. A run whose worker died is run again (``retries``); a run that fails for
 an ordinary reason is recorded, not retried. ``attempts`` in the summary counts the starts.
@@ -292,10 +292,10 @@ def run_batch(runs: list[BatchRun], out: str | Path, jobs: int = 1,
         ``on_done(row, done, total)`` after each finished (or skipped) run, after the summary
         files were rewritten.
     executor
-        A :class:`optimizer.executors.RunExecutor` (left open: the caller closes it); default:
-        :class:`optimizer.executors.LocalProcesses` with ``jobs`` processes, closed here.
+        A :class:`optimizer.batch.executors.RunExecutor` (left open: the caller closes it); default:
+        :class:`optimizer.batch.executors.LocalProcesses` with ``jobs`` processes, closed here.
     """
-    from optimizer.executors import LocalProcesses
+    from optimizer.batch.executors import LocalProcesses
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 ``lifecircle export`` runs the pipeline up to the built model (validate -> reach ->
 existing service -> build; nothing is solved) and writes it with meaningful column names,
 so that a commercial solver's solution can be mapped back and checked
-(``lifecircle check``, :mod:`optimizer.external`). Names (sanitised: ASCII letters,
+(``lifecircle check``, :mod:`optimizer.studies.external`). Names (sanitised: ASCII letters,
 digits, ``_`` and ``.``; another ASCII character becomes ``_``, a non-ASCII one ``u`` +
 its hex code point, so ``渝中`` is ``u6e1du4e2d``):
 
@@ -44,12 +44,12 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from optimizer.existing import site_circles
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import MONEY_UNIT, PlanningModel
 from optimizer.pipeline import ModelSetup, Progress
 from optimizer.pipeline import prepare_model as pipeline_prepare_model
 from optimizer.reach.cache import ReachCache
+from optimizer.rules.existing import site_circles
 from optimizer.scenario import Scenario
 from solvers.lp import write_lp
 from solvers.mps import write_mps

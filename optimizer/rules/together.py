@@ -11,8 +11,8 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from optimizer.existing import site_circles
 from optimizer.inputs.types import Inputs
+from optimizer.rules.existing import site_circles
 from optimizer.scenario import Scenario
 
 

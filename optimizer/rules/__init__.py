@@ -1,0 +1,15 @@
+"""The planning rules in plain words, one module per rule, shared by the model, the check and the studies.
+
+- :mod:`~optimizer.rules.costing`: what a site's conversion and a function cost, and the
+  space they take (rules 1, 2 and 5's sharing savings);
+- :mod:`~optimizer.rules.covered`: who counts as covered by a facility (the walking
+  threshold of each function);
+- :mod:`~optimizer.rules.existing`: what running facilities already serve (rule 3; rule 4
+  in capacitated mode);
+- :mod:`~optimizer.rules.together`: 能合用的不单建, functions of a sharing group newly
+  provided in one life circle share a site (rule 6);
+- :mod:`~optimizer.rules.requirements`: what must exist in each life circle (rule 7).
+
+The model (:mod:`optimizer.model`) states these rules as rows; the independent check
+(:mod:`optimizer.check`) recomputes them from the chosen sites with the same modules.
+"""
