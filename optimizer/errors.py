@@ -4,8 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-class LifecircleError(Exception):
-    """Base class of every error lifecircle raises on purpose."""
+class LifecircleError(ValueError):
+    """Base class of every error lifecircle raises on purpose.
+
+    A ``ValueError``: each says that a value given to lifecircle (an input file, a scenario
+    key, a solver's answer) cannot be planned with, and why. Code that catches ``ValueError``
+    around a call that may raise one must let it through (``except LifecircleError: raise``)
+    so that it reaches the command line with its own exit code.
+    """
 
     exit_code = 1
 

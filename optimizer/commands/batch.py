@@ -6,6 +6,7 @@ import sys
 import click
 
 from optimizer.commands.common import _fail
+from optimizer.errors import LifecircleError
 
 
 def _fmt(value, spec: str) -> str:
@@ -63,6 +64,9 @@ def batch_command(ctx, source: str, out_dir: str, jobs: int, sets: tuple[str, ..
     try:
         executor = open_executor(scheduler, jobs=jobs, retries=retries, worker_memory=worker_memory,
                                  memory_per_run=memory_per_run, initializer=_worker_init, on_retry=retrying)
+    except LifecircleError as exc:  # ClusterUnavailable: its own message and exit code
+        _fail(exc)
+        return
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from optimizer.commands.common import _fail, _load, _Progress
+from optimizer.errors import LifecircleError
 from optimizer.i18n import LANGUAGES, pick
 
 
@@ -71,6 +72,8 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
 
             try:
                 executor = open_executor(scheduler, jobs=jobs)
+            except LifecircleError:  # ClusterUnavailable: its own message and exit code
+                raise
             except ValueError as exc:
                 raise click.UsageError(str(exc)) from exc
             with executor:
