@@ -16,8 +16,11 @@ import functools
 import importlib
 import logging
 import math
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
 from typing import ClassVar
 
 import numpy as np
@@ -41,6 +44,7 @@ __all__ = [
     "Capabilities",
     "SolverUnavailable",
     "UnsupportedProblem",
+    "Watchdog",
     "build_result",
     "clip_log",
     "MAX_LOG_CHARS",
@@ -159,6 +163,67 @@ class Capabilities:
     supports_continuous: bool = True
     supports_infinite_bounds: bool = True
     supports_fractional_coefficients: bool = True
+
+
+class Watchdog:
+    """Stops a solver that overruns its time limit: calls ``stop`` at ``time_limit_s + grace_s``.
+
+    One timer thread per solve, started on entering the ``with`` block and cancelled on
+    leaving it. ``stop`` is the backend's own way to end the run (cancel, interrupt, stop
+    the search); the watchdog logs a warning first and records that it fired, so that the
+    backend reports :attr:`~solvers.result.Termination.KILLED`.
+
+    Parameters
+    ----------
+    options
+        The solve's options; without a time limit the watchdog never fires.
+    stop
+        Called once, from the timer thread, when the budget is spent.
+    solver
+        The solver's display name, for the warning (``"HiGHS"``).
+    action
+        What ``stop`` does, for the warning (``"cancelling"``).
+
+    Examples
+    --------
+    >>> with Watchdog(options, h.cancelSolve, solver="HiGHS", action="cancelling") as dog:  # doctest: +SKIP
+    ...     h.run()
+    >>> dog.killed  # doctest: +SKIP
+    False
+    """
+
+    def __init__(self, options: SolverOptions, stop: Callable[[], None], *, solver: str, action: str) -> None:
+        self.options = options
+        self.budget = Backend._time_budget(options)
+        self._stop = stop
+        self._solver = solver
+        self._action = action
+        self._killed = threading.Event()
+        self._timer: threading.Timer | None = None
+        if self.budget is not None:
+            self._timer = threading.Timer(self.budget, self._fire)
+            self._timer.daemon = True
+
+    @property
+    def killed(self) -> bool:
+        """True when the watchdog stopped the solver."""
+        return self._killed.is_set()
+
+    def _fire(self) -> None:
+        self._killed.set()
+        logger.warning("%s overran its time limit (%.1f s + %.1f s grace); %s", self._solver,
+                       self.options.time_limit_s, self.options.grace_s, self._action)
+        self._stop()
+
+    def __enter__(self) -> Watchdog:
+        if self._timer is not None:
+            self._timer.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 def clip_log(text: str, limit: int = MAX_LOG_CHARS) -> str:
