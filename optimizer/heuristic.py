@@ -731,8 +731,10 @@ def solve_greedy(model: PlanningModel, options: SolverOptions) -> SolveResult:
              "greedy_objective": plan.greedy_objective}
     version = "lazy greedy + local search; bound: HiGHS LP relaxation"
     if lp.status is SolveStatus.INFEASIBLE:
-        return SolveResult(GREEDY, version, SolveStatus.INFEASIBLE, Termination.INFEASIBLE, None, None, None, None,
-                           seconds, options, message="proven infeasible: even the LP relaxation has no solution",
+        return SolveResult(solver=GREEDY, solver_version=version, status=SolveStatus.INFEASIBLE,
+                           termination=Termination.INFEASIBLE, values=None, objective=None, bound=None, gap=None,
+                           solve_seconds=seconds, options=options,
+                           message="proven infeasible: even the LP relaxation has no solution",
                            extra=extra)
     if not plan.ok:
         raise SolverFailure(f"greedy found no plan: {plan.failure}")
@@ -749,8 +751,9 @@ def solve_greedy(model: PlanningModel, options: SolverOptions) -> SolveResult:
     text = ("proven optimal: the LP bound meets the greedy's value" if status is SolveStatus.OPTIMAL else
             f"heuristic plan, not proven optimal: LP bound {bound:,.1f}, gap {gap:.3%}" if bound is not None else
             "heuristic plan, not proven optimal: no LP bound (the LP stopped early)")
-    return SolveResult(GREEDY, version, status, termination, plan.values, value, bound, gap, seconds, options,
-                       message=text, extra=extra)
+    return SolveResult(solver=GREEDY, solver_version=version, status=status, termination=termination,
+                       values=plan.values, objective=value, bound=bound, gap=gap, solve_seconds=seconds,
+                       options=options, message=text, extra=extra)
 
 
 def greedy_hook(model: PlanningModel, scenario: Scenario,

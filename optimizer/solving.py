@@ -38,8 +38,10 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
     options = solver_options(scenario)
     if model.problem.n_cols == 0:
         # nothing to decide: no candidate reaches anyone not already served
-        return SolveResult("none", "-", SolveStatus.OPTIMAL, Termination.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0,
-                           0.0, options, message="no candidate site reaches anyone not already served")
+        return SolveResult(solver="none", solver_version="-", status=SolveStatus.OPTIMAL,
+                           termination=Termination.OPTIMAL, values=np.zeros(0), objective=0.0, bound=0.0, gap=0.0,
+                           solve_seconds=0.0, options=options,
+                           message="no candidate site reaches anyone not already served")
     if scenario.solver.name == "auto":
         chosen = choose_solver("planning", model.problem.n_rows)
         log.info("solver auto: %s", chosen)

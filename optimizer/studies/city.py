@@ -283,8 +283,9 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
     terminations = {r.termination for r in results}
     termination = (Termination.OPTIMAL if status is SolveStatus.OPTIMAL else
                    Termination.TIME_LIMIT if Termination.TIME_LIMIT in terminations else Termination.OTHER)
-    result = SolveResult(name, results[0].solver_version if results else "-", status, termination,
-                         combined.values, combined.objective, combined.bound, combined.gap, wall, options,
+    result = SolveResult(solver=name, solver_version=results[0].solver_version if results else "-", status=status,
+                         termination=termination, values=combined.values, objective=combined.objective,
+                         bound=combined.bound, gap=combined.gap, solve_seconds=wall, options=options,
                          message=message, extra={"pieces": len(results), "split": decomposition.kind})
     table = pieces_table(decomposition, results, seconds, peaks)
     model.stats["decomposition"] = {**decomposition.summary(), "lower": combined.objective,

@@ -389,8 +389,9 @@ class ExternalCheck:
 
 
 def _external_result(sol: SolutionFile, values: np.ndarray, objective: float | None) -> SolveResult:
-    return SolveResult(f"external ({sol.style})", "-", SolveStatus.FEASIBLE, Termination.OTHER, values, objective,
-                       None, None, 0.0, SolverOptions(),
+    return SolveResult(solver=f"external ({sol.style})", solver_version="-", status=SolveStatus.FEASIBLE,
+                       termination=Termination.OTHER, values=values, objective=objective, bound=None, gap=None,
+                       solve_seconds=0.0, options=SolverOptions(),
                        message=f"read from {sol.path.name}; not proven optimal here (an outside claim is not a proof)")
 
 
