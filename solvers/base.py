@@ -151,6 +151,15 @@ class Capabilities:
         Any real constraint coefficient is taken. When false, each row must become
         integral when scaled by a power of ten (the backend says up to which), else the
         problem is refused.
+    proves_optimality
+        The search can prove a plan optimal by itself (an exact solver). False for a
+        heuristic, whose plan is "optimal" only when a separate bound happens to meet it.
+    needs_planning_model
+        Takes only problems that carry the structure they were built from in
+        :attr:`MatrixProblem.metadata` (the backend's :meth:`Backend.check` names the key);
+        a plain matrix problem is refused with :class:`UnsupportedProblem`.
+    gives_warm_start
+        :meth:`Backend.warm_start` offers a feasible plan for another backend to start from.
     """
 
     supports_mip: bool = True
@@ -163,6 +172,9 @@ class Capabilities:
     supports_continuous: bool = True
     supports_infinite_bounds: bool = True
     supports_fractional_coefficients: bool = True
+    proves_optimality: bool = True
+    needs_planning_model: bool = False
+    gives_warm_start: bool = False
 
 
 class Watchdog:
@@ -454,6 +466,26 @@ class Backend(abc.ABC):
         """
         if problem.is_mip and not self.capabilities.supports_mip:
             raise UnsupportedProblem(self.name, "it cannot solve problems with integer variables")
+
+    def warm_start(self, problem: MatrixProblem, options: SolverOptions) -> np.ndarray | None:
+        """A feasible plan of ``problem`` for another backend to start from, or ``None``.
+
+        Only backends whose :attr:`Capabilities.gives_warm_start` is true provide one;
+        call :meth:`check` first.
+
+        Parameters
+        ----------
+        problem
+            The problem the other backend will solve.
+        options
+            That solve's options (a warm start spends a small part of its time limit).
+
+        Raises
+        ------
+        NotImplementedError
+            When this backend gives no warm starts.
+        """
+        raise NotImplementedError(f"{self.name} gives no warm start")
 
     # -- shared helpers ---------------------------------------------------------------
 
