@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -533,7 +533,7 @@ class Backend(abc.ABC):
         extra["feasibility_check"] = check.status.value
         log = f"{result.log}\n--- feasibility check (zero objective) ---\n{check.log}"
         seconds = time.perf_counter() - started
-        common = dict(values=None, objective=None, bound=None, solve_seconds=seconds, log=log,
+        common: dict[str, Any] = dict(values=None, objective=None, bound=None, solve_seconds=seconds, log=log,
                       extra=extra)
         if check.status.has_solution:
             return build_result(self, problem, options, termination=Termination.UNBOUNDED,

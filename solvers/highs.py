@@ -245,7 +245,7 @@ class HighsBackend(Backend):
         elif model_status == ms.kOptimal and has_values:
             bound = objective  # LP: an optimal basis proves its own value (duality)
 
-        common = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
+        common: dict[str, Any] = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
                       log=log, extra=extra)
         finished = model_status in (ms.kOptimal, ms.kInfeasible, ms.kUnbounded,
                                     ms.kUnboundedOrInfeasible)

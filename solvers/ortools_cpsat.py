@@ -440,7 +440,7 @@ class CpSatBackend(Backend):
                 bound = sign * lb / t.objective_scale + problem.objective_offset
             elif status == cp_model.OPTIMAL:
                 bound = objective  # nothing to optimise: any plan is optimal
-        common = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
+        common: dict[str, Any] = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
                       log=log, extra=extra)
         if status == cp_model.INFEASIBLE:
             return build_result(self, problem, options, termination=Termination.INFEASIBLE,

@@ -323,7 +323,7 @@ class ScipBackend(Backend):
         dual = float(term.objective_bounds.dual_bound)
         bound = dual if np.isfinite(dual) else None
         extra["dual_bound"] = dual
-        common = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
+        common: dict[str, Any] = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
                       log=log, extra=extra)
         if reason == reasons.TERMINATION_REASON_OPTIMAL:
             proven = bound_meets_value(objective, bound)

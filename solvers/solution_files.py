@@ -369,17 +369,18 @@ def _read_csv(path: Path, problems: LineProblems, read_table: TableReader | None
     df.columns = [str(c).strip().lower() for c in df.columns]
     line_of = {i: i + 2 for i in range(len(df))}  # header is line 1
     if {"name", "value"} <= set(df.columns):
-        sol = SolutionFile(path, "values", "CSV name,value")
+        values = SolutionFile(path, "values", "CSV name,value")
         for i, (name, text) in enumerate(zip(df["name"].str.strip(), df["value"].str.strip(), strict=True)):
             if not name:
                 problems.add("blank name", line_of[i], "name")
                 continue
             if name.lower() in OBJECTIVE_NAMES:
-                claim_objective(sol, text, line_of[i], problems)
+                claim_objective(values, text, line_of[i], problems)
                 continue
             value = number(text, f"value of {name!r}", line_of[i], problems)
             if value is not None:
-                sol.entries.append((name, value, line_of[i]))
+                values.entries.append((name, value, line_of[i]))
+        sol: SolutionFile | None = values
     elif read_table is not None:
         sol = read_table(path, df, line_of, problems)
     else:
