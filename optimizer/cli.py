@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress  # noqa: F401 - shared by every command
+from optimizer.commands.common import _fail, _load, _Progress, solver_overrides  # noqa: F401 - shared by every command
 from optimizer.commands.run_summary import print_run_summary
 
 log = logging.getLogger("optimizer")
@@ -66,17 +66,7 @@ _set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
 @click.pass_context
 def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir) -> None:
     """Solve SCENARIO and write the plan under OUT/<scenario>/<run id>/."""
-    extra = []
-    if solver:
-        extra.append(f"solver.name={solver}")
-    if time_limit is not None:
-        extra.append(f"solver.time_limit_s={time_limit}")
-    if gap is not None:
-        extra.append(f"solver.relative_gap={gap}")
-    if threads is not None:
-        extra.append(f"solver.threads={threads}")
-    if ctx.obj["verbose"] > 1:
-        extra.append("solver.log=true")
+    extra = solver_overrides(solver, time_limit, gap, threads, log=ctx.obj["verbose"] > 1)
     try:
         from optimizer.outputs.writers import write_run
         from optimizer.pipeline import run_scenario
@@ -110,7 +100,7 @@ def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit,
 
     Budgets are solved from the smallest up, each warm-started from the plan before.
     """
-    extra = [f"solver.time_limit_s={time_limit}"] if time_limit is not None else []
+    extra = solver_overrides(time_limit=time_limit)
     try:
         from optimizer.outputs.writers import write_frontier
         from optimizer.reach.cache import ReachCache

@@ -206,7 +206,7 @@ class DecisionsSpec:
 class SolverSpec:
     """Solver and its options. ``relative_gap: 0`` asks for a proven optimum.
 
-    ``name: greedy`` plans with the heuristic of :mod:`optimizer.heuristic` (coverage mode,
+    ``name: greedy`` plans with the heuristic of :mod:`optimizer.greedy` (coverage mode,
     max_coverage; bound from the LP relaxation); ``warm_start: greedy`` hands its plan to
     the exact solver as a start.
     """
@@ -656,15 +656,18 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         out.append(f"reach.missing_elevation: must be error or flat, got {r.missing_elevation!r}")
     s: SolverSpec = v.get("solver", SolverSpec())
     import solvers as registry
+    from optimizer.solver_choice import scenario_solver_names
 
-    known = registry.all_solvers() + ["greedy", "auto"]  # greedy: optimizer.heuristic; auto: solver_choice
+    known = scenario_solver_names()  # the registry's backends (greedy among them) and auto
     if s.name not in known:
         out.append(f"solver.name: unknown solver {s.name!r} (known: {', '.join(known)})")
-    if s.warm_start not in ("none", "greedy"):
-        out.append(f"solver.warm_start: must be none or greedy, got {s.warm_start!r}")
-    if "greedy" in (s.name, s.warm_start) and (m.mode != "coverage" or v.get("objective", "max_coverage")
-                                               != "max_coverage"):
-        out.append("solver: the greedy heuristic plans coverage mode with objective max_coverage only")
+    warm_starts = ["none"] + registry.solvers_where(gives_warm_start=True)
+    if s.warm_start not in warm_starts:
+        out.append(f"solver.warm_start: must be {' or '.join(warm_starts)}, got {s.warm_start!r}")
+    heuristic = next((n for n in (s.name, s.warm_start) if n in registry.solvers_where(needs_planning_model=True)),
+                     None)
+    if heuristic and (m.mode != "coverage" or v.get("objective", "max_coverage") != "max_coverage"):
+        out.append(f"solver: the {heuristic} heuristic plans coverage mode with objective max_coverage only")
     if s.time_limit_s is not None and s.time_limit_s <= 0:
         out.append(f"solver.time_limit_s: must be > 0, got {s.time_limit_s}")
     if not 0 <= s.relative_gap < 1:

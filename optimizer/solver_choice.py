@@ -36,6 +36,31 @@ from solvers.result import SolverOptions
 
 #: Plain coverage problems larger than this (merged demand rows) go to CBC or SCIP.
 PLAIN_COVERAGE_LARGE_ROWS = 5_000
+#: The ``solver.name`` that lets :func:`choose_solver` pick the backend.
+AUTO = "auto"
+
+
+def resolve_solver(name: str, kind: str, n_rows: int) -> str:
+    """The backend that solves: ``name`` itself, or what ``auto`` stands for here.
+
+    Parameters
+    ----------
+    name
+        The scenario's ``solver.name`` (a registry name or ``auto``).
+    kind, n_rows
+        What is solved, for ``auto`` (see :func:`choose_solver`).
+
+    Returns
+    -------
+    str
+        A registry name.
+    """
+    return choose_solver(kind, n_rows) if name == AUTO else name
+
+
+def scenario_solver_names() -> list[str]:
+    """Every ``solver.name`` a scenario may give: the registered backends, then ``auto``."""
+    return solvers.all_solvers() + [AUTO]
 
 
 def choose_solver(kind: str, n_rows: int) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 
 import solvers
 from optimizer.errors import Shortfall, SolverFailure
+from optimizer.greedy_backend import with_planning_model
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model
 from optimizer.model.decisions import ForcedDecisions
@@ -24,7 +25,7 @@ from optimizer.model.strengthen import strengthen
 from optimizer.reach.types import Reach
 from optimizer.rules.existing import ExistingService
 from optimizer.scenario import Scenario
-from optimizer.solver_choice import choose_solver, solver_options
+from optimizer.solver_choice import resolve_solver, solver_options
 from solvers.result import SolveResult, SolveStatus, Termination
 
 log = logging.getLogger(__name__)
@@ -38,23 +39,31 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
     options = solver_options(scenario)
     if model.problem.n_cols == 0:
         # nothing to decide: no candidate reaches anyone not already served
-        return SolveResult("none", "-", SolveStatus.OPTIMAL, Termination.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0,
-                           0.0, options, message="no candidate site reaches anyone not already served")
-    if scenario.solver.name == "auto":
-        chosen = choose_solver("planning", model.problem.n_rows)
+        return SolveResult(solver="none", solver_version="-", status=SolveStatus.OPTIMAL,
+                           termination=Termination.OPTIMAL, values=np.zeros(0), objective=0.0, bound=0.0, gap=0.0,
+                           solve_seconds=0.0, options=options,
+                           message="no candidate site reaches anyone not already served")
+    chosen = resolve_solver(scenario.solver.name, "planning", model.problem.n_rows)
+    if chosen != scenario.solver.name:
         log.info("solver auto: %s", chosen)
         scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name=chosen))
-    if scenario.solver.name == "greedy" or scenario.solver.warm_start == "greedy":
-        from optimizer.heuristic import greedy_hook  # the heuristic as the solver, or as a warm start
-
-        done, scenario, start = greedy_hook(model, scenario, start)
-        if done is not None:
-            return done
+    backend = _backend(scenario.solver.name)
+    if backend.capabilities.needs_planning_model:  # a heuristic on the planning structure (the greedy)
+        planning = with_planning_model(model)
+        try:
+            backend.check(planning)
+        except solvers.UnsupportedProblem as exc:
+            if not _diagnosis_variant(model, scenario):
+                raise SolverFailure(exc.reason) from exc
+            log.info("%s: the %s diagnosis model is solved by HiGHS", backend.name, model.objective)
+            scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name="highs"))
+            backend = _backend("highs")
+        else:
+            return backend.solve(planning, options)
+    if start is None:
+        start = _warm_start(model, scenario, options)
     try:
-        backend = solvers.get_solver(scenario.solver.name)
         backend.check(model.problem)  # refuse early what the backend cannot take exactly
-    except solvers.SolverUnavailable as exc:
-        raise SolverFailure(str(exc)) from exc
     except solvers.UnsupportedProblem as exc:
         raise SolverFailure(str(exc)) from exc
     stop = threading.Event()
@@ -94,12 +103,45 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
     return result
 
 
+def _backend(name: str) -> solvers.Backend:
+    """The registered backend ``name``; :class:`SolverFailure` when it cannot run here."""
+    try:
+        return solvers.get_solver(name)
+    except solvers.SolverUnavailable as exc:
+        raise SolverFailure(str(exc)) from exc
+
+
+def _diagnosis_variant(model: PlanningModel, scenario: Scenario) -> bool:
+    """True for the least-cost or least-shortfall variant built to explain a coverage scenario without a plan."""
+    return (scenario.model.mode == "coverage" and scenario.objective == "max_coverage"
+            and model.objective != scenario.objective)
+
+
+def _warm_start(model: PlanningModel, scenario: Scenario, options: solvers.SolverOptions) -> np.ndarray | None:
+    """The plan of ``solver.warm_start`` (a backend that gives warm starts) to start from, or ``None``.
+
+    None as well when that backend cannot plan this model (e.g. a diagnosis variant).
+    """
+    giver_name = scenario.solver.warm_start
+    if giver_name not in solvers.solvers_where(gives_warm_start=True):
+        return None  # "none"
+    giver = _backend(giver_name)
+    problem = with_planning_model(model) if giver.capabilities.needs_planning_model else model.problem
+    try:
+        giver.check(problem)
+    except solvers.UnsupportedProblem:
+        return None
+    return giver.warm_start(problem, options)
+
+
 def _able_to_solve(scenario: Scenario, problem) -> Scenario:
-    """The scenario, with HiGHS as solver when its own cannot take a diagnosis variant (or is the greedy)."""
+    """The scenario, with HiGHS as solver when its own cannot take a diagnosis variant (or plans only the
+    planning structure, as the greedy does)."""
     name = scenario.solver.name
     try:
-        if name != "greedy":
-            solvers.get_solver(name).check(problem)
+        backend = solvers.get_solver(resolve_solver(name, "planning", problem.n_rows))
+        if not backend.capabilities.needs_planning_model:
+            backend.check(problem)
             return scenario
     except (solvers.SolverUnavailable, solvers.UnsupportedProblem):
         pass

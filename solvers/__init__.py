@@ -8,6 +8,10 @@ The registry follows PuLP's ``apis`` package: every backend class is registered 
 its :attr:`~solvers.base.Backend.name`; :func:`available_solvers` lists those that can
 run here, :func:`get_solver` returns an instance, :func:`solve` does both.
 
+Planning code may register backends of its own (the greedy heuristic, registered as
+``greedy`` when :mod:`optimizer` is imported): such a backend declares
+``Capabilities(needs_planning_model=True)`` and refuses a plain matrix problem.
+
 Backends: ``highs`` (:mod:`solvers.highs`), ``cbc`` (:mod:`solvers.cbc`), ``scip``
 (SCIP through OR-Tools MathOpt, :mod:`solvers.ortools_scip`) and ``cpsat`` (OR-Tools
 CP-SAT, :mod:`solvers.ortools_cpsat`; integer problems only: it refuses others with
@@ -59,6 +63,7 @@ __all__ = [
     "register",
     "relative_gap",
     "solve",
+    "solvers_where",
 ]
 
 #: Registered backend classes by name, in registration (preference) order.
@@ -114,6 +119,33 @@ def available_solvers() -> list[str]:
         if ok:
             out.append(name)
     return out
+
+
+def solvers_where(**capabilities: bool) -> list[str]:
+    """Names of the registered backends whose :class:`~solvers.base.Capabilities` match.
+
+    Parameters
+    ----------
+    **capabilities
+        ``Capabilities`` field names and the value wanted, e.g. ``needs_planning_model=False``
+        (the backends that take a plain matrix problem) or ``gives_warm_start=True``.
+
+    Returns
+    -------
+    list[str]
+        In registration order, installed or not.
+
+    Raises
+    ------
+    TypeError
+        When a name is not a ``Capabilities`` field.
+    """
+    fields = set(Capabilities.__dataclass_fields__)
+    unknown = set(capabilities) - fields
+    if unknown:
+        raise TypeError(f"unknown capabilities: {', '.join(sorted(unknown))}")
+    return [name for name, cls in SOLVERS.items()
+            if all(getattr(cls.capabilities, key) == want for key, want in capabilities.items())]
 
 
 def get_solver(name: str) -> Backend:

@@ -16,9 +16,12 @@ import functools
 import importlib
 import logging
 import math
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from types import TracebackType
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -41,6 +44,7 @@ __all__ = [
     "Capabilities",
     "SolverUnavailable",
     "UnsupportedProblem",
+    "Watchdog",
     "build_result",
     "clip_log",
     "MAX_LOG_CHARS",
@@ -147,6 +151,15 @@ class Capabilities:
         Any real constraint coefficient is taken. When false, each row must become
         integral when scaled by a power of ten (the backend says up to which), else the
         problem is refused.
+    proves_optimality
+        The search can prove a plan optimal by itself (an exact solver). False for a
+        heuristic, whose plan is "optimal" only when a separate bound happens to meet it.
+    needs_planning_model
+        Takes only problems that carry the structure they were built from in
+        :attr:`MatrixProblem.metadata` (the backend's :meth:`Backend.check` names the key);
+        a plain matrix problem is refused with :class:`UnsupportedProblem`.
+    gives_warm_start
+        :meth:`Backend.warm_start` offers a feasible plan for another backend to start from.
     """
 
     supports_mip: bool = True
@@ -159,6 +172,70 @@ class Capabilities:
     supports_continuous: bool = True
     supports_infinite_bounds: bool = True
     supports_fractional_coefficients: bool = True
+    proves_optimality: bool = True
+    needs_planning_model: bool = False
+    gives_warm_start: bool = False
+
+
+class Watchdog:
+    """Stops a solver that overruns its time limit: calls ``stop`` at ``time_limit_s + grace_s``.
+
+    One timer thread per solve, started on entering the ``with`` block and cancelled on
+    leaving it. ``stop`` is the backend's own way to end the run (cancel, interrupt, stop
+    the search); the watchdog logs a warning first and records that it fired, so that the
+    backend reports :attr:`~solvers.result.Termination.KILLED`.
+
+    Parameters
+    ----------
+    options
+        The solve's options; without a time limit the watchdog never fires.
+    stop
+        Called once, from the timer thread, when the budget is spent.
+    solver
+        The solver's display name, for the warning (``"HiGHS"``).
+    action
+        What ``stop`` does, for the warning (``"cancelling"``).
+
+    Examples
+    --------
+    >>> with Watchdog(options, h.cancelSolve, solver="HiGHS", action="cancelling") as dog:  # doctest: +SKIP
+    ...     h.run()
+    >>> dog.killed  # doctest: +SKIP
+    False
+    """
+
+    def __init__(self, options: SolverOptions, stop: Callable[[], None], *, solver: str, action: str) -> None:
+        self.options = options
+        self.budget = Backend._time_budget(options)
+        self._stop = stop
+        self._solver = solver
+        self._action = action
+        self._killed = threading.Event()
+        self._timer: threading.Timer | None = None
+        if self.budget is not None:
+            self._timer = threading.Timer(self.budget, self._fire)
+            self._timer.daemon = True
+
+    @property
+    def killed(self) -> bool:
+        """True when the watchdog stopped the solver."""
+        return self._killed.is_set()
+
+    def _fire(self) -> None:
+        self._killed.set()
+        logger.warning("%s overran its time limit (%.1f s + %.1f s grace); %s", self._solver,
+                       self.options.time_limit_s, self.options.grace_s, self._action)
+        self._stop()
+
+    def __enter__(self) -> Watchdog:
+        if self._timer is not None:
+            self._timer.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 def clip_log(text: str, limit: int = MAX_LOG_CHARS) -> str:
@@ -390,6 +467,26 @@ class Backend(abc.ABC):
         if problem.is_mip and not self.capabilities.supports_mip:
             raise UnsupportedProblem(self.name, "it cannot solve problems with integer variables")
 
+    def warm_start(self, problem: MatrixProblem, options: SolverOptions) -> np.ndarray | None:
+        """A feasible plan of ``problem`` for another backend to start from, or ``None``.
+
+        Only backends whose :attr:`Capabilities.gives_warm_start` is true provide one;
+        call :meth:`check` first.
+
+        Parameters
+        ----------
+        problem
+            The problem the other backend will solve.
+        options
+            That solve's options (a warm start spends a small part of its time limit).
+
+        Raises
+        ------
+        NotImplementedError
+            When this backend gives no warm starts.
+        """
+        raise NotImplementedError(f"{self.name} gives no warm start")
+
     # -- shared helpers ---------------------------------------------------------------
 
     def _ensure_available(self) -> None:
@@ -436,7 +533,7 @@ class Backend(abc.ABC):
         extra["feasibility_check"] = check.status.value
         log = f"{result.log}\n--- feasibility check (zero objective) ---\n{check.log}"
         seconds = time.perf_counter() - started
-        common = dict(values=None, objective=None, bound=None, solve_seconds=seconds, log=log,
+        common: dict[str, Any] = dict(values=None, objective=None, bound=None, solve_seconds=seconds, log=log,
                       extra=extra)
         if check.status.has_solution:
             return build_result(self, problem, options, termination=Termination.UNBOUNDED,

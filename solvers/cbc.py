@@ -37,7 +37,7 @@ import warnings
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -365,7 +365,7 @@ class CbcBackend(Backend):
     def _interpret(self, problem: MatrixProblem, options: SolverOptions, layout: MpsLayout,
                    sol_text: str, log: str, seconds: float, killed: bool,
                    extra: dict) -> SolveResult:
-        common = dict(solve_seconds=seconds, log=log, extra=extra)
+        common: dict[str, Any] = dict(solve_seconds=seconds, log=log, extra=extra)
         if not sol_text:
             if killed:
                 return build_result(self, problem, options, termination=Termination.KILLED,

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.base import Backend, Capabilities, build_result
+from solvers.base import Backend, Capabilities, Watchdog, build_result
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveResult, SolverOptions, Termination
 
@@ -202,35 +202,19 @@ class HighsBackend(Backend):
         self._configure(h, problem, options)
         self._set_start(h, problem, extra)
 
-        killed = threading.Event()
-        budget = self._time_budget(options)
-        timer = None
-        if budget is not None:
+        watchdog = Watchdog(options, h.cancelSolve, solver="HiGHS", action="cancelling")
+        if watchdog.budget is not None:
             h.HandleUserInterrupt = True
-
-            def stop() -> None:
-                killed.set()
-                logger.warning("HiGHS overran its time limit (%.1f s + %.1f s grace); "
-                               "cancelling", options.time_limit_s, options.grace_s)
-                h.cancelSolve()
-
-            timer = threading.Timer(budget, stop)
-            timer.daemon = True
         started = time.perf_counter()
-        try:
-            if timer is not None:
-                timer.start()
+        with watchdog:
             run_status = h.run()
-        finally:
-            if timer is not None:
-                timer.cancel()
         seconds = time.perf_counter() - started
         log = "".join(chunks)
         if extra.get("start_passed"):
             extra["start_accepted"] = "MIP start solution is feasible" in log
         try:
             return self._read_result(h, problem, options, run_status, seconds, log, extra,
-                                     killed.is_set())
+                                     watchdog.killed)
         finally:
             h.clear()
 
@@ -261,7 +245,7 @@ class HighsBackend(Backend):
         elif model_status == ms.kOptimal and has_values:
             bound = objective  # LP: an optimal basis proves its own value (duality)
 
-        common = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
+        common: dict[str, Any] = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
                       log=log, extra=extra)
         finished = model_status in (ms.kOptimal, ms.kInfeasible, ms.kUnbounded,
                                     ms.kUnboundedOrInfeasible)

@@ -51,14 +51,13 @@ loop over nonzeros).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from solvers.base import Backend, Capabilities, UnsupportedProblem, build_result, module_imports
+from solvers.base import Backend, Capabilities, UnsupportedProblem, Watchdog, build_result, module_imports
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveResult, SolverOptions, Termination, bound_meets_value
 
@@ -406,33 +405,17 @@ class CpSatBackend(Backend):
                         logger.info("[cpsat] %s", line)
 
         solver.log_callback = on_log
-        killed = threading.Event()
-        budget = self._time_budget(options)
-        timer = None
-        if budget is not None:
-            def stop() -> None:
-                killed.set()
-                logger.warning("CP-SAT overran its time limit (%.1f s + %.1f s grace); stopping",
-                               options.time_limit_s, options.grace_s)
-                solver.stop_search()
-
-            timer = threading.Timer(budget, stop)
-            timer.daemon = True
+        watchdog = Watchdog(options, solver.stop_search, solver="CP-SAT", action="stopping")
         started = time.perf_counter()
-        try:
-            if timer is not None:
-                timer.start()
+        with watchdog:
             status = solver.solve(model)
-        finally:
-            if timer is not None:
-                timer.cancel()
         seconds = time.perf_counter() - started
         log = "\n".join(chunks)
         if has_start:
             extra["start_accepted"] = ("solution hint is complete and is feasible" in log
                                        and "hint is complete, but it is infeasible" not in log)
         return self._read_result(problem, options, t, solver, status, seconds, log, extra,
-                                 killed.is_set())
+                                 watchdog.killed)
 
     def _read_result(self, problem: MatrixProblem, options: SolverOptions, t: CpSatModel,
                      solver: Any, status: Any, seconds: float, log: str, extra: dict,
@@ -457,7 +440,7 @@ class CpSatBackend(Backend):
                 bound = sign * lb / t.objective_scale + problem.objective_offset
             elif status == cp_model.OPTIMAL:
                 bound = objective  # nothing to optimise: any plan is optimal
-        common = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
+        common: dict[str, Any] = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
                       log=log, extra=extra)
         if status == cp_model.INFEASIBLE:
             return build_result(self, problem, options, termination=Termination.INFEASIBLE,

@@ -49,7 +49,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from solvers.base import Backend, Capabilities, build_result, module_imports
+from solvers.base import Backend, Capabilities, Watchdog, build_result, module_imports
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolverOptions, Termination, bound_meets_value
 
@@ -261,32 +261,21 @@ class ScipBackend(Backend):
                     if line.strip():
                         logger.info("[scip] %s", line)
 
-        killed = threading.Event()
-        budget = self._time_budget(options)
         interrupter = None
-        timer = None
-        if budget is not None:
+        if self._time_budget(options) is not None:
             _install_error_printer()
             interrupter = pybind_solve_interrupter.PySolveInterrupter()
-
-            def stop() -> None:
-                killed.set()
-                logger.warning("SCIP overran its time limit (%.1f s + %.1f s grace); interrupting",
-                               options.time_limit_s, options.grace_s)
-                interrupter.interrupt()
-
-            timer = threading.Timer(budget, stop)
-            timer.daemon = True
+        watchdog = Watchdog(options, interrupter.interrupt if interrupter is not None else (lambda: None),
+                            solver="SCIP", action="interrupting")
         started = time.perf_counter()
         with _error_sink_lock:
             _error_sink = chunks
         try:
-            if timer is not None:
-                timer.start()
-            result = core.solve(model, parameters_pb2.SOLVER_TYPE_GSCIP,
-                                parameters_pb2.SolverInitializerProto(), params, model_params,
-                                on_messages, callback_pb2.CallbackRegistrationProto(), None,
-                                interrupter)
+            with watchdog:
+                result = core.solve(model, parameters_pb2.SOLVER_TYPE_GSCIP,
+                                    parameters_pb2.SolverInitializerProto(), params, model_params,
+                                    on_messages, callback_pb2.CallbackRegistrationProto(), None,
+                                    interrupter)
         except Exception as exc:  # StatusNotOk: invalid model, parameters or result
             seconds = time.perf_counter() - started
             log = "\n".join(chunks)
@@ -302,8 +291,6 @@ class ScipBackend(Backend):
                                 objective=None, bound=None, solve_seconds=seconds, log=log,
                                 error=True, extra=extra, message=f"SCIP (MathOpt) failed: {exc}")
         finally:
-            if timer is not None:
-                timer.cancel()
             with _error_sink_lock:
                 if _error_sink is chunks:
                     _error_sink = None
@@ -311,7 +298,7 @@ class ScipBackend(Backend):
         log = "\n".join(chunks)
         if has_start:
             extra["start_accepted"] = _hint_accepted(log)
-        return self._read_result(problem, options, result, seconds, log, extra, killed.is_set())
+        return self._read_result(problem, options, result, seconds, log, extra, watchdog.killed)
 
     def _read_result(self, problem: MatrixProblem, options: SolverOptions, result: Any,
                      seconds: float, log: str, extra: dict, killed: bool) -> SolveResult:
@@ -336,7 +323,7 @@ class ScipBackend(Backend):
         dual = float(term.objective_bounds.dual_bound)
         bound = dual if np.isfinite(dual) else None
         extra["dual_bound"] = dual
-        common = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
+        common: dict[str, Any] = dict(values=values, objective=objective, bound=bound, solve_seconds=seconds,
                       log=log, extra=extra)
         if reason == reasons.TERMINATION_REASON_OPTIMAL:
             proven = bound_meets_value(objective, bound)

@@ -138,9 +138,9 @@ def classify(
     return SolveStatus.FEASIBLE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SolveResult:
-    """What a backend returns.
+    """What a backend returns; built by keyword only (``SolveResult(solver=..., status=...)``).
 
     Attributes
     ----------

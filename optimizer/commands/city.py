@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress
+from optimizer.commands.common import _fail, _load, _Progress, solver_overrides
 from optimizer.errors import LifecircleError
 from optimizer.i18n import LANGUAGES, pick
 
@@ -54,11 +54,7 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
     is a lower bound and the sum of the pieces' bounds an upper bound, reported with the gap).
     """
     quiet = (ctx.obj or {}).get("quiet", False)
-    extra = []
-    if solver:
-        extra.append(f"solver.name={solver}")
-    if time_limit is not None:
-        extra.append(f"solver.time_limit_s={time_limit}")
+    extra = solver_overrides(solver, time_limit)
     try:
         from optimizer.outputs.writers import write_run
         from optimizer.reach.cache import ReachCache

@@ -39,6 +39,48 @@ def _load(scenario: str, sets: tuple[str, ...], extra: list[str]):
     return load_scenario(scenario, list(sets) + extra)
 
 
+def solver_overrides(solver: str | None = None, time_limit: float | None = None, gap: float | None = None,
+                     threads: int | None = None, *, log: bool = False) -> list[str]:
+    """The ``solver.*=`` scenario overrides for the solver options a command was given.
+
+    Parameters
+    ----------
+    solver
+        ``--solver``: a registry name, ``greedy`` or ``auto``; omitted when empty.
+    time_limit
+        ``--time-limit`` in seconds.
+    gap
+        ``--gap``: the accepted relative gap.
+    threads
+        ``--threads``.
+    log
+        Forward the solver's log (``-vv``).
+
+    Returns
+    -------
+    list[str]
+        ``path=value`` strings for :func:`optimizer.scenario.load_scenario`, in the order
+        name, time limit, gap, threads, log; only those given.
+
+    Examples
+    --------
+    >>> solver_overrides("cbc", 60.0, None, 2)
+    ['solver.name=cbc', 'solver.time_limit_s=60.0', 'solver.threads=2']
+    """
+    out = []
+    if solver:
+        out.append(f"solver.name={solver}")
+    if time_limit is not None:
+        out.append(f"solver.time_limit_s={time_limit}")
+    if gap is not None:
+        out.append(f"solver.relative_gap={gap}")
+    if threads is not None:
+        out.append(f"solver.threads={threads}")
+    if log:
+        out.append("solver.log=true")
+    return out
+
+
 def _fail(exc: BaseException) -> None:
     if isinstance(exc, LifecircleError):
         click.echo(f"error: {exc}", err=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress
+from optimizer.commands.common import _fail, _load, _Progress, solver_overrides
 from optimizer.i18n import LANGUAGES, function_label, pick
 
 
@@ -47,15 +47,7 @@ def plan_command(ctx, scenario, years, sets, solver, time_limit, gap, lang, out_
     more (phasing.discount_rate). Writes projects.csv, projects.xlsx (a sheet per year and
     a summary), projects.gpkg and phasing.json to OUT/<scenario>/plan-<years>-<run id>/.
     """
-    extra = []
-    if solver:
-        extra.append(f"solver.name={solver}")
-    if time_limit is not None:
-        extra.append(f"solver.time_limit_s={time_limit}")
-    if gap is not None:
-        extra.append(f"solver.relative_gap={gap}")
-    if (ctx.obj or {}).get("verbose", 0) > 1:
-        extra.append("solver.log=true")
+    extra = solver_overrides(solver, time_limit, gap, log=(ctx.obj or {}).get("verbose", 0) > 1)
     quiet = (ctx.obj or {}).get("quiet", False)
     try:
         from optimizer.outputs.phasing import write_phasing

@@ -30,7 +30,7 @@ from optimizer.model.strengthen import strengthen
 from optimizer.pipeline import ModelSetup, Progress, Run, complete_run, prepare_model
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
-from optimizer.solver_choice import choose_solver, solver_options
+from optimizer.solver_choice import resolve_solver, solver_options
 from optimizer.studies.decomposition import (
     Decomposition,
     city_status,
@@ -128,12 +128,11 @@ class CityRun:
 
 
 def _piece_solver(scenario: Scenario, n_rows: int) -> str:
-    name = scenario.solver.name
-    if name == "auto":
-        name = choose_solver("planning", n_rows)
-    if name == "greedy":
-        raise SolverFailure("lifecircle city solves each piece exactly; the greedy heuristic plans the whole model "
-                            "(use lifecircle solve with solver.name: greedy, or an exact solver here)")
+    name = resolve_solver(scenario.solver.name, "planning", n_rows)
+    cls = solvers.SOLVERS.get(name)
+    if cls is not None and not cls.capabilities.proves_optimality:
+        raise SolverFailure(f"lifecircle city solves each piece exactly; the {name} heuristic plans the whole model "
+                            f"(use lifecircle solve with solver.name: {name}, or an exact solver here)")
     try:
         solvers.get_solver(name)
     except solvers.SolverUnavailable as exc:
@@ -283,8 +282,9 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
     terminations = {r.termination for r in results}
     termination = (Termination.OPTIMAL if status is SolveStatus.OPTIMAL else
                    Termination.TIME_LIMIT if Termination.TIME_LIMIT in terminations else Termination.OTHER)
-    result = SolveResult(name, results[0].solver_version if results else "-", status, termination,
-                         combined.values, combined.objective, combined.bound, combined.gap, wall, options,
+    result = SolveResult(solver=name, solver_version=results[0].solver_version if results else "-", status=status,
+                         termination=termination, values=combined.values, objective=combined.objective,
+                         bound=combined.bound, gap=combined.gap, solve_seconds=wall, options=options,
                          message=message, extra={"pieces": len(results), "split": decomposition.kind})
     table = pieces_table(decomposition, results, seconds, peaks)
     model.stats["decomposition"] = {**decomposition.summary(), "lower": combined.objective,

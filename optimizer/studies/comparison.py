@@ -28,7 +28,6 @@ import numpy as np
 import solvers
 from optimizer.check import CheckReport, check_plan
 from optimizer.errors import LifecircleError, SolverFailure
-from optimizer.heuristic import GREEDY
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
 from optimizer.pipeline import ModelSetup, Progress, prepare_model
@@ -47,14 +46,12 @@ KILL_GRACE_S = 30.0
 
 
 def known_solvers() -> list[str]:
-    """Every name ``--solvers`` accepts: the registered backends and the greedy heuristic."""
-    return solvers.all_solvers() + [GREEDY]
+    """Every name ``--solvers`` accepts: the registered backends (the greedy heuristic among them)."""
+    return solvers.all_solvers()
 
 
 def unavailable_hint(name: str) -> str:
     """Empty when ``name`` can run here, else how to install it."""
-    if name == GREEDY:
-        return ""
     cls = solvers.SOLVERS[name]
     try:
         ok = cls.available()

@@ -8,6 +8,9 @@ judged as given) and runs the independent check (:func:`optimizer.check.check_pl
 
 Accepted files
 --------------
+The solver formats and ``name,value`` CSVs are read by :mod:`solvers.solution_files`
+(names and values); the plan list is read here.
+
 * A solver's solution text (any suffix but ``.csv``):
 
   - HiGHS (raw style): ``Model status`` ... ``# Primal solution values`` ...
@@ -35,10 +38,7 @@ least as good) and no bound is compared.
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
-import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,8 +56,10 @@ from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
 from optimizer.studies.export import column_names, row_names
 from optimizer.studies.walk_vs_buffer import walk_versus_buffer
+from solvers import solution_files as files
 from solvers.problem import Sense
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
+from solvers.solution_files import FileProblem, SolutionFile, line_order
 
 log = logging.getLogger(__name__)
 
@@ -65,41 +67,6 @@ log = logging.getLogger(__name__)
 INTEGER_TOL = 1e-6
 #: A model row counts as violated beyond this (absolute, plus relative to its bound).
 ROW_TOL = 1e-6
-_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf(?:inity)?|nan)"
-_OBJECTIVE_NAMES = {"objective", "obj", "objective_value", "objval", "objective value"}
-
-
-@dataclass
-class SolutionFile:
-    """What a solution file says, before it meets the model.
-
-    Attributes
-    ----------
-    path
-        The file.
-    kind
-        ``values`` (column values) or ``plan`` (site, function, area).
-    style
-        The format recognised, in words.
-    entries
-        ``(name, value, line)`` of every column value given (``values``).
-    plan_rows
-        ``(site_id, function, area_m2 or None, line)`` (``plan``).
-    objective, objective_line
-        The objective the file claims, and where; ``None`` when it states none.
-    status
-        The solver's status line, when the file has one.
-    """
-
-    path: Path
-    kind: str
-    style: str
-    entries: list[tuple[str, float, int]] = field(default_factory=list)
-    plan_rows: list[tuple[str, str, float | None, int]] = field(default_factory=list)
-    objective: float | None = None
-    objective_line: int | None = None
-    status: str | None = None
-    problems: list[Problem] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -113,237 +80,56 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise InputError(sorted(self.items, key=_line_order))
+            raise InputError(sorted(self.items, key=line_order))
 
 
-def _line_order(problem: Problem) -> tuple[int, int]:
-    """File-level problems first, then by line."""
-    m = re.match(r"line (\d+)$", problem.row or "")
-    return (1, int(m.group(1))) if m else (0, 0)
-
-
-def _number(text: str, what: str, line: int, problems: _Problems) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        problems.add(f"{what}: {text!r} is not a number", line)
-        return None
-    if not math.isfinite(value):
-        problems.add(f"{what}: {text!r} is not a finite number", line)
-        return None
-    return value
+def _as_problem(found: FileProblem) -> Problem:
+    return Problem(found.file, found.message, row=found.row, column=found.column)
 
 
 def read_solution(path: str | Path) -> SolutionFile:
-    """Read a solution file (see the module docstring); :class:`InputError` when it cannot be read."""
-    path = Path(path)
-    problems = _Problems(path)
-    if not path.is_file():
-        problems.add("no such file")
-        problems.raise_if_any()
-    if path.suffix.lower() == ".csv":
-        return _read_csv(path, problems)
+    """Read a solution file or a plan list (see the module docstring).
+
+    The solver formats are read by :func:`solvers.solution_files.read_solution`; a CSV with
+    ``site_id,function`` columns is read here as a plan list.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read: each problem names the file, the line and what is wrong.
+    """
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.add(f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
-        problems.raise_if_any()
-    lines = text.splitlines()
-    first = next((ln.strip() for ln in lines if ln.strip()), "")
-    if not first:
-        problems.add("the file is empty")
-        problems.raise_if_any()
-    if first.startswith("<"):
-        sol = _read_cplex_xml(path, lines, problems)
-    elif first == "Model status":
-        sol = _read_highs(path, lines, problems)
-    elif first == "Columns":
-        problems.add("a HiGHS 'pretty' solution (style 1) is not read: write the raw style "
-                     "(Highs.writeSolution(file, 0), or the option write_solution_style=0)", 1)
-        sol = None
-    else:
-        sol = _read_name_value_lines(path, lines, problems)
-    return _keep_line_problems(sol, problems)
-
-
-def _keep_line_problems(sol: SolutionFile | None, problems: _Problems) -> SolutionFile:
-    """Raise now when the file as a whole is unreadable; else keep the problems of single lines, to be
-    reported together with those found when the solution meets the model."""
-    if sol is None or any(p.row is None for p in problems.items):
-        problems.raise_if_any()
-    assert sol is not None
-    sol.problems = list(problems.items)
+        sol = files.read_solution(path, read_table=_read_plan_table)
+    except files.SolutionFileError as exc:
+        raise InputError([_as_problem(found) for found in exc.problems]) from None
     return sol
 
 
-def _claim_objective(sol: SolutionFile, text: str, line: int, problems: _Problems) -> None:
-    value = _number(text, "objective", line, problems)
-    if value is not None:
-        sol.objective, sol.objective_line = value, line
-
-
-def _read_highs(path: Path, lines: list[str], problems: _Problems) -> SolutionFile:
-    """HiGHS raw solution file: the primal section's objective and columns."""
-    sol = SolutionFile(path, "values", "HiGHS solution file")
-    i = 0
-    n = len(lines)
-    if n > 1:
-        sol.status = lines[1].strip()
-    while i < n and lines[i].strip() != "# Primal solution values":
-        i += 1
-    if i == n:
-        problems.add("a HiGHS solution file without '# Primal solution values'")
-        return sol
-    i += 1
-    while i < n and not lines[i].strip():
-        i += 1
-    if i < n and lines[i].strip() == "None":
-        problems.add(f"the HiGHS solution file holds no solution (model status {sol.status})", i + 1)
-        return sol
-    while i < n and not lines[i].startswith("# Columns"):
-        tokens = lines[i].split()
-        if len(tokens) == 2 and tokens[0] == "Objective":
-            _claim_objective(sol, tokens[1], i + 1, problems)
-        i += 1
-    if i == n:
-        problems.add("a HiGHS solution file without '# Columns N' in its primal section")
-        return sol
-    count_text = lines[i].split()[-1]
-    count = int(count_text) if count_text.isdigit() else None
-    if count is None:
-        problems.add(f"'{lines[i].strip()}': the number of columns is not a whole number", i + 1)
-        return sol
-    for k in range(i + 1, min(i + 1 + count, n)):
-        _name_value(sol, lines[k].split(), k + 1, problems, lines[k])
-    if i + 1 + count > n:
-        problems.add(f"the file ends after {n - i - 1} of the {count} columns it announces", n)
-    return sol
-
-
-def _name_value(sol: SolutionFile, tokens: list[str], line: int, problems: _Problems, raw: str) -> None:
-    if len(tokens) != 2:
-        problems.add(f"cannot read {raw.strip()[:80]!r}: expected 'name value'", line)
-        return
-    value = _number(tokens[1], f"value of {tokens[0]!r}", line, problems)
-    if value is not None:
-        sol.entries.append((tokens[0], value, line))
-
-
-def _read_name_value_lines(path: Path, lines: list[str], problems: _Problems) -> SolutionFile:
-    """``name value`` lines with ``#`` comments (Gurobi), CBC's and SCIP's solution files."""
-    sol = SolutionFile(path, "values", "solution file (name value)")
-    comment_objective = re.compile(r"objective(?:\s+value)?\s*[:=]?\s*" + _NUMBER, re.IGNORECASE)
-    cbc_header = re.compile(r"^(.*?)\s*-\s*objective value\s+" + _NUMBER + r"\s*$", re.IGNORECASE)
-    scip_objective = re.compile(r"^objective value\s*:\s*" + _NUMBER + r"\s*$", re.IGNORECASE)
-    for k, raw in enumerate(lines, start=1):
-        text = raw.strip()
-        if not text:
-            continue
-        if text.startswith("#"):
-            m = comment_objective.search(text)
-            if m:
-                _claim_objective(sol, m.group(1), k, problems)
-                sol.style = "solution file (name value, # comments)"
-            continue
-        m = cbc_header.match(text)
-        if m:
-            sol.status, sol.style = m.group(1).strip(), "CBC solution file"
-            _claim_objective(sol, m.group(2), k, problems)
-            continue
-        m = scip_objective.match(text)
-        if m:
-            sol.style = "SCIP solution file"
-            _claim_objective(sol, m.group(1), k, problems)
-            continue
-        if text.lower().startswith("solution status:"):
-            sol.status, sol.style = text.split(":", 1)[1].strip(), "SCIP solution file"
-            continue
-        tokens = text.split()
-        if tokens[0] == "**":  # CBC marks values that break a bound or row
-            tokens = tokens[1:]
-        if len(tokens) == 2 and tokens[0].lower() in _OBJECTIVE_NAMES:
-            _claim_objective(sol, tokens[1], k, problems)
-        elif len(tokens) in (3, 4) and tokens[0].isdigit():  # CBC: index name value [reduced cost]
-            _name_value(sol, tokens[1:3], k, problems, raw)
-        elif len(tokens) == 3 and tokens[2].startswith("(obj:"):  # SCIP
-            _name_value(sol, tokens[:2], k, problems, raw)
-        else:
-            _name_value(sol, tokens, k, problems, raw)
-    return sol
-
-
-def _read_cplex_xml(path: Path, lines: list[str], problems: _Problems) -> SolutionFile:
-    """CPLEX's XML solution file: ``<variable name=... value=...>`` and the header's objective."""
-    sol = SolutionFile(path, "values", "CPLEX solution file (XML)")
-    attr = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
-    variable = re.compile(r"<variable\s")
-    in_header = False
-    for k, raw in enumerate(lines, start=1):
-        if "<header" in raw:
-            in_header = True
-        if in_header:  # the header's attributes may span lines
-            found = dict(attr.findall(raw))
-            if "objectiveValue" in found:
-                _claim_objective(sol, found["objectiveValue"], k, problems)
-            sol.status = found.get("solutionStatusString", sol.status)
-            in_header = ">" not in raw
-            continue
-        if variable.search(raw):
-            found = {a: html.unescape(v) for a, v in attr.findall(raw)}
-            if "name" not in found or "value" not in found:
-                problems.add("a <variable> without name and value on this line", k)
-                continue
-            value = _number(found["value"], f"value of {found['name']!r}", k, problems)
-            if value is not None:
-                sol.entries.append((found["name"], value, k))
-    if not sol.entries and not problems.items:
-        problems.add("no <variable name=... value=...> element found")
-    return sol
-
-
-def _read_csv(path: Path, problems: _Problems) -> SolutionFile:
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        problems.add(f"not a readable CSV: {exc}".strip())
-        problems.raise_if_any()
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    line_of = {i: i + 2 for i in range(len(df))}  # header is line 1
-    if {"name", "value"} <= set(df.columns):
-        sol = SolutionFile(path, "values", "CSV name,value")
-        for i, (name, text) in enumerate(zip(df["name"].str.strip(), df["value"].str.strip(), strict=True)):
-            if not name:
-                problems.add("blank name", line_of[i], "name")
-                continue
-            if name.lower() in _OBJECTIVE_NAMES:
-                _claim_objective(sol, text, line_of[i], problems)
-                continue
-            value = _number(text, f"value of {name!r}", line_of[i], problems)
-            if value is not None:
-                sol.entries.append((name, value, line_of[i]))
-    elif {"site_id", "function"} <= set(df.columns):
-        sol = SolutionFile(path, "plan", "plan CSV (site_id, function" + (", area_m2)" if "area_m2" in df.columns
-                                                                          else ")"))
-        areas = df["area_m2"].str.strip() if "area_m2" in df.columns else pd.Series([""] * len(df))
-        for i, (sid, fn, area) in enumerate(zip(df["site_id"].str.strip(), df["function"].str.strip(), areas,
-                                                strict=True)):
-            if not sid or not fn:
-                problems.add("blank site_id or function", line_of[i], "site_id" if not sid else "function")
-                continue
-            value = None
-            if area:
-                value = _number(area, f"area_m2 of {sid}:{fn}", line_of[i], problems)
-                if value is not None and value <= 0:
-                    problems.add(f"area_m2 of {sid}:{fn} must be > 0, got {area}", line_of[i], "area_m2")
-                    value = None
-                if value is None:
-                    continue
-            sol.plan_rows.append((sid, fn, value, line_of[i]))
-    else:
+def _read_plan_table(path: Path, df: pd.DataFrame, line_of: dict[int, int],
+                     problems: files.LineProblems) -> SolutionFile | None:
+    """A plan list: ``site_id,function`` and optionally ``area_m2`` (a planner's list, or ``plan_facilities.csv``)."""
+    if not {"site_id", "function"} <= set(df.columns):
         problems.add("a CSV solution needs the columns name,value (a solver's values) or site_id,function"
                      f"[,area_m2] (a plan list); found: {', '.join(df.columns) or 'none'}")
-        sol = None
-    return _keep_line_problems(sol, problems)
+        return None
+    sol = SolutionFile(path, "plan", "plan CSV (site_id, function" + (", area_m2)" if "area_m2" in df.columns
+                                                                      else ")"))
+    areas = df["area_m2"].str.strip() if "area_m2" in df.columns else pd.Series([""] * len(df))
+    for i, (sid, fn, area) in enumerate(zip(df["site_id"].str.strip(), df["function"].str.strip(), areas,
+                                            strict=True)):
+        if not sid or not fn:
+            problems.add("blank site_id or function", line_of[i], "site_id" if not sid else "function")
+            continue
+        value = None
+        if area:
+            value = files.number(area, f"area_m2 of {sid}:{fn}", line_of[i], problems)
+            if value is not None and value <= 0:
+                problems.add(f"area_m2 of {sid}:{fn} must be > 0, got {area}", line_of[i], "area_m2")
+                value = None
+            if value is None:
+                continue
+        sol.plan_rows.append((sid, fn, value, line_of[i]))
+    return sol
 
 
 # ----------------------------------------------------------------------------- checking
@@ -389,8 +175,9 @@ class ExternalCheck:
 
 
 def _external_result(sol: SolutionFile, values: np.ndarray, objective: float | None) -> SolveResult:
-    return SolveResult(f"external ({sol.style})", "-", SolveStatus.FEASIBLE, Termination.OTHER, values, objective,
-                       None, None, 0.0, SolverOptions(),
+    return SolveResult(solver=f"external ({sol.style})", solver_version="-", status=SolveStatus.FEASIBLE,
+                       termination=Termination.OTHER, values=values, objective=objective, bound=None, gap=None,
+                       solve_seconds=0.0, options=SolverOptions(),
                        message=f"read from {sol.path.name}; not proven optimal here (an outside claim is not a proof)")
 
 
@@ -418,7 +205,7 @@ def _check_values(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
     names = column_names(model, setup.inputs, setup.scenario)
     index = {nm: j for j, nm in enumerate(names)}
     problems = _Problems(sol.path)
-    problems.items += sol.problems
+    problems.items += [_as_problem(found) for found in sol.problems]
     values = np.zeros(problem.n_cols)
     given: dict[int, tuple[float, int]] = {}
     unknown = 0
@@ -509,7 +296,7 @@ def _check_plan_list(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
     sc, inputs, model = setup.scenario, setup.inputs, setup.model
     capacitated = model.mode == "capacitated"
     problems = _Problems(sol.path)
-    problems.items += sol.problems
+    problems.items += [_as_problem(found) for found in sol.problems]
     row_of = {sid: i for i, sid in enumerate(inputs.sites["site_id"].astype(str))}
     chosen: dict[int, set[str]] = {}
     areas: dict[tuple[int, str], float] = {}

@@ -340,11 +340,12 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
     """
     options = options or SolverOptions(time_limit_s=600.0, relative_gap=0.0)
     model, group, weight = build_coverage_model(problem)
-    if solver == "auto":
-        from optimizer.solver_choice import choose_solver
+    from optimizer.solver_choice import resolve_solver
 
-        solver = choose_solver("plain_coverage", model.n_rows)
-        log.info("solver auto: %s", solver)
+    chosen = resolve_solver(solver, "plain_coverage", model.n_rows)
+    if chosen != solver:
+        log.info("solver auto: %s", chosen)
+        solver = chosen
     m = problem.reach.shape[1]
     greedy_values = None
     if problem.kind == "max_covering":

@@ -11,7 +11,7 @@ import pytest
 from tiny import brute_force, brute_force_all, make_inputs, make_scenario, random_instance
 
 from optimizer.errors import InfeasibleScenario, InputError, ScenarioError, SolverFailure
-from optimizer.heuristic import GreedyPlan, greedy_plan, solve_greedy
+from optimizer.greedy import GreedyPlan, greedy_plan, solve_greedy
 from optimizer.pipeline import run_scenario
 from optimizer.solver_choice import solver_options
 from optimizer.studies.comparison import prepare
@@ -211,15 +211,13 @@ def test_the_scenario_accepts_greedy_and_rejects_it_where_it_cannot_plan():
         make_scenario({"solver": {"name": "gurobi"}})
 
 
-def test_the_demo_greedy_is_fast_and_valid(repo):
+def test_the_demo_greedy_without_local_search_is_a_valid_plan_within_budget(repo):
+    # how fast it is belongs to benchmarks/, not to a test on a shared machine
     from optimizer.scenario import load_scenario
 
     sc = load_scenario(repo / "scenarios" / "yuzhong-demo.yaml")
     prep = prepare(sc)
-    import time
-
-    t0 = time.perf_counter()
     plan: GreedyPlan = greedy_plan(prep.model, local_search_s=0)
-    assert time.perf_counter() - t0 < 1.0
+    assert plan.stats.get("local_search_seconds", 0) is not None and "local_search_swaps" not in plan.stats
     assert plan.ok and plan.cost <= sc.budget.total + 0.01
     assert_consistent(prep.model, plan.values)

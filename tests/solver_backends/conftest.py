@@ -1,14 +1,20 @@
-"""The ``backend`` fixture: every registered solver, skipped with a reason when not installed."""
+"""The ``backend`` fixture: every registered matrix solver, skipped with a reason when not installed;
+``planning_backend``: every registered backend that needs the planning model (the greedy heuristic).
+
+Importing :mod:`optimizer` registers the greedy heuristic, so that the registry here is the one
+the engine uses, whatever else the test session imported.
+"""
 from __future__ import annotations
 
 import pytest
 
+import optimizer  # noqa: F401 - registers the greedy backend
 import solvers
 
 
-def _backend_params() -> list:
+def _backend_params(*, needs_planning_model: bool = False) -> list:
     params = []
-    for name in solvers.all_solvers():
+    for name in solvers.solvers_where(needs_planning_model=needs_planning_model):
         cls = solvers.SOLVERS[name]
         marks = []
         if not cls.available():
@@ -20,14 +26,20 @@ def _backend_params() -> list:
 
 @pytest.fixture(params=_backend_params())
 def backend(request) -> solvers.Backend:
-    """An instance of each registered backend in turn."""
+    """An instance of each registered matrix backend in turn."""
+    return solvers.get_solver(request.param)
+
+
+@pytest.fixture(params=_backend_params(needs_planning_model=True))
+def planning_backend(request) -> solvers.Backend:
+    """An instance of each registered backend that plans the planning model (the greedy), in turn."""
     return solvers.get_solver(request.param)
 
 
 @pytest.fixture
 def available_backends() -> list[solvers.Backend]:
-    """Every backend that can run here (at least one, or the test is skipped)."""
-    names = solvers.available_solvers()
+    """Every matrix backend that can run here (at least one, or the test is skipped)."""
+    names = [n for n in solvers.available_solvers() if n in solvers.solvers_where(needs_planning_model=False)]
     if not names:
         pytest.skip("no solver installed")
     return [solvers.get_solver(n) for n in names]

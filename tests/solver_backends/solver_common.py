@@ -135,3 +135,20 @@ def multi_knapsack(n: int = 40, m: int = 5, seed: int = 1) -> MatrixProblem:
     cap = np.floor(w.sum(axis=1) * 0.5)
     return problem(v, w, np.full(m, -INF), cap, np.zeros(n), np.ones(n), np.ones(n),
                    name=f"multi-knapsack-{seed}")
+
+
+def small_planning_model(seed: int = 0):
+    """A tiny coverage-mode planning model (``tests/tiny.random_instance``), built as the engine builds it.
+
+    Returns
+    -------
+    (ModelSetup, Scenario)
+        The prepared model (inputs, reach, model) and its scenario (solver ``highs``).
+    """
+    from tiny import make_scenario, random_instance
+
+    from optimizer.studies.comparison import prepare
+
+    inputs, raw = random_instance(seed)
+    scenario = make_scenario(raw)
+    return prepare(scenario, inputs=inputs), scenario

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+import solvers
 from optimizer.errors import InputError, Problem, ScenarioError
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.scenario import Scenario
@@ -102,9 +103,12 @@ def refuse_unsupported(scenario: Scenario) -> None:
     if scenario.objective != "max_coverage":
         problems.append(f"objective: multi-year phasing maximises coverage over the years; {scenario.objective} "
                         "asks for one budget and cannot be phased (use lifecircle solve)")
-    if scenario.solver.name == "greedy" or scenario.solver.warm_start == "greedy":
-        problems.append("solver: the greedy heuristic plans one year only; choose an exact solver "
-                        "(highs, cbc, scip, cpsat) for phasing")
+    planning_only = solvers.solvers_where(needs_planning_model=True)
+    for name in dict.fromkeys((scenario.solver.name, scenario.solver.warm_start)):
+        if name in planning_only:
+            problems.append(f"solver: the {name} heuristic plans one year only; choose an exact solver "
+                            f"({', '.join(solvers.solvers_where(needs_planning_model=False))}) for phasing")
+            break
     if problems:
         raise ScenarioError(problems, source=scenario.source)
 

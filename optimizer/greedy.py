@@ -2,8 +2,9 @@
 
 Not a proof, but a good plan in well under a second, as a solver of its own
 (``solver.name: greedy``) or as a warm start for an exact one (``solver.warm_start:
-greedy``). It works on the built :class:`~optimizer.model.build.PlanningModel` and keeps
-every rule the model states:
+greedy``); both through the solver registry, as the backend
+:class:`optimizer.greedy_backend.GreedyBackend`. It works on the built
+:class:`~optimizer.model.build.PlanningModel` and keeps every rule the model states:
 
 - **eligibility** and **forced-out**: only the model's candidate pairs are ever chosen;
 - **space** (rule 2) and **budgets** (rule 1, total and per district) with the sharing
@@ -43,8 +44,8 @@ import scipy.sparse as sp
 
 import solvers
 from optimizer.errors import SolverFailure
+from optimizer.greedy_backend import GreedyBackend
 from optimizer.model.build import PlanningModel
-from optimizer.scenario import Scenario
 from solvers.problem import Sense
 from solvers.result import (
     PROOF_ABS_TOL,
@@ -60,9 +61,7 @@ from solvers.result import (
 log = logging.getLogger(__name__)
 
 #: The name under which the heuristic is a solver of the scenario (``solver.name``).
-GREEDY = "greedy"
-#: Accepted values of ``solver.warm_start``.
-WARM_STARTS = ("none", "greedy")
+GREEDY = GreedyBackend.name
 #: Local search time when the heuristic is the solver: at most this, and at most half the
 #: solver's time limit (the rest is for the LP bound).
 LOCAL_SEARCH_S = 10.0
@@ -731,8 +730,10 @@ def solve_greedy(model: PlanningModel, options: SolverOptions) -> SolveResult:
              "greedy_objective": plan.greedy_objective}
     version = "lazy greedy + local search; bound: HiGHS LP relaxation"
     if lp.status is SolveStatus.INFEASIBLE:
-        return SolveResult(GREEDY, version, SolveStatus.INFEASIBLE, Termination.INFEASIBLE, None, None, None, None,
-                           seconds, options, message="proven infeasible: even the LP relaxation has no solution",
+        return SolveResult(solver=GREEDY, solver_version=version, status=SolveStatus.INFEASIBLE,
+                           termination=Termination.INFEASIBLE, values=None, objective=None, bound=None, gap=None,
+                           solve_seconds=seconds, options=options,
+                           message="proven infeasible: even the LP relaxation has no solution",
                            extra=extra)
     if not plan.ok:
         raise SolverFailure(f"greedy found no plan: {plan.failure}")
@@ -749,39 +750,22 @@ def solve_greedy(model: PlanningModel, options: SolverOptions) -> SolveResult:
     text = ("proven optimal: the LP bound meets the greedy's value" if status is SolveStatus.OPTIMAL else
             f"heuristic plan, not proven optimal: LP bound {bound:,.1f}, gap {gap:.3%}" if bound is not None else
             "heuristic plan, not proven optimal: no LP bound (the LP stopped early)")
-    return SolveResult(GREEDY, version, status, termination, plan.values, value, bound, gap, seconds, options,
-                       message=text, extra=extra)
+    return SolveResult(solver=GREEDY, solver_version=version, status=status, termination=termination,
+                       values=plan.values, objective=value, bound=bound, gap=gap, solve_seconds=seconds,
+                       options=options, message=text, extra=extra)
 
 
-def greedy_hook(model: PlanningModel, scenario: Scenario,
-                start: np.ndarray | None) -> tuple[SolveResult | None, Scenario, np.ndarray | None]:
-    """What :func:`optimizer.solving.solve` does with ``solver.name: greedy`` and ``solver.warm_start``.
+def warm_start_plan(model: PlanningModel, options: SolverOptions) -> np.ndarray | None:
+    """The greedy plan as a warm start for an exact solver (``solver.warm_start: greedy``), or ``None``.
 
-    Returns ``(result, scenario, start)``: a result when the heuristic is the solver; else
-    ``None`` with the scenario and start the exact solver runs with. The diagnosis variants
-    of a proven-infeasible scenario (least cost, least shortfall) are not coverage models:
-    with ``solver.name: greedy`` they are solved by HiGHS.
+    A short local search: at most :data:`WARM_START_LOCAL_SEARCH_S`, and at most a tenth of
+    the exact solver's time limit.
     """
-    from optimizer.solver_choice import solver_options
-
-    spec = scenario.solver
-    unsupported = supports(model)
-    if spec.name == GREEDY:
-        if not unsupported:
-            return solve_greedy(model, solver_options(scenario)), scenario, start
-        diagnosis = (scenario.model.mode == "coverage" and scenario.objective == "max_coverage"
-                     and model.objective != scenario.objective)
-        if not diagnosis:
-            raise SolverFailure(unsupported)
-        log.info("greedy: the %s diagnosis model is solved by HiGHS", model.objective)
-        scenario = dataclasses.replace(scenario, solver=dataclasses.replace(spec, name="highs"))
-    if getattr(spec, "warm_start", "none") == GREEDY and start is None and not unsupported:
-        limit = spec.time_limit_s
-        search = WARM_START_LOCAL_SEARCH_S if limit is None else min(WARM_START_LOCAL_SEARCH_S, 0.1 * limit)
-        plan = greedy_plan(model, local_search_s=search)
-        if plan.ok:
-            log.info("warm start: the greedy plan (objective %.1f, cost %.0f yuan)", plan.objective, plan.cost)
-            start = plan.values
-        else:
-            log.info("warm start: none (%s)", plan.failure)
-    return None, scenario, start
+    limit = options.time_limit_s
+    search = WARM_START_LOCAL_SEARCH_S if limit is None else min(WARM_START_LOCAL_SEARCH_S, 0.1 * limit)
+    plan = greedy_plan(model, local_search_s=search)
+    if plan.ok:
+        log.info("warm start: the greedy plan (objective %.1f, cost %.0f yuan)", plan.objective, plan.cost)
+        return plan.values
+    log.info("warm start: none (%s)", plan.failure)
+    return None
