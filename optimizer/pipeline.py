@@ -19,7 +19,8 @@ from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Proble
 from optimizer.inputs import load_inputs
 from optimizer.inputs.elevation import sample_node_elevations
 from optimizer.inputs.types import Inputs
-from optimizer.model.build import PlanningModel, build_model, function_cutoffs
+from optimizer.model.build import PlanningModel, build_model
+from optimizer.model.candidates import function_cutoffs
 from optimizer.model.decisions import ForcedDecisions, forced_decisions
 from optimizer.model.diagnose import forced_shortfalls, requirement_reach_shortfalls
 from optimizer.model.eligibility import eligibility_matrix

@@ -1,27 +1,19 @@
 """Assemble the planning model: inputs + reach + scenario -> one sparse MILP.
 
-Variables (all built from arrays, never a dense demand x site matrix):
+Everything is built from arrays, never a dense demand x site matrix. The assembler only
+gathers; each rule family lives in its own module and states its rule there:
 
-- ``x[p]`` binary, one per candidate pair ``p = (site, function)``: the function is
-  provided at the site;
-- ``o[s]`` binary, one per site with a candidate pair: the site is converted (its
-  conversion cost is paid once, rule 5);
-- ``z[s,g]`` binary, one per site where every function of sharing group ``g`` is a
-  candidate: exactly 1 when the whole group sits there (its savings apply);
-- coverage mode: ``y[r]`` in [0, 1], one per demand row (merged demand units, per
-  function): the share of the row's people newly reached; facilities have their
-  standard size;
-- capacitated mode (rule 4): ``a[p]`` the area given to pair ``p`` (0, or between the
-  function's minimum and maximum size), ``w[r,p]`` the people of row ``r`` served by
-  pair ``p`` (only pairs within reach: the sparsity pattern of reach), and the sharing
-  savings ``sc[s,g]``, ``sa[s,g]`` (money, area) made exact with ``z``;
-- rule 6: ``n[c,f]`` in [0, 1], 1 when function ``f`` is newly provided in life circle
-  ``c``, and ``q`` co-location indicators for groups of more than two functions;
-- diagnosis only: ``slack[t]`` >= 0, how far requirement target ``t`` falls short.
-
-Objectives: ``max_coverage`` maximises weighted newly covered (served) people within the
-budgets; ``least_cost`` minimises the one-off cost of meeting every requirement (budgets
-not imposed: it answers "what budget do we need").
+- :mod:`~optimizer.model.candidates`: candidate pairs and demand rows, the exact drop of
+  pairs that reach nobody new;
+- :mod:`~optimizer.model.variables`: the variable blocks ``x, o, z, y, a, w, sc, sa, n,
+  q, slack`` (their meaning is documented there), bounds and integrality;
+  :func:`~optimizer.model.decisions.define_forced_bounds`: forced decisions (rule 8);
+- rows, in model order: :mod:`~optimizer.model.capacity` (rule 4, capacitated mode) or
+  :mod:`~optimizer.model.coverage` (coverage mode), :mod:`~optimizer.model.conversion`,
+  :mod:`~optimizer.model.sharing` (rule 5), :mod:`~optimizer.model.space` (rule 2),
+  :mod:`~optimizer.model.budget` (rule 1), :mod:`~optimizer.model.not_built_separately`
+  (rule 6), :mod:`~optimizer.model.requirements` (rule 7);
+- :mod:`~optimizer.model.objective`: ``max_coverage``, ``least_cost``, ``min_shortfall``.
 """
 from __future__ import annotations
 
@@ -30,28 +22,31 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
 from optimizer.inputs.types import Inputs
-from optimizer.model.blocks import RowBlock, VariableBlock
-from optimizer.model.budget_space import pair_costs
-from optimizer.model.coverage import CoverageRows, coverage_rows
-from optimizer.model.decisions import ForcedDecisions
+from optimizer.model.blocks import RowBlock, VariableBlock, stack_rows
+from optimizer.model.budget import define_budget_rows
+from optimizer.model.budget_space import MONEY_UNIT, site_area_terms, site_cost_terms
+from optimizer.model.candidates import define_candidates
+from optimizer.model.capacity import define_capacity_rows, no_cuts
+from optimizer.model.conversion import define_conversion_rows
+from optimizer.model.coverage import CoverageRows, define_coverage_rows
+from optimizer.model.decisions import ForcedDecisions, define_forced_bounds
 from optimizer.model.eligibility import eligibility_matrix
-from optimizer.reach.types import Reach, cutoff_ref_seconds
+from optimizer.model.not_built_separately import define_not_built_separately_rows, together_links
+from optimizer.model.objective import define_objective
+from optimizer.model.requirements import define_requirement_rows
+from optimizer.model.sharing import define_sharing_rows, define_sharing_savings, sharing_sites
+from optimizer.model.space import define_space_rows
+from optimizer.model.variables import define_variables
+from optimizer.reach.types import Reach
 from optimizer.rules.existing import ExistingService, site_circles, unit_circles
 from optimizer.rules.requirements import RequirementTarget, requirement_targets
 from optimizer.rules.together import group_pairs
 from optimizer.scenario import Scenario
-from solvers.problem import MatrixProblem, Sense
+from solvers.problem import MatrixProblem
 
 log = logging.getLogger(__name__)
-
-#: Money rows (budgets, sharing cost savings) are stated in units of this many yuan, and
-#: the cost-saving variables ``sc`` are measured in it, so that their coefficients sit near
-#: those of areas and people (a well-scaled model solves faster and more reliably).
-MONEY_UNIT = 1e4
 
 
 @dataclass(frozen=True)
@@ -81,7 +76,8 @@ class PlanningModel:
     coverage
         Demand rows per function.
     x, o, z, y, a, w, sc, sa, n, q, slack
-        Variable blocks (empty where the mode does not use them).
+        Variable blocks (empty where the mode does not use them), the formulation's
+        symbols; :mod:`optimizer.model.variables` states what each means.
     w_row, w_pair
         Demand row (global, over ``y_offsets``) and pair of each ``w``.
     y_offsets
@@ -184,92 +180,6 @@ class PlanningModel:
         return out
 
 
-def function_cutoffs(scenario: Scenario) -> dict[str, float]:
-    """Reference-seconds cutoff of each function (threshold at its walking speed)."""
-    return {name: cutoff_ref_seconds(fn.threshold_min, fn.walk_speed_mps)
-            for name, fn in scenario.functions.items()}
-
-
-def sharing_could_pay(scenario: Scenario, eligible: np.ndarray, pair_site: np.ndarray, pair_fn: np.ndarray,
-                      own_area: np.ndarray, own_cost: np.ndarray, top_area: np.ndarray,
-                      top_cost: np.ndarray) -> np.ndarray:
-    """Pairs whose addition to a site could lower its cost or area through sharing savings.
-
-    Adding function f completes at most the groups that contain f; the savings it can
-    unlock are at most, summed over those groups possible at the site, ``saving share x``
-    the group's members' largest cost (or area). Only when that can reach f's own least
-    cost (or area) might a function that reaches nobody new still be worth placing.
-    """
-    names = scenario.function_names
-    out = np.zeros(len(pair_site), dtype=bool)
-    if not len(pair_site):
-        return out
-    lookup_cost = np.zeros(eligible.shape)
-    lookup_area = np.zeros(eligible.shape)
-    lookup_cost[pair_site, pair_fn] = top_cost
-    lookup_area[pair_site, pair_fn] = top_area
-    max_cost_saving = np.zeros(len(pair_site))
-    max_area_saving = np.zeros(len(pair_site))
-    for group in scenario.sharing.groups:
-        if not all(f in names for f in group.functions):
-            continue
-        members = [names.index(f) for f in group.functions]
-        in_group = np.isin(pair_fn, members)
-        possible = eligible[pair_site][:, members].all(axis=1) & in_group
-        max_cost_saving += np.where(possible, group.cost_saving * lookup_cost[pair_site][:, members].sum(axis=1), 0)
-        max_area_saving += np.where(possible, group.area_saving * lookup_area[pair_site][:, members].sum(axis=1), 0)
-    out |= max_cost_saving >= own_cost - 1e-9
-    out |= max_area_saving >= own_area - 1e-9
-    return out
-
-
-def _stack(blocks: list[RowBlock], n_cols: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, list]:
-    rows, cols, vals, lo, up, spans = [], [], [], [], [], []
-    offset = 0
-    for b in blocks:
-        if b.n_rows == 0:
-            continue
-        rows.append(b.rows + offset)
-        cols.append(b.cols)
-        vals.append(b.vals)
-        lo.append(b.lower)
-        up.append(b.upper)
-        spans.append((b.rule, offset, offset + b.n_rows))
-        offset += b.n_rows
-    if not rows:
-        return sp.csr_matrix((0, n_cols)), np.zeros(0), np.zeros(0), []
-    matrix = sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(offset, n_cols))
-    return matrix, np.concatenate(lo), np.concatenate(up), spans
-
-
-def _rows(rule: str, row: np.ndarray, col: np.ndarray, val: np.ndarray, n_rows: int,
-          lower: np.ndarray | float, upper: np.ndarray | float) -> RowBlock:
-    """A block from coordinate arrays; scalar bounds are broadcast."""
-    return RowBlock(rule, np.asarray(row, dtype=np.int64), np.asarray(col, dtype=np.int64),
-                    np.asarray(val, dtype=float), np.broadcast_to(np.asarray(lower, dtype=float), (n_rows,)).copy(),
-                    np.broadcast_to(np.asarray(upper, dtype=float), (n_rows,)).copy())
-
-
-@dataclass
-class _Terms:
-    """Linear terms owned by a site: (site row, column, coefficient)."""
-
-    site: list[np.ndarray] = field(default_factory=list)
-    col: list[np.ndarray] = field(default_factory=list)
-    val: list[np.ndarray] = field(default_factory=list)
-
-    def add(self, site: np.ndarray, col: np.ndarray, val: np.ndarray) -> None:
-        self.site.append(np.asarray(site, dtype=np.int64))
-        self.col.append(np.asarray(col, dtype=np.int64))
-        self.val.append(np.asarray(val, dtype=float))
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if not self.site:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        return np.concatenate(self.site), np.concatenate(self.col), np.concatenate(self.val)
-
-
 def build_model(
     inputs: Inputs,
     reach_sites: Reach,
@@ -281,6 +191,9 @@ def build_model(
     objective: str | None = None,
 ) -> PlanningModel:
     """Build the planning model of ``scenario``.
+
+    Gather candidates -> define variables -> define each rule family's rows -> stack ->
+    objective.
 
     Parameters
     ----------
@@ -297,393 +210,81 @@ def build_model(
     objective
         ``None``: the scenario's. ``"min_shortfall"``: the diagnosis model, which meets the
         budgets and every other rule and minimises how far requirements fall short.
+
+    Returns
+    -------
+    PlanningModel
     """
     t0 = time.perf_counter()
     objective = objective or scenario.objective
     mode = scenario.model.mode
     capacitated = mode == "capacitated"
+    soft = objective == "min_shortfall"
     sites = inputs.sites
     names = scenario.function_names
-    n_sites = len(sites)
-    eligible = forced.restrict(eligibility_matrix(sites, scenario.functions), scenario.function_names)
-    s_circle = site_circles(inputs)
-    u_circle = unit_circles(inputs)
-    _, u_circle_code = np.unique(u_circle, return_inverse=True)
+    eligible = forced.restrict(eligibility_matrix(sites, scenario.functions), names)
+    site_circle = site_circles(inputs)
+    unit_circle = unit_circles(inputs)
+    _, unit_circle_code = np.unique(unit_circle, return_inverse=True)
     targets = [t for t in requirement_targets(inputs, scenario, existing) if t.need > 0]
-    share_fns = {t.function for t in targets if t.kind == "share"}
-    capacity_need = {(t.function, t.circle) for t in targets if t.kind == "per_1000"}
-    together = scenario.sharing.not_built_separately
-    pairs_of_groups = group_pairs(scenario) if together else []
+    pairs_of_groups = group_pairs(scenario) if scenario.sharing.not_built_separately else []
 
-    # -- candidate pairs and demand rows, per function
-    cutoffs = function_cutoffs(scenario)
-    forced_pair_mask = forced.in_pairs_mask(n_sites, names)
-    site_parts, fn_parts, useful_parts, rows_by_fn = [], [], [], {}
-    for k, name in enumerate(names):
-        fn = scenario.functions[name]
-        sites_f = np.flatnonzero(eligible[:, k])
-        within = reach_sites.within(cutoffs[name])[:, sites_f].tocsr()
-        rows_by_fn[name] = coverage_rows(name, within, existing.residual(inputs, scenario, name), fn.weight,
-                                         aggregate=scenario.model.aggregate_demand,
-                                         split=u_circle_code if name in share_fns else None)
-        site_parts.append(sites_f)
-        fn_parts.append(np.full(len(sites_f), k))
-        useful_parts.append(np.diff(rows_by_fn[name].pattern.tocsc().indptr) > 0)
-    all_site = np.concatenate(site_parts).astype(np.int64)
-    all_fn = np.concatenate(fn_parts).astype(np.int64)
-    all_area, all_cost, site_cost_all = pair_costs(sites, scenario, all_site, all_fn)
-    min_m2 = np.array([scenario.functions[n].size.min_m2 for n in names])
-    max_m2 = np.array([scenario.functions[n].size.max_m2 for n in names])
-    fixed = np.array([scenario.functions[n].cost.fixed for n in names])
-    all_rate = np.where(all_area > 0, (all_cost - fixed[all_fn]) / np.where(all_area > 0, all_area, 1), 0.0)
-    if capacitated:
-        own_area, own_cost = min_m2[all_fn], fixed[all_fn] + all_rate * min_m2[all_fn]
-        top_area, top_cost = max_m2[all_fn], fixed[all_fn] + all_rate * max_m2[all_fn]
-    else:
-        own_area, own_cost, top_area, top_cost = all_area, all_cost, all_area, all_cost
-    # A pair that reaches nobody new is dropped (exact), unless it is forced, sharing could
-    # make adding it save money or space, it adds capacity a requirement asks for, or rule 6
-    # may need it to host a group together.
-    keep = (np.concatenate(useful_parts) | forced_pair_mask[all_site, all_fn]
-            | np.isin(all_site, forced.in_sites)
-            | sharing_could_pay(scenario, eligible, all_site, all_fn, own_area, own_cost, top_area, top_cost))
-    for fname, circle in capacity_need:
-        keep |= (all_fn == names.index(fname)) & (s_circle[all_site] == circle)
-    for _, fa, fb in pairs_of_groups:
-        both = eligible[:, names.index(fa)] & eligible[:, names.index(fb)]
-        keep |= both[all_site] & np.isin(all_fn, [names.index(fa), names.index(fb)])
-    pair_site, pair_fn = all_site[keep], all_fn[keep]
-    pair_area, pair_cost, pair_rate = all_area[keep], all_cost[keep], all_rate[keep]
-    pair_fixed = fixed[pair_fn].astype(float)
-    n_pairs = len(pair_site)
-    cov: dict[str, CoverageRows] = {}
-    start = 0
-    for k, name in enumerate(names):
-        n_k = len(site_parts[k])
-        kept_cols = np.flatnonzero(keep[start:start + n_k])
-        r = rows_by_fn[name]
-        cov[name] = CoverageRows(name, r.pattern[:, kept_cols].tocsr(), r.weight, r.people, r.unit_group,
-                                 r.n_units_considered)
-        start += n_k
-    stats_dropped = int((~keep).sum())
-
-    open_site = np.unique(pair_site)
-    site_pos = np.full(n_sites, -1, dtype=np.int64)
-    site_pos[open_site] = np.arange(len(open_site))
-
-    # -- sharing groups present at each site (vectorised per group)
-    pair_index = np.full((n_sites, len(names)), -1, dtype=np.int64)
-    pair_index[pair_site, pair_fn] = np.arange(n_pairs)
-    sh_site_l, sh_group_l, sh_members = [], [], []
-    for gi, group in enumerate(scenario.sharing.groups):
-        if not all(f in names for f in group.functions):
-            continue
-        member_k = [names.index(f) for f in group.functions]
-        idx = pair_index[:, member_k]
-        where = np.flatnonzero((idx >= 0).all(axis=1))
-        sh_site_l.append(where)
-        sh_group_l.append(np.full(where.size, gi))
-        sh_members += [idx[s] for s in where]
-    sh_site = np.concatenate(sh_site_l).astype(np.int64) if sh_site_l else np.zeros(0, np.int64)
-    sh_group = np.concatenate(sh_group_l).astype(np.int64) if sh_group_l else np.zeros(0, np.int64)
-    groups = scenario.sharing.groups
-    n_z = len(sh_site)
-    area_share = np.array([groups[g].area_saving for g in sh_group], dtype=float)
-    cost_share = np.array([groups[g].cost_saving for g in sh_group], dtype=float)
-    sh_area_saving = np.array([area_share[i] * pair_area[m].sum() for i, m in enumerate(sh_members)], dtype=float)
-    sh_cost_saving = np.array([cost_share[i] * pair_cost[m].sum() for i, m in enumerate(sh_members)], dtype=float)
-
-    # -- rule 6: circles where a group pair must share a site if both are newly provided
-    n_key: dict[tuple[str, int], int] = {}
-    r6: list[tuple[str, int, int, str, np.ndarray]] = []  # circle, ka, kb, "z" or "q", their ids
-    q_pairs: list[tuple[int, int]] = []
-    z_lookup = {(int(s), int(g)): i for i, (s, g) in enumerate(zip(sh_site, sh_group, strict=True))}
-    for gname, fa, fb in pairs_of_groups:
-        ka, kb = names.index(fa), names.index(fb)
-        gi = next(i for i, g in enumerate(groups) if g.name == gname)
-        both_sites = np.flatnonzero((pair_index[:, ka] >= 0) & (pair_index[:, kb] >= 0))
-        for circle in sorted(set(s_circle[both_sites].tolist())):
-            co = both_sites[s_circle[both_sites] == circle]
-            for kf in (ka, kb):
-                n_key.setdefault((circle, kf), len(n_key))
-            if len(groups[gi].functions) == 2:  # z is exactly "both here"
-                r6.append((circle, ka, kb, "z", np.array([z_lookup[(int(s), gi)] for s in co], dtype=np.int64)))
-            else:  # a larger group: an indicator per site for this pair
-                first = len(q_pairs)
-                q_pairs += [(int(pair_index[s, ka]), int(pair_index[s, kb])) for s in co]
-                r6.append((circle, ka, kb, "q", np.arange(first, len(q_pairs), dtype=np.int64)))
-
-    # -- variable blocks
-    n_rows_total = sum(c.n_groups for c in cov.values())
-    y_offsets, offset = {}, 0
-    for name in names:
-        y_offsets[name] = offset
-        offset += cov[name].n_groups
-    cut_pool = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    if capacitated:
-        w_row_parts, w_pair_parts = [], []
-        for k, name in enumerate(names):
-            pat = cov[name].pattern.tocoo()
-            pair_cols = np.flatnonzero(pair_fn == k)
-            w_row_parts.append(pat.row.astype(np.int64) + y_offsets[name])
-            w_pair_parts.append(pair_cols[pat.col])
-        w_row = np.concatenate(w_row_parts) if w_row_parts else np.zeros(0, np.int64)
-        w_pair = np.concatenate(w_pair_parts) if w_pair_parts else np.zeros(0, np.int64)
-    else:
-        w_row = w_pair = np.zeros(0, np.int64)
-    x = VariableBlock("x", 0, n_pairs)
-    o = VariableBlock("o", x.stop, len(open_site))
-    z = VariableBlock("z", o.stop, n_z)
-    y = VariableBlock("y", z.stop, 0 if capacitated else n_rows_total)
-    a = VariableBlock("a", y.stop, n_pairs if capacitated else 0)
-    w = VariableBlock("w", a.stop, len(w_row))
-    sc = VariableBlock("sc", w.stop, n_z if capacitated else 0)
-    sa = VariableBlock("sa", sc.stop, n_z if capacitated else 0)
-    n = VariableBlock("n", sa.stop, len(n_key))
-    q = VariableBlock("q", n.stop, len(q_pairs))
-    soft = objective == "min_shortfall"
-    slack = VariableBlock("slack", q.stop, len(targets) if soft else 0)
-    n_cols = slack.stop
-    col_lower = np.zeros(n_cols)
-    col_upper = np.ones(n_cols)
-    cost_vec = np.zeros(n_cols)
-    coverage_obj = np.zeros(n_cols)
-    integrality = np.zeros(n_cols, dtype=bool)
-    integrality[:z.stop] = True
-    if capacitated:
-        col_upper[a.index(np.arange(n_pairs))] = max_m2[pair_fn]
-        all_people = np.concatenate([cov[nm].people for nm in names]) if names else np.zeros(0)
-        col_upper[w.index(np.arange(len(w_row)))] = all_people[w_row] if len(w_row) else 0.0
-        col_upper[sc.index(np.arange(n_z))] = np.inf
-        col_upper[sa.index(np.arange(n_z))] = np.inf
-    col_upper[slack.index(np.arange(slack.size))] = np.inf
-
-    # forced decisions as bounds (rule 8)
-    forced_pairs = forced_pair_mask[pair_site, pair_fn]
-    col_lower[x.index(np.flatnonzero(forced_pairs))] = 1.0
-    col_lower[o.index(site_pos[forced.in_sites])] = 1.0
-    col_lower[o.index(site_pos[np.unique(pair_site[forced_pairs])])] = 1.0
+    candidates = define_candidates(
+        inputs, reach_sites, scenario, forced, existing, eligible, site_circle=site_circle,
+        unit_circle_code=unit_circle_code, share_functions={t.function for t in targets if t.kind == "share"},
+        capacity_need={(t.function, t.circle) for t in targets if t.kind == "per_1000"},
+        pairs_of_groups=pairs_of_groups)
+    sharing = sharing_sites(scenario, candidates)
+    links = together_links(scenario, candidates, sharing, site_circle, pairs_of_groups)
+    v = define_variables(names, candidates, sharing, links, len(targets), capacitated=capacitated, soft=soft)
+    define_forced_bounds(forced, names, len(sites), candidates.pair_site, candidates.pair_function,
+                         candidates.site_position, v.x, v.o, v.col_lower)
+    cost_terms = site_cost_terms(candidates, sharing, capacitated, v.x, v.o, v.z, v.a, v.sc)
+    area_terms = site_area_terms(candidates, sharing, capacitated, v.x, v.z, v.a, v.sa)
 
     blocks: list[RowBlock] = []
-    pairs_all = np.arange(n_pairs)
-    # -- demand rows
+    cut_pool = no_cuts()
     if capacitated:
-        n_w = len(w_row)
-        # people of a row served by all pairs: sum_p w[r,p] <= people[r]  (as the bound of w, and per row)
-        blocks.append(_rows("served within demand", w_row, w.index(np.arange(n_w)), np.ones(n_w),
-                            n_rows_total, -np.inf, all_people))
-        # a pair serves at most its capacity: sum_r w[r,p] - people_per_place / area_per_place * a[p] <= 0
-        ratio = np.array([scenario.functions[nm].people_per_place / scenario.functions[nm].area_per_unit_m2
-                          for nm in names])
-        blocks.append(_rows("capacity (rule 4)", np.concatenate([w_pair, pairs_all]),
-                            np.concatenate([w.index(np.arange(n_w)), a.index(pairs_all)]),
-                            np.concatenate([np.ones(n_w), -ratio[pair_fn]]), n_pairs, -np.inf, 0.0))
-        # w[r,p] <= people[r] x[p] is implied by capacity but tightens the relaxation (the strong
-        # formulation of capacitated facility location). All of them make the root LP dozens of times
-        # slower, so they are kept as a pool and only the violated ones are added (strengthen.py).
-        cut_pool = (w.index(np.arange(n_w)), x.index(w_pair), all_people[w_row] if n_w else np.zeros(0))
-        # size between the function's minimum and maximum when provided, 0 otherwise
-        blocks.append(_rows("size", np.concatenate([pairs_all, pairs_all]),
-                            np.concatenate([a.index(pairs_all), x.index(pairs_all)]),
-                            np.concatenate([np.ones(n_pairs), -max_m2[pair_fn]]), n_pairs, -np.inf, 0.0))
-        blocks.append(_rows("size", np.concatenate([pairs_all, pairs_all]),
-                            np.concatenate([a.index(pairs_all), x.index(pairs_all)]),
-                            np.concatenate([np.ones(n_pairs), -min_m2[pair_fn]]), n_pairs, 0.0, np.inf))
-        weights = np.array([scenario.functions[nm].weight for nm in names])
-        fn_of_row = np.repeat(np.arange(len(names)), [cov[nm].n_groups for nm in names])
-        coverage_obj[w.index(np.arange(n_w))] = weights[fn_of_row[w_row]] if n_w else 0.0
+        capacity_rows, cut_pool = define_capacity_rows(candidates, scenario, v.x, v.a, v.w, v.w_row, v.w_pair,
+                                                       v.row_people)
+        blocks += capacity_rows
     else:
-        r_parts, c_parts, v_parts = [], [], []
-        for k, name in enumerate(names):
-            c = cov[name]
-            off = y_offsets[name]
-            pair_cols = x.index(np.flatnonzero(pair_fn == k))
-            pat = c.pattern.tocoo()
-            r_parts += [pat.row + off, np.arange(c.n_groups) + off]
-            c_parts += [pair_cols[pat.col], y.index(np.arange(c.n_groups) + off)]
-            v_parts += [-np.ones(pat.nnz), np.ones(c.n_groups)]
-            coverage_obj[y.index(np.arange(c.n_groups) + off)] = c.weight
-        if n_rows_total:
-            blocks.append(_rows("coverage", np.concatenate(r_parts), np.concatenate(c_parts),
-                                np.concatenate(v_parts), n_rows_total, -np.inf, 0.0))
-    # -- a function only at a converted site; a converted site hosts something
-    if n_pairs:
-        blocks.append(_rows("site_conversion", np.concatenate([pairs_all, pairs_all]),
-                            np.concatenate([x.index(pairs_all), o.index(site_pos[pair_site])]),
-                            np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]), n_pairs, -np.inf, 0.0))
-        blocks.append(_rows("site_used", np.concatenate([np.arange(len(open_site)), site_pos[pair_site]]),
-                            np.concatenate([o.index(np.arange(len(open_site))), x.index(pairs_all)]),
-                            np.concatenate([np.ones(len(open_site)), -np.ones(n_pairs)]),
-                            len(open_site), -np.inf, 0.0))
-    # -- sharing: z is exactly the AND of its members (rule 5)
-    cost_terms, area_terms = _Terms(), _Terms()
-    cost_terms.add(open_site, o.index(np.arange(len(open_site))), site_cost_all[open_site])
-    if n_z:
-        zr = np.concatenate([np.full(len(m), i) for i, m in enumerate(sh_members)])
-        zp = np.concatenate(sh_members)
-        n_links = len(zr)
-        sizes = np.array([len(m) for m in sh_members], dtype=float)
-        blocks.append(_rows("sharing", np.concatenate([np.arange(n_links), np.arange(n_links)]),
-                            np.concatenate([z.index(zr), x.index(zp)]),
-                            np.concatenate([np.ones(n_links), -np.ones(n_links)]), n_links, -np.inf, 0.0))
-        blocks.append(_rows("sharing", np.concatenate([np.arange(n_z), zr]),
-                            np.concatenate([z.index(np.arange(n_z)), x.index(zp)]),
-                            np.concatenate([np.ones(n_z), -np.ones(n_links)]), n_z, -(sizes - 1.0), np.inf))
+        blocks += define_coverage_rows(candidates.coverage, names, candidates.pair_function, v.x, v.y, v.y_offsets)
+    blocks += define_conversion_rows(candidates, v.x, v.o)
+    blocks += define_sharing_rows(sharing, v.x, v.z)
     if capacitated:
-        cost_terms.add(pair_site, x.index(pairs_all), pair_fixed)
-        cost_terms.add(pair_site, a.index(pairs_all), pair_rate)
-        area_terms.add(pair_site, a.index(pairs_all), np.ones(n_pairs))
-        if n_z:
-            # savings exact: s = share x members' (cost | area) when z = 1, else 0 (big-M with the largest value)
-            big_c = np.array([cost_share[i] * (pair_fixed[m] + pair_rate[m] * max_m2[pair_fn[m]]).sum()
-                              for i, m in enumerate(sh_members)])
-            big_a = np.array([area_share[i] * max_m2[pair_fn[m]].sum() for i, m in enumerate(sh_members)])
-            for var, share, big, member_cols in (
-                    (sc, cost_share, big_c / MONEY_UNIT, lambda m: (
-                        np.concatenate([x.index(m), a.index(m)]),
-                        np.concatenate([pair_fixed[m], pair_rate[m]]) / MONEY_UNIT)),
-                    (sa, area_share, big_a, lambda m: (a.index(m), np.ones(len(m))))):
-                rr, cc, vv = [], [], []
-                for i, m in enumerate(sh_members):
-                    cols, coef = member_cols(m)
-                    rr.append(np.full(len(cols) + 1, i))
-                    cc.append(np.concatenate([[var.index(i)], cols]))
-                    vv.append(np.concatenate([[1.0], -share[i] * coef]))
-                rr_a, cc_a, vv_a = np.concatenate(rr), np.concatenate(cc), np.concatenate(vv)
-                blocks.append(_rows("sharing savings", rr_a, cc_a, vv_a, n_z, -np.inf, 0.0))
-                blocks.append(_rows("sharing savings", np.concatenate([np.arange(n_z), np.arange(n_z)]),
-                                    np.concatenate([var.index(np.arange(n_z)), z.index(np.arange(n_z))]),
-                                    np.concatenate([np.ones(n_z), -big]), n_z, -np.inf, 0.0))
-                blocks.append(_rows("sharing savings", np.concatenate([rr_a, np.arange(n_z)]),
-                                    np.concatenate([cc_a, z.index(np.arange(n_z))]),
-                                    np.concatenate([vv_a, -big]), n_z, -big, np.inf))
-            cost_terms.add(sh_site, sc.index(np.arange(n_z)), -np.full(n_z, MONEY_UNIT))
-            area_terms.add(sh_site, sa.index(np.arange(n_z)), -np.ones(n_z))
-    else:
-        cost_terms.add(pair_site, x.index(pairs_all), pair_cost)
-        area_terms.add(pair_site, x.index(pairs_all), pair_area)
-        if n_z:
-            cost_terms.add(sh_site, z.index(np.arange(n_z)), -sh_cost_saving)
-            area_terms.add(sh_site, z.index(np.arange(n_z)), -sh_area_saving)
-    # -- space (rule 2): one row per convertible site
-    a_site, a_col, a_val = area_terms.arrays()
-    available = pd.to_numeric(sites["area_m2"], errors="coerce").to_numpy(float)[open_site]
-    blocks.append(_rows("space", site_pos[a_site], a_col, a_val, len(open_site), -np.inf, available))
-    # -- budget (rule 1), not imposed when asking what the requirements cost
-    c_site, c_col, c_val = cost_terms.arrays()
-    np.add.at(cost_vec, c_col, c_val)
-    if objective != "least_cost":
-        district = sites["district"].fillna("").astype(str).to_numpy()
-        scopes: list[tuple[str, float, np.ndarray]] = []
-        if scenario.budget.total is not None:
-            scopes.append(("whole scenario", scenario.budget.total, np.ones(n_sites, dtype=bool)))
-        for dname, amount in scenario.budget.by_district.items():
-            scopes.append((f"district {dname}", amount, district == dname))
-        for scope, amount, in_scope in scopes:
-            sel = in_scope[c_site]
-            blocks.append(_rows(f"budget ({scope})", np.zeros(int(sel.sum())), c_col[sel], c_val[sel] / MONEY_UNIT,
-                                1, -np.inf, float(amount) / MONEY_UNIT))
-    # -- rule 6: not built separately
-    if r6:
-        nr, nc, nv = [], [], []
-        rr, rc, rv, rlo = [], [], [], []
-        row = 0
-        link = 0
-        for circle, ka, kb, kind, ids in r6:
-            for kf in (ka, kb):
-                ps = np.flatnonzero((pair_fn == kf) & (s_circle[pair_site] == circle))
-                nid = n_key[(circle, kf)]
-                nr += [np.arange(link, link + ps.size), np.arange(link, link + ps.size)]
-                nc += [x.index(ps), np.full(ps.size, n.index(nid))]
-                nv += [np.ones(ps.size), -np.ones(ps.size)]
-                link += ps.size
-            cols = z.index(ids) if kind == "z" else q.index(ids)
-            rr.append(np.full(cols.size + 2, row))
-            rc.append(np.concatenate([cols, [n.index(n_key[(circle, ka)]), n.index(n_key[(circle, kb)])]]))
-            rv.append(np.concatenate([np.ones(cols.size), [-1.0, -1.0]]))
-            rlo.append(-1.0)
-            row += 1
-        blocks.append(_rows("newly provided in a life circle", np.concatenate(nr), np.concatenate(nc),
-                            np.concatenate(nv), link, -np.inf, 0.0))
-        blocks.append(_rows("not built separately (rule 6)", np.concatenate(rr), np.concatenate(rc),
-                            np.concatenate(rv), row, np.array(rlo), np.inf))
-        if q_pairs:
-            qa = np.array(q_pairs, dtype=np.int64)
-            nq = len(q_pairs)
-            for member in (qa[:, 0], qa[:, 1]):
-                blocks.append(_rows("not built separately (rule 6)", np.concatenate([np.arange(nq), np.arange(nq)]),
-                                    np.concatenate([q.index(np.arange(nq)), x.index(member)]),
-                                    np.concatenate([np.ones(nq), -np.ones(nq)]), nq, -np.inf, 0.0))
-    # -- rule 7: what must exist
-    if targets:
-        tr, tc, tv, need = [], [], [], []
-        for ti, t in enumerate(targets):
-            k = names.index(t.function)
-            if t.kind == "share":
-                c = cov[t.function]
-                in_c = np.zeros(c.n_groups, dtype=bool)
-                grp = c.unit_group[(u_circle == t.circle) & (c.unit_group >= 0)]
-                in_c[grp] = True
-                rows_c = np.flatnonzero(in_c)
-                if capacitated:
-                    sel = np.flatnonzero(np.isin(w_row, rows_c + y_offsets[t.function]))
-                    cols, coef = w.index(sel), np.ones(sel.size)
-                else:
-                    cols, coef = y.index(rows_c + y_offsets[t.function]), c.people[rows_c]
-            else:
-                ps = np.flatnonzero((pair_fn == k) & (s_circle[pair_site] == t.circle))
-                apu = scenario.functions[t.function].area_per_unit_m2
-                if capacitated:
-                    cols, coef = a.index(ps), np.full(ps.size, 1.0 / apu)
-                else:
-                    cols, coef = x.index(ps), pair_area[ps] / apu
-            if soft:
-                cols, coef = np.concatenate([cols, [slack.index(ti)]]), np.concatenate([coef, [1.0]])
-            tr.append(np.full(cols.size, ti))
-            tc.append(cols)
-            tv.append(coef)
-            need.append(t.need)
-        blocks.append(_rows("what must exist (rule 7)", np.concatenate(tr), np.concatenate(tc), np.concatenate(tv),
-                            len(targets), np.array(need), np.inf))
+        blocks += define_sharing_savings(sharing, candidates, v.x, v.a, v.z, v.sc, v.sa)
+    blocks += define_space_rows(area_terms, sites, candidates.open_site, candidates.site_position)
+    blocks += define_budget_rows(cost_terms, sites, scenario, objective)
+    blocks += define_not_built_separately_rows(links, candidates, site_circle, v.x, v.z, v.n, v.q)
+    blocks += define_requirement_rows(targets, candidates, scenario, capacitated, unit_circle, site_circle,
+                                      x=v.x, y=v.y, a=v.a, w=v.w, slack=v.slack, w_row=v.w_row,
+                                      y_offsets=v.y_offsets, soft=soft)
 
-    matrix, row_lower, row_upper, spans = _stack(blocks, n_cols)
-    if objective == "least_cost":
-        obj, sense = cost_vec, Sense.MINIMIZE
-    elif soft:
-        obj = np.zeros(n_cols)
-        obj[slack.index(np.arange(slack.size))] = [1.0 / max(t.need, 1e-9) for t in targets]
-        sense = Sense.MINIMIZE
-    else:
-        obj, sense = coverage_obj, Sense.MAXIMIZE
-    # coverage mode: y[r] = min(1, sum of the x reaching row r) is feasible and no worse at an
-    # optimum, so some optimum has every y integral (backends that need integers use this)
-    # likewise rule 6's n (lowered to the largest x of its circle) and q (raised to min(x_a, x_b))
-    integral_at_optimum = integrality.copy()
-    integral_at_optimum[y.index(np.arange(y.size))] = True
-    if not capacitated:
-        integral_at_optimum[n.index(np.arange(n.size))] = True
-        integral_at_optimum[q.index(np.arange(q.size))] = True
+    matrix, row_lower, row_upper, spans = stack_rows(blocks, v.n_cols)
+    obj, sense = define_objective(objective, v, candidates.coverage, scenario, cost_terms, targets, capacitated)
     problem = MatrixProblem(
         objective=obj, matrix=matrix, row_lower=row_lower, row_upper=row_upper,
-        col_lower=col_lower, col_upper=col_upper, integrality=integrality,
-        sense=sense, name=scenario.name, metadata={"integral_at_optimum": integral_at_optimum},
+        col_lower=v.col_lower, col_upper=v.col_upper, integrality=v.integrality,
+        sense=sense, name=scenario.name, metadata={"integral_at_optimum": v.integral_at_optimum(capacitated)},
     )
+    cov = candidates.coverage
     stats = {
         "mode": mode,
         "objective": objective,
         "demand_units": int(len(inputs.demand)),
-        "sites": int(n_sites),
-        "candidate_pairs": int(n_pairs),
-        "pairs_reaching_nobody_new_dropped": stats_dropped,
-        "converted_site_variables": int(len(open_site)),
-        "sharing_variables": int(n_z),
+        "sites": int(len(sites)),
+        "candidate_pairs": int(candidates.n_pairs),
+        "pairs_reaching_nobody_new_dropped": candidates.dropped,
+        "converted_site_variables": int(len(candidates.open_site)),
+        "sharing_variables": int(sharing.size),
         "coverage_rows": {nm: int(c.n_groups) for nm, c in cov.items()},
         "units_considered": {nm: int(c.n_units_considered) for nm, c in cov.items()},
-        "assignment_variables": int(w.size),
+        "assignment_variables": int(v.w.size),
         "requirement_rows": len(targets),
-        "not_built_separately_rows": len(r6),
-        "variables": int(n_cols),
-        "integer_variables": int(integrality.sum()),
+        "not_built_separately_rows": len(links.rows),
+        "variables": int(v.n_cols),
+        "integer_variables": int(v.integrality.sum()),
         "rows": int(problem.n_rows),
         "nonzeros": int(problem.matrix.nnz),
         "aggregate_demand": scenario.model.aggregate_demand,
@@ -692,11 +293,12 @@ def build_model(
     log.info("model (%s, %s): %d variables (%d integer), %d rows, %d nonzeros", mode, objective,
              stats["variables"], stats["integer_variables"], stats["rows"], stats["nonzeros"])
     return PlanningModel(
-        problem=problem, mode=mode, objective=objective, functions=names, pair_site=pair_site,
-        pair_function=pair_fn, pair_area=pair_area, pair_cost=pair_cost, pair_fixed=pair_fixed,
-        pair_rate=pair_rate, open_site=open_site, site_conversion_cost=site_cost_all[open_site],
-        share_site=sh_site, share_group=sh_group, share_area_saving=sh_area_saving,
-        share_cost_saving=sh_cost_saving, share_members=sh_members, coverage=cov,
-        x=x, o=o, z=z, y=y, a=a, w=w, sc=sc, sa=sa, n=n, q=q, slack=slack, w_row=w_row, w_pair=w_pair,
-        y_offsets=y_offsets, targets=targets, row_blocks=spans, stats=stats, cut_pool=cut_pool,
+        problem=problem, mode=mode, objective=objective, functions=names, pair_site=candidates.pair_site,
+        pair_function=candidates.pair_function, pair_area=candidates.pair_area, pair_cost=candidates.pair_cost,
+        pair_fixed=candidates.pair_fixed, pair_rate=candidates.pair_rate, open_site=candidates.open_site,
+        site_conversion_cost=candidates.site_conversion_cost[candidates.open_site], share_site=sharing.site,
+        share_group=sharing.group, share_area_saving=sharing.area_saving, share_cost_saving=sharing.cost_saving,
+        share_members=sharing.members, coverage=cov, x=v.x, o=v.o, z=v.z, y=v.y, a=v.a, w=v.w, sc=v.sc, sa=v.sa,
+        n=v.n, q=v.q, slack=v.slack, w_row=v.w_row, w_pair=v.w_pair, y_offsets=v.y_offsets, targets=targets,
+        row_blocks=spans, stats=stats, cut_pool=cut_pool,
     )

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from optimizer.model.blocks import RowBlock, VariableBlock, row_block
+
 log = logging.getLogger(__name__)
 
 
@@ -145,3 +147,44 @@ def coverage_rows(
     pattern.data[:] = 1.0
     log.debug("%s: %d units considered -> %d demand rows", function, len(rows), pattern.shape[0])
     return CoverageRows(function, pattern, group_people * weight, group_people, unit_group, len(rows))
+
+
+def define_coverage_rows(coverage: dict[str, CoverageRows], functions: list[str], pair_function: np.ndarray,
+                         x: VariableBlock, y: VariableBlock, y_offsets: dict[str, int]) -> list[RowBlock]:
+    """Coverage mode: a demand row counts as newly covered only if a provided function reaches it.
+
+    ``y[r] <= sum of x[p]`` over the pairs ``p`` of the row's function whose site is within
+    its walk; with ``0 <= y <= 1`` the row's people count once however many reach them.
+
+    Parameters
+    ----------
+    coverage
+        Demand rows per function.
+    functions
+        Function names, in order (function ``k``'s rows start at ``y_offsets[functions[k]]``).
+    pair_function
+        Function index of each candidate pair.
+    x, y
+        Pair and covered-share variables.
+    y_offsets
+        Where each function's demand rows start.
+
+    Returns
+    -------
+    list of RowBlock
+        One family, ``"coverage"``, one row per demand row; none without demand rows.
+    """
+    row_parts, col_parts, val_parts = [], [], []
+    for k, name in enumerate(functions):
+        rows = coverage[name]
+        first = y_offsets[name]
+        pair_cols = x.index(np.flatnonzero(pair_function == k))
+        pattern = rows.pattern.tocoo()
+        row_parts += [pattern.row + first, np.arange(rows.n_groups) + first]
+        col_parts += [pair_cols[pattern.col], y.index(np.arange(rows.n_groups) + first)]
+        val_parts += [-np.ones(pattern.nnz), np.ones(rows.n_groups)]
+    n_rows = sum(c.n_groups for c in coverage.values())
+    if not n_rows:
+        return []
+    return [row_block("coverage", np.concatenate(row_parts), np.concatenate(col_parts), np.concatenate(val_parts),
+                      n_rows, -np.inf, 0.0)]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import Problem
+from optimizer.model.blocks import VariableBlock
 
 
 @dataclass(frozen=True)
@@ -118,3 +119,33 @@ def forced_decisions(
                                     row=f"site_id={ids[s]}"))
     return ForcedDecisions(np.array(sorted(in_sites), dtype=np.int64), np.array(sorted(out_sites), dtype=np.int64),
                            tuple(sorted(in_pairs)), tuple(sorted(out_pairs))), problems
+
+
+def define_forced_bounds(forced: ForcedDecisions, functions: list[str], n_sites: int, pair_site: np.ndarray,
+                         pair_function: np.ndarray, site_position: np.ndarray, x: VariableBlock, o: VariableBlock,
+                         col_lower: np.ndarray) -> None:
+    """Rule 8 as bounds: a pair forced in has ``x = 1``; its site, and a site forced in, ``o = 1``.
+
+    Sites and pairs forced out are not candidates at all (:meth:`ForcedDecisions.restrict`).
+
+    Parameters
+    ----------
+    forced
+        The forced decisions.
+    functions
+        Function names, in order.
+    n_sites
+        Sites in the inputs.
+    pair_site, pair_function
+        Site row and function index of each candidate pair.
+    site_position
+        For each site row, its ``o`` variable (local index).
+    x, o
+        The pair and converted-site variables.
+    col_lower
+        Column lower bounds, raised in place.
+    """
+    forced_pairs = forced.in_pairs_mask(n_sites, functions)[pair_site, pair_function]
+    col_lower[x.index(np.flatnonzero(forced_pairs))] = 1.0
+    col_lower[o.index(site_position[forced.in_sites])] = 1.0
+    col_lower[o.index(site_position[np.unique(pair_site[forced_pairs])])] = 1.0

@@ -58,13 +58,13 @@ def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDec
             continue
         least_cost[s] = min(c.total_cost for c in fitting)
     district = sites["district"].fillna("").astype(str).to_numpy()
-    scopes = []
+    scopes: list[tuple[str, float, np.ndarray]] = []  # scope, amount, which site rows it holds
     if scenario.budget.total is not None:
-        scopes.append(("whole scenario", scenario.budget.total, lambda s: True))
+        scopes.append(("whole scenario", scenario.budget.total, np.ones(len(sites), dtype=bool)))
     for name, amount in scenario.budget.by_district.items():
-        scopes.append((f"district {name}", amount, lambda s, n=name: district[s] == n))
+        scopes.append((f"district {name}", amount, district == name))
     for scope, amount, inside in scopes:
-        members = [s for s in least_cost if inside(s)]
+        members = [s for s in least_cost if inside[s]]
         need = sum(least_cost[s] for s in members)
         if need > amount + 1e-6:
             circles = sorted({str(sites.iloc[s].get("circle_id") or "") for s in members} - {""})

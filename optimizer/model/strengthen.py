@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -47,8 +48,8 @@ def strengthen(model: PlanningModel, options: SolverOptions, *, max_rounds: int 
     """
     w_col, x_col, coef = model.cut_pool
     problem = model.problem
-    stats = {"pool": int(w_col.size), "rounds": 0, "rows_added": 0, "bound_before": None, "bound_after": None,
-             "seconds": 0.0}
+    stats: dict[str, Any] = {"pool": int(w_col.size), "rounds": 0, "rows_added": 0, "bound_before": None,
+                             "bound_after": None, "seconds": 0.0}
     if w_col.size == 0 or "highs" not in solvers.available_solvers():
         return problem, stats
     t0 = time.perf_counter()
