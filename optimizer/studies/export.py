@@ -45,7 +45,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from optimizer.inputs.types import Inputs
-from optimizer.model.build import MONEY_UNIT, PlanningModel
+from optimizer.model.budget_space import MONEY_UNIT
+from optimizer.model.build import PlanningModel
 from optimizer.pipeline import ModelSetup, Progress
 from optimizer.pipeline import prepare_model as pipeline_prepare_model
 from optimizer.reach.cache import ReachCache

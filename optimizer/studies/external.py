@@ -47,7 +47,7 @@ import pandas as pd
 
 from optimizer.check import CheckReport, check_plan
 from optimizer.errors import InputError, Problem
-from optimizer.model.build import MONEY_UNIT
+from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.pipeline import ModelSetup, Run
 from optimizer.plan import Plan, build_plan, plan_from_solution, plan_requirements
 from optimizer.reach.types import cutoff_ref_seconds

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from optimizer.model.build import MONEY_UNIT, PlanningModel
+from optimizer.model.budget_space import MONEY_UNIT
+from optimizer.model.build import PlanningModel
 from optimizer.studies.phasing.horizon import Horizon
 from solvers.problem import MatrixProblem, Sense
 
