@@ -14,8 +14,8 @@ from html import escape
 
 import pandas as pd
 
+from optimizer.outputs.run_folder import RunFolder
 from optimizer.report import charts, gather
-from optimizer.report.read import RunFolder
 from optimizer.report.words import money, people, say, share
 
 
