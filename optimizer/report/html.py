@@ -18,6 +18,7 @@ from importlib import resources
 
 import pandas as pd
 
+from optimizer.outputs.jsonable import to_jsonable
 from optimizer.outputs.run_folder import RunFolder
 from optimizer.report import charts, gather
 from optimizer.report.words import money, people, say, share
@@ -25,14 +26,8 @@ from optimizer.report.words import money, people, say, share
 
 def _json_for_script(data) -> str:
     """JSON safe inside ``<script type="application/json">`` (no ``</`` can close it)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+    text = json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
-
-
-def _plain(obj):
-    if hasattr(obj, "item"):
-        return obj.item()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1, cls: str = "") -> str:
