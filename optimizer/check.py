@@ -106,9 +106,11 @@ class SolverClaims:
         SolverClaims
             The solver's choice, the model's cost of it and (capacitated mode) its areas.
         """
-        values = result.values if values is None else values
-        return cls(result, model.assignment(values), model.model_cost(values) if model.problem.n_cols else 0.0,
-                   model.areas(values) if model.mode == "capacitated" else None)
+        chosen = result.values if values is None else values
+        if chosen is None:
+            raise ValueError(f"{result.solver} returned no values: nothing to check")
+        return cls(result, model.assignment(chosen), model.model_cost(chosen) if model.problem.n_cols else 0.0,
+                   model.areas(chosen) if model.mode == "capacitated" else None)
 
 
 def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> CheckReport:

@@ -20,7 +20,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -383,11 +383,12 @@ def read_run_folder(path: str | Path, *, for_report: bool = False, frontier: str
                 _check_statuses(demand, [str(f) for f in coverage["function"]], gpkg, problems)
     if problems:
         raise InputError(problems)
-    log.info("read run folder %s: %d sites, %d facilities%s", folder, len(tables["plan_sites.csv"]),
-             len(tables["plan_facilities.csv"]),
+    found = {name: cast(pd.DataFrame, tables[name]) for name in REQUIRED_TABLES}  # no problem: each was read
+    log.info("read run folder %s: %d sites, %d facilities%s", folder, len(found["plan_sites.csv"]),
+             len(found["plan_facilities.csv"]),
              f", {len(extras['demand'])} demand units" if "demand" in extras else "")
-    return RunFolder(folder, record, tables["plan_facilities.csv"], tables["plan_sites.csv"],
-                     tables["coverage_by_function.csv"], tables["coverage_by_circle.csv"],
+    return RunFolder(folder, record, found["plan_facilities.csv"], found["plan_sites.csv"],
+                     found["coverage_by_function.csv"], found["coverage_by_circle.csv"],
                      walk_vs_buffer=tables.get("walk_vs_buffer.csv"), reach=tables.get("facility_reach.csv"),
                      requirements=tables.get("requirements.csv"), **extras)
 
