@@ -10,17 +10,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optimizer.context import PlanningContext
 from optimizer.inputs.types import Inputs
-from optimizer.model.decisions import ForcedDecisions
+from optimizer.model.build import PlanningModel
 from optimizer.model.eligibility import eligibility_matrix, site_may_host
 from optimizer.plan import Plan, plan_requirements
-from optimizer.reach.types import Reach, cutoff_ref_seconds
+from optimizer.reach.types import cutoff_ref_seconds
 from optimizer.rules.costing import cost_site
 from optimizer.rules.covered import NEW, coverage_status
-from optimizer.rules.existing import ExistingService, allocate
+from optimizer.rules.existing import allocate
 from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
-from optimizer.scenario import Scenario
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolveStatus
 
 #: Tolerance for area comparisons (m2).
@@ -66,34 +66,76 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= PROOF_ABS_TOL * 10 + 1e-9 * max(abs(a), abs(b))
 
 
-def check_plan(
-    plan: Plan,
-    inputs: Inputs,
-    scenario: Scenario,
-    reach_sites: Reach,
-    reach_facilities: Reach,
-    forced: ForcedDecisions,
-    result: SolveResult,
-    solver_assignment: dict[int, tuple[str, ...]],
-    model_cost: float,
-    existing: ExistingService,
-    solver_areas: dict[tuple[int, str], float] | None = None,
-) -> CheckReport:
+@dataclass(frozen=True)
+class SolverClaims:
+    """What the solver claims about its plan, to be checked against the plan recomputed from its sites.
+
+    Attributes
+    ----------
+    result
+        The solve result (status, objective, bound).
+    assignment
+        Site row -> functions, exactly as the solver chose them.
+    model_cost
+        The model's budget expression evaluated at the solver's values.
+    areas
+        The solver's area of each (site row, function) (capacitated mode), else ``None``.
+    """
+
+    result: SolveResult
+    assignment: dict[int, tuple[str, ...]]
+    model_cost: float
+    areas: dict[tuple[int, str], float] | None = None
+
+    @classmethod
+    def from_model(cls, model: PlanningModel, result: SolveResult, values: np.ndarray | None = None
+                   ) -> SolverClaims:
+        """The claims of ``values`` (default: ``result.values``) of ``model``.
+
+        Parameters
+        ----------
+        model
+            The model solved.
+        result
+            The solve result.
+        values
+            The solver's values of the model's columns, when not ``result.values``.
+
+        Returns
+        -------
+        SolverClaims
+            The solver's choice, the model's cost of it and (capacitated mode) its areas.
+        """
+        chosen = result.values if values is None else values
+        if chosen is None:
+            raise ValueError(f"{result.solver} returned no values: nothing to check")
+        return cls(result, model.assignment(chosen), model.model_cost(chosen) if model.problem.n_cols else 0.0,
+                   model.areas(chosen) if model.mode == "capacitated" else None)
+
+
+def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> CheckReport:
     """Recompute the plan from its sites and compare with the solver's claims.
 
     Parameters
     ----------
     plan
         The plan as written out (after dropping redundant functions).
-    solver_assignment
-        Site row -> functions, exactly as the solver chose them.
-    model_cost
-        The model's budget expression evaluated at the solver's values.
-    existing
-        What running facilities serve (recomputed by the caller from reach and capacities).
-    solver_areas
-        The solver's areas (capacitated mode).
+    context
+        The scenario, inputs, reach, forced decisions and what running facilities serve
+        (recomputed by the caller from reach and capacities).
+    claims
+        What the solver claims: its result, its choice of functions per site, the model's cost
+        of that choice and (capacitated mode) its areas.
+
+    Returns
+    -------
+    CheckReport
+        Every check, passed or failed, and the recomputed figures.
     """
+    inputs, scenario, forced, existing = context.inputs, context.scenario, context.forced, context.existing
+    reach_sites, reach_facilities = context.reach_sites, context.reach_facilities
+    result, solver_assignment = claims.result, claims.assignment
+    model_cost, solver_areas = claims.model_cost, claims.areas
     sites = inputs.sites
     ids = sites["site_id"].astype(str).to_numpy()
     items: list[CheckItem] = []
@@ -164,7 +206,7 @@ def check_plan(
             items.append(CheckItem(f"coverage status ({name})", False,
                                    "the plan's coverage differs from the recomputation"))
         if capacitated:
-            ok, detail = _served_is_feasible(plan, inputs, scenario, reach_sites, existing, name, chosen)
+            ok, detail = _served_is_feasible(plan, context, name, chosen)
             if not ok:
                 items.append(CheckItem(f"served ({name})", False, detail))
             new_people = plan.served_new[name]
@@ -245,9 +287,9 @@ def check_plan(
     return CheckReport(tuple(items), recomputed)
 
 
-def _served_is_feasible(plan: Plan, inputs: Inputs, scenario: Scenario, reach_sites: Reach,
-                        existing: ExistingService, name: str, chosen: np.ndarray) -> tuple[bool, str]:
+def _served_is_feasible(plan: Plan, context: PlanningContext, name: str, chosen: np.ndarray) -> tuple[bool, str]:
     """Can the planned facilities serve exactly the people the plan says, within reach and capacity?"""
+    inputs, scenario, reach_sites, existing = context.inputs, context.scenario, context.reach_sites, context.existing
     fn = scenario.functions[name]
     new = plan.served_new[name]
     residual = existing.residual(inputs, scenario, name)

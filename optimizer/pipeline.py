@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimizer.check import CheckReport, check_plan
+from optimizer.check import CheckReport, SolverClaims, check_plan
+from optimizer.context import PlanningContext
 from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem
 from optimizer.inputs import load_inputs
 from optimizer.inputs.elevation import sample_node_elevations
@@ -77,6 +78,12 @@ class Run:
     walk_vs_buffer: pd.DataFrame | None = None
     requirements: pd.DataFrame | None = None
     together: pd.DataFrame | None = None
+
+    @property
+    def context(self) -> PlanningContext:
+        """The scenario, inputs, reach, forced decisions and existing service the plan was read and checked against."""
+        return PlanningContext(self.scenario, self.inputs, self.reach_sites, self.reach_facilities, self.forced,
+                               self.existing)
 
 
 # ----------------------------------------------------------------------------- steps
@@ -220,6 +227,12 @@ class ModelSetup:
     timings: Timings
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def context(self) -> PlanningContext:
+        """The scenario, inputs, reach, forced decisions and existing service a plan of this model is read against."""
+        return PlanningContext(self.scenario, self.inputs, self.reach_sites, self.reach_facilities, self.forced,
+                               self.existing)
+
 
 def prepare_model(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None,
                   reach_cache: ReachCache | None = None) -> ModelSetup:
@@ -315,10 +328,7 @@ def complete_run(setup: ModelSetup, result: SolveResult) -> Run:
         plan = plan_from_solution(model, result.values, inputs, scenario, reach_sites, reach_facilities, forced,
                                   existing)
     with timings.step("check"):
-        report = check_plan(plan, inputs, scenario, reach_sites, reach_facilities, forced, result,
-                            model.assignment(result.values),
-                            model.model_cost(result.values) if model.problem.n_cols else 0.0, existing,
-                            model.areas(result.values) if model.mode == "capacitated" else None)
+        report = check_plan(plan, setup.context, SolverClaims.from_model(model, result))
     if not report.passed:
         raise CheckFailed(report.failures)
     with timings.step("walk vs buffer"):

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from optimizer.context import PlanningContext
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
 from optimizer.model.decisions import ForcedDecisions
@@ -144,23 +146,37 @@ def plan_from_solution(model: PlanningModel, values: np.ndarray, inputs: Inputs,
                           areas=model.areas(values), served_new=unit_served(model, values, residual))
     if not scenario.model.drop_redundant:
         return build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing)
-    assignment_t, dropped = drop_redundant(assignment_t, inputs, scenario, reach_sites, reach_facilities, forced,
-                                           existing)
+    context = PlanningContext(scenario, inputs, reach_sites, reach_facilities, forced, existing)
+    assignment_t, dropped = drop_redundant(assignment_t, context)
     plan = build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing)
     return Plan(plan.sites, plan.status, plan.served_existing, plan.served_new, tuple(dropped), plan.mode)
 
 
-def drop_redundant(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scenario: Scenario,
-                   reach_sites: Reach, reach_facilities: Reach, forced: ForcedDecisions,
-                   existing: ExistingService) -> tuple[dict[int, tuple[str, ...]], list[str]]:
+def drop_redundant(assignment: dict[int, tuple[str, ...]], context: PlanningContext
+                   ) -> tuple[dict[int, tuple[str, ...]], list[str]]:
     """Remove chosen functions that reach nobody who is not reached otherwise.
 
     A function at a site is removed when every person it newly reaches is also newly
     reached by another chosen site of that function, the site's cost goes down, the
     site still fits and rules 6 and 7 still hold; forced decisions stay. Most expensive
     first.
+
+    Parameters
+    ----------
+    assignment
+        Site row -> the functions chosen there.
+    context
+        The scenario, inputs, reach, forced decisions and existing service the plan is read against.
+
+    Returns
+    -------
+    tuple
+        The assignment without the dropped functions (and without sites left empty), and the
+        dropped ``site_id:function`` pairs, in the order they were dropped.
     """
-    rules_hold = _rule_guard(inputs, scenario, reach_sites, reach_facilities, forced, existing)
+    inputs, scenario, forced = context.inputs, context.scenario, context.forced
+    reach_sites, reach_facilities = context.reach_sites, context.reach_facilities
+    rules_hold = _rule_guard(context)
     current = dict(assignment)
     forced_pairs = {(int(s), f) for s, f in forced.in_pairs}
     forced_sites = {int(s) for s in forced.in_sites}
@@ -203,9 +219,10 @@ def drop_redundant(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scena
     return {s: fs for s, fs in current.items() if fs}, dropped
 
 
-def _rule_guard(inputs: Inputs, scenario: Scenario, reach_sites: Reach, reach_facilities: Reach,
-                forced: ForcedDecisions, existing: ExistingService):
+def _rule_guard(context: PlanningContext) -> Callable[[dict[int, tuple[str, ...]]], bool] | None:
     """A test that rules 6 and 7 hold for a tentative assignment, or None when neither is asked for."""
+    inputs, scenario, forced, existing = context.inputs, context.scenario, context.forced, context.existing
+    reach_sites, reach_facilities = context.reach_sites, context.reach_facilities
     if not scenario.requirements and not scenario.sharing.not_built_separately:
         return None
     targets = requirement_targets(inputs, scenario, existing)

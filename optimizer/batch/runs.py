@@ -133,9 +133,9 @@ def plan_batch(source: str, sets: tuple[str, ...] = ()) -> list[BatchRun]:
 
 # ----------------------------------------------------------------------------- fingerprints
 def _digest(resolved: object, files: dict) -> str:
-    from optimizer.outputs.tables import _jsonable
+    from optimizer.outputs.jsonable import to_jsonable
 
-    return hashlib.sha256(json.dumps(_jsonable(resolved), sort_keys=True, default=str).encode()
+    return hashlib.sha256(json.dumps(to_jsonable(resolved), sort_keys=True, default=str).encode()
                           + json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 

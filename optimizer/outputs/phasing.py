@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
-from optimizer.outputs.tables import _jsonable, _versions
+from optimizer.outputs.jsonable import to_jsonable
+from optimizer.outputs.tables import _versions
 from optimizer.outputs.writers import CSV_ENCODING, _gpkg_layer, atomic_folder
 from optimizer.studies.phasing.plan import project_table
 from optimizer.studies.phasing.run import PhasingRun
@@ -69,7 +70,7 @@ def bilingual(columns, scenario) -> dict[str, str]:
 
 def run_id_for(run: PhasingRun) -> str:
     """``plan-<years>-YYYYmmddTHHMMSSZ-<hash of scenario, inputs and years>``."""
-    digest = hashlib.sha256(json.dumps(_jsonable(run.scenario.resolved), sort_keys=True, default=str).encode()
+    digest = hashlib.sha256(json.dumps(to_jsonable(run.scenario.resolved), sort_keys=True, default=str).encode()
                             + json.dumps(run.setup.inputs.file_hashes, sort_keys=True).encode()
                             + run.horizon.label.encode()).hexdigest()[:8]
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -93,7 +94,7 @@ def summary_frame(run: PhasingRun) -> pd.DataFrame:
 def phasing_record(run: PhasingRun, run_id: str) -> dict:
     """Everything ``phasing.json`` states."""
     r, sc, h = run.result, run.scenario, run.horizon
-    return _jsonable({
+    return to_jsonable({
         "run_id": run_id,
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "scenario": {"name": sc.name, "source": sc.source, "description": sc.description, "resolved": sc.resolved},

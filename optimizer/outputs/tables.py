@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from optimizer.outputs.jsonable import to_jsonable
 from optimizer.rules.covered import NEW, STATUS_NAMES
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status
@@ -159,26 +160,9 @@ def _versions() -> dict:
     return out
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if np.isfinite(v) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if hasattr(obj, "__fspath__"):
-        return str(obj)
-    return obj
-
-
 def run_id_for(run: Run) -> str:
     """``YYYYmmddTHHMMSSZ-<hash of scenario and inputs>``."""
-    digest = hashlib.sha256(json.dumps(_jsonable(run.scenario.resolved), sort_keys=True, default=str).encode()
+    digest = hashlib.sha256(json.dumps(to_jsonable(run.scenario.resolved), sort_keys=True, default=str).encode()
                             + json.dumps(run.inputs.file_hashes, sort_keys=True).encode()).hexdigest()[:8]
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + digest
 
@@ -187,7 +171,7 @@ def run_record(run: Run, run_id: str) -> dict:
     """Everything ``run.json`` states about a run."""
     r, sc = run.result, run.scenario
     summary = people_by_status(run.inputs, sc, run.plan)
-    return _jsonable({
+    return to_jsonable({
         "run_id": run_id,
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "scenario": {"name": sc.name, "source": sc.source, "description": sc.description,

@@ -1,6 +1,6 @@
 """What the report shows, gathered from a run folder as plain dicts and frames (no I/O).
 
-Every function here takes a :class:`~optimizer.report.read.RunFolder` and a language and
+Every function here takes a :class:`~optimizer.outputs.run_folder.RunFolder` and a language and
 returns plain values; :mod:`optimizer.report.html` and :mod:`optimizer.report.figures`
 draw them.
 """
@@ -13,7 +13,7 @@ import pandas as pd
 import pyproj
 
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
-from optimizer.report.read import RunFolder
+from optimizer.outputs.run_folder import RunFolder
 from optimizer.report.words import kind_label, say
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def coverage_rows(folder: RunFolder, lang: str) -> list[dict]:
 def circle_shares(folder: RunFolder) -> dict[str, pd.DataFrame]:
     """Per function: each life circle's covered share before and after the plan, sorted by after."""
     out = {}
-    bc = folder.by_circle
+    bc = folder.coverage_by_circle
     for f in folder.functions:
         df = bc[bc["function"].astype(str) == f][["circle_id", "people", "covered_share_before",
                                                   "covered_share_after"]].copy()

@@ -1,5 +1,8 @@
 """The report as ONE self-contained HTML page: inline CSS, script, data and figures.
 
+The page's template, stylesheet and script are package files (``static/report.html``,
+``report.css``, ``report.js``), inlined into the page when it is written.
+
 It makes no network request (no CDN, no map tiles, no web fonts): the map is an inline
 SVG drawn by the page's own script from projected coordinates, the charts are inline
 SVG, the PNG figures are embedded as ``data:`` URIs. A print stylesheet hides the
@@ -11,24 +14,20 @@ import base64
 import json
 import re
 from html import escape
+from importlib import resources
 
 import pandas as pd
 
+from optimizer.outputs.jsonable import to_jsonable
+from optimizer.outputs.run_folder import RunFolder
 from optimizer.report import charts, gather
-from optimizer.report.read import RunFolder
 from optimizer.report.words import money, people, say, share
 
 
 def _json_for_script(data) -> str:
     """JSON safe inside ``<script type="application/json">`` (no ``</`` can close it)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+    text = json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
-
-
-def _plain(obj):
-    if hasattr(obj, "item"):
-        return obj.item()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1, cls: str = "") -> str:
@@ -253,400 +252,28 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         "FOOTER": escape(say("footer", lang)),
         "DATA": _json_for_script(payload),
     }
-    # one pass, so that no inserted text is ever read as a placeholder
-    return re.sub(r"%%([A-Z0-9_]+)%%", lambda m: replacements[m.group(1)], TEMPLATE)
+    return _fill_page(replacements)
 
 
-CSS = """
-:root { --ink:#1d2733; --muted:#5f6b7a; --line:#dfe3e8; --ok:#1a7f37; --warn:#b35900; --bad:#c0392b; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); background: #f6f7f9;
-  font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei",
-  system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; font-size: 14px; line-height: 1.45; }
-header { background: #20364d; color: #fff; padding: 14px 24px 12px; }
-header h1 { margin: 0; font-size: 22px; }
-header .sub { opacity: .85; }
-header .meta { font-size: 12px; opacity: .8; margin-top: 4px; }
-main { max-width: 1360px; margin: 0 auto; padding: 12px 20px 30px; }
-section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px 16px; margin: 12px 0; }
-h2 { font-size: 17px; margin: 2px 0 8px; }
-.note { color: var(--muted); font-size: 12.5px; margin: 4px 0 8px; }
-.cards { display: grid; grid-template-columns: repeat(5, 1fr); gap: 10px; }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; background: #fbfcfd; }
-.card .k { color: var(--muted); font-size: 12px; }
-.card .v { font-size: 20px; font-weight: 700; margin: 2px 0; }
-.card .s { font-size: 12px; color: var(--muted); }
-.meter { height: 6px; background: #e8ebef; border-radius: 3px; margin-top: 4px; overflow: hidden; }
-.meter span { display: block; height: 100%; background: #2b5d8a; }
-.ok { color: var(--ok); } .warn { color: var(--warn); } .bad { color: var(--bad); }
-.controls { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: center; font-size: 13px; margin-bottom: 6px; }
-.controls label { margin-right: 8px; white-space: nowrap; cursor: pointer; }
-.controls .sym-key { vertical-align: -3px; }
-.zoom button { font-size: 14px; min-width: 30px; margin-right: 4px; padding: 2px 8px; cursor: pointer; }
-.legend { font-size: 12.5px; margin-bottom: 6px; }
-.legend .key { margin-right: 16px; white-space: nowrap; }
-.legend i { display: inline-block; width: 11px; height: 11px; border-radius: 50%; margin-right: 5px;
-  vertical-align: -1px; }
-.mapwrap { position: relative; display: grid; grid-template-columns: 1fr 300px; gap: 10px; }
-#map { width: 100%; height: 600px; background: #fdfdfb; border: 1px solid var(--line); border-radius: 4px;
-  cursor: grab; touch-action: none; user-select: none; display: block; }
-#map.dragging { cursor: grabbing; }
-#map .u { stroke: none; }
-#map .s0 { fill: #e34a33; } #map .s1 { fill: #9ecae1; } #map .s2 { fill: #31a354; }
-#map.focus .u { opacity: .18; }
-#map.focus .u.hl { opacity: 1; stroke: #111; }
-#map .fac { cursor: pointer; }
-#map .fac path { stroke: #111; stroke-width: 1.2; }
-#map .fac.on path { stroke: #000; stroke-width: 2.6; }
-#map .ex path { fill: #fff; stroke: #333; stroke-width: 1.1; }
-#map .hidden { display: none; }
-#info { border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; font-size: 13px; background: #fbfcfd;
-  overflow: auto; max-height: 600px; }
-#info h3 { font-size: 14px; margin: 0 0 4px; }
-#info table { width: 100%; }
-#tip { position: fixed; pointer-events: none; background: rgba(20, 28, 38, .92); color: #fff; font-size: 12px;
-  padding: 5px 8px; border-radius: 4px; max-width: 320px; display: none; z-index: 10; }
-.chart { width: 100%; height: auto; max-width: 1000px; display: block; }
-.two { display: grid; grid-template-columns: 3fr 2fr; gap: 16px; align-items: start; }
-table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #f0f3f6; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-figure { margin: 10px 0; } figure img { max-width: 100%; border: 1px solid var(--line); }
-figcaption { font-size: 12px; color: var(--muted); }
-.src { font-family: monospace; font-size: 11px; }
-footer { color: var(--muted); font-size: 12px; text-align: center; padding: 10px; }
-@media (max-width: 1000px) { .cards { grid-template-columns: repeat(2, 1fr); } .mapwrap, .two { display: block; } }
-@media print {
-  @page { size: A4 landscape; margin: 12mm; }
-  body { background: #fff; font-size: 11px; }
-  header { background: #fff; color: #000; border-bottom: 2px solid #000; padding: 0 0 6px; }
-  main { max-width: none; padding: 0; }
-  section { border: none; padding: 4px 0; break-inside: avoid; }
-  .noprint, #tip, .zoom, #info:empty { display: none !important; }
-  #map { height: 480px; border: 1px solid #999; }
-  .mapwrap { grid-template-columns: 1fr; }
-  #figures { break-before: page; }
-  figure { break-inside: avoid; }
-  .cards { grid-template-columns: repeat(5, 1fr); }
-}
-"""
+def _static(name: str) -> str:
+    """A file of the page shipped with the package (``optimizer/report/static/``)."""
+    return resources.files("optimizer.report").joinpath("static", name).read_text(encoding="utf-8")
 
-SCRIPT = r"""
-(function () {
-  "use strict";
-  var P = JSON.parse(document.getElementById("report-data").textContent);
-  var M = P.map, W = P.words;
-  var svg = document.getElementById("map");
-  var NS = svg.namespaceURI;
-  var zoomStyle = document.getElementById("zoom-style");
-  var tip = document.getElementById("tip");
-  var info = document.getElementById("info");
-  var fnByKey = {};
-  M.functions.forEach(function (f) { fnByKey[f.key] = f; });
-  var view = {x: 0, y: 0, w: M.width, h: M.height};
-  var current = M.functions.length ? M.functions[0].key : null;
-  var pinned = null, hovered = null, lit = [];
 
-  function el(name, attrs, parent) {
-    var e = document.createElementNS(NS, name);
-    for (var k in attrs) { e.setAttribute(k, attrs[k]); }
-    if (parent) { parent.appendChild(e); }
-    return e;
-  }
-  function fmt(n) { return n == null ? "–" : Math.round(n).toLocaleString(P.lang === "zh" ? "zh-CN" : "en-US"); }
-  function esc(s) {
-    return String(s).replace(/[&<>"]/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"}[c];
-    });
-  }
+def _fill_page(replacements: dict[str, str]) -> str:
+    """The page template (``static/report.html``) with its style, script and every ``%%NAME%%`` filled in.
 
-  // demand units
-  var gUnits = el("g", {id: "units"}, svg);
-  var U = M.units, n = U.x.length, dots = new Array(n);
-  var frag = document.createDocumentFragment();
-  for (var i = 0; i < n; i++) {
-    dots[i] = el("circle", {cx: U.x[i], cy: U.y[i], r: 12, "class": "u", "data-i": i}, frag);
-  }
-  gUnits.appendChild(frag);
-  function colourBy(key) {
-    current = key;
-    var st = U.status[key] || "";
-    for (var i = 0; i < n; i++) {
-      var cls = "u s" + st.charAt(i) + (dots[i].__hl ? " hl" : "");
-      dots[i].setAttribute("class", cls);
-    }
-    var radio = document.querySelector('input[name="colour-by"][value="' + key + '"]');
-    if (radio) { radio.checked = true; }
-  }
+    Parameters
+    ----------
+    replacements
+        The text of each placeholder but ``CSS`` and ``SCRIPT`` (``static/report.css`` and ``report.js``).
 
-  // running facilities, per function
-  var gEx = el("g", {id: "existing"}, svg), exGroups = {};
-  M.functions.forEach(function (f) { exGroups[f.key] = el("g", {"data-f": f.key}, gEx); });
-  M.existing.forEach(function (e) {
-    var f = fnByKey[e[2]];
-    if (!f) { return; }
-    var g = el("g", {"class": "ex", transform: "translate(" + e[0] + "," + e[1] + ")", "data-name": e[3],
-                     "data-f": e[2]}, exGroups[e[2]]);
-    el("path", {d: P.symbols[f.symbol], "class": "sym small"}, g);
-  });
+    Returns
+    -------
+    str
+        The page. One pass, so that no inserted text is ever read as a placeholder.
+    """
+    texts = {"CSS": _static("report.css"), "SCRIPT": _static("report.js"), **replacements}
+    return re.sub(r"%%([A-Z0-9_]+)%%", lambda m: texts[m.group(1)], _static("report.html"))
 
-  // new facilities (one marker per site and function), per function
-  var gFac = el("g", {id: "facilities"}, svg), facGroups = {}, markers = [];
-  M.functions.forEach(function (f) { facGroups[f.key] = el("g", {"data-f": f.key}, gFac); });
-  M.facilities.forEach(function (s, j) {
-    var f = fnByKey[s.f];
-    var g = el("g", {"class": "fac site", transform: "translate(" + s.x + "," + s.y + ")", "data-site": s.site,
-                     "data-f": s.f, "data-j": j}, facGroups[s.f]);
-    var dx = (s.k - (s.m - 1) / 2) * 13;
-    var inner = el("g", {"class": "sym"}, g);
-    el("path", {d: P.symbols[f.symbol], fill: f.colour, transform: "translate(" + dx + ",0)"}, inner);
-    markers.push(g);
-  });
 
-  function applyView() {
-    svg.setAttribute("viewBox", view.x + " " + view.y + " " + view.w + " " + view.h);
-    var box = svg.getBoundingClientRect();
-    var upp = Math.max(view.w / Math.max(box.width, 1), view.h / Math.max(box.height, 1));
-    zoomStyle.textContent = "#map .u{r:" + (2.6 * upp).toFixed(3) + "px;stroke-width:" + (1.2 * upp).toFixed(3) +
-      "px}#map .sym{transform:scale(" + upp.toFixed(4) + ")}#map .ex .sym{transform:scale(" +
-      (0.75 * upp).toFixed(4) + ")}#map.focus .u.hl{r:" + (3.6 * upp).toFixed(3) + "px}";
-  }
-  function zoomAt(factor, cx, cy) {
-    var nw = Math.min(M.width * 1.5, Math.max(M.width / 60, view.w * factor));
-    var f = nw / view.w;
-    view.x = cx - (cx - view.x) * f; view.y = cy - (cy - view.y) * f;
-    view.w = nw; view.h = view.h * f;
-    applyView();
-  }
-  function toMap(evt) {
-    var box = svg.getBoundingClientRect();
-    var s = Math.max(view.w / box.width, view.h / box.height);
-    var ox = (box.width * s - view.w) / 2, oy = (box.height * s - view.h) / 2;
-    return {x: view.x - ox + (evt.clientX - box.left) * s, y: view.y - oy + (evt.clientY - box.top) * s};
-  }
-  function resetView() {
-    view = {x: 0, y: 0, w: M.width, h: M.height};
-    applyView();
-  }
-  svg.addEventListener("wheel", function (evt) {
-    evt.preventDefault();
-    var p = toMap(evt);
-    zoomAt(evt.deltaY > 0 ? 1.2 : 1 / 1.2, p.x, p.y);
-  }, {passive: false});
-  var drag = null;
-  svg.addEventListener("pointerdown", function (evt) {
-    if (evt.target.closest && evt.target.closest(".fac")) { return; }
-    drag = {x: evt.clientX, y: evt.clientY, vx: view.x, vy: view.y, moved: false};
-    svg.classList.add("dragging");
-  });
-  window.addEventListener("pointermove", function (evt) {
-    if (!drag) { return; }
-    var box = svg.getBoundingClientRect();
-    var s = Math.max(view.w / box.width, view.h / box.height);
-    if (Math.abs(evt.clientX - drag.x) + Math.abs(evt.clientY - drag.y) > 3) { drag.moved = true; }
-    view.x = drag.vx - (evt.clientX - drag.x) * s; view.y = drag.vy - (evt.clientY - drag.y) * s;
-    applyView();
-  });
-  window.addEventListener("pointerup", function () { drag = null; svg.classList.remove("dragging"); });
-  function zoomCentre(factor) { zoomAt(factor, view.x + view.w / 2, view.y + view.h / 2); }
-  document.getElementById("zoom-in").onclick = function () { zoomCentre(1 / 1.5); };
-  document.getElementById("zoom-out").onclick = function () { zoomCentre(1.5); };
-  document.getElementById("zoom-reset").onclick = resetView;
-  document.getElementById("clear-focus").onclick = function () { pinned = null; focus(null); };
-
-  // reach highlight
-  function focus(j) {
-    lit.forEach(function (i) { dots[i].__hl = false; });
-    lit = [];
-    markers.forEach(function (m) { m.classList.remove("on"); });
-    if (j == null) {
-      svg.classList.remove("focus");
-      colourBy(current);
-      showInfo(null);
-      document.body.dataset.highlighted = "0";
-      return;
-    }
-    var s = M.facilities[j];
-    markers[j].classList.add("on");
-    if (s.reach) {
-      lit = s.reach.slice();
-      lit.forEach(function (i) { dots[i].__hl = true; });
-      svg.classList.add("focus");
-    } else {
-      svg.classList.remove("focus");
-    }
-    colourBy(s.f);
-    showInfo(j);
-    document.body.dataset.highlighted = String(lit.length);
-  }
-  function siteText(s) {
-    var f = fnByKey[s.f];
-    var rows = [[W.site, s.site], [W.kind, s.kind], [W.circle, s.circle], [W.area, s.area + " " + W.m2],
-                [W.capacity, s.cap], [W.newly_covered_here, fmt(s.newly) + " (" + f.cohort_label + ")"]];
-    if (s.reach) {
-      var ppl = 0, col = U.people[f.cohort] || [];
-      s.reach.forEach(function (i) { ppl += col[i] || 0; });
-      rows.push([W.reach_of, s.reach.length + " " + W.units + ", " + fmt(ppl) + " " + f.cohort_label]);
-    }
-    return "<h3>" + esc(s.name || s.site) + " · " + esc(f.label) + "</h3><table>" + rows.map(function (r) {
-      return "<tr><th>" + esc(r[0]) + "</th><td>" + esc(r[1]) + "</td></tr>";
-    }).join("") + "</table>";
-  }
-  var infoDefault = info.innerHTML;
-  function showInfo(j) { info.innerHTML = j == null ? infoDefault : siteText(M.facilities[j]); }
-  gFac.addEventListener("click", function (evt) {
-    var g = evt.target.closest(".fac");
-    if (!g) { return; }
-    var j = +g.getAttribute("data-j");
-    pinned = pinned === j ? null : j;
-    focus(pinned);
-  });
-  gFac.addEventListener("mouseover", function (evt) {
-    var g = evt.target.closest(".fac");
-    if (!g) { return; }
-    hovered = +g.getAttribute("data-j");
-    if (pinned == null) { focus(hovered); }
-  });
-  gFac.addEventListener("mouseout", function (evt) {
-    var g = evt.target.closest(".fac");
-    if (!g) { return; }
-    hovered = null;
-    if (pinned == null) { focus(null); }
-  });
-
-  // tooltips
-  svg.addEventListener("mousemove", function (evt) {
-    var t = evt.target, html = null;
-    var fac = t.closest && t.closest(".fac"), ex = t.closest && t.closest(".ex");
-    if (fac) {
-      var s = M.facilities[+fac.getAttribute("data-j")];
-      html = "<b>" + esc(s.name || s.site) + "</b><br>" + esc(fnByKey[s.f].label) + " · " + esc(s.cap);
-    } else if (ex) {
-      html = "<b>" + esc(ex.getAttribute("data-name")) + "</b><br>" + esc(W.existing_facilities) + " · " +
-        esc(fnByKey[ex.getAttribute("data-f")].label);
-    } else if (t.classList && t.classList.contains("u")) {
-      var i = +t.getAttribute("data-i"), f = fnByKey[current];
-      var code = (U.status[current] || "").charAt(i);
-      var st = {"0": W.status_unreached, "1": W.status_existing, "2": W.status_new}[code];
-      var ppl = (U.people[f.cohort] || [])[i];
-      html = "<b>" + esc(U.id[i]) + "</b> · " + esc(M.circles[U.circle[i]] || "") + "<br>" + esc(f.label) +
-        W.sep + esc(st) + "<br>" + esc(f.cohort_label) + W.sep + fmt(ppl);
-    }
-    if (html) {
-      tip.innerHTML = html; tip.style.display = "block";
-      tip.style.left = (evt.clientX + 14) + "px"; tip.style.top = (evt.clientY + 12) + "px";
-    } else {
-      tip.style.display = "none";
-    }
-  });
-  svg.addEventListener("mouseleave", function () { tip.style.display = "none"; });
-
-  // layer toggles
-  document.querySelectorAll('input[name="colour-by"]').forEach(function (r) {
-    r.addEventListener("change", function () { if (r.checked) { colourBy(r.value); } });
-  });
-  function syncLayers() {
-    var showEx = document.getElementById("layer-existing").checked;
-    document.querySelectorAll("input.layer-fn").forEach(function (b) {
-      facGroups[b.value].classList.toggle("hidden", !b.checked);
-      exGroups[b.value].classList.toggle("hidden", !(b.checked && showEx));
-    });
-    gUnits.classList.toggle("hidden", !document.getElementById("layer-units").checked);
-  }
-  document.querySelectorAll("input.layer-fn, #layer-existing, #layer-units").forEach(function (b) {
-    b.addEventListener("change", syncLayers);
-  });
-  window.addEventListener("resize", applyView);
-  window.addEventListener("beforeprint", applyView);
-
-  colourBy(current);
-  applyView();
-  syncLayers();
-  // report.html#focus=SITE_ID:function opens with that facility's reach highlighted
-  var m = /focus=([^&]+)/.exec(decodeURIComponent(location.hash || ""));
-  if (m) {
-    var parts = m[1].split(":");
-    M.facilities.forEach(function (s, j) {
-      if (pinned == null && s.site === parts[0] && (parts.length < 2 || s.f === parts[1])) { pinned = j; }
-    });
-    if (pinned != null) { focus(pinned); }
-  }
-  document.body.dataset.siteMarkers = String(markers.length);
-  document.body.dataset.units = String(n);
-  document.body.dataset.highlighted = String(lit.length);
-  document.body.dataset.rendered = "yes";
-})();
-"""
-
-TEMPLATE = """<!DOCTYPE html>
-<html lang="%%LANG%%">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>%%TITLE%%</title>
-<style>""" + CSS + """</style>
-<style id="zoom-style"></style>
-</head>
-<body>
-<header>
-<h1>%%H1%%</h1>
-<div class="sub">%%SUBTITLE%%</div>
-<div class="meta">%%META%%</div>
-</header>
-<main>
-<section id="headline">
-<h2>%%HEADLINE_TITLE%%</h2>
-<p class="note">%%DESCRIPTION%%</p>
-<div class="cards">%%HEADLINE%%</div>
-</section>
-<section id="plan-map">
-<h2>%%MAP_TITLE%%</h2>
-%%MAP_CONTROLS%%
-<div class="mapwrap">
-<svg id="map" viewBox="0 0 %%MAP_W%% %%MAP_H%%" preserveAspectRatio="xMidYMid meet" role="img"
- aria-label="%%MAP_TITLE%%"></svg>
-<div id="info"><p class="note">%%MAP_HELP%%</p>%%REACH_NOTE%%</div>
-</div>
-</section>
-<section id="coverage">
-<h2>%%COVERAGE_TITLE%%</h2>
-<p class="note">%%COVERAGE_NOTE%%</p>
-%%COVERAGE_CHART%%
-%%COVERAGE_TABLE%%
-</section>
-<section id="by-circle">
-<h2>%%CIRCLE_TITLE%%</h2>
-<p class="note">%%CIRCLE_NOTE%%</p>
-%%CIRCLE_CHART%%
-</section>
-<section id="cost">
-<h2>%%COST_TITLE%%</h2>
-<div class="two"><div>%%COST_CHART%%</div><div>%%COST_TABLE%%</div></div>
-<h3>%%DISTRICT_TITLE%%</h3>
-%%DISTRICT_TABLE%%
-</section>
-%%WALK_BUFFER%%
-<section id="frontier">
-<h2>%%FRONTIER_TITLE%%</h2>
-%%FRONTIER%%
-</section>
-%%REQUIREMENTS%%
-<section id="check">
-<h2>%%CHECK_TITLE%%</h2>
-%%CHECK_TABLE%%
-</section>
-%%WARNINGS%%
-<section id="figures">
-<h2>%%FIGURES_TITLE%%</h2>
-<p class="note">%%FIGURES_NOTE%%</p>
-%%FIGURES%%
-</section>
-</main>
-<footer>%%FOOTER%%</footer>
-<div id="tip"></div>
-<script id="report-data" type="application/json">%%DATA%%</script>
-<script>""" + SCRIPT + """</script>
-</body>
-</html>
-"""

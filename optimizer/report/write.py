@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.i18n import check_lang
+from optimizer.outputs.run_folder import RunFolder, read_run_folder
 from optimizer.report import figures
 from optimizer.report.html import render_report
-from optimizer.report.read import RunFolder, read_run_folder
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, lang: s
         The run folder is missing, incomplete or broken (exit 3); nothing is written.
     """
     check_lang(lang)
-    folder = read_run_folder(run_dir, frontier=frontier)
+    folder = read_run_folder(run_dir, for_report=True, frontier=frontier)
     out = Path(out_dir) if out_dir is not None else folder.path
     out.mkdir(parents=True, exist_ok=True)
     names = report_names(lang)

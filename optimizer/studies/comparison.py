@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import solvers
-from optimizer.check import CheckReport, check_plan
+from optimizer.check import CheckReport, SolverClaims, check_plan
 from optimizer.errors import LifecircleError, SolverFailure
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
@@ -202,10 +202,7 @@ def run_solver(prep: Prepared, name: str, time_limit_s: float | None = None, iso
         return run
     plan = plan_from_solution(model, result.values, prep.inputs, scenario, prep.reach_sites, prep.reach_facilities,
                               prep.forced, prep.existing)
-    report: CheckReport = check_plan(
-        plan, prep.inputs, scenario, prep.reach_sites, prep.reach_facilities, prep.forced, result,
-        model.assignment(result.values), model.model_cost(result.values) if model.problem.n_cols else 0.0,
-        prep.existing, model.areas(result.values) if model.mode == "capacitated" else None)
+    report: CheckReport = check_plan(plan, prep.context.for_scenario(scenario), SolverClaims.from_model(model, result))
     ids = prep.inputs.sites["site_id"].astype(str).to_numpy()
     run.entries = sorted(f"{ids[s]}:{f}" for s, fs in plan.functions_at().items() for f in fs)
     run.sites = len(plan.sites)

@@ -47,6 +47,7 @@ import scipy.sparse as sp
 from optimizer.inputs.types import Inputs
 from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.model.build import PlanningModel
+from optimizer.outputs.jsonable import to_jsonable
 from optimizer.pipeline import ModelSetup, Progress
 from optimizer.pipeline import prepare_model as pipeline_prepare_model
 from optimizer.reach.cache import ReachCache
@@ -345,7 +346,7 @@ def export_model(setup: ModelSetup, path: str | os.PathLike, fmt: str, sets: tup
                 raise RuntimeError("the LP writer did not keep the column names")
             split = layout.split_rows
         record = sidecar(setup, problem, fmt, path, sets, split)
-        map_tmp.write_text(json.dumps(_jsonable(record), ensure_ascii=False, indent=1), encoding="utf-8")
+        map_tmp.write_text(json.dumps(to_jsonable(record), ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, path)
         os.replace(map_tmp, map_path)
     finally:
@@ -355,17 +356,3 @@ def export_model(setup: ModelSetup, path: str | os.PathLike, fmt: str, sets: tup
     log.info("wrote %s and %s", path, map_path)
     return record
 
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if np.isfinite(v) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.check import CheckReport, check_plan
+from optimizer.check import CheckReport, SolverClaims, check_plan
 from optimizer.errors import InputError, Problem
 from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.pipeline import ModelSetup, Run
@@ -243,9 +243,7 @@ def _check_values(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
     plan = plan_from_solution(model, values, setup.inputs, scenario, setup.reach_sites, setup.reach_facilities,
                               setup.forced, setup.existing)
     result = _external_result(sol, values, claimed)
-    report = check_plan(plan, setup.inputs, setup.scenario, setup.reach_sites, setup.reach_facilities, setup.forced,
-                        result, model.assignment(values), model.model_cost(values) if problem.n_cols else 0.0,
-                        setup.existing, model.areas(values) if model.mode == "capacitated" else None)
+    report = check_plan(plan, setup.context, SolverClaims.from_model(model, result, values))
     notes.append(_row_note(setup, values))
     return ExternalCheck(sol, values, plan, report, result, claimed, claimed_from, _recomputed(setup, report),
                          notes)
@@ -339,9 +337,9 @@ def _check_plan_list(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
                       areas=areas if capacitated else None, served_new=served)
     values, outside = _plan_values(setup, assignment, areas)
     result = _external_result(sol, values, None)
-    report = check_plan(plan, inputs, sc, setup.reach_sites, setup.reach_facilities, setup.forced, result,
-                        assignment, model.model_cost(values) if model.problem.n_cols else 0.0, setup.existing,
-                        areas if capacitated else None)
+    claims = SolverClaims(result, assignment, model.model_cost(values) if model.problem.n_cols else 0.0,
+                          areas if capacitated else None)
+    report = check_plan(plan, setup.context, claims)
     items = [i for i in report.items if i.name != "objective"]  # a plan list claims no objective
     if outside:
         items = [i for i in items if i.name != "cost model"]

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 from tiny import make_inputs, make_scenario
 
-from optimizer.check import check_plan
+from optimizer.check import SolverClaims, check_plan
 from optimizer.errors import CheckFailed
 from optimizer.pipeline import run_scenario
 from solvers.result import SolveStatus
@@ -24,9 +24,9 @@ def _run():
 
 def _recheck(run, result=None, scenario=None, plan=None):
     assignment = {p.site_row: p.costing.functions for p in run.plan.sites}
-    return check_plan(plan or run.plan, run.inputs, scenario or run.scenario, run.reach_sites,
-                      run.reach_facilities, run.forced, result or run.result, assignment,
-                      run.model.model_cost(run.result.values), run.existing)
+    context = run.context.for_scenario(scenario or run.scenario)
+    claims = SolverClaims(result or run.result, assignment, run.model.model_cost(run.result.values))
+    return check_plan(plan or run.plan, context, claims)
 
 
 def test_an_honest_plan_passes_every_check():

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
+from optimizer.outputs.run_folder import read_run_folder
 from optimizer.report import figures
-from optimizer.report.read import read_run_folder
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
@@ -146,7 +146,7 @@ def test_cost_breakdown_adds_up_to_the_plan_cost(run_dir):
     """Conversion + each function's fit-out - sharing saving = the plan's total cost in run.json."""
     from optimizer.report.gather import cost_breakdown
 
-    folder = read_run_folder(run_dir)
+    folder = read_run_folder(run_dir, for_report=True)
     c = cost_breakdown(folder, "en")
     assert c["conversion"] + sum(c["by_function"].values()) - c["sharing_saving"] == pytest.approx(c["total"])
     assert c["total"] == pytest.approx(folder.record["plan"]["cost"])
