@@ -33,6 +33,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from solvers import SOLVERS
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
@@ -107,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                                               str(args.time_limit), s]))
     for case in filter(None, args.planning.split(",")):
         for s in solvers:
-            if case == "capacitated" and s == "cpsat":
-                continue  # refused by design: continuous facility sizes
+            if case == "capacitated" and not SOLVERS[s].capabilities.supports_continuous:
+                continue  # refused by design (CP-SAT): continuous facility sizes
             jobs.append((f"plan {case}", s, [sys.executable, "-c", PLANNING_CHILD, PLANNING_CASES[case], s,
                                              str(args.time_limit), str(REPO / "benchmarks"), str(work)]))
     rows: list[dict] = []

@@ -39,6 +39,7 @@ class CheckItem:
     detail: str
 
     def as_dict(self) -> dict:
+        """The check as written to run.json."""
         return {"check": self.name, "passed": self.passed, "detail": self.detail}
 
 
@@ -51,13 +52,16 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
+        """True when every check passed."""
         return all(i.passed for i in self.items)
 
     @property
     def failures(self) -> list[str]:
+        """``"check: what disagrees"`` of each failed check."""
         return [f"{i.name}: {i.detail}" for i in self.items if not i.passed]
 
     def as_dict(self) -> dict:
+        """The report as written to run.json."""
         return {"passed": self.passed, "items": [i.as_dict() for i in self.items],
                 "recomputed": self.recomputed}
 

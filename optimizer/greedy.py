@@ -111,6 +111,7 @@ class GreedyPlan:
 
     @property
     def ok(self) -> bool:
+        """True when the greedy found a plan."""
         return self.values is not None
 
 

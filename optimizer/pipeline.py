@@ -50,6 +50,7 @@ class Timings:
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
+        """Time the step ``name`` (logged when it starts and ends)."""
         t0 = time.perf_counter()
         log.info("%s ...", name)
         try:

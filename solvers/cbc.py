@@ -242,7 +242,7 @@ class CbcBackend(Backend):
         """True when the CBC binary exists and is executable."""
         try:
             path = _bundled_path()
-            return bool(path) and os.access(path, os.X_OK)
+            return path is not None and path != "" and os.access(path, os.X_OK)
         except Exception:  # pragma: no cover
             return False
 

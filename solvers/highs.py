@@ -262,7 +262,7 @@ class HighsBackend(Backend):
         if model_status == ms.kTimeLimit:
             return build_result(self, problem, options, termination=Termination.TIME_LIMIT,
                                 **common)
-        if model_status in (ms.kInterrupt, ms.kHighsInterrupt):
+        if model_status in (ms.kInterrupt, getattr(ms, "kHighsInterrupt", ms.kInterrupt)):
             return build_result(self, problem, options, termination=Termination.INTERRUPTED,
                                 **common)
         if model_status == ms.kInfeasible:

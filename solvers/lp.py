@@ -292,7 +292,7 @@ def write_lp(problem: MatrixProblem, target: str | os.PathLike | TextIO, *, name
     """Write ``problem`` as a CPLEX-LP file (a path, or an open text file); see :func:`lp_string`."""
     text, layout = lp_string(problem, names=names)
     if isinstance(target, io.TextIOBase) or hasattr(target, "write"):
-        target.write(text)  # type: ignore[union-attr]
+        target.write(text)
     else:
         with open(target, "w", encoding="ascii", newline="\n") as fh:
             fh.write(text)

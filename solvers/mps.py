@@ -237,8 +237,8 @@ def _bounds_section(problem: MatrixProblem, col_names: np.ndarray) -> list[str]:
     if not cols:
         return []
     cols_a, rank_a, text_a = np.concatenate(cols), np.concatenate(rank), np.concatenate(text)
-    order = np.lexsort((rank_a, cols_a))
-    return text_a[order].tolist()
+    line_order = np.lexsort((rank_a, cols_a))
+    return text_a[line_order].tolist()
 
 
 def mps_string(problem: MatrixProblem, *, names: str = "auto", write_offset: bool = True,
@@ -333,7 +333,7 @@ def write_mps(problem: MatrixProblem, target: str | os.PathLike | TextIO, *,
     text, layout = mps_string(problem, names=names, write_offset=write_offset,
                               free_keyword=free_keyword)
     if isinstance(target, io.TextIOBase) or hasattr(target, "write"):
-        target.write(text)  # type: ignore[union-attr]
+        target.write(text)
     else:
         with open(target, "w", encoding="ascii", newline="\n") as fh:
             fh.write(text)

@@ -164,6 +164,7 @@ class CpSatModel:
 
     @property
     def objective_scale(self) -> float:
+        """Factor that turned the objective into integers."""
         return float(10 ** self.objective_exponent)
 
 
@@ -303,7 +304,7 @@ class CpSatBackend(Backend):
         try:
             import ortools
 
-            return str(ortools.__version__)
+            return str(getattr(ortools, "__version__", "unknown"))
         except Exception:  # pragma: no cover
             return "unknown"
 

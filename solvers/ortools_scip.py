@@ -205,7 +205,8 @@ class ScipBackend(Backend):
             import ortools
 
             scip = _scip_version()
-            return f"{scip} (OR-Tools {ortools.__version__})" if scip else f"OR-Tools {ortools.__version__}"
+            version = getattr(ortools, "__version__", "unknown")
+            return f"{scip} (OR-Tools {version})" if scip else f"OR-Tools {version}"
         except Exception:  # pragma: no cover
             return "unknown"
 

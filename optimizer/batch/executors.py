@@ -182,11 +182,14 @@ class RunExecutor(Protocol):
 
     description: str
 
-    def submit(self, key: Hashable, fn: Callable[..., Any], *args: Any) -> None: ...
+    def submit(self, key: Hashable, fn: Callable[..., Any], *args: Any) -> None:
+        """Start ``fn(*args)`` under ``key``."""
 
-    def as_completed(self) -> Iterator[Done]: ...
+    def as_completed(self) -> Iterator[Done]:
+        """Every submitted run, as it finishes."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop the workers; runs not finished are cancelled."""
 
     def __enter__(self) -> RunExecutor: ...
 
@@ -253,6 +256,7 @@ class LocalProcesses(_Closing):
 
     @property
     def description(self) -> str:
+        """Where runs execute, in words."""
         return f"local processes ({self.jobs} at a time)"
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -270,9 +274,11 @@ class LocalProcesses(_Closing):
         self._pending[fut] = task
 
     def submit(self, key: Hashable, fn: Callable[..., Any], *args: Any) -> None:
+        """Start ``fn(*args)`` under ``key``."""
         self._send(_Task(key, fn, tuple(args)))
 
     def as_completed(self) -> Iterator[Done]:
+        """Every submitted run, as it finishes; a run whose process died is started again."""
         while self._pending:
             finished, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
             broken: list[_Task] = []
@@ -317,6 +323,7 @@ class LocalProcesses(_Closing):
                 self._send(task)
 
     def close(self) -> None:
+        """Shut the process pool down, cancelling runs not started."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -423,9 +430,11 @@ class DaskCluster(_Closing):
             self._ac.add(fut)
 
     def submit(self, key: Hashable, fn: Callable[..., Any], *args: Any) -> None:
+        """Start ``fn(*args)`` under ``key``."""
         self._send(_Task(key, fn, tuple(args)))
 
     def as_completed(self) -> Iterator[Done]:
+        """Every submitted run, as it finishes; a run whose worker was lost is started again."""
         KilledWorker = self._distributed.KilledWorker  # noqa: N806 - Dask's class
         self._ac = self._distributed.as_completed([f for f, _ in self._pending.values()])
         try:
@@ -459,6 +468,7 @@ class DaskCluster(_Closing):
             self._ac = None
 
     def close(self) -> None:
+        """Cancel what is pending and close the cluster this executor started."""
         for fut, _ in self._pending.values():
             fut.cancel()
         self._pending.clear()

@@ -197,6 +197,7 @@ def _row_from_record(run: BatchRun, folder: Path, record: dict, seconds: float, 
 
 
 def failure_kind(exc: BaseException) -> str:
+    """The kind of a failed run, in the summary's words (input error, infeasible, ...)."""
     if isinstance(exc, (InputError, ScenarioError)):
         return "input error"
     if isinstance(exc, InfeasibleScenario):

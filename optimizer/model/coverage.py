@@ -51,6 +51,7 @@ class CoverageRows:
 
     @property
     def n_groups(self) -> int:
+        """Number of demand rows (merged demand units)."""
         return int(self.pattern.shape[0])
 
 

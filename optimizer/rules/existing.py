@@ -159,7 +159,7 @@ def existing_service(inputs: Inputs, reach_facilities: Reach, scenario: Scenario
         keep = np.isin(reach_facilities.target_index, cols) & (reach_facilities.ref_seconds <= limit)
         u, t, e = reach_facilities.unit_index[keep], reach_facilities.target_index[keep], \
             reach_facilities.ref_seconds[keep]
-        out = np.zeros(len(people))
+        out: np.ndarray = np.zeros(len(people))
         if mode == "coverage":
             out[u] = people[u]
         elif u.size:

@@ -46,9 +46,11 @@ class RequirementTarget:
 
     @property
     def unit(self) -> str:
+        """What the target counts: people (a share) or places (per 1,000 residents)."""
         return "people" if self.kind == "share" else "places"
 
     def describe(self) -> str:
+        """The target in words, for messages and tables."""
         if self.kind == "share":
             return f"{self.level:.0%} of {self.cohort_people:,.0f} people covered"
         return f"{self.level:g} places per 1,000 residents ({self.required:,.1f} places for {self.residents:,.0f})"
@@ -71,7 +73,7 @@ def requirement_targets(inputs: Inputs, scenario: Scenario, existing: ExistingSe
             if req.min_share is not None:
                 out.append(RequirementTarget(req.function, circle, "share", req.min_share, cohort_people, res,
                                              req.min_share * cohort_people, float(served.get(circle, 0.0))))
-            else:
+            elif req.min_per_1000 is not None:  # the scenario check makes every requirement set one of the two
                 out.append(RequirementTarget(req.function, circle, "per_1000", float(req.min_per_1000),
                                              cohort_people, res, req.min_per_1000 * res / 1000.0,
                                              float(existing.capacity_by_circle[req.function].get(circle, 0.0))))

@@ -93,6 +93,7 @@ class SolverRun:
 
     @property
     def has_plan(self) -> bool:
+        """True when the solver returned a plan (checked)."""
         return self.check_passed is not None
 
     def row(self) -> dict:

@@ -171,6 +171,7 @@ class ExternalCheck:
 
     @property
     def passed(self) -> bool:
+        """True when the outside solution keeps every rule."""
         return self.report.passed
 
 

@@ -83,6 +83,7 @@ class CoverageSolution:
 
     @property
     def covered_weight(self) -> float:
+        """Weighted demand covered."""
         return float(self.covered.sum())
 
 

@@ -71,6 +71,7 @@ class PhasedModel:
 
     @property
     def n_year_cols(self) -> int:
+        """Columns of one year (the single-year model's)."""
         return self.base.problem.n_cols
 
     def year_values(self, values: np.ndarray, t: int) -> np.ndarray:

@@ -42,6 +42,7 @@ class PhasedPlan:
     projects: tuple[Project, ...]
 
     def projects_in(self, year: int) -> list[Project]:
+        """The projects of ``year``'s list."""
         return [p for p in self.projects if p.year == year]
 
 

@@ -36,6 +36,7 @@ class PhasingRun:
 
     @property
     def scenario(self) -> Scenario:
+        """The scenario planned."""
         return self.setup.scenario
 
 
