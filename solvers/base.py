@@ -70,7 +70,7 @@ def module_imports(module: str) -> bool:
         return False
 
 
-class SolverUnavailable(Exception):
+class SolverUnavailable(ValueError):
     """The requested solver cannot run here.
 
     Parameters
