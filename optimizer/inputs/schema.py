@@ -1,7 +1,7 @@
 """The canonical columns of each input table, as the engine uses them.
 
 Files may name columns differently; a scenario maps them (``columns:``). After reading,
-every table carries exactly these names. See README "Input formats".
+every table carries exactly these names. See docs/inputs.md.
 """
 from __future__ import annotations
 
