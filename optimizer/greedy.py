@@ -44,7 +44,6 @@ import scipy.sparse as sp
 
 import solvers
 from optimizer.errors import SolverFailure
-from optimizer.greedy_backend import GreedyBackend
 from optimizer.model.build import PlanningModel
 from solvers.problem import Sense
 from solvers.result import (
@@ -60,8 +59,9 @@ from solvers.result import (
 
 log = logging.getLogger(__name__)
 
-#: The name under which the heuristic is a solver of the scenario (``solver.name``).
-GREEDY = GreedyBackend.name
+#: The name under which the heuristic is a solver of the scenario (``solver.name``); the same
+#: as :attr:`optimizer.greedy_backend.GreedyBackend.name` (not imported: the backend imports this module).
+GREEDY = "greedy"
 #: Local search time when the heuristic is the solver: at most this, and at most half the
 #: solver's time limit (the rest is for the LP bound).
 LOCAL_SEARCH_S = 10.0

@@ -33,7 +33,7 @@ from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
 from optimizer.solving import diagnose_infeasible, solve
-from optimizer.studies.walk_vs_buffer import walk_versus_buffer
+from optimizer.walk_vs_buffer import walk_versus_buffer
 from solvers.result import SolveResult, SolveStatus
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,8 @@ from optimizer.inputs.schema import SITE_KINDS, InputsSpec, LayerSpec
 DEFAULTS_FILE = Path(__file__).parent / "defaults" / "functions.yaml"
 OBJECTIVES = ("max_coverage", "least_cost")
 MODES = ("coverage", "capacitated")
+#: The ``solver.name`` that lets :func:`optimizer.solver_choice.choose_solver` pick the backend.
+AUTO = "auto"
 REACH_METHODS = ("network", "straight_line", "od_table")
 SITE_FLAGS = ("parking_allowed",)
 
@@ -656,9 +658,8 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         out.append(f"reach.missing_elevation: must be error or flat, got {r.missing_elevation!r}")
     s: SolverSpec = v.get("solver", SolverSpec())
     import solvers as registry
-    from optimizer.solver_choice import scenario_solver_names
 
-    known = scenario_solver_names()  # the registry's backends (greedy among them) and auto
+    known = registry.all_solvers() + [AUTO]  # the registry's backends (greedy among them) and auto
     if s.name not in known:
         out.append(f"solver.name: unknown solver {s.name!r} (known: {', '.join(known)})")
     warm_starts = ["none"] + registry.solvers_where(gives_warm_start=True)

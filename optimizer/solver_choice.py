@@ -31,13 +31,11 @@ rows -> ``cbc`` when installed (fastest proof at 10,000 x 1,000, best bound at 2
 from __future__ import annotations
 
 import solvers
-from optimizer.scenario import Scenario
+from optimizer.scenario import AUTO, Scenario
 from solvers.result import SolverOptions
 
 #: Plain coverage problems larger than this (merged demand rows) go to CBC or SCIP.
 PLAIN_COVERAGE_LARGE_ROWS = 5_000
-#: The ``solver.name`` that lets :func:`choose_solver` pick the backend.
-AUTO = "auto"
 
 
 def resolve_solver(name: str, kind: str, n_rows: int) -> str:
@@ -56,11 +54,6 @@ def resolve_solver(name: str, kind: str, n_rows: int) -> str:
         A registry name.
     """
     return choose_solver(kind, n_rows) if name == AUTO else name
-
-
-def scenario_solver_names() -> list[str]:
-    """Every ``solver.name`` a scenario may give: the registered backends, then ``auto``."""
-    return solvers.all_solvers() + [AUTO]
 
 
 def choose_solver(kind: str, n_rows: int) -> str:

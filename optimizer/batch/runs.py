@@ -133,7 +133,7 @@ def plan_batch(source: str, sets: tuple[str, ...] = ()) -> list[BatchRun]:
 
 # ----------------------------------------------------------------------------- fingerprints
 def _digest(resolved: object, files: dict) -> str:
-    from optimizer.outputs.jsonable import to_jsonable
+    from optimizer.jsonable import to_jsonable
 
     return hashlib.sha256(json.dumps(to_jsonable(resolved), sort_keys=True, default=str).encode()
                           + json.dumps(files, sort_keys=True).encode()).hexdigest()

@@ -34,10 +34,10 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
     try:
         from optimizer.errors import InputError
         from optimizer.outputs.assessment_files import write_assessment
-        from optimizer.outputs.run_folder import mismatches_with_scenario, read_run_folder
         from optimizer.pipeline import compute_reach, run_scenario, validate
         from optimizer.reach.cache import ReachCache
         from optimizer.rules.existing import existing_service, unit_circles
+        from optimizer.run_folder import mismatches_with_scenario, read_run_folder
         from optimizer.studies.assessment import additions_from_tables, assess, card_counts, circle_points
 
         sc = _load(scenario, sets, [])

@@ -28,7 +28,7 @@ def diff_command(run_a: str, run_b: str, lang: str, out_dir: str | None) -> None
     try:
         from optimizer.errors import InputError
         from optimizer.outputs.diff_files import write_diff
-        from optimizer.outputs.run_folder import demand_points, read_run_folder
+        from optimizer.run_folder import demand_points, read_run_folder
         from optimizer.studies.run_diff import comparability, diff_runs, memo
 
         problems = []

@@ -16,7 +16,8 @@
   (rule 6), :mod:`~optimizer.model.requirements` (rule 7);
 - :mod:`~optimizer.model.objective`: most weighted people covered, least cost, or least shortfall.
 
-:mod:`~optimizer.model.budget_space` holds the cost and area coefficients (rules 1, 2, 5),
+:mod:`~optimizer.model.budget_space` holds the cost and area coefficients (rules 1, 2, 5) and
+:mod:`~optimizer.model.site_terms` each site's cost and area in the model's variables,
 :mod:`~optimizer.model.strengthen` the cuts added at the root, :mod:`~optimizer.model.diagnose`
 the checks that explain an impossible scenario before any solve. The rules in plain words
 live in :mod:`optimizer.rules`; ``docs/model.md`` states them.

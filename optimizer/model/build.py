@@ -26,7 +26,7 @@ import numpy as np
 from optimizer.inputs.types import Inputs
 from optimizer.model.blocks import RowBlock, VariableBlock, stack_rows
 from optimizer.model.budget import define_budget_rows
-from optimizer.model.budget_space import MONEY_UNIT, site_area_terms, site_cost_terms
+from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.model.candidates import define_candidates
 from optimizer.model.capacity import define_capacity_rows, no_cuts
 from optimizer.model.conversion import define_conversion_rows
@@ -37,6 +37,7 @@ from optimizer.model.not_built_separately import define_not_built_separately_row
 from optimizer.model.objective import define_objective
 from optimizer.model.requirements import define_requirement_rows
 from optimizer.model.sharing import define_sharing_rows, define_sharing_savings, sharing_sites
+from optimizer.model.site_terms import site_area_terms, site_cost_terms
 from optimizer.model.space import define_space_rows
 from optimizer.model.variables import define_variables
 from optimizer.reach.types import Reach

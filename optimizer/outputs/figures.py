@@ -18,7 +18,7 @@ def walk_vs_buffer_figure(table: pd.DataFrame, path: Path, title: str) -> None:
     Parameters
     ----------
     table
-        :func:`optimizer.studies.walk_vs_buffer.walk_versus_buffer`.
+        :func:`optimizer.walk_vs_buffer.walk_versus_buffer`.
     path
         PNG file to write.
     title

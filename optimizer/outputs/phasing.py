@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
-from optimizer.outputs.jsonable import to_jsonable
+from optimizer.jsonable import to_jsonable
 from optimizer.outputs.tables import _versions
 from optimizer.outputs.writers import CSV_ENCODING, _gpkg_layer, atomic_folder
 from optimizer.studies.phasing.plan import project_table

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimizer.outputs.jsonable import to_jsonable
+from optimizer.jsonable import to_jsonable
 from optimizer.rules.covered import NEW, STATUS_NAMES
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status

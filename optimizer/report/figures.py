@@ -17,9 +17,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from optimizer.outputs.fonts import cjk_font  # noqa: E402
-from optimizer.outputs.run_folder import RunFolder  # noqa: E402
 from optimizer.report import gather  # noqa: E402
 from optimizer.report.words import say  # noqa: E402
+from optimizer.run_folder import RunFolder  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """What the report shows, gathered from a run folder as plain dicts and frames (no I/O).
 
-Every function here takes a :class:`~optimizer.outputs.run_folder.RunFolder` and a language and
+Every function here takes a :class:`~optimizer.run_folder.RunFolder` and a language and
 returns plain values; :mod:`optimizer.report.html` and :mod:`optimizer.report.figures`
 draw them.
 """
@@ -13,8 +13,8 @@ import pandas as pd
 import pyproj
 
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
-from optimizer.outputs.run_folder import RunFolder
 from optimizer.report.words import kind_label, say
+from optimizer.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from importlib import resources
 
 import pandas as pd
 
-from optimizer.outputs.jsonable import to_jsonable
-from optimizer.outputs.run_folder import RunFolder
+from optimizer.jsonable import to_jsonable
 from optimizer.report import charts, gather
 from optimizer.report.words import money, people, say, share
+from optimizer.run_folder import RunFolder
 
 
 def _json_for_script(data) -> str:

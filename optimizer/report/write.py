@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.i18n import check_lang
-from optimizer.outputs.run_folder import RunFolder, read_run_folder
 from optimizer.report import figures
 from optimizer.report.html import render_report
+from optimizer.run_folder import RunFolder, read_run_folder
 
 log = logging.getLogger(__name__)
 

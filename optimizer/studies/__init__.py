@@ -8,6 +8,8 @@
 - :mod:`~optimizer.studies.run_diff`: what changed between two runs;
 - :mod:`~optimizer.studies.export`, :mod:`~optimizer.studies.external`: the model for another
   solver, and that solver's answer checked against every rule;
-- :mod:`~optimizer.studies.plain_coverage`: textbook covering problems (MCLP, set cover);
-- :mod:`~optimizer.studies.walk_vs_buffer`: how much a straight-line buffer map overstates reach.
+- :mod:`~optimizer.studies.plain_coverage`: textbook covering problems (MCLP, set cover).
+
+(How much a straight-line buffer map overstates reach is measured in every run, so it is a
+pipeline step: :mod:`optimizer.walk_vs_buffer`.)
 """

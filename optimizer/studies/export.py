@@ -45,9 +45,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from optimizer.inputs.types import Inputs
+from optimizer.jsonable import to_jsonable
 from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.model.build import PlanningModel
-from optimizer.outputs.jsonable import to_jsonable
 from optimizer.pipeline import ModelSetup, Progress
 from optimizer.pipeline import prepare_model as pipeline_prepare_model
 from optimizer.reach.cache import ReachCache

@@ -55,7 +55,7 @@ from optimizer.rules.existing import allocate
 from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
 from optimizer.studies.export import column_names, row_names
-from optimizer.studies.walk_vs_buffer import walk_versus_buffer
+from optimizer.walk_vs_buffer import walk_versus_buffer
 from solvers import solution_files as files
 from solvers.problem import Sense
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination

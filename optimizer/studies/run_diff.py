@@ -1,7 +1,7 @@
 """What changed between two finished runs: sites, coverage, cost and the scenario settings.
 
 Run A is the reference, run B the what-if. From the two run folders
-(:mod:`optimizer.outputs.run_folder`) this module states, without solving anything:
+(:mod:`optimizer.run_folder`) this module states, without solving anything:
 
 - **sites** (``diff_sites.csv``): each site converted in only one run (``added`` in B,
   ``removed`` from A) or in both with other functions or sizes (``changed``: functions
@@ -28,7 +28,7 @@ import pandas as pd
 
 from optimizer.errors import Problem
 from optimizer.i18n import cohort_label, function_label, pick
-from optimizer.outputs.run_folder import RunFolder, differing_inputs
+from optimizer.run_folder import RunFolder, differing_inputs
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from optimizer.cli import main
 from optimizer.outputs.assessment_files import write_assessment
-from optimizer.outputs.run_folder import read_run_folder
 from optimizer.outputs.writers import write_run
 from optimizer.pipeline import compute_reach, run_scenario
 from optimizer.rules.existing import existing_service
+from optimizer.run_folder import read_run_folder
 from optimizer.studies.assessment import (
     BLUE,
     GREEN,

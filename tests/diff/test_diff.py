@@ -10,9 +10,9 @@ import two_circles
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.outputs.run_folder import read_run_folder
 from optimizer.outputs.writers import write_run
 from optimizer.pipeline import run_scenario
+from optimizer.run_folder import read_run_folder
 from optimizer.studies.run_diff import ALL, comparability, diff_runs, memo
 
 

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.outputs.run_folder import read_run_folder
 from optimizer.report import figures
+from optimizer.run_folder import read_run_folder
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer.outputs.jsonable import to_jsonable
+from optimizer.jsonable import to_jsonable
 from optimizer.report.html import _fill_page, _json_for_script
 
 

@@ -25,6 +25,9 @@ def test_the_greedy_is_a_registered_backend_that_runs_everywhere():
     assert not caps.proves_optimality and caps.gives_warm_start
     assert all(solvers.SOLVERS[n].capabilities.proves_optimality for n in solvers.solvers_where(
         needs_planning_model=False))
+    # the heuristic's results carry the name it is registered under
+    from optimizer.greedy import GREEDY
+    assert solvers.SOLVERS["greedy"].name == GREEDY
 
 
 def test_a_plain_matrix_problem_is_refused_in_check_before_any_solve(planning_backend):
