@@ -326,14 +326,13 @@ def complete_run(setup: ModelSetup, result: SolveResult) -> Run:
     reach_sites, reach_facilities = setup.reach_sites, setup.reach_facilities
     timings, warnings = setup.timings, setup.warnings
     with timings.step("plan"):
-        plan = plan_from_solution(model, result.values, inputs, scenario, reach_sites, reach_facilities, forced,
-                                  existing)
+        plan = plan_from_solution(model, result.values, setup.context)
     with timings.step("check"):
         report = check_plan(plan, setup.context, SolverClaims.from_model(model, result))
     if not report.passed:
         raise CheckFailed(report.failures)
     with timings.step("walk vs buffer"):
-        buffer_table = walk_versus_buffer(inputs, scenario, plan, reach_sites, reach_facilities)
+        buffer_table = walk_versus_buffer(plan, setup.context)
     requirements = (plan_requirements(plan, inputs, scenario, requirement_targets(inputs, scenario, existing))
                     if scenario.requirements else None)
     together = None

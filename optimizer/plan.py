@@ -11,7 +11,6 @@ import pandas as pd
 from optimizer.context import PlanningContext
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
-from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
 from optimizer.rules.costing import SiteCosting, cost_site
@@ -129,16 +128,29 @@ def unit_served(model: PlanningModel, values: np.ndarray, residual: dict[str, np
     return out
 
 
-def plan_from_solution(model: PlanningModel, values: np.ndarray, inputs: Inputs, scenario: Scenario,
-                       reach_sites: Reach, reach_facilities: Reach, forced: ForcedDecisions,
-                       existing: ExistingService) -> Plan:
+def plan_from_solution(model: PlanningModel, values: np.ndarray, context: PlanningContext) -> Plan:
     """Read ``values`` back into a plan; optionally drop facilities that add nobody.
 
     A chosen function whose removal leaves weighted coverage unchanged, lowers the
     cost, keeps every site within its area and keeps rules 6 and 7 is dropped
     (``model.drop_redundant``, coverage mode), unless forced. The independent check then
     recomputes the resulting plan.
+
+    Parameters
+    ----------
+    model
+        The built model ``values`` belong to.
+    values
+        A solution vector of ``model`` (one value per column).
+    context
+        The scenario, inputs, reach, forced decisions and existing service the model was built from.
+
+    Returns
+    -------
+    Plan
     """
+    inputs, scenario, existing = context.inputs, context.scenario, context.existing
+    reach_sites, reach_facilities = context.reach_sites, context.reach_facilities
     assignment_t = model.assignment(values)
     if model.mode == "capacitated":
         residual = {f: existing.residual(inputs, scenario, f) for f in scenario.functions}
@@ -146,7 +158,6 @@ def plan_from_solution(model: PlanningModel, values: np.ndarray, inputs: Inputs,
                           areas=model.areas(values), served_new=unit_served(model, values, residual))
     if not scenario.model.drop_redundant:
         return build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing)
-    context = PlanningContext(scenario, inputs, reach_sites, reach_facilities, forced, existing)
     assignment_t, dropped = drop_redundant(assignment_t, context)
     plan = build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing)
     return Plan(plan.sites, plan.status, plan.served_existing, plan.served_new, tuple(dropped), plan.mode)

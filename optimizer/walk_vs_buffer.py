@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.context import PlanningContext
 from optimizer.inputs.types import Inputs
 from optimizer.plan import Plan
 from optimizer.reach import Reach, straight_line_reach
 from optimizer.reach.types import cutoff_ref_seconds
 from optimizer.rules.covered import units_reached
-from optimizer.scenario import Scenario
 
 
 def buffer_reach(inputs: Inputs, cutoff: float) -> tuple[Reach, Reach]:
@@ -30,9 +30,15 @@ def buffer_reach(inputs: Inputs, cutoff: float) -> tuple[Reach, Reach]:
     return reach.subset_targets(is_site), reach.subset_targets(~is_site)
 
 
-def walk_versus_buffer(inputs: Inputs, scenario: Scenario, plan: Plan, reach_sites: Reach,
-                       reach_facilities: Reach) -> pd.DataFrame:
+def walk_versus_buffer(plan: Plan, context: PlanningContext) -> pd.DataFrame:
     """Per function: people covered by the plan's walking times and by a straight-line buffer.
+
+    Parameters
+    ----------
+    plan
+        The checked plan.
+    context
+        The scenario, inputs and walking times the plan was made with.
 
     Returns
     -------
@@ -44,6 +50,8 @@ def walk_versus_buffer(inputs: Inputs, scenario: Scenario, plan: Plan, reach_sit
         ``walk_only`` (people who can walk there but fall outside the buffer, e.g. down a
         gentle slope) and ``overstatement_pct`` (``covered_buffer / covered_walking - 1``).
     """
+    inputs, scenario = context.inputs, context.scenario
+    reach_sites, reach_facilities = context.reach_sites, context.reach_facilities
     cutoff = max(cutoff_ref_seconds(fn.threshold_min, fn.walk_speed_mps) for fn in scenario.functions.values())
     buf_sites, buf_facilities = buffer_reach(inputs, cutoff)
     fac_fn = inputs.facilities["function"].to_numpy() if len(inputs.facilities) else np.zeros(0, dtype=object)

@@ -201,8 +201,7 @@ def run_solver(prep: Prepared, name: str, time_limit_s: float | None = None, iso
                                                                       **_plain(result.extra)})
     if result.status is SolveStatus.INFEASIBLE or not result.status.has_solution:
         return run
-    plan = plan_from_solution(model, result.values, prep.inputs, scenario, prep.reach_sites, prep.reach_facilities,
-                              prep.forced, prep.existing)
+    plan = plan_from_solution(model, result.values, prep.context.for_scenario(scenario))
     report: CheckReport = check_plan(plan, prep.context.for_scenario(scenario), SolverClaims.from_model(model, result))
     ids = prep.inputs.sites["site_id"].astype(str).to_numpy()
     run.entries = sorted(f"{ids[s]}:{f}" for s, fs in plan.functions_at().items() for f in fs)

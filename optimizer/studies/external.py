@@ -241,8 +241,7 @@ def _check_values(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
         notes.append(f"{len(given)} of {problem.n_cols} columns given; the other {missing} taken as 0")
     claimed, claimed_from = _claimed_objective(setup, sol, values, notes)
     scenario = _no_drop(setup)
-    plan = plan_from_solution(model, values, setup.inputs, scenario, setup.reach_sites, setup.reach_facilities,
-                              setup.forced, setup.existing)
+    plan = plan_from_solution(model, values, setup.context.for_scenario(scenario))
     result = _external_result(sol, values, claimed)
     report = check_plan(plan, setup.context, SolverClaims.from_model(model, result, values))
     notes.append(_row_note(setup, values))
@@ -418,7 +417,7 @@ def _plan_values(setup: ModelSetup, assignment: dict[int, tuple[str, ...]],
 def external_run(setup: ModelSetup, checked: ExternalCheck) -> Run:
     """A :class:`~optimizer.pipeline.Run` of the checked solution, for :func:`optimizer.outputs.writers.write_run`."""
     sc, inputs = setup.scenario, setup.inputs
-    buffer_table = walk_versus_buffer(inputs, sc, checked.plan, setup.reach_sites, setup.reach_facilities)
+    buffer_table = walk_versus_buffer(checked.plan, setup.context)
     requirements = (plan_requirements(checked.plan, inputs, sc, requirement_targets(inputs, sc, setup.existing))
                     if sc.requirements else None)
     together = None
