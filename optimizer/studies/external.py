@@ -59,7 +59,7 @@ from optimizer.walk_vs_buffer import walk_versus_buffer
 from solvers import solution_files as files
 from solvers.problem import Sense
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
-from solvers.solution_files import FileProblem, SolutionFile, line_order
+from solvers.solution_files import FileProblem, SolutionFile
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,15 @@ ROW_TOL = 1e-6
 
 
 # ----------------------------------------------------------------------------- reading
-class _Problems:
-    def __init__(self, path: Path):
-        self.file = str(path)
-        self.items: list[Problem] = []
-
-    def add(self, message: str, line: int | None = None, column: str | None = None) -> None:
-        self.items.append(Problem(self.file, message, row=f"line {line}" if line else None, column=column))
+class _Problems(files.LineProblems):
+    """A solution's problems, raised together as the input error the command line reports (exit 3)."""
 
     def raise_if_any(self) -> None:
-        if self.items:
-            raise InputError(sorted(self.items, key=line_order))
+        """Raise :class:`~optimizer.errors.InputError` naming every problem noted, by line."""
+        try:
+            super().raise_if_any()
+        except files.SolutionFileError as exc:
+            raise InputError([_as_problem(found) for found in exc.problems]) from None
 
 
 def _as_problem(found: FileProblem) -> Problem:
@@ -206,7 +204,7 @@ def _check_values(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
     names = column_names(model, setup.inputs, setup.scenario)
     index = {nm: j for j, nm in enumerate(names)}
     problems = _Problems(sol.path)
-    problems.items += [_as_problem(found) for found in sol.problems]
+    problems.items += sol.problems
     values = np.zeros(problem.n_cols)
     given: dict[int, tuple[float, int]] = {}
     unknown = 0
@@ -294,7 +292,7 @@ def _check_plan_list(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
     sc, inputs, model = setup.scenario, setup.inputs, setup.model
     capacitated = model.mode == "capacitated"
     problems = _Problems(sol.path)
-    problems.items += [_as_problem(found) for found in sol.problems]
+    problems.items += sol.problems
     row_of = {sid: i for i, sid in enumerate(inputs.sites["site_id"].astype(str))}
     chosen: dict[int, set[str]] = {}
     areas: dict[tuple[int, str], float] = {}
