@@ -62,6 +62,7 @@ def test_an_ordinary_failure_on_dask_is_not_retried(cluster):
         ("bad", "ValueError: budgett is not a key", 1, False)]
 
 
+@pytest.mark.slow  # end to end, a Dask cluster; run with -m slow
 def test_a_time_limited_run_is_kept_with_its_incumbent_on_both_executors(tmp_path, cluster):
     """Stopped by its time limit, the demo's greedy-started plan is recorded as solved, not proven, with its
     objective and gap as run.json has them and the solver's reason in the message."""
@@ -76,6 +77,7 @@ def test_a_time_limited_run_is_kept_with_its_incumbent_on_both_executors(tmp_pat
         assert "time limit" in row["message"] or "not proven" in row["message"], row["message"]
 
 
+@pytest.mark.slow  # end to end, a Dask cluster; run with -m slow
 def test_a_worker_killed_during_a_run_is_retried_and_the_run_finishes(tmp_path, cluster):
     """The worker running the demo is killed mid-run; the scheduler reports it lost, the run is submitted
     again and finishes (attempts 2, proven), no half-written folder is left, and a second batch skips it."""
@@ -132,6 +134,7 @@ def test_dask_gives_up_on_a_run_whose_worker_dies_every_time(tmp_path):
     assert kills == 2 and len(done) == 1 and done[0].lost and done[0].attempts == 2
 
 
+@pytest.mark.slow  # end to end, a Dask cluster; run with -m slow
 def test_a_killed_dask_batch_resumes_without_redoing_finished_runs(tmp_path):
     """The whole batch (client and LocalCluster) is killed after its first finished run; started again on
     Dask it skips what was finished and completes the rest, each run once."""

@@ -86,6 +86,7 @@ def test_batch_records_every_run_and_a_second_batch_skips_the_finished(batch_pro
     assert len(_finished(out)) == 6, changed.output  # other overrides: other names, solved anew
 
 
+@pytest.mark.slow  # end to end, a whole solve or generation; run with -m slow
 def test_killed_batch_resumes_without_redoing_finished_runs(batch_project):
     folder, batch = batch_project
     out = folder / "out"

@@ -124,6 +124,7 @@ def test_console_script_is_installed():
     assert out.returncode == 0 and "highs" in out.stdout
 
 
+@pytest.mark.slow  # end to end, a whole solve or generation; run with -m slow
 def test_the_developer_script_regenerates_the_synthetic_demo(tmp_path, repo):
     # the generators live outside the installed package: python -m dataset_builders.yuzhong
     out = tmp_path / "yz"

@@ -21,6 +21,7 @@ def test_yuzhong_demo_is_proven_optimal_and_passes_its_check(repo):
                                            ("elder_care", "elderly"), ("parking", "cars")))
 
 
+@pytest.mark.slow  # end to end, a whole solve or generation; run with -m slow
 def test_half_the_budget_covers_fewer_people(repo):
     full = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
     half = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-tight-budget.yaml"))
