@@ -44,6 +44,11 @@ class PlanningContext:
     forced: ForcedDecisions
     existing: ExistingService
 
+    @classmethod
+    def of(cls, holder: object) -> PlanningContext:
+        """The context held by ``holder`` (a model setup or a run: anything with these six attributes)."""
+        return cls(**{f.name: getattr(holder, f.name) for f in dataclasses.fields(cls)})
+
     def for_scenario(self, scenario: Scenario) -> PlanningContext:
         """The same context under another scenario (e.g. other solver settings; the same inputs and reach)."""
         return dataclasses.replace(self, scenario=scenario)

@@ -14,6 +14,7 @@ and the heuristic itself is imported when the backend first works.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, ClassVar
 
@@ -47,8 +48,6 @@ def with_planning_model(model: PlanningModel, problem: MatrixProblem | None = No
     MatrixProblem
         A copy whose ``metadata[PLANNING_MODEL]`` is ``model``.
     """
-    import dataclasses
-
     problem = model.problem if problem is None else problem
     return dataclasses.replace(problem, metadata={**problem.metadata, PLANNING_MODEL: model})
 

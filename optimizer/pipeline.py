@@ -83,8 +83,7 @@ class Run:
     @property
     def context(self) -> PlanningContext:
         """The scenario, inputs, reach, forced decisions and existing service the plan was read and checked against."""
-        return PlanningContext(self.scenario, self.inputs, self.reach_sites, self.reach_facilities, self.forced,
-                               self.existing)
+        return PlanningContext.of(self)
 
 
 # ----------------------------------------------------------------------------- steps
@@ -231,8 +230,7 @@ class ModelSetup:
     @property
     def context(self) -> PlanningContext:
         """The scenario, inputs, reach, forced decisions and existing service a plan of this model is read against."""
-        return PlanningContext(self.scenario, self.inputs, self.reach_sites, self.reach_facilities, self.forced,
-                               self.existing)
+        return PlanningContext.of(self)
 
 
 def prepare_model(scenario: Scenario, progress: Progress | None = None, inputs: Inputs | None = None,
