@@ -497,7 +497,7 @@ def _parse_inputs(raw: Any, problems: list[str]) -> InputsSpec | None:
     if not isinstance(raw, dict):
         problems.append("inputs: required mapping is missing (demand, sites, ...)")
         return None
-    allowed = ("demand", "sites", "facilities", "network", "od_table", "elevation", "crs")
+    allowed = ("demand", "sites", "facilities", "network", "od_table", "elevation", "circles", "crs")
     for key in raw:
         if key not in allowed:
             problems.append(f"inputs.{key}: unknown key (allowed here: {', '.join(allowed)})")

@@ -98,7 +98,7 @@ def load_inputs(
 
     layers: dict[str, LayerSpec | None] = {
         "demand": spec.demand, "sites": spec.sites, "facilities": spec.facilities,
-        "network": spec.network, "od_table": spec.od_table,
+        "network": spec.network, "od_table": spec.od_table, "circles": spec.circles,
     }
     for role, layer_spec in layers.items():
         if layer_spec is None:
@@ -147,6 +147,7 @@ def load_inputs(
         crs=analysis_crs,
         file_hashes=hashes,
         elevation=elevation,
+        circles=_geo(tables["circles"], ROLE_COLUMNS["circles"], analysis_crs) if "circles" in tables else None,
     )
     problems.extend(check_references(
         inputs,

@@ -42,6 +42,20 @@ DEMAND_COLUMNS = (
     ColumnSpec("cars", "number", False, "cars, or parking spaces demanded", nonnegative=True),
     ColumnSpec("circle_id", "text", False, "15-minute life circle (生活圈) id", default=""),
     ColumnSpec("district", "text", False, "district (区)", default=""),
+    ColumnSpec("subdistrict", "text", False, "sub-district (街道)", default=""),
+    ColumnSpec("community", "text", False, "community (社区)", default=""),
+)
+
+#: Kinds of life circle named by the city (seed 000: 居住型、产业型、商服型、其他型及乡村).
+CIRCLE_TYPES = ("居住型", "产业型", "商服型", "其他型", "乡村")
+
+CIRCLE_COLUMNS = (
+    ColumnSpec("circle_id", "id", True, "15-minute life circle (生活圈) id, as in the demand's circle_id"),
+    ColumnSpec("name", "text", False, "circle name", default=""),
+    ColumnSpec("type", "text", False, "circle type: 居住型, 产业型, 商服型, 其他型 or 乡村 (or a scenario's own)",
+               default=""),
+    ColumnSpec("subdistrict", "text", False, "sub-district (街道) the circle lies in", default=""),
+    ColumnSpec("target_year", "integer", False, "year the circle is to reach its standard (e.g. 2025, 2027)"),
 )
 
 SITE_COLUMNS = (
@@ -102,6 +116,7 @@ ROLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
     "facilities": FACILITY_COLUMNS,
     "network": NETWORK_COLUMNS,
     "od_table": OD_COLUMNS,
+    "circles": CIRCLE_COLUMNS,
 }
 
 #: Geometry types each role accepts (``()``: a plain table without geometry).
@@ -111,6 +126,7 @@ ROLE_GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
     "facilities": ("Point", "Polygon", "MultiPolygon"),
     "network": ("LineString", "MultiLineString"),
     "od_table": (),
+    "circles": ("Polygon", "MultiPolygon"),
 }
 
 
@@ -163,6 +179,9 @@ class InputsSpec:
     elevation
         A digital elevation model (GeoTIFF, metres) sampled at network nodes for slope;
         optional. Where given it replaces the edges' own Z values.
+    circles
+        The life circles (生活圈) as polygons with their type and target year; optional.
+        Every demand unit's ``circle_id`` must name one of them.
     crs
         Analysis CRS (metric). ``None``: the local UTM zone of the demand's centre.
     """
@@ -173,4 +192,5 @@ class InputsSpec:
     network: LayerSpec | None = None
     od_table: LayerSpec | None = None
     elevation: LayerSpec | None = None
+    circles: LayerSpec | None = None
     crs: str | None = None

@@ -37,6 +37,9 @@ class Inputs:
     elevation
         The digital elevation model (``inputs.elevation``), opened and checked, or
         ``None``. Its values are sampled where needed (network nodes), not read here.
+    circles
+        The life circles (polygons: ``circle_id``, ``name``, ``type``, ``subdistrict``,
+        ``target_year``), or ``None`` when the scenario gives none.
     """
 
     demand: gpd.GeoDataFrame
@@ -47,3 +50,4 @@ class Inputs:
     crs: pyproj.CRS
     file_hashes: dict[str, str] = field(default_factory=dict)
     elevation: ElevationModel | None = None
+    circles: gpd.GeoDataFrame | None = None

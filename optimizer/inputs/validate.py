@@ -563,6 +563,14 @@ def check_references(
             problems.append(Problem(file, f"cohort '{cohort}'{by} has no values (the column is absent or blank)",
                                     layer, None, cohort))
 
+    if inputs.circles is not None and "circle_id" in inputs.circles.columns and "circle_id" in demand.columns:
+        known_circles = set(to_text(inputs.circles["circle_id"]).dropna())
+        circle_of = demand["circle_id"].astype(str).str.strip().to_numpy(dtype=object)
+        circles_file, _ = where("circles")
+        unknown_circle = (circle_of != "") & ~np.isin(circle_of, sorted(known_circles))
+        checker("demand", demand, "unit_id").rows(
+            unknown_circle, "circle_id",
+            lambda p: f"circle_id {show(circle_of[p])} is not a circle of {circles_file}", "unknown circle_id")
     if inputs.od_table is not None and len(inputs.od_table):
         problems.extend(_check_od_references(inputs, where))
     return problems

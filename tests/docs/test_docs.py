@@ -272,6 +272,7 @@ def _write_every_column_district(folder: Path) -> Path:
     scenario = write_tiny_district(folder)
     data = folder / "data"
     demand = gpd.read_file(data / "demand.gpkg")
+    demand["subdistrict"], demand["community"] = "解放碑街道", "解放碑社区"
     demand.to_file(data / "demand.gpkg", layer="demand")
     sites = gpd.read_file(data / "sites.gpkg")
     sites["address"], sites["floors"], sites["parking_allowed"] = "解放碑", 3, True
@@ -289,16 +290,20 @@ def _write_every_column_district(folder: Path) -> Path:
         data / "network.gpkg", layer="network")
     pd.DataFrame({"unit_id": ["U1", "U2"], "site_id": ["S1", "S2"], "minutes": [1.0, 1.0],
                   "metres": [60.0, 60.0]}).to_csv(data / "od.csv", index=False)
+    gpd.GeoDataFrame({"circle_id": sorted(set(demand["circle_id"])), "name": "生活圈", "type": "居住型",
+                      "subdistrict": "解放碑街道", "target_year": 2027},
+                     geometry=[shapely.box(LON - 0.01, LAT - 0.01, LON + 0.02, LAT + 0.01)]
+                     * demand["circle_id"].nunique(), crs="EPSG:4326").to_file(data / "circles.gpkg", layer="circles")
     scenario.write_text(
         "inputs:\n  demand: data/demand.gpkg\n  sites: data/sites.gpkg\n  facilities: data/facilities.gpkg\n"
-        "  network: data/network.gpkg\n  od_table: data/od.csv\n"
+        "  network: data/network.gpkg\n  od_table: data/od.csv\n  circles: data/circles.gpkg\n"
         "reach: {method: straight_line}\nbudget: {total: 20000000}\n", encoding="utf-8")
     return scenario
 
 
 def _table_file(folder: Path, role: str) -> Path:
     return folder / "data" / {"demand": "demand.gpkg", "sites": "sites.gpkg", "facilities": "facilities.gpkg",
-                              "network": "network.gpkg", "od_table": "od.csv"}[role]
+                              "network": "network.gpkg", "od_table": "od.csv", "circles": "circles.gpkg"}[role]
 
 
 def _change(folder: Path, role: str, change) -> None:
@@ -390,3 +395,11 @@ def test_an_od_table_needs_minutes_or_metres(district: Path, tmp_path: Path) -> 
     _change(tmp_path, "od_table", _blank("metres"))
     with pytest.raises(InputError):
         _validates(district)
+
+
+def test_a_demand_unit_in_a_circle_the_circles_table_lacks_is_refused(district: Path, tmp_path: Path) -> None:
+    """With a circles table, every unit's circle_id must be one of its circles (named by row and column)."""
+    _change(tmp_path, "demand", lambda f: f.assign(circle_id=["LC1", "LC9"] + list(f["circle_id"][2:])))
+    with pytest.raises(InputError, match=r"circle_id 'LC9' is not a circle of .*circles.gpkg") as error:
+        _validates(district)
+    assert "circle_id" in str(error.value) and "unit_id=" in str(error.value)
