@@ -29,6 +29,7 @@ from optimizer.plan import Plan, plan_from_solution, plan_requirements
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.reach.cache import ReachCache, network_reach_key
 from optimizer.rules.existing import ExistingService, existing_service
+from optimizer.rules.priorities import with_objective_weights
 from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
@@ -251,6 +252,7 @@ def prepare_model(scenario: Scenario, progress: Progress | None = None, inputs: 
         shortfalls = forced_shortfalls(inputs.sites, scenario, forced)
         if shortfalls:
             raise InfeasibleScenario(shortfalls)
+        scenario = with_objective_weights(scenario, inputs)
     with timings.step("reach"):
         reach_sites, reach_facilities = compute_reach(inputs, scenario, progress, reach_cache)
     if reach_sites.method is ReachMethod.STRAIGHT_LINE:
@@ -301,11 +303,11 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
     """
     setup = prepare_model(scenario, progress, inputs, reach_cache)
     with setup.timings.step("solve"):
-        result = solve(setup.model, scenario, start)
+        result = solve(setup.model, setup.scenario, start)
     if result.status is SolveStatus.INFEASIBLE:
         with setup.timings.step("diagnose"):
             raise InfeasibleScenario(diagnose_infeasible(setup.inputs, setup.reach_sites, setup.reach_facilities,
-                                                         scenario, setup.forced, setup.existing))
+                                                         setup.scenario, setup.forced, setup.existing))
     return complete_run(setup, result)
 
 

@@ -23,7 +23,20 @@ from optimizer.errors import ScenarioError
 from optimizer.inputs.schema import SITE_KINDS, InputsSpec, LayerSpec
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults" / "functions.yaml"
-OBJECTIVES = ("max_coverage", "least_cost")
+#: What a plan maximises (or minimises). ``share``: the sum over functions of the share of
+#: each function's cohort newly covered (percentage points) times the function's
+#: priority; ``people``: weighted people newly covered; ``fair``: first the worst circle's
+#: covered share, then the total share (lexicographic); ``least_cost``: the least one-off
+#: cost that meets every requirement.
+OBJECTIVES = ("share", "fair", "people", "least_cost")
+#: Objectives that maximise coverage (the model's ``max_coverage`` family).
+COVERAGE_OBJECTIVES = ("share", "fair", "people")
+#: Former names of objectives, still read.
+OBJECTIVE_ALIASES = {"max_coverage": "people"}
+#: The walking levels of GB 50180-2018 (5-, 10- and 15-minute life circles) a function's
+#: ``threshold_min`` may name instead of minutes.
+LEVELS: dict[str, float] = {"5-minute": 5.0, "10-minute": 10.0, "15-minute": 15.0,
+                            "5分钟": 5.0, "10分钟": 10.0, "15分钟": 15.0}
 MODES = ("coverage", "capacitated")
 #: The ``solver.name`` that lets :func:`optimizer.solver_choice.choose_solver` pick the backend.
 AUTO = "auto"
@@ -80,7 +93,13 @@ class CapacityDemandSpec:
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """A service to place: whom it serves, how far they walk, its size, cost and rules."""
+    """A service to place: whom it serves, how far they walk, its size, cost and rules.
+
+    ``threshold_min`` is minutes of walking, or the name of a GB 50180-2018 level
+    (``5-minute``, ``10-minute``, ``15-minute``), kept in ``level``. ``priority`` weighs the
+    function's newly covered share in objectives ``share`` and ``fair``; ``weight`` weighs
+    each person in objective ``people`` (and is derived from the priority otherwise).
+    """
 
     cohort: str
     threshold_min: float
@@ -91,9 +110,11 @@ class FunctionSpec:
     eligible: tuple[EligibilityRule, ...]
     capacity_demand: CapacityDemandSpec | None = None
     weight: float = 1.0
+    priority: float = 1.0
     unit_name: str = "unit"
     label_zh: str = ""
     enabled: bool = True
+    level: str = ""
 
     @property
     def standard_capacity(self) -> float:
@@ -279,7 +300,7 @@ class Scenario:
     reach: ReachSpec = ReachSpec()
     decisions: DecisionsSpec = DecisionsSpec()
     requirements: tuple[Requirement, ...] = ()
-    objective: str = "max_coverage"
+    objective: str = "share"
     solver: SolverSpec = SolverSpec()
     model: ModelSpec = ModelSpec()
     output: OutputSpec = OutputSpec()
@@ -293,6 +314,16 @@ class Scenario:
     def function_names(self) -> list[str]:
         """Planned functions, in a fixed order."""
         return list(self.functions)
+
+    @property
+    def maximises_coverage(self) -> bool:
+        """The objective maximises coverage (``share``, ``fair`` or ``people``)."""
+        return self.objective in COVERAGE_OBJECTIVES
+
+    @property
+    def model_objective(self) -> str:
+        """The planning model's objective: ``max_coverage`` for every coverage objective, else ``least_cost``."""
+        return "max_coverage" if self.maximises_coverage else self.objective
 
     @property
     def reach_method(self) -> str:
@@ -529,8 +560,10 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
         if fraw.get("enabled", True) is False:
             disabled.append(str(fname))
             continue
-        enabled_raw[fname] = fraw
+        enabled_raw[fname] = _with_level(fraw, f"functions.{fname}", problems)
     sc_raw = {k: v for k, v in merged.items() if k not in ("inputs", "functions")}
+    if isinstance(sc_raw.get("objective"), str) and sc_raw["objective"] in OBJECTIVE_ALIASES:
+        sc_raw["objective"] = OBJECTIVE_ALIASES[sc_raw["objective"]]
     sc_raw["functions"] = enabled_raw
     inputs = _parse_inputs(merged.get("inputs"), problems)
     sc_raw["inputs"] = {}
@@ -556,6 +589,23 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
     return Scenario(inputs=inputs, source=source, resolved=merged, disabled_functions=tuple(disabled), **values)
 
 
+def _with_level(fraw: dict, path: str, problems: list[str]) -> dict:
+    """A function's raw mapping with a named GB 50180 level turned into minutes (``level`` kept)."""
+    threshold = fraw.get("threshold_min")
+    if not isinstance(threshold, str):
+        return fraw
+    name = threshold.strip()
+    if name in LEVELS:
+        return {**fraw, "threshold_min": LEVELS[name], "level": name}
+    try:
+        float(name)
+    except ValueError:
+        problems.append(f"{path}.threshold_min: {threshold!r} is neither minutes nor a GB 50180 level "
+                        f"(known levels: {', '.join(LEVELS)})")
+        return {**fraw, "threshold_min": 1.0}
+    return fraw
+
+
 def _semantic_problems(v: dict[str, Any]) -> list[str]:
     """Checks of meaning that types alone cannot express."""
     out: list[str] = []
@@ -576,8 +626,12 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
                        f"{s.min_m2}, {s.standard_m2}, {s.max_m2}")
         if fn.cost.per_m2 < 0 or fn.cost.fixed < 0:
             out.append(f"{p}.cost: costs must be >= 0")
-        if fn.weight < 0:
-            out.append(f"{p}.weight: must be >= 0, got {fn.weight}")
+        if not fn.weight >= 0 or fn.weight == float("inf"):
+            out.append(f"{p}.weight: must be a number >= 0, got {fn.weight}")
+        if not fn.priority >= 0 or fn.priority == float("inf"):
+            out.append(f"{p}.priority: must be a number >= 0, got {fn.priority}")
+        if fn.level and fn.level not in LEVELS:
+            out.append(f"{p}.level: unknown level {fn.level!r} (known: {', '.join(LEVELS)})")
         if fn.capacity_demand is not None and not fn.capacity_demand.per_1000 > 0:
             out.append(f"{p}.capacity_demand.per_1000: must be > 0, got {fn.capacity_demand.per_1000}")
         if not fn.eligible:
@@ -626,8 +680,14 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
             out.append(f"budget.by_district.{d}: must be >= 0, got {amount}")
     if b.total is None and not b.by_district:
         out.append("budget: give budget.total and/or budget.by_district (yuan)")
-    if v.get("objective", "max_coverage") not in OBJECTIVES:
+    objective = v.get("objective", "share")
+    if objective not in OBJECTIVES:
         out.append(f"objective: unknown objective {v['objective']!r} (known: {', '.join(OBJECTIVES)})")
+    if objective in ("share", "fair") and functions and all(fn.priority == 0 for fn in functions.values()):
+        out.append(f"functions.*.priority: every function has priority 0, so objective {objective} has "
+                   "nothing to gain; give at least one a priority > 0")
+    if objective == "people" and functions and all(fn.weight == 0 for fn in functions.values()):
+        out.append("functions.*.weight: every function has weight 0, so objective people has nothing to gain")
     requirements = v.get("requirements", ())
     if v.get("objective") == "least_cost" and not requirements:
         out.append("objective: least_cost asks what the requirements cost, but no requirements are given")
@@ -667,8 +727,8 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         out.append(f"solver.warm_start: must be {' or '.join(warm_starts)}, got {s.warm_start!r}")
     heuristic = next((n for n in (s.name, s.warm_start) if n in registry.solvers_where(needs_planning_model=True)),
                      None)
-    if heuristic and (m.mode != "coverage" or v.get("objective", "max_coverage") != "max_coverage"):
-        out.append(f"solver: the {heuristic} heuristic plans coverage mode with objective max_coverage only")
+    if heuristic and (m.mode != "coverage" or objective not in ("share", "people")):
+        out.append(f"solver: the {heuristic} heuristic plans coverage mode with objective share or people only")
     if s.time_limit_s is not None and s.time_limit_s <= 0:
         out.append(f"solver.time_limit_s: must be > 0, got {s.time_limit_s}")
     if not 0 <= s.relative_gap < 1:

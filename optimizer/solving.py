@@ -113,8 +113,8 @@ def _backend(name: str) -> solvers.Backend:
 
 def _diagnosis_variant(model: PlanningModel, scenario: Scenario) -> bool:
     """True for the least-cost or least-shortfall variant built to explain a coverage scenario without a plan."""
-    return (scenario.model.mode == "coverage" and scenario.objective == "max_coverage"
-            and model.objective != scenario.objective)
+    return (scenario.model.mode == "coverage" and scenario.maximises_coverage
+            and model.objective != scenario.model_objective)
 
 
 def _warm_start(model: PlanningModel, scenario: Scenario, options: solvers.SolverOptions) -> np.ndarray | None:

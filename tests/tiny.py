@@ -44,9 +44,14 @@ def make_inputs(demand: list[dict], sites: list[dict], facilities: list[dict] = 
 
 
 def make_scenario(raw: dict | None = None) -> Scenario:
-    """A straight-line scenario (detour 1.0) over the built-in defaults, with ``raw`` merged on top."""
+    """A straight-line scenario (detour 1.0) over the built-in defaults, with ``raw`` merged on top.
+
+    The objective is ``people`` (weighted people newly covered), in whose figures these
+    tests state their planning facts; tests of ``share`` and ``fair`` say so.
+    """
     base = {
         "name": "tiny",
+        "objective": "people",
         "inputs": {"demand": {"path": str(Path("demand.gpkg").resolve())},
                    "sites": {"path": str(Path("sites.gpkg").resolve())}},
         "reach": {"method": "straight_line", "detour_factor": 1.0},
@@ -57,6 +62,16 @@ def make_scenario(raw: dict | None = None) -> Scenario:
 
 
 # ------------------------------------------------------------------ brute force
+def plain_weight(inputs: Inputs, sc: Scenario, f: str) -> float:
+    """What one newly covered person of ``f`` counts, restated: the weight (objective people) or
+    the function's priority x 100 / its cohort's total people (objectives share and fair)."""
+    fn = sc.functions[f]
+    if sc.objective in ("share", "fair"):
+        total = float(inputs.demand[fn.counted_cohort(sc.model.mode)].to_numpy(float).sum())
+        return fn.priority * 100.0 / total if total > 0 else 0.0
+    return fn.weight
+
+
 def _plain_cost_and_area(site: pd.Series, funcs: tuple[str, ...], sc: Scenario) -> tuple[float, float]:
     if not funcs:
         return 0.0, 0.0
@@ -150,7 +165,7 @@ def brute_force(inputs: Inputs, sc: Scenario) -> tuple[float, dict[int, tuple[st
                 if served[f][u]:
                     continue
                 if any(f in funcs and walk(dxy[u], sxy[i]) <= limit[f] + 1e-9 for i, (funcs, _) in enumerate(combo)):
-                    value += fn.weight * people[u]
+                    value += plain_weight(inputs, sc, f) * people[u]
         if value > best + 1e-9:
             best, best_plan = value, {i: funcs for i, (funcs, _) in enumerate(combo) if funcs}
     return best, best_plan
@@ -249,7 +264,7 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
     mode takes the running facilities' allocation as given).
 
     Returns ``(objective, plan)``; ``(nan, None)`` when no plan is feasible. The objective
-    is weighted people (``max_coverage``) or the least cost (``least_cost``).
+    is weighted people (objective ``people``), percentage points of cohorts (``share``) or the least cost (``least_cost``).
     """
     from scipy.optimize import linprog
 
@@ -339,7 +354,7 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
                 ok &= got >= need - 1e-6
             if not ok:
                 continue
-            value = total if least else sum(sc.functions[f].weight * residual[f][new[f]].sum() for f in names)
+            value = total if least else sum(plain_weight(inputs, sc, f) * residual[f][new[f]].sum() for f in names)
         if better(value):
             best, best_plan = value, {i: funcs for i, funcs in enumerate(combo) if funcs}
     return best, best_plan
@@ -437,7 +452,7 @@ def _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circ
         c[:] = total_coef
     else:
         for j, (k, _) in enumerate(w_index):
-            c[n_a + j] = -sc.functions[facs[k][1]].weight
+            c[n_a + j] = -plain_weight(inputs, sc, facs[k][1])
     res = linprog(c, A_ub=np.array(a_ub), b_ub=np.array(b_ub), bounds=bounds, method="highs")
     if res.status != 0:
         return None

@@ -217,7 +217,7 @@ def build_model(
     PlanningModel
     """
     t0 = time.perf_counter()
-    objective = objective or scenario.objective
+    objective = objective or scenario.model_objective
     mode = scenario.model.mode
     capacitated = mode == "capacitated"
     soft = objective == "min_shortfall"

@@ -77,7 +77,7 @@ def headline(folder: RunFolder, lang: str) -> dict:
     else:
         status_text = f"{say('not_proven', lang)} ({r.get('status', '?')}" + (
             f", {say('gap', lang)} {gap:.2%})" if gap is not None else ")")
-    objective_kind = resolved.get("objective", "max_coverage") if isinstance(resolved, dict) else "max_coverage"
+    objective_kind = resolved.get("objective", "share") if isinstance(resolved, dict) else "share"
     return {
         "scenario": (r.get("scenario") or {}).get("name", ""),
         "description": (r.get("scenario") or {}).get("description") or "",

@@ -244,6 +244,7 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
     InputError, InfeasibleScenario (naming the piece's districts), SolverFailure, SplitRefused, CheckFailed
     """
     setup = prepare_model(scenario, progress, inputs, reach_cache)
+    scenario = setup.scenario  # the objective's weights in force
     model, timings = setup.model, setup.timings
     with timings.step("decompose"):
         decomposition = decompose(setup, split)

@@ -39,8 +39,8 @@ def frontier(scenario: Scenario, budgets: list[float], *, reach_cache: ReachCach
         One row per budget: status, proven, objective, bound, gap, cost, sites, and per
         function the share of its cohort covered; and the runs (None where infeasible).
     """
-    if scenario.objective != "max_coverage":
-        raise ValueError("the frontier varies the budget of a max_coverage scenario")
+    if not scenario.maximises_coverage:
+        raise ValueError("the frontier varies the budget of a scenario that maximises coverage")
     inputs, _, _ = validate(scenario)
     rows, runs = [], []
     start = None

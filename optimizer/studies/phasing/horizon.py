@@ -100,9 +100,9 @@ def refuse_unsupported(scenario: Scenario) -> None:
     if scenario.model.mode != "coverage":
         problems.append("model.mode: multi-year phasing plans coverage mode only (capacitated mode, rule 4, "
                         "decides sizes and who is served, which is not phased yet); set model.mode: coverage")
-    if scenario.objective != "max_coverage":
+    if scenario.objective not in ("share", "people"):
         problems.append(f"objective: multi-year phasing maximises coverage over the years; {scenario.objective} "
-                        "asks for one budget and cannot be phased (use lifecircle solve)")
+                        "is not phased (use objective share or people, or lifecircle solve)")
     planning_only = solvers.solvers_where(needs_planning_model=True)
     for name in dict.fromkeys((scenario.solver.name, scenario.solver.warm_start)):
         if name in planning_only:

@@ -57,7 +57,7 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
     """
     refuse_unsupported(scenario)
     setup = prepare_model(scenario, progress, inputs, reach_cache)
-    inputs, timings = setup.inputs, setup.timings
+    scenario, inputs, timings = setup.scenario, setup.inputs, setup.timings  # the objective's weights in force
     horizon = make_horizon(years, scenario, inputs.sites, setup.forced)
     district = inputs.sites["district"].fillna("").astype(str).to_numpy()
     with timings.step("build (years)"):
