@@ -27,7 +27,9 @@ Everything else is invented, schematically, from general knowledge:
   :mod:`dataset_builders.yuzhong`), joined into one component by straight links:
   bridges over the rivers and tunnels through the ridges. Edges steeper than 15 % are
   stairs;
-* demand units, life circles (balanced k-means per district), an idle-asset ledger and
+* demand units, life circles (split among districts by land area and population so that
+  dense districts get ~50,000-resident circles and thin ones small ones; balanced
+  k-means per district), an idle-asset ledger and
   a deliberately sparse set of existing facilities.
 
 Everything is a deterministic function of the seed and the size parameters. Run
@@ -63,7 +65,7 @@ from dataset_builders.yuzhong import (
     _OWNERS,
     _PLOT_TYPES,
     _ROADS,
-    AGE_1_4_SHARE_UNDER_4,
+    AGE_1_4_SHARE_UNDER_3,
     CENTRAL_CITY_LIFE_CIRCLES,
     RIDGE_KNOTS,
     RIVER_LEVEL_M,
@@ -381,7 +383,8 @@ def district_targets() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by adcode: ``name_zh``, ``total`` (pop_total), ``elderly``
-        (age_60plus), ``infants`` (age_0 + 3/4 of age_1_4, rounded per district),
+        (age_60plus), ``infants`` (under 3, 0-2 full years: age_0 + 1/2 of age_1_4,
+        rounded half up per district),
         ``households`` (family households) and ``cars`` (households x the long-form
         share of households owning a car, rounded per district).
     """
@@ -390,7 +393,7 @@ def district_targets() -> pd.DataFrame:
         "name_zh": c["name_zh"],
         "total": c["pop_total"].astype(np.int64),
         "elderly": c["age_60plus"].astype(np.int64),
-        "infants": np.round(c["age_0"] + AGE_1_4_SHARE_UNDER_4 * c["age_1_4"]).astype(np.int64),
+        "infants": np.floor(c["age_0"] + AGE_1_4_SHARE_UNDER_3 * c["age_1_4"] + 0.5).astype(np.int64),
         "households": c["households"].astype(np.int64),
         "cars": np.round(c["households"] * c["hh_owns_car"] / c["hh_longform_sample"]).astype(np.int64),
     })
@@ -403,16 +406,32 @@ def census_targets() -> dict[str, int]:
     return {k: int(t[k].sum()) for k in ("total", "elderly", "infants", "households", "cars")}
 
 
-def circle_counts(n_circles: int = CENTRAL_CITY_LIFE_CIRCLES) -> pd.Series:
-    """Life circles per district, pro rata to 2020 population (largest remainder, >= 1 each).
+#: Exponent ``a`` of the circle-count weight ``area ** a * population ** (1 - a)``:
+#: calibrated so that Yuzhong (22.9 km2, 588,717 residents) gets 11 of the 915 circles,
+#: its sub-districts' count and its plan's (seed 001), i.e. ~53,500 residents a circle,
+#: the ~50,000 a 15-minute walk holds at Yuzhong's density (domain.md).
+CIRCLE_AREA_EXPONENT = 0.62
 
-    With the default 915 this gives Yuzhong 52, the count the Yuzhong demo derives.
+
+def circle_counts(n_circles: int = CENTRAL_CITY_LIFE_CIRCLES, area_exponent: float = CIRCLE_AREA_EXPONENT
+                  ) -> pd.Series:
+    """Life circles per district, by land area and population (largest remainder, >= 1 each).
+
+    Circles are drawn by walking reach within management boundaries (seed 000), so a
+    dense district's circle holds many more people than a thin one's: each district
+    gets circles pro rata to ``area ** a * population ** (1 - a)`` (``area`` its land
+    area, :data:`DISTRICT_AREA_KM2`; ``a`` = :data:`CIRCLE_AREA_EXPONENT`). With the
+    default 915 Yuzhong gets 11 circles (~53,500 residents each) and the thinnest
+    district, Banan, 218 of ~5,400; the central-city mean stays 10,343,462 / 915 ~
+    11,300.
     """
     c = district_census()
     pop = c["pop_total"].to_numpy(float)
-    counts = allocate(pop, int(n_circles))
+    area = np.asarray([DISTRICT_AREA_KM2[k] for k in c.index])
+    weight = area ** area_exponent * pop ** (1.0 - area_exponent)
+    counts = allocate(weight, int(n_circles))
     if np.any(counts < 1):  # only for very few circles
-        counts = allocate(pop, int(n_circles), minimum=1)
+        counts = allocate(weight, int(n_circles), minimum=1)
     return pd.Series(counts, index=c.index)
 
 
@@ -990,7 +1009,7 @@ def generate(
         Random seed; the same seed and parameters give identical tables and DEM.
     n_circles
         Life circles (915 in Chongqing's central city), split among districts by
-        population (:func:`circle_counts`).
+        land area and population (:func:`circle_counts`).
     n_units, n_sites
         Demand units and candidate sites at ``scale`` 1 (split by district population).
     n_nodes_target
@@ -1436,10 +1455,11 @@ def _calibration(d: CityDataset, net: CityNetwork, grid: Grid, grid_facts: dict[
         fig[key] = {"target": target, "achieved": achieved, "source": source, "note": note}
 
     tot = census_targets()
-    notes = {"total": "pop_total", "elderly": "age_60plus", "infants": "age_0 + 3/4 x age_1_4, rounded per district",
+    notes = {"total": "pop_total", "elderly": "age_60plus",
+             "infants": "under 3 (0-2 full years): age_0 + 1/2 x age_1_4, rounded half up per district",
              "households": "households (家庭户)", "cars": "households x hh_owns_car / hh_longform_sample, "
              "rounded per district (one parking space per car-owning household)"}
-    for key, col in (("residents", "total"), ("elderly_60plus", "elderly"), ("infants_0_3", "infants"),
+    for key, col in (("residents", "total"), ("elderly_60plus", "elderly"), ("infants_under_3", "infants"),
                      ("households", "households"), ("cars", "cars")):
         add(key, tot[col], int(dem[col].sum()), census_src, notes[col] + "; exact in every district")
     by_d = dem.groupby("district")[["total", "elderly", "infants", "households", "cars"]].sum()
@@ -1454,14 +1474,25 @@ def _calibration(d: CityDataset, net: CityNetwork, grid: Grid, grid_facts: dict[
         "915 fifteen-minute life circles of Chongqing's central city (../shared/docs/domain.md)")
     add("life_circles_by_district", {name_of[c]: int(v) for c, v in k_by_district.items()},
         {name_of[c]: int(circles_by_d.get(name_of[c], 0)) for c in k_by_district.index},
-        "derived", "915 split pro rata to 2020 population (largest remainder); Yuzhong gets 52 as in the demo; "
-        "an approximation (the real circles were not drawn pro rata to population)")
+        "derived", f"915 split pro rata to land area ** {CIRCLE_AREA_EXPONENT} x population ** "
+        f"{1 - CIRCLE_AREA_EXPONENT:.2f} (largest remainder): circles are drawn by walking reach within "
+        "management boundaries (seed 000), so dense districts get fewer, larger circles; the exponent makes "
+        "Yuzhong's 11 (its sub-districts' count and its plan, seed 001) as in the Yuzhong demo. The real "
+        "split is not published")
     pop_c = dem.groupby("circle_id")["total"].sum()
+    circle_d = dem.groupby("circle_id")["district"].first()
+    yz = pop_c[circle_d == name_of["500103"]]
     add("residents_per_circle", round(tot["total"] / int(k_by_district.sum())),
-        {"min": int(pop_c.min()), "median": int(pop_c.median()), "max": int(pop_c.max())},
-        "derived", "balanced k-means per district; circles over small remote built-up clusters stay smaller "
-        "(or larger) than the target; GB 50180-2018 puts 50,000-100,000 residents in a 15-minute circle, "
-        "Chongqing's 915 circles hold ~11,000 each on average")
+        {"min": int(pop_c.min()), "median": int(pop_c.median()), "mean": round(float(pop_c.mean())),
+         "max": int(pop_c.max()),
+         "yuzhong": {"min": int(yz.min()), "median": int(yz.median()), "mean": round(float(yz.mean())),
+                     "max": int(yz.max())} if len(yz) else {}},
+        "derived", "target = the central-city mean 10,343,462 / 915; balanced k-means per district, so circles "
+        "are similar within a district and differ between districts; GB 50180-2018 puts 50,000-100,000 residents "
+        "in a 15-minute circle (~50,000 in Yuzhong), Chongqing's 915 circles hold ~11,000 each on average")
+    add("mean_residents_per_circle_by_district", "",
+        {name_of[c]: round(float(targets.loc[c, "total"]) / max(int(v), 1)) for c, v in k_by_district.items()},
+        "derived", "district residents / its circles")
     built = grid_facts["built_km2"]
     add("built_up_km2", params["built_up_km2"], round(sum(built.values()), 1),
         "ASSUMPTION (no official figure offline; unofficial figures ~480 km2 in 2009, ~850 km2 around 2019)",
@@ -1568,7 +1599,7 @@ reach:
 functions:
   canteen: {{weight: 1.0}}
   elder_care: {{weight: {t['total'] / t['elderly']:.3g}}}    # {t['total']:,} / {t['elderly']:,} aged 60+
-  childcare: {{weight: {t['total'] / t['infants']:.3g}}}     # {t['total']:,} / {t['infants']:,} aged 0-3
+  childcare: {{weight: {t['total'] / t['infants']:.3g}}}     # {t['total']:,} / {t['infants']:,} aged under 3
   parking: {{weight: {t['total'] / t['cars']:.3g}}}       # {t['total']:,} / {t['cars']:,} cars
 budget:
   total: {budget:.0f}     # yuan, one-off: 80 M per 588,717 residents, as in the Yuzhong demo
@@ -1667,7 +1698,7 @@ Parameters: `{json.dumps(p, ensure_ascii=False)}`. Generation took
 ## Files
 
 * `demand.gpkg` (layer `demand`): {c['units']:,} Points: `unit_id`, `total`, `elderly` (60+),
-  `infants` (0-3), `households`, `cars`, `circle_id` ({c['circles']} circles), `district`, `name`.
+  `infants` (under 3), `households`, `cars`, `circle_id` ({c['circles']} circles), `district`, `name`.
 * `sites.gpkg` (layer `sites`): {c['sites']:,} Points, the idle-asset ledger: `site_id`, `kind`,
   `name`, `address`, `area_m2`, `floors`, `lowest_floor`, `parking_allowed`, `owner`, `circle_id`,
   `district`, `forced`.
@@ -1705,9 +1736,10 @@ exactly; no R-tree index.
    steeper than 15 % are stairs. One connected component.
 5. **Demand (synthetic placement, real totals).** Units beside streets, more near cluster
    centres; each cohort equals the district's 2020 census total exactly ({t['total']:,} residents,
-   {t['elderly']:,} aged 60+, {t['infants']:,} aged 0-3, {t['households']:,} households, {t['cars']:,} cars).
+   {t['elderly']:,} aged 60+, {t['infants']:,} aged under 3, {t['households']:,} households, {t['cars']:,} cars).
 6. **Life circles (synthetic partition, real count).** {c['circles']} circles split among districts pro rata
-   to population, each district partitioned by a balanced k-means.
+   to land area^0.62 x population^0.38 (dense Yuzhong gets 11 circles of ~53,500 residents, thin Banan
+   many of ~5,400), each district partitioned by a balanced k-means.
 7. **Sites and facilities (synthetic).** As in the Yuzhong demo (kinds 55/25/20 %; facilities at the
    demo's count per resident), split by district population.
 

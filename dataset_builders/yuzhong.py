@@ -12,8 +12,11 @@ that the engine can be demonstrated and benchmarked end to end:
   minimum spanning tree plus a seeded share of the other short edges; one connected
   component; edges steeper than 15 % are stairs;
 * synthetic demand units whose cohort totals equal the 2020 census exactly;
-* life circles from a balanced weighted k-means, their number derived from the 915
-  circles of Chongqing's central city;
+* 11 synthetic sub-districts (街道, real names at rough centres; boundaries are
+  balanced network Voronoi cells), 79 synthetic communities (社区, balanced weighted
+  k-means inside each sub-district) and 11 fifteen-minute life circles, one per
+  sub-district, with polygons, synthetic types (居住型 / 产业型 / 商服型) and target
+  years (4 by 2025, the rest by 2027), as Yuzhong plans them (seeds 000 and 001);
 * a synthetic idle-asset ledger (buildings, plots, spare rooms in existing hosts) and a
   deliberately sparse set of existing facilities.
 
@@ -76,9 +79,39 @@ CENSUS_2020: dict[str, float] = {
 #: Fifteen-minute life circles of Chongqing's central city (domain.md, "Context").
 CENTRAL_CITY_LIFE_CIRCLES = 915
 
-#: Share of the census 1-4 age band counted as infants 0-3: ages 1, 2 and 3 are three
-#: of the band's four single years (uniform within the band, an interpolation).
-AGE_1_4_SHARE_UNDER_4 = 0.75
+#: Share of the census 1-4 age band that is under 3: ages 1 and 2 are two of the band's
+#: four single years 1-4 (years assumed equally populated, an interpolation). Infants
+#: (托育 serves children under 3, i.e. 0-2 full years) = age_0 + 0.5 x age_1_4.
+AGE_1_4_SHARE_UNDER_3 = 0.5
+
+#: Sub-districts (街道) and communities (社区) of Yuzhong (seed 001: "11个街道、79个社区").
+SUBDISTRICT_COUNT = 11
+COMMUNITY_COUNT = 79
+#: Fewest synthetic communities a sub-district gets.
+MIN_COMMUNITIES_PER_SUBDISTRICT = 3
+#: Residents a synthetic sub-district should hold (a plausibility band; GB 50180-2018
+#: puts 50,000-100,000 residents in a 15-minute circle, Yuzhong's sub-districts are
+#: smaller and larger than that).
+SUBDISTRICT_RESIDENTS_RANGE = (25_000, 100_000)
+#: The synthetic sub-districts are balanced to within this relative deviation from the
+#: mean (588,717 / 11 = 53,520 residents, so 37,464-69,576): the plain network Voronoi
+#: diagram around the real centres is far too uneven on this synthetic density (8 of
+#: the 11 centres crowd the dense eastern half; seed 2020 gives 13,025-177,281).
+SUBDISTRICT_SPREAD = 0.3
+#: Fifteen-minute walk used in the calibration: 15 min x 60 s x 1.0 m/s on flat ground.
+FIFTEEN_MINUTE_WALK_M = 900.0
+
+#: Life-circle types of Chongqing's "配方表" (seed 000: 居住型、产业型、商服型、其他型及乡村生活圈).
+CIRCLE_TYPES = ("居住型", "产业型", "商服型", "其他型", "乡村")
+#: Synthetic type of each circle by sub-district (the rest are 居住型): 解放碑 (the CBD)
+#: and 朝天门 (wholesale markets, the port) 商服型; 化龙桥 产业型 (seed 001: "化龙桥街道
+#: 依托产城融合优势 ... 共创空间 ... 青年人才创业就业高地").
+CIRCLE_TYPE_BY_SUBDISTRICT: dict[str, str] = {"解放碑": "商服型", "朝天门": "商服型", "化龙桥": "产业型"}
+#: Synthetic choice of the four circles "built by the end of 2025" (seed 001: "计划到2025年底，
+#: 累计建成4个 ... 到2027年 ... 总数达到11个"): 石油路 (001 features its canteen and smart
+#: centre), 上清寺 (child-friendly pilot), 化龙桥 (pilot) and 解放碑. The real list is not
+#: published in the seeds; the other seven get 2027.
+CIRCLES_BY_2025 = ("石油路", "上清寺", "化龙桥", "解放碑")
 
 #: Grade above which an edge is a flight of stairs.
 STAIRS_GRADE = 0.15
@@ -109,8 +142,9 @@ LAND_BORDER_BOXES: tuple[tuple[float, float, float, float], ...] = (
     (106.40, 29.50, 106.498, 29.5520),
 )
 
-#: Real sub-district (街道) names at approximate centres; used only to label synthetic
-#: names and addresses (nearest centre), not as real sub-district geography.
+#: Real sub-district (街道) names at approximate centres (general knowledge). The
+#: synthetic sub-districts are network Voronoi cells around these centres, not the real
+#: management boundaries (:func:`subdistrict_partition`).
 SUBDISTRICTS: tuple[tuple[str, float, float], ...] = (
     ("朝天门", 106.5840, 29.5630),
     ("解放碑", 106.5765, 29.5570),
@@ -194,18 +228,24 @@ class SyntheticDistrict:
     Attributes
     ----------
     demand
-        Demand units (Points): ``unit_id``, ``total``, ``elderly``, ``infants``,
-        ``households``, ``cars``, ``circle_id``, ``district``, ``name``.
+        Demand units (Points): ``unit_id``, ``total``, ``elderly`` (60+), ``infants``
+        (under 3), ``households``, ``cars``, ``circle_id`` (``YZ-LC01``..``YZ-LC11``),
+        ``subdistrict`` (e.g. ``解放碑街道``), ``community`` (e.g.
+        ``解放碑街道第1社区（虚构）``), ``district``, ``name``.
     sites
         The idle asset ledger (Points): ``site_id``, ``kind``, ``name``, ``address``,
         ``area_m2``, ``floors``, ``lowest_floor``, ``parking_allowed``, ``owner``,
-        ``circle_id``, ``district``, ``forced``.
+        ``circle_id``, ``subdistrict``, ``district``, ``forced``.
     facilities
         Existing facilities (Points): ``facility_id``, ``function``, ``capacity``,
         ``name``.
     network
         Walking network edges (3D LineStrings, Z = elevation in m): ``edge_id``,
         ``highway``, ``steps``.
+    circles
+        The eleven life circles ((Multi)Polygons tiling the boundary): ``circle_id``,
+        ``name`` (e.g. ``石油路生活圈``), ``type`` (one of :data:`CIRCLE_TYPES`),
+        ``subdistrict``, ``target_year`` (2025 or 2027).
     calibration
         Target figures with their sources and the achieved values (JSON-serialisable).
     boundary
@@ -218,10 +258,11 @@ class SyntheticDistrict:
     sites: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
     network: gpd.GeoDataFrame
+    circles: gpd.GeoDataFrame
     calibration: dict[str, Any]
     boundary: shapely.Polygon | None = None
     seed: int = 0
-    layers: tuple[str, ...] = field(default=("demand", "sites", "facilities", "network"), repr=False)
+    layers: tuple[str, ...] = field(default=("demand", "sites", "facilities", "network", "circles"), repr=False)
 
 
 # --------------------------------------------------------------------------- targets
@@ -233,34 +274,74 @@ def census_targets() -> dict[str, int]:
     -------
     dict
         ``total`` (2020 census residents), ``elderly`` (aged 60+), ``infants``
-        (age 0 plus 3/4 of the 1-4 band, rounded), ``households`` (family households)
-        and ``cars`` (households x the long-form share of households owning a car,
-        rounded).
+        (under 3, i.e. 0-2 full years: age 0 plus half of the 1-4 band, 3,262 + 0.5 x
+        18,383 = 12,453.5, rounded half up to 12,454), ``households`` (family
+        households) and ``cars`` (households x the long-form share of households
+        owning a car, rounded).
     """
     c = CENSUS_2020
-    infants = c["age_0"] + AGE_1_4_SHARE_UNDER_4 * c["age_1_4"]
+    infants = c["age_0"] + AGE_1_4_SHARE_UNDER_3 * c["age_1_4"]
     cars = c["households"] * c["hh_owns_car"] / c["hh_longform_sample"]
     return {
         "total": int(c["pop_total"]),
         "elderly": int(c["age_60plus"]),
-        "infants": int(round(infants)),
+        "infants": int(math.floor(infants + 0.5)),  # half up (round() would give the even 12,454 too)
         "households": int(c["households"]),
         "cars": int(round(cars)),
     }
 
 
-def derived_circle_count() -> int:
-    """Number of life circles for Yuzhong, pro rata to the central city's 915.
+def life_circle_count() -> int:
+    """Number of fifteen-minute life circles drawn for Yuzhong: one per sub-district.
 
     Returns
     -------
     int
-        ``round(915 * Yuzhong population / nine central districts' population)``, both
-        populations from the 2020 census (an approximation: the 915 circles were
-        drawn on a later population and not in proportion to it).
+        11 (:data:`SUBDISTRICT_COUNT`): Yuzhong plans 11 high-quality circles by 2027
+        with the goal "日常公共服务不出街道" (seed 001), and circles are drawn "根据慢行
+        可达范围，结合管理边界" (seed 000). A circle of ~50,000 residents is what a
+        15-minute walk holds at Yuzhong's density (GB 50180-2018: 50,000-100,000).
     """
-    c = CENSUS_2020
-    return int(round(CENTRAL_CITY_LIFE_CIRCLES * c["pop_total"] / c["central_city_pop_total"]))
+    return SUBDISTRICT_COUNT
+
+
+def apportion(weights: np.ndarray, total: int, minimum: int = 0) -> np.ndarray:
+    """Split ``total`` pro rata to ``weights`` by largest remainder, at least ``minimum`` each.
+
+    Items whose pro-rata share falls below ``minimum`` are fixed at it and the rest is
+    apportioned again among the others, until none falls below.
+
+    Parameters
+    ----------
+    weights
+        Positive weights.
+    total
+        Integer to split.
+    minimum
+        Floor per item.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 counts summing to ``total``.
+
+    Raises
+    ------
+    ValueError
+        If ``minimum * len(weights) > total``.
+    """
+    w = np.asarray(weights, dtype=float)
+    if minimum * w.size > total:
+        raise ValueError(f"cannot give {w.size} items at least {minimum} out of {total}")
+    fixed = np.zeros(w.size, dtype=bool)
+    while True:
+        out = np.full(w.size, minimum, dtype=np.int64)
+        free = ~fixed
+        out[free] = allocate(w[free], int(total - minimum * fixed.sum()))
+        low = free & (out < minimum)
+        if not low.any():
+            return out
+        fixed |= low
 
 
 # --------------------------------------------------------------------------- geometry
@@ -579,10 +660,6 @@ def _points_near_edges(rng: np.random.Generator, net: _Network, n: int, edge_wei
     return p
 
 
-def _nearest_label(xy: np.ndarray, anchors_xy: np.ndarray) -> np.ndarray:
-    return cKDTree(anchors_xy).query(xy)[1]
-
-
 def _pick(rng: np.random.Generator, options: Sequence[Any], weights: Sequence[float], n: int) -> np.ndarray:
     w = np.asarray(weights, dtype=float)
     return rng.choice(len(options), size=n, p=w / w.sum())
@@ -660,6 +737,191 @@ def balanced_kmeans(xy: np.ndarray, weight: np.ndarray, k: int, rng: np.random.G
     return best
 
 
+# --------------------------------------------------------------------------- sub-districts, communities, circles
+
+def _flat_graph(net: _Network) -> Any:
+    """Undirected graph of the network weighted by horizontal edge length (m)."""
+    n = len(net.xy)
+    a, b = net.edges[:, 0], net.edges[:, 1]
+    return coo_matrix((np.concatenate([net.length, net.length]) + 1e-6,
+                       (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)).tocsr()
+
+
+@dataclass(frozen=True)
+class SubdistrictPartition:
+    """Synthetic sub-districts: an (additively weighted) network Voronoi diagram.
+
+    Attributes
+    ----------
+    node_label
+        Sub-district index of every network node.
+    unit_label
+        Sub-district index of every demand unit (that of its nearest node).
+    centre_node
+        Network node each sub-district centre was snapped to.
+    centre_dist
+        Flat network distance (m) from every centre node to every node, shape (k, n).
+    offset_m
+        Additive weight of each centre (0 everywhere for the plain diagram).
+    plain_residents
+        Residents per sub-district in the plain (unweighted) diagram.
+    iterations
+        Weight updates needed to bring every sub-district into the band.
+    """
+
+    node_label: np.ndarray
+    unit_label: np.ndarray
+    centre_node: np.ndarray
+    centre_dist: np.ndarray
+    offset_m: np.ndarray
+    plain_residents: np.ndarray
+    iterations: int
+
+
+def subdistrict_partition(net: _Network, centre_xy: np.ndarray, unit_xy: np.ndarray, residents: np.ndarray,
+                          spread: float = SUBDISTRICT_SPREAD, n_iter: int = 400, step_m: float = 300.0
+                          ) -> SubdistrictPartition:
+    """Partition the network (and the units beside it) among sub-district centres by walking distance.
+
+    Each centre is snapped to its nearest node; a node belongs to the centre minimising
+    ``d(centre, node) - offset(centre)``, ``d`` the flat network distance (edge lengths,
+    slope ignored), and a unit to the sub-district of its nearest node. All offsets
+    start at 0: the plain network Voronoi diagram. While a sub-district holds more than
+    ``(1 + spread)`` or fewer than ``(1 - spread)`` times the mean residents per
+    sub-district, its offset moves by ``step x log(mean / residents)`` (the step
+    decaying from ``step_m``): an additively weighted network Voronoi diagram, whose
+    cells stay connected along shortest paths. The iterate with the smallest worst
+    excess over the band is kept.
+
+    Parameters
+    ----------
+    net
+        The network (metric).
+    centre_xy
+        Metric coordinates of the k centres.
+    unit_xy, residents
+        Demand units and their residents.
+    spread
+        Allowed relative deviation from the mean residents per sub-district.
+    n_iter, step_m
+        Most weight updates and the initial step (m per unit of log ratio).
+
+    Returns
+    -------
+    SubdistrictPartition
+
+    Raises
+    ------
+    ValueError
+        If two centres snap to the same node or a centre falls into another's cell.
+    """
+    tree = cKDTree(net.xy)
+    centre_node = tree.query(centre_xy)[1]
+    if np.unique(centre_node).size != centre_node.size:
+        raise ValueError("two sub-district centres snap to the same node")
+    dist = dijkstra(_flat_graph(net), directed=False, indices=centre_node)
+    unit_node = tree.query(unit_xy)[1]
+    w = np.asarray(residents, dtype=float)
+    k = len(centre_node)
+    mean = w.sum() / k
+    offset = np.zeros(k)
+    plain = None
+    best = (np.inf, offset.copy(), 0)
+    for it in range(n_iter + 1):
+        node_label = np.argmin(dist - offset[:, None], axis=0)
+        load = np.bincount(node_label[unit_node], weights=w, minlength=k)
+        if plain is None:
+            plain = load
+        ratio = np.log(mean / np.maximum(load, 1.0))
+        excess = np.maximum(np.abs(ratio) - math.log1p(spread), 0.0)
+        own = np.array_equal(node_label[centre_node], np.arange(k))
+        if own and excess.max() < best[0]:
+            best = (float(excess.max()), offset.copy(), it)
+        if best[0] == 0.0 or it == n_iter:
+            break
+        offset += step_m * (1.0 - 0.9 * it / n_iter) * ratio * (excess > 0)
+        offset -= offset.mean()
+    if not np.isfinite(best[0]):
+        raise ValueError("a sub-district centre fell into another sub-district")
+    offset = best[1]
+    node_label = np.argmin(dist - offset[:, None], axis=0)
+    logger.debug("sub-districts: %d weight updates, worst log excess %.3f", best[2], best[0])
+    return SubdistrictPartition(node_label=node_label, unit_label=node_label[unit_node], centre_node=centre_node,
+                                centre_dist=dist, offset_m=offset, plain_residents=plain, iterations=best[2])
+
+
+def _west_to_east(label: np.ndarray, xy: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
+    """Rank (0..k-1) of each group by the x of its weighted centre, west to east."""
+    tot = np.bincount(label, weights=weight, minlength=k)
+    cx = np.bincount(label, weights=xy[:, 0] * weight, minlength=k) / np.maximum(tot, 1e-9)
+    rank = np.empty(k, dtype=np.int64)
+    rank[np.argsort(cx, kind="stable")] = np.arange(k)
+    return rank
+
+
+def circle_centre_nodes(net: _Network, node_label: np.ndarray, unit_xy: np.ndarray, unit_circle: np.ndarray,
+                        residents: np.ndarray, k: int, n_candidates: int = 40
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Each circle's centre node and every unit's flat network distance to its own circle's centre.
+
+    The centre is the node minimising the residents-weighted flat network distance to
+    the circle's units, searched among the ``n_candidates`` nodes of the circle nearest
+    to its residents-weighted centroid (an approximate 1-median). A unit's distance is
+    the straight snap to its nearest node plus the network distance from there.
+
+    Returns
+    -------
+    centre_node, unit_dist
+        Node index per circle (0..k-1) and metres per unit.
+    """
+    graph = _flat_graph(net)
+    tree = cKDTree(net.xy)
+    snap, unit_node = tree.query(unit_xy)
+    w = np.asarray(residents, dtype=float)
+    centre = np.zeros(k, dtype=np.int64)
+    unit_dist = np.full(len(unit_xy), np.inf)
+    for c in range(k):
+        sel = np.flatnonzero(unit_circle == c)
+        nodes = np.flatnonzero(node_label == c)
+        if sel.size == 0 or nodes.size == 0:
+            continue
+        centroid = (unit_xy[sel] * w[sel, None]).sum(axis=0) / max(w[sel].sum(), 1e-9)
+        m = min(n_candidates, nodes.size)
+        cand = nodes[np.atleast_1d(cKDTree(net.xy[nodes]).query(centroid, k=m)[1])]
+        d = dijkstra(graph, directed=False, indices=cand)
+        cost = (d[:, unit_node[sel]] + snap[sel]) @ w[sel]
+        best = int(np.argmin(cost))
+        centre[c] = cand[best]
+        unit_dist[sel] = d[best, unit_node[sel]] + snap[sel]
+    return centre, unit_dist
+
+
+def circle_polygons(unit_xy: np.ndarray, unit_circle: np.ndarray, k: int, boundary_m: shapely.Polygon) -> list[Any]:
+    """One MultiPolygon per circle: Voronoi cells of the units, dissolved by circle, clipped to the boundary.
+
+    The cells of all units tile the boundary, so the circles do too, without overlap;
+    a point lies in the circle of its nearest unit (as sites are assigned).
+
+    Returns
+    -------
+    list
+        Metric geometries, index = circle label.
+    """
+    env = shapely.box(*boundary_m.buffer(1000.0).bounds)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(unit_xy), extend_to=env,
+                                                       ordered=True))
+    if len(cells) != len(unit_xy):
+        raise ValueError("demand units must have distinct coordinates to draw circle polygons")
+    out = []
+    for c in range(k):
+        g = shapely.intersection(shapely.union_all(cells[unit_circle == c]), boundary_m)
+        if not g.is_valid:
+            g = shapely.make_valid(g)
+        parts = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and p.area > 0]
+        out.append(shapely.MultiPolygon(parts))  # always Multi: GeoPackage stores one geometry type
+    return out
+
+
 # --------------------------------------------------------------------------- generate
 
 def generate(
@@ -669,7 +931,7 @@ def generate(
     n_sites: int = 600,
     node_spacing_m: float = 45.0,
     scale: float = 1.0,
-    n_circles: int | None = None,
+    n_communities: int = COMMUNITY_COUNT,
     facilities: dict[str, int] | None = None,
     terrain_noise_m: float = 12.0,
     extra_edge_share: float = 0.65,
@@ -687,10 +949,11 @@ def generate(
         Mean spacing of network nodes at ``scale`` 1 (45 m gives ~13,000 nodes).
     scale
         Size multiplier for benchmarks: units and sites x ``scale``, node density x
-        ``scale`` (spacing / sqrt(scale)). Census totals and the circle count do not
-        change; existing facilities do not either.
-    n_circles
-        Number of life circles; default :func:`derived_circle_count` (52).
+        ``scale`` (spacing / sqrt(scale)). Census totals, sub-districts, communities
+        and circles do not change; existing facilities do not either.
+    n_communities
+        Communities (社区) in all, split among the 11 sub-districts pro rata to
+        residents (at least 3 each); default 79 as in Yuzhong.
     facilities
         Count of existing facilities per function (``canteen``, ``childcare``,
         ``elder_care``, ``parking``); defaults 25, 12, 25, 20.
@@ -710,7 +973,7 @@ def generate(
     Raises
     ------
     ValueError
-        For non-positive sizes or fewer units than circles.
+        For non-positive sizes or fewer units in a sub-district than its communities.
     """
     t0 = time.perf_counter()
     if scale <= 0 or node_spacing_m <= 0:
@@ -718,9 +981,10 @@ def generate(
     n_u = int(round(n_units * scale))
     n_s = int(round(n_sites * scale))
     spacing = node_spacing_m / math.sqrt(scale)
-    k = derived_circle_count() if n_circles is None else int(n_circles)
-    if n_u < k or n_s < 3 or k < 1:
-        raise ValueError(f"need at least {k} units and 3 sites, got {n_u} units and {n_s} sites")
+    k = life_circle_count()
+    if n_u < n_communities or n_s < 3 or n_communities < MIN_COMMUNITIES_PER_SUBDISTRICT * k:
+        raise ValueError(f"need at least {n_communities} units, 3 sites and {MIN_COMMUNITIES_PER_SUBDISTRICT * k} "
+                         f"communities, got {n_u} units, {n_s} sites and {n_communities} communities")
     fac_counts = {f: v[0] for f, v in _FACILITY_DEFAULTS.items()}
     if facilities:
         unknown = set(facilities) - set(fac_counts)
@@ -744,26 +1008,55 @@ def generate(
                 int((net.highway == "steps").sum()), time.perf_counter() - t0)
 
     sub_xy = np.column_stack(fwd.transform(*np.asarray([(a, b) for _, a, b in SUBDISTRICTS]).T))
-    sub_names = np.asarray([s for s, _, _ in SUBDISTRICTS])
+    sub_short = np.asarray([s for s, _, _ in SUBDISTRICTS])
 
-    demand_xy, demand = _make_demand(rng_demand, net, dens, inner, terrain, n_u, sub_xy, sub_names)
-    label = balanced_kmeans(demand_xy, demand["total"].to_numpy(float), k, rng_circles)
-    # Circle ids numbered west to east by the circles' population-weighted centre.
-    cx = np.bincount(label, weights=demand_xy[:, 0] * demand["total"], minlength=k) / np.maximum(
-        np.bincount(label, weights=demand["total"], minlength=k), 1)
-    rank = np.empty(k, dtype=int)
-    rank[np.argsort(cx, kind="stable")] = np.arange(k)
-    width = max(2, len(str(k)))
-    circle_ids = np.asarray([f"{ID_PREFIX}-LC{i + 1:0{width}d}" for i in range(k)])
-    demand["circle_id"] = circle_ids[rank[label]]
+    demand_xy, demand = _make_demand(rng_demand, net, dens, inner, terrain, n_u)
+    residents = demand["total"].to_numpy(float)
+
+    # Sub-districts (街道): weighted network Voronoi cells around the real centres, numbered
+    # west to east; each is one fifteen-minute life circle ("日常公共服务不出街道").
+    part = subdistrict_partition(net, sub_xy, demand_xy, residents)
+    rank = _west_to_east(part.unit_label, demand_xy, residents, k)
+    order = np.argsort(rank)  # circle c (west to east) = SUBDISTRICTS[order[c]]
+    unit_circle = rank[part.unit_label]
+    node_circle = rank[part.node_label]
+    circle_sub = sub_short[order]
+    circle_ids = np.asarray([f"{ID_PREFIX}-LC{c + 1:02d}" for c in range(k)])
+    demand["circle_id"] = circle_ids[unit_circle]
+    demand["subdistrict"] = [f"{a}街道" for a in circle_sub[unit_circle]]
+
+    # Communities (社区): 79 split pro rata to residents (>= 3 each), balanced k-means inside
+    # each sub-district, numbered west to east within it.
+    pop_circle = np.bincount(unit_circle, weights=residents, minlength=k)
+    n_comm = apportion(pop_circle, n_communities, minimum=MIN_COMMUNITIES_PER_SUBDISTRICT)
+    community = np.empty(n_u, dtype=object)
+    for c in range(k):
+        sel = np.flatnonzero(unit_circle == c)
+        if sel.size < n_comm[c]:
+            raise ValueError(f"{circle_sub[c]}: {sel.size} units cannot form {n_comm[c]} communities; "
+                             "raise n_units or scale")
+        lab = balanced_kmeans(demand_xy[sel], residents[sel], int(n_comm[c]), rng_circles)
+        r = _west_to_east(lab, demand_xy[sel], residents[sel], int(n_comm[c]))
+        community[sel] = [f"{circle_sub[c]}街道第{j + 1}社区（虚构）" for j in r[lab]]
+    demand["community"] = community
+    demand["name"] = [f"{a}{b}{c}栋" for a, b, c in
+                      zip(circle_sub[unit_circle], demand.pop("_estate"), demand.pop("_bld"), strict=True)]
+    demand = demand[["unit_id", "total", "elderly", "infants", "households", "cars", "circle_id", "subdistrict",
+                     "community", "district", "name"]]
     unit_tree = cKDTree(demand_xy)
 
-    sites_xy, sites = _make_sites(rng_sites, net, dens, inner, n_s, sub_xy, sub_names)
-    sites["circle_id"] = demand["circle_id"].to_numpy()[unit_tree.query(sites_xy)[1]]
-    sites = sites[["site_id", "kind", "name", "address", "area_m2", "floors", "lowest_floor",
-                   "parking_allowed", "owner", "circle_id", "district", "forced"]]
+    def subdistrict_at(xy: np.ndarray) -> np.ndarray:
+        """Short sub-district name (e.g. 解放碑) of the nearest demand unit."""
+        return circle_sub[unit_circle[unit_tree.query(xy)[1]]]
 
-    fac_xy, fac = _make_facilities(rng_fac, net, dens, inner, fac_counts, sub_xy, sub_names)
+    sites_xy, sites = _make_sites(rng_sites, net, dens, inner, n_s, subdistrict_at)
+    nearest = unit_tree.query(sites_xy)[1]
+    sites["circle_id"] = demand["circle_id"].to_numpy()[nearest]
+    sites["subdistrict"] = demand["subdistrict"].to_numpy()[nearest]
+    sites = sites[["site_id", "kind", "name", "address", "area_m2", "floors", "lowest_floor",
+                   "parking_allowed", "owner", "circle_id", "subdistrict", "district", "forced"]]
+
+    fac_xy, fac = _make_facilities(rng_fac, net, dens, inner, fac_counts, sub_xy, subdistrict_at)
 
     # Geometry in WGS84, rounded to 1e-7 deg; shared nodes are identical coordinates.
     node_ll = _to_lonlat(net.xy, inv)
@@ -779,16 +1072,31 @@ def generate(
          "steps": net.highway == "steps"},
         geometry=shapely.linestrings(coords), crs=OUTPUT_CRS)
 
+    polygons = circle_polygons(demand_xy, unit_circle, k, boundary_m)
+    circles = gpd.GeoDataFrame(
+        {"circle_id": circle_ids,
+         "name": [f"{a}生活圈" for a in circle_sub],
+         "type": [CIRCLE_TYPE_BY_SUBDISTRICT.get(a, "居住型") for a in circle_sub],
+         "subdistrict": [f"{a}街道" for a in circle_sub],
+         "target_year": np.asarray([2025 if a in CIRCLES_BY_2025 else 2027 for a in circle_sub], dtype=np.int64)},
+        geometry=[_project(g, inv) for g in polygons], crs=OUTPUT_CRS)
+
     def _gdf(df: pd.DataFrame, xy: np.ndarray) -> gpd.GeoDataFrame:
         ll = _to_lonlat(xy, inv)
         return gpd.GeoDataFrame(df.reset_index(drop=True), geometry=shapely.points(ll), crs=OUTPUT_CRS)
 
     district = SyntheticDistrict(
         demand=_gdf(demand, demand_xy), sites=_gdf(sites, sites_xy), facilities=_gdf(fac, fac_xy),
-        network=network, calibration={}, boundary=boundary, seed=seed)
+        network=network, circles=circles, calibration={}, boundary=boundary, seed=seed)
     params = dict(n_units=n_u, n_sites=n_s, node_spacing_m=round(spacing, 3), scale=scale,
-                  extra_edge_share=extra_edge_share, terrain_noise_m=terrain_noise_m)
-    district.calibration = _calibration(district, net, demand_xy, fac_xy, fac, k, seed, params,
+                  n_communities=int(n_communities), extra_edge_share=extra_edge_share,
+                  terrain_noise_m=terrain_noise_m)
+    circle_centre, unit_dist = circle_centre_nodes(net, node_circle, demand_xy, unit_circle, residents, k)
+    snap, unit_node = cKDTree(net.xy).query(demand_xy)
+    dist_sub_centre = part.centre_dist[part.unit_label, unit_node] + snap
+    circle_facts = {"part": part, "order": order, "unit_circle": unit_circle, "n_comm": n_comm,
+                    "unit_dist": unit_dist, "dist_sub_centre": dist_sub_centre, "polygons": polygons}
+    district.calibration = _calibration(district, net, demand_xy, fac_xy, fac, circle_facts, seed, params,
                                         boundary_m, rng_check)
     district.calibration["generation_seconds"] = round(time.perf_counter() - t0, 2)
     logger.info("generated synthetic Yuzhong (seed %d): %d units, %d sites, %d facilities, %d edges in %.1f s",
@@ -797,9 +1105,12 @@ def generate(
 
 
 def _make_demand(rng: np.random.Generator, net: _Network, dens: np.ndarray, inner: shapely.Polygon,
-                 terrain: Terrain, n: int, sub_xy: np.ndarray, sub_names: np.ndarray
-                 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Demand units beside the network, cohorts rescaled to the census totals."""
+                 terrain: Terrain, n: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Demand units beside the network, cohorts rescaled to the census totals.
+
+    The name parts (``_estate``, ``_bld``) are returned for the caller to prefix with the
+    unit's sub-district, which depends on the units' residents.
+    """
     targets = census_targets()
     xy = _points_near_edges(rng, net, n, dens * net.length, inner)
     f = terrain.fields(xy[:, 0], xy[:, 1])
@@ -815,7 +1126,6 @@ def _make_demand(rng: np.random.Generator, net: _Network, dens: np.ndarray, inne
     households = allocate(total / hh_size, targets["households"], cap=total)
     car_rate = np.clip(0.46 - 0.26 * s + rng.normal(0.0, 0.07, n), 0.03, 0.9)
     cars = allocate(households * car_rate, targets["cars"], cap=households)
-    sub = sub_names[_nearest_label(xy, sub_xy)]
     estate = np.asarray(_ESTATES)[rng.integers(0, len(_ESTATES), n)]
     bld = rng.integers(1, 25, n)
     width = max(5, len(str(n)))
@@ -825,14 +1135,15 @@ def _make_demand(rng: np.random.Generator, net: _Network, dens: np.ndarray, inne
         "households": households, "cars": cars,
         "circle_id": "",
         "district": DISTRICT_NAME,
-        "name": [f"{a}{b}{c}栋" for a, b, c in zip(sub, estate, bld, strict=True)],
+        "_estate": estate,
+        "_bld": bld,
     })
     return xy, df
 
 
 def _make_sites(rng: np.random.Generator, net: _Network, dens: np.ndarray, inner: shapely.Polygon, n: int,
-                sub_xy: np.ndarray, sub_names: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    """The synthetic idle-asset ledger."""
+                subdistrict_at: Any) -> tuple[np.ndarray, pd.DataFrame]:
+    """The synthetic idle-asset ledger; ``subdistrict_at(xy)`` names the sub-district of points."""
     kinds = list(SITE_KIND_SHARES)
     counts = allocate(np.asarray(list(SITE_KIND_SHARES.values())), n, minimum=1)
     kind = rng.permutation(np.repeat(np.asarray(kinds, dtype=object), counts))
@@ -890,7 +1201,7 @@ def _make_sites(rng: np.random.Generator, net: _Network, dens: np.ndarray, inner
     name[h] = [_HOST_TYPES[i][0] for i in ht]
     owner[h] = [_HOST_TYPES[i][1] for i in ht]
 
-    sub = sub_names[_nearest_label(xy, sub_xy)]
+    sub = subdistrict_at(xy)
     road = np.asarray(_ROADS)[rng.integers(0, len(_ROADS), n)]
     number = rng.integers(1, 300, n)
     width = max(4, len(str(n)))
@@ -912,7 +1223,7 @@ def _make_sites(rng: np.random.Generator, net: _Network, dens: np.ndarray, inner
 
 
 def _make_facilities(rng: np.random.Generator, net: _Network, dens: np.ndarray, inner: shapely.Polygon,
-                     counts: dict[str, int], sub_xy: np.ndarray, sub_names: np.ndarray
+                     counts: dict[str, int], sub_xy: np.ndarray, subdistrict_at: Any
                      ) -> tuple[np.ndarray, pd.DataFrame]:
     """A deliberately sparse set of existing facilities, clustered in the dense east."""
     dn = dens / dens.mean()
@@ -931,7 +1242,7 @@ def _make_facilities(rng: np.random.Generator, net: _Network, dens: np.ndarray, 
         cap = np.exp(rng.uniform(np.log(lo), np.log(hi), c))
         step = 10 if function in ("canteen", "parking") else 5
         cap = np.maximum(lo, np.round(cap / step) * step).astype(np.int64)
-        sub = sub_names[_nearest_label(xy, sub_xy)]
+        sub = subdistrict_at(xy)
         rows.append(pd.DataFrame({"function": function, "capacity": cap,
                                   "name": [f"{a}{suffix}" for a in sub]}))
         xys.append(xy)
@@ -946,7 +1257,7 @@ def _make_facilities(rng: np.random.Generator, net: _Network, dens: np.ndarray, 
 # --------------------------------------------------------------------------- calibration
 
 def _calibration(d: SyntheticDistrict, net: _Network, demand_xy: np.ndarray, fac_xy: np.ndarray,
-                 fac: pd.DataFrame, k: int, seed: int, params: dict[str, Any],
+                 fac: pd.DataFrame, cf: dict[str, Any], seed: int, params: dict[str, Any],
                  boundary_m: shapely.Polygon, rng: np.random.Generator) -> dict[str, Any]:
     """Target figures, their sources and the achieved values."""
     c = CENSUS_2020
@@ -961,23 +1272,81 @@ def _calibration(d: SyntheticDistrict, net: _Network, demand_xy: np.ndarray, fac
 
     add("residents", t["total"], int(dem["total"].sum()), census_src + " (pop_total)")
     add("elderly_60plus", t["elderly"], int(dem["elderly"].sum()), census_src + " (age_60plus)")
-    add("infants_0_3", t["infants"], int(dem["infants"].sum()), census_src + " (age_0 + 3/4 x age_1_4)",
-        f"{c['age_0']:,} + 0.75 x {c['age_1_4']:,} = {c['age_0'] + 0.75 * c['age_1_4']:,.2f}, rounded; "
-        "assumes ages 1-4 equally populated")
+    add("infants_under_3", t["infants"], int(dem["infants"].sum()),
+        census_src + " (age_0 + 1/2 x age_1_4)",
+        f"children under 3 (0-2 full years, the cohort 托育 serves): {c['age_0']:,} + 0.5 x {c['age_1_4']:,} = "
+        f"{c['age_0'] + AGE_1_4_SHARE_UNDER_3 * c['age_1_4']:,.1f}, rounded half up; ages 1 and 2 are half "
+        "of the 1-4 band, assuming its four years equally populated")
     add("households", t["households"], int(dem["households"].sum()), census_src + " (households, 家庭户)")
     add("cars", t["cars"], int(dem["cars"].sum()), census_src + " (hh_owns_car / hh_longform_sample)",
         f"{c['households']:,} x {c['hh_owns_car']:,.0f} / {c['hh_longform_sample']:,.0f} = "
         f"{c['households'] * c['hh_owns_car'] / c['hh_longform_sample']:,.1f}: households owning a car "
         "(a proxy for parking demand, one space each)")
+    k = len(d.circles)
+    part: SubdistrictPartition = cf["part"]
+    pop_sub = dem.groupby("subdistrict", sort=False)["total"].sum()
+    circles = d.circles.set_index("circle_id")
+    sub_order = list(circles["subdistrict"])
+    lo, hi = SUBDISTRICT_RESIDENTS_RANGE
+    add("subdistricts", SUBDISTRICT_COUNT, int(dem["subdistrict"].nunique()),
+        "seed 001 (渝中区 11个街道); real names at rough centres (general knowledge)",
+        "synthetic boundaries: additively weighted network Voronoi cells around the centres (flat network "
+        f"distance; weights nudged until every sub-district is within {SUBDISTRICT_SPREAD:.0%} of the mean, "
+        f"{part.iterations} updates)")
+    plain = {f"{SUBDISTRICTS[i][0]}街道": int(round(v)) for i, v in enumerate(part.plain_residents)}
+    offsets = {f"{SUBDISTRICTS[i][0]}": round(float(v)) for i, v in enumerate(part.offset_m)}
+    add("residents_per_subdistrict", f"{lo:,}-{hi:,} each (plausibility)",
+        {s_: int(pop_sub[s_]) for s_ in sub_order}, "brief; GB 50180-2018: 50,000-100,000 per 15-minute circle",
+        f"plain network Voronoi (no weights) would give {plain}; additive weights (m): {offsets}")
+    comm = dem.groupby("subdistrict", sort=False)["community"].nunique()
+    add("communities", COMMUNITY_COUNT, int(dem["community"].nunique()), "seed 001 (渝中区 79个社区)",
+        "synthetic: split among sub-districts pro rata to residents by largest remainder, at least "
+        f"{MIN_COMMUNITIES_PER_SUBDISTRICT} each; balanced weighted k-means inside each sub-district")
+    add("communities_per_subdistrict", "pro rata to residents, >= 3", {s_: int(comm[s_]) for s_ in sub_order},
+        "derived")
+    pop_comm = dem.groupby("community")["total"].sum()
+    add("residents_per_community", round(t["total"] / COMMUNITY_COUNT),
+        {"min": int(pop_comm.min()), "median": int(pop_comm.median()), "max": int(pop_comm.max())}, "derived")
+    add("life_circles", SUBDISTRICT_COUNT, int(dem["circle_id"].nunique()),
+        "seed 001: 11 high-quality 15-minute circles by 2027 (4 by end of 2025), goal 日常公共服务不出街道; "
+        "seed 000: circles drawn 根据慢行可达范围，结合管理边界",
+        "one circle per synthetic sub-district (the union of its communities), YZ-LC01..YZ-LC11 west to east")
     pop_c = dem.groupby("circle_id")["total"].sum()
-    add("life_circles", k, int(dem["circle_id"].nunique()),
-        "915 circles in Chongqing's central city (domain.md); central-city population = sum of the nine "
-        "districts' 2020 census totals in the CSV (10,343,462)",
-        f"round(915 x 588,717 / 10,343,462) = round({915 * c['pop_total'] / c['central_city_pop_total']:.2f}); "
-        "approximation (the circles were not drawn pro rata to 2020 population)")
-    add("residents_per_circle", round(t["total"] / k),
-        {"min": int(pop_c.min()), "median": int(pop_c.median()), "max": int(pop_c.max())},
-        "derived", "balanced weighted k-means on unit points")
+    add("residents_per_circle", "50,000-100,000 (GB 50180-2018); ~50,000 per 15-minute walk in Yuzhong (domain.md)",
+        {"min": int(pop_c.min()), "median": int(pop_c.median()), "max": int(pop_c.max()),
+         "by_circle": {cid: int(pop_c[cid]) for cid in circles.index}},
+        "GB 50180-2018 via domain.md", f"mean 588,717 / 11 = {t['total'] / k:,.0f}")
+    w = dem["total"].to_numpy(float)
+    uc = cf["unit_circle"]
+    walk = FIFTEEN_MINUTE_WALK_M
+    share_med = np.bincount(uc, weights=w * (cf["unit_dist"] <= walk), minlength=k) / np.bincount(
+        uc, weights=w, minlength=k)
+    share_sub = np.bincount(uc, weights=w * (cf["dist_sub_centre"] <= walk), minlength=k) / np.bincount(
+        uc, weights=w, minlength=k)
+    add("circle_residents_within_15min_walk_of_centre", "most (a circle is a 15-minute walk)",
+        {"overall": round(float((w * (cf["unit_dist"] <= walk)).sum() / w.sum()), 3),
+         **{cid: round(float(v), 3) for cid, v in zip(circles.index, share_med, strict=True)}},
+        "computed", f"share of each circle's residents within {walk:.0f} m of FLAT network distance (15 min at "
+        "1.0 m/s, slope and stairs ignored) of the circle's centre node: the node minimising the "
+        "residents-weighted network distance (searched among the 40 circle nodes nearest the weighted "
+        "centroid); unit = snap to its nearest node + network distance")
+    add("circle_residents_within_15min_walk_of_subdistrict_centre", "",
+        {"overall": round(float((w * (cf["dist_sub_centre"] <= walk)).sum() / w.sum()), 3),
+         **{cid: round(float(v), 3) for cid, v in zip(circles.index, share_sub, strict=True)}},
+        "computed", "same from the node nearest the sub-district's (rough, real) centre in SUBDISTRICTS")
+    areas = [round(g.area / 1e6, 2) for g in cf["polygons"]]
+    add("circle_area_km2", "", {cid: a for cid, a in zip(circles.index, areas, strict=True)}, "computed",
+        f"circles.gpkg polygons tile the boundary: total {sum(areas):.2f} km2")
+    add("circle_types", "居住型 / 产业型 / 商服型 / 其他型 / 乡村 (seed 000)",
+        {cid: f"{row.subdistrict} {row.type}" for cid, row in circles.iterrows()},
+        "SYNTHETIC choice", "解放碑 (CBD) and 朝天门 (wholesale markets) 商服型; 化龙桥 产业型 (seed 001: "
+        "依托产城融合优势); the rest 居住型")
+    add("circle_target_years", {"2025": 4, "2027": 11},
+        {str(y): int((circles["target_year"] <= y).sum()) for y in (2025, 2027)},
+        "seed 001 (累计建成4个 by end of 2025, 11 by 2027)",
+        f"SYNTHETIC choice of the four 2025 circles: {', '.join(CIRCLES_BY_2025)} (石油路 canteen and smart "
+        "centre, 上清寺 child-friendly pilot, 化龙桥 pilot in seed 001; 解放碑 the centre); the real list is "
+        "not in the seeds")
     area_km2 = boundary_m.area / 1e6
     add("area_km2", 23.24, round(area_km2, 2), "domain.md (official area); achieved = shipped land boundary",
         "Amap land boundary, simplified to 20 m")
@@ -1150,7 +1519,7 @@ def calibration_markdown(calibration: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- write
 
 def write(district: SyntheticDistrict, folder: Path | str) -> dict[str, Path]:
-    """Write the four GeoPackages (one layer each, named like the file) and calibration.json.
+    """Write the five GeoPackages (one layer each, named like the file) and calibration.json.
 
     Parameters
     ----------

@@ -79,7 +79,9 @@ def test_district_targets_are_the_documented_derivations():
     # Yuzhong's row is exactly the Yuzhong demo's targets.
     assert t.loc["500103", list(COHORTS)].astype(int).to_dict() == yuzhong.census_targets()
     c = cc.district_census()
-    assert (t["infants"] == np.round(c["age_0"] + 0.75 * c["age_1_4"])).all()
+    # Infants are under 3 (0-2 full years, 托育): age 0 plus half the 1-4 band, rounded half up.
+    assert (t["infants"] == np.floor(c["age_0"] + 0.5 * c["age_1_4"] + 0.5)).all()
+    assert int(t.loc["500103", "infants"]) == 12_454
     assert (t["cars"] == np.round(c["households"] * c["hh_owns_car"] / c["hh_longform_sample"])).all()
     assert cc.census_targets()["total"] == 10_343_462
 
@@ -92,7 +94,7 @@ def test_cohort_totals_equal_the_census_in_every_district(small):
         assert small.demand[c].dtype.kind == "i"
         assert (got[c] == t.loc[got.index, c]).all(), c
     fig = small.calibration["figures"]
-    for key in ("residents", "elderly_60plus", "infants_0_3", "households", "cars", "cohorts_by_district"):
+    for key in ("residents", "elderly_60plus", "infants_under_3", "households", "cars", "cohorts_by_district"):
         assert fig[key]["target"] == fig[key]["achieved"], key
 
 
@@ -105,10 +107,24 @@ def test_cohorts_are_consistent_per_unit(small):
     assert (d["cars"] <= d["households"]).all()
 
 
-def test_915_life_circles_split_by_district_population(small):
+def test_circle_sizes_follow_density():
+    """Circles are drawn by walking reach (seed 000): dense Yuzhong gets ~50,000-resident
+    15-minute circles (11, its plan's count), thin districts small ones; the 915 average ~11,300."""
     counts = cc.circle_counts()
     assert int(counts.sum()) == 915
-    assert int(counts["500103"]) == yuzhong.derived_circle_count() == 52
+    assert int(counts["500103"]) == yuzhong.life_circle_count() == 11
+    pop = cc.district_census()["pop_total"]
+    per_circle = pop / counts
+    assert per_circle["500103"] > 30_000
+    area = pd.Series(cc.DISTRICT_AREA_KM2)
+    thinnest = (pop / area).idxmin()
+    assert per_circle[thinnest] < 11_000
+    assert abs(pop.sum() / counts.sum() - 11_304) < 1
+
+
+def test_915_life_circles_split_by_district(small):
+    counts = cc.circle_counts()
+    assert int(counts.sum()) == 915
     d = small.demand
     assert d["circle_id"].nunique() == 915
     per = d.groupby("district")["circle_id"].nunique()

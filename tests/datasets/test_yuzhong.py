@@ -16,7 +16,9 @@ from optimizer.inputs.schema import SITE_KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "inputs" / "yuzhong-demo"
-LAYERS = ("demand", "sites", "facilities", "network")
+LAYERS = ("demand", "sites", "facilities", "network", "circles")
+#: Layers checked to lie inside the boundary point by point (circles tile it instead).
+INSIDE = ("demand", "sites", "facilities", "network")
 COHORTS = ("total", "elderly", "infants", "households", "cars")
 #: Small variant: fast, still every feature.
 SMALL = dict(n_units=400, n_sites=90, node_spacing_m=130.0)
@@ -109,7 +111,10 @@ def test_different_seed_gives_different_data(small):
 
 def test_census_targets_are_the_documented_derivations():
     t = yuzhong.census_targets()
-    assert t == {"total": 588_717, "elderly": 116_320, "infants": round(3_262 + 0.75 * 18_383),
+    # Childcare (托育) serves children under 3 (0-2 full years): age 0 plus ages 1 and 2,
+    # half of the census 1-4 band; 3,262 + 0.5 x 18,383 = 12,453.5, rounded half up.
+    assert yuzhong.AGE_1_4_SHARE_UNDER_3 == 0.5
+    assert t == {"total": 588_717, "elderly": 116_320, "infants": 12_454,
                  "households": 213_950, "cars": round(213_950 * 6_840 / 20_840)}
 
 
@@ -130,18 +135,78 @@ def test_cohorts_are_consistent_per_unit(small):
     assert (d["district"] == "渝中区").all()
 
 
-def test_circle_count_is_derived_from_915_central_city_circles(small):
-    k = yuzhong.derived_circle_count()
-    assert k == round(915 * 588_717 / 10_343_462) == 52
-    assert small.demand["circle_id"].nunique() == k
-    assert set(small.sites["circle_id"]) <= set(small.demand["circle_id"])
+def _check_structure(d: dict[str, gpd.GeoDataFrame]) -> None:
+    """Yuzhong's planning structure (seed 001; GB 50180-2018; seed 000)."""
+    dem, circles, sites = d["demand"], d["circles"], d["sites"]
+    # 11 sub-districts (街道) and 79 communities (社区): "11个街道、79个社区".
+    assert dem["subdistrict"].nunique() == 11
+    assert set(dem["subdistrict"]) == {f"{n}街道" for n, _, _ in yuzhong.SUBDISTRICTS}
+    assert dem["community"].nunique() == 79
+    per_sub = dem.groupby("subdistrict")["community"].nunique()
+    assert (per_sub >= 3).all()
+    # A community lies in one sub-district.
+    assert (dem.groupby("community")["subdistrict"].nunique() == 1).all()
+    # 11 fifteen-minute circles by 2027, one per sub-district ("日常公共服务不出街道"):
+    # every circle inside one sub-district and every sub-district one circle.
+    assert dem["circle_id"].nunique() == 11 == yuzhong.life_circle_count()
+    assert sorted(dem["circle_id"].unique()) == [f"YZ-LC{i:02d}" for i in range(1, 12)]
+    assert (dem.groupby("circle_id")["subdistrict"].nunique() == 1).all()
+    assert (dem.groupby("subdistrict")["circle_id"].nunique() == 1).all()
+    # Circles follow density: at Yuzhong's density a 15-minute circle holds roughly
+    # 50,000 residents (GB 50180-2018: 50,000-100,000); each between 25,000 and 100,000.
+    pop = dem.groupby("circle_id")["total"].sum()
+    assert pop.between(25_000, 100_000).all(), pop.to_dict()
+    # Sites take the circle and sub-district of their nearest unit; pairs stay consistent.
+    circle_sub = dem.groupby("circle_id")["subdistrict"].first()
+    assert set(sites["circle_id"]) <= set(dem["circle_id"])
+    assert (circle_sub[sites["circle_id"]].to_numpy() == sites["subdistrict"].to_numpy()).all()
+    # The circles layer: exactly these columns, one row per circle, its sub-district.
+    assert list(circles.columns) == ["circle_id", "name", "type", "subdistrict", "target_year", "geometry"]
+    assert circles.crs.to_epsg() == 4326
+    assert set(dem["circle_id"]) == set(circles["circle_id"]) and circles["circle_id"].is_unique
+    assert (circles.set_index("circle_id")["subdistrict"][circle_sub.index] == circle_sub).all()
+    # Types from seed 000's five: 居住型, 产业型, 商服型, 其他型, 乡村 (synthetic choice).
+    assert set(circles["type"]) <= {"居住型", "产业型", "商服型", "其他型", "乡村"}
+    # "计划到2025年底，累计建成4个 ... 到2027年 ... 达到11个": four 2025 circles, the rest 2027.
+    assert (circles["target_year"] == 2025).sum() == 4
+    assert set(circles["target_year"]) == {2025, 2027}
+    assert circles["target_year"].dtype.kind == "i"
+    _check_circle_polygons(d)
 
 
-def test_circles_hold_similar_numbers_of_residents():
-    d = yuzhong.generate(3, n_units=1500, n_sites=60, node_spacing_m=130.0).demand
-    pop = d.groupby("circle_id")["total"].sum()
-    target = d["total"].sum() / len(pop)
-    assert pop.min() > 0.75 * target and pop.max() < 1.25 * target
+def _check_circle_polygons(d: dict[str, gpd.GeoDataFrame]) -> None:
+    """Valid, non-overlapping polygons tiling the district; each unit inside its own circle."""
+    circles = d["circles"].to_crs(yuzhong.METRIC_CRS)
+    geoms = circles.geometry.values
+    assert shapely.is_valid(geoms).all()
+    assert set(circles.geom_type) <= {"Polygon", "MultiPolygon"}
+    union = shapely.union_all(geoms)
+    assert abs(union.area - shapely.area(geoms).sum()) < 1.0  # m2: no overlap
+    for i in range(len(geoms)):
+        for j in range(i + 1, len(geoms)):
+            assert shapely.intersection(geoms[i], geoms[j]).area < 1e-3
+    boundary = gpd.GeoSeries([yuzhong.load_boundary()], crs=4326).to_crs(yuzhong.METRIC_CRS).iloc[0]
+    assert abs(union.area - boundary.area) / boundary.area < 1e-6  # covers the district
+    dem = d["demand"].to_crs(yuzhong.METRIC_CRS)
+    own = circles.set_index("circle_id").geometry[dem["circle_id"]].values
+    assert shapely.covered_by(dem.geometry.values, shapely.buffer(own, 0.01)).all()
+
+
+def test_yuzhong_planning_structure(small):
+    _check_structure(_layers(small))
+
+
+def test_balanced_subdistricts_hold_similar_residents(small):
+    pop = small.demand.groupby("subdistrict")["total"].sum()
+    mean = 588_717 / 11
+    assert pop.between(mean * (1 - yuzhong.SUBDISTRICT_SPREAD) - 1, mean * (1 + yuzhong.SUBDISTRICT_SPREAD) + 1).all()
+
+
+def test_apportion_is_pro_rata_with_a_floor():
+    assert yuzhong.apportion(np.array([1.0, 1.0, 10.0]), 12, minimum=3).tolist() == [3, 3, 6]
+    assert yuzhong.apportion(np.array([5.0, 3.0, 2.0]), 10).tolist() == [5, 3, 2]
+    with pytest.raises(ValueError):
+        yuzhong.apportion(np.ones(4), 7, minimum=2)
 
 
 def test_network_is_one_component_with_stairs_and_grades(small):
@@ -149,7 +214,7 @@ def test_network_is_one_component_with_stairs_and_grades(small):
 
 
 def test_everything_inside_the_boundary_and_ids_unique(small):
-    _check_inside(_layers(small))
+    _check_inside({n: getattr(small, n) for n in INSIDE})
     _check_ids(_layers(small))
 
 
@@ -182,9 +247,14 @@ def test_write_round_trips_one_layer_per_file(small, tmp_path):
 def test_calibration_reports_targets_and_achieved(small):
     fig = small.calibration["figures"]
     assert small.calibration["synthetic"] is True
-    for key in ("residents", "elderly_60plus", "infants_0_3", "households", "cars"):
-        assert fig[key]["target"] == fig[key]["achieved"]
-    assert fig["life_circles"]["achieved"] == 52
+    for key in ("residents", "elderly_60plus", "infants_under_3", "households", "cars", "subdistricts",
+                "communities", "life_circles"):
+        assert fig[key]["target"] == fig[key]["achieved"], key
+    assert fig["infants_under_3"]["achieved"] == 12_454
+    assert fig["life_circles"]["achieved"] == 11
+    shares = fig["circle_residents_within_15min_walk_of_centre"]["achieved"]
+    assert set(shares) == {"overall", *small.circles["circle_id"]}
+    assert all(0.0 <= v <= 1.0 for v in shares.values())
 
 
 def test_scale_makes_larger_cases():
@@ -204,11 +274,12 @@ def test_shipped_demo_files(shipped):
     t = yuzhong.census_targets()
     for c in COHORTS:
         assert int(d[c].sum()) == t[c], c
-    assert d["circle_id"].nunique() == yuzhong.derived_circle_count()
+    assert int(d["infants"].sum()) == 12_454  # under 3: 3,262 + 0.5 x 18,383, rounded half up
+    _check_structure(shipped)
     n_nodes, _, _ = _node_graph(shipped["network"])
     assert 10_000 <= n_nodes <= 15_000
     _check_network(shipped["network"])
-    _check_inside(shipped)
+    _check_inside({n: shipped[n] for n in INSIDE})
     _check_ids(shipped)
 
 
