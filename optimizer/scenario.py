@@ -21,6 +21,7 @@ import yaml
 
 from optimizer.errors import ScenarioError
 from optimizer.inputs.schema import SITE_KINDS, InputsSpec, LayerSpec
+from optimizer.rules.grading import DEFAULT_GRADING, GradingRule, grading_problems
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults" / "functions.yaml"
 #: What a plan maximises (or minimises). ``share``: the sum over functions of the share of
@@ -305,6 +306,7 @@ class Scenario:
     model: ModelSpec = ModelSpec()
     output: OutputSpec = OutputSpec()
     phasing: PhasingSpec = PhasingSpec()
+    grading: tuple[GradingRule, ...] = DEFAULT_GRADING
     description: str = ""
     source: str = ""
     disabled_functions: tuple[str, ...] = ()
@@ -736,6 +738,7 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     if s.threads is not None and s.threads < 1:
         out.append(f"solver.threads: must be >= 1, got {s.threads}")
     out += _phasing_problems(v.get("phasing", PhasingSpec()))
+    out += grading_problems(v.get("grading", DEFAULT_GRADING), functions)
     for key in ("force_in", "force_out"):
         for entry in getattr(v.get("decisions", DecisionsSpec()), key):
             if ":" in entry and entry.split(":", 1)[1] not in functions:

@@ -23,12 +23,15 @@ from optimizer.i18n import DEFAULT_LANG, LANGUAGES, function_label, pick
 @click.pass_context
 def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: str | None,
                    sets: tuple[str, ...]) -> None:
-    """Grade every life circle x function by a five-colour card (五色卡), before and after a plan.
+    """Grade provision by five-colour cards (五色卡) per level unit x function, before and after a plan.
 
-    What each circle HAS (people within reach of running facilities, their places), what it
-    LACKS (against the scenario's requirements, else default targets) and what the plan
-    ADDS (from RUN_DIR, or from solving SCENARIO now). Writes assessment.csv, .xlsx, .gpkg,
-    .png and .json under OUT/<scenario>/assess-<UTC time>/.
+    Cards follow the scenario's grading: table (default: places per 1,000 of each
+    function's cohort against its standard, per sub-district, community and life circle).
+    Per life circle also what it HAS (people within reach of running facilities, their
+    places), what it LACKS (against the scenario's requirements, else default targets) and
+    what the plan ADDS (from RUN_DIR, or from solving SCENARIO now). Writes assessment.csv,
+    assessment_levels.csv, card_counts.csv, .xlsx, .gpkg, .png and .json under
+    OUT/<scenario>/assess-<UTC time>/.
     """
     quiet = (ctx.obj or {}).get("quiet", False)
     try:
@@ -37,8 +40,9 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
         from optimizer.pipeline import compute_reach, run_scenario, validate
         from optimizer.reach.cache import ReachCache
         from optimizer.rules.existing import existing_service, unit_circles
-        from optimizer.run_folder import mismatches_with_scenario, read_run_folder
+        from optimizer.run_folder import mismatches_with_scenario, read_layer, read_run_folder
         from optimizer.studies.assessment import additions_from_tables, assess, card_counts, circle_points
+        from optimizer.studies.grades import covered_from_layer, grade_levels
 
         sc = _load(scenario, sets, [])
         root = Path(out_dir or sc.output.folder)
@@ -65,37 +69,39 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
                             en=f"solved {sc.name}: {len(run.plan.sites)} sites, "
                                f"{'proven optimal' if run.result.proven_optimal else 'NOT proven optimal'}; "
                                f"run written to {folder.path}"), err=quiet)
-        additions = additions_from_tables(folder.coverage_by_circle, folder.facilities, str(folder.path))
-        table = assess(inputs, sc, existing, additions)
-        counts = card_counts(table)
-        out, extra = write_assessment(table, counts, circle_points(inputs), inputs, sc, root, lang,
+        layer_problems: list = []
+        layer = read_layer(folder.path / "plan.gpkg", "demand_coverage", layer_problems, required=False)
+        covered = covered_from_layer(layer, inputs, sc) if layer is not None and "unit_id" in layer.columns else {}
+        additions = additions_from_tables(folder.coverage_by_circle, folder.facilities, str(folder.path), covered)
+        grades = grade_levels(inputs, sc, existing, additions.provision)
+        table = assess(inputs, sc, existing, additions, grades)
+        counts = card_counts(grades.table)
+        out, extra = write_assessment(table, grades, circle_points(inputs), inputs, sc, root, lang,
                                       run_folder=str(folder.path), planned=folder.facilities, warnings=warnings)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return
-    _print_counts(counts, sc, lang, len(table["circle_id"].unique()), str(folder.path))
+    _print_counts(counts, sc, lang, str(folder.path))
+    for note in grades.notes:
+        click.echo(pick(lang, zh=f"  说明：{note}", en=f"  note: {note}"))
     for w in warnings + extra:
         click.echo(pick(lang, zh=f"  警告：{w}", en=f"  warning: {w}"))
     click.echo(pick(lang, zh=f"  写入 {out}", en=f"  written to {out}"))
 
 
-def _print_counts(counts, sc, lang: str, circles: int, run_folder: str) -> None:
-    from optimizer.studies.assessment import BLUE, CARDS, card_label
+def _print_counts(counts, sc, lang: str, run_folder: str) -> None:
+    from optimizer.studies.assessment import CARDS, card_label, level_label
 
-    click.echo(pick(lang, zh=f"\n{sc.name}：生活圈五色卡（{circles} 个生活圈；规划来自 {run_folder}）",
-                    en=f"\n{sc.name}: life-circle cards ({circles} circles; plan from {run_folder})"))
-    click.echo(pick(lang, zh="  每格：现状 -> 规划后 的生活圈数", en="  each cell: circles before -> after the plan"))
-    head = "  " + _pad(pick(lang, zh="功能", en="function"), 20) + "".join(_pad(card_label(c, lang), 10, right=True)
-                                                                      for c in CARDS)
-    click.echo(head)
+    click.echo(pick(lang, zh=f"\n{sc.name}：五色卡（规划来自 {run_folder}）",
+                    en=f"\n{sc.name}: five-colour cards (plan from {run_folder})"))
+    click.echo(pick(lang, zh="  每格：现状 -> 规划后 的单元数", en="  each cell: units before -> after the plan"))
+    click.echo("  " + _pad(pick(lang, zh="层级", en="level"), 14) + _pad(pick(lang, zh="功能", en="function"), 20)
+               + "".join(_pad(card_label(c, lang), 10, right=True) for c in CARDS))
     for r in counts.to_dict(orient="records"):
         fn = sc.functions[r["function"]]
-        cells = []
-        for c in CARDS:
-            before = 0 if c == BLUE else r[f"{c}_before"]
-            after = r[f"{c}_after"]
-            cells.append(_pad(f"{before}->{after}", 10, right=True))
-        click.echo("  " + _pad(function_label(r["function"], lang, fn.label_zh), 20) + "".join(cells))
+        cells = [_pad(f"{r[f'{c}_before']}->{r[f'{c}_after']}", 10, right=True) for c in CARDS]
+        click.echo("  " + _pad(level_label(r["level"], lang), 14)
+                   + _pad(function_label(r["function"], lang, fn.label_zh), 20) + "".join(cells))
 
 
 def _pad(text: str, width: int, right: bool = False) -> str:

@@ -1,11 +1,15 @@
 """Write an assessment (``lifecircle assess``) to ``<root>/<scenario>/assess-<UTC time>/``: all files, or none.
 
-Files: ``assessment.csv`` (UTF-8 with BOM), ``assessment.xlsx`` (a summary sheet and a
-sheet per function, headers in the chosen language, card cells filled in the card's
-colour), ``assessment.gpkg`` (layers ``circles``: one point per life circle with its
-cards per function, and ``assessment``: one point per circle x function; EPSG:4326),
-``assessment.png`` (a map per function coloured by the card after the plan) and
-``assessment.json`` (which run, targets, thresholds, warnings).
+Files: ``assessment.csv`` (UTF-8 with BOM; per life circle x function: has, lacks, adds
+and the circle level's cards), ``assessment_levels.csv`` (per graded level unit x
+function: measure, attainment and card at baseline and after the plan),
+``card_counts.csv`` (units per card per level and function, before and after),
+``assessment.xlsx`` (a summary sheet with the counts and the grading table, a sheet per
+function and one per graded level, headers in the chosen language, card cells filled in
+the card's colour), ``assessment.gpkg`` (layers ``circles``: one point per life circle
+with its cards per function, and ``assessment``: one point per circle x function;
+EPSG:4326), ``assessment.png`` (a map per function coloured by the circle's card after
+the plan) and ``assessment.json`` (which run, the grading table, targets, notes, warnings).
 """
 from __future__ import annotations
 
@@ -28,15 +32,19 @@ from matplotlib.lines import Line2D  # noqa: E402
 from optimizer.studies.assessment import (  # noqa: E402
     CARD_COLOURS,
     CARD_LABELS,
-    CARD_MEANINGS,
     CARDS,
     DEFAULT_TARGETS,
-    ORANGE_POINTS,
-    YELLOW_POINTS,
+    card_counts,
     card_label,
+    card_meanings,
     column_label,
+    level_label,
+    level_reader_table,
+    measure_label,
     reader_table,
+    scenario_cards,
 )
+from optimizer.studies.grades import LevelGrades  # noqa: E402
 from optimizer.rules.existing import unit_circles  # noqa: E402
 from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.inputs.types import Inputs  # noqa: E402
@@ -53,10 +61,17 @@ SHEET_COLUMNS = ["circle_id", "card_before", "card_after", "cohort", "residents"
                  "existing_covered", "share_before", "existing_places", "places_needed", "target", "target_source",
                  "unit", "required", "shortfall_before", "new_facilities", "new_sites", "new_places",
                  "newly_covered", "share_after", "achieved", "shortfall_after", "gap_points_before",
-                 "gap_points_after"]
-_PERCENT = {"share_before", "share_after"}
+                 "gap_points_after", "grade_measure", "grade_value_before", "grade_value_after",
+                 "grade_attainment_before", "grade_attainment_after"]
+#: columns shown on each graded level's sheet, in order
+LEVEL_SHEET_COLUMNS = ["unit_id", "function", "card_before", "card_after", "measure", "cohort", "people",
+                       "standard", "running_facilities", "new_facilities", "amount_before", "amount_after",
+                       "value_before", "value_after", "attainment_before", "attainment_after", "measure_note"]
+_PERCENT = {"share_before", "share_after", "grade_attainment_before", "grade_attainment_after",
+            "attainment_before", "attainment_after"}
 _ONE_DECIMAL = {"gap_points_before", "gap_points_after", "required", "shortfall_before", "shortfall_after",
-                "achieved", "places_needed", "existing_places", "new_places"}
+                "achieved", "places_needed", "existing_places", "new_places", "amount_before", "amount_after",
+                "people"}
 
 
 def _stamp() -> str:
@@ -70,8 +85,19 @@ def csv_table(table: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFram
     out.insert(2, "function_label", words["function"])
     out["card_before_label"] = words["card_before"]
     out["card_after_label"] = words["card_after"]
-    return out.round({c: 4 if ("share" in c or "attainment" in c) else 2
+    return out.round({c: 4 if ("share" in c or "attainment" in c or "value" in c) else 2
                       for c in out.columns if out[c].dtype.kind == "f"})
+
+
+def levels_csv_table(levels: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    """``assessment_levels.csv``: stable English column names, plus level, function and cards in ``lang``."""
+    out = levels.copy()
+    words = level_reader_table(levels, scenario, lang)
+    out.insert(1, "level_label", words["level"])
+    out.insert(4, "function_label", words["function"])
+    out["card_before_label"] = words["card_before"]
+    out["card_after_label"] = words["card_after"]
+    return out.round({c: 4 for c in out.columns if out[c].dtype.kind == "f"})
 
 
 def _sheet_name(text: str, used: set[str]) -> str:
@@ -84,26 +110,33 @@ def _sheet_name(text: str, used: set[str]) -> str:
     return name
 
 
-def write_xlsx(table: pd.DataFrame, counts: pd.DataFrame, scenario: Scenario, lang: str, path: Path,
+def _cell(v):
+    if isinstance(v, (float, np.floating)) and not np.isfinite(v):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def write_xlsx(table: pd.DataFrame, grades: LevelGrades, scenario: Scenario, lang: str, path: Path,
                about: dict[str, str]) -> list[str]:
-    """The workbook: a summary sheet, then one sheet per function. Returns the sheet names."""
+    """The workbook: a summary sheet, one sheet per function, one per graded level. Returns the sheet names."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     fills = {c: PatternFill("solid", fgColor=CARD_COLOURS[c].lstrip("#").upper()) for c in CARDS}
     bold = Font(bold=True)
+    counts = card_counts(grades.table)
     wb = Workbook()
     ws = wb.active
     used: set[str] = set()
     ws.title = _sheet_name(pick(lang, zh="汇总", en="summary"), used)
-    ws.append([pick(lang, zh="生活圈五色卡评估", en="Life-circle assessment (five-colour cards, 五色卡)")])
+    ws.append([pick(lang, zh="五色卡评估", en="Five-colour cards (五色卡)")])
     ws["A1"].font = Font(bold=True, size=13)
     for key, value in about.items():
         ws.append([key, value])
     ws.append([])
-    header = [column_label("function", lang), column_label("circles", lang)] + \
-        [column_label(c, lang) for c in counts.columns if c not in ("function", "circles")]
+    header = [column_label("level", lang), column_label("function", lang), column_label("units", lang)] + \
+        [column_label(c, lang) for c in counts.columns if c not in ("level", "function", "units")]
     ws.append(header)
     head_row = ws.max_row
     for cell in ws[head_row]:
@@ -115,53 +148,80 @@ def write_xlsx(table: pd.DataFrame, counts: pd.DataFrame, scenario: Scenario, la
             ws.cell(head_row, j).fill = fills[card]
     for r in counts.to_dict(orient="records"):
         fn = scenario.functions.get(r["function"])
-        ws.append([function_label(r["function"], lang, fn.label_zh if fn else "")]
-                  + [r[c] for c in counts.columns if c != "function"])
+        ws.append([level_label(r["level"], lang), function_label(r["function"], lang, fn.label_zh if fn else "")]
+                  + [r[c] for c in counts.columns if c not in ("level", "function")])
     ws.append([])
-    ws.append([pick(lang, zh="色卡", en="card"), pick(lang, zh="含义", en="meaning")])
+    ws.append([pick(lang, zh="评价规则（达标率 = 指标值 / 标准值）", en="grading rules (attainment = measure / standard)")])
+    ws.cell(ws.max_row, 1).font = bold
+    ws.append([pick(lang, zh="规则", en="rule"), column_label("level", lang), column_label("measure", lang),
+               pick(lang, zh="功能", en="functions"), column_label("standard", lang),
+               pick(lang, zh="色卡", en="card"), pick(lang, zh="达标率下限", en="attainment at least"),
+               pick(lang, zh="依据", en="basis")])
     for cell in ws[ws.max_row]:
         cell.font = bold
-    for c in CARDS:
-        ws.append([card_label(c, lang), CARD_MEANINGS[c][lang]])
-        ws.cell(ws.max_row, 1).fill = fills[c]
-    ws.append([pick(lang, zh=f"差距：目标减达标率，单位百分点（黄≤{YELLOW_POINTS:g}，橙≤{ORANGE_POINTS:g}）",
-                    en=f"gap: target minus attainment, in points (yellow <= {YELLOW_POINTS:g}, "
-                       f"orange <= {ORANGE_POINTS:g})")])
+    for i, rule in enumerate(scenario.grading):
+        for colour in CARDS[:-1]:
+            t = getattr(rule.cards, colour)
+            ws.append([i, level_label(rule.level, lang), measure_label(rule.measure, lang),
+                       ", ".join(rule.functions) or pick(lang, zh="全部", en="all"),
+                       rule.standard if rule.standard is not None else pick(lang, zh="功能标准", en="function's"),
+                       card_label(colour, lang), t.min, t.basis])
+            ws.cell(ws.max_row, 6).fill = fills[colour]
+            ws.cell(ws.max_row, 7).number_format = "0%"
+        ws.append([i, level_label(rule.level, lang), measure_label(rule.measure, lang), "", "",
+                   card_label(CARDS[-1], lang), pick(lang, zh=f"低于{rule.cards.orange.min:.0%}",
+                                                     en=f"below {rule.cards.orange.min:.0%}"), ""])
+        ws.cell(ws.max_row, 6).fill = fills[CARDS[-1]]
+    if grades.notes:
+        ws.append([])
+        ws.append([pick(lang, zh="说明", en="notes")])
+        ws.cell(ws.max_row, 1).font = bold
+        for note in grades.notes:
+            ws.append([note])
     ws.column_dimensions["A"].width = 22
-    for j in range(2, len(header) + 1):
+    for j in range(2, max(len(header), 8) + 1):
         ws.column_dimensions[get_column_letter(j)].width = 12
     words = reader_table(table, scenario, lang)
     for name, fn in scenario.functions.items():
         mine = table["function"] == name
         part, shown = table[mine], words[mine]
         sheet = wb.create_sheet(_sheet_name(function_label(name, lang, fn.label_zh), used))
-        sheet.append([column_label(c, lang) for c in SHEET_COLUMNS])
-        for cell in sheet[1]:
-            cell.font = bold
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for (_, raw), (_, row) in zip(part.iterrows(), shown.iterrows(), strict=True):
-            values = []
-            for c in SHEET_COLUMNS:
-                v = row[c]
-                if isinstance(v, (float, np.floating)) and not np.isfinite(v):
-                    v = None
-                elif isinstance(v, np.generic):
-                    v = v.item()
-                values.append(v)
-            sheet.append(values)
-            r = sheet.max_row
-            for c in ("card_before", "card_after"):
-                sheet.cell(r, SHEET_COLUMNS.index(c) + 1).fill = fills[raw[c]]
-            for c in _PERCENT:
-                sheet.cell(r, SHEET_COLUMNS.index(c) + 1).number_format = "0.0%"
-            for c in _ONE_DECIMAL:
-                sheet.cell(r, SHEET_COLUMNS.index(c) + 1).number_format = "#,##0.0"
-        sheet.freeze_panes = "B2"
-        for j, c in enumerate(SHEET_COLUMNS, start=1):
-            sheet.column_dimensions[get_column_letter(j)].width = 30 if c in ("target", "target_source",
-                                                                             "new_sites") else 12
+        _fill_sheet(sheet, part, shown, SHEET_COLUMNS, lang, fills, bold)
+    level_words = level_reader_table(grades.table, scenario, lang)
+    for level in dict.fromkeys(grades.table["level"]):
+        mine = grades.table["level"] == level
+        sheet = wb.create_sheet(_sheet_name(pick(lang, zh=f"色卡-{level_label(level, lang)}",
+                                                 en=f"cards {level_label(level, lang)}"), used))
+        _fill_sheet(sheet, grades.table[mine], level_words[mine], LEVEL_SHEET_COLUMNS, lang, fills, bold)
     wb.save(path)
     return wb.sheetnames
+
+
+def _fill_sheet(sheet, part: pd.DataFrame, shown: pd.DataFrame, columns: list[str], lang: str, fills: dict,
+                bold) -> None:
+    """One table sheet: headers in ``lang``, card cells filled, numbers formatted."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    sheet.append([column_label(c, lang) for c in columns])
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for (_, raw), (_, row) in zip(part.iterrows(), shown.iterrows(), strict=True):
+        sheet.append([_cell(row[c]) for c in columns])
+        r = sheet.max_row
+        for c in ("card_before", "card_after"):
+            if raw[c] in fills:
+                sheet.cell(r, columns.index(c) + 1).fill = fills[raw[c]]
+        for j, c in enumerate(columns, start=1):
+            if c in _PERCENT:
+                sheet.cell(r, j).number_format = "0.0%"
+            elif c in _ONE_DECIMAL:
+                sheet.cell(r, j).number_format = "#,##0.0"
+    sheet.freeze_panes = "B2"
+    for j, c in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(j)].width = 30 if c in ("target", "target_source", "new_sites",
+                                                                          "measure_note") else 12
 
 
 def circle_layers(table: pd.DataFrame, points: gpd.GeoDataFrame, scenario: Scenario,
@@ -219,8 +279,9 @@ def card_map(table: pd.DataFrame, inputs: Inputs, scenario: Scenario, lang: str,
             ax.tick_params(labelsize=7)
         for ax in axes.ravel()[len(names):]:
             ax.axis("off")
+        meanings = card_meanings(scenario_cards(scenario))
         handles = [Line2D([], [], marker="o", ls="", color=CARD_COLOURS[c],
-                          label=f"{card_label(c, lang)}: {CARD_MEANINGS[c][lang]}") for c in CARDS]
+                          label=f"{card_label(c, lang)}: {meanings[c][lang]}") for c in CARDS]
         if planned is not None and len(planned):
             handles.append(Line2D([], [], marker="^", ls="", color="black",
                                   label=pick(lang, zh="规划设施", en="planned facility")))
@@ -234,7 +295,7 @@ def card_map(table: pd.DataFrame, inputs: Inputs, scenario: Scenario, lang: str,
     return warning
 
 
-def write_assessment(table: pd.DataFrame, counts: pd.DataFrame, points: gpd.GeoDataFrame, inputs: Inputs,
+def write_assessment(table: pd.DataFrame, grades: LevelGrades, points: gpd.GeoDataFrame, inputs: Inputs,
                      scenario: Scenario, root: str | Path, lang: str, *, run_folder: str,
                      planned: pd.DataFrame | None = None, warnings: list[str] | None = None) -> tuple[Path, list[str]]:
     """Write every file of an assessment atomically; return the folder and any new warnings."""
@@ -246,11 +307,15 @@ def write_assessment(table: pd.DataFrame, counts: pd.DataFrame, points: gpd.GeoD
     final = scenario_dir / name
     new_warnings: list[str] = []
     with atomic_folder(final, "assessment folder") as tmp:
+        counts = card_counts(grades.table)
         csv_table(table, scenario, lang).to_csv(tmp / "assessment.csv", index=False, encoding=CSV_ENCODING)
+        levels_csv_table(grades.table, scenario, lang).to_csv(tmp / "assessment_levels.csv", index=False,
+                                                              encoding=CSV_ENCODING)
+        counts.to_csv(tmp / "card_counts.csv", index=False, encoding=CSV_ENCODING)
         about = {pick(lang, zh="情景", en="scenario"): scenario.name,
                  pick(lang, zh="规划来源", en="plan from run"): run_folder,
                  pick(lang, zh="生成时间(UTC)", en="written (UTC)"): stamp}
-        write_xlsx(table, counts, scenario, lang, tmp / "assessment.xlsx", about)
+        write_xlsx(table, grades, scenario, lang, tmp / "assessment.xlsx", about)
         wide, long = circle_layers(table, points, scenario, lang)
         wide.to_file(tmp / "assessment.gpkg", layer="circles", driver="GPKG", engine="pyogrio")
         long.to_file(tmp / "assessment.gpkg", layer="assessment", driver="GPKG", engine="pyogrio")
@@ -259,9 +324,11 @@ def write_assessment(table: pd.DataFrame, counts: pd.DataFrame, points: gpd.GeoD
             new_warnings.append(f"assessment.png: {warning}")
         record = {
             "scenario": scenario.name, "source": scenario.source, "run_folder": run_folder, "lang": lang,
-            "written_utc": stamp, "cards": {c: {"zh": CARD_LABELS[c]["zh"], "en": CARD_MEANINGS[c]["en"],
+            "written_utc": stamp, "cards": {c: {"zh": CARD_LABELS[c]["zh"], "en": CARD_LABELS[c]["en"],
                                                 "colour": CARD_COLOURS[c]} for c in CARDS},
-            "thresholds_points": {"yellow": YELLOW_POINTS, "orange": ORANGE_POINTS},
+            "grading": [asdict(r) for r in scenario.grading],
+            "grading_from_scenario": "grading" in scenario.resolved,
+            "grading_notes": grades.notes,
             "default_targets": {k: asdict(v) for k, v in DEFAULT_TARGETS.items()},
             "requirements_from_scenario": [asdict(r) for r in scenario.requirements],
             "card_counts": counts.to_dict(orient="records"),

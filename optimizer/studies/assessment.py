@@ -27,19 +27,15 @@ the required places missing).
 
 Cards (五色卡)
 --------------
-============  ==============================================================================
-card          meaning (graded before the plan from running facilities alone, and after it)
-============  ==============================================================================
-绿 green      the target is met by running facilities alone (exactly at the target counts as met)
-蓝 blue       not met by running facilities, met with the plan (after the plan only)
-黄 yellow     not met; within 10 points of the target (gap <= 10)
-橙 orange     not met; within 30 points (10 < gap <= 30)
-红 red        not met and further than 30 points, or no service at all (nobody covered, no places)
-============  ==============================================================================
-
-A circle with nobody of the cohort (or no residents, for a per-1,000 target) needs
-nothing and is green. When several scenario requirements name one circle x function, the
-worst card is kept.
+Cards grade provision, not the target: the scenario's ``grading:`` table
+(:mod:`optimizer.rules.grading`, graded by :mod:`optimizer.studies.grades`) gives, per
+level unit x function, a measure (by default places per 1,000 of the function's cohort),
+its attainment of the standard and a card from baseline (running facilities alone) and
+after the plan. Best to worst: 绿 green, 蓝 blue, 黄 yellow, 橙 orange, 红 red; with the
+default bands 绿 >= 100 % of the standard, 蓝 >= 80 %, 黄 >= 50 %, 橙 >= 20 %, 红 below.
+The life-circle table here carries the circle level's cards (blank where the grading
+table has no circle rule for the function); ``attainment_*`` and ``gap_points_*`` are
+against the target (what the circle lacks), ``grade_*`` the graded measure.
 """
 from __future__ import annotations
 
@@ -54,20 +50,16 @@ import pandas as pd
 from optimizer.i18n import cohort_label, function_label, pick
 from optimizer.inputs.types import Inputs
 from optimizer.rules.existing import ExistingService, facility_circles, unit_circles
-from optimizer.rules.requirements import TOLERANCE, requirement_status, requirement_targets
+from optimizer.rules.grading import COLOURS, DEFAULT_CARDS, CardThresholds
+from optimizer.rules.requirements import requirement_status, requirement_targets
 from optimizer.scenario import Requirement, Scenario
+from optimizer.studies.grades import LevelGrades, PlanProvision, grade_levels, level_counts
 
 log = logging.getLogger(__name__)
 
 GREEN, BLUE, YELLOW, ORANGE, RED = "green", "blue", "yellow", "orange", "red"
 #: the five cards, best first
-CARDS: tuple[str, ...] = (GREEN, BLUE, YELLOW, ORANGE, RED)
-#: largest gap (percentage points) still graded yellow
-YELLOW_POINTS = 10.0
-#: largest gap (percentage points) still graded orange
-ORANGE_POINTS = 30.0
-#: gaps within this many points of a threshold count as on it (running facilities' allocation is an LP)
-POINTS_TOLERANCE = 1e-6
+CARDS: tuple[str, ...] = COLOURS
 #: fill colours of the cards (maps, spreadsheet cells)
 CARD_COLOURS: dict[str, str] = {GREEN: "#2ca25f", BLUE: "#3182bd", YELLOW: "#fed24c", ORANGE: "#fd8d3c",
                                 RED: "#de2d26"}
@@ -75,13 +67,36 @@ CARD_LABELS: dict[str, dict[str, str]] = {
     GREEN: {"zh": "绿", "en": "green"}, BLUE: {"zh": "蓝", "en": "blue"}, YELLOW: {"zh": "黄", "en": "yellow"},
     ORANGE: {"zh": "橙", "en": "orange"}, RED: {"zh": "红", "en": "red"},
 }
-CARD_MEANINGS: dict[str, dict[str, str]] = {
-    GREEN: {"zh": "现有设施已达标", "en": "meets the target with what exists"},
-    BLUE: {"zh": "规划后达标", "en": "meets the target after the plan"},
-    YELLOW: {"zh": "未达标，差距不超过10个百分点", "en": "short by at most 10 points"},
-    ORANGE: {"zh": "未达标，差距不超过30个百分点", "en": "short by at most 30 points"},
-    RED: {"zh": "差距超过30个百分点或无服务", "en": "short by more than 30 points, or no service"},
+LEVEL_LABELS: dict[str, dict[str, str]] = {
+    "district": {"zh": "区", "en": "district"}, "subdistrict": {"zh": "街道", "en": "sub-district"},
+    "community": {"zh": "社区", "en": "community"}, "circle": {"zh": "生活圈", "en": "life circle"},
 }
+MEASURE_LABELS: dict[str, dict[str, str]] = {
+    "places_per_1000": {"zh": "每千人设施规模", "en": "places per 1,000"},
+    "share_covered": {"zh": "覆盖率", "en": "share covered"},
+    "m2_per_resident": {"zh": "人均设施面积", "en": "m2 per resident"},
+}
+
+
+def card_meanings(cards: CardThresholds = DEFAULT_CARDS) -> dict[str, dict[str, str]]:
+    """What each card means under ``cards`` (attainment = measure / standard), in both languages."""
+    out = {}
+    for colour in COLOURS[:-1]:
+        lo = getattr(cards, colour).min
+        out[colour] = {"zh": f"达标率不低于{lo:.0%}", "en": f"at least {lo:.0%} of the standard"}
+    lo = cards.orange.min
+    out[COLOURS[-1]] = {"zh": f"达标率低于{lo:.0%}", "en": f"below {lo:.0%} of the standard"}
+    return out
+
+
+#: the meanings of the cards under the default bands
+CARD_MEANINGS: dict[str, dict[str, str]] = card_meanings()
+
+
+def scenario_cards(scenario: Scenario) -> CardThresholds:
+    """The bands of the circle level (else the first rule, else the default): for one legend."""
+    rules = [r for r in scenario.grading if r.level == "circle"] or list(scenario.grading)
+    return rules[0].cards if rules else DEFAULT_CARDS
 
 
 @dataclass(frozen=True)
@@ -124,17 +139,34 @@ class PlanAdditions:
         Site ids of the planned facilities on the circle's sites.
     source
         Where the plan comes from (a run folder).
+    facilities
+        The plan's facilities (``plan_facilities.csv``), for grading at any level.
+    covered_by_unit
+        Per function and ``unit_id``: people covered after the plan (running facilities
+        included), from the run's ``demand_coverage`` layer; empty when unknown.
     """
 
     new_people: dict[str, dict[str, float]] = field(default_factory=dict)
     new_places: dict[str, dict[str, float]] = field(default_factory=dict)
     new_sites: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     source: str = ""
+    facilities: pd.DataFrame | None = None
+    covered_by_unit: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def provision(self) -> PlanProvision:
+        """What :func:`optimizer.studies.grades.grade_levels` needs of the plan."""
+        return PlanProvision(self.facilities, self.covered_by_unit)
 
 
-def additions_from_tables(coverage_by_circle: pd.DataFrame, facilities: pd.DataFrame,
-                          source: str = "") -> PlanAdditions:
-    """:class:`PlanAdditions` from a run's ``coverage_by_circle.csv`` and ``plan_facilities.csv``."""
+def additions_from_tables(coverage_by_circle: pd.DataFrame, facilities: pd.DataFrame, source: str = "",
+                          covered_by_unit: dict[str, dict[str, float]] | None = None) -> PlanAdditions:
+    """:class:`PlanAdditions` from a run's ``coverage_by_circle.csv`` and ``plan_facilities.csv``.
+
+    ``covered_by_unit``: :func:`optimizer.studies.grades.covered_from_layer` of the run's
+    ``demand_coverage`` layer (needed to grade ``share_covered`` after the plan at levels
+    other than the circle).
+    """
     people: dict[str, dict[str, float]] = {}
     for (fn, circle), value in coverage_by_circle.groupby(["function", "circle_id"])["newly_covered"].sum().items():
         people.setdefault(str(fn), {})[str(circle)] = float(value)
@@ -144,7 +176,7 @@ def additions_from_tables(coverage_by_circle: pd.DataFrame, facilities: pd.DataF
         fn, circle = str(row.function), str(row.circle_id)
         places.setdefault(fn, {})[circle] = places.get(fn, {}).get(circle, 0.0) + float(row.capacity)
         sites.setdefault(fn, {}).setdefault(circle, []).append(str(row.site_id))
-    return PlanAdditions(people, places, sites, source)
+    return PlanAdditions(people, places, sites, source, facilities, dict(covered_by_unit or {}))
 
 
 def target_for(function: str) -> DefaultTarget:
@@ -168,46 +200,9 @@ def _requirements(scenario: Scenario, function: str, circles: list[str]) -> list
     return out
 
 
-def grade(attain_before: float, attain_after: float, target: float, *, service_before: bool,
-          service_after: bool, met_before: bool, met_after: bool, no_need: bool = False) -> tuple[str, str]:
-    """The cards before and after the plan (see the module's table).
-
-    Parameters
-    ----------
-    attain_before, attain_after
-        Attainment (share covered, or places provided / required) from running facilities
-        alone and with the plan.
-    target
-        The attainment the target asks for (``min_share``; 1.0 for a per-1,000 target).
-    service_before, service_after
-        Whether anybody is covered (or any place exists) at all.
-    met_before, met_after
-        Whether the target is met (exactly at the target counts as met).
-    no_need
-        Nobody of the cohort lives in the circle: nothing is needed (green).
-    """
-    if no_need:
-        return GREEN, GREEN
-    if met_before:
-        return GREEN, GREEN
-    before = _short_card(target - attain_before, service_before)
-    after = BLUE if met_after else _short_card(target - attain_after, service_after)
-    return before, after
-
-
-def _short_card(gap: float, service: bool) -> str:
-    if not service:
-        return RED
-    points = 100.0 * gap
-    if points <= YELLOW_POINTS + POINTS_TOLERANCE:
-        return YELLOW
-    if points <= ORANGE_POINTS + POINTS_TOLERANCE:
-        return ORANGE
-    return RED
-
-
-def assess(inputs: Inputs, scenario: Scenario, existing: ExistingService, additions: PlanAdditions) -> pd.DataFrame:
-    """One row per life circle x function: what it has, lacks and adds, and its cards.
+def assess(inputs: Inputs, scenario: Scenario, existing: ExistingService, additions: PlanAdditions,
+           grades: LevelGrades | None = None) -> pd.DataFrame:
+    """One row per life circle x function: what it has, lacks and adds, and its circle-level cards.
 
     Parameters
     ----------
@@ -217,6 +212,8 @@ def assess(inputs: Inputs, scenario: Scenario, existing: ExistingService, additi
         Service by running facilities (:func:`optimizer.rules.existing.existing_service`).
     additions
         What the plan adds (:func:`additions_from_tables`).
+    grades
+        :func:`optimizer.studies.grades.grade_levels` of the same plan (computed when not given).
 
     Returns
     -------
@@ -228,8 +225,15 @@ def assess(inputs: Inputs, scenario: Scenario, existing: ExistingService, additi
         (people or places), ``required``, ``shortfall_before``, ``new_facilities``,
         ``new_sites``, ``new_places``, ``newly_covered``, ``share_after``, ``achieved``,
         ``shortfall_after``, ``attainment_before``, ``attainment_after``,
-        ``gap_points_before``, ``gap_points_after``, ``card_before``, ``card_after``.
+        ``gap_points_before``, ``gap_points_after`` (against the target), ``grade_measure``,
+        ``grade_value_before``, ``grade_value_after``, ``grade_attainment_before``,
+        ``grade_attainment_after``, ``card_before``, ``card_after`` (the circle level of the
+        grading table; blank where it grades no circle for the function).
     """
+    if grades is None:
+        grades = grade_levels(inputs, scenario, existing, additions.provision)
+    lv = grades.table
+    circle_grades = lv[lv["level"] == "circle"].set_index(["function", "unit_id"])
     mode = scenario.model.mode
     u_c = unit_circles(inputs)
     circles = sorted(set(u_c.tolist()))
@@ -257,9 +261,7 @@ def assess(inputs: Inputs, scenario: Scenario, existing: ExistingService, additi
             for t, st in zip(targets, status.to_dict(orient="records"), strict=True):
                 candidates.setdefault(t.circle, []).append(_target_row(t, st, source))
         for circle in circles:
-            pick_row = min(candidates[circle], key=lambda r: (CARDS.index(r["card_after"]),
-                                                               -r["gap_points_after"],
-                                                               CARDS.index(r["card_before"])))
+            pick_row = max(candidates[circle], key=lambda r: (r["gap_points_after"], r["gap_points_before"]))
             pick_row = dict(pick_row)
             if len(candidates[circle]) > 1:
                 pick_row["target"] += f" (worst of {len(candidates[circle])} targets)"
@@ -283,7 +285,8 @@ def assess(inputs: Inputs, scenario: Scenario, existing: ExistingService, additi
                 "newly_covered": added,
                 "share_after": (covered + added) / n_people if n_people > 0 else np.nan,
                 **{k: pick_row[k] for k in ("achieved", "shortfall_after", "attainment_before", "attainment_after",
-                                            "gap_points_before", "gap_points_after", "card_before", "card_after")},
+                                            "gap_points_before", "gap_points_after")},
+                **_circle_grade(circle_grades, name, circle),
             })
     return pd.DataFrame(rows, columns=ASSESSMENT_COLUMNS)
 
@@ -293,48 +296,44 @@ ASSESSMENT_COLUMNS = [
     "share_before", "existing_places", "places_needed", "target_kind", "target_level", "target", "target_source",
     "unit", "required", "shortfall_before", "new_facilities", "new_sites", "new_places", "newly_covered",
     "share_after", "achieved", "shortfall_after", "attainment_before", "attainment_after", "gap_points_before",
-    "gap_points_after", "card_before", "card_after",
+    "gap_points_after", "grade_measure", "grade_value_before", "grade_value_after", "grade_attainment_before",
+    "grade_attainment_after", "card_before", "card_after",
 ]
 
 
+def _circle_grade(circle_grades: pd.DataFrame, function: str, circle: str) -> dict:
+    """The circle level's measure, attainment and cards of one circle x function (blank when not graded)."""
+    if (function, circle) not in circle_grades.index:
+        return {"grade_measure": "", "grade_value_before": np.nan, "grade_value_after": np.nan,
+                "grade_attainment_before": np.nan, "grade_attainment_after": np.nan,
+                "card_before": "", "card_after": ""}
+    g = circle_grades.loc[(function, circle)]
+    return {"grade_measure": g["measure"], "grade_value_before": g["value_before"],
+            "grade_value_after": g["value_after"], "grade_attainment_before": g["attainment_before"],
+            "grade_attainment_after": g["attainment_after"], "card_before": g["card_before"],
+            "card_after": g["card_after"]}
+
+
 def _target_row(t, st: dict, source: str) -> dict:
-    """Attainment, gap and cards of one requirement target."""
+    """Attainment and gap of one requirement target (what the circle lacks)."""
     existing, achieved, required = t.existing, st["achieved"], t.required
-    met_before = existing >= required - TOLERANCE * max(1.0, required)
-    met_after = bool(st["met"])
     if t.kind == "share":
         base, target = t.cohort_people, t.level
-        no_need = t.cohort_people <= 0
     else:
         base, target = required, 1.0
-        no_need = required <= 0
     a_before = existing / base if base > 0 else 1.0
     a_after = achieved / base if base > 0 else 1.0
-    card_before, card_after = grade(a_before, a_after, target, service_before=existing > 0,
-                                    service_after=achieved > 0, met_before=met_before, met_after=met_after,
-                                    no_need=no_need)
     return {"target_kind": t.kind, "target_level": t.level, "target": t.describe(), "target_source": source,
             "unit": t.unit, "required": required, "shortfall_before": max(required - existing, 0.0),
             "achieved": achieved, "shortfall_after": st["shortfall"],
             "attainment_before": a_before, "attainment_after": a_after,
             "gap_points_before": max(100.0 * (target - a_before), 0.0),
-            "gap_points_after": max(100.0 * (target - a_after), 0.0),
-            "card_before": card_before, "card_after": card_after}
+            "gap_points_after": max(100.0 * (target - a_after), 0.0)}
 
 
-def card_counts(table: pd.DataFrame) -> pd.DataFrame:
-    """Circles per card per function, before and after the plan (one row per function)."""
-    rows = []
-    for name, part in table.groupby("function", sort=False):
-        row: dict[str, object] = {"function": name, "circles": len(part)}
-        for when in ("before", "after"):
-            counts = part[f"card_{when}"].value_counts()
-            for card in CARDS:
-                if when == "before" and card == BLUE:
-                    continue
-                row[f"{card}_{when}"] = int(counts.get(card, 0))
-        rows.append(row)
-    return pd.DataFrame(rows)
+def card_counts(levels: pd.DataFrame) -> pd.DataFrame:
+    """Units per card per level and function, at baseline and after the plan (:func:`level_counts`)."""
+    return level_counts(levels)
 
 
 def circle_points(inputs: Inputs) -> gpd.GeoDataFrame:
@@ -390,9 +389,25 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "attainment_after": {"zh": "规划后达标率", "en": "attainment after"},
     "gap_points_before": {"zh": "现状差距(百分点)", "en": "gap before (points)"},
     "gap_points_after": {"zh": "规划后差距(百分点)", "en": "gap after (points)"},
+    "grade_measure": {"zh": "评价指标", "en": "graded measure"},
+    "grade_value_before": {"zh": "现状指标值", "en": "measure before"},
+    "grade_value_after": {"zh": "规划后指标值", "en": "measure after"},
+    "grade_attainment_before": {"zh": "现状达标率(评价)", "en": "graded attainment before"},
+    "grade_attainment_after": {"zh": "规划后达标率(评价)", "en": "graded attainment after"},
     "card_before": {"zh": "现状色卡", "en": "card before"},
     "card_after": {"zh": "规划后色卡", "en": "card after"},
     "circles": {"zh": "生活圈数", "en": "circles"},
+    "level": {"zh": "层级", "en": "level"},
+    "unit_id": {"zh": "评价单元", "en": "unit"},
+    "units": {"zh": "单元数", "en": "units"},
+    "measure": {"zh": "评价指标", "en": "measure"},
+    "measure_note": {"zh": "说明", "en": "note"},
+    "standard": {"zh": "标准值", "en": "standard"},
+    "amount_before": {"zh": "现状供给量", "en": "provision before"},
+    "amount_after": {"zh": "规划后供给量", "en": "provision after"},
+    "value_before": {"zh": "现状指标值", "en": "measure before"},
+    "value_after": {"zh": "规划后指标值", "en": "measure after"},
+    "rule": {"zh": "评价规则", "en": "grading rule"},
 }
 
 
@@ -408,8 +423,18 @@ def column_label(column: str, lang: str) -> str:
 
 
 def card_label(card: str, lang: str) -> str:
-    """``绿``/``green`` etc."""
-    return pick(lang, **CARD_LABELS[card])
+    """``绿``/``green`` etc.; blank for a circle not graded."""
+    return pick(lang, **CARD_LABELS[card]) if card in CARD_LABELS else ""
+
+
+def level_label(level: str, lang: str) -> str:
+    """``街道``/``sub-district`` etc."""
+    return pick(lang, **LEVEL_LABELS[level]) if level in LEVEL_LABELS else level
+
+
+def measure_label(measure: str, lang: str) -> str:
+    """``每千人设施规模``/``places per 1,000`` etc."""
+    return pick(lang, **MEASURE_LABELS[measure]) if measure in MEASURE_LABELS else measure
 
 
 def target_source_label(source: str, lang: str) -> str:
@@ -440,4 +465,18 @@ def reader_table(table: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataF
                                              strict=True)]
     out["target_kind"] = out["target_kind"].map(
         lambda k: pick(lang, zh={"share": "覆盖率", "per_1000": "每千人"}.get(k, k), en=k))
+    out["grade_measure"] = out["grade_measure"].map(lambda m: measure_label(m, lang))
+    return out
+
+
+def level_reader_table(levels: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    """The graded level table with level, function, measure, cohort and card words in ``lang``."""
+    out = levels.copy()
+    labels = {n: function_label(n, lang, fn.label_zh) for n, fn in scenario.functions.items()}
+    out["function"] = out["function"].map(lambda f: labels.get(f, f))
+    out["level"] = out["level"].map(lambda v: level_label(v, lang))
+    out["measure"] = out["measure"].map(lambda m: measure_label(m, lang))
+    out["cohort"] = out["cohort"].map(lambda c: cohort_label(c, lang))
+    for col in ("card_before", "card_after"):
+        out[col] = out[col].map(lambda c: card_label(c, lang))
     return out

@@ -1,4 +1,7 @@
-"""``lifecircle assess``: each life circle's has / lacks / adds, and its five-colour card (五色卡)."""
+"""``lifecircle assess``: each life circle's has / lacks / adds, and its five-colour card (五色卡).
+
+The grading itself (levels, measures, bands, bad ``grading:`` tables) is in test_grading.py.
+"""
 from __future__ import annotations
 
 import math
@@ -17,18 +20,15 @@ from optimizer.pipeline import compute_reach, run_scenario
 from optimizer.rules.existing import existing_service
 from optimizer.run_folder import read_run_folder
 from optimizer.studies.assessment import (
-    BLUE,
     GREEN,
-    ORANGE,
     RED,
-    YELLOW,
     PlanAdditions,
     additions_from_tables,
     assess,
     card_counts,
     circle_points,
-    grade,
 )
+from optimizer.studies.grades import grade_levels
 
 
 def _existing(inputs, sc):
@@ -51,38 +51,24 @@ def _row(table: pd.DataFrame, circle: str, function: str) -> dict:
     return rows.iloc[0].to_dict()
 
 
-# ------------------------------------------------------------------ the thresholds
-def test_cards_follow_the_documented_thresholds():
-    """Gap <= 10 points yellow, <= 30 orange, beyond red; met by what exists green; met only with the plan blue."""
-    def after(attain, target=0.8, service=True):
-        return grade(0.0, attain, target, service_before=False, service_after=service, met_before=False,
-                     met_after=attain >= target)[1]
-    assert after(0.70) == YELLOW        # 10 points short
-    assert after(0.6999) == ORANGE      # just over 10
-    assert after(0.50) == ORANGE        # 30 points short
-    assert after(0.4999) == RED         # just over 30
-    assert after(0.5 - 5e-10) == ORANGE  # 30 points up to an LP allocation's rounding (capacitated mode)
-    assert after(0.85) == BLUE          # met after the plan
-    assert after(0.75, service=False) == RED  # no service at all is red however small the target
-    assert grade(0.9, 0.9, 0.8, service_before=True, service_after=True, met_before=True,
-                 met_after=True) == (GREEN, GREEN)
-    assert grade(0.0, 0.0, 0.8, service_before=False, service_after=False, met_before=False, met_after=False,
-                 no_need=True) == (GREEN, GREEN)  # nobody of the cohort: nothing lacks
-
-
-def test_a_circle_exactly_at_its_target_is_green():
-    """LC1 has half its elderly (U1 of U1+U2) within reach of the running station: a 50 % target is met."""
+# ------------------------------------------------------------------ targets (what lacks) and cards
+def test_the_target_and_the_card_are_separate_questions():
+    """LC1 has half its elderly within reach (a 50 % target is met, 55 % is 5 points short), and 100 elder-care
+    places per 1,000 aged 60+ against a standard of 30: its card grades that provision green either way."""
     inputs = two_circles.inputs()
     sc = two_circles.scenario({"requirements": [{"function": "elder_care", "min_share": 0.5, "circles": ["LC1"]}]})
     row = _row(assess(inputs, sc, _existing(inputs, sc), PlanAdditions()), "LC1", "elder_care")
     assert row["share_before"] == pytest.approx(0.5)
-    assert (row["card_before"], row["card_after"]) == (GREEN, GREEN)
+    assert row["gap_points_before"] == pytest.approx(0.0)
     assert row["target_source"].startswith("scenario requirement")
+    assert row["grade_value_before"] == pytest.approx(20 / 200 * 1000)
+    assert (row["card_before"], row["card_after"]) == (GREEN, GREEN)
     sc_higher = two_circles.scenario({"requirements": [{"function": "elder_care", "min_share": 0.55,
                                                         "circles": ["LC1"]}]})
     row = _row(assess(inputs, sc_higher, _existing(inputs, sc_higher), PlanAdditions()), "LC1", "elder_care")
-    assert (row["card_before"], row["card_after"]) == (YELLOW, YELLOW)  # 5 points short, nothing added
+    assert row["gap_points_before"] == pytest.approx(5.0)  # 5 points short of the target, nothing added
     assert row["shortfall_after"] == pytest.approx(0.05 * 200)
+    assert (row["card_before"], row["card_after"]) == (GREEN, GREEN)
 
 
 def test_no_running_facility_and_no_plan_is_red():
@@ -130,32 +116,37 @@ def test_add_matches_the_plan_of_the_run(solved):
             in_circle = (run.inputs.demand["circle_id"] == circle).to_numpy()
             assert row["newly_covered"] == pytest.approx(run.plan.served_new[name][in_circle].sum())
     elder = _row(table, "LC2", "elder_care")
-    assert elder["card_before"] == RED and elder["card_after"] == BLUE  # nothing before, all 240 after
-    assert card_counts(table).set_index("function").loc["elder_care", "blue_after"] >= 1
+    assert elder["card_before"] == RED and elder["card_after"] == GREEN  # no place before; a station's 30 after
+    counts = card_counts(grade_levels(run.inputs, run.scenario, run.existing, additions_from_tables(
+        folder.coverage_by_circle, folder.facilities).provision).table).set_index(["level", "function"])
+    assert counts.loc[("circle", "elder_care"), "red_before"] >= 1
+    assert counts.loc[("circle", "elder_care"), "green_after"] == 2
 
 
 # ------------------------------------------------------------------ files
 @pytest.mark.parametrize("lang, sheets, first_header", [
-    ("zh", ["汇总", "社区食堂", "托育", "社区养老服务站", "停车"], ["生活圈", "现状色卡", "规划后色卡"]),
-    ("en", ["summary", "community canteen", "childcare", "elder care", "parking"],
+    ("zh", ["汇总", "社区食堂", "托育", "社区养老服务站", "停车", "色卡-生活圈"], ["生活圈", "现状色卡", "规划后色卡"]),
+    ("en", ["summary", "community canteen", "childcare", "elder care", "parking", "cards life circle"],
      ["life circle", "card before", "card after"]),
 ])
 def test_workbook_has_a_summary_and_a_sheet_per_function_in_each_language(solved, tmp_path, lang, sheets,
                                                                            first_header):
     """The xlsx opens with openpyxl; headers are in the chosen language and card cells carry the card's colour."""
     run, folder = solved
-    table = assess(run.inputs, run.scenario, run.existing,
-                   additions_from_tables(folder.coverage_by_circle, folder.facilities))
-    out, _ = write_assessment(table, card_counts(table), circle_points(run.inputs), run.inputs, run.scenario,
+    additions = additions_from_tables(folder.coverage_by_circle, folder.facilities)
+    grades = grade_levels(run.inputs, run.scenario, run.existing, additions.provision)
+    table = assess(run.inputs, run.scenario, run.existing, additions, grades)
+    out, _ = write_assessment(table, grades, circle_points(run.inputs), run.inputs, run.scenario,
                               tmp_path, lang, run_folder=str(folder.path), planned=folder.facilities)
     assert sorted(p.name for p in out.iterdir()) == ["assessment.csv", "assessment.gpkg", "assessment.json",
-                                                    "assessment.png", "assessment.xlsx"]
+                                                    "assessment.png", "assessment.xlsx", "assessment_levels.csv",
+                                                    "card_counts.csv"]
     wb = openpyxl.load_workbook(out / "assessment.xlsx")
     assert wb.sheetnames == sheets
     ws = wb[sheets[3]]  # elder care
     assert [c.value for c in ws[1]][:3] == first_header
     lc2 = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "LC2")
-    assert lc2[1].fill.fgColor.rgb.endswith("DE2D26") and lc2[2].fill.fgColor.rgb.endswith("3182BD")  # red, blue
+    assert lc2[1].fill.fgColor.rgb.endswith("DE2D26") and lc2[2].fill.fgColor.rgb.endswith("2CA25F")  # red, green
     csv = pd.read_csv(out / "assessment.csv", encoding="utf-8-sig")
     assert len(csv) == 2 * len(run.scenario.functions)
     assert not any(p.name.endswith(".partial") for p in out.parent.iterdir())
@@ -168,8 +159,9 @@ def test_cli_assess_solves_or_reads_a_run_and_both_give_the_same_cards(tmp_path)
     runner = CliRunner()
     first = runner.invoke(main, ["-q", "assess", str(scenario), "--out", str(out), "--lang", "en"])
     assert first.exit_code == 0, first.output
-    elder = next(line for line in first.output.splitlines() if line.strip().startswith("elder care"))
-    assert elder.split()[2:] == ["0->0", "0->2", "0->0", "1->0", "1->0"]  # LC1 orange, LC2 red; both blue after
+    elder = next(line for line in first.output.splitlines() if "elder care" in line)
+    assert elder.split()[-5:] == ["1->2", "0->0", "0->0", "0->0", "1->0"]  # LC1 green, LC2 red; both green after
+    assert "level subdistrict skipped" in first.output  # the tiny district names no sub-districts
     run_dir = next(p for p in (out / "two-circles").iterdir() if (p / "run.json").is_file())
     second = runner.invoke(main, ["-q", "assess", str(scenario), "--run", str(run_dir), "--out", str(out)])
     assert second.exit_code == 0, second.output
