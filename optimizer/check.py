@@ -19,6 +19,7 @@ from optimizer.reach.types import cutoff_ref_seconds
 from optimizer.rules.costing import cost_site
 from optimizer.rules.covered import NEW, coverage_status
 from optimizer.rules.existing import allocate
+from optimizer.rules.fairness import circle_shares, fairness_value, worst_shares
 from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolveStatus
@@ -84,12 +85,16 @@ class SolverClaims:
         The model's budget expression evaluated at the solver's values.
     areas
         The solver's area of each (site row, function) (capacitated mode), else ``None``.
+    worst
+        Objective ``fair``: stage 1's value (what the worst circles were raised to) and its
+        proven bound, else ``None``.
     """
 
     result: SolveResult
     assignment: dict[int, tuple[str, ...]]
     model_cost: float
     areas: dict[tuple[int, str], float] | None = None
+    worst: tuple[float, float | None] | None = None
 
     @classmethod
     def from_model(cls, model: PlanningModel, result: SolveResult, values: np.ndarray | None = None
@@ -270,6 +275,8 @@ def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> Ch
                                "new all share a site" if broken.empty else "; ".join(
                                    f"circle {r.circle_id}: {r.function_a} and {r.function_b} on no common site"
                                    for r in broken.itertuples())))
+    if claims.worst is not None:
+        items.append(_worst_circle_check(plan, context, *claims.worst))
     requirements = None
     if scenario.requirements:
         requirements = plan_requirements(plan, inputs, scenario, requirement_targets(inputs, scenario, existing))
@@ -289,6 +296,18 @@ def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> Ch
         "requirements_total": None if requirements is None else len(requirements),
     }
     return CheckReport(tuple(items), recomputed)
+
+
+def _worst_circle_check(plan: Plan, context: PlanningContext, claimed: float, bound: float | None) -> CheckItem:
+    """Objective fair: the plan's worst circles, recomputed, reach stage 1's value and stay within its bound."""
+    worst = worst_shares(circle_shares(context.inputs, context.scenario, plan.served_existing, plan.served_new))
+    value = fairness_value(worst, context.scenario)
+    tol = 1e-6 * max(1.0, abs(claimed))
+    ok = value >= claimed - tol and (bound is None or not np.isfinite(bound) or value <= bound + tol)
+    shown = ", ".join(f"{f} {s:.1%}" for f, s in worst.items())
+    return CheckItem("worst circle (fair)", ok, f"recomputed worst circles' value {value:.6f} "
+                     f"{'matches' if ok else 'disagrees with'} stage 1's {claimed:.6f}"
+                     + (f" (bound {bound:.6f})" if bound is not None else "") + f": {shown}")
 
 
 def _served_is_feasible(plan: Plan, context: PlanningContext, name: str, chosen: np.ndarray) -> tuple[bool, str]:

@@ -5,6 +5,7 @@ calls :func:`run_scenario` and then a writer.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ import pandas as pd
 from optimizer.check import CheckReport, SolverClaims, check_plan
 from optimizer.context import PlanningContext
 from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Problem
+from optimizer.fair import FairStages, solve_fair
 from optimizer.inputs import load_inputs
 from optimizer.inputs.elevation import sample_node_elevations
 from optimizer.inputs.types import Inputs
@@ -29,7 +31,8 @@ from optimizer.plan import Plan, plan_from_solution, plan_requirements
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.reach.cache import ReachCache, network_reach_key
 from optimizer.rules.existing import ExistingService, existing_service
-from optimizer.rules.priorities import with_objective_weights
+from optimizer.rules.fairness import circle_shares, share_distribution
+from optimizer.rules.priorities import starved_functions, with_objective_weights
 from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
@@ -80,6 +83,8 @@ class Run:
     walk_vs_buffer: pd.DataFrame | None = None
     requirements: pd.DataFrame | None = None
     together: pd.DataFrame | None = None
+    fairness: pd.DataFrame | None = None
+    stages: FairStages | None = None
 
     @property
     def context(self) -> PlanningContext:
@@ -302,20 +307,25 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
     InputError, InfeasibleScenario, SolverFailure, CheckFailed
     """
     setup = prepare_model(scenario, progress, inputs, reach_cache)
+    stages = None
     with setup.timings.step("solve"):
-        result = solve(setup.model, setup.scenario, start)
+        if setup.scenario.objective == "fair":
+            result, stages = solve_fair(setup.model, setup.scenario, setup.inputs, setup.existing)
+        else:
+            result = solve(setup.model, setup.scenario, start)
     if result.status is SolveStatus.INFEASIBLE:
         with setup.timings.step("diagnose"):
             raise InfeasibleScenario(diagnose_infeasible(setup.inputs, setup.reach_sites, setup.reach_facilities,
                                                          setup.scenario, setup.forced, setup.existing))
-    return complete_run(setup, result)
+    return complete_run(setup, result, stages)
 
 
-def complete_run(setup: ModelSetup, result: SolveResult) -> Run:
+def complete_run(setup: ModelSetup, result: SolveResult, stages: FairStages | None = None) -> Run:
     """The steps after solving: plan, independent check, walk vs buffer, rules 6 and 7 tables.
 
     ``result`` holds values of ``setup.model`` (one solve, or pieces of it put together:
-    :mod:`optimizer.studies.decomposition`).
+    :mod:`optimizer.studies.decomposition`); ``stages``: what objective ``fair``'s two
+    stages found.
 
     Raises
     ------
@@ -328,7 +338,10 @@ def complete_run(setup: ModelSetup, result: SolveResult) -> Run:
     with timings.step("plan"):
         plan = plan_from_solution(model, result.values, setup.context)
     with timings.step("check"):
-        report = check_plan(plan, setup.context, SolverClaims.from_model(model, result))
+        claims = SolverClaims.from_model(model, result)
+        if stages is not None:
+            claims = dataclasses.replace(claims, worst=(stages.worst_value, stages.worst_bound))
+        report = check_plan(plan, setup.context, claims)
     if not report.passed:
         raise CheckFailed(report.failures)
     with timings.step("walk vs buffer"):
@@ -343,8 +356,10 @@ def complete_run(setup: ModelSetup, result: SolveResult) -> Run:
         warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value}) "
                         f"with gap {result.gap:.2%}" if result.gap is not None else
                         f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value})")
+    fairness = share_distribution(circle_shares(inputs, scenario, plan.served_existing, plan.served_new))
     if scenario.objective == "least_cost":
         warnings.append("objective least_cost: budgets are not imposed; the plan is the least one-off cost "
                         "that meets every requirement")
+    warnings += starved_functions(plan, scenario, model)
     return Run(scenario, inputs, reach_sites, reach_facilities, forced, existing, model, result, plan, report,
-               timings, warnings, buffer_table, requirements, together)
+               timings, warnings, buffer_table, requirements, together, fairness, stages)

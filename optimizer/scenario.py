@@ -282,6 +282,19 @@ class PhasingSpec:
 
 
 @dataclass(frozen=True)
+class FairnessSpec:
+    """How objective ``fair`` measures the worst life circle (人均平衡, seed 003).
+
+    ``worst``: ``per_function`` (the sum over functions of priority x the worst circle's
+    covered share) or ``overall`` (the worst circle's share over every function with a
+    priority above 0). Stage 1 maximises it; stage 2 then maximises the total share
+    without lowering it.
+    """
+
+    worst: str = "per_function"
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """Where results go: ``<folder>/<scenario name>/<run id>/``."""
 
@@ -307,6 +320,7 @@ class Scenario:
     output: OutputSpec = OutputSpec()
     phasing: PhasingSpec = PhasingSpec()
     grading: tuple[GradingRule, ...] = DEFAULT_GRADING
+    fairness: FairnessSpec = FairnessSpec()
     description: str = ""
     source: str = ""
     disabled_functions: tuple[str, ...] = ()
@@ -688,6 +702,9 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     if objective in ("share", "fair") and functions and all(fn.priority == 0 for fn in functions.values()):
         out.append(f"functions.*.priority: every function has priority 0, so objective {objective} has "
                    "nothing to gain; give at least one a priority > 0")
+    fairness = v.get("fairness", FairnessSpec())
+    if fairness.worst not in ("per_function", "overall"):
+        out.append(f"fairness.worst: must be per_function or overall, got {fairness.worst!r}")
     if objective == "people" and functions and all(fn.weight == 0 for fn in functions.values()):
         out.append("functions.*.weight: every function has weight 0, so objective people has nothing to gain")
     requirements = v.get("requirements", ())

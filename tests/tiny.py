@@ -264,7 +264,8 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
     mode takes the running facilities' allocation as given).
 
     Returns ``(objective, plan)``; ``(nan, None)`` when no plan is feasible. The objective
-    is weighted people (objective ``people``), percentage points of cohorts (``share``) or the least cost (``least_cost``).
+    is weighted people (objective ``people``), percentage points of cohorts (``share``) or the
+    least cost (``least_cost``).
     """
     from scipy.optimize import linprog
 
@@ -457,3 +458,70 @@ def _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circ
     if res.status != 0:
         return None
     return float(res.fun + total_const) if least else float(-res.fun)
+
+
+def brute_force_fair(inputs: Inputs, sc: Scenario) -> tuple[float, float, dict[int, tuple[str, ...]] | None]:
+    """Objective fair restated in plain Python (coverage mode, rules 1, 2, 5 and 6).
+
+    Stage 1: the best sum over functions (priority > 0) of priority x the worst circle's
+    covered share (running facilities counted), or with ``fairness.worst: overall`` the
+    worst share over every such function and circle. Stage 2: among the plans reaching
+    stage 1's best, the best total of ``plain_weight x people newly covered``.
+    Returns ``(stage 1, stage 2, plan)``; ``(nan, nan, None)`` when no plan is feasible.
+    """
+    names = sc.function_names
+    d, s, fac = inputs.demand, inputs.sites, inputs.facilities
+    dxy = np.array([[p.x, p.y] for p in d.geometry])
+    sxy = np.array([[p.x, p.y] for p in s.geometry])
+    limit = {f: sc.functions[f].threshold_min * 60 * sc.functions[f].walk_speed_mps for f in names}
+    near = {f: np.hypot(*(dxy[:, None, :] - sxy[None, :, :]).transpose(2, 0, 1)) * sc.reach.detour_factor
+            <= limit[f] + 1e-9 for f in names}
+    u_circle = np.array([str(c) or "(none)" for c in d["circle_id"].fillna("")])
+    s_circle = [str(c) or "(none)" for c in s["circle_id"].fillna("")]
+    people = {f: d[sc.functions[f].cohort].to_numpy(float) for f in names}
+    existing = {}
+    for f in names:
+        served = np.zeros(len(d), dtype=bool)
+        for _, row in fac.iterrows():
+            if row["function"] == f:
+                served |= np.hypot(*(dxy - [row.geometry.x, row.geometry.y]).T) * sc.reach.detour_factor \
+                    <= limit[f] + 1e-9
+        existing[f] = served
+    counted = [f for f in names if sc.functions[f].priority > 0]
+    options, eligible = _site_options(inputs, sc)
+    district = s["district"].fillna("").astype(str).tolist()
+    scored = []
+    for combo in itertools.product(*options):
+        if not _together_ok(combo, eligible, s_circle, sc):
+            continue
+        costs, fits = [], True
+        for i, funcs in enumerate(combo):
+            c, a = _plain_cost_and_area(s.iloc[i], funcs, sc)
+            fits &= a <= float(s.iloc[i]["area_m2"]) + 1e-9
+            costs.append(c)
+        if not fits or (sc.budget.total is not None and sum(costs) > sc.budget.total + 1e-6):
+            continue
+        if any(sum(c for i, c in enumerate(costs) if district[i] == dn) > amt + 1e-6
+               for dn, amt in sc.budget.by_district.items()):
+            continue
+        worst, total = {}, 0.0
+        for f in names:
+            new = np.zeros(len(d), dtype=bool)
+            for i, funcs in enumerate(combo):
+                if f in funcs:
+                    new |= near[f][:, i]
+            new &= ~existing[f]
+            total += plain_weight(inputs, sc, f) * people[f][new].sum()
+            shares = [people[f][(u_circle == c) & (existing[f] | new)].sum() / people[f][u_circle == c].sum()
+                      for c in sorted(set(u_circle)) if people[f][u_circle == c].sum() > 0]
+            worst[f] = min(shares) if shares else 1.0
+        if sc.fairness.worst == "overall":
+            first = min((worst[f] for f in counted), default=1.0)
+        else:
+            first = sum(sc.functions[f].priority * worst[f] for f in counted)
+        scored.append((first, total, {i: funcs for i, funcs in enumerate(combo) if funcs}))
+    if not scored:
+        return math.nan, math.nan, None
+    best_first = max(v for v, _, _ in scored)
+    first, total, plan = max(((v, t, p) for v, t, p in scored if v >= best_first - 1e-9), key=lambda x: x[1])
+    return best_first, total, plan

@@ -232,7 +232,10 @@ def build_model(
 
     candidates = define_candidates(
         inputs, reach_sites, scenario, forced, existing, eligible, site_circle=site_circle,
-        unit_circle_code=unit_circle_code, share_functions={t.function for t in targets if t.kind == "share"},
+        unit_circle_code=unit_circle_code,
+        # rule 7's shares and objective fair count people per life circle: keep circles apart
+        share_functions={t.function for t in targets if t.kind == "share"} | (
+            set(names) if scenario.objective == "fair" else set()),
         capacity_need={(t.function, t.circle) for t in targets if t.kind == "per_1000"},
         pairs_of_groups=pairs_of_groups)
     sharing = sharing_sites(scenario, candidates)
