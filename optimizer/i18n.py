@@ -33,7 +33,7 @@ FUNCTION_LABELS: dict[str, dict[str, str]] = {
 #: the cohorts functions count, in both languages
 COHORT_LABELS: dict[str, dict[str, str]] = {
     "total": {"zh": "常住人口", "en": "all residents"},
-    "infants": {"zh": "0-3岁婴幼儿", "en": "children aged 0-3"},
+    "infants": {"zh": "3岁以下婴幼儿", "en": "children under 3"},
     "children": {"zh": "儿童", "en": "children"},
     "elderly": {"zh": "60岁及以上老人", "en": "residents aged 60+"},
     "cars": {"zh": "小汽车", "en": "cars"},

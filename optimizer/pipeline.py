@@ -33,7 +33,7 @@ from optimizer.reach.cache import ReachCache, network_reach_key
 from optimizer.rules.existing import ExistingService, existing_service
 from optimizer.rules.fairness import circle_shares, share_distribution
 from optimizer.rules.priorities import starved_functions, with_objective_weights
-from optimizer.rules.requirements import requirement_targets
+from optimizer.rules.requirements import requirement_targets, standards_problems
 from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
 from optimizer.solving import diagnose_infeasible, solve
@@ -140,6 +140,7 @@ def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDe
         inputs.sites, scenario.decisions.force_in, scenario.decisions.force_out,
         scenario.function_names, eligible, sites_file, scenario.source)
     problems += forced_problems
+    problems += standards_problems(inputs, scenario, scenario.source)
     if problems:
         raise InputError(problems)
     return forced, warnings

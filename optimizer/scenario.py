@@ -24,6 +24,8 @@ from optimizer.inputs.schema import SITE_KINDS, InputsSpec, LayerSpec
 from optimizer.rules.grading import DEFAULT_GRADING, GradingRule, grading_problems
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults" / "functions.yaml"
+#: Built-in tables of what each circle type must have (``standards: <name>``).
+STANDARDS_FILE = Path(__file__).parent / "defaults" / "standards.yaml"
 #: What a plan maximises (or minimises). ``share``: the sum over functions of the share of
 #: each function's cohort newly covered (percentage points) times the function's
 #: priority; ``people``: weighted people newly covered; ``fair``: first the worst circle's
@@ -112,6 +114,7 @@ class FunctionSpec:
     capacity_demand: CapacityDemandSpec | None = None
     weight: float = 1.0
     priority: float = 1.0
+    threshold_basis: str = ""
     unit_name: str = "unit"
     label_zh: str = ""
     enabled: bool = True
@@ -174,13 +177,25 @@ class Requirement:
     Exactly one of ``min_share`` (share of the cohort covered, 0-1, counting running
     facilities) and ``min_per_1000`` (capacity in places per 1,000 residents of the
     circle, counting running facilities) is given. ``circles``: the life circles it
-    applies to; empty for every circle.
+    applies to; empty for every circle. ``circle_types``: only the circles of these types
+    (the ``type`` of ``inputs.circles``), as a circle type's standard sets them.
     """
 
     function: str
     min_share: float | None = None
     min_per_1000: float | None = None
     circles: tuple[str, ...] = ()
+    circle_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StandardItem:
+    """One line of a circle type's standard (what it must have, rule 7 by type)."""
+
+    function: str
+    min_share: float | None = None
+    min_per_1000: float | None = None
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -321,6 +336,7 @@ class Scenario:
     phasing: PhasingSpec = PhasingSpec()
     grading: tuple[GradingRule, ...] = DEFAULT_GRADING
     fairness: FairnessSpec = FairnessSpec()
+    standards: dict[str, tuple[StandardItem, ...]] = field(default_factory=dict)
     description: str = ""
     source: str = ""
     disabled_functions: tuple[str, ...] = ()
@@ -576,8 +592,13 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
         if fraw.get("enabled", True) is False:
             disabled.append(str(fname))
             continue
+        own = (raw.get("functions") or {}).get(fname)
+        if isinstance(own, dict) and "threshold_min" in own and "threshold_basis" not in own:
+            fraw = {**fraw, "threshold_basis": "set by the scenario"}  # the default's basis no longer applies
         enabled_raw[fname] = _with_level(fraw, f"functions.{fname}", problems)
     sc_raw = {k: v for k, v in merged.items() if k not in ("inputs", "functions")}
+    if isinstance(sc_raw.get("standards"), str):
+        sc_raw["standards"] = _named_standards(sc_raw["standards"], problems)
     if isinstance(sc_raw.get("objective"), str) and sc_raw["objective"] in OBJECTIVE_ALIASES:
         sc_raw["objective"] = OBJECTIVE_ALIASES[sc_raw["objective"]]
     sc_raw["functions"] = enabled_raw
@@ -602,7 +623,24 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
         problems += _semantic_problems(values)
     if problems:
         raise ScenarioError(problems, source=source)
+    values["requirements"] = tuple(values.get("requirements", ())) + standard_requirements(values.get("standards", {}))
     return Scenario(inputs=inputs, source=source, resolved=merged, disabled_functions=tuple(disabled), **values)
+
+
+def _named_standards(name: str, problems: list[str]) -> dict:
+    """A built-in table of standards by circle type (``standards: chongqing``)."""
+    tables = yaml.safe_load(STANDARDS_FILE.read_text(encoding="utf-8"))
+    if name not in tables:
+        problems.append(f"standards: unknown table {name!r} (built in: {', '.join(tables)}; or give a mapping "
+                        "circle type -> list of {function, min_share or min_per_1000, basis})")
+        return {}
+    return tables[name]
+
+
+def standard_requirements(standards: dict[str, tuple[StandardItem, ...]]) -> tuple[Requirement, ...]:
+    """Rule 7 by circle type: each line of each type's standard as a requirement on the circles of that type."""
+    return tuple(Requirement(item.function, item.min_share, item.min_per_1000, (), (circle_type,))
+                 for circle_type, items in standards.items() for item in items)
 
 
 def _with_level(fraw: dict, path: str, problems: list[str]) -> dict:
@@ -708,8 +746,19 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     if objective == "people" and functions and all(fn.weight == 0 for fn in functions.values()):
         out.append("functions.*.weight: every function has weight 0, so objective people has nothing to gain")
     requirements = v.get("requirements", ())
-    if v.get("objective") == "least_cost" and not requirements:
+    if v.get("objective") == "least_cost" and not requirements and not v.get("standards"):
         out.append("objective: least_cost asks what the requirements cost, but no requirements are given")
+    for circle_type, items in v.get("standards", {}).items():
+        for i, item in enumerate(items):
+            p = f"standards.{circle_type}[{i}]"
+            if item.function not in functions:
+                out.append(f"{p}.function: {item.function!r} is unknown or disabled (planned: {', '.join(functions)})")
+            if (item.min_share is None) == (item.min_per_1000 is None):
+                out.append(f"{p}: give exactly one of min_share and min_per_1000")
+            if item.min_share is not None and not 0 < item.min_share <= 1:
+                out.append(f"{p}.min_share: must be in (0, 1], got {item.min_share}")
+            if item.min_per_1000 is not None and not item.min_per_1000 > 0:
+                out.append(f"{p}.min_per_1000: must be > 0, got {item.min_per_1000}")
     for i, req in enumerate(requirements):
         p = f"requirements[{i}]"
         if req.function not in functions:

@@ -37,7 +37,7 @@ DEMAND_COLUMNS = (
     ColumnSpec("unit_id", "id", True, "unique id of the demand unit (building, block or grid cell)"),
     ColumnSpec("total", "number", True, "all residents", nonnegative=True),
     ColumnSpec("elderly", "number", False, "residents aged 60+", nonnegative=True),
-    ColumnSpec("infants", "number", False, "children aged 0-3", nonnegative=True),
+    ColumnSpec("infants", "number", False, "children under 3 (0-2 full years, whom 托育 serves)", nonnegative=True),
     ColumnSpec("households", "number", False, "households", nonnegative=True),
     ColumnSpec("cars", "number", False, "cars, or parking spaces demanded", nonnegative=True),
     ColumnSpec("circle_id", "text", False, "15-minute life circle (生活圈) id", default=""),

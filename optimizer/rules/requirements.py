@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.errors import Problem
 from optimizer.inputs.types import Inputs
 from optimizer.rules.existing import ExistingService, unit_circles
 from optimizer.scenario import Scenario
@@ -63,11 +64,15 @@ def requirement_targets(inputs: Inputs, scenario: Scenario, existing: ExistingSe
     residents = pd.Series(inputs.demand["total"].to_numpy(dtype=float)).groupby(circles).sum()
     out: list[RequirementTarget] = []
     mode = scenario.model.mode
+    type_of = circle_types(inputs)
     for req in scenario.requirements:
         fn = scenario.functions[req.function]
         people = pd.Series(inputs.demand[fn.counted_cohort(mode)].to_numpy(dtype=float)).groupby(circles).sum()
         served = pd.Series(existing.served[req.function]).groupby(circles).sum()
-        for circle in (req.circles or all_circles):
+        applies = req.circles or all_circles
+        if req.circle_types:
+            applies = [c for c in applies if type_of.get(c) in req.circle_types]
+        for circle in applies:
             cohort_people = float(people.get(circle, 0.0))
             res = float(residents.get(circle, 0.0))
             if req.min_share is not None:
@@ -77,6 +82,49 @@ def requirement_targets(inputs: Inputs, scenario: Scenario, existing: ExistingSe
                 out.append(RequirementTarget(req.function, circle, "per_1000", float(req.min_per_1000),
                                              cohort_people, res, req.min_per_1000 * res / 1000.0,
                                              float(existing.capacity_by_circle[req.function].get(circle, 0.0))))
+    return out
+
+
+def circle_types(inputs: Inputs) -> dict[str, str]:
+    """Each life circle's type (居住型, 产业型, ...) from ``inputs.circles``; empty without a circles table."""
+    if inputs.circles is None or not len(inputs.circles):
+        return {}
+    return dict(zip(inputs.circles["circle_id"].astype(str), inputs.circles["type"].fillna("").astype(str),
+                    strict=True))
+
+
+def standards_problems(inputs: Inputs, scenario: Scenario, source: str) -> list[Problem]:
+    """Standards by circle type need typed circles, and every type present needs a standard.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs.
+    scenario
+        The scenario (``standards``).
+    source
+        The scenario file, named in the problems.
+
+    Returns
+    -------
+    list of Problem
+        ``standards`` without ``inputs.circles``; each circle type of the circles table
+        (blank included) that the standards do not list.
+    """
+    if not scenario.standards:
+        return []
+    if inputs.circles is None:
+        return [Problem(source, "standards (what each circle type must have) need the circles' types: give "
+                        "inputs.circles (circle_id, type)", column="standards")]
+    types = pd.Series(circle_types(inputs))
+    out = []
+    for circle_type, ids in types.groupby(types).groups.items():
+        if circle_type not in scenario.standards:
+            shown = ", ".join(sorted(ids)[:10])
+            out.append(Problem(source, f"standards: circle type {circle_type!r} (circles {shown}) has no standard; "
+                               f"add standards.{circle_type or '<blank>'}: [] to require nothing of it, or "
+                               f"name its type in the circles table ({', '.join(scenario.standards)})",
+                               column="standards"))
     return out
 
 
