@@ -288,12 +288,15 @@ class PhasingSpec:
     ``carry_over``: unspent money of a year may be spent in later years.
     ``available_from``: ``{site_id: year}``, overriding the sites' ``available_from``
     column (the first year a site can open).
+    ``milestones``: ``{year: number of life circles}`` that must reach their standard
+    (every rule-7 requirement target of the circle met) by the end of that year.
     """
 
     budgets: dict[str, float] = field(default_factory=dict)
     discount_rate: float = 0.0
     carry_over: bool = False
     available_from: dict[str, int] = field(default_factory=dict)
+    milestones: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -825,6 +828,11 @@ def _phasing_problems(ph: PhasingSpec) -> list[str]:
     for site, year in ph.available_from.items():
         if not 1900 <= year <= 2200:
             out.append(f"phasing.available_from.{site}: must be a year such as 2027, got {year}")
+    for year, count in ph.milestones.items():
+        if not (year.isdigit() and 1900 <= int(year) <= 2200):
+            out.append(f"phasing.milestones.{year}: keys must be years such as 2027")
+        if count < 0:
+            out.append(f"phasing.milestones.{year}: a number of life circles must be >= 0, got {count}")
     return out
 
 

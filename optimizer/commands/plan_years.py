@@ -39,13 +39,19 @@ def _years(ctx, param, value: str) -> tuple[int, ...]:
               help="Language of function names in the lists and of the terminal table (headers are both).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Output root (default: scenario's output.folder, 'outputs').")
+@click.option("--reserve", "reserve_top", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Length of the reserve list (reserve_projects.csv): unused candidates ranked by what each adds "
+                   "alone to the plan per 10,000 yuan.")
 @click.pass_context
-def plan_command(ctx, scenario, years, sets, solver, time_limit, gap, lang, out_dir) -> None:
+def plan_command(ctx, scenario, years, sets, solver, time_limit, gap, lang, out_dir, reserve_top) -> None:
     """Phase SCENARIO over --years: which projects open in which year, within each year's budget.
 
     A project opens in one year and serves from then on; people covered earlier count
-    more (phasing.discount_rate). Writes projects.csv, projects.xlsx (a sheet per year and
-    a summary), projects.gpkg and phasing.json to OUT/<scenario>/plan-<years>-<run id>/.
+    more (phasing.discount_rate); phasing.milestones asks for a number of life circles at
+    their standard by a year. Writes projects.csv, reserve_projects.csv (the ranked reserve
+    list), circle_standards.csv (with requirements), projects.xlsx (a sheet per year, a
+    summary, the reserve list), projects.gpkg and phasing.json to
+    OUT/<scenario>/plan-<years>-<run id>/.
     """
     extra = solver_overrides(solver, time_limit, gap, log=(ctx.obj or {}).get("verbose", 0) > 1)
     quiet = (ctx.obj or {}).get("quiet", False)
@@ -58,7 +64,7 @@ def plan_command(ctx, scenario, years, sets, solver, time_limit, gap, lang, out_
         root = Path(out_dir or sc.output.folder)
         cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
         run = run_phasing(sc, years, progress=_Progress(quiet), reach_cache=cache)
-        folder = write_phasing(run, root, lang)
+        folder = write_phasing(run, root, lang, reserve_top=reserve_top)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return
@@ -92,6 +98,14 @@ def _print_years(run, folder: Path, lang: str) -> None:
             cell = f"{row[f'newly_covered_{f}']:,.0f} ({share:.0%})" if share is not None else "-"
             line += f"{cell:>{width}}"
         click.echo(line)
+    at = run.check.recomputed.get("circles_at_standard") or {}
+    if at:
+        total = len(run.model.milestones.circles) if run.model.milestones else None
+        asked = dict(zip(run.model.milestones.years, run.model.milestones.counts, strict=True)) \
+            if run.model.milestones else {}
+        click.echo("  " + pick(lang, zh="达标生活圈：", en="life circles at their standard: ") + ", ".join(
+            f"{y} {len(cs)}" + (f"/{total}" if total else "") + (f" (>= {asked[int(y)]})" if int(y) in asked else "")
+            for y, cs in at.items()))
     click.echo(f"  check: {'passed' if run.check.passed else 'FAILED'} ({len(run.check.items)} checks)")
     for w in run.warnings:
         click.echo(f"  note: {w}")

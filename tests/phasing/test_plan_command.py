@@ -59,7 +59,7 @@ def test_plan_writes_the_annual_project_list_for_excel_and_qgis(project):
     assert len(runs) == 1 and runs[0].name.startswith("plan-2026-2027-")
     run = runs[0]
     book = load_workbook(run / "projects.xlsx")
-    assert book.sheetnames == ["2026", "2027", "汇总 summary"]
+    assert book.sheetnames == ["2026", "2027", "汇总 summary", "储备 reserve"]
     headers = [c.value for c in book["2026"][1]]
     assert "项目编号 / project id" in headers and "年份 / year" in headers
     assert any(h.startswith("新覆盖：") and "newly covered" in h for h in headers)
@@ -112,3 +112,42 @@ def test_the_shipped_three_year_demo_plans_every_year_within_its_budget(repo, tm
         assert year["spent"] <= year["budget"] + 0.01
     late = record["phasing"]["sites_available_later"]
     assert all(p["year"] >= late.get(p["site_id"], 2026) for p in record["projects"])
+
+
+def test_plan_writes_the_reserve_list_and_the_circles_against_the_milestone(project):
+    """phasing.milestones {2026: 1} with every circle asked for half its elderly in reach of elder care: the run
+    folder has reserve_projects.csv (BOM, ranked, none already in the plan) and circle_standards.csv, both also
+    sheets of the XLSX; phasing.json records the milestones; --reserve 1 keeps one reserve project."""
+    folder, scenario = project
+    result = CliRunner().invoke(main, ["plan", str(scenario), "--years", "2026-2027", "--reserve", "1",
+                                       "--set", "phasing.milestones={2026: 1}",
+                                       "--set", "requirements=[{function: canteen, min_share: 0.5}]"])
+    assert result.exit_code == 0, result.output
+    run = next((folder / "out" / "tiny").iterdir())
+    assert (run / "reserve_projects.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    reserve = pd.read_csv(run / "reserve_projects.csv", encoding="utf-8-sig")
+    assert list(reserve.columns[:3]) == ["rank", "site_id", "site_name"] and len(reserve) <= 1
+    projects = pd.read_csv(run / "projects.csv", encoding="utf-8-sig")
+    planned = {(r.site_id, f) for r in projects.itertuples() for f in r.functions.split("+")}
+    assert not planned & set(zip(reserve["site_id"], reserve["function"], strict=True))
+    assert (reserve["newly_covered"] > 0).all()
+    circles = pd.read_csv(run / "circle_standards.csv", encoding="utf-8-sig")
+    assert circles["circle_id"].tolist() == ["LC1", "LC2"]
+    assert circles["year_at_standard"].min() == 2026
+    book = load_workbook(run / "projects.xlsx")
+    assert "储备 reserve" in book.sheetnames and "生活圈 circles" in book.sheetnames
+    record = json.loads((run / "phasing.json").read_text(encoding="utf-8"))
+    assert record["phasing"]["milestones"] == {"2026": 1}
+    assert any(i["check"] == "milestones" and i["passed"] for i in record["check"]["items"])
+    assert "2026 1/2 (>= 1)" in result.output
+
+
+def test_a_milestone_outside_the_horizon_exits_3_and_writes_nothing(project):
+    """phasing.milestones {2025: 4} planning 2026-2027: exit 3 naming the key and the value, no run folder."""
+    folder, scenario = project
+    result = CliRunner().invoke(main, ["plan", str(scenario), "--years", "2026-2027",
+                                       "--set", "phasing.milestones={2025: 4}",
+                                       "--set", "requirements=[{function: canteen, min_share: 0.5}]"])
+    assert result.exit_code == 3, result.output
+    assert "phasing.milestones.2025" in result.output and "4 life circles" in result.output
+    assert not (folder / "out" / "tiny").exists() or not list((folder / "out" / "tiny").iterdir())

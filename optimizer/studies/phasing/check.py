@@ -8,7 +8,8 @@ whole horizon against ``budget.total`` and district budgets; that no project ope
 before its site is available; that every site function opens once and keeps serving
 (the solver's own yearly choice must equal the projects' and never lose a function);
 eligibility, space and forced decisions by the last year; rules 6 and 7 by the last
-year; and the people covered in each year from reach and running facilities, whose
+year; the life circles at their standard (every rule-7 target met) by each year, against
+``phasing.milestones``; and the people covered in each year from reach and running facilities, whose
 weighted sum over the years must equal the solver's proven optimum (or be at least its
 incumbent) and never beat its bound. A mismatch is an error (exit 6).
 """
@@ -29,6 +30,7 @@ from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
 from optimizer.studies.phasing.horizon import Horizon
+from optimizer.studies.phasing.milestones import Milestones, standards_by_year
 from optimizer.studies.phasing.plan import Project, hosting_from_projects
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolveStatus
 
@@ -57,7 +59,7 @@ def yearly_spending(hosting: list[dict[int, tuple[str, ...]]], inputs: Inputs, s
 def check_phasing(projects: tuple[Project, ...], solver_hosted: tuple[dict[int, tuple[str, ...]], ...],
                   horizon: Horizon, inputs: Inputs, scenario: Scenario, reach_sites: Reach,
                   reach_facilities: Reach, forced: ForcedDecisions, existing: ExistingService,
-                  result: SolveResult, model_spend: np.ndarray) -> CheckReport:
+                  result: SolveResult, model_spend: np.ndarray, milestones: Milestones | None = None) -> CheckReport:
     """Recompute every year from ``projects`` and compare with the solver's claims.
 
     Parameters
@@ -68,12 +70,16 @@ def check_phasing(projects: tuple[Project, ...], solver_hosted: tuple[dict[int, 
         Per year, site row -> functions, exactly as the solver's values choose them.
     model_spend
         The model's spending expression per year at the solver's values.
+    milestones
+        ``phasing.milestones`` with the life circles, or ``None``.
 
     Returns
     -------
     CheckReport
         Items, and ``recomputed['years']``: per year the budget, money available, spending,
-        projects, people newly covered and the covered share per function, weighted coverage.
+        projects, people newly covered and the covered share per function, weighted coverage, and (with
+        requirements) the life circles at their standard; ``recomputed['circles_at_standard']``: per year the
+        circles meeting every target by then.
     """
     sites = inputs.sites
     ids = sites["site_id"].astype(str).to_numpy()
@@ -208,6 +214,19 @@ def check_phasing(projects: tuple[Project, ...], solver_hosted: tuple[dict[int, 
                                f"all {len(req)} requirement targets met" if short.empty else "; ".join(
                                    f"circle {r.circle_id} {r.function}: {r.achieved:,.1f} of {r.required:,.1f} "
                                    f"{r.unit}" for r in short.head(20).itertuples())))
+    at_standard: dict[int, list[str]] = {}
+    if scenario.requirements:
+        standards = standards_by_year(hosting, years, inputs, scenario, reach_sites, reach_facilities, existing)
+        for year, row in zip(years, figures, strict=True):
+            at_standard[year] = [str(c) for c in standards.index[standards[year].to_numpy(bool)]]
+            row["circles_at_standard"] = len(at_standard[year])
+    if milestones:
+        short = [f"by {y}: {len(at_standard[y])} of {len(milestones.circles)} circles at their standard < {c}"
+                 for y, c in zip(milestones.years, milestones.counts, strict=True) if len(at_standard[y]) < c]
+        items.append(CheckItem("milestones", not short, "; ".join(
+            f"by {y}: {len(at_standard[y])} life circles at their standard >= {c}"
+            for y, c in zip(milestones.years, milestones.counts, strict=True)) if not short else "; ".join(short)))
     recomputed = {"objective": value, "cost": float(spent.sum()), "years": figures,
-                  "projects": len(projects), "sites_converted": len(final)}
+                  "projects": len(projects), "sites_converted": len(final),
+                  "circles_at_standard": {str(y): cs for y, cs in at_standard.items()}}
     return CheckReport(tuple(items), recomputed)

@@ -17,7 +17,11 @@ covered, rule 6's ``n``/``q``), read "by the end of year t":
   to year t (``c . v_t``) is at most the budgets up to t; ``budget.total`` and
   ``budget.by_district`` bound the whole horizon's spending;
 - forced decisions (rule 8) hold by the last year;
-- objective ``sum_t w_t (coverage objective . y_t)``.
+- objective ``sum_t w_t (coverage objective . y_t)``;
+- milestones (:mod:`optimizer.studies.phasing.milestones`): binaries ``m[c,t]`` after all
+  year columns, each requirement target row of circle ``c`` at year ``t`` scaled by
+  ``m[c,t]`` (``achieved_by_t - need x m[c,t] >= 0``), and ``sum_c m[c,t] >= count - circles
+  already at standard``.
 
 Blocks are replicated with ``scipy.sparse.kron``; no per-element Python loops.
 """
@@ -34,6 +38,7 @@ import scipy.sparse as sp
 from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.model.build import PlanningModel
 from optimizer.studies.phasing.horizon import Horizon
+from optimizer.studies.phasing.milestones import Milestones, target_rows
 from solvers.problem import MatrixProblem, Sense
 
 log = logging.getLogger(__name__)
@@ -60,6 +65,11 @@ class PhasedModel:
         ``(rule, first row, stop row)`` of each row family.
     stats
         Sizes and build time.
+    milestones
+        The milestones, or ``None``; their binaries ``m[c,t]`` follow the year columns, milestone
+        by milestone, circle by circle (``milestones.needing``).
+    milestone_count_rows
+        Row of each milestone's count (``sum_c m[c,t] >= count - already``).
     """
 
     base: PlanningModel
@@ -68,6 +78,14 @@ class PhasedModel:
     cost: np.ndarray
     row_blocks: list[tuple[str, int, int]]
     stats: dict
+    milestones: Milestones | None = None
+    milestone_count_rows: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def milestone_columns(self, j: int) -> np.ndarray:
+        """Columns of ``m[c, t]`` of milestone ``j``, one per circle of ``milestones.needing``."""
+        c = len(self.milestones.needing) if self.milestones else 0
+        start = len(self.horizon.years) * self.n_year_cols + j * c
+        return np.arange(start, start + c)
 
     @property
     def n_year_cols(self) -> int:
@@ -85,7 +103,7 @@ class PhasedModel:
         n = self.n_year_cols
         if n == 0:
             return np.zeros(T)
-        v = np.round(values.reshape(T, n)) * (self.cost != 0)
+        v = np.round(values[:T * n].reshape(T, n)) * (self.cost != 0)
         cumulative = v @ self.cost
         return np.diff(np.concatenate([[0.0], cumulative]))
 
@@ -121,7 +139,8 @@ def _rule_mask(model: PlanningModel, wanted) -> np.ndarray:
     return mask
 
 
-def build_phased_model(model: PlanningModel, horizon: Horizon, district: np.ndarray) -> PhasedModel:
+def build_phased_model(model: PlanningModel, horizon: Horizon, district: np.ndarray,
+                       milestones: Milestones | None = None) -> PhasedModel:
     """The multi-year model of ``horizon`` from the single-year coverage ``model``.
 
     Parameters
@@ -132,6 +151,8 @@ def build_phased_model(model: PlanningModel, horizon: Horizon, district: np.ndar
         Years, budgets, weights and site availability.
     district
         District of each site row (for ``budget.by_district``).
+    milestones
+        Life circles to bring to their standard by given years, or ``None``.
     """
     t0 = time.perf_counter()
     p = model.problem
@@ -187,7 +208,12 @@ def build_phased_model(model: PlanningModel, horizon: Horizon, district: np.ndar
     for rule, amount, mask in scopes:
         blocks.append((rule, sp.kron(last_sel, sp.csr_matrix(np.where(mask, cost, 0.0) / MONEY_UNIT), format="csr"),
                        np.array([-np.inf]), np.array([float(amount) / MONEY_UNIT])))
-    matrix = sp.vstack([b[1] for b in blocks], format="csr") if blocks else sp.csr_matrix((0, n * T))
+    n_m = len(milestones.years) * len(milestones.needing) if milestones else 0
+    if n_m:
+        blocks = [(rule, sp.hstack([rows, sp.csr_matrix((rows.shape[0], n_m))], format="csr"), lo, up)
+                  for rule, rows, lo, up in blocks]
+        blocks += _milestone_blocks(model, horizon, milestones)
+    matrix = sp.vstack([b[1] for b in blocks], format="csr") if blocks else sp.csr_matrix((0, n * T + n_m))
     spans, at = [], 0
     for rule, rows, _, _ in blocks:
         spans.append((rule, at, at + rows.shape[0]))
@@ -206,11 +232,14 @@ def build_phased_model(model: PlanningModel, horizon: Horizon, district: np.ndar
         closed[site_cols] = horizon.available_from[owner[site_cols]] > year
         col_upper[sl][closed] = 0.0
         col_lower[sl][closed] = 0.0
-    objective = np.concatenate([w * p.objective for w in horizon.weights])
-    integrality = np.tile(p.integrality, T)
+    objective = np.concatenate([w * p.objective for w in horizon.weights] + [np.zeros(n_m)])
+    integrality = np.concatenate([np.tile(p.integrality, T), np.ones(n_m, dtype=p.integrality.dtype)])
+    col_lower = np.concatenate([col_lower, np.zeros(n_m)])
+    col_upper = np.concatenate([col_upper, np.ones(n_m)])
     metadata = dict(p.metadata)
     if "integral_at_optimum" in metadata:
-        metadata["integral_at_optimum"] = np.tile(metadata["integral_at_optimum"], T)
+        metadata["integral_at_optimum"] = np.concatenate([np.tile(metadata["integral_at_optimum"], T),
+                                                          np.ones(n_m, dtype=bool)])
     problem = MatrixProblem(objective=objective, matrix=matrix, row_lower=row_lower, row_upper=row_upper,
                             col_lower=col_lower, col_upper=col_upper, integrality=integrality,
                             sense=Sense.MAXIMIZE, name=f"{p.name}-{horizon.label}", metadata=metadata)
@@ -220,9 +249,40 @@ def build_phased_model(model: PlanningModel, horizon: Horizon, district: np.ndar
         "variables": int(problem.n_cols),
         "integer_variables": int(integrality.sum()),
         "rows": int(problem.n_rows),
+        "milestone_variables": n_m,
         "nonzeros": int(matrix.nnz),
         "build_seconds": round(time.perf_counter() - t0, 3),
     }
     log.info("multi-year model (%d years): %d variables (%d integer), %d rows, %d nonzeros", T,
              stats["variables"], stats["integer_variables"], stats["rows"], stats["nonzeros"])
-    return PhasedModel(model, problem, horizon, cost, spans, stats)
+    counts = next((np.arange(a, b) for rule, a, b in spans if rule == COUNT_RULE), np.zeros(0, dtype=np.int64))
+    return PhasedModel(model, problem, horizon, cost, spans, stats, milestones if milestones else None, counts)
+
+
+#: The row family of the milestone counts.
+COUNT_RULE = "milestones: life circles at their standard by the year"
+
+
+def _milestone_blocks(model: PlanningModel, horizon: Horizon, ms: Milestones):
+    """Target rows scaled by ``m[c,t]`` per milestone year, and the counts."""
+    p = model.problem
+    n, T = p.n_cols, len(horizon.years)
+    C, J = len(ms.needing), len(ms.years)
+    rows_k = target_rows(model)
+    A_k = sp.csr_matrix(p.matrix)[rows_k]
+    need = p.row_lower[rows_k]
+    circle_index = {c: i for i, c in enumerate(ms.needing)}
+    ci = np.array([circle_index[t.circle] for t in model.targets], dtype=np.int64)
+    K = len(rows_k)
+    linking, counts = [], []
+    for j, year in enumerate(ms.years):
+        sel = sp.csr_matrix(([1.0], ([0], [horizon.years.index(year)])), shape=(1, T))
+        m_part = sp.csr_matrix((-need, (np.arange(K), j * C + ci)), shape=(K, J * C))
+        linking.append(sp.hstack([sp.kron(sel, A_k), m_part], format="csr"))
+        counts.append(sp.hstack([sp.csr_matrix((1, n * T)),
+                                 sp.csr_matrix((np.ones(C), (np.zeros(C, dtype=np.int64), j * C + np.arange(C))),
+                                               shape=(1, J * C))], format="csr"))
+    lower = np.array([c - ms.already for c in ms.counts], dtype=float)
+    return [("milestones: a circle at its standard by the year meets every target (rule 7)",
+             sp.vstack(linking, format="csr"), np.zeros(K * J), np.full(K * J, np.inf)),
+            (COUNT_RULE, sp.vstack(counts, format="csr"), lower, np.full(J, np.inf))]

@@ -1,13 +1,15 @@
 """A multi-year plan end to end: prepare, build, solve, read back, check (no files written)."""
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from optimizer.check import CheckReport
-from optimizer.errors import CheckFailed, InfeasibleScenario, Shortfall
+from optimizer.errors import CheckFailed, InfeasibleScenario, ScenarioError, Shortfall
 from optimizer.inputs.types import Inputs
 from optimizer.pipeline import ModelSetup, Progress, prepare_model
 from optimizer.reach.cache import ReachCache
@@ -15,6 +17,7 @@ from optimizer.scenario import Scenario
 from optimizer.solving import solve
 from optimizer.studies.phasing.check import check_phasing
 from optimizer.studies.phasing.horizon import Horizon, make_horizon, refuse_unsupported
+from optimizer.studies.phasing.milestones import Milestones, make_milestones, milestone_problems
 from optimizer.studies.phasing.model import PhasedModel, build_phased_model
 from optimizer.studies.phasing.plan import PhasedPlan, phased_plan
 from solvers.result import SolveResult, SolveStatus
@@ -56,25 +59,36 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
         The plan recomputed from its projects disagrees with the solver (exit 6).
     """
     refuse_unsupported(scenario)
+    problems = milestone_problems(scenario, years)
+    if problems:
+        raise ScenarioError(problems, source=scenario.source)
     setup = prepare_model(scenario, progress, inputs, reach_cache)
     scenario, inputs, timings = setup.scenario, setup.inputs, setup.timings  # the objective's weights in force
     horizon = make_horizon(years, scenario, inputs.sites, setup.forced)
+    milestones = make_milestones(scenario, inputs, setup.model)
     district = inputs.sites["district"].fillna("").astype(str).to_numpy()
     with timings.step("build (years)"):
-        model = build_phased_model(setup.model, horizon, district)
+        model = build_phased_model(setup.model, horizon, district, milestones)
     with timings.step("solve"):
         result = solve(model.as_planning_model(), scenario)
+    if result.status is SolveStatus.INFEASIBLE and milestones:
+        with timings.step("milestone diagnosis"):
+            shortfall = milestone_shortfall(model, milestones, scenario)
+        if shortfall is not None:
+            raise InfeasibleScenario([shortfall])
     if result.status is SolveStatus.INFEASIBLE:
         raise InfeasibleScenario([Shortfall("all rules together", f"years {horizon.label}",
                                             "the solver proved that no multi-year plan keeps every rule: check "
-                                            "forced decisions and requirements (which must hold by the last year) "
+                                            "forced decisions, requirements (which must hold by the last year) and "
+                                            "milestones "
                                             "against the yearly budgets and when sites become available")])
     values = result.values if result.values is not None else np.zeros(model.problem.n_cols)
     with timings.step("plan"):
         plan = phased_plan(model, values, inputs, scenario)
     with timings.step("check"):
         report = check_phasing(plan.projects, plan.hosted, horizon, inputs, scenario, setup.reach_sites,
-                               setup.reach_facilities, setup.forced, setup.existing, result, model.spend(values))
+                               setup.reach_facilities, setup.forced, setup.existing, result, model.spend(values),
+                               milestones)
     if not report.passed:
         raise CheckFailed(report.failures)
     warnings = list(setup.warnings) + list(horizon.notes)
@@ -82,3 +96,45 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
         warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value})"
                         + (f" with gap {result.gap:.2%}" if result.gap is not None else ""))
     return PhasingRun(setup, horizon, model, result, plan, report, warnings)
+
+
+def milestone_shortfall(model: PhasedModel, milestones: Milestones, scenario: Scenario) -> Shortfall | None:
+    """The first milestone no plan can reach, with how many circles can reach their standard by its year.
+
+    Milestone by milestone, in order of their years, with the earlier milestones kept: the most life circles
+    that can be at their standard by the year (the same model with the objective ``sum_c m[c,t]``, this
+    and later counts dropped, and the requirements by the last year left to the counts). ``None`` when every
+    milestone is reachable so, or when the rules without milestones and requirements already have no plan
+    (the cause lies elsewhere).
+    """
+    p = model.problem
+    row_lower = p.row_lower.copy()
+    row_lower[model.milestone_count_rows] = -np.inf
+    for rule, start, stop in model.row_blocks:  # counted per milestone year instead
+        if rule.startswith("what must exist (rule 7)"):
+            row_lower[start:stop] = -np.inf
+    for j, (year, count) in enumerate(zip(milestones.years, milestones.counts, strict=True)):
+        objective = np.zeros(p.n_cols)
+        objective[model.milestone_columns(j)] = 1.0
+        aux = dataclasses.replace(p, objective=objective, row_lower=row_lower.copy(),
+                                  name=f"{p.name}-milestone-{year}")
+        result = solve(dataclasses.replace(model, problem=aux).as_planning_model(), scenario)
+        if result.status is SolveStatus.INFEASIBLE:
+            return None
+        if result.status is SolveStatus.OPTIMAL and result.objective is not None:
+            most, how = int(round(result.objective)), "at most"
+        elif result.bound is not None and np.isfinite(result.bound):
+            most, how = int(math.floor(result.bound + 1e-6)), "at most (solver's bound, not proven tight)"
+        else:
+            most, how = int(round(result.objective or 0.0)), "at least (not proven: the solver stopped)"
+        reachable = most + milestones.already
+        if reachable < count:
+            earlier = ", ".join(f"{y}: {c}" for y, c in zip(milestones.years[:j], milestones.counts[:j],
+                                                            strict=True))
+            return Shortfall("milestones", f"by {year}",
+                             f"{how} {reachable} of {len(milestones.circles)} life circles can reach their standard "
+                             f"(every requirement target met) by {year} with the budgets and sites available"
+                             + (f" (keeping the earlier milestones {earlier})" if earlier else "")
+                             + f"; phasing.milestones asks for {count}", float(count - reachable))
+        row_lower[model.milestone_count_rows[j]] = count - milestones.already
+    return None
