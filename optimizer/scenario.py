@@ -303,13 +303,15 @@ class PhasingSpec:
 class FairnessSpec:
     """How objective ``fair`` measures the worst life circle (人均平衡, seed 003).
 
-    ``worst``: ``per_function`` (the sum over functions of priority x the worst circle's
-    covered share) or ``overall`` (the worst circle's share over every function with a
-    priority above 0). Stage 1 maximises it; stage 2 then maximises the total share
-    without lowering it.
+    ``worst``: ``overall`` (default: the worst covered share over every circle and every
+    function with a priority above 0: the worst-off circle and service first) or
+    ``per_function`` (the sum over functions of priority x each function's worst circle's
+    share). Stage 1 maximises it; stage 2 then maximises the total share without lowering
+    it. ``per_function`` is much harder to prove: on the demo neither HiGHS nor SCIP closed
+    its gap in 120-300 s, where ``overall`` is proven in seconds.
     """
 
-    worst: str = "per_function"
+    worst: str = "overall"
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ facility; capacitated mode: served), before the plan (running facilities only) a
 
 Objective ``fair`` raises the worst circle first (:mod:`optimizer.model.worst_share`):
 
-- ``fairness.worst: per_function`` (default): the sum over functions of the function's
-  priority times its worst circle's covered share;
-- ``fairness.worst: overall``: the worst covered share over every circle and every function
-  with a priority above 0.
+- ``fairness.worst: overall`` (default): the worst covered share over every circle and
+  every function with a priority above 0 (the worst-off circle and service first);
+- ``fairness.worst: per_function``: the sum over functions of the function's priority
+  times its worst circle's covered share.
 
 Circles without anyone of a function's cohort have no share and are left out of that
 function's worst. The same definitions are used by the model, the check and the outputs.

@@ -46,8 +46,7 @@ def test_fair_raises_the_worst_circle_first_then_the_total_both_proven_as_brute_
     """Objective fair: stage 1 (worst circles) and stage 2 (total) both equal the plain enumeration."""
     inputs, raw = random_instance(seed, n_units=10, n_sites=4)
     raw = _small_budget({**raw, "objective": "fair"}) if seed % 2 else {**raw, "objective": "fair"}
-    if seed % 3 == 0:
-        raw["fairness"] = {"worst": "overall"}
+    raw["fairness"] = {"worst": "per_function" if seed % 3 == 0 else "overall"}
     first, total, plan = brute_force_fair(inputs, make_scenario(raw))
     assert plan is not None
     run = _solve(inputs, raw, solver)
