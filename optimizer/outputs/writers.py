@@ -16,11 +16,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from optimizer.outputs.figures import frontier_figure, walk_vs_buffer_figure
+from optimizer.outputs.figures import fairness_figure, frontier_figure, walk_vs_buffer_figure
 from optimizer.outputs.tables import (
     coverage_by_circle,
     demand_layer,
     facility_reach,
+    fairness_by_circle,
     facility_rows,
     run_id_for,
     run_record,
@@ -91,7 +92,9 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
 
     Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``facility_reach.csv`` (which demand
     units each planned facility reaches, in walking minutes), ``coverage_by_function.csv``,
-    ``coverage_by_circle.csv``, ``walk_vs_buffer.csv`` (UTF-8 with BOM), ``walk_vs_buffer.png``
+    ``coverage_by_circle.csv``, ``fairness.csv`` (per function, before and after: how the life
+    circles' covered shares spread), ``fairness_by_circle.csv`` (each circle's covered share),
+    ``fairness.png``, ``walk_vs_buffer.csv`` (UTF-8 with BOM), ``walk_vs_buffer.png``
     (covered people by walking vs by a straight-line buffer), ``requirements.csv`` (rule 7,
     per life circle, when the scenario has requirements), ``not_built_separately.csv``
     (rule 6, per life circle and group), ``plan.gpkg`` (layers ``plan_sites``,
@@ -110,6 +113,12 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         _csv(facility_reach(run), tmp / "facility_reach.csv")
         _csv(people_by_status(run.inputs, run.scenario, run.plan), tmp / "coverage_by_function.csv")
         _csv(coverage_by_circle(run), tmp / "coverage_by_circle.csv")
+        if run.fairness is not None:
+            _csv(run.fairness, tmp / "fairness.csv")
+        by_circle = fairness_by_circle(run)
+        _csv(by_circle, tmp / "fairness_by_circle.csv")
+        if len(by_circle):
+            fairness_figure(by_circle, tmp / "fairness.png", run.scenario.name)
         if run.requirements is not None:
             _csv(run.requirements, tmp / "requirements.csv")
         if run.together is not None:
