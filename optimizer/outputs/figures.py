@@ -116,3 +116,39 @@ def fairness_figure(shares: pd.DataFrame, path: Path, title: str) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def price_of_fairness_figure(table: pd.DataFrame, path: Path, title: str, level_label: str) -> None:
+    """The best total share against the floor on the worst circle (proven points filled, others hollow).
+
+    Parameters
+    ----------
+    table
+        :func:`optimizer.studies.price_of_fairness.price_of_fairness`.
+    path
+        PNG file to write.
+    title
+        Figure title (the scenario name).
+    level_label
+        What the worst-circle value measures.
+    """
+    ok = table[table["total_points"].notna()]
+    worst = ok["worst_value"].to_numpy(dtype=float)
+    total = ok["total_points"].to_numpy(dtype=float)
+    proven = ok["proven"].to_numpy(dtype=bool)
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=120)
+    ax.plot(worst, total, color="#2b7bba")
+    ax.scatter(worst[proven], total[proven], color="#2b7bba", s=24, zorder=3, label="proven optimal")
+    ax.scatter(worst[~proven], total[~proven], facecolors="white", edgecolors="#2b7bba", s=24, zorder=3,
+               label="not proven (solver stopped)")
+    for w, t, loss in zip(worst, total, ok["loss_pct"].to_numpy(dtype=float), strict=True):
+        ax.annotate(f"-{loss:.1f}%", (w, t), xytext=(3, 5), textcoords="offset points", fontsize=7)
+    ax.set_xlabel(f"worst life circles: {level_label}")
+    ax.set_ylabel("total: percentage points of cohorts newly covered")
+    ax.set_title(f"{title}: the price of fairness (total share vs the worst life circle; "
+                 "labels: loss against the share optimum)", fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

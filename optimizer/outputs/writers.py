@@ -16,7 +16,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from optimizer.outputs.figures import fairness_figure, frontier_figure, walk_vs_buffer_figure
+from optimizer.jsonable import to_jsonable
+from optimizer.outputs.figures import (
+    fairness_figure,
+    frontier_figure,
+    price_of_fairness_figure,
+    walk_vs_buffer_figure,
+)
 from optimizer.outputs.tables import (
     coverage_by_circle,
     demand_layer,
@@ -159,4 +165,26 @@ def write_frontier(table: pd.DataFrame, scenario, root: str | Path) -> Path:
         (tmp / "frontier.json").write_text(json.dumps({"scenario": scenario.name, "source": scenario.source,
                                                         "rows": table.to_dict(orient="records")},
                                                        ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return final
+
+
+def write_price_of_fairness(table: pd.DataFrame, summary: dict, scenario, root: str | Path) -> Path:
+    """Write a price-of-fairness study to ``<root>/<scenario>/price-of-fairness-<UTC time>/`` atomically.
+
+    Files: ``price_of_fairness.csv`` (one row per floor on the worst circle),
+    ``price_of_fairness.png`` and ``price_of_fairness.json`` (the rows, the share optimum
+    and fair's stage 1, each with whether it was proven).
+    """
+    import datetime as dt
+
+    parent = Path(root) / scenario.name
+    name = unused_folder_name(parent, "price-of-fairness-"
+                              + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    final = parent / name
+    with atomic_folder(final, "price-of-fairness folder") as tmp:
+        _csv(table, tmp / "price_of_fairness.csv")
+        price_of_fairness_figure(table, tmp / "price_of_fairness.png", scenario.name, summary["level_meaning"])
+        (tmp / "price_of_fairness.json").write_text(
+            json.dumps(to_jsonable({**summary, "rows": table.to_dict(orient="records")}), ensure_ascii=False,
+                       indent=2, allow_nan=True), encoding="utf-8")
     return final
