@@ -278,5 +278,9 @@ from optimizer.commands.demo import demo_command  # noqa: E402 - as above
 
 main.add_command(demo_command)
 
+from optimizer.commands.fairness import fairness_command  # noqa: E402 - as above
+
+main.add_command(fairness_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

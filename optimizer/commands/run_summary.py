@@ -8,13 +8,17 @@ import click
 
 def print_run_summary(run, folder: Path) -> None:
     """Print what a planner reads first: proven or not, objective, cost, coverage, rules, check, warnings."""
+    from optimizer.outputs.objective_words import objective_meaning, objective_unit
     from optimizer.plan import people_by_status
 
     r = run.result
+    sc = run.scenario
     proven = "PROVEN OPTIMAL" if r.proven_optimal else "NOT PROVEN OPTIMAL"
     click.echo(f"\n{run.scenario.name}: {proven} ({r.solver} {r.status.value}, stopped: {r.termination.value})")
     gap = f"{r.gap:.4%}" if r.gap is not None else "n/a"
-    click.echo(f"  objective {r.objective:,.1f}   bound {r.bound if r.bound is None else format(r.bound, ',.1f')}"
+    click.echo(f"  objective {r.objective:,.1f} {objective_unit(sc.objective)} "
+               f"({objective_meaning(sc.objective, len(sc.functions), sc.fairness.worst)})")
+    click.echo(f"  bound {r.bound if r.bound is None else format(r.bound, ',.1f')}"
                f"   gap {gap}   solve {r.solve_seconds:.1f} s   total {sum(run.timings.seconds.values()):.1f} s")
     budget = run.scenario.budget.total
     click.echo(f"  {len(run.plan.sites)} sites converted, cost {run.plan.total_cost:,.0f} yuan"
@@ -22,6 +26,12 @@ def print_run_summary(run, folder: Path) -> None:
                   else f" of {budget:,.0f}" if budget is not None else "")
                + f"   reach: {run.reach_sites.method.value}"
                + (" (WEAKER: straight line)" if run.reach_sites.method.is_weaker else ""))
+    if run.stages is not None:
+        st = run.stages
+        worst = ", ".join(f"{name} {value:.1%}" for name, value in st.worst.items())
+        click.echo(f"  worst circles: {worst} (stage 1 {'proven' if st.worst_proven else 'NOT proven'} optimal: "
+                   f"{st.worst_value:.4g}" + (f", bound {st.worst_bound:.4g}" if st.worst_bound is not None else "")
+                   + ")")
     table = people_by_status(run.inputs, run.scenario, run.plan)
     buffer = (run.walk_vs_buffer.set_index("function")
               if run.walk_vs_buffer is not None and run.plan.mode == "coverage" else None)
@@ -39,6 +49,12 @@ def print_run_summary(run, folder: Path) -> None:
     if buffer is not None:
         click.echo("  (buffer map: share a straight-line circle of the same facilities would claim; "
                    "see walk_vs_buffer.csv/.png)")
+    if run.fairness is not None and len(run.fairness):
+        spread = run.fairness.set_index(["function", "moment"])
+        names = list(dict.fromkeys(run.fairness["function"]))
+        click.echo("  worst life circle before -> after (fairness.csv): " + ", ".join(
+            f"{f} {spread.loc[(f, 'before'), 'share_min']:.1%} -> {spread.loc[(f, 'after'), 'share_min']:.1%}"
+            for f in names))
     shared = sum(1 for p in run.plan.sites if p.costing.groups_applied)
     if shared:
         click.echo(f"  {shared} sites host a sharing group together (能合用)")

@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 
 from optimizer.jsonable import to_jsonable
-from optimizer.rules.covered import NEW, STATUS_NAMES
+from optimizer.outputs.objective_words import objective_meaning, objective_unit
 from optimizer.pipeline import Run
+from optimizer.rules.covered import NEW, STATUS_NAMES
+from optimizer.rules.fairness import circle_shares
 from optimizer.plan import people_by_status
 from optimizer.reach.types import cutoff_ref_seconds
 
@@ -132,6 +134,15 @@ def coverage_by_circle(run: Run) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def fairness_by_circle(run: Run) -> pd.DataFrame:
+    """Per function and life circle with anyone of its cohort: people, covered and share before and after.
+
+    :func:`optimizer.rules.fairness.circle_shares` of the plan: the figures objective
+    ``fair`` and ``fairness.csv`` are made of.
+    """
+    return circle_shares(run.inputs, run.scenario, run.plan.served_existing, run.plan.served_new)
+
+
 def demand_layer(run: Run) -> gpd.GeoDataFrame:
     """Demand units with their coverage status per function (for a map)."""
     d = run.inputs.demand
@@ -179,6 +190,10 @@ def run_record(run: Run, run_id: str) -> dict:
         "status": r.status.value,
         "proven_optimal": r.proven_optimal,
         "objective": r.objective,
+        "objective_kind": sc.objective,
+        "objective_unit": objective_unit(sc.objective),
+        "objective_meaning": objective_meaning(sc.objective, len(sc.functions), sc.fairness.worst),
+        "objective_stages": run.stages.as_dict() if run.stages is not None else None,
         "bound": r.bound,
         "gap": r.gap,
         "solver": r.summary(),
@@ -201,6 +216,7 @@ def run_record(run: Run, run_id: str) -> dict:
                  "dropped_redundant": list(run.plan.dropped),
                  "by_function": summary.to_dict(orient="records")},
         "requirements": None if run.requirements is None else run.requirements.to_dict(orient="records"),
+        "fairness": None if run.fairness is None else run.fairness.to_dict(orient="records"),
         "not_built_separately": None if run.together is None else {
             "asked": run.scenario.sharing.not_built_separately,
             "circles": run.together.to_dict(orient="records")},

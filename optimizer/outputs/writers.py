@@ -16,11 +16,18 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from optimizer.outputs.figures import frontier_figure, walk_vs_buffer_figure
+from optimizer.jsonable import to_jsonable
+from optimizer.outputs.figures import (
+    fairness_figure,
+    frontier_figure,
+    price_of_fairness_figure,
+    walk_vs_buffer_figure,
+)
 from optimizer.outputs.tables import (
     coverage_by_circle,
     demand_layer,
     facility_reach,
+    fairness_by_circle,
     facility_rows,
     run_id_for,
     run_record,
@@ -91,7 +98,9 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
 
     Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``facility_reach.csv`` (which demand
     units each planned facility reaches, in walking minutes), ``coverage_by_function.csv``,
-    ``coverage_by_circle.csv``, ``walk_vs_buffer.csv`` (UTF-8 with BOM), ``walk_vs_buffer.png``
+    ``coverage_by_circle.csv``, ``fairness.csv`` (per function, before and after: how the life
+    circles' covered shares spread), ``fairness_by_circle.csv`` (each circle's covered share),
+    ``fairness.png``, ``walk_vs_buffer.csv`` (UTF-8 with BOM), ``walk_vs_buffer.png``
     (covered people by walking vs by a straight-line buffer), ``requirements.csv`` (rule 7,
     per life circle, when the scenario has requirements), ``not_built_separately.csv``
     (rule 6, per life circle and group), ``plan.gpkg`` (layers ``plan_sites``,
@@ -110,6 +119,12 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         _csv(facility_reach(run), tmp / "facility_reach.csv")
         _csv(people_by_status(run.inputs, run.scenario, run.plan), tmp / "coverage_by_function.csv")
         _csv(coverage_by_circle(run), tmp / "coverage_by_circle.csv")
+        if run.fairness is not None:
+            _csv(run.fairness, tmp / "fairness.csv")
+        by_circle = fairness_by_circle(run)
+        _csv(by_circle, tmp / "fairness_by_circle.csv")
+        if len(by_circle):
+            fairness_figure(by_circle, tmp / "fairness.png", run.scenario.name)
         if run.requirements is not None:
             _csv(run.requirements, tmp / "requirements.csv")
         if run.together is not None:
@@ -150,4 +165,26 @@ def write_frontier(table: pd.DataFrame, scenario, root: str | Path) -> Path:
         (tmp / "frontier.json").write_text(json.dumps({"scenario": scenario.name, "source": scenario.source,
                                                         "rows": table.to_dict(orient="records")},
                                                        ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return final
+
+
+def write_price_of_fairness(table: pd.DataFrame, summary: dict, scenario, root: str | Path) -> Path:
+    """Write a price-of-fairness study to ``<root>/<scenario>/price-of-fairness-<UTC time>/`` atomically.
+
+    Files: ``price_of_fairness.csv`` (one row per floor on the worst circle),
+    ``price_of_fairness.png`` and ``price_of_fairness.json`` (the rows, the share optimum
+    and fair's stage 1, each with whether it was proven).
+    """
+    import datetime as dt
+
+    parent = Path(root) / scenario.name
+    name = unused_folder_name(parent, "price-of-fairness-"
+                              + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    final = parent / name
+    with atomic_folder(final, "price-of-fairness folder") as tmp:
+        _csv(table, tmp / "price_of_fairness.csv")
+        price_of_fairness_figure(table, tmp / "price_of_fairness.png", scenario.name, summary["level_meaning"])
+        (tmp / "price_of_fairness.json").write_text(
+            json.dumps(to_jsonable({**summary, "rows": table.to_dict(orient="records")}), ensure_ascii=False,
+                       indent=2, allow_nan=True), encoding="utf-8")
     return final

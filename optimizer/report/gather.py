@@ -60,7 +60,8 @@ def headline(folder: RunFolder, lang: str) -> dict:
     -------
     dict
         ``scenario``, ``run_id``, ``created``, ``status``, ``proven``, ``gap``, ``objective``,
-        ``bound``, ``objective_kind``, ``cost``, ``budget``, ``cost_share_of_budget``,
+        ``bound``, ``objective_kind`` (share, people, fair, least_cost), ``stages`` (objective
+        fair's two stages, or ``None``), ``cost``, ``budget``, ``cost_share_of_budget``,
         ``sites``, ``facilities``, ``solver``, ``reach_method``, ``weaker_method``,
         ``check_passed``, ``warnings``, and ``status_text`` in ``lang``.
     """
@@ -77,13 +78,17 @@ def headline(folder: RunFolder, lang: str) -> dict:
     else:
         status_text = f"{say('not_proven', lang)} ({r.get('status', '?')}" + (
             f", {say('gap', lang)} {gap:.2%})" if gap is not None else ")")
-    objective_kind = resolved.get("objective", "share") if isinstance(resolved, dict) else "share"
+    objective_kind = r.get("objective_kind") or (resolved.get("objective", "share") if isinstance(resolved, dict)
+                                                 else "share")
+    if objective_kind == "max_coverage":  # the former name of objective people
+        objective_kind = "people"
     return {
         "scenario": (r.get("scenario") or {}).get("name", ""),
         "description": (r.get("scenario") or {}).get("description") or "",
         "run_id": r.get("run_id", folder.path.name), "created": r.get("created_utc", ""),
         "status": r.get("status"), "proven": proven, "gap": gap,
         "objective": r.get("objective"), "bound": r.get("bound"), "objective_kind": objective_kind,
+        "stages": r.get("objective_stages"),
         "cost": cost, "budget": budget if objective_kind != "least_cost" else None,
         "cost_share_of_budget": (cost / budget) if cost is not None and budget and objective_kind != "least_cost"
         else None,
@@ -118,6 +123,31 @@ def coverage_rows(folder: RunFolder, lang: str) -> list[dict]:
             "threshold_min": thresholds.get(f),
         })
     return rows
+
+
+def fairness_rows(folder: RunFolder, lang: str) -> list[dict] | None:
+    """Per function: the worst life circle, the median circle share and the Gini index, before and after.
+
+    Read from ``run.json`` → ``fairness`` (the rows of ``fairness.csv``); ``None`` for a run
+    folder written before it was recorded.
+
+    Returns
+    -------
+    list of dict or None
+        ``function``, ``label``, ``circles``, and for ``before`` and ``after``: ``worst``
+        (share), ``worst_circle``, ``median``, ``gini``.
+    """
+    records = folder.record.get("fairness")
+    if not records:
+        return None
+    names = function_names(folder, lang)
+    out: dict[str, dict] = {}
+    for rec in records:
+        f = str(rec["function"])
+        row = out.setdefault(f, {"function": f, "label": names.get(f, f), "circles": int(rec.get("circles") or 0)})
+        row[str(rec["moment"])] = {"worst": rec.get("share_min"), "worst_circle": str(rec.get("worst_circle", "")),
+                                   "median": rec.get("share_median"), "gini": rec.get("gini")}
+    return [r for r in out.values() if "before" in r and "after" in r]
 
 
 def circle_shares(folder: RunFolder) -> dict[str, pd.DataFrame]:

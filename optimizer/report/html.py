@@ -38,7 +38,9 @@ def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1, cls:
 
 
 def _headline_html(h: dict, lang: str) -> str:
-    obj_label = say("objective_least_cost" if h["objective_kind"] == "least_cost" else "objective", lang)
+    kind = h["objective_kind"] if h["objective_kind"] in ("share", "fair", "people", "least_cost") else "people"
+    obj_label = say(f"objective_{kind}", lang)
+    unit = say(f"unit_{kind}", lang)
     status_cls = "ok" if h["proven"] else "warn"
     gap = f"{say('gap', lang)} {h['gap']:.4%}" if h["gap"] is not None else ""
     bound = f"{say('bound', lang)} {h['bound']:,.1f}" if h["bound"] is not None else ""
@@ -53,11 +55,18 @@ def _headline_html(h: dict, lang: str) -> str:
     reach = escape(h["reach_method"]) + (f' <b class="bad">{escape(say("weaker", lang))}</b>'
                                          if h["weaker_method"] else "")
     solve = f"{h['solve_seconds']:.1f} s" if h["solve_seconds"] is not None else ""
+    stages = ""
+    if h.get("stages"):
+        proven_1 = bool((h["stages"].get("stage_1") or {}).get("proven"))
+        stages = (f'<span class="{"ok" if proven_1 else "warn"}">'
+                  f'{escape(say("stage1_proven" if proven_1 else "stage1_not_proven", lang))}</span><br>')
     cards = [
         (say("status", lang), f'<span class="{status_cls}" data-key="proven" data-value="{str(h["proven"]).lower()}">'
                               f'{escape(h["status_text"])}</span>', f"{escape(gap)}<br>{escape(bound)}"),
         (obj_label, f'<span data-key="objective" data-value="{h["objective"]}">'
-                    f'{h["objective"]:,.1f}</span>' if h["objective"] is not None else "–",
+                    f'{h["objective"]:,.1f}</span> <small class="unit" data-key="objective_unit">{escape(unit)}</small>'
+         if h["objective"] is not None else "–",
+         f"{escape(say(f'objective_note_{kind}', lang))}<br>{stages}"
          f"{escape(h['solver'])} {escape(h['solver_version'])} {solve}"),
         (say("cost", lang), f'<span data-key="cost" data-value="{h["cost"]}">{escape(money(h["cost"], lang))}</span>',
          budget),
@@ -69,6 +78,40 @@ def _headline_html(h: dict, lang: str) -> str:
     ]
     return "".join(f'<div class="card"><div class="k">{escape(k)}</div><div class="v">{v}</div>'
                    f'<div class="s">{s}</div></div>' for k, v, s in cards)
+
+
+def _gains_html(cov: list[dict], lang: str) -> str:
+    """Per function: people newly covered, the share of its cohort that is (percentage points), covered after."""
+    items = []
+    for r in cov:
+        points = 100.0 * r["new"] / r["people"] if r["people"] else 0.0
+        items.append(f'<li data-function="{escape(r["function"])}"><b>{escape(r["label"])}</b> '
+                     f'+{people(r["new"])} {escape(say("persons", lang))} '
+                     f'(+{points:.1f} {escape(say("points", lang))}; {escape(say("covered_after", lang))} '
+                     f'{share(r["share"])})</li>')
+    return (f'<div class="gains"><b>{escape(say("gains", lang))}</b><ul>' + "".join(items) + "</ul></div>"
+            if items else "")
+
+
+def _fairness_html(rows: list[dict] | None, lang: str) -> str:
+    """The fairness section: per function, worst circle before -> after, median, Gini."""
+    if rows is None:
+        return f'<p class="note">{escape(say("fairness_missing", lang))}</p>'
+    arrow = " → "
+
+    def worst(m: dict) -> str:
+        return f"{share(m['worst'])} ({escape(m['worst_circle'])})"
+
+    def gini(x) -> str:
+        return "–" if x is None else f"{x:.2f}"
+
+    body = [[escape(r["label"]), str(r["circles"]), worst(r["before"]) + arrow + worst(r["after"]),
+             share(r["before"]["median"]) + arrow + share(r["after"]["median"]),
+             gini(r["before"]["gini"]) + arrow + gini(r["after"]["gini"])] for r in rows]
+    return (f'<p class="note">{escape(say("fairness_note", lang))}</p>'
+            + _table([say("function", lang), say("circles", lang),
+                      f'{say("worst_circle", lang)} ({say("before", lang)}{arrow}{say("after", lang)})',
+                      say("median", lang), say("gini", lang)], body, cls="fairness"))
 
 
 def _symbol_svg(symbol: str, colour: str, hollow: bool = False) -> str:
@@ -222,6 +265,9 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         "DESCRIPTION": escape(h["description"].strip()),
         "HEADLINE_TITLE": escape(say("headline", lang)),
         "HEADLINE": _headline_html(h, lang),
+        "GAINS": _gains_html(cov, lang),
+        "FAIRNESS_TITLE": escape(say("fairness", lang)),
+        "FAIRNESS": _fairness_html(gather.fairness_rows(folder, lang), lang),
         "MAP_TITLE": escape(say("map", lang)),
         "MAP_HELP": escape(say("map_help", lang)),
         "MAP_CONTROLS": _map_controls(data, lang),

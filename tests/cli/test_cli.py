@@ -207,3 +207,37 @@ def test_an_unmeetable_requirement_exits_4_naming_circle_function_and_shortfall(
     assert result.exit_code == 4, result.output
     assert "LC1" in result.output and "childcare" in result.output and "short by" in result.output
     assert not (folder / "out" / "tiny").exists() or not any((folder / "out" / "tiny").iterdir())
+
+
+@pytest.mark.parametrize("objective, unit", [("share", "percentage points"), ("people", "weighted people"),
+                                             ("fair", "percentage points")])
+def test_every_run_folder_states_fairness_by_circle_and_the_objective_s_unit(tiny_project, monkeypatch, objective,
+                                                                           unit):
+    """fairness.csv, fairness_by_circle.csv and fairness.png are written; run.json and the summary name the unit."""
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["solve", str(scenario), "--set", f"objective={objective}"])
+    assert result.exit_code == 0, result.output
+    (run,) = list((folder / "out" / "tiny").iterdir())
+    assert (run / "fairness.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    spread = pd.read_csv(run / "fairness.csv", encoding="utf-8-sig")
+    by_circle = pd.read_csv(run / "fairness_by_circle.csv", encoding="utf-8-sig")
+    assert list(by_circle.columns) == ["function", "circle_id", "people", "covered_before", "covered_after",
+                                       "share_before", "share_after"]
+    assert {"function", "moment", "circles", "people", "share_overall", "share_min", "share_p10", "share_median",
+            "share_max", "gini", "worst_circle"} <= set(spread.columns)
+    # the worst circle of fairness.csv is the smallest share of fairness_by_circle.csv
+    after = spread[spread["moment"] == "after"].set_index("function")
+    for f, part in by_circle.groupby("function"):
+        assert after.loc[f, "share_min"] == pytest.approx(part["share_after"].min(), abs=1e-4)
+        assert after.loc[f, "circles"] == len(part)
+    assert (run / "fairness.png").read_bytes()[:4] == b"\x89PNG"
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert record["objective_kind"] == objective and record["objective_unit"] == unit
+    assert len(record["fairness"]) == len(spread)
+    assert (record["objective_stages"] is not None) == (objective == "fair")
+    assert f"objective {record['objective']:,.1f} {unit} ({objective}:" in result.output
+    assert "worst life circle before -> after" in result.output
+    if objective == "fair":
+        assert record["objective_stages"]["stage_1"]["proven"] is True
+        assert "worst circles: canteen" in result.output and "stage 1 proven optimal" in result.output

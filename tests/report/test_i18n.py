@@ -20,3 +20,15 @@ def test_a_scenarios_own_chinese_label_wins_and_unknown_languages_are_refused():
     assert cohort_label("elderly", "en") == "residents aged 60+"
     with pytest.raises(ValueError, match="zh, en"):
         pick("fr", zh="是", en="yes")
+
+
+def test_every_report_phrase_is_chinese_in_chinese_and_english_in_english():
+    """Each phrase of the report (the objective's units and the fairness table included) has Chinese text in zh and
+    none in en."""
+    import re
+
+    from optimizer.report.words import PHRASES
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    assert {"unit_share", "unit_people", "objective_fair", "fairness", "worst_circle", "gini"} <= set(PHRASES)
+    assert [k for k, (zh, en) in PHRASES.items() if not cjk.search(zh) or cjk.search(en)] == []

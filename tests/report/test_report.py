@@ -142,6 +142,62 @@ def test_both_languages_render_in_their_own_words(run_dir):
     assert _data(zh)["words"]["status_new"] == "规划新覆盖" and _data(en)["words"]["status_new"] != "规划新覆盖"
 
 
+def test_the_objective_is_stated_with_its_unit_and_meaning_in_both_languages(run_dir):
+    """The headline names the objective's unit (percentage points for share), what it sums, and each function's
+    people newly covered; no bare 'weighted people' figure for a share run."""
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["objective_kind"] == "share" and record["objective_unit"] == "percentage points"
+    words = {"zh": ("个百分点", "各服务人群新覆盖比例之和", "各功能新增覆盖", "加权新覆盖人次"),
+             "en": ("percentage points", "cohort shares newly covered, summed", "Newly covered, by function",
+                    "weighted people")}
+    for lang, name in (("zh", "report.html"), ("en", "report_en.html")):
+        assert _report(run_dir, "--lang", lang).exit_code == 0
+        page = (run_dir / name).read_text(encoding="utf-8")
+        unit, label, gains, not_this = words[lang]
+        assert f'<small class="unit" data-key="objective_unit">{unit}</small>' in page
+        assert label in page and gains in page and not_this not in page
+        for row in record["plan"]["by_function"]:
+            assert f'data-function="{row["function"]}"' in page
+            assert f"+{row['newly_covered']:,.0f} " in page
+    assert "百分点" not in (run_dir / "report_en.html").read_text(encoding="utf-8")
+
+
+def test_the_fairness_table_shows_each_function_s_worst_circle_median_and_gini_in_both_languages(run_dir):
+    """Per function: the worst circle before -> after (share and circle), the median and the Gini, as run.json says."""
+    from optimizer.report.words import share
+
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    spread = {(r["function"], r["moment"]): r for r in record["fairness"]}
+    heads = {"zh": ("生活圈之间的公平（人均平衡）", "最差生活圈", "基尼系数", "中位数"),
+             "en": ("Fairness between life circles", "Worst circle", "Gini index", "Median")}
+    for lang, name in (("zh", "report.html"), ("en", "report_en.html")):
+        assert _report(run_dir, "--lang", lang).exit_code == 0
+        page = (run_dir / name).read_text(encoding="utf-8")
+        section = page[page.index('<section id="fairness">'):]
+        section = section[:section.index("</section>")]
+        assert all(h in section for h in heads[lang]), lang
+        rows = re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>")[1])
+        assert len(rows) == len({f for f, _ in spread})
+        for f in {f for f, _ in spread}:
+            before, after = spread[(f, "before")], spread[(f, "after")]
+            worst = (f"{share(before['share_min'])} ({before['worst_circle']}) → "
+                     f"{share(after['share_min'])} ({after['worst_circle']})")
+            assert any(worst in r and f"{before['gini']:.2f} → {after['gini']:.2f}" in r for r in rows), (lang, f)
+    assert "Worst circle" not in (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "最差生活圈" not in (run_dir / "report_en.html").read_text(encoding="utf-8")
+
+
+def test_a_run_folder_without_fairness_figures_still_reports_with_a_note(run_dir):
+    """A run.json written before fairness was recorded: the section says so; the page is still written."""
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    for key in ("fairness", "objective_kind", "objective_unit", "objective_stages"):
+        record.pop(key)
+    (run_dir / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    assert _report(run_dir, "--lang", "en").exit_code == 0
+    page = (run_dir / "report_en.html").read_text(encoding="utf-8")
+    assert "has no fairness figures" in page and "percentage points" in page
+
+
 def test_cost_breakdown_adds_up_to_the_plan_cost(run_dir):
     """Conversion + each function's fit-out - sharing saving = the plan's total cost in run.json."""
     from optimizer.report.gather import cost_breakdown
