@@ -87,7 +87,7 @@ def requirement_targets(inputs: Inputs, scenario: Scenario, existing: ExistingSe
 
 def circle_types(inputs: Inputs) -> dict[str, str]:
     """Each life circle's type (居住型, 产业型, ...) from ``inputs.circles``; empty without a circles table."""
-    if inputs.circles is None or not len(inputs.circles):
+    if inputs.circles is None or not len(inputs.circles) or "type" not in inputs.circles.columns:
         return {}
     return dict(zip(inputs.circles["circle_id"].astype(str), inputs.circles["type"].fillna("").astype(str),
                     strict=True))

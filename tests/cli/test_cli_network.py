@@ -134,4 +134,5 @@ def test_a_network_built_from_the_helsinki_extract_plans_like_the_extract_itself
         assert solved.exit_code == 0, solved.output
         run = next(p for p in (tmp_path / name / "helsinki-center").iterdir() if not p.name.startswith("."))
         objectives[name] = json.loads((run / "run.json").read_text(encoding="utf-8"))["objective"]
-    assert objectives["from-gpkg"] == pytest.approx(objectives["from-pbf"]) and objectives["from-pbf"] > 15_000
+    # objective share: more than a hundred percentage points of cohorts newly covered, the same either way
+    assert objectives["from-gpkg"] == pytest.approx(objectives["from-pbf"]) and objectives["from-pbf"] > 100

@@ -30,8 +30,7 @@ def test_the_curve_runs_from_the_share_optimum_to_fairs_stage_1_and_never_rises(
     """First point = the share optimum; last point's worst value = fair's stage 1; totals never rise with the floor."""
     inputs, raw = random_instance(seed, n_units=10, n_sites=4)
     raw = {**raw, "budget": {"total": 1.5e6}}
-    if seed % 2:
-        raw["fairness"] = {"worst": "overall"}
+    raw["fairness"] = {"worst": "overall" if seed % 2 else "per_function"}
     table, summary = price_of_fairness(_scenario(raw), points=4, inputs=inputs)
     assert len(table) == 4 and table["proven"].all() and table["total_points"].notna().all()
     assert table["level"].is_monotonic_increasing
