@@ -32,11 +32,12 @@ from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reac
 from optimizer.reach.cache import ReachCache, network_reach_key
 from optimizer.rules.existing import ExistingService, existing_service
 from optimizer.rules.fairness import circle_shares, share_distribution
-from optimizer.rules.priorities import starved_functions, with_objective_weights
+from optimizer.rules.priorities import with_objective_weights
 from optimizer.rules.requirements import requirement_targets, standards_problems
 from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
 from optimizer.solving import diagnose_infeasible, solve
+from optimizer.starved import starved_functions
 from optimizer.walk_vs_buffer import walk_versus_buffer
 from solvers.result import SolveResult, SolveStatus
 

@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 
 from optimizer.errors import ScenarioError
+from optimizer.grading import DEFAULT_GRADING, GradingRule, grading_problems
 from optimizer.inputs.schema import SITE_KINDS, InputsSpec, LayerSpec
-from optimizer.rules.grading import DEFAULT_GRADING, GradingRule, grading_problems
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults" / "functions.yaml"
 #: Built-in tables of what each circle type must have (``standards: <name>``).

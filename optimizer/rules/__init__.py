@@ -8,8 +8,12 @@
   in capacitated mode);
 - :mod:`~optimizer.rules.together`: 能合用的不单建, functions of a sharing group newly
   provided in one life circle share a site (rule 6);
-- :mod:`~optimizer.rules.requirements`: what must exist in each life circle (rule 7);
-- :mod:`~optimizer.rules.grading`: the ``grading:`` table of the five-colour cards (五色卡).
+- :mod:`~optimizer.rules.requirements`: what must exist in each life circle (rule 7), also
+  by circle type (standards);
+- :mod:`~optimizer.rules.priorities`: what one newly covered person counts under each
+  objective (share, fair, people);
+- :mod:`~optimizer.rules.fairness`: each circle's covered share, the worst circle, the spread
+  (人均平衡).
 
 The model (:mod:`optimizer.model`) states these rules as rows; the independent check
 (:mod:`optimizer.check`) recomputes them from the chosen sites with the same modules.

@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
 
 from optimizer.inputs.types import Inputs
 from optimizer.scenario import Scenario
-
-if TYPE_CHECKING:
-    from optimizer.model.build import PlanningModel
-    from optimizer.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -103,36 +98,3 @@ def with_objective_weights(scenario: Scenario, inputs: Inputs) -> Scenario:
                  scenario.functions[name].priority)
     return dataclasses.replace(scenario, functions=functions)
 
-
-def starved_functions(plan: Plan, scenario: Scenario, model: PlanningModel) -> list[str]:
-    """Warnings for enabled functions that get no new facility although money is left.
-
-    Parameters
-    ----------
-    plan
-        The plan.
-    scenario
-        The scenario (budget, objective).
-    model
-        The built model (candidate facilities and their costs).
-
-    Returns
-    -------
-    list of str
-        One warning per function with candidate sites that reach someone new, no planned
-        facility, and unspent money at least the cheapest such facility's own cost (the
-        site's conversion cost aside); none for least_cost or without a total budget.
-    """
-    if not scenario.maximises_coverage or scenario.budget.total is None:
-        return []
-    left = scenario.budget.total - plan.total_cost
-    hosted = {f for fs in plan.functions_at().values() for f in fs}
-    out = []
-    for k, name in enumerate(model.functions):
-        costs = model.pair_cost[model.pair_function == k]
-        if name in hosted or costs.size == 0 or left < float(costs.min()):
-            continue
-        out.append(f"{name} gets no new facility although {left:,.0f} yuan are left and its cheapest candidate "
-                   f"costs {float(costs.min()):,.0f} yuan (before the site's conversion): raise its priority "
-                   f"(functions.{name}.priority) or check its candidates")
-    return out

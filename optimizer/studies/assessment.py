@@ -28,7 +28,7 @@ the required places missing).
 Cards (五色卡)
 --------------
 Cards grade provision, not the target: the scenario's ``grading:`` table
-(:mod:`optimizer.rules.grading`, graded by :mod:`optimizer.studies.grades`) gives, per
+(:mod:`optimizer.grading`, graded by :mod:`optimizer.studies.grades`) gives, per
 level unit x function, a measure (by default places per 1,000 of the function's cohort),
 its attainment of the standard and a card from baseline (running facilities alone) and
 after the plan. Best to worst: 绿 green, 蓝 blue, 黄 yellow, 橙 orange, 红 red; with the
@@ -47,10 +47,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from optimizer.grading import COLOURS, DEFAULT_CARDS, CardThresholds
 from optimizer.i18n import cohort_label, function_label, pick
 from optimizer.inputs.types import Inputs
 from optimizer.rules.existing import ExistingService, facility_circles, unit_circles
-from optimizer.rules.grading import COLOURS, DEFAULT_CARDS, CardThresholds
 from optimizer.rules.requirements import requirement_status, requirement_targets
 from optimizer.scenario import Requirement, Scenario
 from optimizer.studies.grades import LevelGrades, PlanProvision, grade_levels, level_counts

@@ -1,6 +1,6 @@
 """Five-colour cards (五色卡) by the scenario's ``grading:`` table, per level unit x function.
 
-For every rule of :attr:`Scenario.grading` (:mod:`optimizer.rules.grading`) and every
+For every rule of :attr:`Scenario.grading` (:mod:`optimizer.grading`) and every
 unit of its level (a district, sub-district, community or life circle) and function,
 this module measures provision at **baseline** (running facilities only) and **after
 the plan** (running plus planned facilities), divides by the standard (the
@@ -28,9 +28,9 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from optimizer.errors import ScenarioError
+from optimizer.grading import COLOURS, LEVEL_COLUMNS, LEVELS, GradingRule
 from optimizer.inputs.types import Inputs
 from optimizer.rules.existing import NO_CIRCLE, ExistingService, facility_circles, site_circles, unit_circles
-from optimizer.rules.grading import COLOURS, LEVEL_COLUMNS, LEVELS, GradingRule
 from optimizer.scenario import FunctionSpec, Scenario
 
 #: the unit of demand units whose level column is blank

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from optimizer.cli import main
 from optimizer.errors import ScenarioError
+from optimizer.grading import COLOURS, DEFAULT_CARDS, DEFAULT_GRADING
 from optimizer.outputs.writers import write_run
 from optimizer.pipeline import compute_reach, run_scenario
 from optimizer.rules.existing import existing_service
-from optimizer.rules.grading import COLOURS, DEFAULT_CARDS, DEFAULT_GRADING
 from optimizer.run_folder import read_run_folder
 from optimizer.studies.assessment import additions_from_tables
 from optimizer.studies.grades import covered_from_layer, grade_levels
