@@ -241,3 +241,19 @@ def test_every_run_folder_states_fairness_by_circle_and_the_objective_s_unit(tin
     if objective == "fair":
         assert record["objective_stages"]["stage_1"]["proven"] is True
         assert "worst circles: canteen" in result.output and "stage 1 proven optimal" in result.output
+
+
+@pytest.mark.parametrize("setting,named", [
+    ("functions.canteen.threshold_min=20-minute", "functions.canteen.threshold_min: '20-minute'"),
+    ("functions.childcare.priority=-2", "functions.childcare.priority: must be a number >= 0, got -2"),
+    ("standards={居住型: [{function: childcare, min_per_1000: 4.5}]}", "need the circles' types"),
+])
+def test_a_meaningless_level_priority_or_standard_exits_3_naming_the_key_and_writes_nothing(
+        tiny_project, monkeypatch, setting, named):
+    """Bad input (issue 14): an unknown GB 50180 level, a negative priority, standards without circle types."""
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["solve", str(scenario), "--set", setting])
+    assert result.exit_code == 3, result.output
+    assert named in result.output
+    assert not (folder / "out").exists()
