@@ -240,7 +240,7 @@ def test_every_run_folder_states_fairness_by_circle_and_the_objective_s_unit(tin
     assert "worst life circle before -> after" in result.output
     if objective == "fair":
         assert record["objective_stages"]["stage_1"]["proven"] is True
-        assert "worst circles: canteen" in result.output and "stage 1 proven optimal" in result.output
+        assert "worst circles: all functions" in result.output and "stage 1 proven optimal" in result.output
 
 
 @pytest.mark.parametrize("setting,named", [
