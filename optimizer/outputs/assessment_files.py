@@ -29,6 +29,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from optimizer.i18n import function_label, pick  # noqa: E402
+from optimizer.inputs.types import Inputs  # noqa: E402
+from optimizer.outputs.fonts import figure_lang  # noqa: E402
+from optimizer.outputs.writers import atomic_folder, unused_folder_name  # noqa: E402
+from optimizer.rules.existing import unit_circles  # noqa: E402
+from optimizer.scenario import Scenario  # noqa: E402
 from optimizer.studies.assessment import (  # noqa: E402
     CARD_COLOURS,
     CARD_LABELS,
@@ -45,12 +51,6 @@ from optimizer.studies.assessment import (  # noqa: E402
     scenario_cards,
 )
 from optimizer.studies.grades import LevelGrades  # noqa: E402
-from optimizer.rules.existing import unit_circles  # noqa: E402
-from optimizer.i18n import function_label, pick  # noqa: E402
-from optimizer.inputs.types import Inputs  # noqa: E402
-from optimizer.outputs.fonts import figure_lang  # noqa: E402
-from optimizer.outputs.writers import atomic_folder, unused_folder_name  # noqa: E402
-from optimizer.scenario import Scenario  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,8 @@ def write_xlsx(table: pd.DataFrame, grades: LevelGrades, scenario: Scenario, lan
         ws.append([level_label(r["level"], lang), function_label(r["function"], lang, fn.label_zh if fn else "")]
                   + [r[c] for c in counts.columns if c not in ("level", "function")])
     ws.append([])
-    ws.append([pick(lang, zh="评价规则（达标率 = 指标值 / 标准值）", en="grading rules (attainment = measure / standard)")])
+    ws.append([pick(lang, zh="评价规则（达标率 = 指标值 / 标准值）",
+                    en="grading rules (attainment = measure / standard)")])
     ws.cell(ws.max_row, 1).font = bold
     ws.append([pick(lang, zh="规则", en="rule"), column_label("level", lang), column_label("measure", lang),
                pick(lang, zh="功能", en="functions"), column_label("standard", lang),

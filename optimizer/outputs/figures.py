@@ -95,7 +95,8 @@ def fairness_figure(shares: pd.DataFrame, path: Path, title: str) -> None:
             share = part[f"share_{moment}"].to_numpy(dtype=float) * 100
             if not len(share):
                 continue
-            ax.boxplot([share], positions=[y0], orientation="horizontal", widths=0.28, showfliers=False, manage_ticks=False,
+            ax.boxplot([share], positions=[y0], orientation="horizontal", widths=0.28, showfliers=False,
+                       manage_ticks=False,
                        medianprops={"color": colours[moment]}, boxprops={"color": colours[moment]},
                        whiskerprops={"color": colours[moment]}, capprops={"color": colours[moment]})
             ax.scatter(share, y0 + rng.uniform(-0.09, 0.09, len(share)), s=size, color=colours[moment],
@@ -142,7 +143,8 @@ def price_of_fairness_figure(table: pd.DataFrame, path: Path, title: str, level_
     ax.scatter(worst[~proven], total[~proven], facecolors="white", edgecolors="#2b7bba", s=24, zorder=3,
                label="not proven (solver stopped)")
     for w, t, loss in zip(worst, total, ok["loss_pct"].to_numpy(dtype=float), strict=True):
-        ax.annotate(f"-{loss:.1f}%", (w, t), xytext=(3, 5), textcoords="offset points", fontsize=7)
+        ax.annotate(f"-{abs(loss):.1f}%" if round(loss, 1) != 0 else "0.0%", (w, t), xytext=(3, 5),
+                    textcoords="offset points", fontsize=7)
     ax.set_xlabel(f"worst life circles: {level_label}")
     ax.set_ylabel("total: percentage points of cohorts newly covered")
     ax.set_title(f"{title}: the price of fairness (total share vs the worst life circle; "

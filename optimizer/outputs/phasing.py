@@ -173,6 +173,7 @@ def _milestones(run: PhasingRun) -> dict[str, int]:
 
 
 def s_ids(run: PhasingRun) -> list[str]:
+    """The site ids of a phased run, in site row order."""
     return run.setup.inputs.sites["site_id"].astype(str).tolist()
 
 

@@ -14,10 +14,10 @@ import pandas as pd
 from optimizer.jsonable import to_jsonable
 from optimizer.outputs.objective_words import objective_meaning, objective_unit
 from optimizer.pipeline import Run
-from optimizer.rules.covered import NEW, STATUS_NAMES
-from optimizer.rules.fairness import circle_shares
 from optimizer.plan import people_by_status
 from optimizer.reach.types import cutoff_ref_seconds
+from optimizer.rules.covered import NEW, STATUS_NAMES
+from optimizer.rules.fairness import circle_shares
 
 WGS84 = "EPSG:4326"
 
