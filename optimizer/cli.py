@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress, solver_overrides  # noqa: F401 - shared by every command
+from optimizer.commands.common import _fail, _load, _Progress, reach_cache, solver_overrides  # noqa: F401 - shared by every command
 from optimizer.commands.run_summary import print_run_summary
 
 log = logging.getLogger("optimizer")
@@ -70,11 +70,10 @@ def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir) -> Non
     try:
         from optimizer.outputs.writers import write_run
         from optimizer.pipeline import run_scenario
-        from optimizer.reach.cache import ReachCache
 
         sc = _load(scenario, sets, extra)
         root = Path(out_dir or sc.output.folder)
-        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        cache = reach_cache(sc, root)
         run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
         folder = write_run(run, root)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
@@ -103,7 +102,6 @@ def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit,
     extra = solver_overrides(time_limit=time_limit)
     try:
         from optimizer.outputs.writers import write_frontier
-        from optimizer.reach.cache import ReachCache
         from optimizer.studies.frontier import budget_series, frontier
 
         sc = _load(scenario, sets, extra)
@@ -114,7 +112,7 @@ def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit,
             series = budget_series(low if low is not None else base / 10, high if high is not None else 2 * base,
                                    steps)
         root = Path(out_dir or sc.output.folder)
-        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        cache = reach_cache(sc, root)
         quiet = ctx.obj["quiet"]
 
         def tick(done: int, total: int, budget: float) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress
+from optimizer.commands.common import _fail, _load, _Progress, reach_cache
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES, function_label, pick
 
 
@@ -38,7 +38,6 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
         from optimizer.errors import InputError
         from optimizer.outputs.assessment_files import write_assessment
         from optimizer.pipeline import compute_reach, run_scenario, validate
-        from optimizer.reach.cache import ReachCache
         from optimizer.rules.existing import existing_service, unit_circles
         from optimizer.run_folder import mismatches_with_scenario, read_layer, read_run_folder
         from optimizer.studies.assessment import additions_from_tables, assess, card_counts, circle_points
@@ -46,7 +45,7 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
 
         sc = _load(scenario, sets, [])
         root = Path(out_dir or sc.output.folder)
-        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        cache = reach_cache(sc, root)
         progress = _Progress(quiet)
         if run_dir:
             folder = read_run_folder(run_dir)

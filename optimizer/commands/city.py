@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress, solver_overrides
+from optimizer.commands.common import _fail, _load, _Progress, reach_cache, solver_overrides
 from optimizer.errors import LifecircleError
 from optimizer.i18n import LANGUAGES, pick
 
@@ -57,12 +57,11 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
     extra = solver_overrides(solver, time_limit)
     try:
         from optimizer.outputs.writers import write_run
-        from optimizer.reach.cache import ReachCache
         from optimizer.studies.city import plan_city
 
         sc = _load(scenario, sets, extra)
         root = Path(out_dir or sc.output.folder)
-        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        cache = reach_cache(sc, root)
         if scheduler:
             from optimizer.batch.executors import open_executor
 

@@ -39,6 +39,15 @@ def _load(scenario: str, sets: tuple[str, ...], extra: list[str]):
     return load_scenario(scenario, list(sets) + extra)
 
 
+def reach_cache(sc, root):
+    """The reach cache a command uses: ``reach.cache_folder``, else ``<root>/.reach-cache``; ``None`` when off."""
+    from pathlib import Path
+
+    from optimizer.reach.cache import ReachCache
+
+    return ReachCache(Path(sc.reach.cache_folder or Path(root) / ".reach-cache")) if sc.reach.cache else None
+
+
 def solver_overrides(solver: str | None = None, time_limit: float | None = None, gap: float | None = None,
                      threads: int | None = None, *, log: bool = False) -> list[str]:
     """The ``solver.*=`` scenario overrides for the solver options a command was given.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress
+from optimizer.commands.common import _fail, _load, _Progress, reach_cache
 from optimizer.commands.run_summary import print_run_summary
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 
@@ -26,11 +26,10 @@ def _solve(ctx, scenario: Path, root: Path | None) -> Path:
     """Solve one scenario as ``lifecircle solve`` does and return its run folder."""
     from optimizer.outputs.writers import write_run
     from optimizer.pipeline import run_scenario
-    from optimizer.reach.cache import ReachCache
 
     sc = _load(str(scenario), (), [])
     out = Path(root or sc.output.folder)
-    cache = ReachCache(Path(sc.reach.cache_folder or out / ".reach-cache")) if sc.reach.cache else None
+    cache = reach_cache(sc, out)
     run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
     folder = write_run(run, out)
     print_run_summary(run, folder)
@@ -40,14 +39,13 @@ def _solve(ctx, scenario: Path, root: Path | None) -> Path:
 def _frontier(ctx, scenario: Path, root: Path | None) -> Path | None:
     """The scenario's budget frontier (1/8 to 2x its budget) written as ``frontier`` does; None without a budget."""
     from optimizer.outputs.writers import write_frontier
-    from optimizer.reach.cache import ReachCache
     from optimizer.studies.frontier import frontier
 
     sc = _load(str(scenario), (), [])
     if not sc.budget.total:
         return None
     out = Path(root or sc.output.folder)
-    cache = ReachCache(Path(sc.reach.cache_folder or out / ".reach-cache")) if sc.reach.cache else None
+    cache = reach_cache(sc, out)
     series = [sc.budget.total * k for k in (0.125, 0.25, 0.5, 1.0, 2.0)]
     table, _ = frontier(sc, series, reach_cache=cache)
     folder = write_frontier(table, sc, out)

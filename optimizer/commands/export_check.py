@@ -44,17 +44,14 @@ class _ReadOnlyCache:
 
 
 def _setup(scenario_path: str, sets: tuple[str, ...], quiet: bool, write_cache: bool):
-    from optimizer.commands.common import _Progress
-    from optimizer.reach.cache import ReachCache
+    from optimizer.commands.common import _Progress, reach_cache
     from optimizer.scenario import load_scenario
     from optimizer.studies.export import prepare_model
 
     sc = load_scenario(scenario_path, list(sets))
-    cache = None
-    if sc.reach.cache:
-        cache = ReachCache(Path(sc.reach.cache_folder or Path(sc.output.folder) / ".reach-cache"))
-        if not write_cache:
-            cache = _ReadOnlyCache(cache)
+    cache = reach_cache(sc, sc.output.folder)
+    if cache is not None and not write_cache:
+        cache = _ReadOnlyCache(cache)
     return prepare_model(sc, reach_cache=cache, progress=_Progress(quiet))
 
 

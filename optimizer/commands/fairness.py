@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, solver_overrides
+from optimizer.commands.common import _fail, _load, reach_cache, solver_overrides
 
 log = logging.getLogger("optimizer")
 
@@ -32,12 +32,11 @@ def fairness_command(ctx, scenario, sets, points, time_limit, out_dir) -> None:
     extra = solver_overrides(time_limit=time_limit)
     try:
         from optimizer.outputs.writers import write_price_of_fairness
-        from optimizer.reach.cache import ReachCache
         from optimizer.studies.price_of_fairness import price_of_fairness
 
         sc = _load(scenario, sets, extra)
         root = Path(out_dir or sc.output.folder)
-        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        cache = reach_cache(sc, root)
         quiet = ctx.obj["quiet"]
 
         def tick(done: int, total: int, level: float) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress, solver_overrides
+from optimizer.commands.common import _fail, _load, _Progress, reach_cache, solver_overrides
 from optimizer.i18n import LANGUAGES, function_label, pick
 
 
@@ -57,12 +57,11 @@ def plan_command(ctx, scenario, years, sets, solver, time_limit, gap, lang, out_
     quiet = (ctx.obj or {}).get("quiet", False)
     try:
         from optimizer.outputs.phasing import write_phasing
-        from optimizer.reach.cache import ReachCache
         from optimizer.studies.phasing.run import run_phasing
 
         sc = _load(scenario, sets, extra)
         root = Path(out_dir or sc.output.folder)
-        cache = ReachCache(Path(sc.reach.cache_folder or root / ".reach-cache")) if sc.reach.cache else None
+        cache = reach_cache(sc, root)
         run = run_phasing(sc, years, progress=_Progress(quiet), reach_cache=cache)
         folder = write_phasing(run, root, lang, reserve_top=reserve_top)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
