@@ -753,27 +753,10 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     requirements = v.get("requirements", ())
     if v.get("objective") == "least_cost" and not requirements and not v.get("standards"):
         out.append("objective: least_cost asks what the requirements cost, but no requirements are given")
-    for circle_type, items in v.get("standards", {}).items():
-        for i, item in enumerate(items):
-            p = f"standards.{circle_type}[{i}]"
-            if item.function not in functions:
-                out.append(f"{p}.function: {item.function!r} is unknown or disabled (planned: {', '.join(functions)})")
-            if (item.min_share is None) == (item.min_per_1000 is None):
-                out.append(f"{p}: give exactly one of min_share and min_per_1000")
-            if item.min_share is not None and not 0 < item.min_share <= 1:
-                out.append(f"{p}.min_share: must be in (0, 1], got {item.min_share}")
-            if item.min_per_1000 is not None and not item.min_per_1000 > 0:
-                out.append(f"{p}.min_per_1000: must be > 0, got {item.min_per_1000}")
-    for i, req in enumerate(requirements):
-        p = f"requirements[{i}]"
-        if req.function not in functions:
-            out.append(f"{p}.function: {req.function!r} is unknown or disabled (planned: {', '.join(functions)})")
-        if (req.min_share is None) == (req.min_per_1000 is None):
-            out.append(f"{p}: give exactly one of min_share and min_per_1000")
-        if req.min_share is not None and not 0 < req.min_share <= 1:
-            out.append(f"{p}.min_share: must be in (0, 1], got {req.min_share}")
-        if req.min_per_1000 is not None and not req.min_per_1000 > 0:
-            out.append(f"{p}.min_per_1000: must be > 0, got {req.min_per_1000}")
+    targets = [(f"standards.{circle_type}[{i}]", item) for circle_type, items in v.get("standards", {}).items()
+               for i, item in enumerate(items)] + [(f"requirements[{i}]", req) for i, req in enumerate(requirements)]
+    for p, target in targets:
+        out += _target_problems(p, target, functions)
     m: ModelSpec = v.get("model", ModelSpec())
     if m.ineligible_sites not in ("error", "ignore"):
         out.append(f"model.ineligible_sites: must be error or ignore, got {m.ineligible_sites!r}")
@@ -814,6 +797,20 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         for entry in getattr(v.get("decisions", DecisionsSpec()), key):
             if ":" in entry and entry.split(":", 1)[1] not in functions:
                 out.append(f"decisions.{key}: {entry!r} names an unknown or disabled function")
+    return out
+
+
+def _target_problems(p: str, target: Requirement | StandardItem, functions: dict[str, FunctionSpec]) -> list[str]:
+    """A requirement or a line of a circle type's standard: a planned function and exactly one sensible level."""
+    out = []
+    if target.function not in functions:
+        out.append(f"{p}.function: {target.function!r} is unknown or disabled (planned: {', '.join(functions)})")
+    if (target.min_share is None) == (target.min_per_1000 is None):
+        out.append(f"{p}: give exactly one of min_share and min_per_1000")
+    if target.min_share is not None and not 0 < target.min_share <= 1:
+        out.append(f"{p}.min_share: must be in (0, 1], got {target.min_share}")
+    if target.min_per_1000 is not None and not target.min_per_1000 > 0:
+        out.append(f"{p}.min_per_1000: must be > 0, got {target.min_per_1000}")
     return out
 
 
