@@ -14,8 +14,41 @@ import numpy as np
 
 from optimizer.model.blocks import RowBlock, VariableBlock, row_block
 from optimizer.model.candidates import Candidates
+from optimizer.model.coverage import CoverageRows
 from optimizer.rules.requirements import RequirementTarget
 from optimizer.scenario import Scenario
+
+
+def circle_people_terms(demand: CoverageRows, in_circle_unit: np.ndarray, offset: int, capacitated: bool, *,
+                        y: VariableBlock, w: VariableBlock, w_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The people a plan newly covers (or serves) in one life circle, as columns and coefficients.
+
+    Parameters
+    ----------
+    demand
+        The function's demand rows.
+    in_circle_unit
+        Which demand units lie in the circle.
+    offset
+        Where the function's demand rows start in the global numbering.
+    capacitated
+        Count the served ``w`` (one per person) rather than ``people x y``.
+    y, w
+        Covered-share and assignment variables.
+    w_row
+        Demand row (global) of each ``w``.
+
+    Returns
+    -------
+    columns, coefficients
+    """
+    in_circle = np.zeros(demand.n_groups, dtype=bool)
+    in_circle[demand.unit_group[in_circle_unit & (demand.unit_group >= 0)]] = True
+    rows = np.flatnonzero(in_circle)
+    if capacitated:
+        sel = np.flatnonzero(np.isin(w_row, rows + offset))
+        return w.index(sel), np.ones(sel.size)
+    return y.index(rows + offset), demand.people[rows]
 
 
 def define_requirement_rows(targets: list[RequirementTarget], candidates: Candidates, scenario: Scenario,
@@ -59,15 +92,8 @@ def define_requirement_rows(targets: list[RequirementTarget], candidates: Candid
     for ti, t in enumerate(targets):
         k = names.index(t.function)
         if t.kind == "share":
-            demand = candidates.coverage[t.function]
-            in_circle = np.zeros(demand.n_groups, dtype=bool)
-            in_circle[demand.unit_group[(unit_circle == t.circle) & (demand.unit_group >= 0)]] = True
-            rows = np.flatnonzero(in_circle)
-            if capacitated:
-                sel = np.flatnonzero(np.isin(w_row, rows + y_offsets[t.function]))
-                cols, coef = w.index(sel), np.ones(sel.size)
-            else:
-                cols, coef = y.index(rows + y_offsets[t.function]), demand.people[rows]
+            cols, coef = circle_people_terms(candidates.coverage[t.function], unit_circle == t.circle,
+                                             y_offsets[t.function], capacitated, y=y, w=w, w_row=w_row)
         else:
             pairs = np.flatnonzero((fn_of_pair == k) & (circle_of_pair == t.circle))
             area_per_place = scenario.functions[t.function].area_per_unit_m2

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
+from optimizer.model.requirements import circle_people_terms
 from optimizer.rules.existing import ExistingService, unit_circles
 from optimizer.scenario import Scenario
 from solvers.problem import MatrixProblem, Sense
@@ -124,14 +125,8 @@ def define_worst_share(model: PlanningModel, inputs: Inputs, scenario: Scenario,
         for circle, (people, have) in zip(per_circle.index, per_circle[["p", "e"]].to_numpy(), strict=True):
             if people <= 0:
                 continue
-            in_circle = np.zeros(demand.n_groups, dtype=bool)
-            in_circle[demand.unit_group[(circles == circle) & (demand.unit_group >= 0)]] = True
-            groups = np.flatnonzero(in_circle)
-            if capacitated:
-                sel = np.flatnonzero(np.isin(model.w_row, groups + off))
-                c_idx, coef = model.w.index(sel), np.ones(sel.size)
-            else:
-                c_idx, coef = model.y.index(groups + off), demand.people[groups]
+            c_idx, coef = circle_people_terms(demand, circles == circle, off, capacitated, y=model.y, w=model.w,
+                                              w_row=model.w_row)
             t_col = n0 + (0 if overall else k)
             rows.append(np.full(c_idx.size + 1, r))
             cols.append(np.concatenate([[t_col], c_idx]))
