@@ -253,6 +253,15 @@ def _together_ok(combo: tuple[tuple[str, ...], ...], eligible: list[set[str]], c
     return True
 
 
+def _plain_served(fac: pd.DataFrame, dxy: np.ndarray, f: str, limit_m: float, sc: Scenario) -> np.ndarray:
+    """Which demand units a running facility of ``f`` reaches (straight line x detour, inclusive)."""
+    served = np.zeros(len(dxy), dtype=bool)
+    for _, row in fac.iterrows():
+        if row["function"] == f:
+            served |= np.hypot(*(dxy - [row.geometry.x, row.geometry.y]).T) * sc.reach.detour_factor <= limit_m + 1e-9
+    return served
+
+
 def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray] | None = None,
                     ) -> tuple[float, dict[int, tuple[str, ...]] | None]:
     """Best objective over every plan with every rule, restated in plain Python.
@@ -282,14 +291,7 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
     s_circle = [str(c) or "(none)" for c in s["circle_id"].fillna("")]
     people = {f: d[sc.functions[f].counted_cohort(sc.model.mode)].to_numpy(float) for f in names}
     if residual is None:  # coverage mode: reached by a running facility = served
-        residual = {}
-        for f in names:
-            served = np.zeros(len(d), dtype=bool)
-            for _, row in fac.iterrows():
-                if row["function"] == f:
-                    served |= np.hypot(*(dxy - [row.geometry.x, row.geometry.y]).T) * sc.reach.detour_factor \
-                        <= limit[f] + 1e-9
-            residual[f] = np.where(served, 0.0, people[f])
+        residual = {f: np.where(_plain_served(fac, dxy, f, limit[f], sc), 0.0, people[f]) for f in names}
     existing_people = {f: people[f] - residual[f] for f in names}
     fac_circle = []
     for _, row in fac.iterrows():
@@ -479,14 +481,7 @@ def brute_force_fair(inputs: Inputs, sc: Scenario) -> tuple[float, float, dict[i
     u_circle = np.array([str(c) or "(none)" for c in d["circle_id"].fillna("")])
     s_circle = [str(c) or "(none)" for c in s["circle_id"].fillna("")]
     people = {f: d[sc.functions[f].cohort].to_numpy(float) for f in names}
-    existing = {}
-    for f in names:
-        served = np.zeros(len(d), dtype=bool)
-        for _, row in fac.iterrows():
-            if row["function"] == f:
-                served |= np.hypot(*(dxy - [row.geometry.x, row.geometry.y]).T) * sc.reach.detour_factor \
-                    <= limit[f] + 1e-9
-        existing[f] = served
+    existing = {f: _plain_served(fac, dxy, f, limit[f], sc) for f in names}
     counted = [f for f in names if sc.functions[f].priority > 0]
     options, eligible = _site_options(inputs, sc)
     district = s["district"].fillna("").astype(str).tolist()
