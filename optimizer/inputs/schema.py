@@ -79,7 +79,11 @@ SITE_COLUMNS = (
     ColumnSpec("cost_per_m2", "number", False, "fit-out cost per m2, overrides the functions'",
                nonnegative=True),
     ColumnSpec("available_from", "integer", False, "first year the asset can be used"),
-    ColumnSpec("owner", "text", False, "owner", default=""),
+    ColumnSpec("owner", "text", False, "owner (sites of the owners in ``money.rent.free_owners`` pay no rent)",
+               default=""),
+    ColumnSpec("rent_per_m2_year", "number", False,
+               "yearly rent per m2 of area used, overrides ``money.rent.per_m2_year`` (0: rent-free)",
+               nonnegative=True),
     ColumnSpec("circle_id", "text", False, "life circle id", default=""),
     ColumnSpec("district", "text", False, "district", default=""),
 )

@@ -40,6 +40,10 @@ class Inputs:
     circles
         The life circles (polygons: ``circle_id``, ``name``, ``type``, ``subdistrict``,
         ``target_year``), or ``None`` when the scenario gives none.
+    requests
+        The market-demand ledger (市场需求一本账, ``inputs.requests``): residents' requests
+        (``request_id``, ``community``, ``circle_id``, ``service``, ``count``, ``channel``,
+        ``date``), or ``None`` when the scenario gives none.
     """
 
     demand: gpd.GeoDataFrame
@@ -51,3 +55,4 @@ class Inputs:
     file_hashes: dict[str, str] = field(default_factory=dict)
     elevation: ElevationModel | None = None
     circles: gpd.GeoDataFrame | None = None
+    requests: pd.DataFrame | None = None
