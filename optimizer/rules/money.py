@@ -29,7 +29,6 @@ For a converted site ``s`` hosting functions ``F`` with areas ``A_f``
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -207,6 +206,59 @@ def plan_buckets(projects: list[ProjectMoney]) -> dict[str, float]:
     return out
 
 
-def is_finite_cap(cap: float | None) -> bool:
-    """A channel cap that bounds something."""
-    return cap is not None and math.isfinite(cap)
+@dataclass(frozen=True)
+class PlanMoney:
+    """A whole plan's money: each project's, the totals by payer, and the channels' allocation.
+
+    Attributes
+    ----------
+    projects
+        ``(site row, ProjectMoney)`` of every converted site, in the plan's order.
+    funding
+        The channels' allocation (``channel, bucket, amount``; :func:`allocate_channels`), an
+        empty table without channels, ``None`` when the plan cannot be funded.
+    """
+
+    projects: tuple[tuple[int, ProjectMoney], ...]
+    funding: pd.DataFrame | None
+
+    def total(self, what: str, payer: str | None = None) -> float:
+        """Sum over projects of ``one_off``, ``yearly`` or ``horizon`` (all payers, or one)."""
+        out = 0.0
+        for _, pm in self.projects:
+            if what == "one_off":
+                out += pm.one_off if payer is None else pm.one_off_by_payer[payer]
+            elif what == "yearly":
+                out += pm.yearly if payer is None else pm.yearly_by_payer[payer]
+            else:
+                by = pm.horizon_by_payer()
+                out += sum(by.values()) if payer is None else by[payer]
+        return float(out)
+
+    def project_channels(self) -> dict[int, dict[str, float]]:
+        """Site row -> channel -> money, the plan's allocation spread over projects pro rata.
+
+        Each bucket's money from each channel is shared among the projects in proportion to
+        their positive part of that bucket (the allocation is per bucket, not per project).
+        """
+        out: dict[int, dict[str, float]] = {row: {} for row, _ in self.projects}
+        if self.funding is None or not len(self.funding):
+            return out
+        for bucket, part in self.funding.groupby("bucket"):
+            weights = {row: max(0.0, pm.buckets.get(bucket, 0.0)) for row, pm in self.projects}
+            total = sum(weights.values())
+            if total <= 0:
+                continue
+            for channel, amount in zip(part["channel"], part["amount"], strict=True):
+                for row, w in weights.items():
+                    if w > 0:
+                        out[row][channel] = out[row].get(channel, 0.0) + float(amount) * w / total
+        return out
+
+
+def plan_money(projects: list[tuple[int, ProjectMoney]], scenario: Scenario) -> PlanMoney:
+    """Every project's money and, when the scenario has funding channels, their allocation."""
+    channels = scenario.money.channels
+    funding = allocate_channels(plan_buckets([pm for _, pm in projects]), channels) if channels else \
+        pd.DataFrame({"channel": [], "bucket": [], "amount": []})
+    return PlanMoney(tuple(projects), funding)
