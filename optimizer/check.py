@@ -22,6 +22,7 @@ from optimizer.rules.existing import allocate
 from optimizer.rules.fairness import circle_shares, fairness_value, worst_shares
 from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
+from optimizer.scenario import Scenario
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolveStatus
 
 #: Tolerance for area comparisons (m2).
@@ -187,6 +188,7 @@ def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> Ch
         ok = dcost <= amount + MONEY_TOL
         items.append(CheckItem(f"budget ({name})", ok,
                                f"cost {dcost:,.0f} {'<=' if ok else '>'} budget {amount:,.0f} yuan"))
+    items += _money_checks(plan, inputs, scenario, least_cost)
     # rule 8: forced decisions
     problems = []
     for s in forced.in_sites:
@@ -296,6 +298,33 @@ def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> Ch
         "requirements_total": None if requirements is None else len(requirements),
     }
     return CheckReport(tuple(items), recomputed)
+
+
+def _money_checks(plan: Plan, inputs: Inputs, scenario: Scenario, least_cost: bool) -> list[CheckItem]:
+    """The public budgets and the funding channels, recomputed from the projects (:mod:`optimizer.rules.money`)."""
+    b = scenario.budget
+    if not b.bounds_public_money and not scenario.money.channels:
+        return []
+    money = plan.money(inputs.sites, scenario)
+    items = []
+    for key, what, words in (("public_one_off", "one_off", "public one-off"),
+                             ("public_yearly", "yearly", "public yearly"),
+                             ("public_horizon", "horizon", "public over the horizon")):
+        amount = getattr(b, key)
+        if amount is None:
+            continue
+        got = money.total(what, "government")
+        if least_cost:
+            items.append(CheckItem(f"budget ({words})", True, f"not imposed: least_cost ({got:,.0f} yuan)"))
+            continue
+        ok = got <= amount + MONEY_TOL
+        items.append(CheckItem(f"budget ({words})", ok, f"{got:,.0f} {'<=' if ok else '>'} {amount:,.0f} yuan"))
+    if scenario.money.channels:
+        ok = money.funding is not None
+        items.append(CheckItem("funding channels", ok,
+                               "the government's one-off share is funded by its channels within their caps" if ok
+                               else "no allocation to the channels within their caps funds the plan"))
+    return items
 
 
 def _worst_circle_check(plan: Plan, context: PlanningContext, claimed: float, bound: float | None) -> CheckItem:

@@ -16,6 +16,7 @@ from optimizer.reach.types import Reach, cutoff_ref_seconds
 from optimizer.rules.costing import SiteCosting, cost_site
 from optimizer.rules.covered import EXISTING, NEW, coverage_status
 from optimizer.rules.existing import ExistingService, site_circles, unit_circles
+from optimizer.rules.money import PlanMoney, plan_money, project_money
 from optimizer.rules.requirements import RequirementTarget, by_circle, requirement_status, requirement_targets
 from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
@@ -72,6 +73,11 @@ class Plan:
     def total_cost(self) -> float:
         """One-off cost of the whole plan."""
         return float(sum(p.costing.total_cost for p in self.sites))
+
+    def money(self, sites: pd.DataFrame, scenario: Scenario) -> PlanMoney:
+        """Each project's running costs, rent and payers' parts, and the funding channels' allocation."""
+        return plan_money([(p.site_row, project_money(sites.iloc[p.site_row], p.costing, scenario))
+                           for p in self.sites], scenario)
 
     def chosen_sites_for(self, function: str) -> np.ndarray:
         """Site rows hosting ``function``."""
@@ -234,12 +240,17 @@ def _rule_guard(context: PlanningContext) -> Callable[[dict[int, tuple[str, ...]
     """A test that rules 6 and 7 hold for a tentative assignment, or None when neither is asked for."""
     inputs, scenario, forced, existing = context.inputs, context.scenario, context.forced, context.existing
     reach_sites, reach_facilities = context.reach_sites, context.reach_facilities
-    if not scenario.requirements and not scenario.sharing.not_built_separately:
+    if not scenario.requirements and not scenario.sharing.not_built_separately and not scenario.money.channels:
         return None
     targets = requirement_targets(inputs, scenario, existing)
     eligible = forced.restrict(eligibility_matrix(inputs.sites, scenario.functions), scenario.function_names)
 
     def holds(assignment: dict[int, tuple[str, ...]]) -> bool:
+        if scenario.money.channels:  # dropping a function can lose a sharing saving the site works counted on
+            plan = build_plan({s: fs for s, fs in assignment.items() if fs}, inputs, scenario, reach_sites,
+                              reach_facilities, existing)
+            if plan.money(inputs.sites, scenario).funding is None:
+                return False
         if scenario.sharing.not_built_separately:
             report = together_report({s: fs for s, fs in assignment.items() if fs}, inputs, scenario, eligible)
             if not report["kept"].all():

@@ -94,6 +94,37 @@ class CapacityDemandSpec:
     of: str
 
 
+#: Who pays (seed 001: "政府补、社区担、企业让、居民付"): government subsidises, the community
+#: shoulders, enterprises concede, residents pay.
+PAYERS = ("government", "community", "enterprise", "residents")
+
+
+@dataclass(frozen=True)
+class PaidBy:
+    """Shares of a cost paid by each payer (seed 001: "政府补、社区担、企业让、居民付"); they sum to 1."""
+
+    government: float = 1.0
+    community: float = 0.0
+    enterprise: float = 0.0
+    residents: float = 0.0
+
+    def share(self, payer: str) -> float:
+        """The share paid by ``payer`` (one of :data:`PAYERS`)."""
+        return float(getattr(self, payer))
+
+
+@dataclass(frozen=True)
+class RunningCostSpec:
+    """Yearly running cost of a function at a site: ``fixed_per_year + per_m2_year * area`` (yuan).
+
+    Staff, utilities, food subsidies, upkeep: what keeps a canteen running (seed 003:
+    "完善老年食堂可持续运营机制"). Rent is separate (``money.rent``).
+    """
+
+    fixed_per_year: float = 0.0
+    per_m2_year: float = 0.0
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """A service to place: whom it serves, how far they walk, its size, cost and rules.
@@ -102,6 +133,8 @@ class FunctionSpec:
     (``5-minute``, ``10-minute``, ``15-minute``), kept in ``level``. ``priority`` weighs the
     function's newly covered share in objectives ``share`` and ``fair``; ``weight`` weighs
     each person in objective ``people`` (and is derived from the priority otherwise).
+    ``running``: its yearly running cost; ``running_paid_by``: who pays it (default
+    ``money.running_paid_by``).
     """
 
     cohort: str
@@ -119,6 +152,8 @@ class FunctionSpec:
     label_zh: str = ""
     enabled: bool = True
     level: str = ""
+    running: RunningCostSpec = RunningCostSpec()
+    running_paid_by: PaidBy | None = None
 
     @property
     def standard_capacity(self) -> float:
@@ -200,10 +235,73 @@ class StandardItem:
 
 @dataclass(frozen=True)
 class BudgetSpec:
-    """One-off money available (rule 1), in yuan."""
+    """Money available (rule 1), in yuan.
+
+    ``total`` and ``by_district`` bound the one-off spending of every payer together. The
+    public (government) share may be bounded too (see ``money``): ``public_one_off`` (the
+    government's share of the one-off cost), ``public_yearly`` (its yearly subsidy of running
+    costs and rent) and ``public_horizon`` (one-off plus the discounted yearly subsidy over
+    ``money.horizon_years``).
+    """
 
     total: float | None = None
     by_district: dict[str, float] = field(default_factory=dict)
+    public_one_off: float | None = None
+    public_yearly: float | None = None
+    public_horizon: float | None = None
+
+    @property
+    def bounds_public_money(self) -> bool:
+        """A public (government) amount is bounded."""
+        return any(v is not None for v in (self.public_one_off, self.public_yearly, self.public_horizon))
+
+
+@dataclass(frozen=True)
+class RentSpec:
+    """Yearly rent of the space a plan uses, yuan per m2 of area in use.
+
+    Sites whose ``owner`` is in ``free_owners`` pay none: state-owned idle assets are offered
+    rent-free (seed 003: "推动将国有闲置资源提升改造为养老场所", "政府提供优惠场地降成本"; seed 002:
+    "以场地免租、契约共建等方式"). A site's own ``rent_per_m2_year`` wins over both.
+    """
+
+    per_m2_year: float = 0.0
+    free_owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """A funding channel of the government's one-off share, with its cap.
+
+    Seed 003: "统筹中央预算内投资和地方政府专项债券等资金渠道" (central budget investment, local
+    government special bonds and other channels).
+
+    ``functions``: the functions whose projects it may fund (empty: any project, including
+    the sites' conversion works); ``cap``: yuan, ``None`` for no cap.
+    """
+
+    name: str
+    cap: float | None = None
+    functions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MoneySpec:
+    """Running costs, the planning horizon and who pays (政府补、社区担、企业让、居民付, seed 001).
+
+    ``horizon_years`` and ``discount_rate``: a yuan paid in year t (1..horizon) of operation
+    counts ``1 / (1 + discount_rate) ** t`` today. ``one_off_paid_by``: shares of every
+    project's one-off cost; ``running_paid_by``: shares of running costs and rent (a
+    function's own ``running_paid_by`` wins). ``channels``: when given, the government's
+    one-off share must be funded by them within their caps.
+    """
+
+    horizon_years: int = 10
+    discount_rate: float = 0.0
+    rent: RentSpec = RentSpec()
+    one_off_paid_by: PaidBy = PaidBy()
+    running_paid_by: PaidBy = PaidBy()
+    channels: tuple[ChannelSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -342,6 +440,7 @@ class Scenario:
     grading: tuple[GradingRule, ...] = DEFAULT_GRADING
     fairness: FairnessSpec = FairnessSpec()
     standards: dict[str, tuple[StandardItem, ...]] = field(default_factory=dict)
+    money: MoneySpec = MoneySpec()
     description: str = ""
     source: str = ""
     disabled_functions: tuple[str, ...] = ()
@@ -737,8 +836,9 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     for d, amount in b.by_district.items():
         if amount < 0:
             out.append(f"budget.by_district.{d}: must be >= 0, got {amount}")
-    if b.total is None and not b.by_district:
-        out.append("budget: give budget.total and/or budget.by_district (yuan)")
+    if b.total is None and not b.by_district and not b.bounds_public_money:
+        out.append("budget: give budget.total and/or budget.by_district (yuan), or a public amount "
+                   "(public_one_off, public_yearly, public_horizon)")
     objective = v.get("objective", "share")
     if objective not in OBJECTIVES:
         out.append(f"objective: unknown objective {v['objective']!r} (known: {', '.join(OBJECTIVES)})")
@@ -792,6 +892,7 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     if s.threads is not None and s.threads < 1:
         out.append(f"solver.threads: must be >= 1, got {s.threads}")
     out += _phasing_problems(v.get("phasing", PhasingSpec()))
+    out += _money_problems(v.get("money", MoneySpec()), v.get("budget", BudgetSpec()), functions)
     out += grading_problems(v.get("grading", DEFAULT_GRADING), functions)
     for key in ("force_in", "force_out"):
         for entry in getattr(v.get("decisions", DecisionsSpec()), key):
@@ -811,6 +912,55 @@ def _target_problems(p: str, target: Requirement | StandardItem, functions: dict
         out.append(f"{p}.min_share: must be in (0, 1], got {target.min_share}")
     if target.min_per_1000 is not None and not target.min_per_1000 > 0:
         out.append(f"{p}.min_per_1000: must be > 0, got {target.min_per_1000}")
+    return out
+
+
+def _paid_by_problems(p: str, shares: PaidBy) -> list[str]:
+    """Shares between 0 and 1 that sum to 1."""
+    out = [f"{p}.{payer}: must be in [0, 1], got {shares.share(payer)}" for payer in PAYERS
+           if not 0 <= shares.share(payer) <= 1]
+    total = sum(shares.share(payer) for payer in PAYERS)
+    if abs(total - 1) > 1e-9:
+        out.append(f"{p}: the shares of {', '.join(PAYERS)} must sum to 1, got {total:g}")
+    return out
+
+
+def _money_problems(m: MoneySpec, b: BudgetSpec, functions: dict[str, FunctionSpec]) -> list[str]:
+    """Running costs, shares, horizon, rent, channels and public budgets that mean something."""
+    out = []
+    if m.horizon_years < 1:
+        out.append(f"money.horizon_years: must be >= 1, got {m.horizon_years}")
+    if not 0 <= m.discount_rate < 1:
+        out.append(f"money.discount_rate: must be in [0, 1), got {m.discount_rate}")
+    if m.rent.per_m2_year < 0:
+        out.append(f"money.rent.per_m2_year: must be >= 0, got {m.rent.per_m2_year}")
+    out += _paid_by_problems("money.one_off_paid_by", m.one_off_paid_by)
+    out += _paid_by_problems("money.running_paid_by", m.running_paid_by)
+    for name, fn in functions.items():
+        if fn.running.fixed_per_year < 0 or fn.running.per_m2_year < 0:
+            out.append(f"functions.{name}.running: yearly costs must be >= 0")
+        if fn.running_paid_by is not None:
+            out += _paid_by_problems(f"functions.{name}.running_paid_by", fn.running_paid_by)
+    seen = set()
+    for i, ch in enumerate(m.channels):
+        p = f"money.channels[{i}] ({ch.name})"
+        if not ch.name:
+            out.append(f"money.channels[{i}].name: a channel needs a name")
+        if ch.name in seen:
+            out.append(f"{p}.name: named twice")
+        seen.add(ch.name)
+        if ch.cap is not None and not ch.cap >= 0:
+            out.append(f"{p}.cap: must be >= 0 (or left out for no cap), got {ch.cap}")
+        for f in ch.functions:
+            if f not in functions:
+                out.append(f"{p}.functions: {f!r} is unknown or disabled (planned: {', '.join(functions)})")
+    if m.channels and not any(not ch.functions for ch in m.channels):
+        out.append("money.channels: no channel may fund the sites' conversion works (give one channel without "
+                   "functions, e.g. the district's own budget)")
+    for key in ("public_one_off", "public_yearly", "public_horizon"):
+        amount = getattr(b, key)
+        if amount is not None and not amount >= 0:
+            out.append(f"budget.{key}: must be >= 0, got {amount}")
     return out
 
 

@@ -92,6 +92,62 @@ def _plain_cost_and_area(site: pd.Series, funcs: tuple[str, ...], sc: Scenario) 
     return c, a
 
 
+def _plain_money(combo: tuple[tuple[str, ...], ...], s: pd.DataFrame, sc: Scenario) -> bool:
+    """Public budgets and funding channels (who pays), restated: True when the plan meets them (coverage mode)."""
+    m, b = sc.money, sc.budget
+    if not b.bounds_public_money and not m.channels:
+        return True
+    years = range(1, m.horizon_years + 1)
+    annuity = sum((1 + m.discount_rate) ** -t for t in years)
+    g1 = m.one_off_paid_by.government
+    one_off = yearly = 0.0
+    buckets: dict[str, float] = {}
+    for i, funcs in enumerate(combo):
+        if not funcs:
+            continue
+        site = s.iloc[i]
+        cost, area = _plain_cost_and_area(site, funcs, sc)
+        kind = sc.site_kinds[site["kind"]]
+        own_rate = site.get("cost_per_m2", np.nan)
+        own_costs = {}
+        for f in funcs:
+            fn = sc.functions[f]
+            rate = own_rate if not pd.isna(own_rate) else fn.cost.per_m2 * kind.cost_factor
+            own_costs[f] = fn.cost.fixed + rate * fn.size.standard_m2
+            paid = fn.running_paid_by or m.running_paid_by
+            yearly += paid.government * (fn.running.fixed_per_year + fn.running.per_m2_year * fn.size.standard_m2)
+            buckets[f] = buckets.get(f, 0.0) + g1 * own_costs[f]
+        buckets["site_works"] = buckets.get("site_works", 0.0) + g1 * (cost - sum(own_costs.values()))
+        own_rent = site.get("rent_per_m2_year", np.nan)
+        rent = own_rent if not pd.isna(own_rent) else (
+            0.0 if str(site.get("owner") or "") in m.rent.free_owners else m.rent.per_m2_year)
+        yearly += m.running_paid_by.government * rent * area
+        one_off += g1 * cost
+    for amount, got in ((b.public_one_off, one_off), (b.public_yearly, yearly),
+                        (b.public_horizon, one_off + annuity * yearly)):
+        if amount is not None and got > amount + 1e-6:
+            return False
+    if not m.channels:
+        return True
+    from scipy.optimize import linprog
+
+    need = {k: v for k, v in buckets.items() if v > 1e-9}
+    arcs = [(c, k) for c, ch in enumerate(m.channels) for k in need if not ch.functions or k in ch.functions]
+    if any(all(kk != k for _, kk in arcs) for k in need):
+        return False
+    if not need:
+        return True
+    a_ub = [[-1.0 if kk == k else 0.0 for _, kk in arcs] for k in need]
+    b_ub = [-v for v in need.values()]
+    for c, ch in enumerate(m.channels):
+        if ch.cap is not None:
+            a_ub.append([1.0 if cc == c else 0.0 for cc, _ in arcs])
+            b_ub.append(ch.cap)
+    res = linprog(np.zeros(len(arcs)), A_ub=np.array(a_ub), b_ub=np.array(b_ub), bounds=[(0, None)] * len(arcs),
+                  method="highs")
+    return res.status == 0
+
+
 def _plain_eligible(site: pd.Series, fname: str, sc: Scenario) -> bool:
     allowed = [t.strip() for t in str(site.get("allowed_functions") or "").replace(";", ",").split(",") if t.strip()]
     if allowed and fname not in allowed:
@@ -323,6 +379,8 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
         if not _together_ok(combo, eligible, s_circle, sc):
             continue
         if capacitated:
+            if sc.budget.bounds_public_money or sc.money.channels:
+                raise NotImplementedError("the brute force restates public money in coverage mode only")
             value = _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circle, district,
                                     least, linprog)
             if value is None:
@@ -341,6 +399,8 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
                     continue
                 if any(sum(c for i, c in enumerate(costs) if district[i] == dn) > amt + 1e-6
                        for dn, amt in sc.budget.by_district.items()):
+                    continue
+                if not _plain_money(combo, s, sc):
                     continue
             new = {f: np.zeros(len(d), dtype=bool) for f in names}
             for f in names:

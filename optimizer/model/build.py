@@ -33,6 +33,13 @@ from optimizer.model.conversion import define_conversion_rows
 from optimizer.model.coverage import CoverageRows, define_coverage_rows
 from optimizer.model.decisions import ForcedDecisions, define_forced_bounds
 from optimizer.model.eligibility import eligibility_matrix
+from optimizer.model.money import (
+    ChannelArcs,
+    channel_arcs,
+    define_channel_rows,
+    define_public_money_rows,
+    public_yearly_terms,
+)
 from optimizer.model.not_built_separately import define_not_built_separately_rows, together_links
 from optimizer.model.objective import define_objective
 from optimizer.model.requirements import define_requirement_rows
@@ -76,7 +83,7 @@ class PlanningModel:
         Member pairs of each ``z``.
     coverage
         Demand rows per function.
-    x, o, z, y, a, w, sc, sa, n, q, slack
+    x, o, z, y, a, w, sc, sa, n, q, slack, m
         Variable blocks (empty where the mode does not use them), the formulation's
         symbols; :mod:`optimizer.model.variables` states what each means.
     w_row, w_pair
@@ -89,6 +96,8 @@ class PlanningModel:
         ``(rule, first row, stop row)`` of every rule family, for diagnosis.
     stats
         Sizes and timings, for run.json and the benchmark.
+    arcs
+        The funding channel arcs of ``m`` (:mod:`optimizer.model.money`).
     cut_pool
         Valid inequalities ``w[c] - coef x[k] <= 0`` (columns ``c``, ``k``, coefficients)
         that tighten the relaxation; :mod:`optimizer.model.strengthen` adds the violated ones.
@@ -123,6 +132,8 @@ class PlanningModel:
     n: VariableBlock
     q: VariableBlock
     slack: VariableBlock
+    m: VariableBlock
+    arcs: ChannelArcs
     w_row: np.ndarray
     w_pair: np.ndarray
     y_offsets: dict[str, int]
@@ -240,7 +251,9 @@ def build_model(
         pairs_of_groups=pairs_of_groups)
     sharing = sharing_sites(scenario, candidates)
     links = together_links(scenario, candidates, sharing, site_circle, pairs_of_groups)
-    v = define_variables(names, candidates, sharing, links, len(targets), capacitated=capacitated, soft=soft)
+    arcs = channel_arcs(scenario)
+    v = define_variables(names, candidates, sharing, links, len(targets), capacitated=capacitated, soft=soft,
+                         n_channel_arcs=arcs.size)
     define_forced_bounds(forced, names, len(sites), candidates.pair_site, candidates.pair_function,
                          candidates.site_position, v.x, v.o, v.col_lower)
     cost_terms = site_cost_terms(candidates, sharing, capacitated, v.x, v.o, v.z, v.a, v.sc)
@@ -260,6 +273,10 @@ def build_model(
         blocks += define_sharing_savings(sharing, candidates, v.x, v.a, v.z, v.sc, v.sa)
     blocks += define_space_rows(area_terms, sites, candidates.open_site, candidates.site_position)
     blocks += define_budget_rows(cost_terms, sites, scenario, objective)
+    if scenario.budget.bounds_public_money:
+        yearly_terms = public_yearly_terms(candidates, area_terms, sites, scenario, capacitated, v.x, v.a)
+        blocks += define_public_money_rows(cost_terms, yearly_terms, scenario, objective)
+    blocks += define_channel_rows(arcs, v.m, cost_terms, candidates, scenario, v.x, v.a, capacitated)
     blocks += define_not_built_separately_rows(links, candidates, site_circle, v.x, v.z, v.n, v.q)
     blocks += define_requirement_rows(targets, candidates, scenario, capacitated, unit_circle, site_circle,
                                       x=v.x, y=v.y, a=v.a, w=v.w, slack=v.slack, w_row=v.w_row,
@@ -294,6 +311,8 @@ def build_model(
         "aggregate_demand": scenario.model.aggregate_demand,
         "build_seconds": round(time.perf_counter() - t0, 3),
     }
+    if arcs.size:
+        stats["funding_channel_variables"] = int(arcs.size)
     log.info("model (%s, %s): %d variables (%d integer), %d rows, %d nonzeros", mode, objective,
              stats["variables"], stats["integer_variables"], stats["rows"], stats["nonzeros"])
     return PlanningModel(
@@ -303,6 +322,7 @@ def build_model(
         site_conversion_cost=candidates.site_conversion_cost[candidates.open_site], share_site=sharing.site,
         share_group=sharing.group, share_area_saving=sharing.area_saving, share_cost_saving=sharing.cost_saving,
         share_members=sharing.members, coverage=cov, x=v.x, o=v.o, z=v.z, y=v.y, a=v.a, w=v.w, sc=v.sc, sa=v.sa,
-        n=v.n, q=v.q, slack=v.slack, w_row=v.w_row, w_pair=v.w_pair, y_offsets=v.y_offsets, targets=targets,
+        n=v.n, q=v.q, slack=v.slack, m=v.m, arcs=arcs, w_row=v.w_row, w_pair=v.w_pair, y_offsets=v.y_offsets,
+        targets=targets,
         row_blocks=spans, stats=stats, cut_pool=cut_pool,
     )

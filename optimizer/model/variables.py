@@ -18,7 +18,10 @@ Columns are laid out in this order (blocks a mode does not use are empty):
   :data:`~optimizer.model.budget_space.MONEY_UNIT`, area in m2) of each ``z``;
 - ``n[c,f]`` in [0, 1], rule 6: function ``f`` is newly provided in life circle ``c``;
 - ``q`` in [0, 1], rule 6: two functions of a group of more than two share a site;
-- ``slack[t]`` >= 0, diagnosis only: how far requirement target ``t`` falls short.
+- ``slack[t]`` >= 0, diagnosis only: how far requirement target ``t`` falls short;
+- ``m[c,b]`` >= 0, one per funding channel ``c`` and bucket ``b`` it may fund: the money
+  (in :data:`~optimizer.model.budget_space.MONEY_UNIT`) the channel gives the government's
+  one-off share of that bucket (:mod:`optimizer.model.money`).
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ class ModelVariables:
 
     Attributes
     ----------
-    x, o, z, y, a, w, sc, sa, n, q, slack
+    x, o, z, y, a, w, sc, sa, n, q, slack, m
         The variable blocks (see the module's docstring).
     col_lower, col_upper, integrality
         Bounds and integrality of every column (forced decisions not yet applied).
@@ -61,6 +64,7 @@ class ModelVariables:
     n: VariableBlock
     q: VariableBlock
     slack: VariableBlock
+    m: VariableBlock
     col_lower: np.ndarray
     col_upper: np.ndarray
     integrality: np.ndarray
@@ -72,7 +76,7 @@ class ModelVariables:
     @property
     def n_cols(self) -> int:
         """How many columns the model has."""
-        return self.slack.stop
+        return self.m.stop
 
     def integral_at_optimum(self, capacitated: bool) -> np.ndarray:
         """Columns that some optimum takes integral, for backends that need integers.
@@ -90,7 +94,7 @@ class ModelVariables:
 
 
 def define_variables(functions: list[str], candidates: Candidates, sharing: SharingSites, links: TogetherLinks,
-                     n_targets: int, *, capacitated: bool, soft: bool) -> ModelVariables:
+                     n_targets: int, *, capacitated: bool, soft: bool, n_channel_arcs: int = 0) -> ModelVariables:
     """Lay out the variable blocks and give each column its bounds and integrality.
 
     Parameters
@@ -109,6 +113,8 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
         Capacitated mode (``a``, ``w``, ``sc``, ``sa``) rather than coverage mode (``y``).
     soft
         The diagnosis model (``slack``).
+    n_channel_arcs
+        Funding channel arcs (one ``m`` each).
 
     Returns
     -------
@@ -143,7 +149,8 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
     n = VariableBlock("n", sa.stop, len(links.newly_provided))
     q = VariableBlock("q", n.stop, len(links.q_pairs))
     slack = VariableBlock("slack", q.stop, n_targets if soft else 0)
-    n_cols = slack.stop
+    m = VariableBlock("m", slack.stop, n_channel_arcs)
+    n_cols = m.stop
     col_lower = np.zeros(n_cols)
     col_upper = np.ones(n_cols)
     integrality = np.zeros(n_cols, dtype=bool)
@@ -155,5 +162,6 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
         col_upper[sc.index(np.arange(n_z))] = np.inf
         col_upper[sa.index(np.arange(n_z))] = np.inf
     col_upper[slack.index(np.arange(slack.size))] = np.inf
-    return ModelVariables(x, o, z, y, a, w, sc, sa, n, q, slack, col_lower, col_upper, integrality, w_row, w_pair,
+    col_upper[m.index(np.arange(m.size))] = np.inf
+    return ModelVariables(x, o, z, y, a, w, sc, sa, n, q, slack, m, col_lower, col_upper, integrality, w_row, w_pair,
                           y_offsets, row_people)

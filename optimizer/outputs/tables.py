@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.jsonable import to_jsonable
+from optimizer.outputs.money_tables import money_summary
 from optimizer.outputs.objective_words import objective_meaning, objective_unit
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status
@@ -215,6 +216,7 @@ def run_record(run: Run, run_id: str) -> dict:
                  "budget": sc.budget.total, "budget_by_district": sc.budget.by_district,
                  "dropped_redundant": list(run.plan.dropped),
                  "by_function": summary.to_dict(orient="records")},
+        "money": money_summary(run.plan.money(run.inputs.sites, sc), sc),
         "requirements": None if run.requirements is None else run.requirements.to_dict(orient="records"),
         "fairness": None if run.fairness is None else run.fairness.to_dict(orient="records"),
         "not_built_separately": None if run.together is None else {

@@ -23,6 +23,7 @@ from optimizer.outputs.figures import (
     price_of_fairness_figure,
     walk_vs_buffer_figure,
 )
+from optimizer.outputs.money_tables import funding_table, project_money_table
 from optimizer.outputs.tables import (
     coverage_by_circle,
     demand_layer,
@@ -125,6 +126,10 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         _csv(by_circle, tmp / "fairness_by_circle.csv")
         if len(by_circle):
             fairness_figure(by_circle, tmp / "fairness.png", run.scenario.name)
+        money = run.plan.money(run.inputs.sites, run.scenario)
+        _csv(project_money_table(money, run.inputs.sites, run.scenario), tmp / "money.csv")
+        if run.scenario.money.channels:
+            _csv(funding_table(money, run.scenario), tmp / "funding.csv")
         if run.requirements is not None:
             _csv(run.requirements, tmp / "requirements.csv")
         if run.together is not None:

@@ -1,0 +1,83 @@
+"""Who pays what, when: each project's money and the funding channels, as tables (政府补、社区担、企业让、居民付).
+
+Computed from the checked plan by :mod:`optimizer.rules.money`: ``money.csv`` (one row per
+converted site: one-off cost, yearly running cost and rent, each payer's part one-off, yearly
+and over the horizon, and the channels funding the government's share), ``funding.csv``
+(each channel's money per bucket, against its cap) and run.json's ``money`` summary.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from optimizer.rules.money import PlanMoney
+from optimizer.scenario import PAYERS, Scenario
+
+
+def project_money_table(money: PlanMoney, sites: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """One row per converted site: its money, each payer's part and its funding channels.
+
+    Parameters
+    ----------
+    money
+        The plan's money (:meth:`optimizer.plan.Plan.money`).
+    sites
+        The sites table.
+    scenario
+        The scenario (``money``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id, functions, one_off_cost, running_per_year, rent_per_year, yearly_cost``, then
+        per payer ``one_off_<payer>, yearly_<payer>, horizon_<payer>``, ``public_horizon`` and
+        ``funding_channels`` (``channel: yuan; ...``, the allocation spread pro rata).
+    """
+    channels = money.project_channels()
+    rows = []
+    for row, pm in money.projects:
+        rec = {"site_id": sites.iloc[row]["site_id"], "functions": "+".join(pm.running_by_function),
+               "owner": sites.iloc[row].get("owner", ""),
+               "one_off_cost": pm.one_off, "running_per_year": sum(pm.running_by_function.values()),
+               "rent_per_year": pm.rent, "yearly_cost": pm.yearly}
+        horizon = pm.horizon_by_payer()
+        for payer in PAYERS:
+            rec[f"one_off_{payer}"] = pm.one_off_by_payer[payer]
+            rec[f"yearly_{payer}"] = pm.yearly_by_payer[payer]
+            rec[f"horizon_{payer}"] = horizon[payer]
+        rec["public_horizon"] = pm.public_horizon
+        rec["funding_channels"] = "; ".join(f"{c}: {v:,.0f}" for c, v in channels.get(row, {}).items())
+        rows.append(rec)
+    columns = ["site_id", "functions", "owner", "one_off_cost", "running_per_year", "rent_per_year", "yearly_cost"] + [
+        f"{what}_{payer}" for payer in PAYERS for what in ("one_off", "yearly", "horizon")] + [
+        "public_horizon", "funding_channels"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def funding_table(money: PlanMoney, scenario: Scenario) -> pd.DataFrame:
+    """Each channel's money per bucket (a function, or ``site_works``), with its cap and what is left."""
+    caps = {ch.name: ch.cap for ch in scenario.money.channels}
+    if money.funding is None or not len(money.funding):
+        return pd.DataFrame({"channel": [], "bucket": [], "amount": [], "cap": [], "channel_total": []})
+    out = money.funding.copy()
+    out["cap"] = out["channel"].map(caps)
+    out["channel_total"] = out.groupby("channel")["amount"].transform("sum")
+    return out
+
+
+def money_summary(money: PlanMoney, scenario: Scenario) -> dict:
+    """run.json's ``money``: totals by payer (one-off, yearly, over the horizon), the horizon and the channels."""
+    m = scenario.money
+    return {
+        "horizon_years": m.horizon_years, "discount_rate": m.discount_rate,
+        "annuity_factor": money.projects[0][1].annuity if money.projects else None,
+        "one_off": {p: money.total("one_off", p) for p in PAYERS} | {"all": money.total("one_off")},
+        "yearly": {p: money.total("yearly", p) for p in PAYERS} | {"all": money.total("yearly")},
+        "horizon": {p: money.total("horizon", p) for p in PAYERS} | {"all": money.total("horizon")},
+        "public_budgets": {"one_off": scenario.budget.public_one_off, "yearly": scenario.budget.public_yearly,
+                           "horizon": scenario.budget.public_horizon},
+        "channels": None if money.funding is None else [
+            {"name": ch.name, "cap": ch.cap, "functions": list(ch.functions),
+             "used": float(money.funding.loc[money.funding["channel"] == ch.name, "amount"].sum())}
+            for ch in m.channels],
+        "rent_free_owners": list(m.rent.free_owners),
+    }
