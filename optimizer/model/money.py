@@ -11,7 +11,11 @@ The quantities are those of :mod:`optimizer.rules.money`, written in the model's
 - over the **horizon**: one-off + annuity factor x yearly.
 
 Rows (all in :data:`~optimizer.model.budget_space.MONEY_UNIT`): ``budget.public_one_off``,
-``budget.public_yearly`` and ``budget.public_horizon``, each one row when given.
+``budget.public_yearly`` and ``budget.public_horizon``, each one row when given. They are
+named ``public money (...)``, not ``budget (...)``: a multi-year plan
+(:mod:`optimizer.studies.phasing.model`) replaces the ``budget`` rows by yearly ones and keeps
+these in every year, over the projects opened by then (a yearly subsidy bounds every year;
+the one-off and horizon amounts bound the whole plan, reached in its last year).
 
 **Funding channels**: one continuous variable ``m[c, b] >= 0`` per channel ``c`` and bucket
 ``b`` it may fund (a function, or the site works); per bucket ``sum_c m[c, b] >=`` the
@@ -138,17 +142,17 @@ def define_public_money_rows(cost_terms: SiteTerms, yearly_terms: SiteTerms, sce
     blocks = []
     if b.public_one_off is not None:
         col, val = _scaled(cost_terms, g1 / MONEY_UNIT)
-        blocks.append(row_block("budget (public one-off)", np.zeros(len(col)), col, val, 1, -np.inf,
+        blocks.append(row_block("public money (one-off)", np.zeros(len(col)), col, val, 1, -np.inf,
                                 b.public_one_off / MONEY_UNIT))
     if b.public_yearly is not None:
         col, val = _scaled(yearly_terms, 1 / MONEY_UNIT)
-        blocks.append(row_block("budget (public yearly)", np.zeros(len(col)), col, val, 1, -np.inf,
+        blocks.append(row_block("public money (yearly)", np.zeros(len(col)), col, val, 1, -np.inf,
                                 b.public_yearly / MONEY_UNIT))
     if b.public_horizon is not None:
         c1, v1 = _scaled(cost_terms, g1 / MONEY_UNIT)
         c2, v2 = _scaled(yearly_terms, annuity / MONEY_UNIT)
         col, val = np.concatenate([c1, c2]), np.concatenate([v1, v2])
-        blocks.append(row_block("budget (public over the horizon)", np.zeros(len(col)), col, val, 1, -np.inf,
+        blocks.append(row_block("public money (over the horizon)", np.zeros(len(col)), col, val, 1, -np.inf,
                                 b.public_horizon / MONEY_UNIT))
     return blocks
 

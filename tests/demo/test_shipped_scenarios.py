@@ -82,3 +82,21 @@ def test_capacitated_what_if_serves_no_more_than_it_reaches(repo):
     for name in run.scenario.functions:
         served = run.plan.served_existing[name] + run.plan.served_new[name]
         assert (served <= run.inputs.demand[run.scenario.functions[name].counted_cohort("capacitated")] + 1e-6).all()
+
+
+@pytest.mark.slow
+def test_the_money_what_if_keeps_the_public_cost_within_its_ten_year_budget(repo):
+    """Running costs, rent and a ten-year public budget (yuzhong-demo-money) cost coverage; the plan
+    stays within every public amount, its channels fund it, and rent is paid only on non-state sites."""
+    base = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
+    money = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-money.yaml"))
+    assert money.result.proven_optimal and money.check.passed
+    assert money.result.objective < base.result.objective
+    totals = money.plan.money(money.inputs.sites, money.scenario)
+    assert totals.total("horizon", "government") <= 70_000_000 + 0.01
+    assert totals.total("yearly", "government") <= 3_000_000 + 0.01
+    assert totals.funding is not None and len(totals.funding)
+    free = set(money.scenario.money.rent.free_owners)
+    for row, pm in totals.projects:
+        if money.inputs.sites.iloc[row]["owner"] in free:
+            assert pm.rent == 0.0
