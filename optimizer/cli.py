@@ -13,6 +13,7 @@ import click
 
 from optimizer.commands.common import _fail, _load, _Progress, reach_cache, solver_overrides  # noqa: F401 - shared by every command
 from optimizer.commands.run_summary import print_run_summary
+from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 
 log = logging.getLogger("optimizer")
 
@@ -63,8 +64,10 @@ _set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
 @click.option("--threads", type=int, help="Solver threads.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output root (default: scenario's "
               "output.folder, 'outputs').")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANG, show_default=True,
+              help="Language of the three lists (needs, supply, configuration) and of the map's legend in plan.gpkg.")
 @click.pass_context
-def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir) -> None:
+def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir, lang) -> None:
     """Solve SCENARIO and write the plan under OUT/<scenario>/<run id>/."""
     extra = solver_overrides(solver, time_limit, gap, threads, log=ctx.obj["verbose"] > 1)
     try:
@@ -75,7 +78,7 @@ def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir) -> Non
         root = Path(out_dir or sc.output.folder)
         cache = reach_cache(sc, root)
         run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
-        folder = write_run(run, root)
+        folder = write_run(run, root, lang=lang)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return

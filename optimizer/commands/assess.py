@@ -60,7 +60,7 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
             from optimizer.outputs.writers import write_run
 
             run = run_scenario(sc, progress=progress, reach_cache=cache)
-            folder = read_run_folder(write_run(run, root))
+            folder = read_run_folder(write_run(run, root, lang=lang))
             inputs, existing, warnings = run.inputs, run.existing, []
             click.echo(pick(lang, zh=f"已求解 {sc.name}：{len(run.plan.sites)} 处点位，"
                                      f"{'已证明最优' if run.result.proven_optimal else '未证明最优'}；"

@@ -43,7 +43,7 @@ def _num(value, spec: str = ",.1f") -> str:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Output root (default: scenario's output.folder, 'outputs').")
 @click.option("--lang", type=click.Choice(list(LANGUAGES)), default="zh", show_default=True,
-              help="Language of the linking report.")
+              help="Language of the linking report and of the run's three lists (三单).")
 @click.pass_context
 def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit, out_dir, lang) -> None:
     """Plan SCENARIO from independent pieces of its model, solved in parallel.
@@ -75,7 +75,7 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
                 city = plan_city(sc, split, executor=executor, reach_cache=cache, progress=_Progress(quiet))
         else:
             city = plan_city(sc, split, jobs=jobs, reach_cache=cache, progress=_Progress(quiet))
-        folder = write_run(city.run, root, extra_tables={"pieces.csv": city.pieces})
+        folder = write_run(city.run, root, extra_tables={"pieces.csv": city.pieces}, lang=lang)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return

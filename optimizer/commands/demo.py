@@ -22,7 +22,7 @@ DEMO = SCENARIOS / "yuzhong-demo.yaml"
 WHAT_IF = SCENARIOS / "yuzhong-demo-tight-budget.yaml"
 
 
-def _solve(ctx, scenario: Path, root: Path | None) -> Path:
+def _solve(ctx, scenario: Path, root: Path | None, lang: str = DEFAULT_LANG) -> Path:
     """Solve one scenario as ``lifecircle solve`` does and return its run folder."""
     from optimizer.outputs.writers import write_run
     from optimizer.pipeline import run_scenario
@@ -31,7 +31,7 @@ def _solve(ctx, scenario: Path, root: Path | None) -> Path:
     out = Path(root or sc.output.folder)
     cache = reach_cache(sc, out)
     run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
-    folder = write_run(run, out)
+    folder = write_run(run, out, lang=lang)
     print_run_summary(run, folder)
     return folder
 
@@ -60,7 +60,7 @@ def _frontier(ctx, scenario: Path, root: Path | None) -> Path | None:
 @click.option("--what-if", "what_if", type=click.Path(exists=True, dir_okay=False), default=str(WHAT_IF),
               show_default=True, help="The what-if to compare it with (lifecircle diff).")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANG, show_default=True,
-              help="Language of the report, assessment and diff.")
+              help="Language of the report, assessment, diff and the runs' three lists (三单).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Output root (default: the scenario's output.folder, 'outputs').")
 @click.pass_context
@@ -75,8 +75,8 @@ def demo_command(ctx, scenario: str, what_if: str, lang: str, out_dir: str | Non
 
     root = Path(out_dir) if out_dir else None
     try:
-        plan = _solve(ctx, Path(scenario), root)
-        other = _solve(ctx, Path(what_if), root)
+        plan = _solve(ctx, Path(scenario), root, lang)
+        other = _solve(ctx, Path(what_if), root, lang)
         frontier = _frontier(ctx, Path(scenario), root)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)

@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
+from optimizer.i18n import DEFAULT_LANG, check_lang
 from optimizer.jsonable import to_jsonable
 from optimizer.outputs.figures import (
     fairness_figure,
@@ -23,6 +25,7 @@ from optimizer.outputs.figures import (
     price_of_fairness_figure,
     walk_vs_buffer_figure,
 )
+from optimizer.outputs.layer_styles import style_plan_gpkg
 from optimizer.outputs.money_tables import funding_table, project_money_table
 from optimizer.outputs.tables import (
     coverage_by_circle,
@@ -34,6 +37,8 @@ from optimizer.outputs.tables import (
     run_record,
     site_rows,
 )
+from optimizer.outputs.three_lists import sheet_name, three_lists
+from optimizer.outputs.workbook import write_workbook
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status
 
@@ -94,7 +99,7 @@ def _gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 
 
 def write_run(run: Run, root: str | Path, run_id: str | None = None,
-              extra_tables: dict[str, pd.DataFrame] | None = None) -> Path:
+              extra_tables: dict[str, pd.DataFrame] | None = None, lang: str = DEFAULT_LANG) -> Path:
     """Write every output of ``run`` and return the run folder.
 
     Files: ``plan_sites.csv``, ``plan_facilities.csv``, ``facility_reach.csv`` (which demand
@@ -105,10 +110,15 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
     (covered people by walking vs by a straight-line buffer), ``requirements.csv`` (rule 7,
     per life circle, when the scenario has requirements), ``not_built_separately.csv``
     (rule 6, per life circle and group), ``plan.gpkg`` (layers ``plan_sites``,
-    ``plan_facilities``, ``demand_coverage``, ``candidate_sites``, ``existing_facilities``;
-    EPSG:4326) and ``run.json``. ``extra_tables``: more CSV files by name (e.g. ``pieces.csv`` of
+    ``plan_facilities``, ``demand_coverage``, ``candidate_sites``, ``existing_facilities``,
+    ``circles`` when the scenario has life-circle outlines; EPSG:4326; with QGIS styles in its
+    ``layer_styles`` table, :mod:`optimizer.outputs.layer_styles`), the three lists (三单:
+    ``needs_list.csv``, ``supply_list.csv``, ``configuration_list.csv`` and ``three_lists.xlsx``,
+    :mod:`optimizer.outputs.three_lists`; headers and words in ``lang``, ``zh`` or ``en``) and
+    ``run.json``. ``extra_tables``: more CSV files by name (e.g. ``pieces.csv`` of
     ``lifecircle city``), written in the same all-or-nothing step.
     """
+    check_lang(lang)
     run_id = run_id or run_id_for(run)
     scenario_dir = Path(root) / run.scenario.name
     final = scenario_dir / run_id
@@ -137,16 +147,27 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         if run.walk_vs_buffer is not None:
             _csv(run.walk_vs_buffer, tmp / "walk_vs_buffer.csv")
             walk_vs_buffer_figure(run.walk_vs_buffer, tmp / "walk_vs_buffer.png", run.scenario.name)
+        lists = three_lists(run, lang, facilities)
+        for file_name, table in lists.items():
+            _csv(table, tmp / file_name)
+        write_workbook({sheet_name(n, lang): t for n, t in lists.items()}, tmp / "three_lists.xlsx")
         gpkg = tmp / "plan.gpkg"
         _gpkg_layer(sites, gpkg, "plan_sites")
         _gpkg_layer(facilities, gpkg, "plan_facilities")
         _gpkg_layer(demand_layer(run), gpkg, "demand_coverage")
         candidates = run.inputs.sites.copy()
         candidates["chosen"] = candidates.index.isin([p.site_row for p in run.plan.sites])
+        candidates["plan_status"] = np.where(candidates["chosen"], "chosen", "idle")
         _gpkg_layer(candidates, gpkg, "candidate_sites")
         if len(run.inputs.facilities):
             _gpkg_layer(run.inputs.facilities, gpkg, "existing_facilities")
+        if run.inputs.circles is not None:
+            _gpkg_layer(run.inputs.circles, gpkg, "circles")
+        if gpkg.exists():
+            style_plan_gpkg(gpkg, run.scenario, lang)
         record = run_record(run, run_id)
+        record["lang"] = lang
+        record["three_lists"] = {file_name: len(table) for file_name, table in lists.items()}
         for file_name, table in (extra_tables or {}).items():
             _csv(table, tmp / file_name)
         (tmp / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -127,8 +127,24 @@ def _running_keys(inputs: Inputs, level: str) -> np.ndarray:
     return unit_keys(inputs, level)[nearest]
 
 
-def _planned_keys(inputs: Inputs, planned: pd.DataFrame, level: str) -> np.ndarray:
-    """The unit of each planned facility; ``""`` when its site is not among the inputs' sites."""
+def planned_keys(inputs: Inputs, planned: pd.DataFrame, level: str) -> np.ndarray:
+    """The unit of each planned facility; ``""`` when its site is not among the inputs' sites.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs (sites and demand units).
+    planned
+        One row per planned facility with its ``site_id``.
+    level
+        ``circle`` (the site's own ``circle_id``, else the nearest demand unit's), or another
+        level of :data:`LEVEL_COLUMNS` (the nearest demand unit's).
+
+    Returns
+    -------
+    numpy.ndarray
+        One key per row of ``planned``.
+    """
     sites = inputs.sites
     row_of = {str(s): i for i, s in enumerate(sites["site_id"].astype(str))}
     rows = np.array([row_of.get(str(s), -1) for s in planned["site_id"]], dtype=int)
@@ -197,7 +213,7 @@ def grade_levels(inputs: Inputs, scenario: Scenario, existing: ExistingService,
             notes.append(f"level {rule.level}: {int((keys == NO_UNIT).sum())} demand unit(s) without a "
                          f"{LEVEL_COLUMNS[rule.level]!r} value are graded together as {NO_UNIT}")
         run_keys = _running_keys(inputs, rule.level)
-        plan_keys = _planned_keys(inputs, planned, rule.level)
+        plan_keys = planned_keys(inputs, planned, rule.level)
         if len(planned) and (plan_keys == "").any():
             notes.append(f"level {rule.level}: {int((plan_keys == '').sum())} planned facilities stand on sites "
                          "not in the inputs and are left out")
