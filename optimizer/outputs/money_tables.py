@@ -9,8 +9,59 @@ from __future__ import annotations
 
 import pandas as pd
 
-from optimizer.rules.money import PlanMoney
-from optimizer.scenario import PAYERS, Scenario
+from optimizer.i18n import pick
+from optimizer.rules.money import PlanMoney, running_paid_by
+from optimizer.scenario import PAYERS, PaidBy, Scenario
+
+#: the payers in the planners' words (seed 001: "政府补、社区担、企业让、居民付")
+PAYER_LABELS: dict[str, dict[str, str]] = {
+    "government": {"zh": "政府补", "en": "government"},
+    "community": {"zh": "社区担", "en": "community"},
+    "enterprise": {"zh": "企业让", "en": "enterprise"},
+    "residents": {"zh": "居民付", "en": "residents"},
+}
+#: headers of the configuration list's money columns (:func:`configuration_money`)
+MONEY_COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "running_per_year": {"zh": "年运营费用（元）", "en": "running cost per year (yuan)"},
+    "rent_per_year": {"zh": "年租金（元，按面积分摊）", "en": "rent per year (yuan, by area)"},
+    "one_off_paid_by": {"zh": "一次性投资分担", "en": "one-off cost paid by"},
+    "running_paid_by": {"zh": "运营费用分担", "en": "running cost paid by"},
+    "public_yearly": {"zh": "政府年补贴（元）", "en": "public subsidy per year (yuan)"},
+    "funding_channels": {"zh": "资金渠道（点位）", "en": "funding channels (site)"},
+}
+
+
+def paid_by_words(shares: PaidBy, lang: str) -> str:
+    """Who pays, in words: ``政府补 80%、企业让 20%`` / ``government 80%, enterprise 20%``."""
+    parts = [f"{pick(lang, **PAYER_LABELS[p])} {shares.share(p):.0%}" for p in PAYERS if shares.share(p) > 0]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def configuration_money(money: PlanMoney, sites: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
+    """Money columns of the configuration list (设施配置清单), one row per planned (site, function).
+
+    ``running_per_year`` is the function's own running cost and ``rent_per_year`` the site's
+    rent shared by the function's area; ``public_yearly`` the government's part of both;
+    ``one_off_paid_by``/``running_paid_by`` who pays, in words; ``funding_channels`` the
+    site's channels (the same on every row of the site).
+    """
+    channels = money.project_channels()
+    g_run = scenario.money.running_paid_by.government
+    rows = []
+    for row, pm in money.projects:
+        areas = pm.areas
+        total_area = sum(areas.values())
+        for f, running in pm.running_by_function.items():
+            rent = pm.rent * areas[f] / total_area if total_area > 0 else 0.0
+            rows.append({
+                "site_id": sites.iloc[row]["site_id"], "function": f, "running_per_year": running,
+                "rent_per_year": rent,
+                "one_off_paid_by": paid_by_words(scenario.money.one_off_paid_by, lang),
+                "running_paid_by": paid_by_words(running_paid_by(f, scenario), lang),
+                "public_yearly": running_paid_by(f, scenario).government * running + g_run * rent,
+                "funding_channels": "; ".join(f"{c}: {v:,.0f}" for c, v in channels.get(row, {}).items()),
+            })
+    return pd.DataFrame(rows, columns=["site_id", "function", *MONEY_COLUMN_LABELS])
 
 
 def project_money_table(money: PlanMoney, sites: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

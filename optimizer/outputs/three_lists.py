@@ -27,6 +27,7 @@ import pandas as pd
 
 from optimizer.i18n import FUNCTION_LABELS, cohort_label, function_label, pick, unit_label
 from optimizer.inputs.types import Inputs
+from optimizer.outputs.money_tables import MONEY_COLUMN_LABELS
 from optimizer.outputs.tables import facility_rows, fairness_by_circle
 from optimizer.pipeline import Run
 from optimizer.rules.existing import NO_CIRCLE, facility_circles, unit_circles
@@ -505,8 +506,9 @@ def _circle_subdistricts(inputs: Inputs) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- for readers
 def column_label(column: str, lang: str) -> str:
-    """A column's header in ``lang`` (a column not in :data:`COLUMN_LABELS`, e.g. one merged in, as it is)."""
-    return pick(lang, **COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
+    """A column's header in ``lang`` (a column in neither table, e.g. one merged in, as it is)."""
+    labels = COLUMN_LABELS.get(column) or MONEY_COLUMN_LABELS.get(column)
+    return pick(lang, **labels) if labels else column
 
 
 def reader_table(table: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from optimizer.outputs.figures import (
     walk_vs_buffer_figure,
 )
 from optimizer.outputs.layer_styles import style_plan_gpkg
-from optimizer.outputs.money_tables import funding_table, project_money_table
+from optimizer.outputs.money_tables import configuration_money, funding_table, project_money_table
 from optimizer.outputs.tables import (
     coverage_by_circle,
     demand_layer,
@@ -147,7 +147,8 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         if run.walk_vs_buffer is not None:
             _csv(run.walk_vs_buffer, tmp / "walk_vs_buffer.csv")
             walk_vs_buffer_figure(run.walk_vs_buffer, tmp / "walk_vs_buffer.png", run.scenario.name)
-        lists = three_lists(run, lang, facilities)
+        lists = three_lists(run, lang, facilities,
+                            configuration_money(money, run.inputs.sites, run.scenario, lang))
         for file_name, table in lists.items():
             _csv(table, tmp / file_name)
         write_workbook({sheet_name(n, lang): t for n, t in lists.items()}, tmp / "three_lists.xlsx")

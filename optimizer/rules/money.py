@@ -73,6 +73,8 @@ class ProjectMoney:
         One-off cost (all payers), as :class:`~optimizer.rules.costing.SiteCosting` gives it.
     running_by_function
         Yearly running cost of each function (no rent).
+    areas
+        Area of each function (m2), as the costing has it.
     rent
         Yearly rent of the site's area in use.
     one_off_by_payer, yearly_by_payer
@@ -85,6 +87,7 @@ class ProjectMoney:
 
     one_off: float
     running_by_function: dict[str, float]
+    areas: dict[str, float]
     rent: float
     one_off_by_payer: dict[str, float]
     yearly_by_payer: dict[str, float]
@@ -143,7 +146,7 @@ def project_money(site: pd.Series, costing: SiteCosting, scenario: Scenario) -> 
     g = money.one_off_paid_by.government
     buckets = {f: g * c for f, c in costing.function_costs.items()}
     buckets[SITE_WORKS] = g * (one_off - sum(costing.function_costs.values())) if costing.functions else 0.0
-    return ProjectMoney(one_off, running, rent, one_off_by, yearly_by,
+    return ProjectMoney(one_off, running, dict(costing.area_by_function), rent, one_off_by, yearly_by,
                         annuity_factor(money.horizon_years, money.discount_rate), buckets)
 
 

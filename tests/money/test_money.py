@@ -177,3 +177,23 @@ def test_money_files_are_written_with_every_payer(tmp_path):
     assert money["one_off_enterprise"].sum() == pytest.approx(0.5 * run.plan.total_cost, abs=0.01)
     assert (folder / "funding.csv").is_file()
     assert money["funding_channels"].iloc[0].startswith("district")
+
+
+def test_the_configuration_list_says_who_pays_and_its_yearly_public_money_adds_up():
+    from optimizer.outputs.money_tables import configuration_money
+
+    inputs = make_inputs([unit("U1", 0, 0, elderly=100, total=1000)], [site("S1", 0, 0)])
+    run = solve(inputs, {"functions": {"childcare": {"enabled": False}, "parking": {"enabled": False},
+                                       "canteen": {"running": {"fixed_per_year": 1e5},
+                                                   "running_paid_by": {"government": 0.4, "residents": 0.6}}},
+                         "money": {"rent": {"per_m2_year": 100}, "running_paid_by": {"government": 0.5,
+                                                                                    "enterprise": 0.5},
+                                   "one_off_paid_by": {"government": 0.8, "enterprise": 0.2}}})
+    money = run.plan.money(run.inputs.sites, run.scenario)
+    table = configuration_money(money, run.inputs.sites, run.scenario, "zh")
+    assert set(table["function"]) == {"canteen", "elder_care"}
+    assert table["public_yearly"].sum() == pytest.approx(money.total("yearly", "government"))
+    assert table["rent_per_year"].sum() == pytest.approx(sum(pm.rent for _, pm in money.projects))
+    canteen = table.set_index("function").loc["canteen"]
+    assert canteen["running_paid_by"] == "政府补 40%、居民付 60%"
+    assert canteen["one_off_paid_by"] == "政府补 80%、企业让 20%"
