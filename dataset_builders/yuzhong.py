@@ -18,7 +18,9 @@ that the engine can be demonstrated and benchmarked end to end:
   sub-district, with polygons, synthetic types (居住型 / 产业型 / 商服型) and target
   years (4 by 2025, the rest by 2027), as Yuzhong plans them (seeds 000 and 001);
 * a synthetic idle-asset ledger (buildings, plots, spare rooms in existing hosts) and a
-  deliberately sparse set of existing facilities.
+  deliberately sparse set of existing facilities;
+* synthetic garages offered to residents off-hours (错时共享停车, seed 003), from a random
+  stream of their own (:func:`add_shared_garages`).
 
 Everything is a deterministic function of the seed and the size parameters. Run
 ``python -m dataset_builders.yuzhong --seed 2020 --out inputs/yuzhong-demo`` to
@@ -1607,7 +1609,7 @@ def calibration_markdown(calibration: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- write
 
 def write(district: SyntheticDistrict, folder: Path | str) -> dict[str, Path]:
-    """Write the five GeoPackages (one layer each, named like the file) and calibration.json.
+    """Write the GeoPackages of ``district.layers`` (one layer each, named like the file) and calibration.json.
 
     Parameters
     ----------
