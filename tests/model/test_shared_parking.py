@@ -150,7 +150,8 @@ def test_a_garage_open_fewer_than_min_hours_is_not_eligible_and_is_named():
     assert joined.sites["site_id"].tolist() == ["P0", "GL"]
     assert len(warnings) == 1 and "GS (4 h)" in warnings[0] and "shared_parking.min_hours" in warnings[0]
     assert "GL" not in warnings[0]
-    assert join_shared_garages(joined, make_scenario()) == (joined, [])  # joined once only
+    again, warnings_again = join_shared_garages(joined, make_scenario())  # joined once only
+    assert again is joined and warnings_again == []
     relaxed, warnings = join_shared_garages(inputs, make_scenario({"shared_parking": {"min_hours": 3}}))
     assert relaxed.sites["site_id"].tolist() == ["P0", "GS", "GL"] and warnings == []
     run = run_scenario(make_scenario({"functions": ONLY_PARKING_AND_CANTEEN}), inputs=inputs)
@@ -166,7 +167,8 @@ def test_min_hours_is_hours_of_a_day():
 
 def test_without_garages_or_without_parking_nothing_joins():
     inputs = make_inputs([unit("U0", 0, 0, cars=100)], [site("P0", 0, 0, kind="plot")])
-    assert join_shared_garages(inputs, make_scenario()) == (inputs, [])
+    same, warnings = join_shared_garages(inputs, make_scenario())
+    assert same is inputs and warnings == []
     with_garage = dataclasses.replace(inputs, shared_garages=garages(("G0", 10, 0, 50, "19:00-08:00")))
     joined, warnings = join_shared_garages(with_garage, make_scenario({"functions": {"parking": {"enabled": False}}}))
     assert joined.sites["site_id"].tolist() == ["P0"] and "parking is not planned" in warnings[0]
