@@ -18,7 +18,9 @@ that the engine can be demonstrated and benchmarked end to end:
   sub-district, with polygons, synthetic types (居住型 / 产业型 / 商服型) and target
   years (4 by 2025, the rest by 2027), as Yuzhong plans them (seeds 000 and 001);
 * a synthetic idle-asset ledger (buildings, plots, spare rooms in existing hosts) and a
-  deliberately sparse set of existing facilities.
+  deliberately sparse set of existing facilities;
+* synthetic garages offered to residents off-hours (错时共享停车, seed 003), from a random
+  stream of their own (:func:`add_shared_garages`).
 
 Everything is a deterministic function of the seed and the size parameters. Run
 ``python -m dataset_builders.yuzhong --seed 2020 --out inputs/yuzhong-demo`` to
@@ -248,6 +250,9 @@ class SyntheticDistrict:
         ``subdistrict``, ``target_year`` (2025 or 2027).
     calibration
         Target figures with their sources and the achieved values (JSON-serialisable).
+    shared_garages
+        Garages of offices, malls, hospitals and agencies offered to residents off-hours
+        (错时共享停车; Points): see :func:`make_shared_garages`.
     boundary
         The district boundary used (WGS84 Polygon).
     seed
@@ -263,6 +268,7 @@ class SyntheticDistrict:
     boundary: shapely.Polygon | None = None
     seed: int = 0
     layers: tuple[str, ...] = field(default=("demand", "sites", "facilities", "network", "circles"), repr=False)
+    shared_garages: gpd.GeoDataFrame | None = None
 
 
 # --------------------------------------------------------------------------- targets
@@ -1099,6 +1105,7 @@ def generate(
     district.calibration = _calibration(district, net, demand_xy, fac_xy, fac, circle_facts, seed, params,
                                         boundary_m, rng_check)
     district.calibration["generation_seconds"] = round(time.perf_counter() - t0, 2)
+    add_shared_garages(district, net, dens, inner, node_circle, circle_sub, unit_tree, inv)
     logger.info("generated synthetic Yuzhong (seed %d): %d units, %d sites, %d facilities, %d edges in %.1f s",
                 seed, len(demand), len(sites), len(fac), m, time.perf_counter() - t0)
     return district
@@ -1252,6 +1259,89 @@ def _make_facilities(rng: np.random.Generator, net: _Network, dens: np.ndarray, 
     xy = np.concatenate(xys) if xys else np.zeros((0, 2))
     df.insert(0, "facility_id", [f"{ID_PREFIX}-F{i + 1:03d}" for i in range(len(df))])
     return xy, df
+
+
+# --------------------------------------------------------------------------- shared garages
+
+#: Spawn key of the garages' own random stream: apart from generate()'s seven streams, so
+#: that adding the garages moves nothing else.
+GARAGE_SPAWN_KEY = (1003,)
+#: Shared garages in the demo (synthetic).
+GARAGE_COUNT = 24
+#: How much likelier a garage lies on a street of a commercial (商服型) circle.
+GARAGE_COMMERCIAL_WEIGHT = 8.0
+#: Owners of garages offered off-hours (seed 003: 错时共享停车): share, name, off-hours windows
+#: (synthetic; offices empty in the evening, malls close late, hospitals are busy by day).
+_GARAGE_OWNERS: tuple[tuple[str, float, str, tuple[str, ...]], ...] = (
+    ("写字楼", 0.45, "写字楼地下车库", ("19:00-08:00", "18:30-08:30", "18:00-23:00;00:00-08:00")),
+    ("商场", 0.30, "商场停车库", ("22:30-09:30", "22:00-09:00", "23:00-06:00")),
+    ("医院", 0.10, "医院停车楼", ("20:00-07:00", "21:00-06:30")),
+    ("机关", 0.15, "机关大院停车场", ("18:00-08:30", "18:30-08:00")),
+)
+#: Yearly lease per space offered, yuan: a PLACEHOLDER (no figure in the sources).
+GARAGE_LEASE_RANGE = (600.0, 1800.0)
+
+
+def make_shared_garages(rng: np.random.Generator, net: _Network, dens: np.ndarray, inner: shapely.Polygon,
+                        node_circle: np.ndarray, circle_sub: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """SYNTHETIC garages offered to residents off-hours, mostly in the commercial circles.
+
+    Seed 003 asks for "错时共享停车" (time-shared parking). Garages are drawn beside streets
+    by length x density, eight times likelier in the 商服型 circles (解放碑, 朝天门); each has
+    an owner (写字楼, 商场, 医院, 机关), 30-300 places (log-uniform, in fives), off-hours
+    windows typical of its owner (a few malls offer only 23:00-06:00, 7 h, below the
+    engine's default ``shared_parking.min_hours`` of 8) and a PLACEHOLDER yearly lease of
+    600-1,800 yuan per space; ``fixed_cost`` is left blank (the engine's kind default).
+
+    Returns
+    -------
+    xy
+        Metric coordinates.
+    table
+        ``garage_id`` (``YZ-G01``...), ``name``, ``owner``, ``places``, ``hours``,
+        ``lease_per_space_year``, ``fixed_cost``.
+    """
+    commercial = np.asarray([CIRCLE_TYPE_BY_SUBDISTRICT.get(a) == "商服型" for a in circle_sub])
+    weight = dens * net.length * np.where(commercial[node_circle[net.edges[:, 0]]], GARAGE_COMMERCIAL_WEIGHT, 1.0)
+    xy = _points_near_edges(rng, net, GARAGE_COUNT, weight, inner, offset=(5.0, 20.0))
+    kind = _pick(rng, _GARAGE_OWNERS, [o[1] for o in _GARAGE_OWNERS], GARAGE_COUNT)
+    places = np.maximum(30, np.round(np.exp(rng.uniform(np.log(30), np.log(300), GARAGE_COUNT)) / 5) * 5)
+    hours = [_GARAGE_OWNERS[k][3][rng.integers(0, len(_GARAGE_OWNERS[k][3]))] for k in kind]
+    lease = np.round(rng.uniform(*GARAGE_LEASE_RANGE, GARAGE_COUNT) / 50) * 50
+    table = pd.DataFrame({
+        "garage_id": [f"{ID_PREFIX}-G{i + 1:02d}" for i in range(GARAGE_COUNT)],
+        "name": [_GARAGE_OWNERS[k][2] for k in kind],
+        "owner": [_GARAGE_OWNERS[k][0] for k in kind],
+        "places": places.astype(np.int64),
+        "hours": hours,
+        "lease_per_space_year": lease,
+        "fixed_cost": np.nan,
+    })
+    return xy, table
+
+
+def add_shared_garages(district: SyntheticDistrict, net: _Network, dens: np.ndarray, inner: shapely.Polygon,
+                       node_circle: np.ndarray, circle_sub: np.ndarray, unit_tree: cKDTree,
+                       inv: pyproj.Transformer) -> None:
+    """Give ``district`` its shared garages (a layer of their own), from a random stream of their own.
+
+    The stream is ``SeedSequence(seed, spawn_key=GARAGE_SPAWN_KEY)``: no other table moves.
+    Names are prefixed with the sub-district; ``circle_id``, ``subdistrict`` and ``district``
+    are the nearest demand unit's, as for sites.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(district.seed, spawn_key=GARAGE_SPAWN_KEY))
+    xy, garages = make_shared_garages(rng, net, dens, inner, node_circle, circle_sub)
+    nearest = unit_tree.query(xy)[1]
+    demand = district.demand
+    garages["name"] = [f"{s.removesuffix('街道')}{n}（虚构）"
+                       for s, n in zip(demand["subdistrict"].to_numpy()[nearest], garages["name"], strict=True)]
+    for column in ("circle_id", "subdistrict", "district"):
+        garages[column] = demand[column].to_numpy()[nearest]
+    district.shared_garages = gpd.GeoDataFrame(garages, geometry=shapely.points(_to_lonlat(xy, inv)), crs=OUTPUT_CRS)
+    district.layers = (*district.layers, "shared_garages")
+    logger.info("shared garages: %d (%d places), %d in commercial circles", len(garages), int(garages["places"].sum()),
+                int(np.isin(garages["subdistrict"], [f"{a}街道" for a, t in CIRCLE_TYPE_BY_SUBDISTRICT.items()
+                                                    if t == "商服型"]).sum()))
 
 
 # --------------------------------------------------------------------------- calibration
@@ -1519,7 +1609,7 @@ def calibration_markdown(calibration: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- write
 
 def write(district: SyntheticDistrict, folder: Path | str) -> dict[str, Path]:
-    """Write the five GeoPackages (one layer each, named like the file) and calibration.json.
+    """Write the GeoPackages of ``district.layers`` (one layer each, named like the file) and calibration.json.
 
     Parameters
     ----------

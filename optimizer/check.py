@@ -16,7 +16,7 @@ from optimizer.model.build import PlanningModel
 from optimizer.model.eligibility import eligibility_matrix, site_may_host
 from optimizer.plan import Plan, plan_requirements
 from optimizer.reach.types import cutoff_ref_seconds
-from optimizer.rules.costing import cost_site
+from optimizer.rules.costing import cost_site, site_size_m2
 from optimizer.rules.covered import NEW, coverage_status
 from optimizer.rules.existing import allocate
 from optimizer.rules.fairness import circle_shares, fairness_value, worst_shares
@@ -167,10 +167,10 @@ def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> Ch
             over.append(f"{ids[p.site_row]} uses {p.costing.area_used:.1f} of {area:.1f} m2")
     items.append(CheckItem("space", not over, "every site's functions fit its usable area" if not over
                            else "; ".join(over[:20])))
-    if capacitated:  # rule 4: sizes between the function's minimum and maximum
+    if capacitated:  # rule 4: sizes between the function's minimum and maximum (a shared garage: its own)
+        limits = {(s, f): site_size_m2(sites.iloc[s], f, scenario) for s, f in plan.areas()}
         wrong = [f"{ids[s]}:{f} {a:.1f} m2" for (s, f), a in plan.areas().items()
-                 if not (scenario.functions[f].size.min_m2 - AMOUNT_TOL <= a
-                         <= scenario.functions[f].size.max_m2 + AMOUNT_TOL)]
+                 if not (limits[(s, f)][0] - AMOUNT_TOL <= a <= limits[(s, f)][2] + AMOUNT_TOL)]
         items.append(CheckItem("size", not wrong, "every facility's area is within its function's min and max"
                                if not wrong else "; ".join(wrong[:20])))
     # rule 1: budget

@@ -34,6 +34,7 @@ from optimizer.rules.existing import ExistingService, existing_service
 from optimizer.rules.fairness import circle_shares, share_distribution
 from optimizer.rules.priorities import with_objective_weights
 from optimizer.rules.requirements import requirement_targets, standards_problems
+from optimizer.rules.shared_parking import join_shared_garages
 from optimizer.rules.together import together_report
 from optimizer.scenario import Scenario
 from optimizer.solving import diagnose_infeasible, solve
@@ -101,8 +102,9 @@ def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
     # facilities of a disabled function are known (and ignored), not misspelled
     known = set(scenario.function_names) | set(scenario.disabled_functions)
     inputs = load_inputs(scenario.inputs, function_names=known, cohorts=cohorts)
+    inputs, garage_warnings = join_shared_garages(inputs, scenario)
     forced, warnings = check_against_scenario(inputs, scenario)
-    return inputs, forced, warnings
+    return inputs, forced, garage_warnings + warnings
 
 
 def site_area_problems(sites: pd.DataFrame, file: str) -> list[Problem]:
@@ -255,7 +257,9 @@ def prepare_model(scenario: Scenario, progress: Progress | None = None, inputs: 
         if inputs is None:
             inputs, forced, warnings = validate(scenario)
         else:
+            inputs, garage_warnings = join_shared_garages(inputs, scenario)  # nothing when already joined
             forced, warnings = check_against_scenario(inputs, scenario)
+            warnings = garage_warnings + warnings
         shortfalls = forced_shortfalls(inputs.sites, scenario, forced)
         if shortfalls:
             raise InfeasibleScenario(shortfalls)

@@ -21,7 +21,7 @@ import yaml
 
 from optimizer.errors import ScenarioError
 from optimizer.grading import DEFAULT_GRADING, GradingRule, grading_problems
-from optimizer.inputs.schema import SITE_KINDS, InputsSpec, LayerSpec
+from optimizer.inputs.schema import CONVERSION_KINDS, SHARED_GARAGE, SITE_KINDS, InputsSpec, LayerSpec
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults" / "functions.yaml"
 #: Built-in tables of what each circle type must have (``standards: <name>``).
@@ -45,6 +45,8 @@ MODES = ("coverage", "capacitated")
 AUTO = "auto"
 REACH_METHODS = ("network", "straight_line", "od_table")
 SITE_FLAGS = ("parking_allowed",)
+#: The function a shared garage offers (错时共享停车), and the only one it may take.
+SHARED_PARKING_FUNCTION = "parking"
 
 
 # --------------------------------------------------------------------------- types
@@ -72,9 +74,11 @@ class EligibilityRule:
     A function's ``eligible`` list is a list of alternatives: any one rule suffices.
     ``floor_min``/``floor_max`` bound the site's ``lowest_floor`` (1 = ground floor;
     0 and below = basement); ``requires`` names boolean site columns that must be true.
+    ``kinds`` defaults to the converted kinds (building, plot, existing_host): a shared
+    garage is named only by parking's own rule.
     """
 
-    kinds: tuple[str, ...] = SITE_KINDS
+    kinds: tuple[str, ...] = CONVERSION_KINDS
     floor_min: int | None = None
     floor_max: int | None = None
     requires: tuple[str, ...] = ()
@@ -413,6 +417,19 @@ class FairnessSpec:
 
 
 @dataclass(frozen=True)
+class SharedParkingSpec:
+    """Time-shared parking (错时共享停车, seed 003): garages of ``inputs.shared_garages``.
+
+    ``min_hours``: a garage offering residents fewer hours a day (its ``hours`` windows)
+    is not eligible and is listed in a warning. Night-only use is not modelled further:
+    residents' parking demand is mostly overnight, so a garage open at least this long
+    off-hours counts as a car park with exactly its places.
+    """
+
+    min_hours: float = 8.0
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """Where results go: ``<folder>/<scenario name>/<run id>/``."""
 
@@ -439,6 +456,7 @@ class Scenario:
     phasing: PhasingSpec = PhasingSpec()
     grading: tuple[GradingRule, ...] = DEFAULT_GRADING
     fairness: FairnessSpec = FairnessSpec()
+    shared_parking: SharedParkingSpec = SharedParkingSpec()
     standards: dict[str, tuple[StandardItem, ...]] = field(default_factory=dict)
     money: MoneySpec = MoneySpec()
     description: str = ""
@@ -664,7 +682,8 @@ def _parse_inputs(raw: Any, problems: list[str]) -> InputsSpec | None:
     if not isinstance(raw, dict):
         problems.append("inputs: required mapping is missing (demand, sites, ...)")
         return None
-    allowed = ("demand", "sites", "facilities", "network", "od_table", "elevation", "circles", "crs")
+    allowed = ("demand", "sites", "facilities", "network", "od_table", "elevation", "circles", "shared_garages",
+               "crs")
     for key in raw:
         if key not in allowed:
             problems.append(f"inputs.{key}: unknown key (allowed here: {', '.join(allowed)})")
@@ -893,6 +912,7 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
         out.append(f"solver.threads: must be >= 1, got {s.threads}")
     out += _phasing_problems(v.get("phasing", PhasingSpec()))
     out += _money_problems(v.get("money", MoneySpec()), v.get("budget", BudgetSpec()), functions)
+    out += _shared_parking_problems(v.get("shared_parking", SharedParkingSpec()), functions)
     out += grading_problems(v.get("grading", DEFAULT_GRADING), functions)
     for key in ("force_in", "force_out"):
         for entry in getattr(v.get("decisions", DecisionsSpec()), key):
@@ -982,6 +1002,19 @@ def _phasing_problems(ph: PhasingSpec) -> list[str]:
             out.append(f"phasing.milestones.{year}: keys must be years such as 2027")
         if count < 0:
             out.append(f"phasing.milestones.{year}: a number of life circles must be >= 0, got {count}")
+    return out
+
+
+def _shared_parking_problems(spec: SharedParkingSpec, functions: dict[str, FunctionSpec]) -> list[str]:
+    """``min_hours`` is hours of a day; only parking may be placed in a shared garage."""
+    out = []
+    if not 0 <= spec.min_hours <= 24:
+        out.append(f"shared_parking.min_hours: must be hours of a day (0-24), got {spec.min_hours}")
+    for name, fn in functions.items():
+        for i, rule in enumerate(fn.eligible):
+            if SHARED_GARAGE in rule.kinds and name != SHARED_PARKING_FUNCTION:
+                out.append(f"functions.{name}.eligible[{i}].kinds: a {SHARED_GARAGE} offers its spaces to parked "
+                           f"cars only; only {SHARED_PARKING_FUNCTION} may be placed there")
     return out
 
 

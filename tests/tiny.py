@@ -72,6 +72,14 @@ def plain_weight(inputs: Inputs, sc: Scenario, f: str) -> float:
     return fn.weight
 
 
+def _plain_size(site: pd.Series, f: str, sc: Scenario) -> tuple[float, float, float]:
+    """Least, standard and largest area of ``f`` at ``site``: a shared garage offers exactly its places."""
+    fn = sc.functions[f]
+    if site["kind"] == "shared_garage":
+        return (site["places"] * fn.area_per_unit_m2,) * 3
+    return fn.size.min_m2, fn.size.standard_m2, fn.size.max_m2
+
+
 def _plain_cost_and_area(site: pd.Series, funcs: tuple[str, ...], sc: Scenario) -> tuple[float, float]:
     if not funcs:
         return 0.0, 0.0
@@ -82,8 +90,8 @@ def _plain_cost_and_area(site: pd.Series, funcs: tuple[str, ...], sc: Scenario) 
         fn = sc.functions[f]
         own_rate = site.get("cost_per_m2", np.nan)
         rate = own_rate if not pd.isna(own_rate) else fn.cost.per_m2 * kind.cost_factor
-        area[f] = fn.size.standard_m2
-        cost[f] = fn.cost.fixed + rate * fn.size.standard_m2
+        area[f] = _plain_size(site, f, sc)[1]
+        cost[f] = fn.cost.fixed + rate * area[f]
     a, c = sum(area.values()), conversion + sum(cost.values())
     for g in sc.sharing.groups:
         if set(g.functions) <= set(funcs):
@@ -412,7 +420,7 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
                 if kind == "share":
                     got = sum(residual[f][u] for u in range(len(d)) if new[f][u] and u_circle[u] == c)
                 else:
-                    got = sum(sc.functions[f].size.standard_m2 / sc.functions[f].area_per_unit_m2
+                    got = sum(_plain_size(s.iloc[i], f, sc)[1] / sc.functions[f].area_per_unit_m2
                               for i, funcs in enumerate(combo) if f in funcs and s_circle[i] == c)
                 ok &= got >= need - 1e-6
             if not ok:
@@ -437,8 +445,7 @@ def _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circ
     n = n_a + len(w_index)
     c = np.zeros(n)
     a_ub, b_ub = [], []
-    bounds = [(sc.functions[f].size.min_m2, sc.functions[f].size.max_m2) for _, f in facs] + \
-        [(0, None)] * len(w_index)
+    bounds = [_plain_size(s.iloc[i], f, sc)[::2] for i, f in facs] + [(0, None)] * len(w_index)
 
     def row():
         return np.zeros(n)

@@ -18,6 +18,7 @@ import shapely
 from ..errors import InputError, Problem
 from .crs import choose_analysis_crs, is_metric, to_analysis_crs, utm_crs
 from .elevation import ElevationModel
+from .garages import garage_problems
 from .read import SOURCE_ATTR, file_hashes, file_sha256, read_table
 from .schema import (
     DEMAND_COLUMNS,
@@ -99,6 +100,7 @@ def load_inputs(
     layers: dict[str, LayerSpec | None] = {
         "demand": spec.demand, "sites": spec.sites, "facilities": spec.facilities,
         "network": spec.network, "od_table": spec.od_table, "circles": spec.circles,
+        "shared_garages": spec.shared_garages,
     }
     for role, layer_spec in layers.items():
         if layer_spec is None:
@@ -114,6 +116,9 @@ def load_inputs(
         clean, found = validate_table(frame, columns, file, layer_spec.layer, role)
         problems.extend(found)
         tables[role] = clean
+    if "shared_garages" in tables:
+        problems.extend(garage_problems(tables["shared_garages"], tables.get("sites"), *names["shared_garages"],
+                                        names["sites"][0]))
 
     elevation = None
     if spec.elevation is not None:
@@ -129,7 +134,7 @@ def load_inputs(
             if isinstance(table, gpd.GeoDataFrame) and table.crs is not None:
                 tables[role] = to_analysis_crs(table, crs)
 
-    for role in ("demand", "sites", "facilities"):
+    for role in ("demand", "sites", "facilities", "shared_garages"):
         table = tables.get(role)
         if isinstance(table, gpd.GeoDataFrame):
             tables[role] = _to_points(table, role, names[role], problems, metric=_is_in(table, crs))
@@ -148,6 +153,8 @@ def load_inputs(
         file_hashes=hashes,
         elevation=elevation,
         circles=_geo(tables["circles"], ROLE_COLUMNS["circles"], analysis_crs) if "circles" in tables else None,
+        shared_garages=(_geo(tables["shared_garages"], ROLE_COLUMNS["shared_garages"], analysis_crs)
+                        if "shared_garages" in tables else None),
     )
     problems.extend(check_references(
         inputs,
@@ -158,8 +165,9 @@ def load_inputs(
     if problems:
         logger.info("inputs: %d problem(s)", len(problems))
         raise InputError(problems)
-    logger.info("inputs: %d demand units, %d sites, %d facilities%s%s in %s", len(inputs.demand),
+    logger.info("inputs: %d demand units, %d sites, %d facilities%s%s%s in %s", len(inputs.demand),
                 len(inputs.sites), len(inputs.facilities),
+                f", {len(inputs.shared_garages)} shared garages" if inputs.shared_garages is not None else "",
                 f", {len(inputs.network)} network edges" if inputs.network is not None else "",
                 f", elevation model {inputs.elevation.path.name}" if inputs.elevation is not None else "",
                 inputs.crs.name)

@@ -8,8 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Site kinds of the idle asset ledger (model.md, "Entities").
-SITE_KINDS = ("building", "plot", "existing_host")
+#: Site kinds whose space is converted (fitted out) for a function: the kinds of the idle
+#: asset ledger (model.md, "Entities"), and every eligibility rule's default.
+CONVERSION_KINDS = ("building", "plot", "existing_host")
+
+#: The kind of a garage of an office, mall, hospital or agency whose spaces residents may
+#: use off-hours (错时共享停车, seed 003); it joins the sites from ``inputs.shared_garages``.
+SHARED_GARAGE = "shared_garage"
+
+#: Every site kind the model knows.
+SITE_KINDS = (*CONVERSION_KINDS, SHARED_GARAGE)
 
 #: Values of a site's ``forced`` column: must be used, must not be used, free.
 FORCED_VALUES = ("in", "out", "")
@@ -60,7 +68,8 @@ CIRCLE_COLUMNS = (
 
 SITE_COLUMNS = (
     ColumnSpec("site_id", "id", True, "unique id of the candidate asset"),
-    ColumnSpec("kind", "text", True, "building | plot | existing_host", choices=SITE_KINDS),
+    ColumnSpec("kind", "text", True, "building | plot | existing_host (shared garages: ``inputs.shared_garages``)",
+               choices=CONVERSION_KINDS),
     ColumnSpec("area_m2", "number", False,
                "usable area: spare floor area (building, existing_host) or land area (plot); "
                "for polygons of plots it defaults to the polygon's area", nonnegative=True),
@@ -84,6 +93,26 @@ SITE_COLUMNS = (
     ColumnSpec("rent_per_m2_year", "number", False,
                "yearly rent per m2 of area used, overrides ``money.rent.per_m2_year`` (0: rent-free)",
                nonnegative=True),
+    ColumnSpec("circle_id", "text", False, "life circle id", default=""),
+    ColumnSpec("district", "text", False, "district", default=""),
+    ColumnSpec("places", "integer", False, "parking spaces a shared garage offers (filled from its ledger)",
+               nonnegative=True),
+    ColumnSpec("hours", "text", False, "off-hours a shared garage is open to residents, e.g. '19:00-08:00'",
+               default=""),
+)
+
+#: Garages of offices, malls, hospitals and agencies offered to residents off-hours
+#: (错时共享停车, seed 003); they join the sites as kind ``shared_garage``.
+SHARED_GARAGE_COLUMNS = (
+    ColumnSpec("garage_id", "id", True, "unique id of the garage (not a site id)"),
+    ColumnSpec("name", "text", False, "garage name", default=""),
+    ColumnSpec("owner", "text", False, "owner, e.g. 写字楼, 商场, 医院, 机关", default=""),
+    ColumnSpec("places", "integer", True, "parking spaces offered to residents (> 0)"),
+    ColumnSpec("hours", "text", True, "off-hours residents may park, e.g. '19:00-08:00' or "
+               "'18:00-23:00;00:00-08:00' (may wrap midnight)"),
+    ColumnSpec("lease_per_space_year", "number", False, "yearly lease per space offered, yuan", nonnegative=True),
+    ColumnSpec("fixed_cost", "number", False, "one-off cost (gates, signs, booking access), yuan; overrides "
+               "``site_kinds.shared_garage.fixed_cost``", nonnegative=True),
     ColumnSpec("circle_id", "text", False, "life circle id", default=""),
     ColumnSpec("district", "text", False, "district", default=""),
 )
@@ -121,6 +150,7 @@ ROLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
     "network": NETWORK_COLUMNS,
     "od_table": OD_COLUMNS,
     "circles": CIRCLE_COLUMNS,
+    "shared_garages": SHARED_GARAGE_COLUMNS,
 }
 
 #: Geometry types each role accepts (``()``: a plain table without geometry).
@@ -131,6 +161,7 @@ ROLE_GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
     "network": ("LineString", "MultiLineString"),
     "od_table": (),
     "circles": ("Polygon", "MultiPolygon"),
+    "shared_garages": ("Point", "Polygon", "MultiPolygon"),
 }
 
 
@@ -186,6 +217,9 @@ class InputsSpec:
     circles
         The life circles (生活圈) as polygons with their type and target year; optional.
         Every demand unit's ``circle_id`` must name one of them.
+    shared_garages
+        Garages offered to residents off-hours (错时共享停车); optional. They join the
+        sites as kind ``shared_garage`` (:mod:`optimizer.rules.shared_parking`).
     crs
         Analysis CRS (metric). ``None``: the local UTM zone of the demand's centre.
     """
@@ -197,4 +231,5 @@ class InputsSpec:
     od_table: LayerSpec | None = None
     elevation: LayerSpec | None = None
     circles: LayerSpec | None = None
+    shared_garages: LayerSpec | None = None
     crs: str | None = None

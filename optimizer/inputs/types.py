@@ -44,6 +44,11 @@ class Inputs:
         The market-demand ledger (市场需求一本账, ``inputs.requests``): residents' requests
         (``request_id``, ``community``, ``circle_id``, ``service``, ``count``, ``channel``,
         ``date``), or ``None`` when the scenario gives none.
+    shared_garages
+        Garages offered to residents off-hours (错时共享停车, ``inputs.shared_garages``:
+        ``garage_id``, ``name``, ``owner``, ``places``, ``hours``, ``lease_per_space_year``,
+        ``fixed_cost``, ``circle_id``, ``district``), as points, or ``None``. They join the
+        sites through :func:`optimizer.rules.shared_parking.join_shared_garages`.
     """
 
     demand: gpd.GeoDataFrame
@@ -56,3 +61,4 @@ class Inputs:
     elevation: ElevationModel | None = None
     circles: gpd.GeoDataFrame | None = None
     requests: pd.DataFrame | None = None
+    shared_garages: gpd.GeoDataFrame | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.inputs.types import Inputs
-from optimizer.model.budget_space import pair_costs
+from optimizer.model.budget_space import pair_costs, pair_sizes
 from optimizer.model.coverage import CoverageRows, coverage_rows
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.reach.types import Reach, cutoff_ref_seconds
@@ -34,7 +34,8 @@ class Candidates:
     pair_site, pair_function
         Site row and function index of each pair (one ``x`` variable each, in this order).
     pair_area, pair_cost
-        Standard area and one-off cost at standard size (before sharing savings).
+        Standard area and one-off cost at standard size (before sharing savings); a
+        shared garage's standard area is its own size.
     pair_rate, pair_fixed
         Cost per m2 and fixed cost of each pair (capacitated costs: fixed + rate x area).
     min_m2, max_m2
@@ -51,6 +52,9 @@ class Candidates:
         ``(n_sites, n_functions)``: the pair of each site and function, -1 when none.
     site_conversion_cost
         Conversion cost of every site row (paid once per converted site, rule 5).
+    pair_min_m2, pair_max_m2
+        Minimum and maximum size of each pair: its function's, or a shared garage's own
+        size for both (capacitated mode's bounds of ``a``).
     """
 
     pair_site: np.ndarray
@@ -67,6 +71,8 @@ class Candidates:
     site_position: np.ndarray
     pair_index: np.ndarray
     site_conversion_cost: np.ndarray
+    pair_min_m2: np.ndarray
+    pair_max_m2: np.ndarray
 
     @property
     def n_pairs(self) -> int:
@@ -201,9 +207,10 @@ def define_candidates(inputs: Inputs, reach_sites: Reach, scenario: Scenario, fo
     max_m2 = np.array([scenario.functions[n].size.max_m2 for n in names])
     fixed = np.array([scenario.functions[n].cost.fixed for n in names])
     all_rate = np.where(all_area > 0, (all_cost - fixed[all_fn]) / np.where(all_area > 0, all_area, 1), 0.0)
+    all_min, _, all_max = pair_sizes(sites, scenario, all_site, all_fn)
     if scenario.model.mode == "capacitated":
-        own_area, own_cost = min_m2[all_fn], fixed[all_fn] + all_rate * min_m2[all_fn]
-        top_area, top_cost = max_m2[all_fn], fixed[all_fn] + all_rate * max_m2[all_fn]
+        own_area, own_cost = all_min, fixed[all_fn] + all_rate * all_min
+        top_area, top_cost = all_max, fixed[all_fn] + all_rate * all_max
     else:
         own_area, own_cost, top_area, top_cost = all_area, all_cost, all_area, all_cost
     keep = (np.concatenate(useful_parts) | forced_pair_mask[all_site, all_fn]
@@ -234,4 +241,5 @@ def define_candidates(inputs: Inputs, reach_sites: Reach, scenario: Scenario, fo
     return Candidates(pair_site=pair_site, pair_function=pair_fn, pair_area=all_area[keep],
                       pair_cost=all_cost[keep], pair_rate=all_rate[keep], pair_fixed=fixed[pair_fn].astype(float),
                       min_m2=min_m2, max_m2=max_m2, coverage=coverage, dropped=dropped, open_site=open_site,
-                      site_position=site_position, pair_index=pair_index, site_conversion_cost=conversion_cost)
+                      site_position=site_position, pair_index=pair_index, site_conversion_cost=conversion_cost,
+                      pair_min_m2=all_min[keep], pair_max_m2=all_max[keep])

@@ -5,8 +5,9 @@ of the row have a ``w``). The rows of this family:
 
 - served within demand: the people of a row served by all pairs are at most its people;
 - capacity: a pair serves at most ``people_per_place / area_per_place x a[p]``;
-- size: ``a[p]`` is between the function's minimum and maximum size when provided
-  (``x[p] = 1``), 0 otherwise.
+- size: ``a[p]`` is between the pair's minimum and maximum size when provided
+  (``x[p] = 1``), 0 otherwise: the function's sizes, or a shared garage's own size for
+  both (it offers exactly its places).
 
 ``w[r,p] <= people[r] x[p]`` is implied by capacity but tightens the relaxation (the
 strong formulation of capacitated facility location); all of them make the root LP
@@ -69,9 +70,9 @@ def define_capacity_rows(candidates: Candidates, scenario: Scenario, x: Variable
         row_block("capacity (rule 4)", np.concatenate([w_pair, pairs]), np.concatenate([assignments, a.index(pairs)]),
                   np.concatenate([np.ones(n_w), -places_per_m2[fn_of_pair]]), n_pairs, -np.inf, 0.0),
         row_block("size", np.concatenate([pairs, pairs]), np.concatenate([a.index(pairs), x.index(pairs)]),
-                  np.concatenate([np.ones(n_pairs), -candidates.max_m2[fn_of_pair]]), n_pairs, -np.inf, 0.0),
+                  np.concatenate([np.ones(n_pairs), -candidates.pair_max_m2]), n_pairs, -np.inf, 0.0),
         row_block("size", np.concatenate([pairs, pairs]), np.concatenate([a.index(pairs), x.index(pairs)]),
-                  np.concatenate([np.ones(n_pairs), -candidates.min_m2[fn_of_pair]]), n_pairs, 0.0, np.inf),
+                  np.concatenate([np.ones(n_pairs), -candidates.pair_min_m2]), n_pairs, 0.0, np.inf),
     ]
     cut_pool = (assignments, x.index(w_pair), row_people[w_row] if n_w else np.zeros(0))
     return blocks, cut_pool

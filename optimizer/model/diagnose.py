@@ -14,6 +14,7 @@ import pandas as pd
 
 from optimizer.errors import Shortfall
 from optimizer.inputs.types import Inputs
+from optimizer.model.budget_space import pair_sizes
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
@@ -108,8 +109,9 @@ def requirement_reach_shortfalls(inputs: Inputs, scenario: Scenario, reach_sites
                     f"of the other {t.need - best:,.0f} people", t.need - best))
         else:
             in_c = eligible[:, k] & (s_circle == t.circle)
-            size = fn.size.max_m2 if capacitated else fn.size.standard_m2
-            fits = area >= (fn.size.min_m2 if capacitated else fn.size.standard_m2)
+            least, standard, largest = pair_sizes(sites, scenario, np.arange(len(sites)), np.full(len(sites), k))
+            size = largest if capacitated else standard
+            fits = area >= (least if capacitated else standard)
             places = float((np.minimum(area, size)[in_c & fits]).sum() / fn.area_per_unit_m2)
             if places < t.need - 1e-6 * max(1.0, t.need):
                 out.append(Shortfall(

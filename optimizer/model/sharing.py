@@ -149,11 +149,11 @@ def define_sharing_savings(sharing: SharingSites, candidates: Candidates, x: Var
     if not sharing.size:
         return []
     n_z = sharing.size
-    fn_of_pair, max_m2 = candidates.pair_function, candidates.max_m2
+    max_m2 = candidates.pair_max_m2
     fixed, rate = candidates.pair_fixed, candidates.pair_rate
-    largest_cost = np.array([sharing.cost_share[i] * (fixed[m] + rate[m] * max_m2[fn_of_pair[m]]).sum()
+    largest_cost = np.array([sharing.cost_share[i] * (fixed[m] + rate[m] * max_m2[m]).sum()
                              for i, m in enumerate(sharing.members)])
-    largest_area = np.array([sharing.area_share[i] * max_m2[fn_of_pair[m]].sum()
+    largest_area = np.array([sharing.area_share[i] * max_m2[m].sum()
                              for i, m in enumerate(sharing.members)])
 
     def member_cost(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ Columns are laid out in this order (blocks a mode does not use are empty):
 - ``y[r]`` in [0, 1], coverage mode, one per demand row (merged demand units, per
   function): the share of the row's people newly reached;
 - ``a[p]`` capacitated mode (rule 4): the area given to pair ``p`` (0, or between the
-  function's minimum and maximum size);
+  function's minimum and maximum size; a shared garage's own size when provided);
 - ``w[r,p]`` capacitated mode: the people of row ``r`` served by pair ``p`` (only pairs
   within reach: the sparsity pattern of reach), at most the row's people;
 - ``sc[s,g]``, ``sa[s,g]`` capacitated mode: the sharing savings (money in
@@ -157,7 +157,7 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
     integrality[:z.stop] = True
     row_people = np.concatenate([coverage[nm].people for nm in functions]) if functions else np.zeros(0)
     if capacitated:
-        col_upper[a.index(np.arange(n_pairs))] = candidates.max_m2[candidates.pair_function]
+        col_upper[a.index(np.arange(n_pairs))] = candidates.pair_max_m2
         col_upper[w.index(np.arange(len(w_row)))] = row_people[w_row] if len(w_row) else 0.0
         col_upper[sc.index(np.arange(n_z))] = np.inf
         col_upper[sa.index(np.arange(n_z))] = np.inf

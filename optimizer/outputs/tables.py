@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from optimizer.inputs.schema import SHARED_GARAGE
 from optimizer.jsonable import to_jsonable
 from optimizer.outputs.money_tables import money_summary
 from optimizer.outputs.objective_words import objective_meaning, objective_unit
@@ -78,6 +79,7 @@ def facility_rows(run: Run) -> gpd.GeoDataFrame:
 def site_rows(run: Run, facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One row per converted site: functions, area, cost breakdown, people newly reached."""
     sc, sites = run.scenario, run.inputs.sites
+    garages = bool((sites["kind"] == SHARED_GARAGE).any())  # places and hours only beside shared garages
     records, geoms = [], []
     for p in run.plan.sites:
         site = sites.iloc[p.site_row]
@@ -94,6 +96,9 @@ def site_rows(run: Run, facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "function_cost": round(sum(c.function_costs.values()), 2),
             "sharing_saving": round(c.cost_saving, 2), "total_cost": round(c.total_cost, 2),
         }
+        if garages:  # 错时共享停车: the spaces a garage offers residents, and when
+            places = site.get("places")
+            rec["places"], rec["hours"] = (None if pd.isna(places) else int(places)), site.get("hours", "")
         mine = facilities[facilities["site_id"] == site["site_id"]] if len(facilities) else facilities
         for f in sc.functions:
             row = mine[mine["function"] == f] if len(mine) else mine

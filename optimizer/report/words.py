@@ -158,6 +158,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "building": ("闲置楼宇", "idle building"),
     "plot": ("边角地块", "idle plot"),
     "existing_host": ("既有设施空余用房", "spare rooms in a running facility"),
+    "shared_garage": ("错时共享车库", "garage shared off-hours"),
     "structure": ("构筑物", "structure"),
 }
 

@@ -5,7 +5,8 @@ quantities as vectors, and a test holds the two together. The check uses this mo
 to recompute every plan from its chosen sites.
 
 For a site ``s`` hosting functions ``F``, each of area ``A_f`` (its standard size in
-coverage mode, the decided size in capacitated mode):
+coverage mode, the decided size in capacitated mode; a shared garage's own size in both,
+see :func:`site_size_m2`):
 
 - area used  = sum of ``A_f`` minus, for each sharing group whose functions all sit on
   ``s``, ``area_saving x`` the sum of that group's ``A_f``;
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from optimizer.inputs.schema import SHARED_GARAGE
 from optimizer.scenario import Scenario
 
 
@@ -68,16 +70,31 @@ def conversion_cost(site: pd.Series, scenario: Scenario) -> float:
     return scenario.site_kinds[site["kind"]].fixed_cost
 
 
+def site_size_m2(site: pd.Series, function_name: str, scenario: Scenario) -> tuple[float, float, float]:
+    """Least, standard and largest area (m2) of ``function_name`` at ``site``.
+
+    The function's ``size`` everywhere but at a shared garage (kind ``shared_garage``,
+    错时共享停车), which offers exactly its places: all three are ``places x
+    area_per_unit_m2`` (its ``area_m2`` when ``places`` is blank), in both modes.
+    """
+    fn = scenario.functions[function_name]
+    if site["kind"] == SHARED_GARAGE:
+        places = site.get("places")
+        own = float(site["area_m2"]) if places is None or pd.isna(places) else float(places) * fn.area_per_unit_m2
+        return own, own, own
+    return fn.size.min_m2, fn.size.standard_m2, fn.size.max_m2
+
+
 def cost_site(site: pd.Series, functions: tuple[str, ...] | list[str], scenario: Scenario,
               areas: dict[str, float] | None = None) -> SiteCosting:
     """Cost and area of hosting ``functions`` at ``site`` under ``scenario``.
 
-    ``areas``: the area of each function where decided (capacitated mode); the
-    function's standard size otherwise.
+    ``areas``: the area of each function where decided (capacitated mode); its
+    standard size at the site otherwise (:func:`site_size_m2`).
     """
     funcs = tuple(functions)
     areas = areas or {}
-    area = {f: float(areas.get(f, scenario.functions[f].size.standard_m2)) for f in funcs}
+    area = {f: float(areas[f]) if f in areas else site_size_m2(site, f, scenario)[1] for f in funcs}
     fcost = {f: scenario.functions[f].cost.fixed + per_m2_cost(site, f, scenario) * area[f] for f in funcs}
     area_saving = cost_saving = 0.0
     applied = []

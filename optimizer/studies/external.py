@@ -51,6 +51,7 @@ from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.pipeline import ModelSetup, Run
 from optimizer.plan import Plan, build_plan, plan_from_solution, plan_requirements
 from optimizer.reach.types import cutoff_ref_seconds
+from optimizer.rules.costing import site_size_m2
 from optimizer.rules.existing import allocate
 from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
@@ -313,15 +314,15 @@ def _check_plan_list(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
             problems.add(f"{sid}:{fn} is listed twice (first on line {seen[(s, fn)]})", line)
             continue
         seen[(s, fn)] = line
-        spec = sc.functions[fn]
+        standard = site_size_m2(inputs.sites.iloc[s], fn, sc)[1]  # a shared garage: its own size
         if capacitated:
             if area is None:
-                area = spec.size.standard_m2
+                area = standard
                 defaulted.append(f"{sid}:{fn}")
             areas[(s, fn)] = float(area)
-        elif area is not None and abs(area - spec.size.standard_m2) > 0.01:
+        elif area is not None and abs(area - standard) > 0.01:
             problems.add(f"area_m2 {area:g} of {sid}:{fn}: in coverage mode every {fn} has its standard size "
-                         f"{spec.size.standard_m2:g} m2 (leave area_m2 blank, or check with "
+                         f"{standard:g} m2 (leave area_m2 blank, or check with "
                          "--set model.mode=capacitated)", line, "area_m2")
             continue
         chosen.setdefault(s, set()).add(fn)

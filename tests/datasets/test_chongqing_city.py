@@ -16,7 +16,7 @@ from scipy.spatial import cKDTree
 from dataset_builders import chongqing_city as cc
 from dataset_builders import yuzhong
 from optimizer.inputs import load_inputs
-from optimizer.inputs.schema import SITE_KINDS
+from optimizer.inputs.schema import CONVERSION_KINDS
 from optimizer.reach.network import build_walk_network
 
 LAYERS = ("demand", "sites", "facilities", "network")
@@ -190,7 +190,7 @@ def test_points_lie_in_their_districts(small):
 
 def test_sites_and_facilities_are_plausible(small):
     s = small.sites
-    assert set(s["kind"]) == set(SITE_KINDS)
+    assert set(s["kind"]) == set(CONVERSION_KINDS)  # the ledger; shared garages have their own table
     b, p, h = (s[s["kind"] == k] for k in ("building", "plot", "existing_host"))
     assert b["area_m2"].between(150, 2500).all() and b["floors"].between(1, 30).all()
     assert p["area_m2"].between(300, 6000).all() and p["floors"].isna().all()

@@ -12,7 +12,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from dataset_builders import yuzhong
-from optimizer.inputs.schema import SITE_KINDS
+from optimizer.inputs.garages import hours_per_day
+from optimizer.inputs.schema import CONVERSION_KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "inputs" / "yuzhong-demo"
@@ -220,7 +221,7 @@ def test_everything_inside_the_boundary_and_ids_unique(small):
 
 def test_sites_have_all_kinds_and_plausible_attributes(small):
     s = small.sites
-    assert set(s["kind"]) == set(SITE_KINDS)
+    assert set(s["kind"]) == set(CONVERSION_KINDS)  # the ledger; shared garages have their own table
     b, p, h = (s[s["kind"] == k] for k in ("building", "plot", "existing_host"))
     assert b["area_m2"].between(150, 2500).all() and b["floors"].between(1, 30).all()
     assert p["area_m2"].between(300, 6000).all() and p["floors"].isna().all()
@@ -268,7 +269,7 @@ def test_shipped_demo_files(shipped):
         assert (SHIPPED / f"{name}.gpkg").stat().st_size < 5_000_000, name
     d, s = shipped["demand"], shipped["sites"]
     assert len(d) >= 5000 and len(s) >= 500
-    assert set(s["kind"]) == set(SITE_KINDS)
+    assert set(s["kind"]) == set(CONVERSION_KINDS)  # the ledger; shared garages have their own table
     assert (s["kind"].value_counts() >= 100).all()
     assert set(shipped["facilities"]["function"]) == {"canteen", "childcare", "elder_care", "parking"}
     t = yuzhong.census_targets()
@@ -283,10 +284,31 @@ def test_shipped_demo_files(shipped):
     _check_ids(shipped)
 
 
+def test_shared_garages_are_synthetic_office_mall_and_hospital_garages(small):
+    """错时共享停车 (seed 003): garages with 30-300 places, evening and night windows, their own ids."""
+    g = small.shared_garages
+    assert len(g) == yuzhong.GARAGE_COUNT and g["garage_id"].is_unique
+    assert set(g["owner"]) <= {"写字楼", "商场", "医院", "机关"} and g["places"].between(30, 300).all()
+    hours = g["hours"].map(hours_per_day)
+    assert hours.between(7, 15).all()
+    assert set(g["garage_id"]).isdisjoint(small.sites["site_id"]) and g["name"].str.endswith("（虚构）").all()
+    assert set(g["circle_id"]) <= set(small.circles["circle_id"])
+    _check_inside({"shared_garages": g})
+    assert "shared_garages" in small.layers
+
+
+def test_shipped_shared_garages_lie_mostly_in_the_commercial_circles():
+    g = gpd.read_file(SHIPPED / "shared_garages.gpkg", layer="shared_garages")
+    circles = gpd.read_file(SHIPPED / "circles.gpkg", layer="circles")
+    commercial = set(circles.loc[circles["type"] == "商服型", "circle_id"])
+    assert len(commercial) == 2 and g["circle_id"].isin(commercial).sum() > len(g) / 2
+
+
 @pytest.mark.slow
 def test_shipped_demo_is_what_the_generator_makes(shipped):
     fresh = yuzhong.generate(2020)
-    for name in LAYERS:
+    shipped = {**shipped, "shared_garages": gpd.read_file(SHIPPED / "shared_garages.gpkg", layer="shared_garages")}
+    for name in (*LAYERS, "shared_garages"):
         mine = getattr(fresh, name)
         pd.testing.assert_frame_equal(shipped[name].drop(columns="geometry"), mine.drop(columns="geometry"),
                                       check_dtype=False)

@@ -294,16 +294,23 @@ def _write_every_column_district(folder: Path) -> Path:
                       "subdistrict": "解放碑街道", "target_year": 2027},
                      geometry=[shapely.box(LON - 0.01, LAT - 0.01, LON + 0.02, LAT + 0.01)]
                      * demand["circle_id"].nunique(), crs="EPSG:4326").to_file(data / "circles.gpkg", layer="circles")
+    gpd.GeoDataFrame({"garage_id": ["G1"], "name": ["写字楼车库"], "owner": ["写字楼"], "places": [60],
+                      "hours": ["19:00-08:00"], "lease_per_space_year": [1200.0], "fixed_cost": [30000.0],
+                      "circle_id": ["LC1"], "district": ["渝中区"]},
+                     geometry=[shapely.Point(LON + 0.0005, LAT)], crs="EPSG:4326").to_file(
+        data / "garages.gpkg", layer="garages")
     scenario.write_text(
         "inputs:\n  demand: data/demand.gpkg\n  sites: data/sites.gpkg\n  facilities: data/facilities.gpkg\n"
         "  network: data/network.gpkg\n  od_table: data/od.csv\n  circles: data/circles.gpkg\n"
+        "  shared_garages: data/garages.gpkg\n"
         "reach: {method: straight_line}\nbudget: {total: 20000000}\n", encoding="utf-8")
     return scenario
 
 
 def _table_file(folder: Path, role: str) -> Path:
     return folder / "data" / {"demand": "demand.gpkg", "sites": "sites.gpkg", "facilities": "facilities.gpkg",
-                              "network": "network.gpkg", "od_table": "od.csv", "circles": "circles.gpkg"}[role]
+                              "network": "network.gpkg", "od_table": "od.csv", "circles": "circles.gpkg",
+                              "shared_garages": "garages.gpkg"}[role]
 
 
 def _change(folder: Path, role: str, change) -> None:

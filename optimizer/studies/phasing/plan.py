@@ -16,7 +16,7 @@ import pandas as pd
 
 from optimizer.inputs.types import Inputs
 from optimizer.reach.types import Reach, cutoff_ref_seconds
-from optimizer.rules.costing import cost_site
+from optimizer.rules.costing import cost_site, site_size_m2
 from optimizer.rules.covered import NEW, coverage_status
 from optimizer.scenario import Scenario
 from optimizer.studies.phasing.model import PhasedModel
@@ -129,7 +129,7 @@ def project_table(plan: PhasedPlan, inputs: Inputs, scenario: Scenario, reach_si
     records, geoms = [], []
     for p in plan.projects:
         site = sites.iloc[p.site_row]
-        area = {f: scenario.functions[f].size.standard_m2 for f in p.functions}
+        area = {f: site_size_m2(site, f, scenario)[1] for f in p.functions}
         rec = {
             "year": p.year, "project_id": p.number, "site_id": str(site["site_id"]),
             "site_name": site.get("name", ""), "address": site.get("address", ""),
