@@ -121,9 +121,10 @@ def _plain_money(combo: tuple[tuple[str, ...], ...], s: pd.DataFrame, sc: Scenar
         for f in funcs:
             fn = sc.functions[f]
             rate = own_rate if not pd.isna(own_rate) else fn.cost.per_m2 * kind.cost_factor
-            own_costs[f] = fn.cost.fixed + rate * fn.size.standard_m2
+            size = _plain_size(site, f, sc)[1]
+            own_costs[f] = fn.cost.fixed + rate * size
             paid = fn.running_paid_by or m.running_paid_by
-            yearly += paid.government * (fn.running.fixed_per_year + fn.running.per_m2_year * fn.size.standard_m2)
+            yearly += paid.government * (fn.running.fixed_per_year + fn.running.per_m2_year * size)
             buckets[f] = buckets.get(f, 0.0) + g1 * own_costs[f]
         buckets["site_works"] = buckets.get("site_works", 0.0) + g1 * (cost - sum(own_costs.values()))
         own_rent = site.get("rent_per_m2_year", np.nan)

@@ -197,3 +197,24 @@ def test_the_configuration_list_says_who_pays_and_its_yearly_public_money_adds_u
     canteen = table.set_index("function").loc["canteen"]
     assert canteen["running_paid_by"] == "政府补 40%、居民付 60%"
     assert canteen["one_off_paid_by"] == "政府补 80%、企业让 20%"
+
+
+def test_a_shared_garage_lease_is_rent_the_public_budget_sees_and_the_brute_force_agrees():
+    """A garage's lease is its rent: the garage reaches more cars and costs less one-off, but with a
+    yearly public budget too small for its lease a new car park (on a state-owned, rent-free plot)
+    is chosen instead; the brute force agrees both ways."""
+    inputs = make_inputs([{**unit("U1", 0, 0), "cars": 100.0}, {**unit("U2", 500, 0), "cars": 100.0}],
+                         [{"site_id": "P1", "x": 0, "y": 0, "kind": "plot", "area_m2": 3000.0, "lowest_floor": 1,
+                           "owner": "区国资", "allowed_functions": "", "circle_id": "C1", "district": "D1"},
+                          {"site_id": "G1", "x": 250, "y": 0, "kind": "shared_garage", "area_m2": 1000.0,
+                           "lowest_floor": 1, "allowed_functions": "parking", "places": 40, "hours": "19:00-08:00",
+                           "rent_per_m2_year": 100.0, "circle_id": "C1", "district": "D1"}])
+    raw = {"functions": {"canteen": {"enabled": False}, "childcare": {"enabled": False},
+                         "elder_care": {"enabled": False}},
+           "money": {"rent": {"free_owners": ["区国资"]}}, "budget": {"total": 1.1e6}}  # one of the two
+    for public_yearly, chosen in ((1e6, "G1"), (50000.0, "P1")):  # the lease: 40 x 25 m2 x 100 = 100,000
+        raw["budget"]["public_yearly"] = public_yearly
+        run = solve(inputs, raw)
+        best, plan = brute_force_all(inputs, make_scenario(raw))
+        assert list(hosted(run)) == [chosen]
+        assert run.result.objective == pytest.approx(best)
