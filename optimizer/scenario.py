@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import types
 import typing
 from dataclasses import dataclass, field
@@ -315,6 +316,22 @@ class FairnessSpec:
 
 
 @dataclass(frozen=True)
+class RequestsSpec:
+    """How the market-demand ledger (市场需求一本账, ``inputs.requests``) counts.
+
+    Each request row's ``count`` times ``weight`` (people per request) is added to the
+    asked-for function's cohort in the row's community or circle
+    (:mod:`optimizer.rules.requests`). ``since``: only requests dated on or after this
+    day (``YYYY-MM-DD``; blank: every row). ``channels``: only requests gathered through
+    these channels (e.g. ``[渝快办, 网格员走访]``; empty: every channel).
+    """
+
+    weight: float = 1.0
+    since: str = ""
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """Where results go: ``<folder>/<scenario name>/<run id>/``."""
 
@@ -341,6 +358,7 @@ class Scenario:
     phasing: PhasingSpec = PhasingSpec()
     grading: tuple[GradingRule, ...] = DEFAULT_GRADING
     fairness: FairnessSpec = FairnessSpec()
+    requests: RequestsSpec = RequestsSpec()
     standards: dict[str, tuple[StandardItem, ...]] = field(default_factory=dict)
     description: str = ""
     source: str = ""
@@ -503,7 +521,7 @@ def _parse(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
             problems.append(f"{path}: expected a whole number, got {value!r}")
         return tp(value)
     if tp is str:
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        if isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool):  # YAML reads dates
             return str(value)
         problems.append(f"{path}: expected text, got {value!r}")
         return ""
@@ -565,7 +583,7 @@ def _parse_inputs(raw: Any, problems: list[str]) -> InputsSpec | None:
     if not isinstance(raw, dict):
         problems.append("inputs: required mapping is missing (demand, sites, ...)")
         return None
-    allowed = ("demand", "sites", "facilities", "network", "od_table", "elevation", "circles", "crs")
+    allowed = ("demand", "sites", "facilities", "network", "od_table", "elevation", "circles", "requests", "crs")
     for key in raw:
         if key not in allowed:
             problems.append(f"inputs.{key}: unknown key (allowed here: {', '.join(allowed)})")
@@ -792,6 +810,7 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     if s.threads is not None and s.threads < 1:
         out.append(f"solver.threads: must be >= 1, got {s.threads}")
     out += _phasing_problems(v.get("phasing", PhasingSpec()))
+    out += _requests_problems(v.get("requests", RequestsSpec()))
     out += grading_problems(v.get("grading", DEFAULT_GRADING), functions)
     for key in ("force_in", "force_out"):
         for entry in getattr(v.get("decisions", DecisionsSpec()), key):
@@ -832,6 +851,24 @@ def _phasing_problems(ph: PhasingSpec) -> list[str]:
             out.append(f"phasing.milestones.{year}: keys must be years such as 2027")
         if count < 0:
             out.append(f"phasing.milestones.{year}: a number of life circles must be >= 0, got {count}")
+    return out
+
+
+def _requests_problems(rq: RequestsSpec) -> list[str]:
+    """People per request a finite number >= 0, ``since`` a date, channels named."""
+    out = []
+    if not 0 <= rq.weight < float("inf"):
+        out.append(f"requests.weight: people per request must be a number >= 0, got {rq.weight}")
+    if rq.since:
+        try:
+            datetime.date.fromisoformat(rq.since)
+            if len(rq.since) != 10:
+                raise ValueError(rq.since)
+        except ValueError:
+            out.append(f"requests.since: must be a date YYYY-MM-DD such as 2025-01-01, got {rq.since!r}")
+    for i, channel in enumerate(rq.channels):
+        if not channel.strip():
+            out.append(f"requests.channels[{i}]: a channel needs a name (e.g. 渝快办)")
     return out
 
 

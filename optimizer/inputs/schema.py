@@ -18,6 +18,10 @@ FORCED_VALUES = ("in", "out", "")
 #: named as a cohort by a scenario's function.
 DEFAULT_COHORTS = ("total", "elderly", "infants", "households", "cars")
 
+#: The cohort a function names when no census cohort fits: its people are the residents
+#: who asked for it in the market-demand ledger (``inputs.requests``) only. Not a demand column.
+REQUESTS_COHORT = "requests"
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -105,6 +109,19 @@ NETWORK_COLUMNS = (
                "(not a one-way street for cars: pedestrians walk those both ways)", default=False),
 )
 
+#: The market-demand ledger (市场需求一本账, seed 004: "一图两账三单"): residents' requests
+#: gathered "通过'渝快办'、社区微信群、网格员走访、开坝坝会" (seed 000). A plain table.
+REQUEST_COLUMNS = (
+    ColumnSpec("request_id", "id", True, "unique id of the request (a line of the ledger)"),
+    ColumnSpec("community", "text", False, "community (社区) asking, as in the demand's community", default=""),
+    ColumnSpec("circle_id", "text", False, "life circle asking, as in the demand's circle_id", default=""),
+    ColumnSpec("service", "text", True, "the function asked for (a function of the scenario)"),
+    ColumnSpec("count", "integer", True, "residents asking (a whole number, 1 or more)"),
+    ColumnSpec("channel", "text", False, "how it was gathered (渝快办, 社区微信群, 网格员走访, 坝坝会, 12345, ...)",
+               default=""),
+    ColumnSpec("date", "text", False, "date of the request, YYYY-MM-DD", default=""),
+)
+
 OD_COLUMNS = (
     ColumnSpec("unit_id", "id", True, "demand unit id"),
     ColumnSpec("site_id", "id", True, "site or facility id"),
@@ -121,6 +138,7 @@ ROLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
     "network": NETWORK_COLUMNS,
     "od_table": OD_COLUMNS,
     "circles": CIRCLE_COLUMNS,
+    "requests": REQUEST_COLUMNS,
 }
 
 #: Geometry types each role accepts (``()``: a plain table without geometry).
@@ -131,6 +149,7 @@ ROLE_GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
     "network": ("LineString", "MultiLineString"),
     "od_table": (),
     "circles": ("Polygon", "MultiPolygon"),
+    "requests": (),
 }
 
 
@@ -186,6 +205,9 @@ class InputsSpec:
     circles
         The life circles (生活圈) as polygons with their type and target year; optional.
         Every demand unit's ``circle_id`` must name one of them.
+    requests
+        The market-demand ledger (市场需求一本账): residents' requests by community or
+        circle and function (CSV or XLSX, no geometry); optional.
     crs
         Analysis CRS (metric). ``None``: the local UTM zone of the demand's centre.
     """
@@ -198,3 +220,4 @@ class InputsSpec:
     elevation: LayerSpec | None = None
     circles: LayerSpec | None = None
     crs: str | None = None
+    requests: LayerSpec | None = None
