@@ -133,3 +133,24 @@ def test_the_requests_key_is_closed_and_checked(project):
     with pytest.raises(ScenarioError) as bad:
         load_scenario(scenario, ["requests.since=March", "requests.weight=-1"])
     assert "requests.since: must be a date" in str(bad.value) and "requests.weight" in str(bad.value)
+
+
+def test_an_excel_ledger_with_date_cells_is_read(project, monkeypatch):
+    """A ledger kept in Excel (sheet 需求台账, real date cells) reads like the CSV; dates become YYYY-MM-DD."""
+    import datetime
+
+    from optimizer.pipeline import validate
+
+    folder, scenario = project
+    table = pd.DataFrame({"request_id": ["R1", "R2"], "community": ["上清寺社区", None], "circle_id": [None, "LC2"],
+                          "service": ["canteen", "elder_care"], "count": [12, 3], "channel": ["渝快办", "坝坝会"],
+                          "date": [datetime.datetime(2025, 3, 18), datetime.datetime(2025, 4, 1)]})
+    with pd.ExcelWriter(folder / "data" / "requests.xlsx", engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name="需求台账", index=False)
+    text = scenario.read_text(encoding="utf-8").replace(
+        "requests: data/requests.csv", "requests: {path: data/requests.xlsx, layer: 需求台账}")
+    scenario.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(folder)
+    inputs, _, _ = validate(load_scenario(scenario))
+    assert inputs.requests["date"].tolist() == ["2025-03-18", "2025-04-01"]
+    assert inputs.requests["count"].tolist() == [12, 3] and inputs.requests["community"].tolist() == ["上清寺社区", ""]
