@@ -21,6 +21,9 @@ that the engine can be demonstrated and benchmarked end to end:
   deliberately sparse set of existing facilities;
 * synthetic garages offered to residents off-hours (错时共享停车, seed 003), from a random
   stream of their own (:func:`add_shared_garages`).
+* children aged 6-12 (``school_age``, 四点半课堂) allocated last without a random draw, and a
+  synthetic market-demand ledger (``requests.csv``, 市场需求一本账) from its own random
+  stream, so that neither moves anything else.
 
 Everything is a deterministic function of the seed and the size parameters. Run
 ``python -m dataset_builders.yuzhong --seed 2020 --out inputs/yuzhong-demo`` to
@@ -70,6 +73,8 @@ CENSUS_2020: dict[str, float] = {
     "age_60plus": 116_320,
     "age_0": 3_262,
     "age_1_4": 18_383,
+    "age_5_9": 23_297,
+    "age_10_14": 18_981,
     "households": 213_950,
     "household_size": 2.34,
     "hh_owns_car": 6_840,  # long-form sample households owning a car
@@ -85,6 +90,39 @@ CENTRAL_CITY_LIFE_CIRCLES = 915
 #: four single years 1-4 (years assumed equally populated, an interpolation). Infants
 #: (托育 serves children under 3, i.e. 0-2 full years) = age_0 + 0.5 x age_1_4.
 AGE_1_4_SHARE_UNDER_3 = 0.5
+
+#: Children of primary-school age, 6-12 (whom after-school care, 四点半课堂, serves): ages
+#: 6-9 are four of the five single years of the census 5-9 band, ages 10-12 three of the
+#: 10-14 band's five (years assumed equally populated, an interpolation).
+AGE_5_9_SHARE_6_TO_9 = 0.8
+AGE_10_14_SHARE_10_TO_12 = 0.6
+
+#: The synthetic market-demand ledger (市场需求一本账, seed 004): rows drawn, and the channels
+#: of seed 000 ("通过'渝快办'、社区微信群、网格员走访、开坝坝会等多种渠道，征集生活圈建设意见")
+#: with the share of rows each gathers and the residents behind one row: (channel, share
+#: of rows, residents at least, Poisson mean of the residents above that).
+REQUEST_ROWS = 420
+REQUEST_CHANNELS: tuple[tuple[str, float, int, float], ...] = (
+    ("渝快办", 0.35, 1, 0.5),        # one resident's online request, now and then a household's
+    ("社区微信群", 0.30, 2, 4.0),    # a thread several neighbours join
+    ("网格员走访", 0.20, 1, 2.0),    # a grid worker's visit, a family or a landing
+    ("坝坝会", 0.15, 8, 20.0),       # a courtyard meeting's show of hands
+)
+#: Services asked for: (the demand column whose share of residents drives the asking, base
+#: rate per resident). canteen, elder care and health posts are asked for where the elderly
+#: live, childcare where infants do, after-school care where school children do, parking
+#: where households own cars; the rates are SYNTHETIC choices. after_school and health_post
+#: are functions a what-if defines (scenarios/yuzhong-demo-requests.yaml).
+REQUEST_SERVICES: dict[str, tuple[str, float]] = {
+    "canteen": ("elderly", 1.0),
+    "elder_care": ("elderly", 1.0),
+    "health_post": ("elderly", 0.5),
+    "childcare": ("infants", 0.6),
+    "after_school": ("school_age", 0.7),
+    "parking": ("cars", 0.8),
+}
+#: How strongly a community's cohort share raises its asking (share / mean share, to this power).
+REQUEST_SKEW = 2.0
 
 #: Sub-districts (街道) and communities (社区) of Yuzhong (seed 001: "11个街道、79个社区").
 SUBDISTRICT_COUNT = 11
@@ -231,7 +269,7 @@ class SyntheticDistrict:
     ----------
     demand
         Demand units (Points): ``unit_id``, ``total``, ``elderly`` (60+), ``infants``
-        (under 3), ``households``, ``cars``, ``circle_id`` (``YZ-LC01``..``YZ-LC11``),
+        (under 3), ``households``, ``cars``, ``school_age`` (6-12), ``circle_id`` (``YZ-LC01``..``YZ-LC11``),
         ``subdistrict`` (e.g. ``解放碑街道``), ``community`` (e.g.
         ``解放碑街道第1社区（虚构）``), ``district``, ``name``.
     sites
@@ -269,6 +307,9 @@ class SyntheticDistrict:
     seed: int = 0
     layers: tuple[str, ...] = field(default=("demand", "sites", "facilities", "network", "circles"), repr=False)
     shared_garages: gpd.GeoDataFrame | None = None
+    #: The synthetic market-demand ledger (市场需求一本账): ``request_id``, ``community``,
+    #: ``circle_id``, ``service``, ``count``, ``channel``, ``date`` (:func:`make_requests`).
+    requests: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- targets
@@ -295,6 +336,126 @@ def census_targets() -> dict[str, int]:
         "households": int(c["households"]),
         "cars": int(round(cars)),
     }
+
+
+def school_age_target() -> int:
+    """Children aged 6-12 (primary school, whom after-school care 四点半课堂 serves) in Yuzhong.
+
+    Returns
+    -------
+    int
+        4/5 of the census 5-9 band plus 3/5 of the 10-14 band (ages 6-9 and 10-12, the
+        bands' single years assumed equally populated): 0.8 x 23,297 + 0.6 x 18,981 =
+        18,637.6 + 11,388.6 = 30,026.2, rounded half up to 30,026.
+    """
+    c = CENSUS_2020
+    children = AGE_5_9_SHARE_6_TO_9 * c["age_5_9"] + AGE_10_14_SHARE_10_TO_12 * c["age_10_14"]
+    return int(math.floor(children + 0.5))
+
+
+def school_age_allocation(demand: pd.DataFrame) -> np.ndarray:
+    """Children aged 6-12 per demand unit, to the exact census-derived total, with no random draw.
+
+    Pro rata to the unit's residents aged 3-59 (``total - elderly - infants``, among whom
+    school children live), largest-remainder rounding, capped by that number, so that
+    ``elderly + infants + school_age <= total``. Deterministic: it draws nothing from any
+    random stream, so every other column and table stays exactly as it was.
+
+    Parameters
+    ----------
+    demand
+        Demand units with ``total``, ``elderly`` and ``infants``.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 children per unit summing to :func:`school_age_target`.
+    """
+    room = (demand["total"] - demand["elderly"] - demand["infants"]).to_numpy(dtype=np.int64)
+    return allocate(room.astype(float), school_age_target(), cap=room)
+
+
+def requests_rng(seed: int) -> np.random.Generator:
+    """The ledger's own random stream: the eighth child of the seed's ``SeedSequence``.
+
+    :func:`generate` draws its seven streams as ``SeedSequence(seed).spawn(7)``; a child's
+    state depends only on the seed and its index, so this stream moves none of them.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(8)[7])
+
+
+def make_requests(demand: pd.DataFrame, seed: int, n_rows: int = REQUEST_ROWS, year: int = 2025) -> pd.DataFrame:
+    """A SYNTHETIC market-demand ledger (市场需求一本账): residents' requests by community.
+
+    Rows are drawn over (community, service) pro rata to the community's residents x the
+    service's base rate x (the community's share of the service's cohort / the district's
+    share) ** :data:`REQUEST_SKEW` x the community's own eagerness (log-normal, sigma 0.5:
+    some communities ask much more, through an active WeChat group or frequent 坝坝会); so
+    elderly-heavy communities ask for canteens, elder care and health posts, young ones for
+    childcare and after-school care. Each row's channel follows :data:`REQUEST_CHANNELS`, its
+    residents the channel's size; most rows name their community, a quarter also its circle,
+    a third of the 坝坝会 rows only the circle (a sub-district-wide meeting); dates are days of
+    ``year``.
+
+    Parameters
+    ----------
+    demand
+        The demand units (``community``, ``circle_id``, the cohorts and ``school_age``).
+    seed
+        The district's seed; the ledger draws from :func:`requests_rng` only.
+    n_rows
+        Rows in all.
+    year
+        The year of the dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``request_id`` (``YZ-R0001``... in date order), ``community``, ``circle_id``,
+        ``service``, ``count``, ``channel``, ``date`` (``YYYY-MM-DD``).
+    """
+    rng = requests_rng(seed)
+    by = demand.groupby("community", sort=True)
+    comm = by[["total", "elderly", "infants", "school_age", "households", "cars"]].sum()
+    circle = by["circle_id"].first().to_numpy(dtype=object)
+    residents = comm["total"].to_numpy(float)
+    eager = rng.lognormal(0.0, 0.5, len(comm))
+    services = list(REQUEST_SERVICES)
+    weight = np.empty((len(comm), len(services)))
+    for j, name in enumerate(services):
+        column, rate = REQUEST_SERVICES[name]
+        base = comm["households"] if column == "cars" else comm["total"]
+        share = comm[column].to_numpy(float) / np.maximum(base.to_numpy(float), 1.0)
+        mean = comm[column].sum() / max(float(base.sum()), 1.0)
+        weight[:, j] = rate * residents * (share / mean) ** REQUEST_SKEW * eager
+    rows = rng.multinomial(n_rows, (weight / weight.sum()).ravel()).reshape(weight.shape)
+    c_idx, s_idx = np.nonzero(rows)
+    reps = rows[c_idx, s_idx]
+    c_row, s_row = np.repeat(c_idx, reps), np.repeat(s_idx, reps)
+    n = len(c_row)
+    names = [c[0] for c in REQUEST_CHANNELS]
+    channel = rng.choice(len(names), size=n, p=np.asarray([c[1] for c in REQUEST_CHANNELS]))
+    low = np.asarray([c[2] for c in REQUEST_CHANNELS])[channel]
+    count = low + rng.poisson(np.asarray([c[3] for c in REQUEST_CHANNELS])[channel])
+    where = rng.random(n)
+    meeting = np.asarray(names, dtype=object)[channel] == "坝坝会"
+    circle_only = meeting & (where < 1 / 3)
+    both = ~circle_only & (where > 0.75)
+    day = rng.integers(0, 366 if year % 4 == 0 else 365, n)
+    date = (np.datetime64(f"{year}-01-01") + day.astype("timedelta64[D]")).astype(str)
+    community = comm.index.to_numpy(dtype=object)[c_row]
+    table = pd.DataFrame({
+        "community": np.where(circle_only, "", community),
+        "circle_id": np.where(circle_only | both, circle[c_row], ""),
+        "service": np.asarray(services, dtype=object)[s_row],
+        "count": count.astype(np.int64),
+        "channel": np.asarray(names, dtype=object)[channel],
+        "date": date,
+    })
+    table = table.sort_values(["date", "community", "circle_id", "service", "channel", "count"], kind="stable",
+                              ignore_index=True)
+    table.insert(0, "request_id", [f"{ID_PREFIX}-R{i + 1:04d}" for i in range(len(table))])
+    return table
 
 
 def life_circle_count() -> int:
@@ -1049,6 +1210,8 @@ def generate(
                       zip(circle_sub[unit_circle], demand.pop("_estate"), demand.pop("_bld"), strict=True)]
     demand = demand[["unit_id", "total", "elderly", "infants", "households", "cars", "circle_id", "subdistrict",
                      "community", "district", "name"]]
+    # Children aged 6-12 (四点半课堂): no random draw, so nothing else moves (school_age_allocation).
+    demand.insert(demand.columns.get_loc("cars") + 1, "school_age", school_age_allocation(demand))
     unit_tree = cKDTree(demand_xy)
 
     def subdistrict_at(xy: np.ndarray) -> np.ndarray:
@@ -1104,6 +1267,8 @@ def generate(
                     "unit_dist": unit_dist, "dist_sub_centre": dist_sub_centre, "polygons": polygons}
     district.calibration = _calibration(district, net, demand_xy, fac_xy, fac, circle_facts, seed, params,
                                         boundary_m, rng_check)
+    district.requests = make_requests(district.demand, seed)
+    district.calibration["figures"]["requests_ledger"] = _requests_figure(district.requests, district.demand)
     district.calibration["generation_seconds"] = round(time.perf_counter() - t0, 2)
     add_shared_garages(district, net, dens, inner, node_circle, circle_sub, unit_tree, inv)
     logger.info("generated synthetic Yuzhong (seed %d): %d units, %d sites, %d facilities, %d edges in %.1f s",
@@ -1367,6 +1532,13 @@ def _calibration(d: SyntheticDistrict, net: _Network, demand_xy: np.ndarray, fac
         f"children under 3 (0-2 full years, the cohort 托育 serves): {c['age_0']:,} + 0.5 x {c['age_1_4']:,} = "
         f"{c['age_0'] + AGE_1_4_SHARE_UNDER_3 * c['age_1_4']:,.1f}, rounded half up; ages 1 and 2 are half "
         "of the 1-4 band, assuming its four years equally populated")
+    add("school_age_6_12", school_age_target(), int(dem["school_age"].sum()),
+        census_src + " (4/5 x age_5_9 + 3/5 x age_10_14)",
+        f"children aged 6-12 (primary school, whom after-school care 四点半课堂 serves): "
+        f"{AGE_5_9_SHARE_6_TO_9} x {c['age_5_9']:,} + {AGE_10_14_SHARE_10_TO_12} x {c['age_10_14']:,} = "
+        f"{AGE_5_9_SHARE_6_TO_9 * c['age_5_9'] + AGE_10_14_SHARE_10_TO_12 * c['age_10_14']:,.1f}, rounded half up "
+        "(ages 6-9 and 10-12 of the bands' single years, assumed equally populated); allocated last, pro rata to "
+        "each unit's residents aged 3-59 (largest remainder, capped), drawing no random number")
     add("households", t["households"], int(dem["households"].sum()), census_src + " (households, 家庭户)")
     add("cars", t["cars"], int(dem["cars"].sum()), census_src + " (hh_owns_car / hh_longform_sample)",
         f"{c['households']:,} x {c['hh_owns_car']:,.0f} / {c['hh_longform_sample']:,.0f} = "
@@ -1592,6 +1764,37 @@ def network_effort_to_nearest(net: _Network, from_xy: np.ndarray, to_xy: np.ndar
     return effort
 
 
+def _requests_figure(requests: pd.DataFrame, demand: pd.DataFrame) -> dict[str, Any]:
+    """The ledger's file-level figures for calibration.json (all SYNTHETIC)."""
+    per_community = requests[requests["community"] != ""].groupby("community")["count"].sum()
+    busiest = per_community.sort_values(ascending=False)
+    elderly_share = demand.groupby("community")["elderly"].sum() / demand.groupby("community")["total"].sum()
+    old = elderly_share >= elderly_share.median()
+    care = requests[requests["service"].isin(["canteen", "elder_care"]) & (requests["community"] != "")]
+    care_by = care.groupby("community")["count"].sum().reindex(elderly_share.index, fill_value=0)
+    return {
+        "target": f"a few hundred rows over the {demand['community'].nunique()} communities (SYNTHETIC)",
+        "achieved": {
+            "rows": int(len(requests)), "residents": int(requests["count"].sum()),
+            "communities_asking": int(per_community.size),
+            "rows_by_service": {k: int(v) for k, v in requests["service"].value_counts().sort_index().items()},
+            "residents_by_service": {k: int(v) for k, v in
+                                     requests.groupby("service")["count"].sum().sort_index().items()},
+            "rows_by_channel": {k: int(v) for k, v in requests["channel"].value_counts().items()},
+            "rows_naming": {"community": int(((requests["community"] != "") & (requests["circle_id"] == "")).sum()),
+                            "circle": int(((requests["community"] == "") & (requests["circle_id"] != "")).sum()),
+                            "both": int(((requests["community"] != "") & (requests["circle_id"] != "")).sum())},
+            "busiest_10_communities_share_of_residents": round(float(busiest.head(10).sum() / busiest.sum()), 3),
+            "canteen_and_elder_care_residents_older_half_of_communities": round(
+                float(care_by[old].sum() / max(care_by.sum(), 1)), 3),
+            "dates": f"{requests['date'].min()} to {requests['date'].max()}",
+        },
+        "source": "SYNTHETIC (make_requests, its own random stream requests_rng(seed)); channels of seed 000",
+        "note": "rows over (community, service) pro rata to residents x base rate x (cohort share / district "
+                f"share) ** {REQUEST_SKEW} x a log-normal eagerness per community; not real requests",
+    }
+
+
 def calibration_markdown(calibration: dict[str, Any]) -> str:
     """The calibration figures as a Markdown table."""
     lines = ["| figure | target | achieved | source | note |", "|---|---|---|---|---|"]
@@ -1609,7 +1812,8 @@ def calibration_markdown(calibration: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- write
 
 def write(district: SyntheticDistrict, folder: Path | str) -> dict[str, Path]:
-    """Write the GeoPackages of ``district.layers`` (one layer each, named like the file) and calibration.json.
+    """Write the GeoPackages of ``district.layers`` (one layer each, named like the file), requests.csv and
+    calibration.json.
 
     Parameters
     ----------
@@ -1621,7 +1825,7 @@ def write(district: SyntheticDistrict, folder: Path | str) -> dict[str, Path]:
     Returns
     -------
     dict
-        Layer name -> path written (plus ``calibration``).
+        Layer name -> path written (plus ``requests``, UTF-8 with BOM, and ``calibration``).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -1635,6 +1839,10 @@ def write(district: SyntheticDistrict, folder: Path | str) -> dict[str, Path]:
         gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio",
                     layer_options={"SPATIAL_INDEX": "NO"})
         out[name] = path
+    if district.requests is not None:  # a plain table, UTF-8 with BOM so that Excel shows Chinese
+        path = folder / "requests.csv"
+        district.requests.to_csv(path, index=False, encoding="utf-8-sig")
+        out["requests"] = path
     cal = folder / "calibration.json"
     cal.write_text(json.dumps(district.calibration, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     out["calibration"] = cal

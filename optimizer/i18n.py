@@ -37,6 +37,7 @@ COHORT_LABELS: dict[str, dict[str, str]] = {
     "children": {"zh": "儿童", "en": "children"},
     "elderly": {"zh": "60岁及以上老人", "en": "residents aged 60+"},
     "cars": {"zh": "小汽车", "en": "cars"},
+    "school_age": {"zh": "6-12岁儿童", "en": "children aged 6-12"},
 }
 
 
@@ -73,6 +74,11 @@ def cohort_label(cohort: str, lang: str) -> str:
     """A cohort's name for readers."""
     check_lang(lang)
     known = COHORT_LABELS.get(cohort)
+    if known is None and "requests_" in cohort:  # with the market-demand ledger (optimizer.rules.requests)
+        base = cohort.split("_and_requests_")[0] if "_and_requests_" in cohort else ""
+        asked = pick(lang, zh="提出需求的居民", en="residents who asked")
+        return pick(lang, zh=f"{cohort_label(base, lang)}（含{asked}）", en=f"{cohort_label(base, lang)} and {asked}") \
+            if base else asked
     return known[lang] if known else cohort.replace("_", " ")
 
 

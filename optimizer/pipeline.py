@@ -21,6 +21,7 @@ from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Proble
 from optimizer.fair import FairStages, solve_fair
 from optimizer.inputs import load_inputs
 from optimizer.inputs.elevation import sample_node_elevations
+from optimizer.inputs.schema import REQUESTS_COHORT
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model
 from optimizer.model.candidates import function_cutoffs
@@ -33,6 +34,7 @@ from optimizer.reach.cache import ReachCache, network_reach_key
 from optimizer.rules.existing import ExistingService, existing_service
 from optimizer.rules.fairness import circle_shares, share_distribution
 from optimizer.rules.priorities import with_objective_weights
+from optimizer.rules.requests import requests_problems, with_requests
 from optimizer.rules.requirements import requirement_targets, standards_problems
 from optimizer.rules.shared_parking import join_shared_garages
 from optimizer.rules.together import together_report
@@ -99,6 +101,7 @@ def validate(scenario: Scenario) -> tuple[Inputs, ForcedDecisions, list[str]]:
     """Read and validate every input against the scenario; one error lists every problem."""
     cohorts = {fn.cohort for fn in scenario.functions.values()} | {
         fn.counted_cohort(scenario.model.mode) for fn in scenario.functions.values()}
+    cohorts.discard(REQUESTS_COHORT)  # a function's own requests (inputs.requests), not a demand column
     # facilities of a disabled function are known (and ignored), not misspelled
     known = set(scenario.function_names) | set(scenario.disabled_functions)
     inputs = load_inputs(scenario.inputs, function_names=known, cohorts=cohorts)
@@ -144,6 +147,8 @@ def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDe
         scenario.function_names, eligible, sites_file, scenario.source)
     problems += forced_problems
     problems += standards_problems(inputs, scenario, scenario.source)
+    found, notes = requests_problems(inputs, scenario)  # the market-demand ledger against the functions
+    problems, warnings = problems + found, warnings + notes
     if problems:
         raise InputError(problems)
     return forced, warnings
@@ -263,6 +268,8 @@ def prepare_model(scenario: Scenario, progress: Progress | None = None, inputs: 
         shortfalls = forced_shortfalls(inputs.sites, scenario, forced)
         if shortfalls:
             raise InfeasibleScenario(shortfalls)
+        scenario, inputs, notes = with_requests(scenario, inputs)  # before the weights: requests are people
+        warnings += notes
         scenario = with_objective_weights(scenario, inputs)
     with timings.step("reach"):
         reach_sites, reach_facilities = compute_reach(inputs, scenario, progress, reach_cache)

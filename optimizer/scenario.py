@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import types
 import typing
 from dataclasses import dataclass, field
@@ -430,6 +431,22 @@ class SharedParkingSpec:
 
 
 @dataclass(frozen=True)
+class RequestsSpec:
+    """How the market-demand ledger (市场需求一本账, ``inputs.requests``) counts.
+
+    Each request row's ``count`` times ``weight`` (people per request) is added to the
+    asked-for function's cohort in the row's community or circle
+    (:mod:`optimizer.rules.requests`). ``since``: only requests dated on or after this
+    day (``YYYY-MM-DD``; blank: every row). ``channels``: only requests gathered through
+    these channels (e.g. ``[渝快办, 网格员走访]``; empty: every channel).
+    """
+
+    weight: float = 1.0
+    since: str = ""
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """Where results go: ``<folder>/<scenario name>/<run id>/``."""
 
@@ -457,6 +474,7 @@ class Scenario:
     grading: tuple[GradingRule, ...] = DEFAULT_GRADING
     fairness: FairnessSpec = FairnessSpec()
     shared_parking: SharedParkingSpec = SharedParkingSpec()
+    requests: RequestsSpec = RequestsSpec()
     standards: dict[str, tuple[StandardItem, ...]] = field(default_factory=dict)
     money: MoneySpec = MoneySpec()
     description: str = ""
@@ -620,7 +638,7 @@ def _parse(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
             problems.append(f"{path}: expected a whole number, got {value!r}")
         return tp(value)
     if tp is str:
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        if isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool):  # YAML reads dates
             return str(value)
         problems.append(f"{path}: expected text, got {value!r}")
         return ""
@@ -683,7 +701,7 @@ def _parse_inputs(raw: Any, problems: list[str]) -> InputsSpec | None:
         problems.append("inputs: required mapping is missing (demand, sites, ...)")
         return None
     allowed = ("demand", "sites", "facilities", "network", "od_table", "elevation", "circles", "shared_garages",
-               "crs")
+               "requests", "crs")
     for key in raw:
         if key not in allowed:
             problems.append(f"inputs.{key}: unknown key (allowed here: {', '.join(allowed)})")
@@ -913,6 +931,7 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     out += _phasing_problems(v.get("phasing", PhasingSpec()))
     out += _money_problems(v.get("money", MoneySpec()), v.get("budget", BudgetSpec()), functions)
     out += _shared_parking_problems(v.get("shared_parking", SharedParkingSpec()), functions)
+    out += _requests_problems(v.get("requests", RequestsSpec()))
     out += grading_problems(v.get("grading", DEFAULT_GRADING), functions)
     for key in ("force_in", "force_out"):
         for entry in getattr(v.get("decisions", DecisionsSpec()), key):
@@ -1015,6 +1034,24 @@ def _shared_parking_problems(spec: SharedParkingSpec, functions: dict[str, Funct
             if SHARED_GARAGE in rule.kinds and name != SHARED_PARKING_FUNCTION:
                 out.append(f"functions.{name}.eligible[{i}].kinds: a {SHARED_GARAGE} offers its spaces to parked "
                            f"cars only; only {SHARED_PARKING_FUNCTION} may be placed there")
+    return out
+
+
+def _requests_problems(rq: RequestsSpec) -> list[str]:
+    """People per request a finite number >= 0, ``since`` a date, channels named."""
+    out = []
+    if not 0 <= rq.weight < float("inf"):
+        out.append(f"requests.weight: people per request must be a number >= 0, got {rq.weight}")
+    if rq.since:
+        try:
+            datetime.date.fromisoformat(rq.since)
+            if len(rq.since) != 10:
+                raise ValueError(rq.since)
+        except ValueError:
+            out.append(f"requests.since: must be a date YYYY-MM-DD such as 2025-01-01, got {rq.since!r}")
+    for i, channel in enumerate(rq.channels):
+        if not channel.strip():
+            out.append(f"requests.channels[{i}]: a channel needs a name (e.g. 渝快办)")
     return out
 
 

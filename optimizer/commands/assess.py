@@ -39,6 +39,7 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
         from optimizer.outputs.assessment_files import write_assessment
         from optimizer.pipeline import compute_reach, run_scenario, validate
         from optimizer.rules.existing import existing_service, unit_circles
+        from optimizer.rules.requests import with_requests
         from optimizer.run_folder import mismatches_with_scenario, read_layer, read_run_folder
         from optimizer.studies.assessment import additions_from_tables, assess, card_counts, circle_points
         from optimizer.studies.grades import covered_from_layer, grade_levels
@@ -50,6 +51,7 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
         if run_dir:
             folder = read_run_folder(run_dir)
             inputs, _, _ = validate(sc)  # the solve's own warnings are in the run folder
+            sc, inputs, _ = with_requests(sc, inputs)  # the people the run counted (its requests too)
             problems, warnings = mismatches_with_scenario(folder, sc.name, sc.model.mode, inputs.file_hashes,
                                                           set(unit_circles(inputs).tolist()))
             if problems:

@@ -37,14 +37,16 @@ def print_run_summary(run, folder: Path) -> None:
               if run.walk_vs_buffer is not None and run.plan.mode == "coverage" else None)
     if run.plan.mode == "capacitated":
         click.echo("  capacitated: covered = served within reach and capacity; running facilities first")
-    click.echo(f"  {'function':<12}{'cohort':<12}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}"
+    fw = max([12] + [len(str(f)) + 1 for f in table["function"]])
+    cw = max([12] + [len(str(c)) + 1 for c in table["cohort"]])  # a cohort with requests has a long name
+    click.echo(f"  {'function':<{fw}}{'cohort':<{cw}}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}"
                + (f"{'buffer map':>12}" if buffer is not None else ""))
     for row in table.itertuples():
         extra = ""
         if buffer is not None:
             b = buffer.loc[row.function, "with_plan_covered_buffer"] / row.people if row.people else float("nan")
             extra = f"{b:>12.1%}"
-        click.echo(f"  {row.function:<12}{row.cohort:<12}{row.people:>10,.0f}{row.served_by_existing:>10,.0f}"
+        click.echo(f"  {row.function:<{fw}}{row.cohort:<{cw}}{row.people:>10,.0f}{row.served_by_existing:>10,.0f}"
                    f"{row.newly_covered:>10,.0f}{row.covered_share:>9.1%}{extra}")
     if buffer is not None:
         click.echo("  (buffer map: share a straight-line circle of the same facilities would claim; "
@@ -58,6 +60,8 @@ def print_run_summary(run, folder: Path) -> None:
     shared = sum(1 for p in run.plan.sites if p.costing.groups_applied)
     if shared:
         click.echo(f"  {shared} sites host a sharing group together (能合用)")
+    if run.inputs.requests is not None:
+        _print_requests(run)
     if run.requirements is not None:
         met = int(run.requirements["met"].sum())
         click.echo(f"  requirements (该有的不能少): {met} of {len(run.requirements)} circle targets met "
@@ -69,3 +73,14 @@ def print_run_summary(run, folder: Path) -> None:
     for w in run.warnings:
         click.echo(f"  warning: {w}")
     click.echo(f"  written to {folder}")
+
+
+def _print_requests(run) -> None:
+    """One line: the market-demand ledger's rows and people, and its part of the objective (requests.csv)."""
+    from optimizer.outputs.tables import requests_summary
+
+    record = requests_summary(run)[1]
+    part = (f"; {record['objective_from_requests']:,.2f} of the objective ({record['share_of_objective']:.1%}) "
+            "from requesters newly covered" if record["share_of_objective"] is not None else "")
+    click.echo(f"  requests (市场需求一本账): {record['rows']} rows counted, {record['people_weighted']:,.0f} people"
+               f"{part} (requests.csv)")

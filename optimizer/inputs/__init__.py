@@ -20,6 +20,7 @@ from .crs import choose_analysis_crs, is_metric, to_analysis_crs, utm_crs
 from .elevation import ElevationModel
 from .garages import garage_problems
 from .read import SOURCE_ATTR, file_hashes, file_sha256, read_table
+from .requests import check_requests
 from .schema import (
     DEMAND_COLUMNS,
     FACILITY_COLUMNS,
@@ -101,6 +102,7 @@ def load_inputs(
         "demand": spec.demand, "sites": spec.sites, "facilities": spec.facilities,
         "network": spec.network, "od_table": spec.od_table, "circles": spec.circles,
         "shared_garages": spec.shared_garages,
+        "requests": spec.requests,
     }
     for role, layer_spec in layers.items():
         if layer_spec is None:
@@ -155,6 +157,7 @@ def load_inputs(
         circles=_geo(tables["circles"], ROLE_COLUMNS["circles"], analysis_crs) if "circles" in tables else None,
         shared_garages=(_geo(tables["shared_garages"], ROLE_COLUMNS["shared_garages"], analysis_crs)
                         if "shared_garages" in tables else None),
+        requests=_plain(tables.get("requests")),
     )
     problems.extend(check_references(
         inputs,
@@ -162,6 +165,10 @@ def load_inputs(
         served if served is not None else {},
         names,
     ))
+    if "requests" in tables and "demand" in tables:
+        requests, found = check_requests(tables["requests"], inputs.demand, function_names, *names["requests"])
+        problems.extend(found)
+        inputs = dataclasses.replace(inputs, requests=_plain(requests))
     if problems:
         logger.info("inputs: %d problem(s)", len(problems))
         raise InputError(problems)
@@ -255,6 +262,15 @@ def _fill_lengths(network: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         length[missing] = shapely.length(network.geometry.to_numpy()[missing])
         network["length_m"] = length
     return network
+
+
+def _plain(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A plain table (the requests ledger) with a RangeIndex, or ``None`` when not given."""
+    if table is None:
+        return None
+    frame = pd.DataFrame(table).reset_index(drop=True)
+    frame.attrs.pop(SOURCE_ATTR, None)
+    return frame
 
 
 def _geo(table: pd.DataFrame | None, columns: tuple[ColumnSpec, ...], crs: pyproj.CRS) -> gpd.GeoDataFrame:

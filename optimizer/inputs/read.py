@@ -136,13 +136,14 @@ def read_table(spec: LayerSpec, role: str) -> tuple[gpd.GeoDataFrame | pd.DataFr
     spec
         Where the table is and how to read it.
     role
-        ``"demand"``, ``"sites"``, ``"facilities"``, ``"network"`` or ``"od_table"``;
-        decides whether a geometry is needed.
+        ``"demand"``, ``"sites"``, ``"facilities"``, ``"network"``, ``"od_table"``,
+        ``"circles"`` or ``"requests"``; decides whether a geometry is needed
+        (:data:`~optimizer.inputs.schema.ROLE_GEOMETRY_TYPES`).
 
     Returns
     -------
     frame
-        A GeoDataFrame (every role but ``od_table``) or DataFrame, columns renamed to
+        A GeoDataFrame (every role but ``od_table`` and ``requests``) or DataFrame, columns renamed to
         canonical names per ``spec.columns`` (and, for canonical names absent from the
         file, a unique case-insensitive match or a Shapefile's 10-character cut name).
         Unchecked values; CSV/XLSX cells are text. ``None`` when nothing could be read.

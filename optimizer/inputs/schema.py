@@ -26,6 +26,10 @@ FORCED_VALUES = ("in", "out", "")
 #: named as a cohort by a scenario's function.
 DEFAULT_COHORTS = ("total", "elderly", "infants", "households", "cars")
 
+#: The cohort a function names when no census cohort fits: its people are the residents
+#: who asked for it in the market-demand ledger (``inputs.requests``) only. Not a demand column.
+REQUESTS_COHORT = "requests"
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -134,6 +138,19 @@ NETWORK_COLUMNS = (
                "(not a one-way street for cars: pedestrians walk those both ways)", default=False),
 )
 
+#: The market-demand ledger (市场需求一本账, seed 004: "一图两账三单"): residents' requests
+#: gathered "通过'渝快办'、社区微信群、网格员走访、开坝坝会" (seed 000). A plain table.
+REQUEST_COLUMNS = (
+    ColumnSpec("request_id", "id", True, "unique id of the request (a line of the ledger)"),
+    ColumnSpec("community", "text", False, "community (社区) asking, as in the demand's community", default=""),
+    ColumnSpec("circle_id", "text", False, "life circle asking, as in the demand's circle_id", default=""),
+    ColumnSpec("service", "text", True, "the function asked for (a function of the scenario)"),
+    ColumnSpec("count", "integer", True, "residents asking (a whole number, 1 or more)"),
+    ColumnSpec("channel", "text", False, "how it was gathered (渝快办, 社区微信群, 网格员走访, 坝坝会, 12345, ...)",
+               default=""),
+    ColumnSpec("date", "text", False, "date of the request, YYYY-MM-DD", default=""),
+)
+
 OD_COLUMNS = (
     ColumnSpec("unit_id", "id", True, "demand unit id"),
     ColumnSpec("site_id", "id", True, "site or facility id"),
@@ -151,6 +168,7 @@ ROLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
     "od_table": OD_COLUMNS,
     "circles": CIRCLE_COLUMNS,
     "shared_garages": SHARED_GARAGE_COLUMNS,
+    "requests": REQUEST_COLUMNS,
 }
 
 #: Geometry types each role accepts (``()``: a plain table without geometry).
@@ -162,6 +180,7 @@ ROLE_GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
     "od_table": (),
     "circles": ("Polygon", "MultiPolygon"),
     "shared_garages": ("Point", "Polygon", "MultiPolygon"),
+    "requests": (),
 }
 
 
@@ -220,6 +239,9 @@ class InputsSpec:
     shared_garages
         Garages offered to residents off-hours (错时共享停车); optional. They join the
         sites as kind ``shared_garage`` (:mod:`optimizer.rules.shared_parking`).
+    requests
+        The market-demand ledger (市场需求一本账): residents' requests by community or
+        circle and function (CSV or XLSX, no geometry); optional.
     crs
         Analysis CRS (metric). ``None``: the local UTM zone of the demand's centre.
     """
@@ -233,3 +255,4 @@ class InputsSpec:
     circles: LayerSpec | None = None
     shared_garages: LayerSpec | None = None
     crs: str | None = None
+    requests: LayerSpec | None = None

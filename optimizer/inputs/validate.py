@@ -210,7 +210,7 @@ def validate_table(
     mapping: Mapping[str, str] = info.get("mapping") or {}  # type: ignore[assignment]
     checker = _Checker(file, layer, _row_labels(n, bool(info.get("tabular"))))
 
-    if n == 0 and role != "facilities":
+    if n == 0 and role not in ("facilities", "requests"):  # no running facility, no request yet: fine
         checker.add("the table has no rows")
 
     # -- columns present --------------------------------------------------------------

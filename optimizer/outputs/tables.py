@@ -20,6 +20,7 @@ from optimizer.plan import people_by_status
 from optimizer.reach.types import cutoff_ref_seconds
 from optimizer.rules.covered import NEW, STATUS_NAMES
 from optimizer.rules.fairness import circle_shares
+from optimizer.rules.requests import requests_by_function, requests_record
 
 WGS84 = "EPSG:4326"
 
@@ -153,7 +154,8 @@ def demand_layer(run: Run) -> gpd.GeoDataFrame:
     """Demand units with their coverage status per function (for a map)."""
     d = run.inputs.demand
     keep = [c for c in ("unit_id", "total", "elderly", "infants", "households", "cars", "circle_id", "district")
-            if c in d.columns]
+            if c in d.columns] + [f"requests_{name}" for name in run.scenario.functions
+                                  if f"requests_{name}" in d.columns]  # where residents asked (市场需求一本账)
     out = gpd.GeoDataFrame(d[keep].copy(), geometry=d.geometry, crs=run.inputs.crs)
     for name, st in run.plan.status.items():
         out[f"{name}_status"] = pd.Categorical.from_codes(st, categories=[STATUS_NAMES[i] for i in range(3)]) \
@@ -182,6 +184,17 @@ def run_id_for(run: Run) -> str:
     digest = hashlib.sha256(json.dumps(to_jsonable(run.scenario.resolved), sort_keys=True, default=str).encode()
                             + json.dumps(run.inputs.file_hashes, sort_keys=True).encode()).hexdigest()[:8]
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + digest
+
+
+def requests_summary(run: Run) -> tuple[pd.DataFrame, dict | None]:
+    """What the market-demand ledger did in the checked plan: ``requests.csv`` and ``run.json``'s ``requests``.
+
+    The objective's part from requests is read from the plan the independent check
+    passed, against the check's recomputed objective (:mod:`optimizer.rules.requests`).
+    """
+    table = requests_by_function(run.inputs, run.scenario, run.plan)
+    objective = None if run.scenario.objective == "least_cost" else run.check.recomputed.get("weighted_coverage")
+    return table, requests_record(table, run.inputs, objective)
 
 
 def run_record(run: Run, run_id: str) -> dict:
@@ -223,6 +236,7 @@ def run_record(run: Run, run_id: str) -> dict:
                  "by_function": summary.to_dict(orient="records")},
         "money": money_summary(run.plan.money(run.inputs.sites, sc), sc),
         "requirements": None if run.requirements is None else run.requirements.to_dict(orient="records"),
+        "requests": requests_summary(run)[1],
         "fairness": None if run.fairness is None else run.fairness.to_dict(orient="records"),
         "not_built_separately": None if run.together is None else {
             "asked": run.scenario.sharing.not_built_separately,

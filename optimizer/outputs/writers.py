@@ -33,6 +33,7 @@ from optimizer.outputs.tables import (
     facility_reach,
     facility_rows,
     fairness_by_circle,
+    requests_summary,
     run_id_for,
     run_record,
     site_rows,
@@ -109,7 +110,9 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
     ``fairness.png``, ``walk_vs_buffer.csv`` (UTF-8 with BOM), ``walk_vs_buffer.png``
     (covered people by walking vs by a straight-line buffer), ``requirements.csv`` (rule 7,
     per life circle, when the scenario has requirements), ``not_built_separately.csv``
-    (rule 6, per life circle and group), ``plan.gpkg`` (layers ``plan_sites``,
+    (rule 6, per life circle and group), ``requests.csv`` (per function, the market-demand
+    ledger's requests counted and newly covered, when the scenario gives ``inputs.requests``),
+    ``plan.gpkg`` (layers ``plan_sites``,
     ``plan_facilities``, ``demand_coverage``, ``candidate_sites``, ``existing_facilities``,
     ``circles`` when the scenario has life-circle outlines; EPSG:4326; with QGIS styles in its
     ``layer_styles`` table, :mod:`optimizer.outputs.layer_styles`), the three lists (三单:
@@ -142,6 +145,8 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
             _csv(funding_table(money, run.scenario), tmp / "funding.csv")
         if run.requirements is not None:
             _csv(run.requirements, tmp / "requirements.csv")
+        if run.inputs.requests is not None:
+            _csv(requests_summary(run)[0], tmp / "requests.csv")
         if run.together is not None:
             _csv(run.together, tmp / "not_built_separately.csv")
         if run.walk_vs_buffer is not None:

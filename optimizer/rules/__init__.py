@@ -14,6 +14,8 @@
   objective (share, fair, people);
 - :mod:`~optimizer.rules.fairness`: each circle's covered share, the worst circle, the spread
   (人均平衡).
+- :mod:`~optimizer.rules.requests`: residents' requests (市场需求一本账) add to the people the
+  functions asked for count, where they were asked for.
 
 The model (:mod:`optimizer.model`) states these rules as rows; the independent check
 (:mod:`optimizer.check`) recomputes them from the chosen sites with the same modules.

@@ -119,6 +119,35 @@ def test_census_targets_are_the_documented_derivations():
                  "households": 213_950, "cars": round(213_950 * 6_840 / 20_840)}
 
 
+def test_school_age_is_the_documented_derivation_and_fits_every_unit(small):
+    """Children 6-12 (四点半课堂): 4/5 x 23,297 + 3/5 x 18,981 = 30,026.2 -> 30,026, inside each unit's residents."""
+    assert yuzhong.school_age_target() == 30_026
+    d = small.demand
+    assert d["school_age"].dtype.kind == "i" and int(d["school_age"].sum()) == 30_026
+    assert (d["school_age"] >= 0).all() and (d["elderly"] + d["infants"] + d["school_age"] <= d["total"]).all()
+    assert small.calibration["figures"]["school_age_6_12"]["achieved"] == 30_026
+
+
+def test_the_requests_ledger_is_synthetic_seeded_and_well_formed(small):
+    """A few hundred rows over the communities, the seed-000 channels, 2025 dates, its own random stream."""
+    r = small.requests
+    assert list(r.columns) == ["request_id", "community", "circle_id", "service", "count", "channel", "date"]
+    assert len(r) == yuzhong.REQUEST_ROWS and r["request_id"].is_unique
+    assert set(r["service"]) == set(yuzhong.REQUEST_SERVICES)
+    assert set(r["channel"]) == {"渝快办", "社区微信群", "网格员走访", "坝坝会"}
+    assert (r["count"] >= 1).all() and r["date"].str.match(r"^2025-\d\d-\d\d$").all()
+    named = r[r["community"] != ""]
+    assert set(named["community"]) <= set(small.demand["community"])
+    assert ((r["community"] != "") | (r["circle_id"] != "")).all()
+    pairs = set(zip(small.demand["community"], small.demand["circle_id"], strict=True))
+    assert all((c, k) in pairs for c, k in zip(named["community"], named["circle_id"], strict=True) if k)
+    pd.testing.assert_frame_equal(r, yuzhong.make_requests(small.demand, 7))  # from the seed alone
+    assert not r.equals(yuzhong.make_requests(small.demand, 8))
+    # skewed: the older half of the communities asks for most canteens and elder care
+    assert small.calibration["figures"]["requests_ledger"]["achieved"][
+        "canteen_and_elder_care_residents_older_half_of_communities"] > 0.5
+
+
 def test_cohort_totals_equal_census_exactly(small):
     t = yuzhong.census_targets()
     for c in COHORTS:
@@ -243,6 +272,9 @@ def test_write_round_trips_one_layer_per_file(small, tmp_path):
         assert list(back.columns) == list(mine.columns)
         assert np.array_equal(shapely.to_wkb(back.geometry.values), shapely.to_wkb(mine.geometry.values))
     assert (tmp_path / "calibration.json").exists()
+    assert (tmp_path / "requests.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Chinese
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "requests.csv", encoding="utf-8-sig", keep_default_na=False),
+                                  small.requests)
 
 
 def test_calibration_reports_targets_and_achieved(small):
@@ -304,6 +336,18 @@ def test_shipped_shared_garages_lie_mostly_in_the_commercial_circles():
     assert len(commercial) == 2 and g["circle_id"].isin(commercial).sum() > len(g) / 2
 
 
+def test_shipped_requests_ledger(shipped):
+    """The shipped ledger is the one the seed makes from the shipped demand, and the engine reads it."""
+    from optimizer.inputs.read import read_table
+    from optimizer.inputs.schema import LayerSpec
+
+    shipped_requests = pd.read_csv(SHIPPED / "requests.csv", encoding="utf-8-sig", keep_default_na=False)
+    pd.testing.assert_frame_equal(shipped_requests, yuzhong.make_requests(shipped["demand"], 2020))
+    frame, problems = read_table(LayerSpec(SHIPPED / "requests.csv"), "requests")
+    assert problems == [] and len(frame) == len(shipped_requests)
+    assert int(shipped["demand"]["school_age"].sum()) == yuzhong.school_age_target()
+
+
 @pytest.mark.slow
 def test_shipped_demo_is_what_the_generator_makes(shipped):
     fresh = yuzhong.generate(2020)
@@ -314,6 +358,8 @@ def test_shipped_demo_is_what_the_generator_makes(shipped):
                                       check_dtype=False)
         assert np.array_equal(shapely.to_wkb(shipped[name].geometry.values),
                               shapely.to_wkb(mine.geometry.values)), name
+    pd.testing.assert_frame_equal(pd.read_csv(SHIPPED / "requests.csv", encoding="utf-8-sig", keep_default_na=False),
+                                  fresh.requests)
 
 
 @pytest.mark.shared_data
@@ -321,6 +367,7 @@ def test_embedded_census_figures_match_the_shared_csv(shared_data):
     df = pd.read_csv(shared_data / "chongqing_districts_census2020" / "census2020_central_districts.csv")
     row = df[df["adcode"] == 500103].iloc[0]
     c = yuzhong.CENSUS_2020
-    for key in ("pop_total", "age_60plus", "age_0", "age_1_4", "households", "hh_owns_car", "hh_longform_sample"):
+    for key in ("pop_total", "age_60plus", "age_0", "age_1_4", "age_5_9", "age_10_14", "households", "hh_owns_car",
+                "hh_longform_sample"):
         assert float(row[key]) == c[key], key
     assert int(df["pop_total"].sum()) == c["central_city_pop_total"]

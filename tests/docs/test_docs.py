@@ -224,6 +224,8 @@ CONDITIONAL = {
     ("facilities", "capacity"): "capacitated",
     ("od_table", "minutes"): "metres",
     ("od_table", "metres"): "minutes",
+    ("requests", "community"): "circle_id",
+    ("requests", "circle_id"): "community",
 }
 #: Columns read although not canonical: a running facility's life circle (rules 6, 7).
 READ_EXTRA = {("facilities", "circle_id")}
@@ -299,6 +301,12 @@ def _write_every_column_district(folder: Path) -> Path:
                       "circle_id": ["LC1"], "district": ["渝中区"]},
                      geometry=[shapely.Point(LON + 0.0005, LAT)], crs="EPSG:4326").to_file(
         data / "garages.gpkg", layer="garages")
+    pd.DataFrame({"request_id": ["R1", "R2"], "community": ["解放碑社区", ""], "circle_id": ["LC1", "LC2"],
+                  "service": ["canteen", "elder_care"], "count": [12, 3], "channel": ["渝快办", "坝坝会"],
+                  "date": ["2025-03-18", "2025-04-01"]}).to_csv(data / "requests.csv", index=False)
+    # a request names the demand's community or circle, so the ledger is read by a what-if of its own
+    (folder / "requests.yaml").write_text("extends: tiny.yaml\ninputs:\n  requests: data/requests.csv\n",
+                                          encoding="utf-8")
     scenario.write_text(
         "inputs:\n  demand: data/demand.gpkg\n  sites: data/sites.gpkg\n  facilities: data/facilities.gpkg\n"
         "  network: data/network.gpkg\n  od_table: data/od.csv\n  circles: data/circles.gpkg\n"
@@ -310,7 +318,7 @@ def _write_every_column_district(folder: Path) -> Path:
 def _table_file(folder: Path, role: str) -> Path:
     return folder / "data" / {"demand": "demand.gpkg", "sites": "sites.gpkg", "facilities": "facilities.gpkg",
                               "network": "network.gpkg", "od_table": "od.csv", "circles": "circles.gpkg",
-                              "shared_garages": "garages.gpkg"}[role]
+                              "shared_garages": "garages.gpkg", "requests": "requests.csv"}[role]
 
 
 def _change(folder: Path, role: str, change) -> None:
@@ -334,7 +342,9 @@ def _drop(column: str):
     return lambda frame: frame.drop(columns=[column])
 
 
-def _validates(scenario: Path, overrides: tuple[str, ...] = ()) -> None:
+def _validates(scenario: Path, overrides: tuple[str, ...] = (), role: str = "") -> None:
+    if role == "requests":  # the what-if reading the requests ledger
+        scenario = scenario.with_name("requests.yaml")
     validate(load_scenario(scenario, list(overrides)))
 
 
@@ -347,7 +357,7 @@ def test_the_full_district_validates(district: Path) -> None:
 def test_an_optional_column_may_be_blank(district: Path, tmp_path: Path, role: str, column: str) -> None:
     """A column documented as optional ("no") may be blank in every row."""
     _change(tmp_path, role, _blank(column))
-    _validates(district)
+    _validates(district, role=role)
 
 
 @pytest.mark.parametrize("role", sorted({role for role, _ in optional_columns()}))
@@ -355,7 +365,7 @@ def test_the_optional_columns_may_be_left_out_of_the_file(district: Path, tmp_pa
     """Every column documented as optional ("no") may be missing from the file, all of them at once."""
     optional = [column for r, column in optional_columns() if r == role]
     _change(tmp_path, role, lambda frame: frame.drop(columns=[c for c in optional if c in frame.columns]))
-    _validates(district)
+    _validates(district, role=role)
 
 
 @pytest.mark.parametrize("column,function", [("elderly", "elder_care"), ("infants", "childcare"),
@@ -402,6 +412,16 @@ def test_an_od_table_needs_minutes_or_metres(district: Path, tmp_path: Path) -> 
     _change(tmp_path, "od_table", _blank("metres"))
     with pytest.raises(InputError):
         _validates(district)
+
+
+def test_a_request_names_a_community_or_a_circle(district: Path, tmp_path: Path) -> None:
+    """Either the community or the circle will do; a request naming neither is refused."""
+    _validates(district, role="requests")
+    _change(tmp_path, "requests", _drop("community"))
+    _validates(district, role="requests")
+    _change(tmp_path, "requests", _blank("circle_id"))
+    with pytest.raises(InputError, match="names neither a community nor a circle_id"):
+        _validates(district, role="requests")
 
 
 def test_a_demand_unit_in_a_circle_the_circles_table_lacks_is_refused(district: Path, tmp_path: Path) -> None:
