@@ -62,6 +62,8 @@ def print_run_summary(run, folder: Path) -> None:
         click.echo(f"  {shared} sites host a sharing group together (能合用)")
     if run.inputs.requests is not None:
         _print_requests(run)
+    if _money_is_asked(run.scenario) or run.plan.money(run.inputs.sites, sc).total("yearly") > 0:
+        _print_money(run)  # e.g. a shared garage's lease is yearly money even without money settings
     if run.requirements is not None:
         met = int(run.requirements["met"].sum())
         click.echo(f"  requirements (该有的不能少): {met} of {len(run.requirements)} circle targets met "
@@ -84,3 +86,40 @@ def _print_requests(run) -> None:
             "from requesters newly covered" if record["share_of_objective"] is not None else "")
     click.echo(f"  requests (市场需求一本账): {record['rows']} rows counted, {record['people_weighted']:,.0f} people"
                f"{part} (requests.csv)")
+
+
+def _money_is_asked(scenario) -> bool:
+    """Running costs, rent, a split of who pays, public budgets or channels: something beyond one-off money."""
+    from optimizer.scenario import MoneySpec, PaidBy
+
+    m = scenario.money
+    return (m != MoneySpec(horizon_years=m.horizon_years, discount_rate=m.discount_rate)
+            or scenario.budget.bounds_public_money
+            or any(fn.running.fixed_per_year or fn.running.per_m2_year or (fn.running_paid_by not in (None, PaidBy()))
+                   for fn in scenario.functions.values()))
+
+
+def _print_money(run) -> None:
+    """Two lines: who pays the one-off cost and the yearly cost, and the public cost over the horizon (money.csv)."""
+    from optimizer.outputs.money_tables import PAYER_LABELS
+    from optimizer.scenario import PAYERS
+
+    sc = run.scenario
+    money = run.plan.money(run.inputs.sites, sc)
+
+    def split(what: str) -> str:
+        return ", ".join(f"{PAYER_LABELS[p]['en']} {money.total(what, p) / 1e6:,.2f} M" for p in PAYERS
+                         if money.total(what, p) > 0)
+
+    click.echo(f"  who pays (政府补、社区担、企业让、居民付): one-off {money.total('one_off') / 1e6:,.2f} M yuan "
+               f"({split('one_off')}); yearly {money.total('yearly') / 1e6:,.2f} M ({split('yearly')})")
+    b = sc.budget
+    bounds = ", ".join(f"{words} {got / 1e6:,.2f} of {amount / 1e6:,.2f} M" for words, got, amount in (
+        ("one-off", money.total("one_off", "government"), b.public_one_off),
+        ("yearly", money.total("yearly", "government"), b.public_yearly),
+        (f"over {sc.money.horizon_years} years", money.total("horizon", "government"), b.public_horizon))
+        if amount is not None)
+    click.echo(f"  public money over {sc.money.horizon_years} years (discount {sc.money.discount_rate:.0%}): "
+               f"{money.total('horizon', 'government') / 1e6:,.2f} M yuan"
+               + (f"; budgets: {bounds}" if bounds else "")
+               + (f"; channels: {len(sc.money.channels)} (funding.csv)" if sc.money.channels else "") + " (money.csv)")
