@@ -18,16 +18,19 @@ Columns are laid out in this order (blocks a mode does not use are empty):
   :data:`~optimizer.model.budget_space.MONEY_UNIT`, area in m2) of each ``z``;
 - ``n[c,f]`` in [0, 1], rule 6: function ``f`` is newly provided in life circle ``c``;
 - ``q`` in [0, 1], rule 6: two functions of a group of more than two share a site;
-- ``slack[t]`` >= 0, diagnosis only: how far requirement target ``t`` falls short.
+- ``slack[t]`` >= 0, diagnosis only: how far requirement target ``t`` falls short;
+- ``k[s,t]`` binary, one per site that could host multi-function complex type ``t``
+  (渝邻汇, :mod:`optimizer.model.complexes`): the site hosts a complex of that type.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from optimizer.model.blocks import VariableBlock
 from optimizer.model.candidates import Candidates
+from optimizer.model.complexes import ComplexSites
 from optimizer.model.not_built_separately import TogetherLinks
 from optimizer.model.sharing import SharingSites
 
@@ -38,7 +41,7 @@ class ModelVariables:
 
     Attributes
     ----------
-    x, o, z, y, a, w, sc, sa, n, q, slack
+    x, o, z, y, a, w, sc, sa, n, q, slack, k
         The variable blocks (see the module's docstring).
     col_lower, col_upper, integrality
         Bounds and integrality of every column (forced decisions not yet applied).
@@ -68,11 +71,12 @@ class ModelVariables:
     w_pair: np.ndarray
     y_offsets: dict[str, int]
     row_people: np.ndarray
+    k: VariableBlock = field(default_factory=lambda: VariableBlock("k", 0, 0))
 
     @property
     def n_cols(self) -> int:
         """How many columns the model has."""
-        return self.slack.stop
+        return max(self.slack.stop, self.k.stop)
 
     def integral_at_optimum(self, capacitated: bool) -> np.ndarray:
         """Columns that some optimum takes integral, for backends that need integers.
@@ -90,7 +94,8 @@ class ModelVariables:
 
 
 def define_variables(functions: list[str], candidates: Candidates, sharing: SharingSites, links: TogetherLinks,
-                     n_targets: int, *, capacitated: bool, soft: bool) -> ModelVariables:
+                     n_targets: int, *, capacitated: bool, soft: bool,
+                     complexes: ComplexSites | None = None) -> ModelVariables:
     """Lay out the variable blocks and give each column its bounds and integrality.
 
     Parameters
@@ -109,6 +114,8 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
         Capacitated mode (``a``, ``w``, ``sc``, ``sa``) rather than coverage mode (``y``).
     soft
         The diagnosis model (``slack``).
+    complexes
+        The (site, complex type) of every ``k``; none when ``None``.
 
     Returns
     -------
@@ -143,11 +150,13 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
     n = VariableBlock("n", sa.stop, len(links.newly_provided))
     q = VariableBlock("q", n.stop, len(links.q_pairs))
     slack = VariableBlock("slack", q.stop, n_targets if soft else 0)
-    n_cols = slack.stop
+    k = VariableBlock("k", slack.stop, complexes.size if complexes is not None else 0)
+    n_cols = k.stop
     col_lower = np.zeros(n_cols)
     col_upper = np.ones(n_cols)
     integrality = np.zeros(n_cols, dtype=bool)
     integrality[:z.stop] = True
+    integrality[k.start:k.stop] = True
     row_people = np.concatenate([coverage[nm].people for nm in functions]) if functions else np.zeros(0)
     if capacitated:
         col_upper[a.index(np.arange(n_pairs))] = candidates.max_m2[candidates.pair_function]
@@ -156,4 +165,4 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
         col_upper[sa.index(np.arange(n_z))] = np.inf
     col_upper[slack.index(np.arange(slack.size))] = np.inf
     return ModelVariables(x, o, z, y, a, w, sc, sa, n, q, slack, col_lower, col_upper, integrality, w_row, w_pair,
-                          y_offsets, row_people)
+                          y_offsets, row_people, k=k)
