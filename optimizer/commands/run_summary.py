@@ -58,6 +58,12 @@ def print_run_summary(run, folder: Path) -> None:
     shared = sum(1 for p in run.plan.sites if p.costing.groups_applied)
     if shared:
         click.echo(f"  {shared} sites host a sharing group together (能合用)")
+    complexes = run.plan.complexes()
+    if run.scenario.complexes:
+        saved = sum(p.costing.complex_saving for p in run.plan.sites)
+        kinds = ", ".join(f"{n} x{list(complexes.values()).count(n)}" for n in dict.fromkeys(complexes.values()))
+        click.echo(f"  complexes: {len(complexes)} built ({kinds or 'none'}), saving {saved:,.0f} yuan "
+                   "(plan_sites.csv column complex; run.json plan.complexes)")
     if run.requirements is not None:
         met = int(run.requirements["met"].sum())
         click.echo(f"  requirements (该有的不能少): {met} of {len(run.requirements)} circle targets met "

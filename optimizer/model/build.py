@@ -315,7 +315,6 @@ def build_model(
         "assignment_variables": int(v.w.size),
         "requirement_rows": len(targets),
         "not_built_separately_rows": len(links.rows),
-        "complex_variables": int(cx.size),
         "variables": int(v.n_cols),
         "integer_variables": int(v.integrality.sum()),
         "rows": int(problem.n_rows),
@@ -323,6 +322,8 @@ def build_model(
         "aggregate_demand": scenario.model.aggregate_demand,
         "build_seconds": round(time.perf_counter() - t0, 3),
     }
+    if scenario.complexes:
+        stats["complex_variables"] = int(cx.size)
     log.info("model (%s, %s): %d variables (%d integer), %d rows, %d nonzeros", mode, objective,
              stats["variables"], stats["integer_variables"], stats["rows"], stats["nonzeros"])
     return PlanningModel(
