@@ -37,14 +37,15 @@ def print_run_summary(run, folder: Path) -> None:
               if run.walk_vs_buffer is not None and run.plan.mode == "coverage" else None)
     if run.plan.mode == "capacitated":
         click.echo("  capacitated: covered = served within reach and capacity; running facilities first")
-    click.echo(f"  {'function':<12}{'cohort':<12}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}"
+    wide = max([12, *(len(f) + 1 for f in table["function"])])  # a scenario's own functions may be longer
+    click.echo(f"  {'function':<{wide}}{'cohort':<12}{'people':>10}{'existing':>10}{'new':>10}{'covered':>9}"
                + (f"{'buffer map':>12}" if buffer is not None else ""))
     for row in table.itertuples():
         extra = ""
         if buffer is not None:
             b = buffer.loc[row.function, "with_plan_covered_buffer"] / row.people if row.people else float("nan")
             extra = f"{b:>12.1%}"
-        click.echo(f"  {row.function:<12}{row.cohort:<12}{row.people:>10,.0f}{row.served_by_existing:>10,.0f}"
+        click.echo(f"  {row.function:<{wide}}{row.cohort:<12}{row.people:>10,.0f}{row.served_by_existing:>10,.0f}"
                    f"{row.newly_covered:>10,.0f}{row.covered_share:>9.1%}{extra}")
     if buffer is not None:
         click.echo("  (buffer map: share a straight-line circle of the same facilities would claim; "
