@@ -54,7 +54,7 @@ def site_cost_terms(candidates: Candidates, sharing: SharingSites, capacitated: 
         terms.add(candidates.pair_site, x.index(pairs), candidates.pair_cost)
         if sharing.size:
             terms.add(sharing.site, z.index(np.arange(sharing.size)), -sharing.cost_saving)
-    if complexes is not None and complexes.size:
+    if complexes is not None and complexes.size and k is not None:
         terms.add(complexes.site, k.index(np.arange(complexes.size)), -complexes.saving)
     return terms
 
@@ -91,6 +91,6 @@ def site_area_terms(candidates: Candidates, sharing: SharingSites, capacitated: 
         terms.add(candidates.pair_site, x.index(pairs), candidates.pair_area)
         if sharing.size:
             terms.add(sharing.site, z.index(np.arange(sharing.size)), -sharing.area_saving)
-    if complexes is not None and complexes.size:
+    if complexes is not None and complexes.size and k is not None:
         terms.add(complexes.site, k.index(np.arange(complexes.size)), -complexes.area_saving)
     return terms

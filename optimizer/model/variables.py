@@ -150,13 +150,13 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
     n = VariableBlock("n", sa.stop, len(links.newly_provided))
     q = VariableBlock("q", n.stop, len(links.q_pairs))
     slack = VariableBlock("slack", q.stop, n_targets if soft else 0)
-    k = VariableBlock("k", slack.stop, complexes.size if complexes is not None else 0)
-    n_cols = k.stop
+    k_block = VariableBlock("k", slack.stop, complexes.size if complexes is not None else 0)
+    n_cols = k_block.stop
     col_lower = np.zeros(n_cols)
     col_upper = np.ones(n_cols)
     integrality = np.zeros(n_cols, dtype=bool)
     integrality[:z.stop] = True
-    integrality[k.start:k.stop] = True
+    integrality[k_block.start:k_block.stop] = True
     row_people = np.concatenate([coverage[nm].people for nm in functions]) if functions else np.zeros(0)
     if capacitated:
         col_upper[a.index(np.arange(n_pairs))] = candidates.max_m2[candidates.pair_function]
@@ -165,4 +165,4 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
         col_upper[sa.index(np.arange(n_z))] = np.inf
     col_upper[slack.index(np.arange(slack.size))] = np.inf
     return ModelVariables(x, o, z, y, a, w, sc, sa, n, q, slack, col_lower, col_upper, integrality, w_row, w_pair,
-                          y_offsets, row_people, k=k)
+                          y_offsets, row_people, k=k_block)

@@ -38,6 +38,9 @@ from optimizer.scenario import ComplexSpec, FunctionSpec, Scenario, SharingGroup
 
 #: Tolerance of area comparisons (m2), as the check's.
 AREA_TOL = 1e-6
+#: Where a bundle is priced: a label, the site kind, the conversion cost, a function's rate per
+#: m2 there, and whether the function may go there.
+Place = tuple[str, str, float, Callable[[str], float], Callable[[str], bool]]
 
 
 def complex_named(scenario: Scenario, name: str) -> ComplexSpec:
@@ -156,8 +159,7 @@ class Bundle:
 
 
 def cheapest_bundle(spec: ComplexSpec, functions: dict[str, FunctionSpec], groups: Iterable[SharingGroup],
-                    capacitated: bool, places: Iterable[tuple[str, str, float, Callable[[str], float],
-                                                              Callable[[str], bool]]]) -> Bundle | None:
+                    capacitated: bool, places: Iterable[Place]) -> Bundle | None:
     """The least one-off cost of a site hosting a complex of type ``spec``, before the complex's saving.
 
     Every subset of the complex's functions that meets the rule at a place is priced: the
@@ -208,19 +210,19 @@ def cheapest_bundle(spec: ComplexSpec, functions: dict[str, FunctionSpec], group
     return best
 
 
-def kind_places(functions: dict[str, FunctionSpec], site_kinds: dict[str, SiteKindSpec]
-                ) -> list[tuple[str, str, float, Callable[[str], float], Callable[[str], bool]]]:
+def kind_places(functions: dict[str, FunctionSpec], site_kinds: dict[str, SiteKindSpec]) -> list[Place]:
     """Every site kind as a place to price a bundle at the scenario's own prices (no site overrides)."""
-    out = []
-    for kind, spec in site_kinds.items():
-        def rate(f: str, factor: float = spec.cost_factor) -> float:
-            return functions[f].cost.per_m2 * factor
+    return [_kind_place(kind, spec, functions) for kind, spec in site_kinds.items()]
 
-        def may_host(f: str, kind: str = kind) -> bool:
-            return any(kind in rule.kinds for rule in functions[f].eligible)
 
-        out.append((f"site of kind {kind}", kind, spec.fixed_cost, rate, may_host))
-    return out
+def _kind_place(kind: str, spec: SiteKindSpec, functions: dict[str, FunctionSpec]) -> Place:
+    def rate(f: str) -> float:
+        return functions[f].cost.per_m2 * spec.cost_factor
+
+    def may_host(f: str) -> bool:
+        return any(kind in rule.kinds for rule in functions[f].eligible)
+
+    return (f"site of kind {kind}", kind, spec.fixed_cost, rate, may_host)
 
 
 def complex_site_problems(sites: pd.DataFrame, scenario: Scenario, file: str) -> list[Problem]:
@@ -239,10 +241,8 @@ def complex_site_problems(sites: pd.DataFrame, scenario: Scenario, file: str) ->
     out = []
     capacitated = scenario.model.mode == "capacitated"
     for i in sites.index[own]:
+        place = _site_place(sites.loc[i], scenario)
         site = sites.loc[i]
-        place = (f"site {site['site_id']}", str(site["kind"]), conversion_cost(site, scenario),
-                 lambda f, site=site: per_m2_cost(site, f, scenario),
-                 lambda f, site=site: site_may_host(site, scenario.functions[f], f))
         for spec in scenario.complexes:
             if not spec.saving_yuan:
                 continue
@@ -254,3 +254,13 @@ def complex_site_problems(sites: pd.DataFrame, scenario: Scenario, file: str) ->
                                    "lower complexes[].saving_yuan or the site's prices",
                                    row=f"site_id={site['site_id']}", column="fixed_cost"))
     return out
+
+
+def _site_place(site: pd.Series, scenario: Scenario) -> Place:
+    def rate(f: str) -> float:
+        return per_m2_cost(site, f, scenario)
+
+    def may_host(f: str) -> bool:
+        return site_may_host(site, scenario.functions[f], f)
+
+    return (f"site {site['site_id']}", str(site["kind"]), conversion_cost(site, scenario), rate, may_host)

@@ -16,7 +16,7 @@ from tiny import _plain_site, brute_force_all, make_inputs, make_scenario, rando
 
 from optimizer.check import SolverClaims, check_plan
 from optimizer.cli import main
-from optimizer.errors import ScenarioError
+from optimizer.errors import InputError, ScenarioError
 from optimizer.pipeline import run_scenario
 from optimizer.plan import PlannedSite, drop_redundant
 from optimizer.rules.costing import cost_site
@@ -288,6 +288,16 @@ def test_each_bad_complex_is_refused_naming_its_key(complex_raw, message):
         make_scenario({"complexes": [complex_raw]})
     assert message in str(err.value)
     assert err.value.exit_code == 3
+
+
+def test_a_site_whose_own_prices_a_saving_would_exceed_is_refused_naming_it():
+    """A site converted for free with free fit-out would cost less than the complex saves: exit 3, naming the site."""
+    cheap = site("S0", 0, 0, fixed_cost=0.0, cost_per_m2=0.0)  # canteen+elder+childcare: 700,000 in fixed costs
+    with pytest.raises(InputError) as err:
+        solve(make_inputs(ONE_PLACE, [cheap]), {"complexes": [{**COMPLEX, "saving_yuan": 800_000}]})
+    assert err.value.exit_code == 3
+    assert "site_id=S0" in str(err.value) and "complex 渝邻汇: its saving of 800,000 yuan" in str(err.value)
+    assert solve(make_inputs(ONE_PLACE, [cheap]), {"complexes": [{**COMPLEX, "saving_yuan": 700_000}]}).check.passed
 
 
 def test_a_bad_complex_exits_3_from_the_command_line_and_names_the_key(tmp_path):
