@@ -16,7 +16,7 @@ from tiny import _plain_site, brute_force_all, make_inputs, make_scenario, rando
 
 from optimizer.check import SolverClaims, check_plan
 from optimizer.cli import main
-from optimizer.errors import InputError, ScenarioError
+from optimizer.errors import InfeasibleScenario, InputError, ScenarioError
 from optimizer.pipeline import run_scenario
 from optimizer.plan import PlannedSite, drop_redundant
 from optimizer.rules.costing import cost_site
@@ -130,6 +130,16 @@ def test_a_function_reaching_nobody_new_is_still_placed_when_it_completes_a_payi
     small = solve(inputs, {**raw, "complexes": [{**cx, "saving_yuan": 400_000}]})
     assert hosted(small) == {"S0": (("canteen",), "")}
     assert small.model.stats["pairs_reaching_nobody_new_dropped"] == 1
+
+
+def test_forced_functions_affordable_only_as_a_complex_are_not_refused_before_solving():
+    """Three functions forced in at one site fit the budget only with the complex's saving: no shortfall."""
+    inputs = make_inputs(ONE_PLACE, [site("S0", 0, 0)])
+    forced = {"decisions": {"force_in": ["S0:canteen", "S0:elder_care", "S0:childcare"]},
+              "budget": {"total": ALL_THREE - 200_000}}
+    with pytest.raises(InfeasibleScenario):
+        solve(inputs, forced)
+    assert hosted(solve(inputs, {**forced, "complexes": [COMPLEX]}))["S0"][1] == "渝邻汇"
 
 
 def test_drop_redundant_never_breaks_a_complex():
