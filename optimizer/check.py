@@ -16,6 +16,7 @@ from optimizer.model.build import PlanningModel
 from optimizer.model.eligibility import eligibility_matrix, site_may_host
 from optimizer.plan import Plan, plan_requirements
 from optimizer.reach.types import cutoff_ref_seconds
+from optimizer.rules.complexes import costing_breaks
 from optimizer.rules.costing import cost_site, site_size_m2
 from optimizer.rules.covered import NEW, coverage_status
 from optimizer.rules.existing import allocate
@@ -89,6 +90,8 @@ class SolverClaims:
     worst
         Objective ``fair``: stage 1's value (what the worst circles were raised to) and its
         proven bound, else ``None``.
+    complexes
+        Site row -> the complex (渝邻汇) the solver chose there.
     """
 
     result: SolveResult
@@ -96,6 +99,7 @@ class SolverClaims:
     model_cost: float
     areas: dict[tuple[int, str], float] | None = None
     worst: tuple[float, float | None] | None = None
+    complexes: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def from_model(cls, model: PlanningModel, result: SolveResult, values: np.ndarray | None = None
@@ -120,7 +124,8 @@ class SolverClaims:
         if chosen is None:
             raise ValueError(f"{result.solver} returned no values: nothing to check")
         return cls(result, model.assignment(chosen), model.model_cost(chosen) if model.problem.n_cols else 0.0,
-                   model.areas(chosen) if model.mode == "capacitated" else None)
+                   model.areas(chosen) if model.mode == "capacitated" else None,
+                   complexes=model.complexes_chosen(chosen))
 
 
 def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> CheckReport:
@@ -167,6 +172,13 @@ def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> Ch
             over.append(f"{ids[p.site_row]} uses {p.costing.area_used:.1f} of {area:.1f} m2")
     items.append(CheckItem("space", not over, "every site's functions fit its usable area" if not over
                            else "; ".join(over[:20])))
+    if scenario.complexes:  # every complex (渝邻汇) meets its rule, from its site's functions and areas
+        broken = [f"{ids[p.site_row]} ({p.costing.complex}): " + ", ".join(why) for p in plan.sites
+                  if (why := costing_breaks(sites.iloc[p.site_row], p.costing, scenario))]
+        built = sum(1 for p in plan.sites if p.costing.complex)
+        items.append(CheckItem("complexes", not broken, f"{built} complexes each meet their type's rule (functions, "
+                               "core functions, floor area, site kind)" if not broken
+                               else "complexes breaking their rule: " + "; ".join(broken[:20])))
     if capacitated:  # rule 4: sizes between the function's minimum and maximum (a shared garage: its own)
         limits = {(s, f): site_size_m2(sites.iloc[s], f, scenario) for s, f in plan.areas()}
         wrong = [f"{ids[s]}:{f} {a:.1f} m2" for (s, f), a in plan.areas().items()
@@ -238,7 +250,8 @@ def check_plan(plan: Plan, context: PlanningContext, claims: SolverClaims) -> Ch
                                "room left, after running facilities took their share (independent max-flow)"))
 
     raw_cost = sum(cost_site(sites.iloc[s], fs, scenario,
-                             {f: solver_areas[(s, f)] for f in fs} if solver_areas else None).total_cost
+                             {f: solver_areas[(s, f)] for f in fs} if solver_areas else None,
+                             complex_name=claims.complexes.get(s, "")).total_cost
                    for s, fs in solver_assignment.items() if fs)
     claimed = result.objective if result.objective is not None else float("nan")
     value = raw_cost if least_cost else weighted

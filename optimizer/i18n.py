@@ -28,6 +28,9 @@ FUNCTION_LABELS: dict[str, dict[str, str]] = {
     "childcare": {"zh": "托育", "en": "childcare"},
     "elder_care": {"zh": "养老服务", "en": "elder care"},
     "parking": {"zh": "停车", "en": "parking"},
+    "after_school": {"zh": "四点半课堂", "en": "after-school care"},
+    "health_post": {"zh": "社区卫生服务站", "en": "community health post"},
+    "culture_room": {"zh": "文化活动室", "en": "culture room"},
 }
 
 #: the cohorts functions count, in both languages
@@ -35,9 +38,9 @@ COHORT_LABELS: dict[str, dict[str, str]] = {
     "total": {"zh": "常住人口", "en": "all residents"},
     "infants": {"zh": "3岁以下婴幼儿", "en": "children under 3"},
     "children": {"zh": "儿童", "en": "children"},
+    "school_age": {"zh": "6-12岁儿童", "en": "children aged 6-12"},
     "elderly": {"zh": "60岁及以上老人", "en": "residents aged 60+"},
     "cars": {"zh": "小汽车", "en": "cars"},
-    "school_age": {"zh": "6-12岁儿童", "en": "children aged 6-12"},
 }
 
 

@@ -1,6 +1,7 @@
 """A solution vector, read back into sites, functions, sizes, costs and people reached."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
+from optimizer.rules.complexes import best_complex, costing_breaks
 from optimizer.rules.costing import SiteCosting, cost_site
 from optimizer.rules.covered import EXISTING, NEW, coverage_status
 from optimizer.rules.existing import ExistingService, site_circles, unit_circles
@@ -52,6 +54,10 @@ class Plan:
         removed (coverage unchanged, cost lower).
     mode
         ``coverage`` or ``capacitated``.
+    complexes_added
+        ``site_id`` of each site whose functions meet a complex's rule (渝邻汇) that the
+        solver left without one (its saving was not needed), recorded with it on reading the
+        plan back (cost lower, nothing else changed).
     """
 
     sites: tuple[PlannedSite, ...]
@@ -60,10 +66,15 @@ class Plan:
     served_new: dict[str, np.ndarray]
     dropped: tuple[str, ...] = ()
     mode: str = "coverage"
+    complexes_added: tuple[str, ...] = ()
 
     def functions_at(self) -> dict[int, tuple[str, ...]]:
         """Site row -> functions hosted."""
         return {p.site_row: p.costing.functions for p in self.sites}
+
+    def complexes(self) -> dict[int, str]:
+        """Site row -> the complex (渝邻汇) it hosts, for the sites hosting one."""
+        return {p.site_row: p.costing.complex for p in self.sites if p.costing.complex}
 
     def areas(self) -> dict[tuple[int, str], float]:
         """``(site row, function) -> area`` of every planned facility."""
@@ -87,7 +98,7 @@ class Plan:
 def build_plan(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scenario: Scenario,
                reach_sites: Reach, reach_facilities: Reach, existing: ExistingService,
                areas: dict[tuple[int, str], float] | None = None,
-               served_new: dict[str, np.ndarray] | None = None) -> Plan:
+               served_new: dict[str, np.ndarray] | None = None, complexes: dict[int, str] | None = None) -> Plan:
     """A :class:`Plan` from ``site row -> functions``.
 
     Parameters
@@ -97,11 +108,15 @@ def build_plan(assignment: dict[int, tuple[str, ...]], inputs: Inputs, scenario:
     served_new
         People newly served per unit and function (capacitated mode, from the solver's
         assignment); coverage mode derives it from reach.
+    complexes
+        Site row -> the complex (渝邻汇) it hosts; none when ``None``.
     """
     sites = inputs.sites
     areas = areas or {}
+    complexes = complexes or {}
     planned = tuple(PlannedSite(s, cost_site(sites.iloc[s], funcs, scenario,
-                                             {f: areas[(s, f)] for f in funcs if (s, f) in areas}))
+                                             {f: areas[(s, f)] for f in funcs if (s, f) in areas},
+                                             complex_name=complexes.get(s, "")))
                     for s, funcs in sorted(assignment.items()) if funcs)
     fac_fn = inputs.facilities["function"].to_numpy() if len(inputs.facilities) else np.array([])
     mode = scenario.model.mode
@@ -138,9 +153,11 @@ def plan_from_solution(model: PlanningModel, values: np.ndarray, context: Planni
     """Read ``values`` back into a plan; optionally drop facilities that add nobody.
 
     A chosen function whose removal leaves weighted coverage unchanged, lowers the
-    cost, keeps every site within its area and keeps rules 6 and 7 is dropped
-    (``model.drop_redundant``, coverage mode), unless forced. The independent check then
-    recomputes the resulting plan.
+    cost, keeps every site within its area, keeps rules 6 and 7 and breaks no complex is
+    dropped (``model.drop_redundant``, coverage mode), unless forced. A site whose
+    functions meet a complex's rule but that the solver left without one gets the best
+    such complex (:func:`complete_complexes`). The independent check then recomputes the
+    resulting plan.
 
     Parameters
     ----------
@@ -158,25 +175,61 @@ def plan_from_solution(model: PlanningModel, values: np.ndarray, context: Planni
     inputs, scenario, existing = context.inputs, context.scenario, context.existing
     reach_sites, reach_facilities = context.reach_sites, context.reach_facilities
     assignment_t = model.assignment(values)
+    complexes = model.complexes_chosen(values)
     if model.mode == "capacitated":
         residual = {f: existing.residual(inputs, scenario, f) for f in scenario.functions}
-        return build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing,
-                          areas=model.areas(values), served_new=unit_served(model, values, residual))
-    if not scenario.model.drop_redundant:
-        return build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing)
-    assignment_t, dropped = drop_redundant(assignment_t, context)
-    plan = build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing)
-    return Plan(plan.sites, plan.status, plan.served_existing, plan.served_new, tuple(dropped), plan.mode)
+        areas = model.areas(values)
+        complexes, added = complete_complexes(assignment_t, complexes, inputs, scenario, areas)
+        plan = build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing,
+                          areas=areas, served_new=unit_served(model, values, residual), complexes=complexes)
+        return dataclasses.replace(plan, complexes_added=added)
+    dropped: list[str] = []
+    if scenario.model.drop_redundant:
+        assignment_t, dropped = drop_redundant(assignment_t, context, complexes)
+    complexes, added = complete_complexes(assignment_t, complexes, inputs, scenario)
+    plan = build_plan(assignment_t, inputs, scenario, reach_sites, reach_facilities, existing, complexes=complexes)
+    return dataclasses.replace(plan, dropped=tuple(dropped), complexes_added=added)
 
 
-def drop_redundant(assignment: dict[int, tuple[str, ...]], context: PlanningContext
-                   ) -> tuple[dict[int, tuple[str, ...]], list[str]]:
+def complete_complexes(assignment: dict[int, tuple[str, ...]], complexes: dict[int, str], inputs: Inputs,
+                       scenario: Scenario, areas: dict[tuple[int, str], float] | None = None
+                       ) -> tuple[dict[int, str], tuple[str, ...]]:
+    """Give each converted site without a complex the best complex its functions qualify for.
+
+    When a complex's saving is not needed (budget and space to spare), the solver may
+    leave a qualifying site without one; the site hosts a complex all the same, so the
+    plan records it: the largest saving among the types whose rule the site meets
+    (:func:`optimizer.rules.complexes.best_complex`). Cost and area only go down; coverage
+    and every other rule are unchanged.
+
+    Returns
+    -------
+    tuple
+        Site row -> complex, and the ``site_id`` of each site given one here.
+    """
+    if not scenario.complexes:
+        return complexes, ()
+    out, added = dict(complexes), []
+    ids = inputs.sites["site_id"].astype(str).to_numpy()
+    for s, funcs in sorted(assignment.items()):
+        if not funcs or s in out:
+            continue
+        own = {f: a for (site, f), a in (areas or {}).items() if site == s}
+        name = best_complex(inputs.sites.iloc[s], funcs, scenario, own)
+        if name:
+            out[s] = name
+            added.append(str(ids[s]))
+    return out, tuple(added)
+
+
+def drop_redundant(assignment: dict[int, tuple[str, ...]], context: PlanningContext,
+                   complexes: dict[int, str] | None = None) -> tuple[dict[int, tuple[str, ...]], list[str]]:
     """Remove chosen functions that reach nobody who is not reached otherwise.
 
     A function at a site is removed when every person it newly reaches is also newly
     reached by another chosen site of that function, the site's cost goes down, the
-    site still fits and rules 6 and 7 still hold; forced decisions stay. Most expensive
-    first.
+    site still fits, rules 6 and 7 still hold and the site's complex (渝邻汇) still meets
+    its rule; forced decisions stay. Most expensive first.
 
     Parameters
     ----------
@@ -184,6 +237,8 @@ def drop_redundant(assignment: dict[int, tuple[str, ...]], context: PlanningCont
         Site row -> the functions chosen there.
     context
         The scenario, inputs, reach, forced decisions and existing service the plan is read against.
+    complexes
+        Site row -> the complex it hosts (kept: never broken).
 
     Returns
     -------
@@ -222,9 +277,12 @@ def drop_redundant(assignment: dict[int, tuple[str, ...]], context: PlanningCont
         units = col.indices[needy[f][col.indices]]
         if (counts[f][units] < 2).any():
             continue
-        before = cost_site(sites.iloc[s], current[s], scenario)
-        after = cost_site(sites.iloc[s], remaining, scenario)
+        complex_name = (complexes or {}).get(s, "")
+        before = cost_site(sites.iloc[s], current[s], scenario, complex_name=complex_name)
+        after = cost_site(sites.iloc[s], remaining, scenario, complex_name=complex_name)
         if after.total_cost >= before.total_cost - 1e-9 or after.area_used > float(sites.iloc[s]["area_m2"]) + 1e-9:
+            continue
+        if costing_breaks(sites.iloc[s], after, scenario):  # a complex is never broken
             continue
         if rules_hold is not None and not rules_hold({**current, s: remaining}):
             continue

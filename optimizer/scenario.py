@@ -210,6 +210,47 @@ class SharingSpec:
     not_built_separately: bool = False
 
 
+#: The functions the national guideline on embedded community service complexes (2024)
+#: asks a complex to hold at least two of: elder care, infant care, after-school care, meals
+#: (domain.md: ">=600 m2, >=3 functions, >=2 of elder care, infant care, after-school care, meals").
+GUIDELINE_CORE = ("elder_care", "childcare", "after_school", "canteen")
+#: The least number of functions a complex bundles, by the same guideline.
+GUIDELINE_MIN_FUNCTIONS = 3
+
+
+@dataclass(frozen=True)
+class ComplexSpec:
+    """A type of multi-function complex (e.g. 渝邻汇): several functions on one site, one decision, one saving.
+
+    A site hosts a complex of this type when it holds at least ``min_functions`` of
+    ``functions``, at least ``min_core`` of ``core``, the complex's floor area (its functions'
+    areas, less the sharing savings of groups made only of its functions, less
+    ``area_saving_m2``) is at least ``min_area_m2``, and its kind is one of ``kinds``. The
+    complex then saves ``saving_yuan`` once (shared entrance, kitchen, toilets, staff
+    rooms) and ``area_saving_m2`` of area. ``core`` defaults to the guideline's elder care,
+    childcare, after-school care and canteen among ``functions``
+    (:attr:`core_functions`).
+    """
+
+    name: str
+    functions: tuple[str, ...]
+    core: tuple[str, ...] | None = None
+    min_functions: int = GUIDELINE_MIN_FUNCTIONS
+    min_core: int = 2
+    min_area_m2: float = 600.0
+    kinds: tuple[str, ...] = SITE_KINDS
+    saving_yuan: float = 0.0
+    area_saving_m2: float = 0.0
+    basis: str = ""
+
+    @property
+    def core_functions(self) -> tuple[str, ...]:
+        """The core functions: ``core`` when given, else the guideline's among ``functions``."""
+        if self.core is not None:
+            return self.core
+        return tuple(f for f in self.functions if f in GUIDELINE_CORE)
+
+
 @dataclass(frozen=True)
 class Requirement:
     """What must exist (该有的不能少, rule 7), per life circle, for one function.
@@ -477,6 +518,7 @@ class Scenario:
     requests: RequestsSpec = RequestsSpec()
     standards: dict[str, tuple[StandardItem, ...]] = field(default_factory=dict)
     money: MoneySpec = MoneySpec()
+    complexes: tuple[ComplexSpec, ...] = ()
     description: str = ""
     source: str = ""
     disabled_functions: tuple[str, ...] = ()
@@ -932,6 +974,7 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     out += _money_problems(v.get("money", MoneySpec()), v.get("budget", BudgetSpec()), functions)
     out += _shared_parking_problems(v.get("shared_parking", SharedParkingSpec()), functions)
     out += _requests_problems(v.get("requests", RequestsSpec()))
+    out += _complex_problems(v)
     out += grading_problems(v.get("grading", DEFAULT_GRADING), functions)
     for key in ("force_in", "force_out"):
         for entry in getattr(v.get("decisions", DecisionsSpec()), key):
@@ -1000,6 +1043,71 @@ def _money_problems(m: MoneySpec, b: BudgetSpec, functions: dict[str, FunctionSp
         amount = getattr(b, key)
         if amount is not None and not amount >= 0:
             out.append(f"budget.{key}: must be >= 0, got {amount}")
+    return out
+
+
+def _complex_problems(v: dict[str, Any]) -> list[str]:
+    """Complexes (渝邻汇): planned functions, a rule no looser than the guideline's three functions,
+    and savings that can never make a site's cost negative."""
+    from optimizer.rules.complexes import cheapest_bundle, kind_places  # it reads this module's types
+
+    out: list[str] = []
+    functions: dict[str, FunctionSpec] = v.get("functions", {})
+    complexes: tuple[ComplexSpec, ...] = v.get("complexes", ())
+    names = [c.name for c in complexes]
+    for i, c in enumerate(complexes):
+        p = f"complexes[{i}] ({c.name})"
+        mine: list[str] = []
+        if not c.name.strip():
+            mine.append(f"complexes[{i}].name: give the complex type a name (e.g. 渝邻汇)")
+        elif names.count(c.name) > 1:
+            mine.append(f"{p}.name: two complex types are called {c.name!r}")
+        unknown = [f for f in c.functions if f not in functions]
+        if unknown:
+            mine.append(f"{p}.functions: {', '.join(map(repr, unknown))} unknown or disabled "
+                        f"(planned: {', '.join(functions)})")
+        if len(set(c.functions)) != len(c.functions):
+            mine.append(f"{p}.functions: a function is listed twice")
+        least = max(c.min_functions, GUIDELINE_MIN_FUNCTIONS)
+        if len(set(c.functions)) < least:
+            mine.append(f"{p}.functions: lists {len(set(c.functions))} functions, fewer than its min_functions "
+                        f"({c.min_functions}) or the guideline's {GUIDELINE_MIN_FUNCTIONS}")
+        if c.min_functions < GUIDELINE_MIN_FUNCTIONS:
+            mine.append(f"{p}.min_functions: a complex bundles at least {GUIDELINE_MIN_FUNCTIONS} functions "
+                        f"(national guideline 2024), got {c.min_functions}")
+        core = c.core_functions
+        stray = [f for f in core if f not in c.functions]
+        if stray:
+            mine.append(f"{p}.core: {', '.join(map(repr, stray))} not among its functions")
+        if c.min_core < 0:
+            mine.append(f"{p}.min_core: must be >= 0, got {c.min_core}")
+        elif c.min_core > len(set(core)):
+            given = "listed" if c.core is not None else (
+                f"by default (the guideline's {', '.join(GUIDELINE_CORE)} among its functions)")
+            mine.append(f"{p}.min_core: {c.min_core} is more than the {len(set(core))} core functions {given}"
+                        f"{': ' + ', '.join(core) if core else ''}; list core, or lower min_core")
+        if c.min_area_m2 < 0:
+            mine.append(f"{p}.min_area_m2: must be >= 0, got {c.min_area_m2}")
+        for kind in c.kinds:
+            if kind not in SITE_KINDS:
+                mine.append(f"{p}.kinds: unknown site kind {kind!r} (known: {', '.join(SITE_KINDS)})")
+        for key in ("saving_yuan", "area_saving_m2"):
+            if not getattr(c, key) >= 0 or getattr(c, key) == float("inf"):
+                mine.append(f"{p}.{key}: must be a number >= 0, got {getattr(c, key)}")
+        if not mine and v.get("sharing") is not None and all(k in v.get("site_kinds", {}) for k in SITE_KINDS):
+            m: ModelSpec = v.get("model", ModelSpec())
+            bundle = cheapest_bundle(c, functions, v["sharing"].groups, m.mode == "capacitated",
+                                     kind_places(functions, v["site_kinds"]))
+            if bundle is None:
+                mine.append(f"{p}: no set of its functions meets its rule (at least {c.min_functions} functions, "
+                            f"{c.min_core} of {', '.join(core) or 'no core'}, {c.min_area_m2:g} m2 after an area "
+                            f"saving of {c.area_saving_m2:g} m2) on a site of kind {', '.join(c.kinds)} they may "
+                            "share: it could never be built")
+            elif c.saving_yuan > bundle.cost + 1e-6:
+                mine.append(f"{p}.saving_yuan: {c.saving_yuan:,.0f} yuan is more than its cheapest qualifying bundle "
+                            f"costs ({'+'.join(bundle.functions)} on a {bundle.where}: {bundle.cost:,.0f} yuan): a "
+                            "site's cost could go negative")
+        out += mine
     return out
 
 

@@ -157,6 +157,42 @@ def _plain_money(combo: tuple[tuple[str, ...], ...], s: pd.DataFrame, sc: Scenar
     return res.status == 0
 
 
+#: The guideline's core functions of a complex (elder care, infant care, after-school care, meals).
+GUIDELINE_CORE = ("elder_care", "childcare", "after_school", "canteen")
+
+
+def _plain_complex_may(site: pd.Series, funcs: tuple[str, ...], t) -> bool:
+    """Complex type ``t`` restated, all but its floor area: the site's kind, its functions, its core ones."""
+    members = [f for f in funcs if f in t.functions]
+    core = t.core if t.core is not None else [f for f in t.functions if f in GUIDELINE_CORE]
+    return site["kind"] in t.kinds and len(members) >= t.min_functions and sum(f in core for f in members) >= t.min_core
+
+
+def _plain_complex_floor(area: dict[str, float], t, sc: Scenario) -> float:
+    """A complex's floor area restated: its functions' areas less its own saving and the groups' made of them."""
+    members = [f for f in area if f in t.functions]
+    floor = sum(area[f] for f in members) - t.area_saving_m2
+    for g in sc.sharing.groups:
+        if set(g.functions) <= set(members):
+            floor -= g.area_saving * sum(area[f] for f in g.functions)
+    return floor
+
+
+def _plain_site(site: pd.Series, funcs: tuple[str, ...], sc: Scenario) -> tuple[float, float, str]:
+    """Cost, area and complex of a site hosting ``funcs`` at standard sizes.
+
+    Of no complex and the complex types the site qualifies for, the cheapest whose area fits
+    (budgets are sums over sites, so this per-site choice is the best for every plan).
+    """
+    c, a = _plain_cost_and_area(site, funcs, sc)
+    areas = {f: sc.functions[f].size.standard_m2 for f in funcs}
+    options = [(c, a, "")] + [(c - t.saving_yuan, a - t.area_saving_m2, t.name) for t in sc.complexes
+                              if funcs and _plain_complex_may(site, funcs, t)
+                              and _plain_complex_floor(areas, t, sc) >= t.min_area_m2 - 1e-9]
+    fits = [o for o in options if o[1] <= float(site["area_m2"]) + 1e-9]
+    return min(fits or options, key=lambda o: (o[0], o[1]))
+
+
 def _plain_eligible(site: pd.Series, fname: str, sc: Scenario) -> bool:
     allowed = [t.strip() for t in str(site.get("allowed_functions") or "").replace(";", ",").split(",") if t.strip()]
     if allowed and fname not in allowed:
@@ -339,7 +375,9 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
 
     Returns ``(objective, plan)``; ``(nan, None)`` when no plan is feasible. The objective
     is weighted people (objective ``people``), percentage points of cohorts (``share``) or the
-    least cost (``least_cost``).
+    least cost (``least_cost``). Complexes (渝邻汇): each site takes the cheapest complex it
+    qualifies for and fits (coverage mode), or every choice of complexes is tried with the
+    sizes (capacitated mode).
     """
     from scipy.optimize import linprog
 
@@ -390,14 +428,18 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
         if capacitated:
             if sc.budget.bounds_public_money or sc.money.channels:
                 raise NotImplementedError("the brute force restates public money in coverage mode only")
-            value = _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circle, district,
-                                    least, linprog)
-            if value is None:
+            choices = [[None] + [t for t in sc.complexes if funcs and _plain_complex_may(s.iloc[i], funcs, t)]
+                       for i, funcs in enumerate(combo)]
+            found = [v for ch in itertools.product(*choices)
+                     if (v := _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circle,
+                                              district, least, linprog, dict(enumerate(ch)))) is not None]
+            if not found:
                 continue
+            value = min(found) if least else max(found)
         else:
             costs, fits = [], True
             for i, funcs in enumerate(combo):
-                c, a = _plain_cost_and_area(s.iloc[i], funcs, sc)
+                c, a, _ = _plain_site(s.iloc[i], funcs, sc)
                 fits &= a <= float(s.iloc[i]["area_m2"]) + 1e-9
                 costs.append(c)
             if not fits:
@@ -432,8 +474,13 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
     return best, best_plan
 
 
-def _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circle, district, least, linprog):
-    """Sizes and service for one set of functions per site; the LP optimum, or None if infeasible."""
+def _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circle, district, least, linprog,
+                    complexes=None):
+    """Sizes and service for one set of functions per site; the LP optimum, or None if infeasible.
+
+    ``complexes``: site -> the complex type it hosts (or None): its savings apply and its floor area
+    (after every saving) must reach the type's minimum.
+    """
     s = inputs.sites
     facs = [(i, f) for i, funcs in enumerate(combo) for f in funcs]
     if not facs:
@@ -476,8 +523,21 @@ def _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circ
                     const -= g.cost_saving * fixed
                     coef[k] -= g.cost_saving * rate
                     area[k] -= g.area_saving
+        t = (complexes or {}).get(i)
+        if t is not None:  # the complex saves money and area; its floor area reaches its minimum
+            const -= t.saving_yuan
+            members = [f for f in funcs if f in t.functions]
+            floor = row()
+            for f in members:
+                floor[fcost[f][2]] += 1.0
+            for g in sc.sharing.groups:
+                if set(g.functions) <= set(members):
+                    for f in g.functions:
+                        floor[fcost[f][2]] -= g.area_saving
+            a_ub.append(-floor)
+            b_ub.append(-(t.min_area_m2 + t.area_saving_m2))
         a_ub.append(area)
-        b_ub.append(float(site["area_m2"]))
+        b_ub.append(float(site["area_m2"]) + (t.area_saving_m2 if t is not None else 0.0))
         money[i] = (const, coef)
     total_const = sum(v[0] for v in money.values())
     total_coef = sum(v[1] for v in money.values())
@@ -559,7 +619,7 @@ def brute_force_fair(inputs: Inputs, sc: Scenario) -> tuple[float, float, dict[i
             continue
         costs, fits = [], True
         for i, funcs in enumerate(combo):
-            c, a = _plain_cost_and_area(s.iloc[i], funcs, sc)
+            c, a, _ = _plain_site(s.iloc[i], funcs, sc)
             fits &= a <= float(s.iloc[i]["area_m2"]) + 1e-9
             costs.append(c)
         if not fits or (sc.budget.total is not None and sum(costs) > sc.budget.total + 1e-6):

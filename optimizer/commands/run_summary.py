@@ -64,6 +64,12 @@ def print_run_summary(run, folder: Path) -> None:
         _print_requests(run)
     if _money_is_asked(run.scenario) or run.plan.money(run.inputs.sites, sc).total("yearly") > 0:
         _print_money(run)  # e.g. a shared garage's lease is yearly money even without money settings
+    complexes = run.plan.complexes()
+    if run.scenario.complexes:
+        saved = sum(p.costing.complex_saving for p in run.plan.sites)
+        kinds = ", ".join(f"{n} x{list(complexes.values()).count(n)}" for n in dict.fromkeys(complexes.values()))
+        click.echo(f"  complexes: {len(complexes)} built ({kinds or 'none'}), saving {saved:,.0f} yuan "
+                   "(plan_sites.csv column complex; run.json plan.complexes)")
     if run.requirements is not None:
         met = int(run.requirements["met"].sum())
         click.echo(f"  requirements (该有的不能少): {met} of {len(run.requirements)} circle targets met "

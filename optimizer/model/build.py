@@ -12,7 +12,8 @@ gathers; each rule family lives in its own module and states its rule there:
   :mod:`~optimizer.model.coverage` (coverage mode), :mod:`~optimizer.model.conversion`,
   :mod:`~optimizer.model.sharing` (rule 5), :mod:`~optimizer.model.space` (rule 2),
   :mod:`~optimizer.model.budget` (rule 1), :mod:`~optimizer.model.not_built_separately`
-  (rule 6), :mod:`~optimizer.model.requirements` (rule 7);
+  (rule 6), :mod:`~optimizer.model.requirements` (rule 7), :mod:`~optimizer.model.complexes`
+  (multi-function complexes, 渝邻汇);
 - :mod:`~optimizer.model.objective`: ``max_coverage``, ``least_cost``, ``min_shortfall``.
 """
 from __future__ import annotations
@@ -29,6 +30,16 @@ from optimizer.model.budget import define_budget_rows
 from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.model.candidates import define_candidates
 from optimizer.model.capacity import define_capacity_rows, no_cuts
+from optimizer.model.complexes import (
+    ComplexSites,
+    chosen_complexes,
+    complex_sites,
+    define_complex_area_rows,
+    define_complex_choice_rows,
+    define_complex_core_rows,
+    define_complex_function_rows,
+    no_complexes,
+)
 from optimizer.model.conversion import define_conversion_rows
 from optimizer.model.coverage import CoverageRows, define_coverage_rows
 from optimizer.model.decisions import ForcedDecisions, define_forced_bounds
@@ -98,6 +109,8 @@ class PlanningModel:
         Sizes and timings, for run.json and the benchmark.
     arcs
         The funding channel arcs of ``m`` (:mod:`optimizer.model.money`).
+    k, complexes
+        The complex variables (渝邻汇) and the (site, type) of each.
     cut_pool
         Valid inequalities ``w[c] - coef x[k] <= 0`` (columns ``c``, ``k``, coefficients)
         that tighten the relaxation; :mod:`optimizer.model.strengthen` adds the violated ones.
@@ -142,6 +155,8 @@ class PlanningModel:
     stats: dict = field(default_factory=dict)
     cut_pool: tuple[np.ndarray, np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64),
                                                            np.zeros(0))
+    k: VariableBlock = field(default_factory=lambda: VariableBlock("k", 0, 0))
+    complexes: ComplexSites = field(default_factory=no_complexes)
 
     def chosen_pairs(self, values: np.ndarray) -> np.ndarray:
         """Indices of pairs whose ``x`` is 1 in ``values``."""
@@ -154,6 +169,10 @@ class PlanningModel:
             s = int(self.pair_site[p])
             out[s] = out.get(s, ()) + (self.functions[self.pair_function[p]],)
         return out
+
+    def complexes_chosen(self, values: np.ndarray) -> dict[int, str]:
+        """Site row -> the complex (渝邻汇) ``values`` choose there."""
+        return chosen_complexes(self.complexes, values[self.k.start:self.k.stop])
 
     def areas(self, values: np.ndarray) -> dict[tuple[int, str], float]:
         """``(site row, function) -> area`` of every chosen pair (standard size in coverage mode)."""
@@ -170,11 +189,14 @@ class PlanningModel:
         xv = np.round(values[self.x.start:self.x.stop])
         ov = np.round(values[self.o.start:self.o.stop])
         zv = np.round(values[self.z.start:self.z.stop])
+        complex_saving = float(self.complexes.saving @ np.round(values[self.k.start:self.k.stop]))
         if self.mode == "capacitated":
             av = values[self.a.start:self.a.stop]
             scv = values[self.sc.start:self.sc.stop] * MONEY_UNIT
-            return float(self.pair_fixed @ xv + self.pair_rate @ av + self.site_conversion_cost @ ov - scv.sum())
-        return float(self.pair_cost @ xv + self.site_conversion_cost @ ov - self.share_cost_saving @ zv)
+            return float(self.pair_fixed @ xv + self.pair_rate @ av + self.site_conversion_cost @ ov - scv.sum()
+                         - complex_saving)
+        return float(self.pair_cost @ xv + self.site_conversion_cost @ ov - self.share_cost_saving @ zv
+                     - complex_saving)
 
     def served_rows(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """People newly covered (served) per demand row, per function."""
@@ -252,12 +274,13 @@ def build_model(
     sharing = sharing_sites(scenario, candidates)
     links = together_links(scenario, candidates, sharing, site_circle, pairs_of_groups)
     arcs = channel_arcs(scenario)
+    cx = complex_sites(scenario, candidates, sharing, sites, capacitated)
     v = define_variables(names, candidates, sharing, links, len(targets), capacitated=capacitated, soft=soft,
-                         n_channel_arcs=arcs.size)
+                         n_channel_arcs=arcs.size, complexes=cx)
     define_forced_bounds(forced, names, len(sites), candidates.pair_site, candidates.pair_function,
                          candidates.site_position, v.x, v.o, v.col_lower)
-    cost_terms = site_cost_terms(candidates, sharing, capacitated, v.x, v.o, v.z, v.a, v.sc)
-    area_terms = site_area_terms(candidates, sharing, capacitated, v.x, v.z, v.a, v.sa)
+    cost_terms = site_cost_terms(candidates, sharing, capacitated, v.x, v.o, v.z, v.a, v.sc, cx, v.k)
+    area_terms = site_area_terms(candidates, sharing, capacitated, v.x, v.z, v.a, v.sa, cx, v.k)
 
     blocks: list[RowBlock] = []
     cut_pool = no_cuts()
@@ -281,6 +304,10 @@ def build_model(
     blocks += define_requirement_rows(targets, candidates, scenario, capacitated, unit_circle, site_circle,
                                       x=v.x, y=v.y, a=v.a, w=v.w, slack=v.slack, w_row=v.w_row,
                                       y_offsets=v.y_offsets, soft=soft)
+    blocks += define_complex_choice_rows(cx, candidates, v.o, v.k)
+    blocks += define_complex_function_rows(cx, v.x, v.k)
+    blocks += define_complex_core_rows(cx, v.x, v.k)
+    blocks += define_complex_area_rows(cx, candidates, sharing, capacitated, v.x, v.z, v.a, v.sa, v.k)
 
     matrix, row_lower, row_upper, spans = stack_rows(blocks, v.n_cols)
     obj, sense = define_objective(objective, v, candidates.coverage, scenario, cost_terms, targets, capacitated)
@@ -313,6 +340,8 @@ def build_model(
     }
     if arcs.size:
         stats["funding_channel_variables"] = int(arcs.size)
+    if scenario.complexes:
+        stats["complex_variables"] = int(cx.size)
     log.info("model (%s, %s): %d variables (%d integer), %d rows, %d nonzeros", mode, objective,
              stats["variables"], stats["integer_variables"], stats["rows"], stats["nonzeros"])
     return PlanningModel(
@@ -323,6 +352,5 @@ def build_model(
         share_group=sharing.group, share_area_saving=sharing.area_saving, share_cost_saving=sharing.cost_saving,
         share_members=sharing.members, coverage=cov, x=v.x, o=v.o, z=v.z, y=v.y, a=v.a, w=v.w, sc=v.sc, sa=v.sa,
         n=v.n, q=v.q, slack=v.slack, m=v.m, arcs=arcs, w_row=v.w_row, w_pair=v.w_pair, y_offsets=v.y_offsets,
-        targets=targets,
-        row_blocks=spans, stats=stats, cut_pool=cut_pool,
+        targets=targets, row_blocks=spans, stats=stats, cut_pool=cut_pool, k=v.k, complexes=cx,
     )

@@ -4,8 +4,9 @@ A candidate pair ``(site, function)`` is a site eligible for the function (rule 
 forced out (rule 8). A pair whose site reaches nobody still to serve for that function
 can never add coverage, so it is dropped, which is exact, unless something else could
 make placing it worthwhile: it is forced in, sharing could make adding it save money or
-space (rule 5), it adds capacity a requirement asks for (rule 7), or rule 6 may need it to
-host a group together.
+space (rule 5), possibly together with completing a multi-function complex (渝邻汇) whose
+saving it could unlock, it adds capacity a requirement asks for (rule 7), or rule 6 may
+need it to host a group together.
 """
 from __future__ import annotations
 
@@ -97,9 +98,71 @@ def function_cutoffs(scenario: Scenario) -> dict[str, float]:
             for name, fn in scenario.functions.items()}
 
 
+def complex_may_form(scenario: Scenario, present: np.ndarray, site_kind: np.ndarray,
+                     size: np.ndarray) -> np.ndarray:
+    """Which site could host which complex type, judged from the functions it may host.
+
+    A site may form a complex of type ``t`` only when its kind is one of ``t.kinds``, at
+    least ``min_functions`` of ``t``'s functions and ``min_core`` of its core are present,
+    and those functions at ``size`` (their largest) less ``t.area_saving_m2`` reach
+    ``min_area_m2``; sharing savings only lower the area, so no other site can.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its complex types).
+    present
+        Boolean (n_sites, n_functions): the functions each site may host.
+    site_kind
+        Kind of each site.
+    size
+        The largest area of each function (by function index).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean (n_sites, n_complex_types).
+    """
+    names = scenario.function_names
+    out = np.zeros((present.shape[0], len(scenario.complexes)), dtype=bool)
+    for t, spec in enumerate(scenario.complexes):
+        member_k = [names.index(f) for f in spec.functions if f in names]
+        core_k = [names.index(f) for f in spec.core_functions if f in names]
+        members = present[:, member_k]
+        area = (members * size[member_k]).sum(axis=1) - spec.area_saving_m2
+        out[:, t] = (np.isin(site_kind, spec.kinds) & (members.sum(axis=1) >= spec.min_functions)
+                     & (present[:, core_k].sum(axis=1) >= spec.min_core) & (area >= spec.min_area_m2 - 1e-6))
+    return out
+
+
+def complex_could_unlock(scenario: Scenario, eligible: np.ndarray, site_kind: np.ndarray, size: np.ndarray,
+                         pair_site: np.ndarray, pair_fn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The most money and area a pair's addition could unlock by completing a complex (渝邻汇).
+
+    Adding function f to a site can at most make it form a complex of a type that holds f
+    (the site hosts one complex at most), saving that type's ``saving_yuan`` and
+    ``area_saving_m2``.
+
+    Returns
+    -------
+    cost, area
+        Per pair, the largest saving of a type holding its function that its site may form.
+    """
+    cost, area = np.zeros(len(pair_site)), np.zeros(len(pair_site))
+    if not scenario.complexes or not len(pair_site):
+        return cost, area
+    names = scenario.function_names
+    possible = complex_may_form(scenario, eligible, site_kind, size)
+    for t, spec in enumerate(scenario.complexes):
+        here = possible[pair_site, t] & np.isin(pair_fn, [names.index(f) for f in spec.functions if f in names])
+        cost = np.where(here, np.maximum(cost, spec.saving_yuan), cost)
+        area = np.where(here, np.maximum(area, spec.area_saving_m2), area)
+    return cost, area
+
+
 def sharing_could_pay(scenario: Scenario, eligible: np.ndarray, pair_site: np.ndarray, pair_fn: np.ndarray,
                       own_area: np.ndarray, own_cost: np.ndarray, top_area: np.ndarray,
-                      top_cost: np.ndarray) -> np.ndarray:
+                      top_cost: np.ndarray, also: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Pairs whose addition to a site could lower its cost or area through sharing savings.
 
     Adding function f completes at most the groups that contain f; the savings it can
@@ -119,6 +182,9 @@ def sharing_could_pay(scenario: Scenario, eligible: np.ndarray, pair_site: np.nd
         The least area and cost of each pair.
     top_area, top_cost
         The largest area and cost of each pair.
+    also
+        Further money and area the pair's addition could unlock (a complex's saving,
+        :func:`complex_could_unlock`), added to the sharing savings.
 
     Returns
     -------
@@ -143,6 +209,9 @@ def sharing_could_pay(scenario: Scenario, eligible: np.ndarray, pair_site: np.nd
         possible = eligible[pair_site][:, members].all(axis=1) & in_group
         max_cost_saving += np.where(possible, group.cost_saving * lookup_cost[pair_site][:, members].sum(axis=1), 0)
         max_area_saving += np.where(possible, group.area_saving * lookup_area[pair_site][:, members].sum(axis=1), 0)
+    if also is not None:
+        max_cost_saving = max_cost_saving + also[0]
+        max_area_saving = max_area_saving + also[1]
     out |= max_cost_saving >= own_cost - 1e-9
     out |= max_area_saving >= own_area - 1e-9
     return out
@@ -213,9 +282,13 @@ def define_candidates(inputs: Inputs, reach_sites: Reach, scenario: Scenario, fo
         top_area, top_cost = all_max, fixed[all_fn] + all_rate * all_max
     else:
         own_area, own_cost, top_area, top_cost = all_area, all_cost, all_area, all_cost
+    unlock = complex_could_unlock(scenario, eligible, sites["kind"].to_numpy(),
+                                  max_m2 if scenario.model.mode == "capacitated" else
+                                  np.array([scenario.functions[n].size.standard_m2 for n in names]), all_site, all_fn)
     keep = (np.concatenate(useful_parts) | forced_pair_mask[all_site, all_fn]
             | np.isin(all_site, forced.in_sites)
-            | sharing_could_pay(scenario, eligible, all_site, all_fn, own_area, own_cost, top_area, top_cost))
+            | sharing_could_pay(scenario, eligible, all_site, all_fn, own_area, own_cost, top_area, top_cost,
+                                unlock))
     for fname, circle in capacity_need:
         keep |= (all_fn == names.index(fname)) & (site_circle[all_site] == circle)
     for _, fa, fb in pairs_of_groups:

@@ -18,6 +18,7 @@ from optimizer.model.budget_space import pair_sizes
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
+from optimizer.rules.complexes import best_complex
 from optimizer.rules.costing import cost_site
 from optimizer.rules.existing import ExistingService, site_circles, unit_circles
 from optimizer.rules.requirements import requirement_targets
@@ -43,10 +44,11 @@ def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDec
         site = sites.iloc[s]
         area = float(site["area_m2"])
         required = set(needs.get(s, ()))
-        # every set of eligible functions holding the forced ones: sharing savings can make
-        # a larger set smaller or cheaper than a smaller one, so all are tried (at most 2^F)
+        # every set of eligible functions holding the forced ones: sharing savings (and a
+        # complex's, 渝邻汇) can make a larger set smaller or cheaper than a smaller one, so all
+        # are tried (at most 2^F)
         options = [names[k] for k in np.flatnonzero(eligible[s]) if (s, names[k]) not in forced_out]
-        plans = [cost_site(site, combo, scenario)
+        plans = [cost_site(site, combo, scenario, complex_name=best_complex(site, combo, scenario))
                  for r in range(1, len(options) + 1) for combo in itertools.combinations(options, r)
                  if required <= set(combo)]
         fitting = [c for c in plans if c.area_used <= area + 1e-6]

@@ -1,9 +1,10 @@
 """Each site's one-off cost and area in use, as terms of the model's variables (rules 1, 2, 5).
 
 A site's one-off cost is its conversion cost (paid once when converted, ``o``) plus its
-functions' costs minus sharing savings; its area in use is its functions' areas minus
-sharing savings. Coverage mode prices functions at standard size (coefficients of ``x``),
-capacitated mode at the chosen area (``fixed x + rate a``), with the savings ``sc``/``sa``.
+functions' costs minus sharing savings and its complex's saving (``k``, 渝邻汇); its area
+in use is its functions' areas minus sharing savings and its complex's area saving.
+Coverage mode prices functions at standard size (coefficients of ``x``), capacitated mode
+at the chosen area (``fixed x + rate a``), with the savings ``sc``/``sa``.
 The budget rows (:mod:`~optimizer.model.budget`), the space rows
 (:mod:`~optimizer.model.space`) and the least-cost objective read the same terms.
 """
@@ -14,11 +15,13 @@ import numpy as np
 from optimizer.model.blocks import SiteTerms, VariableBlock
 from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.model.candidates import Candidates
+from optimizer.model.complexes import ComplexSites
 from optimizer.model.sharing import SharingSites
 
 
 def site_cost_terms(candidates: Candidates, sharing: SharingSites, capacitated: bool, x: VariableBlock,
-                    o: VariableBlock, z: VariableBlock, a: VariableBlock, sc: VariableBlock) -> SiteTerms:
+                    o: VariableBlock, z: VariableBlock, a: VariableBlock, sc: VariableBlock,
+                    complexes: ComplexSites | None = None, k: VariableBlock | None = None) -> SiteTerms:
     """Each site's one-off cost as terms (yuan): conversion, functions, minus sharing savings.
 
     Parameters
@@ -31,6 +34,8 @@ def site_cost_terms(candidates: Candidates, sharing: SharingSites, capacitated: 
         Price functions at their chosen area (``a``) and use the saving variables ``sc``.
     x, o, z, a, sc
         The variables the cost is written in.
+    complexes, k
+        The (site, type) of every complex variable ``k`` and its block: ``-saving_yuan k``.
 
     Returns
     -------
@@ -49,11 +54,14 @@ def site_cost_terms(candidates: Candidates, sharing: SharingSites, capacitated: 
         terms.add(candidates.pair_site, x.index(pairs), candidates.pair_cost)
         if sharing.size:
             terms.add(sharing.site, z.index(np.arange(sharing.size)), -sharing.cost_saving)
+    if complexes is not None and complexes.size and k is not None:
+        terms.add(complexes.site, k.index(np.arange(complexes.size)), -complexes.saving)
     return terms
 
 
 def site_area_terms(candidates: Candidates, sharing: SharingSites, capacitated: bool, x: VariableBlock,
-                    z: VariableBlock, a: VariableBlock, sa: VariableBlock) -> SiteTerms:
+                    z: VariableBlock, a: VariableBlock, sa: VariableBlock,
+                    complexes: ComplexSites | None = None, k: VariableBlock | None = None) -> SiteTerms:
     """Each site's area in use as terms (m2): its functions' areas minus sharing savings.
 
     Parameters
@@ -66,6 +74,8 @@ def site_area_terms(candidates: Candidates, sharing: SharingSites, capacitated: 
         Use the chosen areas ``a`` and the saving variables ``sa``.
     x, z, a, sa
         The variables the area is written in.
+    complexes, k
+        The (site, type) of every complex variable ``k`` and its block: ``-area_saving_m2 k``.
 
     Returns
     -------
@@ -81,4 +91,6 @@ def site_area_terms(candidates: Candidates, sharing: SharingSites, capacitated: 
         terms.add(candidates.pair_site, x.index(pairs), candidates.pair_area)
         if sharing.size:
             terms.add(sharing.site, z.index(np.arange(sharing.size)), -sharing.area_saving)
+    if complexes is not None and complexes.size and k is not None:
+        terms.add(complexes.site, k.index(np.arange(complexes.size)), -complexes.area_saving)
     return terms

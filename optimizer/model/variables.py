@@ -22,15 +22,18 @@ Columns are laid out in this order (blocks a mode does not use are empty):
 - ``m[c,b]`` >= 0, one per funding channel ``c`` and bucket ``b`` it may fund: the money
   (in :data:`~optimizer.model.budget_space.MONEY_UNIT`) the channel gives the government's
   one-off share of that bucket (:mod:`optimizer.model.money`).
+- ``k[s,t]`` binary, one per site that could host multi-function complex type ``t``
+  (渝邻汇, :mod:`optimizer.model.complexes`): the site hosts a complex of that type.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from optimizer.model.blocks import VariableBlock
 from optimizer.model.candidates import Candidates
+from optimizer.model.complexes import ComplexSites
 from optimizer.model.not_built_separately import TogetherLinks
 from optimizer.model.sharing import SharingSites
 
@@ -41,7 +44,7 @@ class ModelVariables:
 
     Attributes
     ----------
-    x, o, z, y, a, w, sc, sa, n, q, slack, m
+    x, o, z, y, a, w, sc, sa, n, q, slack, m, k
         The variable blocks (see the module's docstring).
     col_lower, col_upper, integrality
         Bounds and integrality of every column (forced decisions not yet applied).
@@ -72,11 +75,12 @@ class ModelVariables:
     w_pair: np.ndarray
     y_offsets: dict[str, int]
     row_people: np.ndarray
+    k: VariableBlock = field(default_factory=lambda: VariableBlock("k", 0, 0))
 
     @property
     def n_cols(self) -> int:
         """How many columns the model has."""
-        return self.m.stop
+        return self.k.stop
 
     def integral_at_optimum(self, capacitated: bool) -> np.ndarray:
         """Columns that some optimum takes integral, for backends that need integers.
@@ -94,7 +98,8 @@ class ModelVariables:
 
 
 def define_variables(functions: list[str], candidates: Candidates, sharing: SharingSites, links: TogetherLinks,
-                     n_targets: int, *, capacitated: bool, soft: bool, n_channel_arcs: int = 0) -> ModelVariables:
+                     n_targets: int, *, capacitated: bool, soft: bool, n_channel_arcs: int = 0,
+                     complexes: ComplexSites | None = None) -> ModelVariables:
     """Lay out the variable blocks and give each column its bounds and integrality.
 
     Parameters
@@ -115,6 +120,8 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
         The diagnosis model (``slack``).
     n_channel_arcs
         Funding channel arcs (one ``m`` each).
+    complexes
+        The (site, complex type) of every ``k``; none when ``None``.
 
     Returns
     -------
@@ -150,11 +157,13 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
     q = VariableBlock("q", n.stop, len(links.q_pairs))
     slack = VariableBlock("slack", q.stop, n_targets if soft else 0)
     m = VariableBlock("m", slack.stop, n_channel_arcs)
-    n_cols = m.stop
+    k_block = VariableBlock("k", m.stop, complexes.size if complexes is not None else 0)
+    n_cols = k_block.stop
     col_lower = np.zeros(n_cols)
     col_upper = np.ones(n_cols)
     integrality = np.zeros(n_cols, dtype=bool)
     integrality[:z.stop] = True
+    integrality[k_block.start:k_block.stop] = True
     row_people = np.concatenate([coverage[nm].people for nm in functions]) if functions else np.zeros(0)
     if capacitated:
         col_upper[a.index(np.arange(n_pairs))] = candidates.pair_max_m2
@@ -164,4 +173,4 @@ def define_variables(functions: list[str], candidates: Candidates, sharing: Shar
     col_upper[slack.index(np.arange(slack.size))] = np.inf
     col_upper[m.index(np.arange(m.size))] = np.inf
     return ModelVariables(x, o, z, y, a, w, sc, sa, n, q, slack, m, col_lower, col_upper, integrality, w_row, w_pair,
-                          y_offsets, row_people)
+                          y_offsets, row_people, k=k_block)

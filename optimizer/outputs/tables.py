@@ -18,6 +18,7 @@ from optimizer.outputs.objective_words import objective_meaning, objective_unit
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status
 from optimizer.reach.types import cutoff_ref_seconds
+from optimizer.rules.complexes import complex_floor_area, complex_named
 from optimizer.rules.covered import NEW, STATUS_NAMES
 from optimizer.rules.fairness import circle_shares
 from optimizer.rules.requests import requests_by_function, requests_record
@@ -96,6 +97,7 @@ def site_rows(run: Run, facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "conversion_cost": round(c.conversion_cost, 2),
             "function_cost": round(sum(c.function_costs.values()), 2),
             "sharing_saving": round(c.cost_saving, 2), "total_cost": round(c.total_cost, 2),
+            "complex": c.complex, "complex_saving": round(c.complex_saving, 2),
         }
         if garages:  # 错时共享停车: the spaces a garage offers residents, and when
             places = site.get("places")
@@ -197,6 +199,24 @@ def requests_summary(run: Run) -> tuple[pd.DataFrame, dict | None]:
     return table, requests_record(table, run.inputs, objective)
 
 
+def complexes_built(run: Run) -> list[dict]:
+    """Every multi-function complex (渝邻汇) of the plan: site, type, functions, floor area and savings."""
+    sc, ids = run.scenario, run.inputs.sites["site_id"].astype(str).to_numpy()
+    added = set(run.plan.complexes_added)
+    out = []
+    for p in run.plan.sites:
+        c = p.costing
+        if not c.complex:
+            continue
+        spec = complex_named(sc, c.complex)
+        out.append({"site_id": ids[p.site_row], "complex": c.complex,
+                    "functions": [f for f in c.functions if f in spec.functions],
+                    "floor_area_m2": round(complex_floor_area(spec, c.area_by_function, sc.sharing.groups), 2),
+                    "saving_yuan": c.complex_saving, "area_saving_m2": c.complex_area_saving,
+                    "chosen_by": "read back" if ids[p.site_row] in added else "solver"})
+    return out
+
+
 def run_record(run: Run, run_id: str) -> dict:
     """Everything ``run.json`` states about a run."""
     r, sc = run.result, run.scenario
@@ -233,6 +253,7 @@ def run_record(run: Run, run_id: str) -> dict:
         "plan": {"sites_converted": len(run.plan.sites), "cost": run.plan.total_cost,
                  "budget": sc.budget.total, "budget_by_district": sc.budget.by_district,
                  "dropped_redundant": list(run.plan.dropped),
+                 "complexes": complexes_built(run),
                  "by_function": summary.to_dict(orient="records")},
         "money": money_summary(run.plan.money(run.inputs.sites, sc), sc),
         "requirements": None if run.requirements is None else run.requirements.to_dict(orient="records"),

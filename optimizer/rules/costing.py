@@ -12,7 +12,9 @@ see :func:`site_size_m2`):
   ``s``, ``area_saving x`` the sum of that group's ``A_f``;
 - cost       = the site's conversion cost (paid once) + sum over ``F`` of
   ``fixed_f + per_m2(s, f) x A_f`` minus, for each complete group,
-  ``cost_saving x`` the sum of that group's function costs.
+  ``cost_saving x`` the sum of that group's function costs;
+- a site hosting a multi-function complex (渝邻汇, :mod:`optimizer.rules.complexes`) saves
+  its ``saving_yuan`` of cost and its ``area_saving_m2`` of area once more.
 
 ``per_m2(s, f)`` is the site's ``cost_per_m2`` when given, else the function's
 ``cost.per_m2`` times the site kind's ``cost_factor``; the conversion cost is the
@@ -39,18 +41,21 @@ class SiteCosting:
     area_by_function: dict[str, float]
     area_saving: float
     groups_applied: tuple[str, ...]
+    complex: str = ""
+    complex_saving: float = 0.0
+    complex_area_saving: float = 0.0
 
     @property
     def total_cost(self) -> float:
         """One-off cost of the site's plan."""
         if not self.functions:
             return 0.0
-        return self.conversion_cost + sum(self.function_costs.values()) - self.cost_saving
+        return self.conversion_cost + sum(self.function_costs.values()) - self.cost_saving - self.complex_saving
 
     @property
     def area_used(self) -> float:
-        """Area the site's plan occupies, after sharing savings."""
-        return sum(self.area_by_function.values()) - self.area_saving
+        """Area the site's plan occupies, after sharing savings and its complex's."""
+        return sum(self.area_by_function.values()) - self.area_saving - self.complex_area_saving
 
 
 def per_m2_cost(site: pd.Series, function_name: str, scenario: Scenario) -> float:
@@ -86,11 +91,13 @@ def site_size_m2(site: pd.Series, function_name: str, scenario: Scenario) -> tup
 
 
 def cost_site(site: pd.Series, functions: tuple[str, ...] | list[str], scenario: Scenario,
-              areas: dict[str, float] | None = None) -> SiteCosting:
+              areas: dict[str, float] | None = None, complex_name: str = "") -> SiteCosting:
     """Cost and area of hosting ``functions`` at ``site`` under ``scenario``.
 
     ``areas``: the area of each function where decided (capacitated mode); its
-    standard size at the site otherwise (:func:`site_size_m2`).
+    standard size at the site otherwise (:func:`site_size_m2`). ``complex_name``: the complex
+    the site hosts (its savings apply; whether it meets its rule is
+    :func:`optimizer.rules.complexes.costing_breaks`).
     """
     funcs = tuple(functions)
     areas = areas or {}
@@ -103,5 +110,9 @@ def cost_site(site: pd.Series, functions: tuple[str, ...] | list[str], scenario:
             applied.append(group.name)
             area_saving += group.area_saving * sum(area[f] for f in group.functions)
             cost_saving += group.cost_saving * sum(fcost[f] for f in group.functions)
+    spec = next((c for c in scenario.complexes if c.name == complex_name), None) if complex_name else None
+    if complex_name and spec is None:
+        raise KeyError(f"no complex type {complex_name!r} in the scenario")
     return SiteCosting(funcs, conversion_cost(site, scenario), fcost, cost_saving, area,
-                       area_saving, tuple(applied))
+                       area_saving, tuple(applied), complex_name,
+                       spec.saving_yuan if spec else 0.0, spec.area_saving_m2 if spec else 0.0)

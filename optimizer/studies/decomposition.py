@@ -202,7 +202,7 @@ def _rule_of_rows(model: PlanningModel) -> np.ndarray:
 def column_districts(model: PlanningModel, inputs: Inputs) -> tuple[np.ndarray, list[str]]:
     """The district of every column that belongs to a site, -1 for the others.
 
-    Site columns: ``x``, ``o``, ``z``, ``a``, ``w`` (its pair's site), ``sc``, ``sa``. Demand
+    Site columns: ``x``, ``o``, ``z``, ``a``, ``w`` (its pair's site), ``sc``, ``sa``, ``k``. Demand
     rows (``y``), rule 6 indicators (``n``, ``q``) and slacks belong to no site.
 
     Returns
@@ -223,6 +223,7 @@ def column_districts(model: PlanningModel, inputs: Inputs) -> tuple[np.ndarray, 
     put(m.x, m.pair_site)
     put(m.o, m.open_site)
     put(m.z, m.share_site)
+    put(m.k, m.complexes.site)
     if m.mode == "capacitated":
         put(m.a, m.pair_site)
         put(m.w, m.pair_site[m.w_pair])
@@ -235,7 +236,7 @@ def _column_sites(model: PlanningModel) -> np.ndarray:
     """The site row of every site column, -1 for the others."""
     m = model
     out = np.full(m.problem.n_cols, -1, dtype=np.int64)
-    for block, site_rows in ((m.x, m.pair_site), (m.o, m.open_site), (m.z, m.share_site)):
+    for block, site_rows in ((m.x, m.pair_site), (m.o, m.open_site), (m.z, m.share_site), (m.k, m.complexes.site)):
         if block.size:
             out[block.start:block.stop] = site_rows
     if m.mode == "capacitated":

@@ -156,8 +156,13 @@ def column_names(model: PlanningModel, inputs: Inputs, scenario: Scenario) -> li
         put(model.q, _q_names(model, sites, fns))
     if model.slack.size:
         put(model.slack, [f"slack_{name_token(t.function)}_{name_token(t.circle)}" for t in model.targets])
+    if model.k.size:
+        cx = model.complexes
+        kinds = np.array([n if n.isascii() and name_token(n) == n else f"type{t}" for t, n in enumerate(cx.names)],
+                         dtype=object)
+        put(model.k, _join("k_", sites[cx.site].astype(str), "_", kinds[cx.kind].astype(str)))
     blocks = (model.x, model.o, model.z, model.y, model.a, model.w, model.sc, model.sa, model.n, model.q,
-              model.slack)
+              model.slack, model.k)
     for j in [j for j, v in enumerate(names.tolist()) if v is None]:  # not read back: block and position
         block = next((b for b in blocks if b.start <= j < b.stop), None)
         names[j] = f"{block.name}_{j - block.start}" if block is not None else f"c_{j}"

@@ -17,6 +17,8 @@ covered, rule 6's ``n``/``q``), read "by the end of year t":
   to year t (``c . v_t``) is at most the budgets up to t; ``budget.total`` and
   ``budget.by_district`` bound the whole horizon's spending;
 - forced decisions (rule 8) hold by the last year;
+- multi-function complexes (渝邻汇, ``k``) are not phased yet: their columns are fixed at 0,
+  so a phased plan takes no complex saving (the run says so);
 - objective ``sum_t w_t (coverage objective . y_t)``;
 - milestones (:mod:`optimizer.studies.phasing.milestones`): binaries ``m[c,t]`` after all
   year columns, each requirement target row of circle ``c`` at year ``t`` scaled by
@@ -232,6 +234,7 @@ def build_phased_model(model: PlanningModel, horizon: Horizon, district: np.ndar
         closed[site_cols] = horizon.available_from[owner[site_cols]] > year
         col_upper[sl][closed] = 0.0
         col_lower[sl][closed] = 0.0
+        col_upper[sl][model.k.start:model.k.stop] = 0.0  # complexes are not phased yet
     objective = np.concatenate([w * p.objective for w in horizon.weights] + [np.zeros(n_m)])
     integrality = np.concatenate([np.tile(p.integrality, T), np.ones(n_m, dtype=p.integrality.dtype)])
     col_lower = np.concatenate([col_lower, np.zeros(n_m)])
