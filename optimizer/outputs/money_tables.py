@@ -37,6 +37,19 @@ def paid_by_words(shares: PaidBy, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(parts)
 
 
+def channel_mix(money_by_channel: dict[str, float]) -> str:
+    """A project's funding channels as shares of its channel money: ``中央预算内投资 94%; 区级财政 6%``.
+
+    Shares, not yuan: the channels fund the plan bucket by bucket (:mod:`optimizer.rules.money`),
+    and a project's part of each bucket's money is spread pro rata, so yuan per project would
+    suggest an allocation the plan does not fix (``funding.csv`` has the plan's own).
+    """
+    total = sum(money_by_channel.values())
+    if total <= 0:
+        return ""
+    return "; ".join(f"{c} {v / total:.0%}" for c, v in money_by_channel.items() if v / total >= 0.005)
+
+
 def configuration_money(money: PlanMoney, sites: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataFrame:
     """Money columns of the configuration list (设施配置清单), one row per planned (site, function).
 
@@ -59,7 +72,7 @@ def configuration_money(money: PlanMoney, sites: pd.DataFrame, scenario: Scenari
                 "one_off_paid_by": paid_by_words(scenario.money.one_off_paid_by, lang),
                 "running_paid_by": paid_by_words(running_paid_by(f, scenario), lang),
                 "public_yearly": running_paid_by(f, scenario).government * running + g_run * rent,
-                "funding_channels": "; ".join(f"{c}: {v:,.0f}" for c, v in channels.get(row, {}).items()),
+                "funding_channels": channel_mix(channels.get(row, {})),
             })
     return pd.DataFrame(rows, columns=["site_id", "function", *MONEY_COLUMN_LABELS])
 
@@ -81,7 +94,7 @@ def project_money_table(money: PlanMoney, sites: pd.DataFrame, scenario: Scenari
     pandas.DataFrame
         ``site_id, functions, one_off_cost, running_per_year, rent_per_year, yearly_cost``, then
         per payer ``one_off_<payer>, yearly_<payer>, horizon_<payer>``, ``public_horizon`` and
-        ``funding_channels`` (``channel: yuan; ...``, the allocation spread pro rata).
+        ``funding_channels`` (:func:`channel_mix`).
     """
     channels = money.project_channels()
     rows = []
@@ -96,7 +109,7 @@ def project_money_table(money: PlanMoney, sites: pd.DataFrame, scenario: Scenari
             rec[f"yearly_{payer}"] = pm.yearly_by_payer[payer]
             rec[f"horizon_{payer}"] = horizon[payer]
         rec["public_horizon"] = pm.public_horizon
-        rec["funding_channels"] = "; ".join(f"{c}: {v:,.0f}" for c, v in channels.get(row, {}).items())
+        rec["funding_channels"] = channel_mix(channels.get(row, {}))
         rows.append(rec)
     columns = ["site_id", "functions", "owner", "one_off_cost", "running_per_year", "rent_per_year", "yearly_cost"] + [
         f"{what}_{payer}" for payer in PAYERS for what in ("one_off", "yearly", "horizon")] + [

@@ -143,7 +143,8 @@ def test_a_function_counting_its_requests_only():
     """A health post (cohort: requests) goes where it was asked for, however many live elsewhere."""
     inputs, raw = two_communities()
     raw["functions"] = {**CANTEEN_ONLY, "canteen": {"enabled": False},
-                        "health_post": {**make_scenario().resolved["functions"]["canteen"], "cohort": "requests"}}
+                        "health_post": {**make_scenario().resolved["functions"]["canteen"], "cohort": "requests",
+                                        "enabled": True}}  # the built-in health_post ships off
     raw["functions"]["health_post"].pop("capacity_demand")
     run = run_scenario(make_scenario(raw), inputs=with_ledger(inputs, ledger(("R1", "B", "", "health_post", 7))))
     assert chosen(run) == ["SB"] and run.result.objective == pytest.approx(7)
