@@ -43,6 +43,20 @@ def make_inputs(demand: list[dict], sites: list[dict], facilities: list[dict] = 
     return Inputs(d, s, f, None, None, pyproj.CRS(crs), {})
 
 
+def unit(uid: str, x: float, y: float, circle: str = "C1", **people: float) -> dict:
+    """A demand unit record at ``(x, y)`` metres in ``circle`` (district D1); cohorts not given are 0."""
+    base = {"total": 0.0, "elderly": 0.0, "infants": 0.0, "households": 0.0, "cars": 0.0}
+    base.update(people)
+    return {"unit_id": uid, "x": x, "y": y, "circle_id": circle, "district": "D1", **base}
+
+
+def site(sid: str, x: float, y: float, kind: str = "building", area: float = 2000.0, floor: int = 1,
+         circle: str = "C1", **extra: object) -> dict:
+    """A site record at ``(x, y)`` metres in ``circle`` (district D1); default: a ground-floor building, 2,000 m2."""
+    return {"site_id": sid, "x": x, "y": y, "kind": kind, "area_m2": area, "lowest_floor": floor,
+            "circle_id": circle, "district": "D1", **extra}
+
+
 def make_scenario(raw: dict | None = None) -> Scenario:
     """A straight-line scenario (detour 1.0) over the built-in defaults, with ``raw`` merged on top.
 
@@ -472,6 +486,16 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
         if better(value):
             best, best_plan = value, {i: funcs for i, funcs in enumerate(combo) if funcs}
     return best, best_plan
+
+
+def capacitated_brute_force(inputs: Inputs, sc: Scenario) -> tuple[float, dict[int, tuple[str, ...]] | None]:
+    """:func:`brute_force_all` in capacitated mode, the running facilities' allocation taken as given."""
+    from optimizer.pipeline import compute_reach
+    from optimizer.rules.existing import existing_service
+
+    _, reach_fac = compute_reach(inputs, sc)
+    existing = existing_service(inputs, reach_fac, sc)
+    return brute_force_all(inputs, sc, {f: existing.residual(inputs, sc, f) for f in sc.functions})
 
 
 def _capacitated_lp(combo, inputs, sc, near, residual, targets, s_circle, u_circle, district, least, linprog,

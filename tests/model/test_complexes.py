@@ -12,7 +12,16 @@ import dataclasses
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tiny import _plain_site, brute_force_all, make_inputs, make_scenario, random_instance
+from tiny import (
+    _plain_site,
+    brute_force_all,
+    capacitated_brute_force,
+    make_inputs,
+    make_scenario,
+    random_instance,
+    site,
+    unit,
+)
 
 from optimizer.check import SolverClaims, check_plan
 from optimizer.cli import main
@@ -25,17 +34,6 @@ CANTEEN, ELDER, CHILD, CONVERSION = 1_380_000, 1_100_000, 1_600_000, 500_000
 ALL_THREE = CONVERSION + CANTEEN + ELDER + CHILD  # 4,580,000 yuan, 1,060 m2
 COMPLEX = {"name": "渝邻汇", "functions": ["canteen", "elder_care", "childcare"], "saving_yuan": 300_000}
 PLAIN = {"sharing": {"groups": []}, "functions": {"parking": {"enabled": False}}}
-
-
-def unit(uid, x, y, **people):
-    base = {"total": 0.0, "elderly": 0.0, "infants": 0.0, "households": 0.0, "cars": 0.0}
-    base.update(people)
-    return {"unit_id": uid, "x": x, "y": y, "circle_id": "C1", "district": "D1", **base}
-
-
-def site(sid, x, y, kind="building", area=2000.0, floor=1, **extra):
-    return {"site_id": sid, "x": x, "y": y, "kind": kind, "area_m2": area, "lowest_floor": floor,
-            "circle_id": "C1", "district": "D1", **extra}
 
 
 ONE_PLACE = [unit("U0", 0, 0, total=1000, elderly=100, infants=40)]
@@ -225,15 +223,6 @@ def test_least_cost_with_a_complex_equals_brute_force(seed):
     assert run.plan.total_cost == pytest.approx(best, rel=1e-9, abs=1e-3)
 
 
-def _capacitated_brute_force(inputs, sc):
-    from optimizer.pipeline import compute_reach
-    from optimizer.rules.existing import existing_service
-
-    _, reach_fac = compute_reach(inputs, sc)
-    residual = {f: existing_service(inputs, reach_fac, sc).residual(inputs, sc, f) for f in sc.functions}
-    return brute_force_all(inputs, sc, residual)[0]
-
-
 def test_capacitated_a_complex_enlarges_a_facility_to_reach_its_floor_area():
     """At minimum sizes the three take 520 m2 and cost 2,860,000; the budget is 50,000 short. The
     complex saves 300,000 but needs 600 m2: 80 m2 more at 3,000 yuan/m2 (240,000) still pays."""
@@ -248,7 +237,7 @@ def test_capacitated_a_complex_enlarges_a_facility_to_reach_its_floor_area():
     assert sum(costing.area_by_function.values()) == pytest.approx(600)
     assert run.plan.total_cost == pytest.approx(2_860_000 + 240_000 - 300_000)
     assert run.result.proven_optimal and run.check.passed
-    assert run.result.objective == pytest.approx(_capacitated_brute_force(inputs, sc), rel=1e-6, abs=1e-4)
+    assert run.result.objective == pytest.approx(capacitated_brute_force(inputs, sc)[0], rel=1e-6, abs=1e-4)
 
 
 @pytest.mark.parametrize("seed", [23, 24])
@@ -261,7 +250,7 @@ def test_capacitated_optimum_with_a_complex_equals_brute_force(seed):
     sc = make_scenario(raw)
     run = run_scenario(sc, inputs=inputs)
     assert run.result.proven_optimal and run.check.passed and run.plan.complexes()
-    assert run.result.objective == pytest.approx(_capacitated_brute_force(inputs, sc), rel=1e-6, abs=1e-4)
+    assert run.result.objective == pytest.approx(capacitated_brute_force(inputs, sc)[0], rel=1e-6, abs=1e-4)
 
 
 # ------------------------------------------------------------------ bad configuration

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny import brute_force, brute_force_all, make_inputs, make_scenario, random_instance
+from tiny import brute_force, brute_force_all, make_inputs, make_scenario, random_instance, site, unit
 
 from optimizer.errors import InfeasibleScenario, InputError, ScenarioError, SolverFailure
 from optimizer.greedy import GreedyPlan, greedy_plan, solve_greedy
@@ -18,17 +18,6 @@ from optimizer.studies.comparison import prepare
 
 ONLY_CANTEEN = {"functions": {f: {"enabled": False} for f in ("childcare", "elder_care", "parking")},
                 "sharing": {"groups": []}}
-
-
-def unit(uid, x, y, circle="C1", **people):
-    base = {"total": 0.0, "elderly": 0.0, "infants": 0.0, "households": 0.0, "cars": 0.0}
-    base.update(people)
-    return {"unit_id": uid, "x": x, "y": y, "circle_id": circle, "district": "D1", **base}
-
-
-def site(sid, x, y, kind="building", area=2000.0, floor=1, circle="C1", **extra):
-    return {"site_id": sid, "x": x, "y": y, "kind": kind, "area_m2": area, "lowest_floor": floor,
-            "circle_id": circle, "district": "D1", **extra}
 
 
 def greedy(raw: dict, **solver) -> dict:

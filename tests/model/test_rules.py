@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny import brute_force, make_inputs, make_scenario, random_instance
+from tiny import brute_force, make_inputs, make_scenario, random_instance, site, unit
 
 import solvers
 from optimizer.errors import InfeasibleScenario, InputError
@@ -22,17 +22,6 @@ NO_SHARING = {"sharing": {"groups": []}}
 def hosted(run) -> dict[str, tuple[str, ...]]:
     ids = run.inputs.sites["site_id"].tolist()
     return {ids[p.site_row]: tuple(sorted(p.costing.functions)) for p in run.plan.sites}
-
-
-def unit(uid, x, y, **people):
-    base = {"total": 0.0, "elderly": 0.0, "infants": 0.0, "households": 0.0, "cars": 0.0}
-    base.update(people)
-    return {"unit_id": uid, "x": x, "y": y, "circle_id": "C1", "district": "D1", **base}
-
-
-def site(sid, x, y, kind="building", area=2000.0, floor=1, **extra):
-    return {"site_id": sid, "x": x, "y": y, "kind": kind, "area_m2": area, "lowest_floor": floor,
-            "circle_id": "C1", "district": "D1", **extra}
 
 
 @pytest.fixture(params=SOLVERS)

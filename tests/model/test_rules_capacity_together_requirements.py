@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny import brute_force_all, make_inputs, make_scenario
+from tiny import brute_force_all, capacitated_brute_force, make_inputs, make_scenario, site, unit
 
 import solvers
 from optimizer.errors import InfeasibleScenario, SolverFailure
@@ -19,17 +19,6 @@ NO_SHARING = {"sharing": {"groups": []}}
 ONLY = {  # switch off the functions a test does not use
     "canteen": {"enabled": False}, "parking": {"enabled": False},
 }
-
-
-def unit(uid, x, y, circle="C1", **people):
-    base = {"total": 0.0, "elderly": 0.0, "infants": 0.0, "households": 0.0, "cars": 0.0}
-    base.update(people)
-    return {"unit_id": uid, "x": x, "y": y, "circle_id": circle, "district": "D1", **base}
-
-
-def site(sid, x, y, kind="building", area=2000.0, floor=1, circle="C1", **extra):
-    return {"site_id": sid, "x": x, "y": y, "kind": kind, "area_m2": area, "lowest_floor": floor,
-            "circle_id": circle, "district": "D1", **extra}
 
 
 def hosted(run) -> dict[str, tuple[str, ...]]:
@@ -263,14 +252,10 @@ def test_coverage_optimum_equals_brute_force_with_rules_5_6_7_on(seed, solver):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_capacitated_optimum_equals_brute_force_with_rules_4_to_7_on(seed, solver):
-    from optimizer.pipeline import compute_reach
-    from optimizer.rules.existing import existing_service
 
     inputs, raw = _random_rules_instance(seed, "capacitated")
     sc = make_scenario(raw)
-    _, reach_fac = compute_reach(inputs, sc)
-    residual = {f: existing_service(inputs, reach_fac, sc).residual(inputs, sc, f) for f in sc.functions}
-    best, plan = brute_force_all(inputs, sc, residual)
+    best, plan = capacitated_brute_force(inputs, sc)
     if plan is None:
         with pytest.raises(InfeasibleScenario):
             solve(inputs, raw, solver)

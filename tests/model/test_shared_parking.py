@@ -14,14 +14,13 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from shapely.geometry import Point
-from tiny import CRS, brute_force_all, make_inputs, make_scenario
+from tiny import CRS, brute_force_all, capacitated_brute_force, make_inputs, make_scenario, site, unit
 
 import solvers
 from optimizer.errors import CheckFailed, InfeasibleScenario, ScenarioError
 from optimizer.inputs.schema import CONVERSION_KINDS, SHARED_GARAGE
 from optimizer.model.eligibility import eligibility_matrix
-from optimizer.pipeline import compute_reach, run_scenario
-from optimizer.rules.existing import existing_service
+from optimizer.pipeline import run_scenario
 from optimizer.rules.shared_parking import join_shared_garages
 from optimizer.scenario import EligibilityRule
 
@@ -29,17 +28,6 @@ SOLVERS = [s for s in solvers.available_solvers() if solvers.SOLVERS[s].capabili
 #: capacitated mode decides areas: backends for integer models only (CP-SAT) refuse it before solving
 CONTINUOUS = [s for s in SOLVERS if solvers.SOLVERS[s].capabilities.supports_continuous]
 ONLY_PARKING_AND_CANTEEN = {f: {"enabled": False} for f in ("childcare", "elder_care")}
-
-
-def unit(uid, x, y, circle="C1", **people):
-    base = {"total": 0.0, "elderly": 0.0, "infants": 0.0, "households": 0.0, "cars": 0.0}
-    base.update(people)
-    return {"unit_id": uid, "x": x, "y": y, "circle_id": circle, "district": "D1", **base}
-
-
-def site(sid, x, y, kind="building", area=2000.0, floor=1, circle="C1", **extra):
-    return {"site_id": sid, "x": x, "y": y, "kind": kind, "area_m2": area, "lowest_floor": floor,
-            "circle_id": circle, "district": "D1", **extra}
 
 
 def garages(*rows: tuple) -> gpd.GeoDataFrame:
@@ -225,9 +213,7 @@ def test_capacitated_optimum_with_garages_equals_brute_force(seed, continuous_so
         request.applymarker(pytest.mark.xfail(raises=CheckFailed, strict=True, reason="CBC's printed digits"))
     inputs, raw = _random_garage_instance(seed, "capacitated")
     sc = make_scenario(raw)
-    _, reach_fac = compute_reach(inputs, sc)
-    residual = {f: existing_service(inputs, reach_fac, sc).residual(inputs, sc, f) for f in sc.functions}
-    best, plan = brute_force_all(inputs, sc, residual)
+    best, plan = capacitated_brute_force(inputs, sc)
     if plan is None:
         with pytest.raises(InfeasibleScenario):
             solve(inputs, raw, continuous_solver)

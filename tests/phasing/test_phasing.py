@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from tiny import _plain_cost_and_area, _plain_eligible, make_inputs, make_scenario
+from tiny import _plain_cost_and_area, _plain_eligible, make_inputs, make_scenario, site, unit
 
 import solvers
 from optimizer.errors import InputError, ScenarioError
@@ -22,17 +22,6 @@ from optimizer.studies.phasing.run import run_phasing
 EXACT = [s for s in ("highs", "cbc", "scip") if s in solvers.available_solvers()]
 ONLY_CANTEEN = {f: {"enabled": False} for f in ("childcare", "elder_care", "parking")}
 CANTEEN = 500_000 + 300_000 + 3000 * 360  # a building converted to a standard canteen: 1,880,000 yuan
-
-
-def unit(uid, x, y, **people):
-    base = {"total": 0.0, "elderly": 0.0, "infants": 0.0, "households": 0.0, "cars": 0.0}
-    base.update(people)
-    return {"unit_id": uid, "x": x, "y": y, "circle_id": "C1", "district": "D1", **base}
-
-
-def site(sid, x, y, kind="building", area=2000.0, floor=1, **extra):
-    return {"site_id": sid, "x": x, "y": y, "kind": kind, "area_m2": area, "lowest_floor": floor,
-            "circle_id": "C1", "district": "D1", **extra}
 
 
 def phase(inputs, raw, years, solver="highs"):
