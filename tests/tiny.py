@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -486,6 +487,27 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
         if better(value):
             best, best_plan = value, {i: funcs for i, funcs in enumerate(combo) if funcs}
     return best, best_plan
+
+
+def agrees_with_brute_force(best: float, plan: dict | None, solve: Callable[[], object], *, rel: float | None = None,
+                            abs_tol: float = 1e-6) -> object | None:
+    """The model's proven optimum equals the brute force's ``best``, or neither finds a feasible plan.
+
+    ``solve`` runs the model (it must raise :class:`~optimizer.errors.InfeasibleScenario` when
+    the brute force found no plan). Returns the run, or ``None`` when there is no plan.
+    """
+    import pytest
+
+    from optimizer.errors import InfeasibleScenario
+
+    if plan is None:
+        with pytest.raises(InfeasibleScenario):
+            solve()
+        return None
+    run = solve()
+    assert run.result.proven_optimal
+    assert run.result.objective == pytest.approx(best, rel=rel, abs=abs_tol)
+    return run
 
 
 def capacitated_brute_force(inputs: Inputs, sc: Scenario) -> tuple[float, dict[int, tuple[str, ...]] | None]:

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny import brute_force_all, capacitated_brute_force, make_inputs, make_scenario, site, unit
+from tiny import (
+    agrees_with_brute_force,
+    brute_force_all,
+    capacitated_brute_force,
+    make_inputs,
+    make_scenario,
+    site,
+    unit,
+)
 
 import solvers
 from optimizer.errors import InfeasibleScenario, SolverFailure
@@ -241,13 +249,7 @@ def _random_rules_instance(seed: int, mode: str):
 def test_coverage_optimum_equals_brute_force_with_rules_5_6_7_on(seed, solver):
     inputs, raw = _random_rules_instance(seed, "coverage")
     best, plan = brute_force_all(inputs, make_scenario(raw))
-    if plan is None:
-        with pytest.raises(InfeasibleScenario):
-            solve(inputs, raw, solver)
-        return
-    run = solve(inputs, raw, solver)
-    assert run.result.proven_optimal
-    assert run.result.objective == pytest.approx(best, abs=1e-6)
+    agrees_with_brute_force(best, plan, lambda: solve(inputs, raw, solver), abs_tol=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -256,13 +258,7 @@ def test_capacitated_optimum_equals_brute_force_with_rules_4_to_7_on(seed, solve
     inputs, raw = _random_rules_instance(seed, "capacitated")
     sc = make_scenario(raw)
     best, plan = capacitated_brute_force(inputs, sc)
-    if plan is None:
-        with pytest.raises(InfeasibleScenario):
-            solve(inputs, raw, solver)
-        return
-    run = solve(inputs, raw, solver)
-    assert run.result.proven_optimal
-    assert run.result.objective == pytest.approx(best, rel=1e-6, abs=1e-4)
+    agrees_with_brute_force(best, plan, lambda: solve(inputs, raw, solver), rel=1e-6, abs_tol=1e-4)
 
 
 @pytest.mark.parametrize("seed", range(4))
