@@ -31,7 +31,7 @@ from optimizer.model.eligibility import eligibility_matrix
 from optimizer.plan import Plan, plan_from_solution, plan_requirements
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.reach.cache import ReachCache, network_reach_key
-from optimizer.rules.complexes import complex_site_problems
+from optimizer.rules.complexes import complex_site_problems, complex_type_problems
 from optimizer.rules.existing import ExistingService, existing_service
 from optimizer.rules.fairness import circle_shares, share_distribution
 from optimizer.rules.priorities import with_objective_weights
@@ -150,6 +150,7 @@ def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDe
     problems += standards_problems(inputs, scenario, scenario.source)
     found, notes = requests_problems(inputs, scenario)  # the market-demand ledger against the functions
     problems, warnings = problems + found, warnings + notes
+    problems += [Problem(scenario.source, message) for message in complex_type_problems(scenario)]
     problems += complex_site_problems(inputs.sites, scenario, sites_file)
     if problems:
         raise InputError(problems)

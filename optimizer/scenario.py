@@ -1049,8 +1049,6 @@ def _money_problems(m: MoneySpec, b: BudgetSpec, functions: dict[str, FunctionSp
 def _complex_problems(v: dict[str, Any]) -> list[str]:
     """Complexes (渝邻汇): planned functions, a rule no looser than the guideline's three functions,
     and savings that can never make a site's cost negative."""
-    from optimizer.rules.complexes import cheapest_bundle, kind_places  # it reads this module's types
-
     out: list[str] = []
     functions: dict[str, FunctionSpec] = v.get("functions", {})
     complexes: tuple[ComplexSpec, ...] = v.get("complexes", ())
@@ -1094,19 +1092,6 @@ def _complex_problems(v: dict[str, Any]) -> list[str]:
         for key in ("saving_yuan", "area_saving_m2"):
             if not getattr(c, key) >= 0 or getattr(c, key) == float("inf"):
                 mine.append(f"{p}.{key}: must be a number >= 0, got {getattr(c, key)}")
-        if not mine and v.get("sharing") is not None and all(k in v.get("site_kinds", {}) for k in SITE_KINDS):
-            m: ModelSpec = v.get("model", ModelSpec())
-            bundle = cheapest_bundle(c, functions, v["sharing"].groups, m.mode == "capacitated",
-                                     kind_places(functions, v["site_kinds"]))
-            if bundle is None:
-                mine.append(f"{p}: no set of its functions meets its rule (at least {c.min_functions} functions, "
-                            f"{c.min_core} of {', '.join(core) or 'no core'}, {c.min_area_m2:g} m2 after an area "
-                            f"saving of {c.area_saving_m2:g} m2) on a site of kind {', '.join(c.kinds)} they may "
-                            "share: it could never be built")
-            elif c.saving_yuan > bundle.cost + 1e-6:
-                mine.append(f"{p}.saving_yuan: {c.saving_yuan:,.0f} yuan is more than its cheapest qualifying bundle "
-                            f"costs ({'+'.join(bundle.functions)} on a {bundle.where}: {bundle.cost:,.0f} yuan): a "
-                            "site's cost could go negative")
         out += mine
     return out
 

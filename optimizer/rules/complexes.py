@@ -225,6 +225,34 @@ def _kind_place(kind: str, spec: SiteKindSpec, functions: dict[str, FunctionSpec
     return (f"site of kind {kind}", kind, spec.fixed_cost, rate, may_host)
 
 
+def complex_type_problems(scenario: Scenario) -> list[str]:
+    """Complex types no site of the scenario's kinds could ever build, or whose saving exceeds a bundle's cost.
+
+    The scenario's own checks (:mod:`optimizer.scenario`) hold each type's keys; these two need
+    the plain costing, so they are checked with the inputs (exit 3 all the same), before anything
+    is built: a type whose functions meet its rule nowhere (at standard sizes, or the largest in
+    capacitated mode, on its kinds), and a ``saving_yuan`` above the cheapest qualifying bundle at
+    the site kinds' prices (a site's cost could go negative).
+    """
+    out = []
+    capacitated = scenario.model.mode == "capacitated"
+    places = kind_places(scenario.functions, scenario.site_kinds)
+    for i, c in enumerate(scenario.complexes):
+        p = f"complexes[{i}] ({c.name})"
+        bundle = cheapest_bundle(c, scenario.functions, scenario.sharing.groups, capacitated, places)
+        if bundle is None:
+            core = c.core_functions
+            out.append(f"{p}: no set of its functions meets its rule (at least {c.min_functions} functions, "
+                       f"{c.min_core} of {', '.join(core) or 'no core'}, {c.min_area_m2:g} m2 after an area "
+                       f"saving of {c.area_saving_m2:g} m2) on a site of kind {', '.join(c.kinds)} they may "
+                       "share: it could never be built")
+        elif c.saving_yuan > bundle.cost + 1e-6:
+            out.append(f"{p}.saving_yuan: {c.saving_yuan:,.0f} yuan is more than its cheapest qualifying bundle "
+                       f"costs ({'+'.join(bundle.functions)} on a {bundle.where}: {bundle.cost:,.0f} yuan): a "
+                       "site's cost could go negative")
+    return out
+
+
 def complex_site_problems(sites: pd.DataFrame, scenario: Scenario, file: str) -> list[Problem]:
     """Sites whose own prices (``fixed_cost``, ``cost_per_m2``) would let a complex's saving exceed their cost.
 

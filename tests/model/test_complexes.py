@@ -270,12 +270,8 @@ BAD = [
      "complexes[0] (a).saving_yuan: must be a number >= 0"),
     ({"name": "a", "functions": ["canteen", "elder_care", "childcare"], "area_saving_m2": -5},
      "complexes[0] (a).area_saving_m2: must be a number >= 0"),
-    ({"name": "a", "functions": ["canteen", "elder_care", "childcare"], "saving_yuan": 5e6},
-     "complexes[0] (a).saving_yuan: 5,000,000 yuan is more than its cheapest qualifying bundle costs"),
     ({"name": "a", "functions": ["canteen", "elder_care", "childcare"], "kinds": ["garage"]},
      "complexes[0] (a).kinds: unknown site kind 'garage'"),
-    ({"name": "a", "functions": ["canteen", "elder_care", "childcare"], "min_area_m2": 5000},
-     "complexes[0] (a): no set of its functions meets its rule"),
     ({"name": "a", "functions": ["canteen", "elder_care", "childcare"], "colour": "red"},
      "complexes[0].colour: unknown key"),
 ]
@@ -285,6 +281,23 @@ BAD = [
 def test_each_bad_complex_is_refused_naming_its_key(complex_raw, message):
     with pytest.raises(ScenarioError) as err:
         make_scenario({"complexes": [complex_raw]})
+    assert message in str(err.value)
+    assert err.value.exit_code == 3
+
+
+NEVER_PAYS = [
+    ({"name": "a", "functions": ["canteen", "elder_care", "childcare"], "saving_yuan": 5e6},
+     "complexes[0] (a).saving_yuan: 5,000,000 yuan is more than its cheapest qualifying bundle costs"),
+    ({"name": "a", "functions": ["canteen", "elder_care", "childcare"], "min_area_m2": 5000},
+     "complexes[0] (a): no set of its functions meets its rule"),
+]
+
+
+@pytest.mark.parametrize("complex_raw, message", NEVER_PAYS, ids=["saving above a bundle", "never built"])
+def test_a_complex_that_could_never_be_built_or_saves_more_than_it_costs_is_refused(complex_raw, message):
+    """Checked with the inputs (it needs the plain costing), before anything is built: exit 3 naming the key."""
+    with pytest.raises(InputError) as err:
+        solve(make_inputs(ONE_PLACE, [site("S0", 0, 0)]), {"complexes": [complex_raw]})
     assert message in str(err.value)
     assert err.value.exit_code == 3
 
