@@ -13,12 +13,12 @@ import numpy as np
 from optimizer.context import PlanningContext
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
-from optimizer.model.eligibility import eligibility_matrix, site_may_host
 from optimizer.plan import Plan, plan_requirements
 from optimizer.reach.types import cutoff_ref_seconds
 from optimizer.rules.complexes import costing_breaks
 from optimizer.rules.costing import cost_site, site_size_m2
 from optimizer.rules.covered import NEW, coverage_status
+from optimizer.rules.eligibility import eligibility_matrix, site_may_host
 from optimizer.rules.existing import allocate
 from optimizer.rules.fairness import circle_shares, fairness_value, worst_shares
 from optimizer.rules.requirements import requirement_targets

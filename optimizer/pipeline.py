@@ -27,11 +27,11 @@ from optimizer.model.build import PlanningModel, build_model
 from optimizer.model.candidates import function_cutoffs
 from optimizer.model.decisions import ForcedDecisions, forced_decisions
 from optimizer.model.diagnose import forced_shortfalls, requirement_reach_shortfalls
-from optimizer.model.eligibility import eligibility_matrix
 from optimizer.plan import Plan, plan_from_solution, plan_requirements
 from optimizer.reach import Reach, ReachMethod, build_walk_network, network_reach, od_table_reach, straight_line_reach
 from optimizer.reach.cache import ReachCache, network_reach_key
 from optimizer.rules.complexes import complex_site_problems, complex_type_problems
+from optimizer.rules.eligibility import eligibility_matrix
 from optimizer.rules.existing import ExistingService, existing_service
 from optimizer.rules.fairness import circle_shares, share_distribution
 from optimizer.rules.priorities import with_objective_weights

@@ -12,11 +12,11 @@ import pandas as pd
 from optimizer.context import PlanningContext
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel
-from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
 from optimizer.rules.complexes import best_complex, costing_breaks
 from optimizer.rules.costing import SiteCosting, cost_site
 from optimizer.rules.covered import EXISTING, NEW, coverage_status
+from optimizer.rules.eligibility import eligibility_matrix
 from optimizer.rules.existing import ExistingService, site_circles, unit_circles
 from optimizer.rules.money import PlanMoney, plan_money, project_money
 from optimizer.rules.requirements import RequirementTarget, by_circle, requirement_status, requirement_targets

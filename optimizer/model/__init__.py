@@ -2,8 +2,8 @@
 
 :func:`optimizer.model.build.build_model` assembles it in this order:
 
-- :mod:`~optimizer.model.eligibility`, :mod:`~optimizer.model.decisions`: which function each
-  site may host; forced decisions (rule 8) as bounds;
+- :mod:`~optimizer.model.decisions` (with :mod:`~optimizer.rules.eligibility`): which function
+  each site may host; forced decisions (rule 8) as bounds;
 - :mod:`~optimizer.model.candidates`: the candidate (site, function) pairs and the demand rows
   they reach, dropping (exactly) the pairs that reach nobody new;
 - :mod:`~optimizer.model.variables`: every variable block (``x``, ``o``, ``z``, ``y``, ``a``,

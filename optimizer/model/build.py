@@ -43,7 +43,6 @@ from optimizer.model.complexes import (
 from optimizer.model.conversion import define_conversion_rows
 from optimizer.model.coverage import CoverageRows, define_coverage_rows
 from optimizer.model.decisions import ForcedDecisions, define_forced_bounds
-from optimizer.model.eligibility import eligibility_matrix
 from optimizer.model.money import (
     ChannelArcs,
     channel_arcs,
@@ -59,6 +58,7 @@ from optimizer.model.site_terms import site_area_terms, site_cost_terms
 from optimizer.model.space import define_space_rows
 from optimizer.model.variables import define_variables
 from optimizer.reach.types import Reach
+from optimizer.rules.eligibility import eligibility_matrix
 from optimizer.rules.existing import ExistingService, site_circles, unit_circles
 from optimizer.rules.requirements import RequirementTarget, requirement_targets
 from optimizer.rules.together import group_pairs

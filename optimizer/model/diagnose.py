@@ -16,10 +16,10 @@ from optimizer.errors import Shortfall
 from optimizer.inputs.types import Inputs
 from optimizer.model.budget_space import pair_sizes
 from optimizer.model.decisions import ForcedDecisions
-from optimizer.model.eligibility import eligibility_matrix
 from optimizer.reach.types import Reach, cutoff_ref_seconds
 from optimizer.rules.complexes import best_complex
 from optimizer.rules.costing import cost_site
+from optimizer.rules.eligibility import eligibility_matrix
 from optimizer.rules.existing import ExistingService, site_circles, unit_circles
 from optimizer.rules.requirements import requirement_targets
 from optimizer.scenario import Scenario

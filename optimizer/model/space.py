@@ -3,7 +3,7 @@
 One row per convertible site (a site with a candidate pair): its area in use (see
 :func:`optimizer.model.budget_space.site_area_terms`) is at most its ``area_m2``.
 Eligible floors, kinds and structures, the other half of rule 2, decide the candidate
-pairs (:mod:`optimizer.model.eligibility`).
+pairs (:mod:`optimizer.rules.eligibility`).
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ table (the table QGIS itself writes when a style is saved "in the database"), so
 - ``candidate_sites``: the idle asset ledger in grey, the chosen sites highlighted
   (column ``plan_status``: ``chosen`` / ``idle``);
 - ``existing_facilities`` and ``plan_facilities``: one colour and symbol per function, as in
-  the report (:data:`optimizer.report.gather.FUNCTION_STYLES`): running facilities hollow,
+  the report (:data:`optimizer.map_style.FUNCTION_STYLES`): running facilities hollow,
   planned ones filled;
 - ``plan_sites``: the converted sites, outlined and labelled with their names;
 - ``demand_coverage``: each home by its status for one function (covered by a running
@@ -38,7 +38,7 @@ from xml.sax.saxutils import quoteattr
 import pandas as pd
 
 from optimizer.i18n import function_label, pick
-from optimizer.report.gather import STATUS_COLOURS, function_styles
+from optimizer.map_style import STATUS_COLOURS, function_styles
 from optimizer.scenario import Scenario
 
 log = logging.getLogger(__name__)

@@ -194,7 +194,7 @@ def requests_summary(run: Run) -> tuple[pd.DataFrame, dict | None]:
     The objective's part from requests is read from the plan the independent check
     passed, against the check's recomputed objective (:mod:`optimizer.rules.requests`).
     """
-    table = requests_by_function(run.inputs, run.scenario, run.plan)
+    table = requests_by_function(run.inputs, run.scenario, run.plan.served_new)
     objective = None if run.scenario.objective == "least_cost" else run.check.recomputed.get("weighted_coverage")
     return table, requests_record(table, run.inputs, objective)
 

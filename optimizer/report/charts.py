@@ -10,7 +10,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from optimizer.report.gather import STATUS_COLOURS
+from optimizer.map_style import STATUS_COLOURS
 from optimizer.report.words import money, people, say, share
 
 FONT = 'font-size="12"'

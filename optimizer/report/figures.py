@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # no display needed; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from optimizer.map_style import STATUS_COLOURS, function_styles  # noqa: E402
 from optimizer.outputs.fonts import cjk_font  # noqa: E402
 from optimizer.report import gather  # noqa: E402
 from optimizer.report.words import say  # noqa: E402
@@ -110,8 +111,8 @@ def coverage_figure(folder: RunFolder, path: Path, lang: str) -> None:
                                      gridspec_kw={"width_ratios": [1.1, 1]})
         y = np.arange(len(rows))
         left = np.zeros(len(rows))
-        for key, colour in (("existing", gather.STATUS_COLOURS["existing"]), ("new", gather.STATUS_COLOURS["new"]),
-                            ("unreached", gather.STATUS_COLOURS["unreached"])):
+        for key, colour in (("existing", STATUS_COLOURS["existing"]), ("new", STATUS_COLOURS["new"]),
+                            ("unreached", STATUS_COLOURS["unreached"])):
             vals = np.array([r[key] / r["people"] * 100 if r["people"] else 0 for r in rows])
             a1.barh(y, vals, left=left, color=colour, label=say(f"status_{key}", lang), height=0.6)
             for yi, lft, v in zip(y, left, vals, strict=True):
@@ -124,7 +125,7 @@ def coverage_figure(folder: RunFolder, path: Path, lang: str) -> None:
         a1.set_xlabel("%")
         a1.set_title(say("coverage", lang))
         a1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=8)
-        styles = gather.function_styles(folder.functions)
+        styles = function_styles(folder.functions)
         for i, r in enumerate(rows):
             df = circles[r["function"]]
             jitter = np.linspace(-0.25, 0.25, len(df)) if len(df) > 1 else np.zeros(len(df))
@@ -146,7 +147,7 @@ def coverage_figure(folder: RunFolder, path: Path, lang: str) -> None:
 def cost_figure(folder: RunFolder, path: Path, lang: str) -> None:
     """Where the money goes: conversion, each function, the sharing saving, the total against the budget."""
     c = gather.cost_breakdown(folder, lang)
-    styles = gather.function_styles(folder.functions)
+    styles = function_styles(folder.functions)
     labels = [say("conversion", lang)] + [c["function_names"][f] for f in folder.functions] + [
         say("sharing_saving", lang), say("total", lang)]
     values = [c["conversion"]] + [c["by_function"][f] for f in folder.functions] + [-c["sharing_saving"], c["total"]]

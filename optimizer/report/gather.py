@@ -13,31 +13,11 @@ import pandas as pd
 import pyproj
 
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
+from optimizer.map_style import STATUS_CODES, STATUS_COLOURS, function_styles
 from optimizer.report.words import kind_label, say
 from optimizer.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
-
-#: colour of a demand unit by its status for the function shown (code as in optimizer.rules.covered)
-STATUS_COLOURS: dict[str, str] = {"existing": "#9ecae1", "new": "#31a354", "unreached": "#e34a33"}
-STATUS_CODES: dict[str, int] = {"unreached": 0, "existing": 1, "new": 2}
-#: colour and symbol of each shipped function's facilities; others take the spare ones in turn
-FUNCTION_STYLES: dict[str, tuple[str, str]] = {
-    "canteen": ("#f28e00", "circle"), "childcare": ("#d6338a", "square"),
-    "elder_care": ("#6a3d9a", "diamond"), "parking": ("#4d4d4d", "triangle"),
-}
-SPARE_STYLES: tuple[tuple[str, str], ...] = (("#1f78b4", "star"), ("#b15928", "circle"), ("#33a02c", "square"),
-                                             ("#fb9a99", "diamond"))
-
-
-def function_styles(functions: list[str]) -> dict[str, dict[str, str]]:
-    """Colour and symbol per function (shipped functions keep theirs)."""
-    out, spare = {}, iter(SPARE_STYLES * (1 + len(functions)))
-    for f in functions:
-        colour, symbol = FUNCTION_STYLES.get(f) or next(spare)
-        out[f] = {"colour": colour, "symbol": symbol}
-    return out
-
 
 def _label_zh(folder: RunFolder) -> dict[str, str]:
     cov = folder.coverage

@@ -15,7 +15,13 @@
 - :mod:`~optimizer.rules.fairness`: each circle's covered share, the worst circle, the spread
   (人均平衡).
 - :mod:`~optimizer.rules.requests`: residents' requests (市场需求一本账) add to the people the
-  functions asked for count, where they were asked for.
+  functions asked for count, where they were asked for;
+- :mod:`~optimizer.rules.eligibility`: which site may host which function (rule 2's kinds,
+  floors, flags and a site's ``allowed_functions``);
+- :mod:`~optimizer.rules.money`: running costs, rent, who pays (政府补、社区担、企业让、居民付),
+  the horizon and the funding channels;
+- :mod:`~optimizer.rules.complexes`: multi-function complexes (渝邻汇) and their savings;
+- :mod:`~optimizer.rules.shared_parking`: garages shared off-hours (错时共享停车) join the sites.
 
 The model (:mod:`optimizer.model`) states these rules as rows; the independent check
 (:mod:`optimizer.check`) recomputes them from the chosen sites with the same modules.

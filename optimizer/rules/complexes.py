@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from optimizer.errors import Problem
-from optimizer.model.eligibility import site_may_host
 from optimizer.rules.costing import SiteCosting, conversion_cost, cost_site, per_m2_cost
+from optimizer.rules.eligibility import site_may_host
 from optimizer.scenario import ComplexSpec, FunctionSpec, Scenario, SharingGroup, SiteKindSpec
 
 #: Tolerance of area comparisons (m2), as the check's.

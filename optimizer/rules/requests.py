@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -46,9 +45,6 @@ from optimizer.errors import Problem
 from optimizer.inputs.schema import REQUESTS_COHORT
 from optimizer.inputs.types import Inputs
 from optimizer.scenario import FunctionSpec, Scenario
-
-if TYPE_CHECKING:
-    from optimizer.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +286,7 @@ def with_requests(scenario: Scenario, inputs: Inputs) -> tuple[Scenario, Inputs,
             dataclasses.replace(inputs, demand=demand, requests=rows), notes)
 
 
-def requests_by_function(inputs: Inputs, scenario: Scenario, plan: Plan) -> pd.DataFrame:
+def requests_by_function(inputs: Inputs, scenario: Scenario, served_new: dict[str, np.ndarray]) -> pd.DataFrame:
     """Per function: the requests counted, their people, how many the plan newly serves, and what that is worth.
 
     Parameters
@@ -299,8 +295,9 @@ def requests_by_function(inputs: Inputs, scenario: Scenario, plan: Plan) -> pd.D
         The inputs the plan was made with (:func:`with_requests` applied).
     scenario
         The scenario it was planned with (weights per person set).
-    plan
-        The checked plan (``served_new``, people newly covered or served per unit).
+    served_new
+        The checked plan's people newly covered (or served) per unit, per function
+        (:attr:`optimizer.plan.Plan.served_new`).
 
     Returns
     -------
@@ -325,7 +322,7 @@ def requests_by_function(inputs: Inputs, scenario: Scenario, plan: Plan) -> pd.D
             asked = inputs.demand[column].to_numpy(dtype=float)
             people = inputs.demand[fn.counted_cohort(scenario.model.mode)].to_numpy(dtype=float)
             share = np.divide(asked, people, out=np.zeros_like(asked), where=people > 0)
-            newly = float((plan.served_new[name].astype(float) * share).sum())
+            newly = float((served_new[name].astype(float) * share).sum())
         out.append({"function": name, "requests": len(mine), "people_weighted": float(mine["people"].sum()),
                     "newly_covered_requests": newly, "objective_from_requests": fn.weight * newly})
     return pd.DataFrame(out, columns=columns)

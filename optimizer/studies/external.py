@@ -421,7 +421,7 @@ def external_run(setup: ModelSetup, checked: ExternalCheck) -> Run:
                     if sc.requirements else None)
     together = None
     if sc.sharing.groups:
-        from optimizer.model.eligibility import eligibility_matrix
+        from optimizer.rules.eligibility import eligibility_matrix
 
         eligible = setup.forced.restrict(eligibility_matrix(inputs.sites, sc.functions), sc.function_names)
         together = together_report(checked.plan.functions_at(), inputs, sc, eligible)

@@ -19,10 +19,10 @@ import two_circles
 from click.testing import CliRunner
 
 from optimizer.cli import main
+from optimizer.map_style import FUNCTION_STYLES, STATUS_COLOURS
 from optimizer.outputs.layer_styles import LABEL_FONTS
 from optimizer.outputs.writers import write_run
 from optimizer.pipeline import run_scenario
-from optimizer.report.gather import FUNCTION_STYLES, STATUS_COLOURS
 from optimizer.run_folder import read_run_folder
 
 #: the columns of QGIS's layer_styles table, in its order

@@ -28,8 +28,8 @@ from tiny import (
 import solvers
 from optimizer.errors import CheckFailed, ScenarioError
 from optimizer.inputs.schema import CONVERSION_KINDS, SHARED_GARAGE
-from optimizer.model.eligibility import eligibility_matrix
 from optimizer.pipeline import run_scenario
+from optimizer.rules.eligibility import eligibility_matrix
 from optimizer.rules.shared_parking import join_shared_garages
 from optimizer.scenario import EligibilityRule
 

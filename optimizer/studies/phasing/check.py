@@ -20,11 +20,11 @@ import numpy as np
 from optimizer.check import MONEY_TOL, CheckItem, CheckReport, _close
 from optimizer.inputs.types import Inputs
 from optimizer.model.decisions import ForcedDecisions
-from optimizer.model.eligibility import eligibility_matrix, site_may_host
 from optimizer.plan import build_plan, plan_requirements
 from optimizer.reach.types import Reach
 from optimizer.rules.costing import cost_site
 from optimizer.rules.covered import NEW, coverage_status
+from optimizer.rules.eligibility import eligibility_matrix, site_may_host
 from optimizer.rules.existing import ExistingService
 from optimizer.rules.requirements import requirement_targets
 from optimizer.rules.together import together_report
