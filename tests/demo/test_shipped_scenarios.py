@@ -100,3 +100,32 @@ def test_the_money_what_if_keeps_the_public_cost_within_its_ten_year_budget(repo
     for row, pm in totals.projects:
         if money.inputs.sites.iloc[row]["owner"] in free:
             assert pm.rent == 0.0
+
+
+@pytest.mark.slow
+def test_the_requests_ledger_moves_the_plan_and_says_its_part(repo):
+    """The market-demand ledger (yuzhong-demo-requests, one asker for five): proven, checked, and a
+    part of the objective that comes from requests, childcare first."""
+    from optimizer.outputs.tables import requests_summary
+
+    base = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
+    asked = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-requests.yaml"))
+    assert asked.result.proven_optimal and asked.check.passed
+    table, record = requests_summary(asked)
+    assert 0 < record["share_of_objective"] < 1
+    assert table.set_index("function")["objective_from_requests"].idxmax() == "childcare"
+    sites = {p.site_row for p in asked.plan.sites}
+    assert sites != {p.site_row for p in base.plan.sites}
+
+
+@pytest.mark.slow
+def test_shared_garages_beat_some_new_car_parks(repo):
+    """Time-shared parking (yuzhong-demo-shared-parking): garages are chosen, cost far less per space
+    than new car parks, and the money saved raises the objective above the demo's."""
+    base = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
+    shared = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo-shared-parking.yaml"))
+    assert shared.result.proven_optimal and shared.check.passed
+    kinds = shared.inputs.sites["kind"].to_numpy()
+    garages = [p for p in shared.plan.sites if kinds[p.site_row] == "shared_garage"]
+    assert garages and all(p.costing.functions == ("parking",) for p in garages)
+    assert shared.result.objective > base.result.objective
