@@ -58,6 +58,19 @@ def site(sid: str, x: float, y: float, kind: str = "building", area: float = 200
             "circle_id": circle, "district": "D1", **extra}
 
 
+def hosted(run) -> dict[str, tuple[str, ...]]:
+    """Site id -> the functions a run's plan puts there, sorted: what a planning fact is stated in."""
+    ids = run.inputs.sites["site_id"].tolist()
+    return {ids[p.site_row]: tuple(sorted(p.costing.functions)) for p in run.plan.sites}
+
+
+def exact_solvers() -> list[str]:
+    """Every installed backend that proves optimality (the greedy heuristic proves nothing by itself)."""
+    import solvers
+
+    return [s for s in solvers.available_solvers() if solvers.SOLVERS[s].capabilities.proves_optimality]
+
+
 def make_scenario(raw: dict | None = None) -> Scenario:
     """A straight-line scenario (detour 1.0) over the built-in defaults, with ``raw`` merged on top.
 

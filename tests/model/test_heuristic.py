@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny import brute_force, brute_force_all, make_inputs, make_scenario, random_instance, site, unit
+from tiny import brute_force, brute_force_all, hosted, make_inputs, make_scenario, random_instance, site, unit
 
 from optimizer.errors import InfeasibleScenario, InputError, ScenarioError, SolverFailure
 from optimizer.greedy import GreedyPlan, greedy_plan, solve_greedy
@@ -22,11 +22,6 @@ ONLY_CANTEEN = {"functions": {f: {"enabled": False} for f in ("childcare", "elde
 
 def greedy(raw: dict, **solver) -> dict:
     return {**raw, "solver": {**raw.get("solver", {}), "name": "greedy", **solver}}
-
-
-def hosted(run) -> dict[str, tuple[str, ...]]:
-    ids = run.inputs.sites["site_id"].tolist()
-    return {ids[p.site_row]: tuple(sorted(p.costing.functions)) for p in run.plan.sites}
 
 
 def assert_consistent(model, values: np.ndarray) -> None:

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny import brute_force, make_inputs, make_scenario, random_instance, site, unit
+from tiny import brute_force, exact_solvers, hosted, make_inputs, make_scenario, random_instance, site, unit
 
-import solvers
 from optimizer.errors import InfeasibleScenario, InputError
 from optimizer.pipeline import run_scenario
 
 # every exact backend installed here (the greedy heuristic has its own tests: it proves nothing by itself)
-SOLVERS = [s for s in solvers.available_solvers() if solvers.SOLVERS[s].capabilities.proves_optimality]
+SOLVERS = exact_solvers()
 
 NO_SHARING = {"sharing": {"groups": []}}
-
-
-def hosted(run) -> dict[str, tuple[str, ...]]:
-    ids = run.inputs.sites["site_id"].tolist()
-    return {ids[p.site_row]: tuple(sorted(p.costing.functions)) for p in run.plan.sites}
 
 
 @pytest.fixture(params=SOLVERS)

@@ -11,6 +11,8 @@ from tiny import (
     agrees_with_brute_force,
     brute_force_all,
     capacitated_brute_force,
+    exact_solvers,
+    hosted,
     make_inputs,
     make_scenario,
     site,
@@ -22,16 +24,11 @@ from optimizer.errors import InfeasibleScenario, SolverFailure
 from optimizer.pipeline import run_scenario
 
 # every exact backend installed here (the greedy heuristic has its own tests: it proves nothing by itself)
-SOLVERS = [s for s in solvers.available_solvers() if solvers.SOLVERS[s].capabilities.proves_optimality]
+SOLVERS = exact_solvers()
 NO_SHARING = {"sharing": {"groups": []}}
 ONLY = {  # switch off the functions a test does not use
     "canteen": {"enabled": False}, "parking": {"enabled": False},
 }
-
-
-def hosted(run) -> dict[str, tuple[str, ...]]:
-    ids = run.inputs.sites["site_id"].tolist()
-    return {ids[p.site_row]: tuple(sorted(p.costing.functions)) for p in run.plan.sites}
 
 
 @pytest.fixture(params=SOLVERS)

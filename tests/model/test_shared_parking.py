@@ -19,6 +19,8 @@ from tiny import (
     agrees_with_brute_force,
     brute_force_all,
     capacitated_brute_force,
+    exact_solvers,
+    hosted,
     make_inputs,
     make_scenario,
     site,
@@ -33,7 +35,7 @@ from optimizer.rules.eligibility import eligibility_matrix
 from optimizer.rules.shared_parking import join_shared_garages
 from optimizer.scenario import EligibilityRule
 
-SOLVERS = [s for s in solvers.available_solvers() if solvers.SOLVERS[s].capabilities.proves_optimality]
+SOLVERS = exact_solvers()
 #: capacitated mode decides areas: backends for integer models only (CP-SAT) refuse it before solving
 CONTINUOUS = [s for s in SOLVERS if solvers.SOLVERS[s].capabilities.supports_continuous]
 ONLY_PARKING_AND_CANTEEN = {f: {"enabled": False} for f in ("childcare", "elder_care")}
@@ -62,11 +64,6 @@ def continuous_solver(request):
 def solve(inputs, raw, solver):
     raw = {**raw, "solver": {**raw.get("solver", {}), "name": solver}}
     return run_scenario(make_scenario(raw), inputs=inputs)
-
-
-def hosted(run) -> dict[str, tuple[str, ...]]:
-    ids = run.inputs.sites["site_id"].tolist()
-    return {ids[p.site_row]: tuple(sorted(p.costing.functions)) for p in run.plan.sites}
 
 
 # ------------------------------------------------------------------ the garage against a new car park

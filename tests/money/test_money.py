@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tiny import brute_force_all, make_inputs, make_scenario, random_instance
+from tiny import brute_force_all, hosted, make_inputs, make_scenario, random_instance
 
 from optimizer.errors import InfeasibleScenario, ScenarioError
 from optimizer.pipeline import run_scenario
@@ -26,11 +26,6 @@ def unit(uid, x, y, elderly=100.0, total=0.0):
 def site(sid, x, y, owner="", area=1000.0, **extra):
     return {"site_id": sid, "x": x, "y": y, "kind": "building", "area_m2": area, "lowest_floor": 1,
             "owner": owner, "circle_id": "C1", "district": "D1", **extra}
-
-
-def hosted(run) -> dict[str, tuple[str, ...]]:
-    ids = run.inputs.sites["site_id"].tolist()
-    return {ids[p.site_row]: tuple(sorted(p.costing.functions)) for p in run.plan.sites}
 
 
 def solve(inputs, raw):
