@@ -62,8 +62,9 @@ def print_run_summary(run, folder: Path) -> None:
         click.echo(f"  {shared} sites host a sharing group together (能合用)")
     if run.inputs.requests is not None:
         _print_requests(run)
-    if _money_is_asked(run.scenario) or run.plan.money(run.inputs.sites, sc).total("yearly") > 0:
-        _print_money(run)  # e.g. a shared garage's lease is yearly money even without money settings
+    money = run.plan.money(run.inputs.sites, sc)
+    if _money_is_asked(sc) or money.total("yearly") > 0:
+        _print_money(sc, money)  # e.g. a shared garage's lease is yearly money even without money settings
     complexes = run.plan.complexes()
     if run.scenario.complexes:
         saved = sum(p.costing.complex_saving for p in run.plan.sites)
@@ -105,13 +106,10 @@ def _money_is_asked(scenario) -> bool:
                    for fn in scenario.functions.values()))
 
 
-def _print_money(run) -> None:
+def _print_money(sc, money) -> None:
     """Two lines: who pays the one-off cost and the yearly cost, and the public cost over the horizon (money.csv)."""
     from optimizer.outputs.money_tables import PAYER_LABELS
     from optimizer.scenario import PAYERS
-
-    sc = run.scenario
-    money = run.plan.money(run.inputs.sites, sc)
 
     def split(what: str) -> str:
         return ", ".join(f"{PAYER_LABELS[p]['en']} {money.total(what, p) / 1e6:,.2f} M" for p in PAYERS

@@ -21,6 +21,7 @@ from optimizer.reach.types import cutoff_ref_seconds
 from optimizer.rules.complexes import complex_floor_area, complex_named
 from optimizer.rules.covered import NEW, STATUS_NAMES
 from optimizer.rules.fairness import circle_shares
+from optimizer.rules.money import PlanMoney
 from optimizer.rules.requests import requests_by_function, requests_record
 
 WGS84 = "EPSG:4326"
@@ -217,9 +218,18 @@ def complexes_built(run: Run) -> list[dict]:
     return out
 
 
-def run_record(run: Run, run_id: str) -> dict:
-    """Everything ``run.json`` states about a run."""
+def run_record(run: Run, run_id: str, money: PlanMoney | None = None,
+               requests: dict | None = None) -> dict:
+    """Everything ``run.json`` states about a run.
+
+    ``money`` (:meth:`optimizer.plan.Plan.money`) and ``requests`` (the record of
+    :func:`requests_summary`) when the caller has them already; computed here otherwise.
+    """
     r, sc = run.result, run.scenario
+    if money is None:
+        money = run.plan.money(run.inputs.sites, sc)
+    if requests is None:
+        requests = requests_summary(run)[1]
     summary = people_by_status(run.inputs, sc, run.plan)
     return to_jsonable({
         "run_id": run_id,
@@ -255,9 +265,9 @@ def run_record(run: Run, run_id: str) -> dict:
                  "dropped_redundant": list(run.plan.dropped),
                  "complexes": complexes_built(run),
                  "by_function": summary.to_dict(orient="records")},
-        "money": money_summary(run.plan.money(run.inputs.sites, sc), sc),
+        "money": money_summary(money, sc),
         "requirements": None if run.requirements is None else run.requirements.to_dict(orient="records"),
-        "requests": requests_summary(run)[1],
+        "requests": requests,
         "fairness": None if run.fairness is None else run.fairness.to_dict(orient="records"),
         "not_built_separately": None if run.together is None else {
             "asked": run.scenario.sharing.not_built_separately,

@@ -31,6 +31,7 @@ from optimizer.outputs.money_tables import MONEY_COLUMN_LABELS
 from optimizer.outputs.tables import facility_rows, fairness_by_circle
 from optimizer.pipeline import Run
 from optimizer.rules.existing import NO_CIRCLE, facility_circles, unit_circles
+from optimizer.rules.requests import FILTERED_OUT
 from optimizer.scenario import Scenario
 from optimizer.studies.grades import planned_keys
 
@@ -177,6 +178,9 @@ def request_function(service: str, scenario: Scenario) -> str:
 def requests_by_circle(inputs: Inputs, scenario: Scenario) -> pd.DataFrame:
     """Residents' requests (市场需求一本账) summed per life circle and function.
 
+    Requests the scenario's ``requests.since`` or ``requests.channels`` leave out
+    (:func:`optimizer.rules.requests.counted_requests`) are not counted; those for a function
+    the scenario does not plan still are (what residents ask for is a need all the same).
     A request's circle is its ``circle_id``, else its community's (:func:`community_circles`),
     else ``(none)``; its function is :func:`request_function` of its ``service``; its weight is
     ``count`` (a blank count is one request).
@@ -187,6 +191,8 @@ def requests_by_circle(inputs: Inputs, scenario: Scenario) -> pd.DataFrame:
         ``circle_id``, ``function``, ``requests``; empty when the scenario has no requests.
     """
     req = inputs.requests
+    if req is not None and "left_out" in req.columns:  # the scenario's requests.since and channels apply here too
+        req = req[~req["left_out"].isin(FILTERED_OUT)]
     if req is None or not len(req):
         return pd.DataFrame({"circle_id": pd.Series(dtype=object), "function": pd.Series(dtype=object),
                              "requests": pd.Series(dtype=float)})

@@ -145,8 +145,9 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
             _csv(funding_table(money, run.scenario), tmp / "funding.csv")
         if run.requirements is not None:
             _csv(run.requirements, tmp / "requirements.csv")
+        requests_table, requests_record = requests_summary(run)
         if run.inputs.requests is not None:
-            _csv(requests_summary(run)[0], tmp / "requests.csv")
+            _csv(requests_table, tmp / "requests.csv")
         if run.together is not None:
             _csv(run.together, tmp / "not_built_separately.csv")
         if run.walk_vs_buffer is not None:
@@ -171,7 +172,7 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
             _gpkg_layer(run.inputs.circles, gpkg, "circles")
         if gpkg.exists():
             style_plan_gpkg(gpkg, run.scenario, lang)
-        record = run_record(run, run_id)
+        record = run_record(run, run_id, money, requests_record)
         record["lang"] = lang
         record["three_lists"] = {file_name: len(table) for file_name, table in lists.items()}
         for file_name, table in (extra_tables or {}).items():

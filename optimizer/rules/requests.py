@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 DISABLED, UNKNOWN, BEFORE_SINCE, UNDATED, OTHER_CHANNEL = (
     "disabled function", "no such function", "before requests.since", "undated (requests.since given)",
     "channel not in requests.channels")
+#: Reasons by which the scenario's own filters (``requests.since``, ``requests.channels``) leave a row out.
+FILTERED_OUT = (BEFORE_SINCE, UNDATED, OTHER_CHANNEL)
 
 
 def requests_column(function: str) -> str:
