@@ -102,9 +102,10 @@ def public_yearly_terms(candidates: Candidates, area_terms: SiteTerms, sites: pd
         terms.add(candidates.pair_site, a.index(pairs), per_m2[fn])
     else:
         terms.add(candidates.pair_site, x.index(pairs), fixed[fn] + per_m2[fn] * candidates.pair_area)
-    rent = np.array([rent_per_m2(sites.iloc[s], scenario) for s in range(len(sites))]) \
-        * scenario.money.running_paid_by.government
     site, col, val = area_terms.arrays()
+    rent = np.zeros(len(sites))  # the plain rule's rent, for the sites that can be converted only
+    for s in np.unique(site):
+        rent[s] = rent_per_m2(sites.iloc[s], scenario) * scenario.money.running_paid_by.government
     if len(site) and rent.any():
         terms.add(site, col, val * rent[site])
     return terms
