@@ -118,6 +118,38 @@ def site_area_problems(sites: pd.DataFrame, file: str) -> list[Problem]:
                     row=f"site_id={sites.at[i, 'site_id']}", column="area_m2") for i in bad[:50]]
 
 
+def requirement_circle_problems(inputs: Inputs, scenario: Scenario) -> list[Problem]:
+    """Requirements (rule 7) naming a life circle that no demand unit belongs to.
+
+    A requirement for a circle that does not exist would be met by nothing and checked
+    against nothing: the plan would silently ignore what the planner asked for.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs (the demand's ``circle_id``).
+    scenario
+        The scenario (``requirements[i].circles``).
+
+    Returns
+    -------
+    list of Problem
+        One per requirement naming unknown circles, with the key and the unknown ids.
+    """
+    from optimizer.rules.existing import unit_circles
+
+    known = set(unit_circles(inputs).astype(str).tolist())
+    shown = ", ".join(sorted(known)[:10]) + (" ..." if len(known) > 10 else "")
+    out = []
+    for i, req in enumerate(scenario.requirements):
+        unknown = [c for c in req.circles if c not in known]
+        if unknown:
+            out.append(Problem(scenario.source, f"requirements[{i}].circles: {', '.join(map(repr, unknown))} "
+                               f"is no life circle of the demand (its circles: {shown or 'none'})",
+                               column="circle_id"))
+    return out
+
+
 def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDecisions, list[str]]:
     """Problems that need both the inputs and the scenario: areas, eligibility, forced, budgets."""
     sites_file = str(scenario.inputs.sites.path)
@@ -147,6 +179,7 @@ def check_against_scenario(inputs: Inputs, scenario: Scenario) -> tuple[ForcedDe
         inputs.sites, scenario.decisions.force_in, scenario.decisions.force_out,
         scenario.function_names, eligible, sites_file, scenario.source)
     problems += forced_problems
+    problems += requirement_circle_problems(inputs, scenario)
     problems += standards_problems(inputs, scenario, scenario.source)
     found, notes = requests_problems(inputs, scenario)  # the market-demand ledger against the functions
     problems, warnings = problems + found, warnings + notes

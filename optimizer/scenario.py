@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from optimizer import yaml_bounded
 from optimizer.errors import ScenarioError
 from optimizer.grading import DEFAULT_GRADING, GradingRule, grading_problems
 from optimizer.inputs.schema import CONVERSION_KINDS, SHARED_GARAGE, SITE_KINDS, InputsSpec, LayerSpec
@@ -585,11 +587,19 @@ def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict:
     if not path.is_file():
         raise ScenarioError([f"file not found: {path}"], source=str(path))
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"not valid YAML: {exc}"], source=str(path)) from exc
+        raw = yaml_bounded.load_file(path)
+    except (yaml.YAMLError, yaml_bounded.YamlTooLarge) as exc:
+        raise ScenarioError([yaml_bounded.problem_text(exc)], source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"], source=str(path)) from None
+    except OSError as exc:
+        raise ScenarioError([f"cannot be read: {exc.strerror or exc}"], source=str(path)) from None
+    if raw is None:
+        raise ScenarioError(["the file is empty: a scenario needs at least inputs (demand, sites) and a budget"],
+                            source=str(path))
     if not isinstance(raw, dict):
-        raise ScenarioError(["the file must hold a mapping of keys"], source=str(path))
+        raise ScenarioError([f"the file must hold a mapping of keys (inputs:, budget:, ...), not a "
+                             f"{_kind(raw)}"], source=str(path))
     _resolve_paths(raw, path.parent)
     parent = raw.pop("extends", None)
     raw.setdefault("name", path.stem)
@@ -618,15 +628,23 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
             problems.append(f"--set {item!r}: empty key")
             continue
         try:
-            value = yaml.safe_load(value_text)
+            value = yaml_bounded.load_text(value_text)
         except yaml.YAMLError:
             value = value_text
+        except yaml_bounded.YamlTooLarge as exc:
+            problems.append(f"--set {key.strip()}: {exc}")
+            continue
         node = out
-        for part in parts[:-1]:
-            if not isinstance(node.get(part), dict):
+        for i, part in enumerate(parts[:-1]):
+            if node.get(part) is None:
                 node[part] = {}
+            elif not isinstance(node[part], dict):
+                problems.append(f"--set {key.strip()}: {'.'.join(parts[:i + 1])} is a {_kind(node[part])}, "
+                                "not a mapping of keys")
+                break
             node = node[part]
-        node[parts[-1]] = value
+        else:
+            node[parts[-1]] = value
     if problems:
         raise ScenarioError(problems, source="--set")
     return out
@@ -635,6 +653,27 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...]) -> dict:
 # ------------------------------------------------------------ typed, closed parsing
 def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp).replace("typing.", ""))
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in a planner's words (``list``, ``number``, ``text`` ...)."""
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "text" if isinstance(value, str) else type(value).__name__
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters: a problem never prints a whole (maybe huge) structure."""
+    if isinstance(value, (dict, list, tuple)) and len(value) > 20:
+        return f"a {_kind(value)} of {len(value)} entries"
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _parse(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
@@ -648,7 +687,7 @@ def _parse(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
         return _parse(inner[0], value, path, problems)
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
-            problems.append(f"{path}: expected a mapping, got {value!r}")
+            problems.append(f"{path}: expected a mapping, got {_shown(value)}")
             return None
         return _parse_dataclass(tp, value, path, problems)
     if origin is tuple:
@@ -661,28 +700,37 @@ def _parse(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            problems.append(f"{path}: expected a mapping, got {value!r}")
+            problems.append(f"{path}: expected a mapping, got {_shown(value)}")
             return {}
         return {str(k): _parse(args[1], v, f"{path}.{k}", problems) for k, v in value.items()}
     if tp is bool:
         if isinstance(value, bool):
             return value
-        problems.append(f"{path}: expected true or false, got {value!r}")
+        problems.append(f"{path}: expected true or false, got {_shown(value)}")
         return False
     if tp in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             try:
                 value = float(value) if tp is float else int(value)
-            except (TypeError, ValueError):
-                problems.append(f"{path}: expected a number, got {value!r}")
+            except (TypeError, ValueError, OverflowError):
+                problems.append(f"{path}: expected a number, got {_shown(value)}")
                 return tp(0)
+        try:
+            float(value)
+        except OverflowError:
+            problems.append(f"{path}: expected a number of sensible size, got one of {len(str(value))} digits")
+            return tp(0)
+        if isinstance(value, float) and not math.isfinite(value):
+            # NaN compares false with every bound and inf passes every lower one: no key means either
+            problems.append(f"{path}: expected a finite number, got {value}")
+            return tp(0)
         if tp is int and float(value) != int(value):
-            problems.append(f"{path}: expected a whole number, got {value!r}")
+            problems.append(f"{path}: expected a whole number, got {_shown(value)}")
         return tp(value)
     if tp is str:
         if isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool):  # YAML reads dates
             return str(value)
-        problems.append(f"{path}: expected text, got {value!r}")
+        problems.append(f"{path}: expected text, got {_shown(value)}")
         return ""
     if tp is Path:
         return Path(str(value))
@@ -758,7 +806,7 @@ def _parse_inputs(raw: Any, problems: list[str]) -> InputsSpec | None:
 
 def default_raw() -> dict:
     """The built-in defaults as a raw mapping."""
-    return yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    return yaml_bounded.load_file(DEFAULTS_FILE)
 
 
 def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
@@ -766,6 +814,9 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
     problems: list[str] = []
     merged = deep_merge(default_raw(), raw)
     functions_raw = merged.get("functions") or {}
+    if not isinstance(functions_raw, dict):
+        problems.append(f"functions: expected a mapping of function name -> settings, got a {_kind(functions_raw)}")
+        functions_raw = {}
     enabled_raw = {}
     disabled = []
     for fname, fraw in functions_raw.items():
@@ -803,7 +854,7 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             problems.append(f"{name}: required key is missing")
     if not problems:
-        problems += _semantic_problems(values)
+        problems += _semantic_problems(values, tuple(disabled))
     if problems:
         raise ScenarioError(problems, source=source)
     values["requirements"] = tuple(values.get("requirements", ())) + standard_requirements(values.get("standards", {}))
@@ -812,7 +863,7 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
 
 def _named_standards(name: str, problems: list[str]) -> dict:
     """A built-in table of standards by circle type (``standards: chongqing``)."""
-    tables = yaml.safe_load(STANDARDS_FILE.read_text(encoding="utf-8"))
+    tables = yaml_bounded.load_file(STANDARDS_FILE)
     if name not in tables:
         problems.append(f"standards: unknown table {name!r} (built in: {', '.join(tables)}; or give a mapping "
                         "circle type -> list of {function, min_share or min_per_1000, basis})")
@@ -843,8 +894,8 @@ def _with_level(fraw: dict, path: str, problems: list[str]) -> dict:
     return fraw
 
 
-def _semantic_problems(v: dict[str, Any]) -> list[str]:
-    """Checks of meaning that types alone cannot express."""
+def _semantic_problems(v: dict[str, Any], disabled: tuple[str, ...] = ()) -> list[str]:
+    """Checks of meaning that types alone cannot express (``disabled``: functions switched off, known)."""
     out: list[str] = []
     functions: dict[str, FunctionSpec] = v.get("functions", {})
     if not functions:
@@ -900,7 +951,10 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
             out.append(f"{p}.functions: a function is listed twice")
         for fname in g.functions:
             if fname not in functions:
-                continue  # a group of a disabled function simply never applies
+                if fname not in disabled:  # a group of a disabled function simply never applies
+                    out.append(f"{p}.functions: unknown function {fname!r} (known: "
+                               f"{', '.join([*functions, *disabled])})")
+                continue
             share_per_function[fname] = share_per_function.get(fname, 0.0) + g.area_saving
         for key in ("area_saving", "cost_saving"):
             val = getattr(g, key)
@@ -944,6 +998,9 @@ def _semantic_problems(v: dict[str, Any]) -> list[str]:
     r: ReachSpec = v.get("reach", ReachSpec())
     if r.method is not None and r.method not in REACH_METHODS:
         out.append(f"reach.method: unknown method {r.method!r} (known: {', '.join(REACH_METHODS)})")
+    if not r.max_snap_m > 0:
+        out.append(f"reach.max_snap_m: the farthest a point may lie from the walk network must be > 0 metres, "
+                   f"got {r.max_snap_m}")
     if r.detour_factor < 1:
         out.append(f"reach.detour_factor: must be >= 1, got {r.detour_factor}")
     for key in ("stairs_up_factor", "stairs_down_factor", "od_speed_mps"):
