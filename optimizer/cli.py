@@ -1,7 +1,9 @@
 """``lifecircle``: the command line. The only place that configures logging.
 
-Exit codes: 0 success; 2 usage error; 3 bad input or scenario; 4 infeasible scenario;
-5 solver failure (no plan); 6 the plan failed its independent check; 1 anything else.
+Exit codes: 0 success; 2 usage error (an unknown command or option, a missing argument);
+3 bad input, scenario or option value (also an output folder that cannot be written);
+4 infeasible scenario; 5 solver failure (no plan); 6 the plan failed its independent check;
+1 anything else (an internal error: a short message, the traceback with -v).
 """
 from __future__ import annotations
 
@@ -11,14 +13,29 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress, reach_cache, solver_overrides  # noqa: F401 - shared by every command
+from optimizer.commands.common import (  # noqa: F401 - shared by every command
+    BUDGET,
+    GAP,
+    THREADS,
+    TIME_LIMIT,
+    LifecircleGroup,
+    OptionError,
+    _fail,
+    _load,
+    _Progress,
+    budget_list,
+    output_root,
+    reach_cache,
+    solver_overrides,
+    writable_root,
+)
 from optimizer.commands.run_summary import print_run_summary
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 
 log = logging.getLogger("optimizer")
 
-EXIT_CODES_HELP = ("Exit codes: 0 ok, 2 usage, 3 bad input or scenario, 4 infeasible scenario, "
-                   "5 solver failure, 6 plan failed its check.")
+EXIT_CODES_HELP = ("Exit codes: 0 ok, 2 usage, 3 bad input, scenario or option value, 4 infeasible scenario, "
+                   "5 solver failure, 6 plan failed its check, 1 internal error.")
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -32,7 +49,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
         lg.propagate = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+@click.group(cls=LifecircleGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EXIT_CODES_HELP)
 @click.option("-v", "--verbose", count=True, help="More detail (-vv: debug, and the solver's log).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the final summary.")
@@ -59,9 +76,9 @@ _set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
 @_set_option
 @click.option("--solver", help="Solver backend (see `lifecircle solvers`).")
-@click.option("--time-limit", type=float, help="Solver time limit in seconds.")
-@click.option("--gap", type=float, help="Accepted relative gap (0 asks for a proven optimum).")
-@click.option("--threads", type=int, help="Solver threads.")
+@click.option("--time-limit", type=TIME_LIMIT, help="Solver time limit in seconds.")
+@click.option("--gap", type=GAP, help="Accepted relative gap (0 asks for a proven optimum).")
+@click.option("--threads", type=THREADS, help="Solver threads.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output root (default: scenario's "
               "output.folder, 'outputs').")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANG, show_default=True,
@@ -75,7 +92,7 @@ def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir, lang) 
         from optimizer.pipeline import run_scenario
 
         sc = _load(scenario, sets, extra)
-        root = Path(out_dir or sc.output.folder)
+        root = output_root(out_dir, sc.output.folder)
         cache = reach_cache(sc, root)
         run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
         folder = write_run(run, root, lang=lang)
@@ -88,12 +105,12 @@ def solve(ctx, scenario, sets, solver, time_limit, gap, threads, out_dir, lang) 
 @main.command("frontier")
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
 @_set_option
-@click.option("--budgets", help="Comma-separated budgets in yuan, e.g. 2e7,4e7,8e7.")
-@click.option("--steps", type=int, default=6, show_default=True,
+@click.option("--budgets", callback=budget_list, help="Comma-separated budgets in yuan, e.g. 2e7,4e7,8e7.")
+@click.option("--steps", type=click.IntRange(min=1), default=6, show_default=True,
               help="Without --budgets: this many budgets from --from to --to.")
-@click.option("--from", "low", type=float, help="Smallest budget (default: a tenth of the scenario's).")
-@click.option("--to", "high", type=float, help="Largest budget (default: twice the scenario's).")
-@click.option("--time-limit", type=float, help="Solver time limit per budget, in seconds.")
+@click.option("--from", "low", type=BUDGET, help="Smallest budget (default: a tenth of the scenario's).")
+@click.option("--to", "high", type=BUDGET, help="Largest budget (default: twice the scenario's).")
+@click.option("--time-limit", type=TIME_LIMIT, help="Solver time limit per budget, in seconds.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output root (default: scenario's "
               "output.folder, 'outputs').")
 @click.pass_context
@@ -102,6 +119,8 @@ def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit,
 
     Budgets are solved from the smallest up, each warm-started from the plan before.
     """
+    if low is not None and high is not None and low > high:
+        raise OptionError(f"--from {low:g} is more than --to {high:g}", param_hint="'--from' / '--to'")
     extra = solver_overrides(time_limit=time_limit)
     try:
         from optimizer.outputs.writers import write_frontier
@@ -109,12 +128,13 @@ def frontier_command(ctx, scenario, sets, budgets, steps, low, high, time_limit,
 
         sc = _load(scenario, sets, extra)
         if budgets:
-            series = [float(b) for b in budgets.split(",") if b.strip()]
+            series = budgets
         else:
             base = sc.budget.total or 1e7
-            series = budget_series(low if low is not None else base / 10, high if high is not None else 2 * base,
-                                   steps)
-        root = Path(out_dir or sc.output.folder)
+            low = low if low is not None else min(base / 10, high if high is not None else base / 10)
+            high = high if high is not None else max(2 * base, low)
+            series = budget_series(low, high, steps)
+        root = output_root(out_dir, sc.output.folder)
         cache = reach_cache(sc, root)
         quiet = ctx.obj["quiet"]
 
@@ -215,6 +235,7 @@ def network_build(source: str, out: str, crs, elevation: str | None, missing_ele
         from optimizer.inputs.elevation import ElevationModel
         from optimizer.reach.prepare import clean_walk_network, read_walk_edges, write_network
 
+        writable_root(Path(out).parent, "--out")
         model = ElevationModel.open(elevation) if elevation else None
         edges = read_walk_edges(source)
         clean = clean_walk_network(edges, crs=crs, elevation=model, missing_elevation=missing_elevation,

@@ -79,6 +79,18 @@ class ScenarioError(LifecircleError):
         super().__init__("\n".join(lines))
 
 
+class OutputError(LifecircleError):
+    """An output folder that cannot be written (a file in the way, read-only, disk full); names the path."""
+
+    exit_code = 3
+
+    def __init__(self, path: str, reason: str, option: str | None = None):
+        self.path = str(path)
+        self.option = option
+        self.reason = reason
+        super().__init__(f"{option + ' ' if option else ''}{self.path}: {reason}")
+
+
 @dataclass
 class Shortfall:
     """One reason a scenario has no plan: which rule, where, and by how much."""

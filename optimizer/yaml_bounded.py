@@ -125,12 +125,13 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """
     size = Path(path).stat().st_size
     if size > max_bytes:
-        raise YamlTooLarge(f"too large: the file is {size:,} bytes, more than the {max_bytes:,} a YAML file of lifecircle "
-                           "may have")
+        raise YamlTooLarge(f"too large: the file is {size:,} bytes, more than the {max_bytes:,} a YAML file "
+                           "of lifecircle may have")
     with open(path, encoding="utf-8") as fh:
         text = fh.read(max_bytes + 1)  # a file that grew since stat() is still bounded
     if len(text.encode("utf-8")) > max_bytes:
-        raise YamlTooLarge(f"too large: the file is more than the {max_bytes:,} bytes a YAML file of lifecircle may have")
+        raise YamlTooLarge(f"too large: the file is more than the {max_bytes:,} bytes a YAML file of lifecircle "
+                           "may have")
     return text
 
 

@@ -1,11 +1,9 @@
 """``lifecircle assess``: per life circle and function, what it has, lacks and what the plan adds (五色卡)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress, reach_cache
+from optimizer.commands.common import _fail, _load, _Progress, output_root, reach_cache
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES, function_label, pick
 
 
@@ -45,7 +43,7 @@ def assess_command(ctx, scenario: str, run_dir: str | None, lang: str, out_dir: 
         from optimizer.studies.grades import covered_from_layer, grade_levels
 
         sc = _load(scenario, sets, [])
-        root = Path(out_dir or sc.output.folder)
+        root = output_root(out_dir, sc.output.folder)
         cache = reach_cache(sc, root)
         progress = _Progress(quiet)
         if run_dir:

@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress, reach_cache, solver_overrides
+from optimizer.commands.common import (
+    TIME_LIMIT,
+    OptionError,
+    _fail,
+    _load,
+    _Progress,
+    output_root,
+    reach_cache,
+    solver_overrides,
+)
 from optimizer.errors import LifecircleError
 from optimizer.i18n import LANGUAGES, pick
 
@@ -39,7 +47,7 @@ def _num(value, spec: str = ",.1f") -> str:
               help="Solve the pieces on a Dask cluster: local, local:N (a LocalCluster of N workers) or "
                    "tcp://host:8786 (default: --jobs local processes).")
 @click.option("--solver", help="Solver backend for every piece (see `lifecircle solvers`).")
-@click.option("--time-limit", type=float, help="Solver time limit per piece, in seconds.")
+@click.option("--time-limit", type=TIME_LIMIT, help="Solver time limit per piece, in seconds.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Output root (default: scenario's output.folder, 'outputs').")
 @click.option("--lang", type=click.Choice(list(LANGUAGES)), default="zh", show_default=True,
@@ -60,7 +68,7 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
         from optimizer.studies.city import plan_city
 
         sc = _load(scenario, sets, extra)
-        root = Path(out_dir or sc.output.folder)
+        root = output_root(out_dir, sc.output.folder)
         cache = reach_cache(sc, root)
         if scheduler:
             from optimizer.batch.executors import open_executor
@@ -69,8 +77,8 @@ def city_command(ctx, scenario, sets, split, jobs, scheduler, solver, time_limit
                 executor = open_executor(scheduler, jobs=jobs)
             except LifecircleError:  # ClusterUnavailable: its own message and exit code
                 raise
-            except ValueError as exc:
-                raise click.UsageError(str(exc)) from exc
+            except ValueError as exc:  # an address that is none of local, local:N, tcp://host:port
+                raise OptionError(str(exc), param_hint="'--scheduler'") from None
             with executor:
                 city = plan_city(sc, split, executor=executor, reach_cache=cache, progress=_Progress(quiet))
         else:

@@ -6,8 +6,11 @@ importing the command group that imports them.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
+import traceback
+from pathlib import Path
 
 import click
 
@@ -90,8 +93,145 @@ def solver_overrides(solver: str | None = None, time_limit: float | None = None,
     return out
 
 
+def writable_root(path: str | Path, option: str = "--out") -> Path:
+    """The output root ``path``, refused now (before any solve) when nothing could be written there.
+
+    Nothing is created: the nearest folder that exists on the way to ``path`` must be a
+    folder (not a file) in which a file can be made, which is tried.
+
+    Parameters
+    ----------
+    path
+        The output root a command writes under.
+    option
+        How the planner gave it (``--out``, ``output.folder``), named in the error.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is a file, lies under a file, or its nearest existing folder is read-only.
+    """
+    import tempfile
+
+    from optimizer.errors import OutputError
+
+    root = Path(path)
+    probe = root
+    while not probe.exists():
+        if probe.is_symlink():
+            raise OutputError(str(root), f"{probe} is a broken link", option)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        where = "is a file" if probe == root else f"lies under {probe}, which is a file"
+        raise OutputError(str(root), f"{where}, not a folder; give another output folder", option)
+    try:
+        fd, name = tempfile.mkstemp(prefix=".lifecircle-probe-", dir=probe)
+    except OSError as exc:
+        where = "" if probe == root else f" (its nearest existing folder {probe})"
+        raise OutputError(str(root), f"cannot be written{where}: {exc.strerror or exc}", option) from None
+    os.close(fd)
+    os.unlink(name)
+    return root
+
+
+def output_root(out_dir: str | None, default: str | Path) -> Path:
+    """``--out`` when given, else the scenario's ``output.folder`` (``default``), checked by :func:`writable_root`."""
+    return writable_root(out_dir, "--out") if out_dir else writable_root(default, "output.folder")
+
+
+class OptionError(click.BadParameter):
+    """A command-line value that parses but cannot be planned with: exit 3, like a bad scenario key."""
+
+    exit_code = 3
+
+
+def _verbose() -> int:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return int(obj.get("verbose", 0)) if isinstance(obj, dict) else 0
+
+
 def _fail(exc: BaseException) -> None:
+    """End a command that raised ``exc``: a short message and its exit code, never a traceback.
+
+    - a :class:`LifecircleError`: its own message and exit code (3 bad input or scenario, ...);
+    - click's own errors: raised on, for click to print with its usage line;
+    - an ``OSError`` (permission denied, disk full, ...): exit 3 naming the path;
+    - ``MemoryError``: exit 1 saying so;
+    - anything else is a bug: ``internal error: <type>: <message>``, exit 1; the traceback is
+      printed with ``-v`` (and logged at debug level).
+    """
+    if isinstance(exc, (click.ClickException, click.exceptions.Exit, click.Abort)):
+        raise exc
     if isinstance(exc, LifecircleError):
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    raise exc
+    log.debug("the command failed", exc_info=exc)
+    if isinstance(exc, MemoryError):
+        click.echo("error: out of memory: this machine has too little memory for the model; plan a smaller area, "
+                   "keep model.aggregate_demand: true, or split the city (lifecircle city)", err=True)
+        code = 1
+    elif isinstance(exc, OSError):
+        path = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        click.echo(f"error: {path + ': ' if path else ''}{reason} (a file or folder could not be read or written; "
+                   "check the path, its permissions and the free disk space)", err=True)
+        code = 3
+    else:
+        message = str(exc).splitlines()[0][:300] if str(exc) else ""
+        click.echo(f"error: internal error: {type(exc).__name__}: {message} -- please report it; "
+                   "rerun with -v for the traceback", err=True)
+        code = 1
+    if _verbose() > 0:
+        click.echo("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), err=True)
+    sys.exit(code)
+
+
+class LifecircleGroup(click.Group):
+    """The ``lifecircle`` command group: a value click refuses exits 3, like any other bad input.
+
+    Exit 2 stays for the command line itself (an unknown command or option, a missing
+    argument or required option); a value given to an option or argument that cannot be
+    used (not a number, out of range, not one of the choices, a file that does not exist)
+    is a bad input: exit 3, click's message naming the option.
+    """
+
+    def invoke(self, ctx: click.Context):  # noqa: D102 - click's
+        try:
+            return super().invoke(ctx)
+        except click.BadParameter as exc:
+            if not isinstance(exc, click.MissingParameter):
+                exc.exit_code = 3
+            raise
+
+
+#: ``--time-limit``: seconds, more than 0.
+TIME_LIMIT = click.FloatRange(min=0, min_open=True)
+#: ``--gap``: the accepted relative gap, in [0, 1).
+GAP = click.FloatRange(min=0, max=1, max_open=True)
+#: ``--threads``: at least one.
+THREADS = click.IntRange(min=1)
+#: A budget in yuan: not negative.
+BUDGET = click.FloatRange(min=0)
+
+
+def budget_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
+    """``--budgets 2e7,4e7,8e7``: budgets in yuan, each a number >= 0; ``None`` when not given."""
+    if value is None:
+        return None
+    out = []
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        try:
+            budget = float(part)
+        except ValueError:
+            raise OptionError(f"{part.strip()!r} is not a number of yuan (e.g. 2e7,4e7,8e7)") from None
+        if not (budget >= 0 and budget != float("inf")):
+            raise OptionError(f"{part.strip()!r}: a budget must be a finite number of yuan >= 0")
+        out.append(budget)
+    if not out:
+        raise OptionError("give at least one budget, e.g. 2e7,4e7,8e7")
+    return out

@@ -81,16 +81,16 @@ def compare_command(ctx, scenario, sets, names, time_limit, in_process, out_dir)
     check) and which site:function entries each two solvers share or differ on, and writes
     compare.csv and compare.json under OUT/<scenario>/compare-<UTC stamp>/.
     """
-    from optimizer.commands.common import _fail, _load, _Progress, reach_cache
+    from optimizer.commands.common import OptionError, _fail, _load, _Progress, output_root, reach_cache
 
-    if time_limit is not None and time_limit <= 0:
-        raise click.BadParameter("must be > 0", param_hint="--time-limit")
+    if time_limit is not None and not time_limit > 0:
+        raise OptionError("must be > 0", param_hint="'--time-limit'")
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     try:
         from optimizer.studies.comparison import compare, prepare
 
         sc = _load(scenario, sets, [])
-        root = Path(out_dir or sc.output.folder)
+        root = output_root(out_dir, sc.output.folder)
         cache = reach_cache(sc, root)
         prep = prepare(sc, progress=_Progress(quiet), reach_cache=cache)
         runs, pairs = compare(prep, names, time_limit, isolate=not in_process)

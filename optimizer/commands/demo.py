@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress, reach_cache
+from optimizer.commands.common import _fail, _load, _Progress, output_root, reach_cache
 from optimizer.commands.run_summary import print_run_summary
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 
@@ -28,7 +28,7 @@ def _solve(ctx, scenario: Path, root: Path | None, lang: str = DEFAULT_LANG) -> 
     from optimizer.pipeline import run_scenario
 
     sc = _load(str(scenario), (), [])
-    out = Path(root or sc.output.folder)
+    out = output_root(str(root) if root else None, sc.output.folder)
     cache = reach_cache(sc, out)
     run = run_scenario(sc, progress=_Progress(ctx.obj["quiet"]), reach_cache=cache)
     folder = write_run(run, out, lang=lang)
@@ -75,6 +75,8 @@ def demo_command(ctx, scenario: str, what_if: str, lang: str, out_dir: str | Non
 
     root = Path(out_dir) if out_dir else None
     try:
+        for path in (scenario, what_if):  # both read and their output folders writable before either is solved
+            output_root(out_dir, _load(path, (), []).output.folder)
         plan = _solve(ctx, Path(scenario), root, lang)
         other = _solve(ctx, Path(what_if), root, lang)
         frontier = _frontier(ctx, Path(scenario), root)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail
+from optimizer.commands.common import _fail, writable_root
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES, pick
 
 
@@ -26,6 +26,8 @@ def diff_command(run_a: str, run_b: str, lang: str, out_dir: str | None) -> None
     (exit 3); runs on different input files are compared with a warning.
     """
     try:
+        if out_dir:
+            writable_root(out_dir, "--out")
         from optimizer.errors import InputError
         from optimizer.outputs.diff_files import write_diff
         from optimizer.run_folder import demand_points, read_run_folder
@@ -47,7 +49,7 @@ def diff_command(run_a: str, run_b: str, lang: str, out_dir: str | None) -> None
         d = diff_runs(a, b, warnings)
         functions = {**(a.resolved.get("functions") or {}), **(b.resolved.get("functions") or {})}
         labels = {k: str((v or {}).get("label_zh") or "") for k, v in functions.items() if isinstance(v, dict)}
-        root = Path(out_dir) if out_dir else b.path.parent.parent
+        root = Path(out_dir) if out_dir else writable_root(b.path.parent.parent, "RUN_B/../..")
         demand = demand_points(b)
         out, extra = write_diff(d, root, lang, labels, demand=demand if demand is not None else demand_points(a))
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, reach_cache, solver_overrides
+from optimizer.commands.common import TIME_LIMIT, _fail, _load, output_root, reach_cache, solver_overrides
 
 log = logging.getLogger("optimizer")
 
@@ -15,9 +14,9 @@ log = logging.getLogger("optimizer")
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario key, e.g. --set budget.total=8e7 (repeatable).")
-@click.option("--points", type=int, default=5, show_default=True,
+@click.option("--points", type=click.IntRange(min=2), default=5, show_default=True,
               help="Floors on the worst circle, from the share optimum's worst value to fair's best (at least 2).")
-@click.option("--time-limit", type=float, help="Solver time limit per solve, in seconds.")
+@click.option("--time-limit", type=TIME_LIMIT, help="Solver time limit per solve, in seconds.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output root (default: scenario's "
               "output.folder, 'outputs').")
 @click.pass_context
@@ -35,7 +34,7 @@ def fairness_command(ctx, scenario, sets, points, time_limit, out_dir) -> None:
         from optimizer.studies.price_of_fairness import price_of_fairness
 
         sc = _load(scenario, sets, extra)
-        root = Path(out_dir or sc.output.folder)
+        root = output_root(out_dir, sc.output.folder)
         cache = reach_cache(sc, root)
         quiet = ctx.obj["quiet"]
 

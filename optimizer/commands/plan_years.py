@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail, _load, _Progress, reach_cache, solver_overrides
+from optimizer.commands.common import (
+    GAP,
+    TIME_LIMIT,
+    _fail,
+    _load,
+    _Progress,
+    output_root,
+    reach_cache,
+    solver_overrides,
+)
 from optimizer.i18n import LANGUAGES, function_label, pick
 
 
@@ -33,8 +42,8 @@ def _years(ctx, param, value: str) -> tuple[int, ...]:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario key, e.g. --set phasing.carry_over=true (repeatable).")
 @click.option("--solver", help="Solver backend (see `lifecircle solvers`).")
-@click.option("--time-limit", type=float, help="Solver time limit in seconds.")
-@click.option("--gap", type=float, help="Accepted relative gap (0 asks for a proven optimum).")
+@click.option("--time-limit", type=TIME_LIMIT, help="Solver time limit in seconds.")
+@click.option("--gap", type=GAP, help="Accepted relative gap (0 asks for a proven optimum).")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="zh", show_default=True,
               help="Language of function names in the lists and of the terminal table (headers are both).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
@@ -60,7 +69,7 @@ def plan_command(ctx, scenario, years, sets, solver, time_limit, gap, lang, out_
         from optimizer.studies.phasing.run import run_phasing
 
         sc = _load(scenario, sets, extra)
-        root = Path(out_dir or sc.output.folder)
+        root = output_root(out_dir, sc.output.folder)
         cache = reach_cache(sc, root)
         run = run_phasing(sc, years, progress=_Progress(quiet), reach_cache=cache)
         folder = write_phasing(run, root, lang, reserve_top=reserve_top)

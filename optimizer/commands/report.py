@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.commands.common import _fail
+from optimizer.commands.common import _fail, writable_root
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def report_command(run_dir: str, lang: str, out_dir: str | None, frontier: str |
     try:
         from optimizer.report.write import report_names, write_report
 
+        writable_root(out_dir or run_dir, "--out" if out_dir else "RUN_DIR")
         files = write_report(run_dir, out_dir, lang=lang, frontier=frontier)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)

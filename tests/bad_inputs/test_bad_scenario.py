@@ -57,8 +57,9 @@ CASES = [
     Bad("unknown-key-in-a-function", _set("functions.elder_care.wieght=2"), ("functions.elder_care.wieght",)),
     Bad("unknown-key-in-a-function-size", _set("functions.canteen.size.standrd_m2=100"),
         ("functions.canteen.size.standrd_m2",)),
-    Bad("unknown-key-in-an-eligibility-rule", _append("functions: {parking: {eligible: [{kinds: [plot], "
-                                                      "flor_min: 1}]}}\n"), ("functions.parking.eligible[0].flor_min",)),
+    Bad("unknown-key-in-an-eligibility-rule",
+        _append("functions: {parking: {eligible: [{kinds: [plot], flor_min: 1}]}}\n"),
+        ("functions.parking.eligible[0].flor_min",)),
     Bad("unknown-key-in-an-input-layer", _set("inputs.demand.colums={a: b}"), ("inputs.demand.colums",)),
     Bad("unknown-input-layer", _set("inputs.demnd=data/demand.gpkg"), ("inputs.demnd",)),
     Bad("unknown-key-in-solver", _set("solver.time_limit=5"), ("solver.time_limit",)),
@@ -85,8 +86,9 @@ CASES = [
     Bad("channel-of-an-unknown-function", _append("money: {channels: [{name: district}, {name: bonds, "
                                                   "functions: [nosuch_fn]}]}\n"), ("money.channels[1]", "nosuch_fn")),
     # names that do not exist
-    Bad("sharing-group-of-an-unknown-function", _append("sharing: {groups: [{name: g, functions: "
-                                                        "[canteen, nosuch_fn]}]}\n"), ("sharing.groups[0]", "nosuch_fn")),
+    Bad("sharing-group-of-an-unknown-function",
+        _append("sharing: {groups: [{name: g, functions: [canteen, nosuch_fn]}]}\n"),
+        ("sharing.groups[0]", "nosuch_fn")),
     Bad("requirement-of-an-unknown-function", _append("requirements: [{function: nosuch_fn, min_share: 0.5}]\n"),
         ("requirements[0].function", "nosuch_fn")),
     Bad("requirement-for-a-circle-not-in-the-demand",

@@ -257,3 +257,60 @@ def test_a_meaningless_level_priority_or_standard_exits_3_naming_the_key_and_wri
     assert result.exit_code == 3, result.output
     assert named in result.output
     assert not (folder / "out").exists()
+
+
+def _failing_validate(monkeypatch, exc: BaseException) -> None:
+    """Make `lifecircle validate` fail inside the pipeline with ``exc``."""
+    import optimizer.pipeline
+
+    def fail(scenario):
+        raise exc
+
+    monkeypatch.setattr(optimizer.pipeline, "validate", fail)
+
+
+def test_an_internal_error_is_one_short_line_exit_1_and_the_traceback_only_with_v(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    _failing_validate(monkeypatch, KeyError("circle_id"))
+    result = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert result.exit_code == 1
+    assert "internal error: KeyError: 'circle_id'" in result.output and "please report it" in result.output
+    assert "Traceback" not in result.output and "-v" in result.output
+    verbose = CliRunner().invoke(main, ["-v", "validate", str(scenario)])
+    assert verbose.exit_code == 1 and "Traceback" in verbose.output and "KeyError" in verbose.output
+
+
+def test_a_file_that_cannot_be_written_exits_3_naming_its_path(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    _failing_validate(monkeypatch, PermissionError(13, "Permission denied", "/plans/run/plan.gpkg"))
+    result = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert result.exit_code == 3
+    assert "/plans/run/plan.gpkg" in result.output and "Permission denied" in result.output
+    assert "Traceback" not in result.output
+    _failing_validate(monkeypatch, OSError(28, "No space left on device"))
+    result = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert result.exit_code == 3 and "No space left on device" in result.output
+
+
+def test_running_out_of_memory_says_so_without_a_traceback(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    _failing_validate(monkeypatch, MemoryError())
+    result = CliRunner().invoke(main, ["validate", str(scenario)])
+    assert result.exit_code == 1
+    assert "out of memory" in result.output and "Traceback" not in result.output
+
+
+def test_an_unwritable_output_folder_is_refused_before_the_solve(tiny_project, monkeypatch):
+    import optimizer.pipeline
+
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    (folder / "out").write_text("a file where the output folder should be", encoding="utf-8")
+    solved = []
+    monkeypatch.setattr(optimizer.pipeline, "run_scenario", lambda *a, **k: solved.append(1))
+    result = CliRunner().invoke(main, ["solve", str(scenario)])
+    assert result.exit_code == 3 and "output.folder out" in result.output and "is a file" in result.output
+    assert not solved
