@@ -107,3 +107,21 @@ def test_defaults_follow_domain_md(tmp_path):
 def test_shipped_scenarios_parse(repo):
     for path in sorted((repo / "scenarios").glob("*.yaml")):
         load_scenario(path)
+
+
+def test_a_planner_may_share_settings_with_yaml_anchors_within_bounds(tmp_path):
+    """Anchors and aliases stay usable: only a file that expands past the bound is refused."""
+    _write(tmp_path, "base.yaml", BASE)
+    what_if = _write(tmp_path, "shared.yaml", "extends: base.yaml\n"
+                     "functions:\n  canteen: {eligible: &ground [{kinds: [building], floor_max: 1}]}\n"
+                     "  elder_care: {eligible: *ground}\n")
+    sc = load_scenario(what_if)
+    assert sc.functions["elder_care"].eligible == sc.functions["canteen"].eligible
+
+
+def test_a_base_file_too_large_is_refused_naming_it(tmp_path):
+    _write(tmp_path, "base.yaml", BASE + "description: '" + "x" * 1_100_000 + "'\n")
+    what_if = _write(tmp_path, "w.yaml", "extends: base.yaml\n")
+    with pytest.raises(ScenarioError, match="base.yaml") as info:
+        load_scenario(what_if)
+    assert "too large" in str(info.value)
