@@ -9,6 +9,7 @@ long), is refused at once instead of filling memory or keeping a check busy for 
   :data:`MAX_VALUES` is refused after it is parsed into nodes and before any Python value
   is built from it (nodes are counted once per alias use, in time proportional to the
   file, not to its expansion);
+- lists and mappings nested more than :data:`MAX_DEPTH` deep are refused while scanning;
 - an alias that refers to its own anchor (a structure that contains itself) is refused.
 
 The errors name the file and, when it can be told, the top-level key whose value is too
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: The largest YAML file read, in bytes (a scenario is a few kilobytes).
 MAX_BYTES = 1_000_000
+#: The deepest nesting of lists and mappings read (a scenario nests a few levels).
+MAX_DEPTH = 100
 #: The most values (mappings, lists and scalars, each alias use counted in full) one YAML document may hold.
 MAX_VALUES = 200_000
 
@@ -89,15 +92,51 @@ def check_node_size(root: yaml.Node | None, limit: int = MAX_VALUES) -> None:
 
 
 class BoundedSafeLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses documents expanding past :data:`MAX_VALUES` values."""
+    """``yaml.SafeLoader`` that refuses documents nested deeper than :data:`MAX_DEPTH` levels or
+    expanding past :data:`MAX_VALUES` values."""
 
     max_values = MAX_VALUES
+    max_depth = MAX_DEPTH
+    _depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass):  # noqa: N803 - PyYAML's name
+        """A ``[`` or ``{``: refused past ``max_depth`` open ones (the scanner slows with every level)."""
+        if self.flow_level >= self.max_depth:
+            raise YamlTooLarge(f"too deeply nested: more than {self.max_depth} lists or mappings inside each other")
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent, index):
+        """One node, refused past ``max_depth`` levels of block nesting."""
+        self._depth += 1
+        try:
+            if self._depth > self.max_depth:
+                raise YamlTooLarge(f"too deeply nested: more than {self.max_depth} lists or mappings inside "
+                                   "each other")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def get_single_node(self) -> yaml.Node | None:
         """The document's node, refused when it expands past ``max_values`` values."""
         node = super().get_single_node()
         check_node_size(node, self.max_values)
         return node
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    class _BoundedCSafeLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+        """libyaml's safe loader (some ten times faster; nesting bounded by libyaml), bounded like
+        :class:`BoundedSafeLoader` in the values it expands to."""
+
+        def get_single_node(self) -> yaml.Node | None:
+            """The document's node, refused when it expands past :data:`MAX_VALUES` values."""
+            node = super().get_single_node()
+            check_node_size(node, MAX_VALUES)
+            return node
+
+    _LOADER: type = _BoundedCSafeLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _LOADER = BoundedSafeLoader
 
 
 def load_text(text: str) -> Any:
@@ -108,9 +147,13 @@ def load_text(text: str) -> Any:
     yaml.YAMLError
         Not valid YAML (with its line and column).
     YamlTooLarge
-        Aliases expanding past :data:`MAX_VALUES` values, or a value that holds itself.
+        Aliases expanding past :data:`MAX_VALUES` values, a value that holds itself, or
+        nesting deeper than Python can follow.
     """
-    return yaml.load(text, Loader=BoundedSafeLoader)  # noqa: S506 - a SafeLoader
+    try:
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    except RecursionError:
+        raise YamlTooLarge("too deeply nested: lists or mappings inside each other thousands of levels deep") from None
 
 
 def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:

@@ -43,12 +43,18 @@ def _load(scenario: str, sets: tuple[str, ...], extra: list[str]):
 
 
 def reach_cache(sc, root):
-    """The reach cache a command uses: ``reach.cache_folder``, else ``<root>/.reach-cache``; ``None`` when off."""
-    from pathlib import Path
+    """The reach cache a command uses: ``reach.cache_folder``, else ``<root>/.reach-cache``; ``None`` when off.
 
+    A ``reach.cache_folder`` of a scenario walking a network is checked now, before the
+    solve (:func:`writable_root`): the cache is written once the reach is computed.
+    """
     from optimizer.reach.cache import ReachCache
 
-    return ReachCache(Path(sc.reach.cache_folder or Path(root) / ".reach-cache")) if sc.reach.cache else None
+    if not sc.reach.cache:
+        return None
+    if sc.reach.cache_folder and sc.reach_method == "network":
+        writable_root(sc.reach.cache_folder, "reach.cache_folder")
+    return ReachCache(Path(sc.reach.cache_folder or Path(root) / ".reach-cache"))
 
 
 def solver_overrides(solver: str | None = None, time_limit: float | None = None, gap: float | None = None,

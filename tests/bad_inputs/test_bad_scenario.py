@@ -129,6 +129,9 @@ CASES = [
         ("phasing.budgets.next_year",)),
     Bad("requests-since-not-a-date", _set("requests.since=yesterday"), ("requests.since",)),
     Bad("shared-garage-open-30-hours", _set("shared_parking.min_hours=30"), ("shared_parking.min_hours",)),
+    Bad("reach-cache-under-a-file", lambda p: ((p.folder / "notes.txt").write_text("x", encoding="utf-8"),
+                                               _set("reach.method=network", "reach.cache_folder=notes.txt/cache",
+                                                    command="solve")(p))[1], ("reach.cache_folder", "notes.txt")),
     # not finite
     Bad("nan-weight-by-set", _set("functions.elder_care.weight=nan"), ("functions.elder_care.weight", "finite")),
     Bad("inf-weight-by-set", _set("functions.elder_care.weight=inf"), ("functions.elder_care.weight", "finite")),
@@ -143,6 +146,8 @@ CASES = [
         ("tiny.yaml", "line ")),
     Bad("alias-bomb-under-a-known-key", _append(ALIAS_BOMB), ("description", "aliases")),
     Bad("alias-holding-itself", _append("description: &loop [*loop]\n"), ("tiny.yaml", "itself")),
+    Bad("nested-ten-thousand-deep", _append("description: " + "[" * 10_000 + "]" * 10_000 + "\n"),
+        ("tiny.yaml", "nest")),
     Bad("oversize-file", _append("description: '" + "x" * 1_100_000 + "'\n"), ("tiny.yaml", "bytes")),
     Bad("empty-file", _replace(""), ("tiny.yaml", "empty")),
     Bad("a-list-instead-of-a-scenario", _replace("- inputs\n- budget\n"), ("tiny.yaml", "mapping")),

@@ -125,3 +125,17 @@ def test_a_base_file_too_large_is_refused_naming_it(tmp_path):
     with pytest.raises(ScenarioError, match="base.yaml") as info:
         load_scenario(what_if)
     assert "too large" in str(info.value)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("a: " + "[" * 5000 + "]" * 5000, "too deeply nested"),
+    ("a: &x [" + ", ".join(["lol"] * 500) + "]\nb: [" + ", ".join(["*x"] * 500) + "]", "aliases expand"),
+    ("a: &x [*x]", "holds itself"),
+])
+def test_without_libyaml_the_python_loader_is_bounded_the_same_way(text, words):
+    import yaml
+
+    from optimizer.yaml_bounded import BoundedSafeLoader, YamlTooLarge
+
+    with pytest.raises(YamlTooLarge, match=words):
+        yaml.load(text, Loader=BoundedSafeLoader)  # noqa: S506 - a SafeLoader
