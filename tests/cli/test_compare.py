@@ -97,11 +97,11 @@ def test_compare_in_process_reports_an_uninstalled_solver_without_crashing(tiny_
     assert [(p["solver_a"], p["solver_b"]) for p in record["agreement"]] == [("highs", "greedy")]
 
 
-def test_compare_an_unknown_solver_exits_2_and_names_the_known_ones(tiny_project, monkeypatch):
+def test_compare_an_unknown_solver_exits_3_and_names_the_known_ones(tiny_project, monkeypatch):
     folder, scenario = tiny_project
     monkeypatch.chdir(folder)
     result = CliRunner().invoke(main, ["compare", str(scenario), "--solvers", "highs,gurobi"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "unknown solver 'gurobi'" in result.output and "greedy" in result.output
     assert not (folder / "out").exists()
 

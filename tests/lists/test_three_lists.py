@@ -180,4 +180,4 @@ def test_solve_takes_lang_and_writes_the_lists_in_it(tmp_path):
     supply = pd.read_csv(folder / "supply_list.csv", encoding="utf-8-sig")
     assert {"running", "planned"} == set(supply["status"])
     result = CliRunner().invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "out"), "--lang", "fr"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3

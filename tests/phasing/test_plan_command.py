@@ -88,10 +88,10 @@ def test_a_year_outside_the_budgets_without_a_total_exits_3_and_writes_nothing(p
     assert not (folder / "out" / "tiny").exists() or not list((folder / "out" / "tiny").iterdir())
 
 
-def test_bad_years_is_a_usage_error_and_capacitated_mode_is_refused(project):
-    """--years 2028-2026 is exit 2; capacitated mode is exit 3 naming it."""
+def test_bad_years_and_capacitated_mode_are_refused_with_exit_3(project):
+    """--years 2028-2026 is a value that cannot be used (exit 3); capacitated mode is exit 3 naming it."""
     _, scenario = project
-    assert CliRunner().invoke(main, ["plan", str(scenario), "--years", "2028-2026"]).exit_code == 2
+    assert CliRunner().invoke(main, ["plan", str(scenario), "--years", "2028-2026"]).exit_code == 3
     result = CliRunner().invoke(main, ["plan", str(scenario), "--years", "2026-2027",
                                        "--set", "model.mode=capacitated"])
     assert result.exit_code == 3 and "capacitated" in result.output
