@@ -2,9 +2,10 @@
 
 ``export`` writes the built model (no solve) as free MPS or CPLEX LP with stable,
 meaningful names, plus ``FILE.map.json`` (:mod:`optimizer.studies.export`). ``check`` reads a
-solver's solution (or a plan list), maps it onto the same model, reads it back into a
-plan and runs the independent check of every rule (:mod:`optimizer.studies.external`): exit 0
-when every check passes, 6 when one fails, 3 when the file cannot be read.
+solver's solution (or a plan list, or a run folder), maps it onto the same model, reads it
+back into a plan, runs the independent check of every rule and compares every figure a plan
+list claims with its recomputation (:mod:`optimizer.studies.external`): exit 0 when every
+check passes, 6 when one fails, 3 when the file cannot be read.
 """
 from __future__ import annotations
 
