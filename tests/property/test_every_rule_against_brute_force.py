@@ -32,7 +32,7 @@ from optimizer.pipeline import run_scenario
 
 SOLVERS = exact_solvers()
 #: Districts of the default suite (each solved by every exact backend that takes it).
-DEFAULT_SEEDS = range(20)
+DEFAULT_SEEDS = range(24)
 #: Seeds per slow test, and the slow tests' first seeds.
 BLOCK = 50
 SLOW_BLOCKS = range(1000, 1000 + 60 * BLOCK, BLOCK)
@@ -95,10 +95,10 @@ def check_district(district: District, best: float, plan: dict | None, solver: s
                 raise InfeasibleScenario([str(exc)]) from exc
             raise
 
-    if plan is None:
-        agrees_with_brute_force(best, None, solve)
-        return "no plan"
     try:
+        if plan is None:
+            agrees_with_brute_force(best, None, solve)
+            return "no plan"
         run = solve()
     except SolverFailure as exc:
         if isinstance(exc.__cause__, solvers.UnsupportedProblem):  # refused before solving, saying why
