@@ -193,7 +193,7 @@ def random_district(seed: int) -> District:
         sites = inputs.sites.copy()
         sites["owner"] = ["state" if i % 2 else "" for i in range(len(sites))]
         inputs = dataclasses.replace(inputs, sites=sites)
-        rules.append(f"who pays: {case}")
+        rules.append(f"who pays: {raw['budget']} {raw['money']}")
     if set(COMPLEX_FUNCTIONS) <= planned and rng.random() < 0.3:
         raw["complexes"] = [{"name": "cx", "functions": list(COMPLEX_FUNCTIONS),
                              "min_area_m2": float(rng.choice([350, 450])),
