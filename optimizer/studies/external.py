@@ -24,7 +24,27 @@ The solver formats and ``name,value`` CSVs are read by :mod:`solvers.solution_fi
 * A CSV with columns ``name,value`` (a row named ``objective`` states the claimed objective).
 * A plan CSV with columns ``site_id,function`` and optionally ``area_m2`` (a planner's list,
   or a run's ``plan_facilities.csv``): ``x``, ``o``, ``z`` (and, capacitated, the areas and
-  sharing savings) are derived from it; who is served is recomputed, nothing else is taken.
+  sharing savings; complexes the sites' functions qualify for) are derived from it; who is
+  served is recomputed, nothing else is taken.
+* A run folder (``lifecircle solve`` writes one): its ``plan_facilities.csv`` is the plan list.
+
+Claimed figures
+---------------
+A plan list may carry figures besides its sites: the other columns of
+``plan_facilities.csv`` (capacity, cost, people in reach, newly covered, ...); a run folder
+also ``plan_sites.csv`` (cost per site and its parts, area used), ``coverage_by_function.csv``
+and ``coverage_by_circle.csv`` (people, covered before and after, shares) and ``run.json``
+(objective, total cost, sites converted). None of them is taken: each figure is compared
+with the same figure recomputed from the chosen sites, and every one that differs is named
+(file, line, row, column, claimed and recomputed) in the check ``claimed figures``, which
+then fails (exit 6). Blank cells claim nothing; columns lifecircle does not write are not
+compared (a note names them); ``lon``/``lat`` and names are not figures. Tolerances: the run's
+tables are written to 2 decimals (shares to 4), so an amount (people, places, m2, yuan)
+agrees within :data:`CLAIM_AMOUNT_TOL` plus :data:`CLAIM_REL_TOL` of its size, a share within
+:data:`CLAIM_SHARE_TOL`, the objective within :data:`CLAIM_REL_TOL` of its size (at least 1)
+plus ten times the proof tolerance. In capacitated mode who is served depends on the
+allocation (the check re-allocates the most within reach and capacity), so people served,
+per function and per circle, may be claimed up to the most the plan can serve, never more.
 
 A file that cannot be read exits 3 (:class:`~optimizer.errors.InputError`), each problem
 naming the file, the line and what is wrong: a column the model does not have, a value
@@ -38,18 +58,20 @@ least as good) and no bound is compared.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from optimizer.check import CheckReport, SolverClaims, check_plan
+from optimizer.check import CheckItem, CheckReport, SolverClaims, check_plan
 from optimizer.errors import InputError, Problem
 from optimizer.model.budget_space import MONEY_UNIT
 from optimizer.pipeline import ModelSetup, Run
-from optimizer.plan import Plan, build_plan, plan_from_solution, plan_requirements
+from optimizer.plan import Plan, build_plan, complete_complexes, plan_from_solution, plan_requirements
 from optimizer.reach.types import cutoff_ref_seconds
 from optimizer.rules.costing import site_size_m2
 from optimizer.rules.existing import allocate
@@ -59,7 +81,7 @@ from optimizer.studies.export import column_names, row_names
 from optimizer.walk_vs_buffer import walk_versus_buffer
 from solvers import solution_files as files
 from solvers.problem import Sense
-from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
+from solvers.result import PROOF_ABS_TOL, SolveResult, SolverOptions, SolveStatus, Termination
 from solvers.solution_files import FileProblem, SolutionFile
 
 log = logging.getLogger(__name__)
@@ -68,6 +90,25 @@ log = logging.getLogger(__name__)
 INTEGER_TOL = 1e-6
 #: A model row counts as violated beyond this (absolute, plus relative to its bound).
 ROW_TOL = 1e-6
+#: A claimed amount (people, places, m2, yuan) agrees with its recomputation within this
+#: (absolute): the run's tables are written to 2 decimals.
+CLAIM_AMOUNT_TOL = 0.01
+#: ... plus this share of the recomputed amount (and of the objective, at least 1).
+CLAIM_REL_TOL = 1e-6
+#: A claimed share (0-1) agrees within this: the run's tables write shares to 4 decimals.
+CLAIM_SHARE_TOL = 1e-4
+
+#: The tables of a run folder whose figures a plan list may claim, with the columns naming a row.
+CLAIM_TABLES: dict[str, tuple[str, ...]] = {
+    "plan_facilities.csv": ("site_id", "function"),
+    "plan_sites.csv": ("site_id",),
+    "coverage_by_function.csv": ("function",),
+    "coverage_by_circle.csv": ("circle_id", "function"),
+}
+#: Columns that claim what a site hosts (compared as sets of names joined by ``+``, or as text).
+CLAIM_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {"plan_sites.csv": ("functions", "shared_groups", "complex")}
+#: Columns that say where or what, not how much: never compared.
+NOT_FIGURES = frozenset({"lon", "lat"})
 
 
 # ----------------------------------------------------------------------------- reading
@@ -86,17 +127,67 @@ def _as_problem(found: FileProblem) -> Problem:
     return Problem(found.file, found.message, row=found.row, column=found.column)
 
 
+@dataclass
+class ClaimedTable:
+    """A table of figures a plan list claims, as written (text), before it meets the recomputation.
+
+    Attributes
+    ----------
+    file
+        The file, as the differences name it.
+    layout
+        Which of the run's tables it is (a key of :data:`CLAIM_TABLES`).
+    table
+        Its cells as text (columns in lower case).
+    lines
+        The file's line of each row.
+    """
+
+    file: str
+    layout: str
+    table: pd.DataFrame
+    lines: list[int]
+
+
+@dataclass
+class PlanListFile(SolutionFile):
+    """A plan list and the figures it claims (:data:`CLAIM_TABLES`, and a run's ``run.json``).
+
+    Attributes
+    ----------
+    tables
+        The claimed tables (the plan list's own columns first).
+    record, record_file
+        The run's ``run.json`` and its path, when the plan list is a run folder.
+    """
+
+    tables: list[ClaimedTable] = field(default_factory=list)
+    record: dict | None = None
+    record_file: str | None = None
+
+    @property
+    def claims_figures(self) -> bool:
+        """True when the list claims any figure besides its sites."""
+        return self.record is not None or any(
+            set(t.table.columns) - set(CLAIM_TABLES[t.layout]) - {"area_m2"} for t in self.tables)
+
+
 def read_solution(path: str | Path) -> SolutionFile:
-    """Read a solution file or a plan list (see the module docstring).
+    """Read a solution file, a plan list or a run folder (see the module docstring).
 
     The solver formats are read by :func:`solvers.solution_files.read_solution`; a CSV with
-    ``site_id,function`` columns is read here as a plan list.
+    ``site_id,function`` columns is read here as a plan list, its other columns as the
+    figures it claims; a run folder's ``plan_facilities.csv`` likewise, with the figures of
+    its other tables and ``run.json``.
 
     Raises
     ------
     InputError
         When the file cannot be read: each problem names the file, the line and what is wrong.
     """
+    folder = Path(path)
+    if folder.is_dir():
+        return _read_run_folder(folder)
     try:
         sol = files.read_solution(path, read_table=_read_plan_table)
     except files.SolutionFileError as exc:
@@ -104,15 +195,55 @@ def read_solution(path: str | Path) -> SolutionFile:
     return sol
 
 
+def _read_run_folder(folder: Path) -> PlanListFile:
+    """A run folder as a plan list: ``plan_facilities.csv``, and the figures of its other tables and ``run.json``."""
+    plan_file = folder / "plan_facilities.csv"
+    if not plan_file.is_file():
+        raise InputError([Problem(str(folder), "a run folder needs plan_facilities.csv (the plan list); it has "
+                                  "none: is it a run written by `lifecircle solve`?")])
+    sol = read_solution(plan_file)
+    if not isinstance(sol, PlanListFile):
+        raise InputError([Problem(str(plan_file), "not a plan list (site_id, function)")])
+    sol.style = f"run folder {folder.name} (plan_facilities.csv and the figures of its tables)"
+    problems = []
+    for name in CLAIM_TABLES:
+        if name == "plan_facilities.csv" or not (folder / name).is_file():
+            continue
+        try:
+            df = pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(folder / name), f"not a readable CSV: {exc}"))
+            continue
+        df.columns = [str(c).strip().lower() for c in df.columns]
+        missing = [k for k in CLAIM_TABLES[name] if k not in df.columns]
+        if missing:
+            problems.append(Problem(str(folder / name), f"lacks the column(s) {', '.join(missing)} naming its rows"))
+            continue
+        sol.tables.append(ClaimedTable(f"{folder.name}/{name}", name, df, [i + 2 for i in range(len(df))]))
+    record_path = folder / "run.json"
+    if record_path.is_file():
+        try:
+            sol.record = json.loads(record_path.read_text(encoding="utf-8"))
+            sol.record_file = f"{folder.name}/run.json"
+        except (ValueError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(record_path), f"not readable JSON: {exc}"))
+    if problems:
+        raise InputError(problems)
+    sol.tables[0].file = f"{folder.name}/plan_facilities.csv"
+    return sol
+
+
 def _read_plan_table(path: Path, df: pd.DataFrame, line_of: dict[int, int],
                      problems: files.LineProblems) -> SolutionFile | None:
-    """A plan list: ``site_id,function`` and optionally ``area_m2`` (a planner's list, or ``plan_facilities.csv``)."""
+    """A plan list: ``site_id,function`` and optionally ``area_m2`` (a planner's list, or ``plan_facilities.csv``);
+    its other columns are the figures it claims."""
     if not {"site_id", "function"} <= set(df.columns):
         problems.add("a CSV solution needs the columns name,value (a solver's values) or site_id,function"
                      f"[,area_m2] (a plan list); found: {', '.join(df.columns) or 'none'}")
         return None
-    sol = SolutionFile(path, "plan", "plan CSV (site_id, function" + (", area_m2)" if "area_m2" in df.columns
+    sol = PlanListFile(path, "plan", "plan CSV (site_id, function" + (", area_m2)" if "area_m2" in df.columns
                                                                       else ")"))
+    sol.tables.append(ClaimedTable(path.name, "plan_facilities.csv", df, [line_of[i] for i in range(len(df))]))
     areas = df["area_m2"].str.strip() if "area_m2" in df.columns else pd.Series([""] * len(df))
     for i, (sid, fn, area) in enumerate(zip(df["site_id"].str.strip(), df["function"].str.strip(), areas,
                                             strict=True)):
@@ -156,6 +287,9 @@ class ExternalCheck:
         ``least_cost``).
     notes
         Plain-words remarks (columns not given, rows the values break, ...).
+    differences
+        Each figure the plan list claims that differs from its recomputation: file, line,
+        row, column, claimed and recomputed (check ``claimed figures``).
     """
 
     solution: SolutionFile
@@ -167,6 +301,7 @@ class ExternalCheck:
     claimed_from: str | None
     recomputed: float
     notes: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -332,14 +467,15 @@ def _check_plan_list(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
                      + ", ".join(defaulted[:10]) + (" ..." if len(defaulted) > 10 else ""))
     assignment = {s: tuple(f for f in sc.function_names if f in fs) for s, fs in sorted(chosen.items())}
     served = _served_by_plan(setup, assignment, areas) if capacitated else None
+    complexes, _ = complete_complexes(assignment, {}, inputs, sc, areas if capacitated else None)
     plan = build_plan(assignment, inputs, sc, setup.reach_sites, setup.reach_facilities, setup.existing,
-                      areas=areas if capacitated else None, served_new=served)
-    values, outside = _plan_values(setup, assignment, areas)
+                      areas=areas if capacitated else None, served_new=served, complexes=complexes)
+    values, outside = _plan_values(setup, assignment, areas, complexes)
     result = _external_result(sol, values, None)
     claims = SolverClaims(result, assignment, model.model_cost(values) if model.problem.n_cols else 0.0,
-                          areas if capacitated else None)
+                          areas if capacitated else None, complexes=complexes)
     report = check_plan(plan, setup.context, claims)
-    items = [i for i in report.items if i.name != "objective"]  # a plan list claims no objective
+    items = [i for i in report.items if i.name != "objective"]  # a plan list claims no objective of its model
     if outside:
         items = [i for i in items if i.name != "cost model"]
         notes.append(f"{len(outside)} planned facilities are not columns of the model (ineligible, forced out, or "
@@ -349,7 +485,10 @@ def _check_plan_list(setup: ModelSetup, sol: SolutionFile) -> ExternalCheck:
         notes.append("people served were allocated to the planned facilities within reach and capacity "
                      "(running facilities first), then re-routed by the check")
     report = CheckReport(tuple(items), report.recomputed)
-    return ExternalCheck(sol, values, plan, report, result, None, None, _recomputed(setup, report), notes)
+    checked = ExternalCheck(sol, values, plan, report, result, None, None, _recomputed(setup, report), notes)
+    if isinstance(sol, PlanListFile) and sol.claims_figures:
+        _compare_claims(setup, checked, sol)
+    return checked
 
 
 def _served_by_plan(setup: ModelSetup, assignment: dict[int, tuple[str, ...]],
@@ -376,9 +515,10 @@ def _served_by_plan(setup: ModelSetup, assignment: dict[int, tuple[str, ...]],
 
 
 def _plan_values(setup: ModelSetup, assignment: dict[int, tuple[str, ...]],
-                 areas: dict[tuple[int, str], float]) -> tuple[np.ndarray, list[str]]:
-    """The model's ``x``, ``o``, ``z`` (capacitated: ``a``, ``sc``, ``sa``) for a plan list, and the
-    planned facilities that are not columns of the model."""
+                 areas: dict[tuple[int, str], float], complexes: dict[int, str] | None = None
+                 ) -> tuple[np.ndarray, list[str]]:
+    """The model's ``x``, ``o``, ``z`` (capacitated: ``a``, ``sc``, ``sa``; complexes: ``k``) for a plan
+    list, and the planned facilities that are not columns of the model."""
     model, sc = setup.model, setup.scenario
     values = np.zeros(model.problem.n_cols)
     pair_of = {(int(s), model.functions[f]): p for p, (s, f) in enumerate(zip(model.pair_site, model.pair_function,
@@ -409,7 +549,175 @@ def _plan_values(setup: ModelSetup, assignment: dict[int, tuple[str, ...]],
                 values[model.sc.index(i)] = g.cost_saving * float(
                     (model.pair_fixed[members] + model.pair_rate[members] * a).sum()) / MONEY_UNIT
                 values[model.sa.index(i)] = g.area_saving * float(a.sum())
+    cx = model.complexes
+    for i, (s, kind) in enumerate(zip(cx.site, cx.kind, strict=True)):
+        if (complexes or {}).get(int(s)) == cx.names[int(kind)]:
+            values[model.k.start + i] = 1.0
     return values, outside
+
+
+# ----------------------------------------------------------------------------- claimed figures
+def _compare_claims(setup: ModelSetup, checked: ExternalCheck, sol: PlanListFile) -> None:
+    """Compare every figure the plan list claims with its recomputation from the chosen sites.
+
+    Adds the check ``claimed figures`` to ``checked.report`` (failed when any differs) and
+    each difference to ``checked.differences``.
+    """
+    from optimizer.outputs.tables import coverage_by_circle, facility_rows, site_rows
+    from optimizer.plan import people_by_status
+
+    sc = setup.scenario
+    capacitated = sc.model.mode == "capacitated"
+    run = external_run(setup, checked)
+    facilities = facility_rows(run)
+    recomputed = {
+        "plan_facilities.csv": pd.DataFrame(facilities.drop(columns="geometry", errors="ignore")),
+        "plan_sites.csv": pd.DataFrame(site_rows(run, facilities).drop(columns="geometry", errors="ignore")),
+        "coverage_by_function.csv": people_by_status(setup.inputs, sc, checked.plan),
+        "coverage_by_circle.csv": coverage_by_circle(run),
+    }
+    if capacitated:  # who is served depends on the allocation: the most the plan could serve is the limit
+        circles = recomputed["coverage_by_circle.csv"].copy()
+        circles["newly_covered"] = circles["newly_covered"] + circles["unreached"]
+        circles["unreached"] = 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            circles["covered_share_after"] = (circles["served_by_existing"] + circles["newly_covered"]) / \
+                circles["people"]
+        recomputed["coverage_by_circle.csv"] = circles
+        checked.notes.append("capacitated mode: people served are compared as at most the most the plan can serve "
+                             "(who is served depends on the allocation)")
+    differences: list[str] = []
+    compared = 0
+    for claimed in sol.tables:
+        n, unknown = _compare_table(claimed, recomputed[claimed.layout], capacitated, differences)
+        compared += n
+        if unknown:
+            checked.notes.append(f"{claimed.file}: column(s) {', '.join(unknown)} not compared (not figures "
+                                 "lifecircle writes in this table)")
+    if sol.record is not None:
+        compared += _compare_record(setup, checked, sol, capacitated, differences)
+    checked.differences = differences
+    shown = differences[:20] + ([f"... and {len(differences) - 20} more"] if len(differences) > 20 else [])
+    item = CheckItem("claimed figures", not differences,
+                     f"all {compared:,} figures the plan list claims agree with their recomputation from its sites"
+                     if not differences else f"{len(differences)} of {compared:,} claimed figures differ from "
+                     "their recomputation from the chosen sites: " + "; ".join(shown))
+    checked.report = CheckReport(checked.report.items + (item,), checked.report.recomputed)
+
+
+def _rule(layout: str, column: str, capacitated: bool) -> str:
+    """How a claimed figure meets its recomputation: ``equal``, or (people served, capacitated mode)
+    ``at_most`` / ``at_least`` the recomputed limit."""
+    if capacitated and layout in ("coverage_by_function.csv", "coverage_by_circle.csv"):
+        if column in ("newly_covered", "covered_share", "covered_share_after"):
+            return "at_most"
+        if column == "unreached":
+            return "at_least"
+    return "equal"
+
+
+def _agrees(claimed: float, recomputed: float, rule: str, tol: float) -> bool:
+    if math.isnan(recomputed):
+        return False
+    if rule == "at_most":
+        return claimed <= recomputed + tol
+    if rule == "at_least":
+        return claimed >= recomputed - tol
+    return abs(claimed - recomputed) <= tol
+
+
+def _shown(value: float, share: bool) -> str:
+    if math.isnan(value):
+        return "blank"
+    return f"{value:.4f}" if share else f"{value:,.2f}"
+
+
+def _compare_table(claimed: ClaimedTable, recomputed: pd.DataFrame, capacitated: bool,
+                   differences: list[str]) -> tuple[int, list[str]]:
+    """Compare one claimed table row by row; returns the figures compared and the columns not compared."""
+    keys = CLAIM_TABLES[claimed.layout]
+    texts = CLAIM_TEXT_COLUMNS.get(claimed.layout, ())
+    rec = recomputed.copy()
+    for k in keys:
+        rec[k] = rec[k].astype(str) if len(rec) else rec[k]
+    by_key = {tuple(str(row[k]) for k in keys): row for _, row in rec.iterrows()}
+    numeric = [c for c in rec.columns if c not in keys and c not in NOT_FIGURES and c not in texts
+               and pd.api.types.is_numeric_dtype(rec[c]) and not pd.api.types.is_bool_dtype(rec[c])]
+    columns = [c for c in claimed.table.columns if c in numeric]
+    unknown = [c for c in claimed.table.columns if c not in rec.columns and c not in keys and c not in NOT_FIGURES
+               and claimed.table[c].str.strip().ne("").any()]
+    problems = _Problems(Path(claimed.file))
+    compared = 0
+    seen = set()
+    for line, (_, row) in zip(claimed.lines, claimed.table.iterrows(), strict=True):
+        key = tuple(str(row[k]).strip() for k in keys)
+        label = ":".join(key)
+        seen.add(key)
+        where = f"{claimed.file}, line {line} ({label})"
+        got = by_key.get(key)
+        if got is None:
+            differences.append(f"{where}: not in the plan recomputed from its sites")
+            continue
+        for col in columns:
+            text = str(row[col]).strip()
+            if not text:
+                continue  # a blank cell claims nothing
+            value = files.number(text, f"{col} of {label}", line, problems)
+            if value is None:
+                continue
+            share = "share" in col
+            truth = float(got[col]) if not pd.isna(got[col]) else math.nan
+            tol = CLAIM_SHARE_TOL if share else CLAIM_AMOUNT_TOL + CLAIM_REL_TOL * abs(truth if truth == truth else 0)
+            rule = _rule(claimed.layout, col, capacitated)
+            compared += 1
+            if not _agrees(value, truth, rule, tol):
+                limit = {"at_most": " (the most the plan can serve)", "at_least": " (the least left unserved)"}
+                differences.append(f"{where}, {col}: claimed {_shown(value, share)} vs recomputed "
+                                   f"{_shown(truth, share)}{limit.get(rule, '')}")
+        for col in texts:
+            if col not in claimed.table.columns or col not in rec.columns:
+                continue
+            text, truth_text = str(row[col]).strip(), "" if pd.isna(got[col]) else str(got[col]).strip()
+            compared += 1
+            same = set(filter(None, text.split("+"))) == set(filter(None, truth_text.split("+")))
+            if not same:
+                differences.append(f"{where}, {col}: claimed {text or 'blank'!r} vs recomputed "
+                                   f"{truth_text or 'blank'!r}")
+    problems.raise_if_any()
+    for key in by_key:
+        if key not in seen:
+            differences.append(f"{claimed.file}: {':'.join(key)} is in the plan recomputed from its sites but "
+                               "not listed")
+    return compared, unknown
+
+
+def _compare_record(setup: ModelSetup, checked: ExternalCheck, sol: PlanListFile, capacitated: bool,
+                    differences: list[str]) -> int:
+    """The run record's objective, total cost and sites converted against their recomputation."""
+    record, where = sol.record or {}, sol.record_file
+    plan = record.get("plan") or {}
+    least_cost = setup.scenario.objective == "least_cost"
+    compared = 0
+    name = (record.get("scenario") or {}).get("name")
+    if name is not None and name != setup.scenario.name:
+        checked.notes.append(f"{where} is a run of scenario {name!r}, checked here against {setup.scenario.name!r}")
+    objective = record.get("objective")
+    if isinstance(objective, (int, float)) and not isinstance(objective, bool):
+        compared += 1
+        checked.claimed, checked.claimed_from = float(objective), where
+        truth = checked.recomputed
+        rule = "at_most" if capacitated and not least_cost else "equal"
+        tol = CLAIM_REL_TOL * max(1.0, abs(truth)) + 10 * PROOF_ABS_TOL
+        if not _agrees(float(objective), truth, rule, tol):
+            differences.append(f"{where}, objective: claimed {objective:,.6f} vs recomputed {truth:,.6f}"
+                               + (" (the most the plan can serve)" if rule == "at_most" else ""))
+    for key, truth in (("cost", checked.plan.total_cost), ("sites_converted", float(len(checked.plan.sites)))):
+        value = plan.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            compared += 1
+            if not _agrees(float(value), truth, "equal", CLAIM_AMOUNT_TOL + CLAIM_REL_TOL * abs(truth)):
+                differences.append(f"{where}, plan.{key}: claimed {value:,.2f} vs recomputed {truth:,.2f}")
+    return compared
 
 
 # ----------------------------------------------------------------------------- a run folder
@@ -432,4 +740,5 @@ def external_run(setup: ModelSetup, checked: ExternalCheck) -> Run:
                together)
 
 
-__all__ = ["SolutionFile", "ExternalCheck", "read_solution", "check_solution", "external_run"]
+__all__ = ["SolutionFile", "PlanListFile", "ClaimedTable", "ExternalCheck", "read_solution", "check_solution",
+           "external_run", "CLAIM_AMOUNT_TOL", "CLAIM_REL_TOL", "CLAIM_SHARE_TOL"]

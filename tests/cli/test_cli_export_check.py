@@ -197,3 +197,134 @@ def test_solution_files_of_other_solvers_are_read(tmp_path, text, objective, ent
     sol = read_solution(path)
     assert sol.objective == objective
     assert [(n, v) for n, v, _ in sol.entries] == entries and not sol.problems
+
+
+# ------------------------------------------------------------------ figures a plan list claims
+def _run_folder(folder, name, *sets):
+    """``lifecircle solve`` of the tiny scenario into ``folder/name``; returns the run folder."""
+    result = _run("solve", folder / "tiny.yaml", "--out", folder / name, *sets)
+    assert result.exit_code == 0, result.output
+    return next((folder / name / "tiny").glob("*/"))
+
+
+@pytest.fixture(scope="module")
+def run_folder(tiny_project):
+    """A finished run of the tiny scenario: its tables and run.json claim every figure of the plan."""
+    folder, _ = tiny_project
+    return _run_folder(folder, "claims")
+
+
+def _edited_copy(run_folder, tmp_path, file, edit):
+    """A copy of ``run_folder`` with ``edit(table)`` applied to ``file`` (a CSV, or run.json as a dict)."""
+    import shutil
+
+    copy = tmp_path / run_folder.name
+    shutil.copytree(run_folder, copy)
+    if file == "run.json":
+        record = json.loads((copy / file).read_text(encoding="utf-8"))
+        edit(record)
+        (copy / file).write_text(json.dumps(record), encoding="utf-8")
+    else:
+        table = pd.read_csv(copy / file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        edit(table)
+        table.to_csv(copy / file, index=False, encoding="utf-8-sig")
+    return copy
+
+
+def _times(table, row, column, factor):
+    table.loc[row, column] = str(float(table.loc[row, column]) * factor)
+
+
+def _put(table, row, **cells):
+    for column, text in cells.items():
+        table.loc[row, column] = text
+
+
+def test_an_honest_run_folder_passes_with_every_figure_it_claims_recomputed(tiny_project, run_folder):
+    """Every figure of the run's tables and run.json agrees with the plan recomputed from its sites."""
+    _, scenario = tiny_project
+    result = _run("check", scenario, "--solution", run_folder)
+    assert result.exit_code == 0, result.output
+    assert "PASSED  claimed figures   all " in result.output
+    assert "objective: claimed " in result.output and "run.json" in result.output
+    single = _run("check", scenario, "--solution", run_folder / "plan_facilities.csv")
+    assert single.exit_code == 0 and "PASSED  claimed figures" in single.output
+
+
+INFLATED = [
+    # (file, edit, the difference named: file, line, row, column, claimed vs recomputed)
+    ("plan_facilities.csv", lambda t: _times(t, 0, "newly_covered", 10),
+     "plan_facilities.csv, line 2 (S1:canteen), newly_covered: claimed 8,000.00 vs recomputed 800.00"),
+    ("coverage_by_function.csv", lambda t: _times(t, 0, "newly_covered", 10),
+     "coverage_by_function.csv, line 2 (canteen), newly_covered: claimed 8,000.00 vs recomputed 800.00"),
+    ("coverage_by_circle.csv", lambda t: _times(t, 0, "people", 10),
+     "coverage_by_circle.csv, line 2 (LC1:canteen), people: claimed 8,000.00 vs recomputed 800.00"),
+    ("plan_sites.csv", lambda t: _times(t, 0, "total_cost", 0.5),
+     "plan_sites.csv, line 2 (S1), total_cost: claimed 2,031,000.00 vs recomputed 4,062,000.00"),
+    ("plan_facilities.csv", lambda t: _times(t, 1, "function_cost", 0.5),
+     "plan_facilities.csv, line 3 (S1:childcare), function_cost: claimed 800,000.00 vs recomputed 1,600,000.00"),
+    ("run.json", lambda r: r["plan"].update(cost=r["plan"]["cost"] / 2),
+     "run.json, plan.cost: claimed 2,556,000.00 vs recomputed 5,112,000.00"),
+    ("coverage_by_circle.csv", lambda t: _put(t, 1, covered_share_after="0.5"),
+     "coverage_by_circle.csv, line 3 (LC2:canteen), covered_share_after: claimed 0.5000 vs recomputed 0.0000"),
+    ("coverage_by_function.csv", lambda t: _put(t, 3, covered_share="0.3177"),
+     "coverage_by_function.csv, line 5 (parking), covered_share: claimed 0.3177 vs recomputed 0.3077"),
+    ("run.json", lambda r: r.update(objective=r["objective"] + 1.0), "run.json, objective: claimed "),
+]
+
+
+@pytest.mark.parametrize("file, edit, named", INFLATED, ids=[
+    "coverage x10 per facility", "coverage x10 per function", "people x10 per circle", "site cost halved",
+    "facility cost halved", "total cost halved", "circle share changed", "function share changed",
+    "objective changed"])
+def test_an_inflated_claimed_figure_fails_the_check_naming_file_line_column_and_both_figures(
+        tiny_project, run_folder, tmp_path, file, edit, named):
+    """A plan whose sites keep every rule still fails when a figure it claims is not what its sites give."""
+    _, scenario = tiny_project
+    edited = _edited_copy(run_folder, tmp_path, file, edit)
+    given = edited / file if file == "plan_facilities.csv" else edited  # the plan list alone, or the run folder
+    result = _run("check", scenario, "--solution", given)
+    assert result.exit_code == 6, result.output
+    assert "FAILED  claimed figures" in result.output and named in result.output
+    assert "1 claimed figures differ" in result.output  # the one figure changed, nothing else
+    assert "PASSED  budget" in result.output and "PASSED  eligibility" in result.output
+
+
+def test_a_claim_within_the_written_rounding_passes(tiny_project, run_folder, tmp_path):
+    """The tables are written to 2 decimals (shares to 4): a figure off by less than that still agrees."""
+    _, scenario = tiny_project
+    edited = _edited_copy(run_folder, tmp_path, "coverage_by_function.csv",
+                          lambda t: _put(t, 0, newly_covered="800.004", covered_share="0.61545"))
+    result = _run("check", scenario, "--solution", edited)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_plan_list_without_figures_checks_as_before(tiny_project):
+    """site_id,function only: no figure is claimed, so no 'claimed figures' check and no objective claimed."""
+    folder, scenario = tiny_project
+    (folder / "bare.csv").write_text("site_id,function\nS1,canteen\nS2,parking\n", encoding="utf-8")
+    result = _run("check", scenario, "--solution", folder / "bare.csv")
+    assert result.exit_code == 0, result.output
+    assert "claimed figures" not in result.output and "objective: none claimed" in result.output
+
+
+def test_capacitated_served_people_may_be_claimed_up_to_what_the_plan_can_serve(tiny_project, tmp_path):
+    """Capacitated: an honest run folder passes; claiming more people served than the capacity allows fails."""
+    folder, scenario = tiny_project
+    mode = ("--set", "model.mode=capacitated")
+    honest = _run_folder(folder, "claims_cap", *mode)
+    result = _run("check", scenario, "--solution", honest, *mode)
+    assert result.exit_code == 0, result.output
+    assert "PASSED  claimed figures" in result.output
+    inflated = _edited_copy(honest, tmp_path, "coverage_by_function.csv",
+                            lambda t: _times(t, 0, "newly_covered", 10))
+    result = _run("check", scenario, "--solution", inflated, *mode)
+    assert result.exit_code == 6, result.output
+    assert "coverage_by_function.csv, line 2 (canteen), newly_covered: claimed" in result.output
+    assert "(the most the plan can serve)" in result.output
+
+
+def test_a_run_folder_without_its_plan_list_exits_3(tiny_project, tmp_path):
+    _, scenario = tiny_project
+    result = _run("check", scenario, "--solution", tmp_path)
+    assert result.exit_code == 3 and "plan_facilities.csv" in result.output
