@@ -150,16 +150,28 @@ def _able_to_solve(scenario: Scenario, problem) -> Scenario:
                                                                     warm_start="none"))
 
 
+def _limits_in_play(scenario: Scenario, with_budgets: bool) -> list[str]:
+    """The rules of ``scenario`` that can leave no plan, in the planner's words (for a diagnosis)."""
+    out = ["forced decisions", "site space"]
+    if with_budgets:
+        out.insert(0, "the budgets")
+    if scenario.sharing.not_built_separately:
+        out.append("rule 6 (not built separately)")
+    if with_budgets and scenario.budget.bounds_public_money:
+        out.append("the public budgets (budget.public_*)")
+    if any(ch.cap is not None for ch in scenario.money.channels):
+        out.append("the funding channels' caps (money.channels)")
+    return out
+
+
 def diagnose_infeasible(inputs: Inputs, reach_sites: Reach, reach_facilities: Reach, scenario: Scenario,
                         forced: ForcedDecisions, existing: ExistingService) -> list[Shortfall]:
     """Why the solver found no plan: the least budget the requirements need, and under the given
     budget which circles and functions fall short and by how much."""
     if not scenario.requirements:
         return [Shortfall("all rules together", "whole scenario",
-                          "the solver proved that no plan satisfies every rule"
-                          + ("; rule 6 (not built separately) is on: check it against forced decisions"
-                             if scenario.sharing.not_built_separately else
-                             "; check forced decisions against budgets and site areas"))]
+                          "the solver proved that no plan satisfies every rule; check "
+                          + ", ".join(_limits_in_play(scenario, with_budgets=True)))]
     out: list[Shortfall] = []
     least = build_model(inputs, reach_sites, reach_facilities, scenario, forced, existing, objective="least_cost")
     scenario = _able_to_solve(scenario, least.problem)
@@ -167,7 +179,7 @@ def diagnose_infeasible(inputs: Inputs, reach_sites: Reach, reach_facilities: Re
     if not least_result.status.has_solution:
         return [Shortfall("what must exist (rule 7)", "whole scenario",
                           "the requirements cannot be met together even without a budget limit: they clash with "
-                          "forced decisions, site space or rule 6")]
+                          + " or ".join(_limits_in_play(scenario, with_budgets=False)))]
     need = float(least_result.objective)
     proof = ("proven least cost" if least_result.proven_optimal else
              f"best found, lower bound {least_result.bound:,.0f}" if least_result.bound is not None else "best found")

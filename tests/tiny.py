@@ -128,10 +128,13 @@ def _plain_cost_and_area(site: pd.Series, funcs: tuple[str, ...], sc: Scenario) 
     return c, a
 
 
-def _plain_money(combo: tuple[tuple[str, ...], ...], s: pd.DataFrame, sc: Scenario) -> bool:
-    """Public budgets and funding channels (who pays), restated: True when the plan meets them (coverage mode)."""
+def _plain_money(combo: tuple[tuple[str, ...], ...], s: pd.DataFrame, sc: Scenario, budgets: bool = True) -> bool:
+    """Public budgets and funding channels (who pays), restated: True when the plan meets them (coverage mode).
+
+    ``budgets=False`` (objective least_cost): the public budgets are not imposed, the channels' caps are.
+    """
     m, b = sc.money, sc.budget
-    if not b.bounds_public_money and not m.channels:
+    if not (budgets and b.bounds_public_money) and not m.channels:
         return True
     years = range(1, m.horizon_years + 1)
     annuity = sum((1 + m.discount_rate) ** -t for t in years)
@@ -162,7 +165,7 @@ def _plain_money(combo: tuple[tuple[str, ...], ...], s: pd.DataFrame, sc: Scenar
         one_off += g1 * cost
     for amount, got in ((b.public_one_off, one_off), (b.public_yearly, yearly),
                         (b.public_horizon, one_off + annuity * yearly)):
-        if amount is not None and got > amount + 1e-6:
+        if budgets and amount is not None and got > amount + 1e-6:
             return False
     if not m.channels:
         return True
@@ -479,8 +482,8 @@ def brute_force_all(inputs: Inputs, sc: Scenario, residual: dict[str, np.ndarray
                 if any(sum(c for i, c in enumerate(costs) if district[i] == dn) > amt + 1e-6
                        for dn, amt in sc.budget.by_district.items()):
                     continue
-                if not _plain_money(combo, s, sc):
-                    continue
+            if not _plain_money(combo, s, sc, budgets=not least):
+                continue
             new = {f: np.zeros(len(d), dtype=bool) for f in names}
             for f in names:
                 for i, funcs in enumerate(combo):

@@ -18,7 +18,7 @@ from optimizer.model.budget_space import pair_sizes
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.reach.types import Reach, cutoff_ref_seconds
 from optimizer.rules.complexes import best_complex
-from optimizer.rules.costing import cost_site
+from optimizer.rules.costing import SiteCosting, cost_site, site_size_m2
 from optimizer.rules.eligibility import eligibility_matrix
 from optimizer.rules.existing import ExistingService, site_circles, unit_circles
 from optimizer.rules.requirements import requirement_targets
@@ -28,6 +28,21 @@ from optimizer.scenario import Scenario
 def _where(site: pd.Series) -> str:
     circle = str(site.get("circle_id") or "")
     return f"site {site['site_id']}" + (f" (life circle {circle})" if circle else "")
+
+
+def _least_costings(site: pd.Series, combo: tuple[str, ...], scenario: Scenario) -> list[SiteCosting]:
+    """The cheapest and smallest ways ``site`` may host ``combo``: lower bounds of cost and area.
+
+    Coverage mode: each function at its standard size, in the complex the site qualifies for.
+    Capacitated mode: each function at its least size (the model decides sizes from there up),
+    and every complex type tried, since a complex's rule is the solver's to meet (its savings only
+    lower cost and area).
+    """
+    if scenario.model.mode != "capacitated":
+        return [cost_site(site, combo, scenario, complex_name=best_complex(site, combo, scenario))]
+    least = {f: site_size_m2(site, f, scenario)[0] for f in combo}
+    return [cost_site(site, combo, scenario, areas=least, complex_name=name)
+            for name in ("", *(c.name for c in scenario.complexes))]
 
 
 def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDecisions) -> list[Shortfall]:
@@ -48,9 +63,8 @@ def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDec
         # complex's, 渝邻汇) can make a larger set smaller or cheaper than a smaller one, so all
         # are tried (at most 2^F)
         options = [names[k] for k in np.flatnonzero(eligible[s]) if (s, names[k]) not in forced_out]
-        plans = [cost_site(site, combo, scenario, complex_name=best_complex(site, combo, scenario))
-                 for r in range(1, len(options) + 1) for combo in itertools.combinations(options, r)
-                 if required <= set(combo)]
+        plans = [plan for r in range(1, len(options) + 1) for combo in itertools.combinations(options, r)
+                 if required <= set(combo) for plan in _least_costings(site, combo, scenario)]
         fitting = [c for c in plans if c.area_used <= area + 1e-6]
         if not fitting:
             smallest = min((c.area_used for c in plans), default=float("nan"))
@@ -62,6 +76,8 @@ def forced_shortfalls(sites: pd.DataFrame, scenario: Scenario, forced: ForcedDec
         least_cost[s] = min(c.total_cost for c in fitting)
     district = sites["district"].fillna("").astype(str).to_numpy()
     scopes: list[tuple[str, float, np.ndarray]] = []  # scope, amount, which site rows it holds
+    if scenario.objective == "least_cost":  # no budget is imposed: it is what is asked
+        return out
     if scenario.budget.total is not None:
         scopes.append(("whole scenario", scenario.budget.total, np.ones(len(sites), dtype=bool)))
     for name, amount in scenario.budget.by_district.items():

@@ -148,6 +148,14 @@ def test_every_backend_keeps_every_rule_and_proves_the_brute_force_optimum(seed)
     check_seeds([seed])
 
 
+@pytest.mark.parametrize("seed", [1208, 1146])
+def test_districts_that_once_disagreed_with_the_brute_force_now_agree(seed):
+    """1208: a forced-in site in capacitated mode costs at least its functions' least sizes, and
+    least_cost imposes no budget, so the diagnosis before solving may not call it infeasible.
+    1146: under least_cost the funding channels' caps still hold (the public budgets do not)."""
+    check_seeds([seed])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("first", SLOW_BLOCKS)
 def test_thousands_of_districts_agree_with_the_brute_force(first):
