@@ -87,7 +87,7 @@ class Extent:
         """``x 106.5..106.6, y 29.5..29.6 in EPSG:3857 (near lon 0.0010, lat 0.0003)``."""
         text = f"x {_num(self.x0)}..{_num(self.x1)}, y {_num(self.y0)}..{_num(self.y1)} in {crs_label(self.crs)}"
         if self.crs.is_geographic:
-            return text
+            return text + f" (lon {(self.x0 + self.x1) / 2:.4f}, lat {(self.y0 + self.y1) / 2:.4f})"
         if self.lonlat is None:
             return text + " (no longitude/latitude there)"
         lon0, lat0, lon1, lat1 = self.lonlat
