@@ -30,6 +30,8 @@ import optimizer.scenario
 
 LON, LAT = 106.58, 29.56
 HELSINKI = (24.94, 60.17)
+#: A plot polygon drawn with two corners swapped: it crosses itself.
+BOW_TIE = shapely.Polygon([(LON, LAT), (LON + 0.001, LAT + 0.001), (LON + 0.001, LAT), (LON, LAT + 0.001)])
 
 
 @pytest.fixture(autouse=True)
@@ -340,8 +342,8 @@ SITES = [
         ("sites.gpkg", "site_id=S1", "allowed_functions", "canteen")),
     Bad("sites-point-plot-without-area", _gpkg("sites", _set("area_m2", 1, np.nan)),
         ("sites.gpkg", "site_id=S2", "area_m2")),
-    Bad("sites-bow-tie-plot", _gpkg("sites", lambda f: f.set_geometry(gpd.GeoSeries([f.geometry.iloc[0], shapely.Polygon(
-        [(LON, LAT), (LON + 0.001, LAT + 0.001), (LON + 0.001, LAT), (LON, LAT + 0.001)])], crs=f.crs))),
+    Bad("sites-bow-tie-plot", _gpkg("sites", lambda f: f.set_geometry(gpd.GeoSeries([f.geometry.iloc[0], BOW_TIE],
+                                                                                  crs=f.crs))),
         ("sites.gpkg", "site_id=S2", "invalid geometry")),
     Bad("sites-of-another-city", _gpkg("sites", _in_helsinki, "solve"),
         ("sites.gpkg", "demand.gpkg", "lon 24.9", "do not overlap")),
