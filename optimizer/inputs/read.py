@@ -372,7 +372,7 @@ class _Reader:
         return False
 
     def _unnamed_columns(self, unnamed: list[int], sheet: str, frame: pd.DataFrame) -> None:
-        """A column with values but a blank header cell: its values would be silently ignored."""
+        """A column with values whose header cell is hidden under a merged one is a problem (else a warning)."""
         import openpyxl
         from openpyxl.utils import get_column_letter
 
@@ -392,10 +392,13 @@ class _Reader:
         for position in unnamed:
             letter = get_column_letter(position + 1)
             count = int(frame.iloc[:, position].notna().sum())
-            why = (f"the header is merged over it ({merged[position]}): unmerge the header cells and name "
-                   "each column") if position in merged else "name the column in row 1, or delete it"
+            if position not in merged:  # e.g. the row numbers a spreadsheet export puts in column A
+                logger.warning("%s: column %s of sheet %r holds %d value(s) but has no name in row 1; it is "
+                               "ignored", self.file, letter, sheet, count)
+                continue
             self.problem(f"column {letter} of sheet {sheet!r} holds {count} value(s) but has no name in its "
-                         f"header cell {letter}1, so they would be silently ignored; {why}",
+                         f"header cell {letter}1, so they would be silently ignored: the header is merged over "
+                         f"it ({merged[position]}); unmerge the header cells and name each column",
                          column=f"column {letter}", row="row 1")
 
     def _read_osm(self) -> gpd.GeoDataFrame | None:

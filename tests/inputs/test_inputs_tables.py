@@ -155,3 +155,12 @@ def test_the_shipped_data_lies_together(folder, roles):
     if "network" in tables:
         metric = {role: tables[role].to_crs("EPSG:32648") for role in ("demand", "network")}
         assert network_reach_problems(metric["demand"], metric["network"], _names("demand", "network")) == []
+
+
+def test_a_sheet_exported_with_its_row_numbers_in_an_unnamed_column_still_loads(tmp_path):
+    """A spreadsheet export puts row numbers under a blank header cell A1: they are not data, not a problem."""
+    path = tmp_path / "demand.xlsx"
+    pd.DataFrame(demand_frame().drop(columns="geometry")).assign(lon=LON, lat=LAT).to_excel(path, index=True)
+    spec = InputsSpec(demand=LayerSpec(path, crs="EPSG:4326"), sites=write_table(sites_frame(), tmp_path, "sites",
+                                                                                  "gpkg"))
+    assert load_inputs(spec).demand["unit_id"].tolist() == ["U1", "U2", "U3"]
