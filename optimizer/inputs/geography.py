@@ -8,9 +8,11 @@ cannot fire on a real plan of a district or a city:
 
 - two layers whose extents, in longitude/latitude, lie more than
   :data:`SEPARATE_KM` kilometres apart do not describe the same place;
-- a layer in a projected CRS (metres) whose coordinates all lie within +-180/+-90 holds
-  degrees labelled as metres (a whole city within 180 m of its projection's origin does
-  not happen);
+- layers in a projected CRS (metres) whose coordinates all lie within +-180/+-90 and a
+  few units of each other hold degrees labelled as metres (a whole district within a few
+  metres of its projection's origin does not happen); named on their own when every
+  layer is so (mislabelled alike, they overlap each other), else in the first rule's
+  problem;
 
 and, for the walk network, :func:`network_reach_problems`: more than
 :data:`FAR_SHARE` of the demand units farther than :data:`FAR_FROM_NETWORK_M` from every
@@ -41,6 +43,8 @@ SEPARATE_KM = 50.0
 FAR_FROM_NETWORK_M = 2000.0
 #: Share of the demand units that may lie that far from the network before it is an error.
 FAR_SHARE = 0.9
+#: Degrees a district or a city spans at most (read as metres: a whole layer within a few metres).
+DEGREE_SPAN = 5.0
 #: Demand units looked at for the network rule (evenly spaced), at most.
 SAMPLE_UNITS = 1000
 #: The layers compared, in the order their problems are listed (the first present is the reference).
@@ -79,9 +83,14 @@ class Extent:
 
     @property
     def degrees_as_metres(self) -> bool:
-        """A projected CRS whose coordinates all lie within +-180/+-90: degrees labelled as metres."""
+        """A projected CRS whose coordinates all lie within +-180/+-90 and :data:`DEGREE_SPAN` of each other.
+
+        Degrees labelled as metres: a district's lon/lat span a fraction of a degree, which
+        read as metres puts the whole district within a few metres of its projection's origin.
+        """
         return (not self.crs.is_geographic and max(abs(self.x0), abs(self.x1)) <= 180.0
-                and max(abs(self.y0), abs(self.y1)) <= 90.0)
+                and max(abs(self.y0), abs(self.y1)) <= 90.0
+                and self.x1 - self.x0 <= DEGREE_SPAN and self.y1 - self.y0 <= DEGREE_SPAN)
 
     def where(self) -> str:
         """``x 106.5..106.6, y 29.5..29.6 in EPSG:3857 (near lon 0.0010, lat 0.0003)``."""
@@ -152,9 +161,9 @@ def geography_problems(tables: Mapping[str, object], names: Mapping[str, tuple[s
     list[Problem]
         For each layer farther than :data:`SEPARATE_KM` from the reference layer (the
         demand, else the first layer read), one problem naming both layers and where each
-        lies, in its CRS and in longitude/latitude; for a layer in a projected CRS whose
-        coordinates all lie within +-180/+-90 and that is not named so already, one
-        problem saying that its CRS seems to be wrong.
+        lies, in its CRS and in longitude/latitude; when every layer holds degrees labelled
+        as metres (:attr:`Extent.degrees_as_metres`), one problem per layer saying that its
+        CRS seems to be wrong.
     """
     extents: dict[str, Extent] = {}
     for role in GEOGRAPHIC_ROLES:
@@ -187,8 +196,9 @@ def geography_problems(tables: Mapping[str, object], names: Mapping[str, tuple[s
                 f"overlap{apart}; is the CRS right?{_hint(first)}{_hint(second)}",
                 blamed.layer, None, "geometry"))
             named.update({first.name, second.name})
-    for extent in extents.values():
-        if extent.degrees_as_metres and extent.name not in named:
+    every_layer_in_degrees = all(extent.degrees_as_metres for extent in extents.values())
+    for extent in extents.values():  # all mislabelled alike: they overlap, and still lie off Africa
+        if every_layer_in_degrees and extent.name not in named:
             problems.append(Problem(extent.file, f"{extent.name} lies at {extent.where()}: is the CRS right?"
                                     f"{_hint(extent)}", extent.layer, None, "geometry"))
     if problems:
