@@ -8,7 +8,12 @@ layer, cannot be parsed, has no coordinates or no usable CRS yields
 :class:`~optimizer.errors.Problem` s, so that :func:`optimizer.inputs.load_inputs` can
 report every problem of every file at once. Values are not checked here; that is
 :func:`optimizer.inputs.validate.validate_table`'s job. CSV and XLSX cells are read as
-text so that the validation can show a bad value exactly as the file has it.
+text so that the validation can show a bad value exactly as the file has it, and so that
+an id keeps its zeros (``060750101.00``; an Excel number cell reads as the sheet shows it,
+:func:`excel_cell_text`). A CSV compressed with gzip (``demand.csv.gz``) is read as it is.
+A file larger than :data:`MAX_FILE_SHARE_OF_MEMORY` of the memory available is refused
+before it is read. An Excel sheet whose column names sit below row 1 (a title row, merged
+header cells), or whose header cell is merged over the next column, is named as such.
 """
 from __future__ import annotations
 
@@ -162,8 +167,10 @@ def read_table(spec: LayerSpec, role: str) -> tuple[gpd.GeoDataFrame | pd.DataFr
         the mapping, the coordinate columns and the file's SHA-256.
     problems
         Everything that prevented a faithful reading: missing file, missing layer
-        (listing the layers that exist), unreadable file, no coordinates, missing or
-        conflicting CRS, coordinates outside the range of a geographic CRS.
+        (listing the layers that exist), unreadable file, a file too large for the memory
+        available, an Excel header below row 1 or merged over a column with values, no
+        coordinates, missing or conflicting CRS, coordinates outside the range of a
+        geographic CRS.
 
     Raises
     ------
