@@ -493,7 +493,10 @@ def check_references(
     Returns
     -------
     list[Problem]
-        Every unknown function name and unusable cohort; for an OD table, no row
+        Every unknown function name and unusable cohort; a resident subgroup
+        (:data:`~optimizer.inputs.schema.RESIDENT_SUBGROUPS`: elderly, infants, school-age
+        children) larger than its unit's ``total``; a facility's ``circle_id`` that is no
+        ``circle_id`` of the demand (when the demand names circles); for an OD table, no row
         matching a demand unit and a site or facility, or ids shared by a site and a
         facility (an OD ``site_id`` would be ambiguous).
     """
@@ -580,15 +583,14 @@ def check_references(
 
             checker("demand", demand, "unit_id").rows(above, group, above_total, f"{group} above total")
 
-    facility_circles = facilities["circle_id"] if "circle_id" in facilities.columns else None
-    if facility_circles is not None and len(facilities):
-        given = to_text(facility_circles)
-        demand_circles = sorted(set(to_text(demand["circle_id"]).dropna())) if "circle_id" in demand.columns \
-            else []
+    # a facility's circle must be one of the demand's, when the demand names circles at all
+    demand_circles = sorted(set(to_text(demand["circle_id"]).dropna())) if "circle_id" in demand.columns else []
+    if "circle_id" in facilities.columns and len(facilities) and demand_circles:
+        given = to_text(facilities["circle_id"])
         unknown_circle = given.notna().to_numpy() & ~given.isin(demand_circles).to_numpy()
         demand_file, _ = where("demand")
-        listed = (", ".join(demand_circles[:8]) + (f" and {len(demand_circles) - 8} more"
-                                                   if len(demand_circles) > 8 else "")) or "none"
+        listed = ", ".join(demand_circles[:8]) + (f" and {len(demand_circles) - 8} more"
+                                                  if len(demand_circles) > 8 else "")
         circle_text = given.to_numpy(dtype=object)
         checker("facilities", facilities, "facility_id").rows(
             unknown_circle, "circle_id",
