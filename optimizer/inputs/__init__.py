@@ -19,6 +19,7 @@ from ..errors import InputError, Problem
 from .crs import choose_analysis_crs, is_metric, to_analysis_crs, utm_crs
 from .elevation import ElevationModel
 from .garages import garage_problems
+from .geography import geography_problems, network_reach_problems
 from .read import SOURCE_ATTR, file_hashes, file_sha256, read_table
 from .requests import check_requests
 from .schema import (
@@ -122,6 +123,9 @@ def load_inputs(
         problems.extend(garage_problems(tables["shared_garages"], tables.get("sites"), *names["shared_garages"],
                                         names["sites"][0]))
 
+    misplaced = geography_problems(tables, names)
+    problems.extend(misplaced)
+
     elevation = None
     if spec.elevation is not None:
         hashes.update(file_hashes(spec.elevation.path))
@@ -143,6 +147,9 @@ def load_inputs(
     network = tables.get("network")
     if isinstance(network, gpd.GeoDataFrame) and _is_in(network, crs):
         tables["network"] = _fill_lengths(network)
+        demand = tables.get("demand")
+        if not misplaced and isinstance(demand, gpd.GeoDataFrame) and _is_in(demand, crs):
+            problems.extend(network_reach_problems(demand, network, names))
 
     analysis_crs = crs if crs is not None else pyproj.CRS.from_epsg(4326)
     inputs = Inputs(

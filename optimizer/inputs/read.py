@@ -8,13 +8,21 @@ layer, cannot be parsed, has no coordinates or no usable CRS yields
 :class:`~optimizer.errors.Problem` s, so that :func:`optimizer.inputs.load_inputs` can
 report every problem of every file at once. Values are not checked here; that is
 :func:`optimizer.inputs.validate.validate_table`'s job. CSV and XLSX cells are read as
-text so that the validation can show a bad value exactly as the file has it.
+text so that the validation can show a bad value exactly as the file has it, and so that
+an id keeps its zeros (``060750101.00``; an Excel number cell reads as the sheet shows it,
+:func:`excel_cell_text`). A CSV compressed with gzip (``demand.csv.gz``) is read as it is.
+A file larger than :data:`MAX_FILE_SHARE_OF_MEMORY` of the memory available is refused
+before it is read. An Excel sheet whose column names sit below row 1 (a title row, merged
+header cells), or whose header cell is merged over the next column, is named as such.
 """
 from __future__ import annotations
 
 import difflib
+import gzip
 import hashlib
 import logging
+import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +44,14 @@ logger = logging.getLogger(__name__)
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 #: Suffixes read as Excel workbooks (sheet = layer).
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+#: A delimited text file compressed with gzip (``demand.csv.gz``) is read as it is.
+GZIP_SUFFIX = ".gz"
+#: A table file may take at most this share of the memory available when it is read; a
+#: larger one is refused before it is read (a table in memory takes several times its
+#: file's size). A gzip file counts with its unpacked size.
+MAX_FILE_SHARE_OF_MEMORY = 0.125
+#: Rows of a sheet searched for the column names when row 1 does not hold them.
+HEADER_SEARCH_ROWS = 10
 #: Shapefile sidecar files hashed together with the ``.shp``.
 SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 #: Coordinate column pairs looked for (case-insensitive) when ``x``/``y`` are not given.
@@ -151,8 +167,10 @@ def read_table(spec: LayerSpec, role: str) -> tuple[gpd.GeoDataFrame | pd.DataFr
         the mapping, the coordinate columns and the file's SHA-256.
     problems
         Everything that prevented a faithful reading: missing file, missing layer
-        (listing the layers that exist), unreadable file, no coordinates, missing or
-        conflicting CRS, coordinates outside the range of a geographic CRS.
+        (listing the layers that exist), unreadable file, a file too large for the memory
+        available, an Excel header below row 1 or merged over a column with values, no
+        coordinates, missing or conflicting CRS, coordinates outside the range of a
+        geographic CRS.
 
     Raises
     ------
@@ -189,10 +207,16 @@ class _Reader:
         if self.path.is_dir() and self.path.suffix.lower() not in {".gdb"}:
             self.problem("is a folder, not a file")
             return None
-        suffix = self.path.suffix.lower()
+        if self.path.is_file() and not self._fits_in_memory():
+            return None
+        suffix, compressed = table_suffix(self.path)
         tabular = suffix in CSV_SUFFIXES or suffix in EXCEL_SUFFIXES
+        if compressed and suffix not in CSV_SUFFIXES and not is_osm_file(self.path):
+            self.problem(f"a gzip-compressed {suffix or 'file'} cannot be read: only a compressed CSV "
+                         "(.csv.gz, .tsv.gz, .txt.gz) is read as it is; unpack it first")
+            return None
         if suffix in CSV_SUFFIXES:
-            frame = self._read_csv()
+            frame = self._read_csv(compressed)
         elif suffix in EXCEL_SUFFIXES:
             frame = self._read_excel()
         elif suffix == ".xls":
@@ -248,17 +272,35 @@ class _Reader:
         close = difflib.get_close_matches(self.path.name, names, n=3, cutoff=0.8)
         return f" (similar files in that folder: {', '.join(close)})" if close else ""
 
-    def _read_csv(self) -> pd.DataFrame | None:
-        sep = "\t" if self.path.suffix.lower() == ".tsv" else ","
+    def _fits_in_memory(self) -> bool:
+        """Refuse, before reading it, a file too large for the memory available."""
+        size = table_file_size(self.path)
+        available = available_memory_bytes()
+        if available is None or size <= MAX_FILE_SHARE_OF_MEMORY * available:
+            return True
+        self.problem(f"is too large to read: {_bytes(size)}{' unpacked' if self.path.suffix.lower() == '.gz' else ''}"
+                     f", more than {MAX_FILE_SHARE_OF_MEMORY:.1%} of the {_bytes(available)} of memory available "
+                     "(a table in memory takes several times its file's size); split it (e.g. by district) "
+                     "or run on a machine with more memory")
+        return False
+
+    def _read_csv(self, compressed: bool = False) -> pd.DataFrame | None:
+        suffix, _ = table_suffix(self.path)
+        sep = "\t" if suffix == ".tsv" else ","
+        compression = "gzip" if compressed else None
         try:
-            frame = self._csv(sep)
+            frame = self._csv(sep, compression)
             if frame.shape[1] == 1 and sep == ",":
                 header = str(frame.columns[0])
                 for other in (";", "\t", "|"):
                     if other in header:
                         logger.info("%s: columns are separated by %r", self.file, other)
-                        frame = self._csv(other)
+                        frame = self._csv(other, compression)
                         break
+        except (gzip.BadGzipFile, EOFError) as exc:
+            self.problem(f"is not a readable gzip file ({_short(exc)}): unpack it, or name it .csv if it is "
+                         "plain text")
+            return None
         except UnicodeDecodeError:
             self.problem("is not UTF-8 text: save it as 'CSV UTF-8' (a GBK/GB18030 file must be converted)")
             return None
@@ -270,25 +312,101 @@ class _Reader:
             return None
         return _drop_trailing_blank_rows(frame)
 
-    def _csv(self, sep: str) -> pd.DataFrame:
-        return pd.read_csv(self.path, sep=sep, dtype=str, encoding="utf-8-sig",
+    def _csv(self, sep: str, compression: str | None = None) -> pd.DataFrame:
+        return pd.read_csv(self.path, sep=sep, dtype=str, encoding="utf-8-sig", compression=compression,
                            keep_default_na=False, na_values=[""], skipinitialspace=True)
 
     def _read_excel(self) -> pd.DataFrame | None:
+        """Every cell as the text Excel shows (ids keep their leading and trailing zeros)."""
+        import openpyxl
+
         try:
-            with pd.ExcelFile(self.path, engine="openpyxl") as workbook:
-                sheets = [str(s) for s in workbook.sheet_names]
-                if self.layer is not None and self.layer not in sheets:
-                    self.problem(f"sheet {self.layer!r} not found; the workbook has sheets: {', '.join(sheets)}")
-                    return None
-                frame = pd.read_excel(workbook, sheet_name=self.layer if self.layer is not None else 0, dtype=str,
-                                      keep_default_na=False, na_values=[""])
+            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser is a Problem
             logger.debug("reading %s failed", self.file, exc_info=True)
-            self.problem(f"cannot be read as an Excel workbook: {type(exc).__name__}: {exc}")
+            self.problem(f"cannot be read as an Excel workbook: {type(exc).__name__}: {_short(exc)}")
             return None
+        try:
+            sheets = [str(s) for s in workbook.sheetnames]
+            if self.layer is not None and self.layer not in sheets:
+                self.problem(f"sheet {self.layer!r} not found; the workbook has sheets: {', '.join(sheets)}")
+                return None
+            sheet = self.layer if self.layer is not None else sheets[0]
+            rows = [[excel_cell_text(cell) for cell in row] for row in workbook[sheet].iter_rows()]
+        except Exception as exc:  # noqa: BLE001
+            logger.debug("reading %s failed", self.file, exc_info=True)
+            self.problem(f"cannot be read as an Excel workbook: {type(exc).__name__}: {_short(exc)}")
+            return None
+        finally:
+            workbook.close()
+        width = max((len(r) for r in rows), default=0)
+        rows = [r + [None] * (width - len(r)) for r in rows]
+        if not any(v is not None for r in rows for v in r):
+            self.problem(f"sheet {sheet!r} is empty (no header row)")
+            return None
+        if self._header_elsewhere(rows, sheet):
+            return None
+        if all(v is None for v in rows[0]):
+            self.problem(f"row 1 of sheet {sheet!r} is blank: the column names must be in row 1", row="row 1")
+            return None
+        frame = pd.DataFrame(rows[1:], columns=_header_names(rows[0]), dtype=object)
+        frame = frame.where(frame.notna(), np.nan)
+        unnamed = [i for i, v in enumerate(rows[0]) if v is None and frame.iloc[:, i].notna().any()]
+        if unnamed:
+            self._unnamed_columns(unnamed, sheet, frame)
         frame = frame.loc[:, ~(frame.columns.astype(str).str.startswith("Unnamed:") & frame.isna().all().to_numpy())]
         return _drop_trailing_blank_rows(frame)
+
+    def _header_elsewhere(self, rows: list[list[str | None]], sheet: str) -> bool:
+        """When row 1 lacks required columns that a later row names: say where the header seems to be."""
+        wanted = {self.spec.columns.get(c.name, c.name).strip().lower() for c in ROLE_COLUMNS[self.role]
+                  if c.required}
+        wanted |= {n.lower() for n in (self.spec.x, self.spec.y) if n}
+
+        def names(row: list[str | None]) -> set[str]:
+            return {str(v).strip().lower() for v in row if v is not None}
+
+        missing = wanted - names(rows[0])
+        if not missing:
+            return False
+        for number, row in enumerate(rows[1:HEADER_SEARCH_ROWS], start=2):
+            if missing <= names(row):
+                above = ", ".join(repr(v) for v in rows[0] if v is not None) or "nothing"
+                self.problem(f"the header seems to sit on row {number}, not row 1 (row 1 holds {above}; a title "
+                             "or merged header cells above the column names?): put the column names in row 1 "
+                             f"of sheet {sheet!r}, or delete the rows above them", row=f"row {number}")
+                return True
+        return False
+
+    def _unnamed_columns(self, unnamed: list[int], sheet: str, frame: pd.DataFrame) -> None:
+        """A column with values whose header cell is hidden under a merged one is a problem (else a warning)."""
+        import openpyxl
+        from openpyxl.utils import get_column_letter
+
+        merged: dict[int, str] = {}
+        try:
+            workbook = openpyxl.load_workbook(self.path, data_only=True)
+            try:
+                for cells in workbook[sheet].merged_cells.ranges:
+                    if cells.min_row == 1:
+                        for column in range(cells.min_col + 1, cells.max_col + 1):
+                            merged[column - 1] = (f"{cells.coord}, the header cell "
+                                                  f"{workbook[sheet].cell(1, cells.min_col).value!r}")
+            finally:
+                workbook.close()
+        except Exception:  # noqa: BLE001 - the blank header is reported either way
+            logger.debug("reading the merged cells of %s failed", self.file, exc_info=True)
+        for position in unnamed:
+            letter = get_column_letter(position + 1)
+            count = int(frame.iloc[:, position].notna().sum())
+            if position not in merged:  # e.g. the row numbers a spreadsheet export puts in column A
+                logger.warning("%s: column %s of sheet %r holds %d value(s) but has no name in row 1; it is "
+                               "ignored", self.file, letter, sheet, count)
+                continue
+            self.problem(f"column {letter} of sheet {sheet!r} holds {count} value(s) but has no name in its "
+                         f"header cell {letter}1, so they would be silently ignored: the header is merged over "
+                         f"it ({merged[position]}); unmerge the header cells and name each column",
+                         column=f"column {letter}", row="row 1")
 
     def _read_osm(self) -> gpd.GeoDataFrame | None:
         if self.role != "network":
@@ -449,6 +567,140 @@ class _Reader:
         self.problem(f"{int(outside.sum())} feature(s) lie outside longitude -180..180 / latitude -90..90 of "
                      f"{crs_label(frame.crs)} (first: row {first + 1}, x={bounds[first, 0]:.6g}, "
                      f"y={bounds[first, 1]:.6g}); are the coordinates projected? Then declare their CRS with crs:")
+
+
+def table_suffix(path: Path) -> tuple[str, bool]:
+    """The suffix that says how to read a file, and whether it is gzip-compressed.
+
+    Parameters
+    ----------
+    path
+        The file, e.g. ``demand.csv`` or ``demand.csv.gz``.
+
+    Returns
+    -------
+    suffix
+        Lower-case, e.g. ``".csv"`` for both examples (``""`` for ``x.gz``).
+    compressed
+        Whether the name ends with ``.gz``.
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == GZIP_SUFFIX:
+        return (suffixes[-2] if len(suffixes) > 1 else ""), True
+    return (suffixes[-1] if suffixes else ""), False
+
+
+def table_file_size(path: Path) -> int:
+    """Bytes a table file holds: a gzip file's unpacked size, a Shapefile's with its ``.dbf``."""
+    size = path.stat().st_size
+    if path.suffix.lower() == GZIP_SUFFIX and size >= 4:
+        with open(path, "rb") as stream:  # the gzip trailer holds the unpacked size (modulo 4 GiB)
+            stream.seek(-4, os.SEEK_END)
+            size = max(size, int.from_bytes(stream.read(4), "little"))
+    elif path.suffix.lower() == ".shp":
+        dbf = path.with_suffix(".dbf")
+        if dbf.is_file():
+            size += dbf.stat().st_size
+    return size
+
+
+def available_memory_bytes() -> int | None:
+    """Memory available to new work, in bytes (``MemAvailable`` of /proc/meminfo, else free pages).
+
+    Returns
+    -------
+    int or None
+        ``None`` when the system does not say.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as stream:
+            for line in stream:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+#: An Excel number format that only pads or rounds digits (``0``, ``000000000.00``, ``#,##0.0``).
+_DIGIT_FORMAT = re.compile(r"^[0#,]*(?:\.([0#]*))?$")
+
+
+def excel_cell_text(cell: Any) -> str | None:
+    """The text of an Excel cell as the sheet shows it; ``None`` for an empty cell.
+
+    Parameters
+    ----------
+    cell
+        An openpyxl cell (read-only or not).
+
+    Returns
+    -------
+    str or None
+        A text cell as it is; a number in a digits-only number format as Excel shows it
+        (``060750101.00`` for 60750101 in format ``000000000.00``), any other number without a
+        spurious ``.0``; ``true``/``false``; a date as ``YYYY-MM-DD HH:MM:SS``.
+    """
+    value = getattr(cell, "value", None)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        if not np.isfinite(number):
+            return str(value)
+        shown = _digit_format(number, str(getattr(cell, "number_format", "General") or "General"))
+        if shown is not None:
+            return shown
+        if isinstance(value, int) or (number.is_integer() and abs(number) < 2 ** 53):
+            return str(int(number))
+        return repr(number)
+    return str(value)
+
+
+def _digit_format(number: float, number_format: str) -> str | None:
+    match = _DIGIT_FORMAT.match(number_format.replace("\\", "").replace('"', ""))
+    if match is None or number_format in ("", "General", "@"):
+        return None
+    integer_part = number_format.split(".")[0]
+    decimals = match.group(1) or ""
+    fixed = decimals.count("0")
+    text = f"{abs(number):.{len(decimals)}f}"
+    if len(decimals) > fixed:  # optional decimals (#) drop their trailing zeros
+        whole, _, part = text.partition(".")
+        part = part.rstrip("0")
+        part = part + "0" * max(0, fixed - len(part))
+        text = whole + ("." + part if part else "")
+    whole, dot, part = text.partition(".")
+    whole = whole.zfill(integer_part.count("0")) if integer_part.count("0") else whole.lstrip("0")
+    return ("-" if number < 0 else "") + whole + dot + part
+
+
+def _header_names(row: list[str | None]) -> list[str]:
+    """Header cells as column names: blank cells ``Unnamed: i``, repeated names ``name.1``."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for position, value in enumerate(row):
+        name = f"Unnamed: {position}" if value is None else str(value)
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _bytes(size: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} TB"
 
 
 def _geometry_name(frame: pd.DataFrame) -> str | None:

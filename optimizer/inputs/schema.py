@@ -26,6 +26,10 @@ FORCED_VALUES = ("in", "out", "")
 #: named as a cohort by a scenario's function.
 DEFAULT_COHORTS = ("total", "elderly", "infants", "households", "cars")
 
+#: Demand columns that count some of a unit's residents, so never more than its ``total``:
+#: people aged 60+, children under 3, children aged 6-12 (四点半课堂).
+RESIDENT_SUBGROUPS = ("elderly", "infants", "school_age")
+
 #: The cohort a function names when no census cohort fits: its people are the residents
 #: who asked for it in the market-demand ledger (``inputs.requests``) only. Not a demand column.
 REQUESTS_COHORT = "requests"

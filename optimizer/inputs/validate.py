@@ -24,7 +24,7 @@ import shapely
 
 from ..errors import Problem
 from .read import SOURCE_ATTR, columns_listing
-from .schema import ROLE_GEOMETRY_TYPES, ColumnSpec
+from .schema import RESIDENT_SUBGROUPS, ROLE_GEOMETRY_TYPES, ColumnSpec
 from .types import Inputs
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ _GEOMETRY_TYPE_IDS = {
     "MultiLineString": 5, "MultiPolygon": 6, "GeometryCollection": 7,
 }
 _GEOMETRY_TYPE_NAMES = {v: k for k, v in _GEOMETRY_TYPE_IDS.items()}
+#: People a resident subgroup may exceed its unit's total by (rounding of fractional people).
+SUBGROUP_ROUNDING = 0.5
 #: Numbers larger than this are not shown as integers when read as float ids.
 _MAX_EXACT_FLOAT_INT = 2.0 ** 53
 
@@ -491,7 +493,10 @@ def check_references(
     Returns
     -------
     list[Problem]
-        Every unknown function name and unusable cohort; for an OD table, no row
+        Every unknown function name and unusable cohort; a resident subgroup
+        (:data:`~optimizer.inputs.schema.RESIDENT_SUBGROUPS`: elderly, infants, school-age
+        children) larger than its unit's ``total``; a facility's ``circle_id`` that is no
+        ``circle_id`` of the demand (when the demand names circles); for an OD table, no row
         matching a demand unit and a site or facility, or ids shared by a site and a
         facility (an OD ``site_id`` would be ambiguous).
     """
@@ -562,6 +567,36 @@ def check_references(
         elif len(demand) and demand[cohort].isna().all():
             problems.append(Problem(file, f"cohort '{cohort}'{by} has no values (the column is absent or blank)",
                                     layer, None, cohort))
+
+    if "total" in demand.columns and pd.api.types.is_numeric_dtype(demand["total"]):
+        total = demand["total"].to_numpy(dtype=float)
+        for group in RESIDENT_SUBGROUPS:
+            if group not in numeric:
+                continue
+            values = demand[group].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                above = values > total + SUBGROUP_ROUNDING
+
+            def above_total(p: int, group: str = group, values: np.ndarray = values) -> str:
+                return (f"{group} {show(values[p])} is more than the unit's total {show(total[p])}: {group} are "
+                        "some of its residents (is a column shifted, or a percentage given?)")
+
+            checker("demand", demand, "unit_id").rows(above, group, above_total, f"{group} above total")
+
+    # a facility's circle must be one of the demand's, when the demand names circles at all
+    demand_circles = sorted(set(to_text(demand["circle_id"]).dropna())) if "circle_id" in demand.columns else []
+    if "circle_id" in facilities.columns and len(facilities) and demand_circles:
+        given = to_text(facilities["circle_id"])
+        unknown_circle = given.notna().to_numpy() & ~given.isin(demand_circles).to_numpy()
+        demand_file, _ = where("demand")
+        listed = ", ".join(demand_circles[:8]) + (f" and {len(demand_circles) - 8} more"
+                                                  if len(demand_circles) > 8 else "")
+        circle_text = given.to_numpy(dtype=object)
+        checker("facilities", facilities, "facility_id").rows(
+            unknown_circle, "circle_id",
+            lambda p: f"circle_id {show(circle_text[p])} is not a circle of the demand ({demand_file} has "
+                      f"{listed}); give the facility's life circle as the demand names it, or leave it blank "
+                      "for the circle of the nearest demand unit", "unknown circle_id")
 
     if inputs.circles is not None and "circle_id" in inputs.circles.columns and "circle_id" in demand.columns:
         known_circles = set(to_text(inputs.circles["circle_id"]).dropna())
