@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
+import functools
 import math
 import types
 import typing
@@ -805,8 +806,14 @@ def _parse_inputs(raw: Any, problems: list[str]) -> InputsSpec | None:
 
 
 def default_raw() -> dict:
-    """The built-in defaults as a raw mapping."""
-    return yaml_bounded.load_file(DEFAULTS_FILE)
+    """The built-in defaults as a raw mapping (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_shipped_yaml(DEFAULTS_FILE))
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped_yaml(path: Path) -> dict:
+    """A YAML file shipped with the package, read once per process (it cannot change under a run)."""
+    return yaml_bounded.load_file(path)
 
 
 def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
@@ -863,7 +870,7 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
 
 def _named_standards(name: str, problems: list[str]) -> dict:
     """A built-in table of standards by circle type (``standards: chongqing``)."""
-    tables = yaml_bounded.load_file(STANDARDS_FILE)
+    tables = copy.deepcopy(_shipped_yaml(STANDARDS_FILE))
     if name not in tables:
         problems.append(f"standards: unknown table {name!r} (built in: {', '.join(tables)}; or give a mapping "
                         "circle type -> list of {function, min_share or min_per_1000, basis})")

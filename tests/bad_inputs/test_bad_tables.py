@@ -12,8 +12,6 @@ an untouched output folder.
 """
 from __future__ import annotations
 
-import copy
-import functools
 import gzip
 import warnings
 from collections.abc import Callable
@@ -27,24 +25,11 @@ import shapely
 from bad_input_harness import Bad, Project, assert_rejected, invoke
 
 import optimizer.inputs.read as read_module
-import optimizer.scenario
 
 LON, LAT = 106.58, 29.56
 HELSINKI = (24.94, 60.17)
 #: A plot polygon drawn with two corners swapped: it crosses itself.
 BOW_TIE = shapely.Polygon([(LON, LAT), (LON + 0.001, LAT + 0.001), (LON + 0.001, LAT), (LON, LAT + 0.001)])
-
-
-@pytest.fixture(autouse=True)
-def _defaults_parsed_once(monkeypatch):
-    """The built-in scenario defaults parsed once for the whole file (each run would parse them again)."""
-    parsed = _parsed_defaults()
-    monkeypatch.setattr(optimizer.scenario, "default_raw", lambda: copy.deepcopy(parsed))
-
-
-@functools.lru_cache(maxsize=1)
-def _parsed_defaults() -> dict:
-    return optimizer.scenario.default_raw()
 
 
 # ----------------------------------------------------------------------------- spoiling helpers
