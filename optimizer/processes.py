@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import json
 import logging
@@ -88,14 +89,37 @@ def _process_start(pid: int) -> str | None:
         return None
 
 
+#: ``flock`` errors of a file system without locks (some network file systems): work goes on unlocked.
+_NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL)
+_said_no_locks: set[str] = set()
+
+
+def _locks_unsupported(exc: OSError, path: Path) -> bool:
+    if exc.errno not in _NO_LOCKS:
+        return False
+    if str(path.parent) not in _said_no_locks:
+        _said_no_locks.add(str(path.parent))
+        log.warning("file locks are not supported in %s (%s): concurrent runs there are not kept apart", path.parent,
+                    exc.strerror)
+    return True
+
+
 def try_lock(path: Path) -> int | None:
-    """An exclusive ``flock`` on ``path`` (created when missing), not waiting: its descriptor, or ``None`` when held."""
+    """An exclusive ``flock`` on ``path`` (created when missing), not waiting: its descriptor, or ``None`` when held.
+
+    On a file system without locks the descriptor is returned unlocked (with a warning).
+    """
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         return None
+    except OSError as exc:
+        if _locks_unsupported(exc, path):
+            return fd
+        os.close(fd)
+        raise
     except BaseException:
         os.close(fd)
         raise
@@ -149,7 +173,11 @@ def claim_folder(folder: Path) -> int:
     tmp = folder / f".owner-{os.getpid()}-{secrets.token_hex(3)}"
     fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            if not _locks_unsupported(exc, folder):
+                raise
         record = {"pid": os.getpid(), "host": socket.gethostname(), "process_start": _process_start(os.getpid()),
                   "claimed_utc": utc_stamp(), "argv": sys.argv[:4]}
         os.write(fd, json.dumps(record).encode())
@@ -191,10 +219,24 @@ def abandoned(folder: Path) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
-    except OSError:
+    except BlockingIOError:
         return False
+    except OSError as exc:
+        return exc.errno in _NO_LOCKS and _owner_gone(owner)
     finally:
         os.close(fd)
+
+
+def _owner_gone(owner: Path) -> bool:
+    """Without file locks: the owner recorded in ``owner`` ran on this machine and that process is gone."""
+    try:
+        record = json.loads(owner.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if record.get("host") != socket.gethostname():
+        return False  # another machine's process: it cannot be checked from here
+    pid = int(record.get("pid") or 0)
+    return not alive(pid) or _process_start(pid) != record.get("process_start")
 
 
 def partial_folders(parent: Path) -> list[Path]:
