@@ -48,8 +48,6 @@ log = logging.getLogger(__name__)
 OWNER_FILE = ".owner"
 #: Signals turned into a clean stop (SIGINT already raises ``KeyboardInterrupt``).
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-#: A half-written folder without an owner file younger than this may be being born: left alone.
-UNOWNED_GRACE_S = 300.0
 
 
 class Stopped(SystemExit):
@@ -190,6 +188,11 @@ def claim_folder(folder: Path) -> int:
     return fd
 
 
+def move_claim(old: Path, new: Path) -> None:
+    """``old`` (owned by this process) was renamed ``new``: the claim follows it."""
+    _owned[new] = _owned.pop(old)
+
+
 def release_folder(folder: Path, *, unlink: bool = True) -> None:
     """Give up ownership of ``folder``: its ``.owner`` removed (unless ``unlink`` is False) and the lock let go."""
     fd = _owned.pop(folder, None)
@@ -202,18 +205,15 @@ def release_folder(folder: Path, *, unlink: bool = True) -> None:
 def abandoned(folder: Path) -> bool:
     """Whether the half-written ``folder`` has no living owner (its writer died), so it may be removed.
 
-    Its ``.owner`` lock is free (the kernel freed it when the owner died); or it has no owner file
-    at all and is older than :data:`UNOWNED_GRACE_S` (left by an older lifecircle, or by a process
-    killed between creating the folder and claiming it).
+    Its ``.owner`` lock is free (the kernel freed it when the owner died), or it has no owner file
+    at all (a partial folder is born with one, see :func:`new_partial_folder`: one without was left
+    by an older lifecircle, or is not a lifecircle folder being written).
     """
     owner = folder / OWNER_FILE
     try:
         fd = os.open(owner, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
-        try:
-            return time.time() - folder.stat().st_mtime > UNOWNED_GRACE_S
-        except OSError:
-            return False
+        return True
     except OSError:
         return False
     try:
@@ -239,6 +239,26 @@ def _owner_gone(owner: Path) -> bool:
     return not alive(pid) or _process_start(pid) != record.get("process_start")
 
 
+def new_partial_folder(tmp: Path) -> None:
+    """Create the half-written folder ``tmp`` already owned by this process, or raise ``FileExistsError``.
+
+    It is made under a temporary name (:func:`temp_name`), claimed (:func:`claim_folder`) and only
+    then renamed ``tmp``, so a ``.partial`` folder never exists without its owner file.
+    """
+    birth = tmp.parent / temp_name(tmp.name)
+    birth.mkdir()
+    try:
+        claim_folder(birth)
+        if tmp.exists():
+            raise FileExistsError(f"{tmp} exists")
+        os.rename(birth, tmp)  # onto an existing partial folder (never empty: it has its owner file) it fails
+    except BaseException:
+        release_folder(birth, unlink=False)
+        shutil.rmtree(birth, ignore_errors=True)
+        raise
+    move_claim(birth, tmp)
+
+
 def partial_folders(parent: Path) -> list[Path]:
     """The half-written folders (``.<name>.partial``) directly in ``parent``."""
     try:
@@ -250,7 +270,8 @@ def partial_folders(parent: Path) -> list[Path]:
 def remove_abandoned_partials(parent: Path) -> list[Path]:
     """Remove every half-written folder in ``parent`` whose owner is dead; never one whose owner lives.
 
-    Returns the folders removed.
+    Also removes the folders of writers that died while creating one (``.<name>.partial.<pid>.<...>.tmp``).
+    Returns the ``.partial`` folders removed.
     """
     removed = []
     for p in partial_folders(parent):
@@ -260,6 +281,15 @@ def remove_abandoned_partials(parent: Path) -> list[Path]:
         if not p.exists():
             log.info("removed %s, left half-written by a process that died", p)
             removed.append(p)
+    try:
+        births = [p for p in parent.iterdir() if p.name.startswith(".") and ".partial." in p.name
+                  and p.name.endswith(".tmp") and p.is_dir()]
+    except OSError:
+        births = []
+    for p in births:
+        pid = pid_of_temp(p.name)
+        if pid is not None and pid != os.getpid() and not alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
     return removed
 
 

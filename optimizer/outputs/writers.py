@@ -43,7 +43,8 @@ from optimizer.outputs.workbook import write_workbook
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status
 from optimizer.processes import (
-    claim_folder,
+    OWNER_FILE,
+    new_partial_folder,
     process_tag,
     release_folder,
     remove_abandoned_partials,
@@ -83,25 +84,21 @@ def atomic_folder(final: Path, what: str = "output folder") -> Iterator[Path]:
     remove_abandoned_partials(final.parent)
     tmp = final.parent / f".{final.name}.partial"
     try:
-        tmp.mkdir()
+        new_partial_folder(tmp)
     except FileExistsError:
         raise FileExistsError(f"{what} is being written by another process: {tmp}") from None
     try:
-        claim_folder(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    try:
         yield tmp
         settle_sqlite_files(tmp)
-        release_folder(tmp, unlink=True)  # the owner file goes; the run is finished
         if final.exists():
             raise FileExistsError(f"{what} already exists: {final}")
         os.rename(tmp, final)
     except BaseException:
-        release_folder(tmp, unlink=False)
         shutil.rmtree(tmp, ignore_errors=True)
+        release_folder(tmp, unlink=False)
         raise
+    release_folder(tmp, unlink=False)  # the lock goes, then the owner file: the folder is finished
+    (final / OWNER_FILE).unlink(missing_ok=True)
 
 
 #: Files SQLite leaves beside a database while a transaction or connection is open.
