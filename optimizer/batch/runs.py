@@ -8,9 +8,12 @@ A batch is a glob of scenario files or a batch file (YAML)::
 Every run is written by :func:`optimizer.outputs.writers.write_run` to
 ``<out>/<name>/<run id>/``. A run is skipped when that folder already holds a finished
 run with the same fingerprint (resolved scenario + input file hashes, as in the run id);
-half-written ``.partial`` folders are removed and the run redone. A failure is recorded
-with its kind and never stops the other runs. ``<out>/batch-summary.csv`` and ``.json``
-are rewritten atomically after every finished run.
+half-written ``.partial`` folders whose writer died are removed and the run redone (one whose
+writer still lives is never touched). Each run is solved under its lock
+(``<out>/<name>/.run.lock``): a second batch in the same ``out``, or a worker left by a killed
+batch, is waited for, and the run it finished is then skipped. A failure is recorded with its
+kind and never stops the other runs. ``<out>/batch-summary.csv`` and ``.json`` are rewritten
+atomically after every finished run.
 
 The runs are carried out by a :class:`optimizer.batch.executors.RunExecutor`: local spawned
 processes by default, or a Dask cluster (``lifecircle batch --scheduler``); the loop here is
