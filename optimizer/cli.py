@@ -66,6 +66,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.obj["quiet"] = quiet
     ctx.obj["verbose"] = verbose
     _configure_logging(verbose, quiet)
+    __import__("optimizer.processes").processes.install_stop_handlers()  # SIGTERM/SIGHUP: stop cleanly
 
 
 _set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",

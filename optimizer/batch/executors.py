@@ -43,6 +43,11 @@ Faults
 - :class:`LocalProcesses`: a process that dies breaks Python's whole process pool; every piece
   of work that had started in it (it or a neighbour may be the cause) counts one lost attempt
   and is run again in a fresh pool, work that had not started is sent again uncounted.
+- Workers die with the process that started them (:func:`optimizer.processes.die_with_parent`,
+  in every local process and, before each piece of work, in every Dask worker; the workers of a
+  ``LocalCluster`` from their start): a killed batch leaves no worker solving on its own.
+  ``close()`` with work still pending (an error, Ctrl-C, SIGTERM) stops the local worker
+  processes at once instead of waiting for their runs to finish.
 - :class:`DaskCluster`: Dask's own ``retries=`` on ``submit`` re-runs work that *raised*, which
   is exactly what must not be retried, so it is not used. A worker's death is counted by the
   scheduler instead (``distributed.scheduler.allowed-failures``; past it the work fails with
@@ -224,6 +229,15 @@ def _tell_retry(on_retry: OnRetry | None, key: Hashable, attempt: int, of: int, 
 
 
 # ----------------------------------------------------------------------------- local processes
+def _start_worker(initializer: Callable[[], None] | None) -> None:
+    """A new worker process: it dies with the process that started it, then ``initializer`` runs."""
+    from optimizer.processes import die_with_parent
+
+    die_with_parent()
+    if initializer is not None:
+        initializer()
+
+
 def _marked(marker: str, fn: Callable[..., Any], *args: Any) -> Any:
     """Run ``fn(*args)`` in a pool worker after leaving a mark that it started (and where)."""
     Path(marker).write_text(str(os.getpid()), encoding="utf-8")
@@ -262,7 +276,7 @@ class LocalProcesses(_Closing):
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=self.initializer)
+                                             initializer=_start_worker, initargs=(self.initializer,))
         if self._marks is None:
             self._marks = Path(tempfile.mkdtemp(prefix="lifecircle-started-"))
         return self._pool
@@ -323,10 +337,22 @@ class LocalProcesses(_Closing):
                 self._send(task)
 
     def close(self) -> None:
-        """Shut the process pool down, cancelling runs not started."""
+        """Shut the process pool down, cancelling runs not started.
+
+        With work still pending (the loop was left by an error, Ctrl-C or SIGTERM) the worker
+        processes are stopped at once (SIGTERM: they remove what they were writing; SIGKILL after
+        a short grace), not waited for.
+        """
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            if self._pending:
+                from optimizer.processes import stop_pool
+
+                log.info("stopping %d worker process(es) with work pending", len(self._pool._processes or {}))
+                stop_pool(self._pool)
+            else:
+                self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            self._pending.clear()
         if self._marks is not None:
             shutil.rmtree(self._marks, ignore_errors=True)
             self._marks = None
@@ -334,9 +360,26 @@ class LocalProcesses(_Closing):
 
 # ----------------------------------------------------------------------------- Dask
 def _call(initializer: Callable[[], None] | None, fn: Callable[..., Any], *args: Any) -> Any:
+    from optimizer.processes import die_with_parent
+
+    die_with_parent()
     if initializer is not None:
         initializer()
     return fn(*args)
+
+
+def _die_with_parent_plugin(distributed):
+    """A Dask worker plugin: each worker of a ``LocalCluster`` dies with this process, from its start."""
+
+    class DieWithParent(distributed.WorkerPlugin):
+        name = "lifecircle-die-with-parent"
+
+        def setup(self, worker) -> None:  # noqa: ARG002 - Dask's signature
+            from optimizer.processes import die_with_parent
+
+            die_with_parent()
+
+    return DieWithParent()
 
 
 def _import_distributed():
@@ -398,6 +441,10 @@ class DaskCluster(_Closing):
                                                         scheduler_kwargs={"dashboard_address": ":0",
                                                                           "dashboard": False})
             self.client = distributed.Client(self.cluster)
+            try:
+                self.client.register_plugin(_die_with_parent_plugin(distributed))
+            except Exception:  # noqa: BLE001 - each piece of work still calls die_with_parent itself
+                log.debug("could not register the die-with-parent plugin", exc_info=True)
             self.description = (f"Dask LocalCluster ({n} worker{'s' if n != 1 else ''} x 1 thread, "
                                 f"{limit / 1e9:.1f} GB each)")
         else:
@@ -472,10 +519,12 @@ class DaskCluster(_Closing):
         for fut, _ in self._pending.values():
             fut.cancel()
         self._pending.clear()
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-            self.cluster = None
+        try:
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                cluster, self.cluster = self.cluster, None
+                cluster.close()
 
 
 def open_executor(scheduler: str | None = None, jobs: int = 1, retries: int = 2, worker_memory: str | None = None,

@@ -8,9 +8,12 @@ A batch is a glob of scenario files or a batch file (YAML)::
 Every run is written by :func:`optimizer.outputs.writers.write_run` to
 ``<out>/<name>/<run id>/``. A run is skipped when that folder already holds a finished
 run with the same fingerprint (resolved scenario + input file hashes, as in the run id);
-half-written ``.partial`` folders are removed and the run redone. A failure is recorded
-with its kind and never stops the other runs. ``<out>/batch-summary.csv`` and ``.json``
-are rewritten atomically after every finished run.
+half-written ``.partial`` folders whose writer died are removed and the run redone (one whose
+writer still lives is never touched). Each run is solved under its lock
+(``<out>/<name>/.run.lock``): a second batch in the same ``out``, or a worker left by a killed
+batch, is waited for, and the run it finished is then skipped. A failure is recorded with its
+kind and never stops the other runs. ``<out>/batch-summary.csv`` and ``.json`` are rewritten
+atomically after every finished run.
 
 The runs are carried out by a :class:`optimizer.batch.executors.RunExecutor`: local spawned
 processes by default, or a Dask cluster (``lifecircle batch --scheduler``); the loop here is
@@ -25,7 +28,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,15 +175,18 @@ def finished_run(folder: Path, fingerprint: str) -> Path | None:
 
 
 def remove_partials(folder: Path) -> bool:
-    """Remove half-written run folders (``.<run id>.partial``); True when there were any."""
-    if not folder.is_dir():
-        return False
-    found = False
-    for p in folder.iterdir():
-        if p.name.startswith(".") and p.name.endswith(".partial"):
-            shutil.rmtree(p, ignore_errors=True)
-            found = True
-    return found
+    """Remove the half-written run folders (``.<run id>.partial``) whose writer died; True when there were any.
+
+    A partial folder whose writer still lives (a worker of another batch, or of this one) is
+    never touched (:func:`optimizer.processes.remove_abandoned_partials`).
+    """
+    from optimizer.processes import remove_abandoned_partials
+
+    return bool(remove_abandoned_partials(folder))
+
+
+#: The lock file of a batch run, in ``<out>/<run name>/``: held while the run is solved and written.
+RUN_LOCK = ".run.lock"
 
 
 def _row_from_record(run: BatchRun, folder: Path, record: dict, seconds: float, resume: str) -> dict:
@@ -217,25 +222,42 @@ def _failure_row(run: BatchRun, kind: str, message: str, seconds: float, resume:
 
 # ----------------------------------------------------------------------------- one run (in a worker)
 def _worker_init() -> None:
+    """In each worker: quiet logging, and die with the batch (a killed batch leaves no worker solving)."""
+    from optimizer.processes import die_with_parent
+
+    die_with_parent()
     logging.getLogger("optimizer").setLevel(logging.WARNING)
     logging.getLogger("solvers").setLevel(logging.WARNING)
 
 
 def execute_run(run: BatchRun, out: str, resume: str = "") -> dict:
-    """Load, solve and write one run; every outcome becomes a summary row (never raises)."""
+    """Load, solve and write one run; every outcome becomes a summary row (never raises).
+
+    The run's lock (``<out>/<run name>/.run.lock``) is held from the moment the run is found
+    unfinished until its folder is in place: a second batch in the same ``out`` (or a worker left
+    by a killed one) waits for it, then finds the run finished and skips it.
+    """
     t0 = time.perf_counter()
     try:
         from optimizer.outputs.writers import write_run
         from optimizer.pipeline import run_scenario
+        from optimizer.processes import held_lock
         from optimizer.reach.cache import ReachCache
         from optimizer.scenario import load_scenario
 
         sc = dataclasses.replace(load_scenario(run.scenario, list(run.sets)), name=run.name)
-        cache = ReachCache(Path(out) / ".reach-cache") if sc.reach.cache else None
-        result = run_scenario(sc, reach_cache=cache)
-        folder = write_run(result, out)
-        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        return _row_from_record(run, folder, record, time.perf_counter() - t0, resume)
+        folder = Path(out) / run.name
+        with held_lock(folder / RUN_LOCK, f"run {run.name}"):
+            remove_partials(folder)
+            done = finished_run(folder, scenario_fingerprint(sc))
+            if done is not None:  # finished meanwhile by another batch
+                record = json.loads((done / "run.json").read_text(encoding="utf-8"))
+                return _row_from_record(run, done, record, time.perf_counter() - t0, "skipped")
+            cache = ReachCache(Path(out) / ".reach-cache") if sc.reach.cache else None
+            result = run_scenario(sc, reach_cache=cache)
+            written = write_run(result, out)
+        record = json.loads((written / "run.json").read_text(encoding="utf-8"))
+        return _row_from_record(run, written, record, time.perf_counter() - t0, resume)
     except Exception as exc:  # noqa: BLE001 - recorded, the batch goes on
         message = str(exc) or type(exc).__name__
         if failure_kind(exc) == "crashed":
@@ -245,9 +267,16 @@ def execute_run(run: BatchRun, out: str, resume: str = "") -> dict:
 
 # ----------------------------------------------------------------------------- the batch
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    from optimizer.processes import remove_dead_temps, temp_name
+
+    remove_dead_temps(path.parent, f".{path.name}.")
+    tmp = path.with_name(temp_name(path.name))
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_summary(rows: list[dict], out: Path) -> pd.DataFrame:

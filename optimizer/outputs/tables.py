@@ -183,10 +183,17 @@ def _versions() -> dict:
 
 
 def run_id_for(run: Run) -> str:
-    """``YYYYmmddTHHMMSSZ-<hash of scenario and inputs>``."""
+    """``YYYYmmddTHHMMSS.mmmZ-<hash of scenario and inputs>-p<process id>-<4 random hex digits>``.
+
+    Sorted as text, run ids sort by time (to the millisecond). Two runs of one scenario into one
+    output folder at once (two planners, a script, a batch) never get the same id: they differ
+    by process, and within one process by the random part.
+    """
+    from optimizer.processes import process_tag, utc_stamp
+
     digest = hashlib.sha256(json.dumps(to_jsonable(run.scenario.resolved), sort_keys=True, default=str).encode()
                             + json.dumps(run.inputs.file_hashes, sort_keys=True).encode()).hexdigest()[:8]
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + digest
+    return f"{utc_stamp()}-{digest}-{process_tag()}"
 
 
 def requests_summary(run: Run) -> tuple[pd.DataFrame, dict | None]:

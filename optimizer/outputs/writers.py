@@ -42,6 +42,14 @@ from optimizer.outputs.three_lists import sheet_name, three_lists
 from optimizer.outputs.workbook import write_workbook
 from optimizer.pipeline import Run
 from optimizer.plan import people_by_status
+from optimizer.processes import (
+    OWNER_FILE,
+    new_partial_folder,
+    process_tag,
+    release_folder,
+    remove_abandoned_partials,
+    utc_stamp,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,30 +62,83 @@ def atomic_folder(final: Path, what: str = "output folder") -> Iterator[Path]:
     """A hidden ``.<name>.partial`` folder beside ``final`` that becomes ``final`` only if the block ends well.
 
     Every writer of a folder of outputs (a run, a frontier, an assessment, a diff, a
-    multi-year plan) writes through this, so a crash or an error never leaves a half-written
-    folder: the partial one is removed and the error goes on. ``final`` must not exist yet
-    (``FileExistsError`` naming ``what``); a stale partial folder of the same name is replaced.
+    multi-year plan) writes through this, so a crash, an error or a stop signal never leaves a
+    half-written folder: the partial one is removed and the error goes on. A process killed
+    outright (SIGKILL, power) cannot clean up; its partial folder records its owner and holds a
+    lock while the owner lives (:func:`optimizer.processes.claim_folder`), and the next writer into
+    the same parent folder removes it. A partial folder whose owner still lives is never touched.
+
+    Every file is closed before the rename: a GeoPackage or SQLite file left with a ``-journal``
+    or ``-wal`` file beside it is settled (its connection closed, the journal rolled into it) and
+    refused when it cannot be (:func:`settle_sqlite_files`).
+
+    Raises
+    ------
+    FileExistsError
+        ``final`` exists already, or another living process is writing the same partial folder
+        (names made by :func:`optimizer.outputs.tables.run_id_for` never collide).
     """
     if final.exists():
         raise FileExistsError(f"{what} already exists: {final}")
     final.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned_partials(final.parent)
     tmp = final.parent / f".{final.name}.partial"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    try:
+        new_partial_folder(tmp)
+    except FileExistsError:
+        raise FileExistsError(f"{what} is being written by another process: {tmp}") from None
     try:
         yield tmp
-        os.replace(tmp, final)
+        settle_sqlite_files(tmp)
+        if final.exists():
+            raise FileExistsError(f"{what} already exists: {final}")
+        os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        release_folder(tmp, unlink=False)
         raise
+    release_folder(tmp, unlink=False)  # the lock goes, then the owner file: the folder is finished
+    (final / OWNER_FILE).unlink(missing_ok=True)
+
+
+#: Files SQLite leaves beside a database while a transaction or connection is open.
+SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def settle_sqlite_files(folder: Path) -> None:
+    """Every GeoPackage / SQLite file in ``folder`` closed, opened once to prove it reads, with no side file left.
+
+    A connection left open (a leaked ``sqlite3.connect``) is collected first; a leftover
+    ``-journal`` (a hot journal) or ``-wal`` is rolled back or checkpointed by opening the file
+    once. A side file that stays is an error (the run folder would not open cleanly).
+    """
+    import gc
+    import sqlite3
+    from contextlib import closing
+
+    databases = [p for p in folder.iterdir() if p.suffix.lower() in (".gpkg", ".sqlite", ".db")]
+    if not databases:
+        return
+    gc.collect()  # closes connections nobody holds any more
+    for db in databases:
+        with closing(sqlite3.connect(db)) as con:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                con.execute("PRAGMA journal_mode=DELETE")
+        left = [db.with_name(db.name + s) for s in SQLITE_SIDE_FILES if db.with_name(db.name + s).exists()]
+        if left:
+            raise OSError(f"{db} is still open elsewhere ({', '.join(p.name for p in left)} beside it); "
+                          "the folder was not finished")
 
 
 def unused_folder_name(parent: Path, name: str) -> str:
     """``name``, or ``name-2``, ``name-3``, ... when a folder (or its ``.partial``) already takes it.
 
-    Output folders are named by the UTC second; two outputs of one kind within a second
-    (a script, a test) must not collide.
+    Output folders are named by the UTC time; two outputs of one kind at once (a script, a test)
+    must not collide. (Two processes choosing at the same instant may still pick one name: the
+    loser's :func:`atomic_folder` refuses it; names with :func:`optimizer.processes.process_tag`
+    cannot collide.)
     """
     candidate, n = name, 1
     while (parent / candidate).exists() or (parent / f".{candidate}.partial").exists():
@@ -183,14 +244,12 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
 
 
 def write_frontier(table: pd.DataFrame, scenario, root: str | Path) -> Path:
-    """Write a budget frontier to ``<root>/<scenario>/frontier-<UTC time>/`` atomically and return it.
+    """Write a budget frontier to ``<root>/<scenario>/frontier-<UTC time>-p<pid>-<random>/`` atomically; return it.
 
     Files: ``frontier.csv`` (one row per budget), ``frontier.png`` and ``frontier.json``.
     """
-    import datetime as dt
-
     parent = Path(root) / scenario.name
-    name = unused_folder_name(parent, "frontier-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    name = unused_folder_name(parent, f"frontier-{utc_stamp()}-{process_tag()}")
     final = parent / name
     with atomic_folder(final, "frontier folder") as tmp:
         table.to_csv(tmp / "frontier.csv", index=False, encoding=CSV_ENCODING)
@@ -202,17 +261,14 @@ def write_frontier(table: pd.DataFrame, scenario, root: str | Path) -> Path:
 
 
 def write_price_of_fairness(table: pd.DataFrame, summary: dict, scenario, root: str | Path) -> Path:
-    """Write a price-of-fairness study to ``<root>/<scenario>/price-of-fairness-<UTC time>/`` atomically.
+    """Write a price-of-fairness study to ``<root>/<scenario>/price-of-fairness-<time>-p<pid>-<random>/`` atomically.
 
     Files: ``price_of_fairness.csv`` (one row per floor on the worst circle),
     ``price_of_fairness.png`` and ``price_of_fairness.json`` (the rows, the share optimum
     and fair's stage 1, each with whether it was proven).
     """
-    import datetime as dt
-
     parent = Path(root) / scenario.name
-    name = unused_folder_name(parent, "price-of-fairness-"
-                              + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    name = unused_folder_name(parent, f"price-of-fairness-{utc_stamp()}-{process_tag()}")
     final = parent / name
     with atomic_folder(final, "price-of-fairness folder") as tmp:
         _csv(table, tmp / "price_of_fairness.csv")

@@ -6,17 +6,21 @@ elevations, and the columns the walk network reads), the elevation model file, t
 demand and target coordinates in the analysis CRS, the snap limit, the stairs factors,
 the slope switch and the code version. The walking threshold is not part of the key:
 a stored reach at a longer threshold serves any shorter one (pairs are filtered).
-Entries are single ``.npz`` files written atomically; a damaged entry is ignored and
-recomputed.
+Entries are single ``.npz`` files written atomically: written to a temporary file
+(``.reach-<key>.<process id>.<random>.tmp``) and renamed over the entry, so a reader sees the
+old entry or the new one, never half of one; a damaged entry is ignored and recomputed. Each
+entry has a lock file (``reach-<key>.lock``, an exclusive ``flock``): writers of one entry take
+turns, and :meth:`ReachCache.computing` lets one process compute an entry while the others wait
+for it and then read it. Temporary files of a writer that died are removed by the next writer.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from optimizer.processes import held_lock, remove_dead_temps, temp_name
 from optimizer.reach.types import Reach, ReachMethod
 
 logger = logging.getLogger(__name__)
@@ -122,22 +127,52 @@ class ReachCache:
         logger.info("reach cache: reused %s (%d pairs)", path.name, reach.n_pairs)
         return reach
 
+    def _lock_path(self, key: str) -> Path:
+        return Path(self.folder) / f"reach-{key}.lock"
+
+    @contextlib.contextmanager
+    def computing(self, key: str, wait_s: float | None = 3600.0) -> Iterator[None]:
+        """Hold the entry's lock while its reach is looked up, computed and stored (one process at a time).
+
+        Another process computing the same entry waits, then finds it stored by :meth:`load`. A
+        holder that dies frees the lock (the kernel releases it). After ``wait_s`` seconds of
+        waiting the block runs anyway (the entry is then computed twice, still written whole).
+        """
+        lock = self._lock_path(key)
+        if lock in _HELD:
+            yield
+            return
+        Path(self.folder).mkdir(parents=True, exist_ok=True)
+        with held_lock(lock, f"reach cache entry {key[:12]}", wait_s=wait_s) as got:
+            if got:
+                _HELD.add(lock)
+            try:
+                yield
+            finally:
+                _HELD.discard(lock)
+
     def store(self, key: str, reach: Reach) -> Path:
-        """Write ``reach`` under ``key`` atomically; returns the entry's path."""
+        """Write ``reach`` under ``key`` atomically, under the entry's lock; returns the entry's path."""
         folder = Path(self.folder)
         folder.mkdir(parents=True, exist_ok=True)
         meta = {"cutoff": reach.cutoff, "n_units": reach.n_units, "n_targets": reach.n_targets,
                 "method": reach.method.value, "notes": list(reach.notes), "version": REACH_CACHE_VERSION}
-        fd, tmp = tempfile.mkstemp(prefix=".reach-", suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, unit_index=reach.unit_index, target_index=reach.target_index,
-                         ref_seconds=reach.ref_seconds, unreachable_units=reach.unreachable_units,
-                         off_main_network_units=reach.off_main_network_units, meta=np.array(json.dumps(meta)))
-            final = self._path(key)
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with self.computing(key):
+            remove_dead_temps(folder, ".reach-")
+            tmp = folder / temp_name(f"reach-{key}")
+            try:
+                with tmp.open("xb") as fh:
+                    np.savez(fh, unit_index=reach.unit_index, target_index=reach.target_index,
+                             ref_seconds=reach.ref_seconds, unreachable_units=reach.unreachable_units,
+                             off_main_network_units=reach.off_main_network_units, meta=np.array(json.dumps(meta)))
+                final = self._path(key)
+                os.replace(tmp, final)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
         logger.info("reach cache: stored %s (%d pairs)", final.name, reach.n_pairs)
         return final
+
+
+#: Entry lock files this process holds (a second ``flock`` on the same file would wait for itself).
+_HELD: set[Path] = set()

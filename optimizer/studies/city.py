@@ -28,6 +28,7 @@ from optimizer.errors import InfeasibleScenario, Shortfall, SolverFailure, Split
 from optimizer.inputs.types import Inputs
 from optimizer.model.strengthen import strengthen
 from optimizer.pipeline import ModelSetup, Progress, Run, complete_run, prepare_model
+from optimizer.processes import die_with_parent, stop_pool
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
 from optimizer.solver_choice import resolve_solver, solver_options
@@ -64,10 +65,15 @@ class InlineExecutor(Executor):
 
 
 def default_executor(jobs: int) -> Executor:
-    """In-process for one job, else a spawn process pool of ``jobs`` workers (no state forked)."""
+    """In-process for one job, else a spawn process pool of ``jobs`` workers (no state forked).
+
+    The workers die with this process (:func:`optimizer.processes.die_with_parent`): a killed
+    city run leaves no piece solving.
+    """
     if jobs <= 1:
         return InlineExecutor()
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=die_with_parent)
 
 
 def process_peak_mb() -> float | None:
@@ -257,11 +263,15 @@ def plan_city(scenario: Scenario, split: str = "auto", *, jobs: int = 1, executo
     own = executor is None
     pool = default_executor(jobs) if own else executor
     t0 = time.perf_counter()
+    finished = False
     try:
         with timings.step("solve pieces"):
             results, seconds, peaks = _gather(decomposition, _answers(pool, decomposition, name, options))
+        finished = True
     finally:
-        if own:
+        if own and not finished and isinstance(pool, ProcessPoolExecutor):
+            stop_pool(pool)  # an error, Ctrl-C or SIGTERM: the pieces still solving are stopped, not waited for
+        elif own:
             pool.shutdown(wait=True, cancel_futures=True)
     wall = time.perf_counter() - t0
     if decomposition.exact:

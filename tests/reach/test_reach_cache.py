@@ -104,3 +104,43 @@ def test_a_damaged_cache_entry_is_ignored_and_rewritten(demo, tmp_path):
     again, _ = pipeline.compute_reach(inputs, scenario, cache=cache)
     _same(first, again)
     assert entry.stat().st_size > 100
+
+
+_COMPUTE_ONCE = """
+import sys, time
+from pathlib import Path
+import numpy as np
+from optimizer.reach.cache import ReachCache
+from optimizer.reach.types import Reach, ReachMethod
+cache = ReachCache(Path(sys.argv[1]))
+with cache.computing("e" * 40):
+    print("computing", flush=True)
+    time.sleep(1.0)
+    if sys.argv[2] == "store":
+        cache.store("e" * 40, Reach(np.arange(5, dtype=np.int32), np.zeros(5, dtype=np.int32), np.full(5, 60.0),
+                                    5, 1, 900.0, ReachMethod.STRAIGHT_LINE))
+"""
+
+
+@pytest.mark.parametrize("outcome", ["store", pytest.param("ends_without_storing", marks=pytest.mark.slow)])
+def test_one_process_computes_a_cache_entry_while_another_waits_for_it(tmp_path, outcome):
+    """While one process computes an entry the others wait, then read what it stored; when it ends without
+    storing (an error, killed), the lock is free again and the waiter computes the entry itself."""
+    import subprocess
+    import sys
+    import time
+
+    from batch_scenarios import ROOT
+
+    first = subprocess.Popen([sys.executable, "-c", _COMPUTE_ONCE, str(tmp_path), outcome],
+                             env={"PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
+    assert first.stdout.readline().strip() == "computing"
+    cache, t0 = ReachCache(tmp_path), time.monotonic()
+    with cache.computing("e" * 40):
+        waited = time.monotonic() - t0
+        found = cache.load("e" * 40, 900.0)
+    first.wait()
+    assert waited > 0.3
+    assert (found is not None and found.n_pairs == 5) if outcome == "store" else found is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        [f"reach-{'e' * 40}.lock", f"reach-{'e' * 40}.npz"] if outcome == "store" else [f"reach-{'e' * 40}.lock"])
