@@ -199,19 +199,36 @@ def _network_reach_parameters(scenario: Scenario, crs: object) -> dict[str, obje
 
 def _walk_network_reach(inputs: Inputs, scenario: Scenario, unit_xy: np.ndarray, target_xy: np.ndarray,
                         cutoff: float, progress: Progress | None, cache: ReachCache | None) -> Reach:
-    """Reach over the walk network, from the cache when nothing that affects it changed."""
+    """Reach over the walk network, from the cache when nothing that affects it changed.
+
+    With a cache, the entry's lock is held from look-up to store: two runs of one scenario
+    at once compute it once (the second waits, then reads it).
+    """
     if inputs.network is None:
         raise InputError([Problem(scenario.source, "reach.method is network but inputs.network is not given")])
-    source = scenario.inputs.network.path.name if scenario.inputs.network is not None else "network"
-    dem = inputs.elevation
-    key = None
-    if cache is not None:
-        files = (dem.path,) if dem is not None else ()
-        key = network_reach_key(inputs.network, unit_xy, target_xy,
-                                _network_reach_parameters(scenario, inputs.network.crs), files)
+    if cache is None:
+        return _compute_network_reach(inputs, scenario, unit_xy, target_xy, cutoff, progress)
+    files = (inputs.elevation.path,) if inputs.elevation is not None else ()
+    key = network_reach_key(inputs.network, unit_xy, target_xy,
+                            _network_reach_parameters(scenario, inputs.network.crs), files)
+    with cache.computing(key):
         cached = cache.load(key, cutoff)
         if cached is not None:
             return cached
+        reach = _compute_network_reach(inputs, scenario, unit_xy, target_xy, cutoff, progress)
+        try:
+            cache.store(key, reach)
+        except OSError as exc:  # a read-only or full disk must not stop the plan
+            log.warning("reach cache: could not store (%s)", exc)
+    return reach
+
+
+def _compute_network_reach(inputs: Inputs, scenario: Scenario, unit_xy: np.ndarray, target_xy: np.ndarray,
+                           cutoff: float, progress: Progress | None) -> Reach:
+    """Reach over the walk network, computed (slopes and stairs from the scenario)."""
+    assert inputs.network is not None
+    source = scenario.inputs.network.path.name if scenario.inputs.network is not None else "network"
+    dem = inputs.elevation
     elevation_at = None
     if dem is not None:
         def elevation_at(node_xy: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -221,13 +238,7 @@ def _walk_network_reach(inputs: Inputs, scenario: Scenario, unit_xy: np.ndarray,
                                  stairs_down_factor=scenario.reach.stairs_down_factor,
                                  use_slope=scenario.reach.slope, source=source, elevation_at=elevation_at)
     cb = (lambda done, total: progress("reach", done, total)) if progress else None
-    reach = network_reach(unit_xy, target_xy, network, cutoff, max_snap_m=scenario.reach.max_snap_m, progress=cb)
-    if cache is not None and key is not None:
-        try:
-            cache.store(key, reach)
-        except OSError as exc:  # a read-only or full disk must not stop the plan
-            log.warning("reach cache: could not store (%s)", exc)
-    return reach
+    return network_reach(unit_xy, target_xy, network, cutoff, max_snap_m=scenario.reach.max_snap_m, progress=cb)
 
 
 def compute_reach(inputs: Inputs, scenario: Scenario, progress: Progress | None = None,

@@ -541,10 +541,13 @@ def open_executor(scheduler: str | None = None, jobs: int = 1, retries: int = 2,
     """
     choice = parse_scheduler(scheduler)
     if retries < 0:
-        raise ValueError(f"retries must be >= 0, got {retries}")
+        raise ValueError(f"--retries must be >= 0, got {retries}")
     for label, value in (("--worker-memory", worker_memory), ("--memory-per-run", memory_per_run)):
         if value:
-            parse_memory(value)
+            try:
+                parse_memory(value)
+            except ValueError as exc:
+                raise ValueError(f"{label}: {exc}") from None
             if choice.kind == "processes":
                 raise ValueError(f"{label} needs --scheduler (local, local:N or tcp://host:port)")
     if worker_memory and choice.kind == "remote":

@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from optimizer import yaml_bounded
 from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, ScenarioError, SolverFailure
 
 log = logging.getLogger(__name__)
@@ -90,9 +91,9 @@ def plan_batch(source: str, sets: tuple[str, ...] = ()) -> list[BatchRun]:
     raw = None
     if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise BatchError([f"not valid YAML: {exc}"], source=source) from None
+            raw = yaml_bounded.load_file(path)
+        except (yaml.YAMLError, yaml_bounded.YamlTooLarge, UnicodeDecodeError, OSError) as exc:
+            raise BatchError([yaml_bounded.problem_text(exc)], source=source) from None
     if isinstance(raw, dict) and "runs" in raw:
         problems = []
         entries = raw["runs"]

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from optimizer.commands.common import _fail
+from optimizer.commands.common import OptionError, _fail, writable_root
 from optimizer.errors import LifecircleError
 
 
@@ -53,6 +53,7 @@ def batch_command(ctx, source: str, out_dir: str, jobs: int, sets: tuple[str, ..
     quiet = (ctx.obj or {}).get("quiet", False)
     try:
         runs = plan_batch(source, sets)
+        writable_root(out_dir, "--out")
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return
@@ -68,7 +69,8 @@ def batch_command(ctx, source: str, out_dir: str, jobs: int, sets: tuple[str, ..
         _fail(exc)
         return
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+        combination = "needs --scheduler" in str(exc) or "applies to --scheduler" in str(exc)
+        raise (click.UsageError(str(exc)) if combination else OptionError(str(exc))) from None
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return

@@ -10,25 +10,18 @@ check passes, 6 when one fails, 3 when the file cannot be read.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import click
 
-from optimizer.errors import CheckFailed, LifecircleError
+from optimizer.commands.common import _fail, writable_root
+from optimizer.errors import CheckFailed
 
 log = logging.getLogger("optimizer")
 
 _set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                            help="Override a scenario key, e.g. --set budget.total=8e7 (repeatable); use the same "
                                 "ones for export and check.")
-
-
-def _fail(exc: BaseException) -> None:
-    if isinstance(exc, LifecircleError):
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    raise exc
 
 
 class _ReadOnlyCache:
@@ -88,6 +81,7 @@ def export_command(ctx, scenario, fmt, out_file, sets) -> None:
     try:
         from optimizer.studies.export import export_model
 
+        writable_root(Path(out_file).parent, "--out")
         setup = _setup(scenario, sets, ctx.obj.get("quiet", False) if ctx.obj else False, write_cache=True)
         record = export_model(setup, out_file, fmt, tuple(sets))
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
@@ -142,6 +136,8 @@ def check_command(ctx, scenario, solution_file, sets, out_dir) -> None:
     try:
         from optimizer.studies.external import check_solution, external_run, read_solution
 
+        if out_dir:
+            writable_root(out_dir, "--out")
         solution = read_solution(solution_file)
         setup = _setup(scenario, sets, quiet, write_cache=False)
         checked = check_solution(setup, solution)

@@ -33,6 +33,7 @@ from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.inputs.types import Inputs  # noqa: E402
 from optimizer.outputs.fonts import figure_lang  # noqa: E402
 from optimizer.outputs.writers import atomic_folder, unused_folder_name  # noqa: E402
+from optimizer.processes import process_tag  # noqa: E402
 from optimizer.rules.existing import unit_circles  # noqa: E402
 from optimizer.scenario import Scenario  # noqa: E402
 from optimizer.studies.assessment import (  # noqa: E402
@@ -304,7 +305,7 @@ def write_assessment(table: pd.DataFrame, grades: LevelGrades, points: gpd.GeoDa
     stamp = _stamp()
     scenario_dir = Path(root) / scenario.name
     scenario_dir.mkdir(parents=True, exist_ok=True)
-    name = unused_folder_name(scenario_dir, f"assess-{stamp}")
+    name = unused_folder_name(scenario_dir, f"assess-{stamp}-{process_tag()}")
     final = scenario_dir / name
     new_warnings: list[str] = []
     with atomic_folder(final, "assessment folder") as tmp:

@@ -26,6 +26,7 @@ import pandas as pd  # noqa: E402
 from optimizer.i18n import function_label, pick  # noqa: E402
 from optimizer.outputs.fonts import figure_lang  # noqa: E402
 from optimizer.outputs.writers import atomic_folder, unused_folder_name  # noqa: E402
+from optimizer.processes import process_tag  # noqa: E402
 from optimizer.studies.run_diff import ADDED, ALL, CHANGED, REMOVED, RunDiff, memo  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def write_diff(d: RunDiff, root: str | Path, lang: str, labels: dict[str, str] |
     """Write every file of a comparison to ``<root>/diffs/<A>-vs-<B>-<UTC time>/``; return it and new warnings."""
     labels = labels or {}
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    name = f"{_slug(d.a.scenario_name)}-vs-{_slug(d.b.scenario_name)}-{stamp}"
+    name = f"{_slug(d.a.scenario_name)}-vs-{_slug(d.b.scenario_name)}-{stamp}-{process_tag()}"
     parent = Path(root) / "diffs"
     name = unused_folder_name(parent, name)
     final = parent / name

@@ -28,6 +28,7 @@ as ``attributes``, as QGIS registers it.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import sqlite3
@@ -318,7 +319,7 @@ def plan_styles(layers: dict[str, tuple[pd.DataFrame, str]], scenario: Scenario,
 # ----------------------------------------------------------------------------- the GeoPackage
 def geometry_columns(gpkg: Path) -> dict[str, tuple[str, str]]:
     """Layer -> (its geometry column, ``point`` or ``polygon``), from ``gpkg_geometry_columns``."""
-    with sqlite3.connect(gpkg) as db:
+    with contextlib.closing(sqlite3.connect(gpkg)) as db, db:
         rows = db.execute("SELECT table_name, column_name, geometry_type_name FROM gpkg_geometry_columns").fetchall()
     return {str(t): (str(c), "polygon" if "POLYGON" in str(g).upper() else "point") for t, c, g in rows}
 
@@ -331,7 +332,7 @@ def write_layer_styles(gpkg: Path, styles: list[LayerStyle]) -> None:
     """
     geometry = geometry_columns(gpkg)
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    with sqlite3.connect(gpkg) as db:
+    with contextlib.closing(sqlite3.connect(gpkg)) as db, db:
         db.execute(CREATE_TABLE)
         if not db.execute("SELECT 1 FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchone():
             db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "

@@ -22,6 +22,7 @@ from optimizer.i18n import cohort_label, function_label, pick, unit_label
 from optimizer.jsonable import to_jsonable
 from optimizer.outputs.tables import _versions
 from optimizer.outputs.writers import CSV_ENCODING, _gpkg_layer, atomic_folder
+from optimizer.processes import process_tag, utc_stamp
 from optimizer.rules.existing import unit_circles
 from optimizer.studies.phasing.milestones import circle_table
 from optimizer.studies.phasing.plan import project_table
@@ -89,12 +90,14 @@ def bilingual(columns, scenario) -> dict[str, str]:
 
 
 def run_id_for(run: PhasingRun) -> str:
-    """``plan-<years>-YYYYmmddTHHMMSSZ-<hash of scenario, inputs and years>``."""
+    """``plan-<years>-<UTC time to the ms>-<hash of scenario, inputs and years>-p<process>-<random>``.
+
+    Two plans of one scenario written at once never take one name (see :mod:`optimizer.processes`).
+    """
     digest = hashlib.sha256(json.dumps(to_jsonable(run.scenario.resolved), sort_keys=True, default=str).encode()
                             + json.dumps(run.setup.inputs.file_hashes, sort_keys=True).encode()
                             + run.horizon.label.encode()).hexdigest()[:8]
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return f"plan-{run.horizon.label}-{stamp}-{digest}"
+    return f"plan-{run.horizon.label}-{utc_stamp()}-{digest}-{process_tag()}"
 
 
 def projects_frame(run: PhasingRun, lang: str) -> pd.DataFrame:

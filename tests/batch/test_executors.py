@@ -78,14 +78,15 @@ def test_a_killed_worker_process_is_started_again_and_then_given_up(tmp_path):
 
 
 def test_batch_options_that_need_dask_are_refused_without_a_scheduler(tmp_path, monkeypatch):
-    """--worker-memory without --scheduler is a usage error; a missing Dask says how to install it."""
+    """--worker-memory without --scheduler is a usage error (2); a scheduler address that makes no sense is a bad value (3);
+    a missing Dask says how to install it."""
     from batch_scenarios import write_tiny_project
 
     batch = write_tiny_project(tmp_path)
     r = CliRunner().invoke(main, ["batch", str(batch), "--out", str(tmp_path / "o"), "--worker-memory", "4GB"])
     assert r.exit_code == 2 and "--worker-memory needs --scheduler" in r.output
     r = CliRunner().invoke(main, ["batch", str(batch), "--out", str(tmp_path / "o"), "--scheduler", "10.0.0.5"])
-    assert r.exit_code == 2 and "tcp://host:8786" in r.output
+    assert r.exit_code == 3 and "tcp://host:8786" in r.output
     monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # as if not installed
     r = CliRunner().invoke(main, ["batch", str(batch), "--out", str(tmp_path / "o"), "--scheduler", "local:2"])
     assert r.exit_code == 2 and "pip install -e .[cluster]" in r.output
