@@ -195,6 +195,11 @@ def _finite(value: float | None) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
 
 
+def _shown(value: object) -> str:
+    """A number as the planner typed it (``-3``, not ``-3.0``)."""
+    return f"{value:g}" if isinstance(value, numbers.Real) and not isinstance(value, bool) else repr(value)
+
+
 def option_problems(*, kind: str = "max_covering", p: float | None = None, budget: float | None = None,
                     radius: float | None = None, od: str | Path | None = None,
                     time_limit_s: float | None = None) -> list[Problem]:
@@ -225,13 +230,13 @@ def option_problems(*, kind: str = "max_covering", p: float | None = None, budge
     if kind not in KINDS:
         problems.append(Problem("--kind", f"must be one of {', '.join(KINDS)}, got {kind!r}"))
     if p is not None and not (_finite(p) and float(p).is_integer() and p >= 1):
-        problems.append(Problem("--p", f"must be a whole number of sites >= 1, got {p!r}"))
+        problems.append(Problem("--p", f"must be a whole number of sites >= 1, got {_shown(p)}"))
     if budget is not None and not (_finite(budget) and budget >= 0):
-        problems.append(Problem("--budget", f"must be a finite amount >= 0, got {budget!r}"))
+        problems.append(Problem("--budget", f"must be a finite amount >= 0, got {_shown(budget)}"))
     if radius is not None and not (_finite(radius) and radius > 0):
-        problems.append(Problem("--radius", f"must be a finite distance > 0 (metres), got {radius!r}"))
+        problems.append(Problem("--radius", f"must be a finite distance > 0 (metres), got {_shown(radius)}"))
     if time_limit_s is not None and not (_finite(time_limit_s) and time_limit_s > 0):
-        problems.append(Problem("--time-limit", f"must be a finite number of seconds > 0, got {time_limit_s!r}"))
+        problems.append(Problem("--time-limit", f"must be a finite number of seconds > 0, got {_shown(time_limit_s)}"))
     if kind == "max_covering" and p is None and budget is None:
         problems.append(Problem("--p/--budget", "maximal covering needs --p (number of sites) or --budget"))
     if kind == "set_covering":
