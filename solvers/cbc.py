@@ -291,9 +291,9 @@ class CbcBackend(Backend):
     def _arguments(self, problem: MatrixProblem, options: SolverOptions,
                    has_start: bool) -> list[str]:
         args = [self._binary(), "model.mps"]
-        if options.time_limit_s is not None and self.pass_time_limit:
-            # what is left of the limit once the model is written (the caller's work counts too)
-            args += ["-timeMode", "elapsed", "-sec", f"{float(options.remaining_s()):.6g}"]
+        left = options.remaining_s()  # what is left of the limit once the model is written
+        if left is not None and self.pass_time_limit:
+            args += ["-timeMode", "elapsed", "-sec", f"{float(left):.6g}"]
         args += ["-ratioGap", f"{float(options.relative_gap):.12g}",
                  "-allowableGap", f"{PROOF_ABS_TOL:g}"]
         if options.threads is not None:

@@ -135,9 +135,9 @@ class HighsBackend(Backend):
         return lp
 
     def _configure(self, h: Any, problem: MatrixProblem, options: SolverOptions) -> None:
-        if options.time_limit_s is not None and self.pass_time_limit:
-            # what is left of the limit once the model is passed (the caller's work before counts too)
-            h.setOptionValue("time_limit", float(options.remaining_s()))
+        left = options.remaining_s()  # what is left of the limit once the model is passed
+        if left is not None and self.pass_time_limit:
+            h.setOptionValue("time_limit", float(left))
         h.setOptionValue("mip_rel_gap", float(options.relative_gap))
         h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
         h.setOptionValue("random_seed", int(options.seed))

@@ -360,9 +360,9 @@ class CpSatBackend(Backend):
 
     def _parameters(self, solver: Any, options: SolverOptions) -> None:
         params = solver.parameters
-        if options.time_limit_s is not None and self.pass_time_limit:
-            # what is left of the limit once the model is translated and built
-            params.max_time_in_seconds = float(options.remaining_s())
+        left = options.remaining_s()  # what is left of the limit once the model is translated and built
+        if left is not None and self.pass_time_limit:
+            params.max_time_in_seconds = float(left)
         params.num_workers = (DEFAULT_WORKERS if options.threads is None
                               else max(int(options.threads), 1))
         params.random_seed = int(options.seed)
