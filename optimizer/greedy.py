@@ -675,7 +675,7 @@ class _Planner:
 
 
 def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S,
-                deadline: float | None = None) -> GreedyPlan:
+                deadline: float | None = None, finish_by: float | None = None) -> GreedyPlan:
     """Plan ``model`` with the lazy greedy and ``local_search_s`` seconds of local search.
 
     Parameters
@@ -689,6 +689,10 @@ def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S,
         the clock inside its loops and the heuristic returns its best plan so far (every
         move it made keeps every rule), with ``stats["stopped_early"]`` naming the phase
         it cut short. ``None``: no limit.
+    finish_by
+        The same for the greedy phases (rule 7 and the lazy greedy) alone, when they may run
+        past ``deadline`` (the start of an exact solver, which may use part of the grace so
+        that the plan the solver must beat is a whole greedy plan); default ``deadline``.
 
     Raises
     ------
@@ -701,18 +705,19 @@ def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S,
     t0 = time.perf_counter()
     pl = _Planner(model)
     stats: dict = {"pairs": pl.n_pairs, "moves": len(pl.moves)}
-    failure = pl.apply_forced() or pl.meet_requirements(deadline)
+    fill_by = deadline if finish_by is None else finish_by
+    failure = pl.apply_forced() or pl.meet_requirements(fill_by)
     if failure:
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         if pl.stopped_early:
             stats["stopped_early"] = pl.stopped_early
         log.info("greedy: no plan: %s", failure)
         return GreedyPlan(None, None, None, None, failure, stats)
-    stats["greedy_adds"] = pl.greedy_fill(deadline)
+    stats["greedy_adds"] = pl.greedy_fill(fill_by)
     greedy_obj = pl.objective()
     t1 = time.perf_counter()
     stats["greedy_seconds"] = round(t1 - t0, 3)
-    search_end = t1 + local_search_s if deadline is None else min(t1 + local_search_s, deadline)
+    search_end = t1 + local_search_s if deadline is None else min(t1 + local_search_s, max(deadline, t1))
     if local_search_s > 0 and time.perf_counter() < search_end:
         before = pl.stopped_early  # the local search's refills stop at its own end, not only at the limit
         stats.update(pl.local_search(search_end))
@@ -805,7 +810,8 @@ def warm_start_plan(model: PlanningModel, options: SolverOptions, *, local_searc
 
     A short local search (``local_search``): at most :data:`WARM_START_LOCAL_SEARCH_S`, and at
     most a tenth of the exact solver's time limit; all of it within the limit's deadline,
-    when the options carry one (:meth:`SolverOptions.started`).
+    when the options carry one (:meth:`SolverOptions.started`). The greedy itself may use
+    half the grace past the deadline to finish: its plan is the one the solver must beat.
     """
     limit = options.time_limit_s
     search = WARM_START_LOCAL_SEARCH_S if limit is None else min(WARM_START_LOCAL_SEARCH_S, 0.1 * limit)
@@ -814,7 +820,8 @@ def warm_start_plan(model: PlanningModel, options: SolverOptions, *, local_searc
         deadline = options.deadline
     else:
         deadline = None
-    plan = greedy_plan(model, local_search_s=search if local_search else 0.0, deadline=deadline)
+    finish_by = None if deadline is None else deadline + 0.5 * options.grace
+    plan = greedy_plan(model, local_search_s=search if local_search else 0.0, deadline=deadline, finish_by=finish_by)
     if plan.ok:
         log.info("warm start: the greedy plan (objective %.1f, cost %.0f yuan)", plan.objective, plan.cost)
         return plan.values
