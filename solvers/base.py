@@ -47,6 +47,7 @@ __all__ = [
     "START_SOURCE",
     "Watchdog",
     "build_result",
+    "figure",
     "keep_the_better_plan",
     "clip_log",
     "MAX_LOG_CHARS",
@@ -253,6 +254,15 @@ def clip_log(text: str, limit: int = MAX_LOG_CHARS) -> str:
     return f"{text[:head]}\n... [{dropped} characters of solver log omitted] ...\n{text[-tail:]}"
 
 
+def figure(value: float) -> str:
+    """A value or bound as a planner reads it: thousands separated, up to six decimals, no trailing zeros
+    (``2,366,057``, ``107.145738``), not ``2.36606e+06``."""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return f"{value:g}"
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _describe(status: SolveStatus, termination: Termination, gap: float | None, bound: float | None = None,
               found_by: str = "") -> str:
     """One-line human explanation of a result, in the planner's words.
@@ -267,7 +277,7 @@ def _describe(status: SolveStatus, termination: Termination, gap: float | None, 
         who = f" ({found_by})" if found_by else ""
         if bound is None or gap is None:
             return f"not proven optimal: {why}, best plan found{who}, no bound, gap unknown"
-        return f"not proven optimal: {why}, best plan found{who}, bound {bound:,.6g}, gap {gap:.3%}"
+        return f"not proven optimal: {why}, best plan found{who}, bound {figure(bound)}, gap {gap:.3%}"
     if status is SolveStatus.NO_SOLUTION:
         return f"no plan found before the solver stopped ({why})"
     if status is SolveStatus.INFEASIBLE:
@@ -446,8 +456,8 @@ def keep_the_better_plan(problem: MatrixProblem, result: SolveResult) -> SolveRe
     gap = 0.0 if status is SolveStatus.OPTIMAL else relative_gap(value, bound)
     extra = {**result.extra, "plan_from": source, "max_violation": violation,
              "solver_objective": result.objective}
-    found = ("no plan of its own" if not result.status.has_solution
-             else f"its own plan {result.objective:,.6g} is worse")
+    found = ("no plan of its own" if not result.status.has_solution or result.objective is None
+             else f"its own plan {figure(result.objective)} is worse")
     text = (_describe(status, result.termination, gap, bound, source)
             + f"; {result.solver} found {found}, so {source}'s plan is kept")
     logger.info("%s: %s", result.solver, text)

@@ -57,7 +57,8 @@ def _verdict(r) -> str:
     """The result's status in the planner's words; never "feasible" for a model without a plan."""
     if r.proven_optimal:
         return "PROVEN OPTIMAL"
-    return f"NOT PROVEN OPTIMAL: {r.message}"
+    words = r.message.removeprefix("not proven optimal: ")
+    return f"NOT PROVEN OPTIMAL: {words}"
 
 
 @click.command("cover")
@@ -83,6 +84,7 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_
     from optimizer.commands.common import _fail
     from optimizer.errors import InfeasibleScenario, InputError, Problem, Shortfall, SolverFailure
     from optimizer.studies.plain_coverage import read_coverage_problem, solve_coverage_problem
+    from solvers.base import figure
     from solvers.result import SolverOptions, SolveStatus
 
     try:
@@ -110,9 +112,9 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_
         return
     unreached = int((problem.reach.getnnz(axis=1) == 0).sum())
     click.echo(f"\n{problem.kind.replace('_', ' ')}: {_verdict(r)}")
-    bound = "none" if r.bound is None else f"{r.bound:,.6g}"
+    bound = "none" if r.bound is None else figure(r.bound)
     gap = "unknown" if r.gap is None else f"{r.gap:.4%}"
-    click.echo(f"  objective {sol.objective:,.6g} (from the chosen sites)   bound {bound}   gap {gap}   "
+    click.echo(f"  objective {figure(sol.objective)} (from the chosen sites)   bound {bound}   gap {gap}   "
                f"solve {r.solve_seconds:.2f} s")
     click.echo(f"  {len(sol.chosen)} sites chosen, cost {problem.costs[sol.chosen].sum():,.2f}; "
                f"covered weight {sol.covered_weight:,.2f} of {problem.weights.sum():,.2f}"

@@ -94,7 +94,7 @@ def test_in_coverage_mode_an_exact_solver_stopped_without_a_plan_returns_the_gre
     solver's bound, and the run never ends with 'no plan' (exit 5)."""
     from optimizer.greedy import greedy_plan
     from optimizer.solving import solve
-    from solvers.base import build_result
+    from solvers.base import build_result, figure
 
     if name not in solvers.available_solvers():
         pytest.skip(f"{name} not installed")
@@ -117,5 +117,5 @@ def test_in_coverage_mode_an_exact_solver_stopped_without_a_plan_returns_the_gre
     assert seen["start"] is not None  # the greedy plan was the solver's start
     assert r.status is SolveStatus.FEASIBLE and r.objective == pytest.approx(greedy.objective)
     assert r.bound == pytest.approx(greedy.objective + 5.0) and r.extra["plan_from"] == "greedy"
-    assert f"time limit, best plan found (greedy), bound {greedy.objective + 5.0:,.6g}" in r.message
+    assert f"time limit, best plan found (greedy), bound {figure(greedy.objective + 5.0)}" in r.message
     assert_honest(r, model.problem)

@@ -20,7 +20,7 @@ from solver_common import market_split
 from test_solvers_backends import assert_honest, hard_instance
 
 from solvers import SolverOptions, SolveStatus, Termination
-from solvers.base import START_SOURCE, build_result
+from solvers.base import START_SOURCE, build_result, figure
 from solvers.cbc import parse_log_bound
 from solvers.result import GRACE_FRACTION, GRACE_MIN_S, MIN_SOLVER_S, grace_for
 
@@ -31,6 +31,11 @@ def test_the_grace_is_two_seconds_or_a_tenth_of_the_limit_whichever_is_more():
     assert SolverOptions(time_limit_s=300.0).grace == 30.0
     assert SolverOptions(time_limit_s=300.0, grace_s=1.0).grace == 1.0  # a caller may set its own
     assert SolverOptions(time_limit_s=300.0).as_dict()["grace_s"] == 30.0  # run.json states the grace used
+
+
+def test_figures_read_as_a_planner_reads_them():
+    assert (figure(2366057.0), figure(107.14573768838491), figure(1.5), figure(-0.0)) == (
+        "2,366,057", "107.145738", "1.5", "0")
 
 
 def test_the_clock_of_the_limit_starts_once_and_the_solver_gets_what_is_left():
