@@ -47,6 +47,7 @@ from optimizer.errors import SolverFailure
 from optimizer.model.build import PlanningModel
 from solvers.problem import Sense
 from solvers.result import (
+    MIN_SOLVER_S,
     PROOF_ABS_TOL,
     PROOF_REL_TOL,
     SolveResult,
@@ -217,6 +218,8 @@ class _Planner:
         self.used = np.zeros(brows.size)
         self.version = 0
         self.evaluations = 0
+        #: the phase the time limit stopped ("rule 7", "greedy"), empty when none was stopped
+        self.stopped_early = ""
 
     # -------------------------------------------------------------- rules 6 and 7
     def _rule6(self, a: sp.csr_matrix) -> None:
@@ -452,11 +455,19 @@ class _Planner:
             self.set_site(s, self.at[s] | set(rem))
         return ""
 
-    def meet_requirements(self) -> str:
-        """Add what closes most of the remaining rule-7 shortfalls per yuan, until every target is met."""
+    def meet_requirements(self, deadline: float | None = None) -> str:
+        """Add what closes most of the remaining rule-7 shortfalls per yuan, until every target is met.
+
+        Stops at ``deadline`` (a ``time.perf_counter()`` reading) with the targets still unmet named.
+        """
         if not self.t_rows.size:
             return ""
         for _ in range(10 * self.n_pairs + 10):
+            if deadline is not None and time.perf_counter() > deadline:
+                self.stopped_early = "rule 7"
+                unmet = int((self.requirement_short() > 0).sum())
+                return (f"rule 7 (what must exist): the greedy reached its time limit with {unmet} target(s) still "
+                        "unmet; give it more time (solver.time_limit_s)" if unmet else "")
             short = self.requirement_short()
             unmet = np.flatnonzero(short > 0)
             if not unmet.size:
@@ -522,6 +533,7 @@ class _Planner:
         added = 0
         while heap:
             if deadline is not None and time.perf_counter() > deadline:
+                self.stopped_early = self.stopped_early or "greedy"
                 break
             neg, mi, ver = heapq.heappop(heap)
             if ver == self.version:
@@ -662,8 +674,25 @@ class _Planner:
         return False
 
 
-def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S) -> GreedyPlan:
+def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S,
+                deadline: float | None = None, finish_by: float | None = None) -> GreedyPlan:
     """Plan ``model`` with the lazy greedy and ``local_search_s`` seconds of local search.
+
+    Parameters
+    ----------
+    model
+        A coverage-mode, max_coverage planning model.
+    local_search_s
+        Seconds of local search after the greedy, at most.
+    deadline
+        ``time.perf_counter()`` reading at which the time limit ends: every phase checks
+        the clock inside its loops and the heuristic returns its best plan so far (every
+        move it made keeps every rule), with ``stats["stopped_early"]`` naming the phase
+        it cut short. ``None``: no limit.
+    finish_by
+        The same for the greedy phases (rule 7 and the lazy greedy) alone, when they may run
+        past ``deadline`` (the start of an exact solver, which may use part of the grace so
+        that the plan the solver must beat is a whole greedy plan); default ``deadline``.
 
     Raises
     ------
@@ -676,19 +705,29 @@ def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S)
     t0 = time.perf_counter()
     pl = _Planner(model)
     stats: dict = {"pairs": pl.n_pairs, "moves": len(pl.moves)}
-    failure = pl.apply_forced() or pl.meet_requirements()
+    fill_by = deadline if finish_by is None else finish_by
+    failure = pl.apply_forced() or pl.meet_requirements(fill_by)
     if failure:
         stats["seconds"] = round(time.perf_counter() - t0, 3)
+        if pl.stopped_early:
+            stats["stopped_early"] = pl.stopped_early
         log.info("greedy: no plan: %s", failure)
         return GreedyPlan(None, None, None, None, failure, stats)
-    stats["greedy_adds"] = pl.greedy_fill()
+    stats["greedy_adds"] = pl.greedy_fill(fill_by)
     greedy_obj = pl.objective()
     t1 = time.perf_counter()
     stats["greedy_seconds"] = round(t1 - t0, 3)
-    if local_search_s > 0:
-        stats.update(pl.local_search(t1 + local_search_s))
+    search_end = t1 + local_search_s if deadline is None else min(t1 + local_search_s, max(deadline, t1))
+    if local_search_s > 0 and time.perf_counter() < search_end:
+        before = pl.stopped_early  # the local search's refills stop at its own end, not only at the limit
+        stats.update(pl.local_search(search_end))
+        pl.stopped_early = before
+        if deadline is not None and search_end == deadline and not stats["local_search_finished"]:
+            pl.stopped_early = pl.stopped_early or "local search"
     stats["local_search_seconds"] = round(time.perf_counter() - t1, 3)
     stats["evaluations"] = pl.evaluations
+    if pl.stopped_early:
+        stats["stopped_early"] = pl.stopped_early
     values = pl.values()
     violation = model.problem.max_violation(values)
     if violation > MAX_VIOLATION:
@@ -696,8 +735,9 @@ def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S)
                             "this is a bug in lifecircle, please report it with this scenario")
     objective = model.problem.objective_value(values)
     log.info("greedy: %.1f after the greedy (%.3f s), %.1f after the local search (%d swaps, %d sites dropped, "
-             "%.3f s)", greedy_obj, stats["greedy_seconds"], objective, stats.get("local_search_swaps", 0),
-             stats.get("local_search_site_drops", 0), stats["local_search_seconds"])
+             "%.3f s)%s", greedy_obj, stats["greedy_seconds"], objective, stats.get("local_search_swaps", 0),
+             stats.get("local_search_site_drops", 0), stats["local_search_seconds"],
+             f"; stopped early at its time limit ({pl.stopped_early})" if pl.stopped_early else "")
     return GreedyPlan(values, objective, greedy_obj, model.model_cost(values), "", stats)
 
 
@@ -719,13 +759,17 @@ def solve_greedy(model: PlanningModel, options: SolverOptions) -> SolveResult:
         model is not one it plans.
     """
     t0 = time.perf_counter()
+    options = options.started()
     limit = options.time_limit_s
     search = LOCAL_SEARCH_S if limit is None else min(LOCAL_SEARCH_S, 0.5 * limit)
-    plan = greedy_plan(model, local_search_s=search)
-    lp_options = options
-    if limit is not None:
-        lp_options = dataclasses.replace(options, time_limit_s=max(limit - (time.perf_counter() - t0), 1.0))
-    lp = lp_bound(model, lp_options)
+    plan = greedy_plan(model, local_search_s=search, deadline=options.deadline)
+    left = options.remaining_s()
+    if left is None or options.deadline is None or options.deadline - time.perf_counter() >= 2 * MIN_SOLVER_S:
+        lp = lp_bound(model, options)  # what is left of the limit
+    else:  # no time left for the LP: no bound
+        lp = SolveResult(solver="highs", solver_version="-", status=SolveStatus.NO_SOLUTION,
+                         termination=Termination.TIME_LIMIT, values=None, objective=None, bound=None, gap=None,
+                         solve_seconds=0.0, options=options, message="no time left for the LP bound")
     seconds = time.perf_counter() - t0
     extra = {**plan.stats, "lp_status": lp.status.value, "lp_seconds": round(lp.solve_seconds, 3),
              "greedy_objective": plan.greedy_objective}
@@ -747,24 +791,37 @@ def solve_greedy(model: PlanningModel, options: SolverOptions) -> SolveResult:
         bound = None
     status = classify(has_values=True, objective=value, bound=bound, sense=sense)
     gap = 0.0 if status is SolveStatus.OPTIMAL else relative_gap(value, bound)
-    termination = Termination.OPTIMAL if status is SolveStatus.OPTIMAL else Termination.OTHER
+    stopped = plan.stats.get("stopped_early", "")
+    termination = (Termination.OPTIMAL if status is SolveStatus.OPTIMAL else
+                   Termination.TIME_LIMIT if stopped or lp.termination is Termination.TIME_LIMIT else Termination.OTHER)
     text = ("proven optimal: the LP bound meets the greedy's value" if status is SolveStatus.OPTIMAL else
-            f"heuristic plan, not proven optimal: LP bound {bound:,.1f}, gap {gap:.3%}" if bound is not None else
-            "heuristic plan, not proven optimal: no LP bound (the LP stopped early)")
+            f"heuristic plan, not proven optimal: {termination.value.replace('_', ' ')}, best plan found (greedy), "
+            + (f"LP bound {bound:,.6g}, gap {gap:.3%}" if bound is not None else
+               "no bound (the LP relaxation stopped early), gap unknown"))
+    if stopped:
+        text += f"; the heuristic stopped at its time limit ({stopped}) and returns its best plan so far"
     return SolveResult(solver=GREEDY, solver_version=version, status=status, termination=termination,
                        values=plan.values, objective=value, bound=bound, gap=gap, solve_seconds=seconds,
                        options=options, message=text, extra=extra)
 
 
-def warm_start_plan(model: PlanningModel, options: SolverOptions) -> np.ndarray | None:
+def warm_start_plan(model: PlanningModel, options: SolverOptions, *, local_search: bool = True) -> np.ndarray | None:
     """The greedy plan as a warm start for an exact solver (``solver.warm_start: greedy``), or ``None``.
 
-    A short local search: at most :data:`WARM_START_LOCAL_SEARCH_S`, and at most a tenth of
-    the exact solver's time limit.
+    A short local search (``local_search``): at most :data:`WARM_START_LOCAL_SEARCH_S`, and at
+    most a tenth of the exact solver's time limit; all of it within the limit's deadline,
+    when the options carry one (:meth:`SolverOptions.started`). The greedy itself may use
+    half the grace past the deadline to finish: its plan is the one the solver must beat.
     """
     limit = options.time_limit_s
     search = WARM_START_LOCAL_SEARCH_S if limit is None else min(WARM_START_LOCAL_SEARCH_S, 0.1 * limit)
-    plan = greedy_plan(model, local_search_s=search)
+    if options.deadline is not None:  # at most a tenth of what is left, the rest is the solver's
+        search = min(search, 0.1 * max(options.deadline - time.perf_counter(), 0.0))
+        deadline = options.deadline
+    else:
+        deadline = None
+    finish_by = None if deadline is None else deadline + 0.5 * options.grace
+    plan = greedy_plan(model, local_search_s=search if local_search else 0.0, deadline=deadline, finish_by=finish_by)
     if plan.ok:
         log.info("warm start: the greedy plan (objective %.1f, cost %.0f yuan)", plan.objective, plan.cost)
         return plan.values

@@ -26,6 +26,7 @@ from optimizer.reach.types import Reach
 from optimizer.rules.existing import ExistingService
 from optimizer.scenario import Scenario
 from optimizer.solver_choice import resolve_solver, solver_options
+from solvers.base import START_SOURCE
 from solvers.result import SolveResult, SolveStatus, Termination
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,30 @@ log = logging.getLogger(__name__)
 def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = None) -> SolveResult:
     """Solve the built model with the scenario's solver; map failures to errors.
 
-    ``start``: a feasible solution of the same model to start from (a warm start).
+    The time limit runs from this call: the greedy start, root strengthening and writing
+    the model count against it, and the solver gets what is left. In coverage mode with
+    objective max_coverage (the models the greedy plans) an exact solver always starts
+    from a plan, ``start`` or else the greedy's, and a solver stopped by its limit
+    with no plan or a worse one returns that plan with its own bound
+    (:func:`solvers.base.keep_the_better_plan`): a time-limited run never ends without a
+    plan when one is known.
+
+    Parameters
+    ----------
+    model
+        The built planning model.
+    scenario
+        Its scenario (solver name and options).
+    start
+        A feasible solution of the same model to start from (a warm start).
+
+    Raises
+    ------
+    SolverFailure
+        When the solver cannot run, refuses the model, reports it unbounded, or stops
+        without any plan and none is known.
     """
-    options = solver_options(scenario)
+    options = solver_options(scenario).started()
     if model.problem.n_cols == 0:
         # nothing to decide: no candidate reaches anyone not already served
         return SolveResult(solver="none", solver_version="-", status=SolveStatus.OPTIMAL,
@@ -60,12 +82,18 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
             backend = _backend("highs")
         else:
             return backend.solve(planning, options)
-    if start is None:
-        start = _warm_start(model, scenario, options)
     try:
         backend.check(model.problem)  # refuse early what the backend cannot take exactly
     except solvers.UnsupportedProblem as exc:
         raise SolverFailure(str(exc)) from exc
+    source = "the given start"
+    if start is None:
+        start = _warm_start(model, scenario, options)
+        source = scenario.solver.warm_start
+    if start is None and _greedy_plans(model):
+        # the greedy plan, quickly: the solver's start and the plan kept if the solver finds none better
+        start = warm_start_plan(model, options, local_search=False)
+        source = "greedy"
     stop = threading.Event()
 
     def heartbeat() -> None:  # a long solve says it is alive
@@ -78,14 +106,10 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
     beat.start()
     try:
         problem = model.problem
-        if model.cut_pool[0].size:
-            t0 = time.perf_counter()
+        if model.cut_pool[0].size:  # counted against the limit (options.deadline)
             problem, model.stats["strengthening"] = strengthen(model, options)
-            if options.time_limit_s is not None:
-                options = dataclasses.replace(options, time_limit_s=max(options.time_limit_s -
-                                                                        (time.perf_counter() - t0), 1.0))
         if start is not None and start.shape == (problem.n_cols,):
-            problem = dataclasses.replace(problem, start=start)
+            problem = dataclasses.replace(problem, start=start, metadata={**problem.metadata, START_SOURCE: source})
         result = backend.solve(problem, options)
     finally:
         stop.set()
@@ -101,6 +125,20 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
                             f"{result.message}. Give it more time (solver.time_limit_s) or try another "
                             f"solver (available: {', '.join(solvers.available_solvers())})")
     return result
+
+
+def _greedy_plans(model: PlanningModel) -> bool:
+    """True when the greedy heuristic plans ``model`` (coverage mode, max_coverage)."""
+    from optimizer.greedy import supports
+
+    return not supports(model)
+
+
+def warm_start_plan(model: PlanningModel, options: solvers.SolverOptions, *, local_search: bool) -> np.ndarray | None:
+    """The greedy plan of ``model`` within ``options``' deadline, or ``None`` when it finds none."""
+    from optimizer.greedy import warm_start_plan as greedy_start
+
+    return greedy_start(model, options, local_search=local_search)
 
 
 def _backend(name: str) -> solvers.Backend:

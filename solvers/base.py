@@ -44,8 +44,11 @@ __all__ = [
     "Capabilities",
     "SolverUnavailable",
     "UnsupportedProblem",
+    "START_SOURCE",
     "Watchdog",
     "build_result",
+    "figure",
+    "keep_the_better_plan",
     "clip_log",
     "MAX_LOG_CHARS",
 ]
@@ -178,7 +181,10 @@ class Capabilities:
 
 
 class Watchdog:
-    """Stops a solver that overruns its time limit: calls ``stop`` at ``time_limit_s + grace_s``.
+    """Stops a solver that overruns its time limit: calls ``stop`` at the end of the limit plus the grace.
+
+    The limit's clock runs from :attr:`SolverOptions.deadline` when set (the solve began
+    earlier), else from now; the grace is :attr:`SolverOptions.grace`.
 
     One timer thread per solve, started on entering the ``with`` block and cancelled on
     leaving it. ``stop`` is the backend's own way to end the run (cancel, interrupt, stop
@@ -206,7 +212,7 @@ class Watchdog:
 
     def __init__(self, options: SolverOptions, stop: Callable[[], None], *, solver: str, action: str) -> None:
         self.options = options
-        self.budget = Backend._time_budget(options)
+        self.budget = options.stop_in_s()
         self._stop = stop
         self._solver = solver
         self._action = action
@@ -224,7 +230,7 @@ class Watchdog:
     def _fire(self) -> None:
         self._killed.set()
         logger.warning("%s overran its time limit (%.1f s + %.1f s grace); %s", self._solver,
-                       self.options.time_limit_s, self.options.grace_s, self._action)
+                       self.options.time_limit_s, self.options.grace, self._action)
         self._stop()
 
     def __enter__(self) -> Watchdog:
@@ -248,15 +254,30 @@ def clip_log(text: str, limit: int = MAX_LOG_CHARS) -> str:
     return f"{text[:head]}\n... [{dropped} characters of solver log omitted] ...\n{text[-tail:]}"
 
 
-def _describe(status: SolveStatus, termination: Termination, gap: float | None) -> str:
-    """One-line human explanation of a result."""
+def figure(value: float) -> str:
+    """A value or bound as a planner reads it: thousands separated, up to six decimals, no trailing zeros
+    (``2,366,057``, ``107.145738``), not ``2.36606e+06``."""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return f"{value:g}"
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _describe(status: SolveStatus, termination: Termination, gap: float | None, bound: float | None = None,
+              found_by: str = "") -> str:
+    """One-line human explanation of a result, in the planner's words.
+
+    A plan not proven optimal reads "not proven optimal: time limit, best plan found
+    (greedy), bound 128.99, gap 25.3 %" (or "no bound, gap unknown").
+    """
     why = termination.value.replace("_", " ")
     if status is SolveStatus.OPTIMAL:
         return "proven optimal: the bound meets the value"
     if status is SolveStatus.FEASIBLE:
-        if gap is None:
-            return f"feasible plan, optimality not proven, no bound known ({why})"
-        return f"feasible plan, not proven optimal: relative gap {gap:.3g} ({why})"
+        who = f" ({found_by})" if found_by else ""
+        if bound is None or gap is None:
+            return f"not proven optimal: {why}, best plan found{who}, no bound, gap unknown"
+        return f"not proven optimal: {why}, best plan found{who}, bound {figure(bound)}, gap {gap:.3%}"
     if status is SolveStatus.NO_SOLUTION:
         return f"no plan found before the solver stopped ({why})"
     if status is SolveStatus.INFEASIBLE:
@@ -360,7 +381,7 @@ def build_result(
         objective = None
     if status in (SolveStatus.INFEASIBLE, SolveStatus.UNBOUNDED, SolveStatus.ERROR):
         bound = None
-    text = _describe(status, termination, gap)
+    text = _describe(status, termination, gap, bound, backend.name)
     if message:
         text = f"{text}; {message}"
     return SolveResult(
@@ -380,6 +401,70 @@ def build_result(
     )
 
 
+#: :attr:`MatrixProblem.metadata` key naming where ``problem.start`` comes from (``"greedy"``),
+#: for the words of a result that keeps it.
+START_SOURCE = "start_source"
+
+
+def keep_the_better_plan(problem: MatrixProblem, result: SolveResult) -> SolveResult:
+    """The solver's result, or the problem's start plan with the solver's bound when that plan is better.
+
+    One rule for every backend (:meth:`Backend.solve` applies it): a solver stopped by its
+    time limit (or an error) with no plan, or with a worse one than the feasible start it
+    was given, returns the start, its value recomputed from the plan and checked against
+    every row, bound and integrality, together with the solver's bound when it has one
+    (else no bound, gap unknown). A proof of infeasibility or unboundedness is never
+    overturned, and a start that violates the problem is never returned.
+
+    Parameters
+    ----------
+    problem
+        The problem solved; ``problem.start`` is the known plan (``metadata[START_SOURCE]``
+        says where it comes from).
+    result
+        What the solver returned.
+
+    Returns
+    -------
+    SolveResult
+        ``result`` itself, or a copy holding the start plan (``extra["plan_from"]`` names it).
+    """
+    start = problem.start
+    if start is None or result.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE, SolveStatus.UNBOUNDED):
+        return result
+    start = np.asarray(start, dtype=np.float64)
+    if start.shape != (problem.n_cols,):
+        return result
+    source = str(problem.metadata.get(START_SOURCE) or "the start")
+    violation = problem.max_violation(start)
+    if violation > VIOLATION_WARN:
+        logger.warning("%s violates the problem by %.3g: not kept as a plan", source, violation)
+        return result
+    value = float(problem.objective_value(start))
+    tol = PROOF_ABS_TOL + PROOF_REL_TOL * abs(value)
+    better = problem.sense is Sense.MAXIMIZE
+    if result.status.has_solution and result.objective is not None:
+        worse = result.objective < value - tol if better else result.objective > value + tol
+        if not worse:
+            return result
+    bound = result.bound
+    if bound is not None and (bound < value - tol if better else bound > value + tol):
+        logger.warning("%s reported bound %r on the wrong side of %s's value %r; bound ignored",
+                       result.solver, bound, source, value)
+        bound = None
+    status = classify(has_values=True, objective=value, bound=bound, sense=problem.sense)
+    gap = 0.0 if status is SolveStatus.OPTIMAL else relative_gap(value, bound)
+    extra = {**result.extra, "plan_from": source, "max_violation": violation,
+             "solver_objective": result.objective}
+    found = ("no plan of its own" if not result.status.has_solution or result.objective is None
+             else f"its own plan {figure(result.objective)} is worse")
+    text = (_describe(status, result.termination, gap, bound, source)
+            + f"; {result.solver} found {found}, so {source}'s plan is kept")
+    logger.info("%s: %s", result.solver, text)
+    return dataclasses.replace(result, status=status, values=start.copy(), objective=value, bound=bound, gap=gap,
+                               message=text, extra=extra)
+
+
 class Backend(abc.ABC):
     """A MILP solver behind the :class:`MatrixProblem` / :class:`SolveResult` contract.
 
@@ -397,7 +482,7 @@ class Backend(abc.ABC):
     pass_time_limit
         Hand ``options.time_limit_s`` to the solver itself. Always true in use; the
         test-suite turns it off to imitate a solver that ignores its limit and check
-        that the watchdog stops it at ``time_limit_s + grace_s``.
+        that the watchdog stops it at the end of the limit plus the grace.
     """
 
     name: ClassVar[str] = ""
@@ -441,7 +526,7 @@ class Backend(abc.ABC):
             When the backend cannot take the problem exactly (:meth:`check`); a
             ``ValueError``.
         """
-        options = options or SolverOptions()
+        options = (options or SolverOptions()).started()
         self._ensure_available()
         self.check(problem)
         if problem.n_cols == 0:
@@ -450,6 +535,7 @@ class Backend(abc.ABC):
         result = self._solve(problem, options)
         if result.extra.get("infeasible_or_unbounded"):
             result = self._settle_infeasible_or_unbounded(problem, options, result, started)
+        result = keep_the_better_plan(problem, result)
         logger.debug("%s on %r: %s", self.name, problem.name, result.message)
         return result
 
@@ -516,14 +602,8 @@ class Backend(abc.ABC):
         plan exists. With a zero objective nothing is unbounded: a plan means the
         original problem is unbounded (rational data), none means it is infeasible.
         """
+        # the same deadline: the check gets what is left of the limit and of the grace
         check_options = dataclasses.replace(options, relative_gap=0.0)
-        if options.time_limit_s is not None:
-            # what is left of the caller's limit (a little at least), and of the grace
-            elapsed = time.perf_counter() - started
-            remaining = max(options.time_limit_s - elapsed, 0.25)
-            overrun = max(elapsed - options.time_limit_s, 0.0)
-            check_options = dataclasses.replace(check_options, time_limit_s=remaining,
-                                                grace_s=max(options.grace_s - overrun, 0.5))
         zero = dataclasses.replace(problem, objective=np.zeros(problem.n_cols), start=None,
                                    objective_offset=0.0, sense=Sense.MINIMIZE,
                                    name=f"{problem.name}-feasibility")
@@ -551,10 +631,8 @@ class Backend(abc.ABC):
 
     @staticmethod
     def _time_budget(options: SolverOptions) -> float | None:
-        """Seconds after which the watchdog stops the solver, or ``None``."""
-        if options.time_limit_s is None:
-            return None
-        return float(options.time_limit_s) + max(float(options.grace_s), 0.0)
+        """Seconds from now after which the solver is stopped (limit plus grace), or ``None``."""
+        return options.stop_in_s()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

@@ -55,6 +55,7 @@ _OBJ_RE = re.compile(rf"objective value\s+({_NUMBER})", re.IGNORECASE)
 _LOWER_RE = re.compile(rf"^Lower bound:\s+({_NUMBER})", re.MULTILINE)
 _GAP_RE = re.compile(rf"^Gap:\s+({_NUMBER})", re.MULTILINE)
 _BEST_POSSIBLE_RE = re.compile(rf"best possible\s+({_NUMBER})")
+_CONTINUOUS_RE = re.compile(rf"Continuous objective value is\s+({_NUMBER})")
 _RESULT_RE = re.compile(r"^Result - (.*)$", re.MULTILINE)
 _VERSION_RE = re.compile(r"Version:\s*(\S+)")
 
@@ -96,6 +97,24 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     except Exception:
         pass
+
+
+def _log_terminal() -> tuple[int | None, int | None]:
+    """A pseudo-terminal (master, slave) for CBC's output where there is one, else ``(None, None)``."""
+    if not sys.platform.startswith(("linux", "darwin")):
+        return None, None
+    try:
+        import pty
+        import termios
+
+        master, slave = pty.openpty()
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.OPOST  # no "\r\n" translation
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        return master, slave
+    except (ImportError, OSError):
+        logger.debug("no pseudo-terminal for CBC's log; a pipe it is", exc_info=True)
+        return None, None
 
 
 def _to_float(text: str) -> float:
@@ -202,14 +221,18 @@ def parse_solution(text: str, n_cols: int) -> CbcSolution:
 def parse_log_bound(log: str) -> float | None:
     """The proven lower bound (file terms, minimisation) printed in a CBC log.
 
-    Uses the final ``Lower bound:`` line, else the last ``best possible`` figure, each
-    widened by half a unit of its last printed digit so that rounding in the printout
+    Uses the final ``Lower bound:`` line, else the last ``best possible`` figure, else the
+    root LP relaxation's ``Continuous objective value``, each widened by half a unit of its
+    last printed digit so that rounding in the printout
     cannot make it claim more than CBC proved.
     """
     found = _LOWER_RE.findall(log)
     if found:
         return _widened_lower(found[-1])
     found = _BEST_POSSIBLE_RE.findall(log)
+    if found:
+        return _widened_lower(found[-1])
+    found = _CONTINUOUS_RE.findall(log)  # the root LP relaxation: a bound before any branching
     if found:
         return _widened_lower(found[-1])
     return None
@@ -231,7 +254,8 @@ class CbcBackend(Backend):
         reports_bound=True, honours_time_limit=False, in_process=False,
     )
 
-    #: seconds to wait after SIGINT before SIGKILL
+    #: seconds between SIGINT and SIGKILL, at most (and at most half the grace): SIGKILL
+    #: comes at the end of the limit plus the grace, SIGINT this long before
     interrupt_wait_s: float = 5.0
 
     def __init__(self, path: str | None = None) -> None:
@@ -267,8 +291,9 @@ class CbcBackend(Backend):
     def _arguments(self, problem: MatrixProblem, options: SolverOptions,
                    has_start: bool) -> list[str]:
         args = [self._binary(), "model.mps"]
-        if options.time_limit_s is not None and self.pass_time_limit:
-            args += ["-timeMode", "elapsed", "-sec", f"{float(options.time_limit_s):.6g}"]
+        left = options.remaining_s()  # what is left of the limit once the model is written
+        if left is not None and self.pass_time_limit:
+            args += ["-timeMode", "elapsed", "-sec", f"{float(left):.6g}"]
         args += ["-ratioGap", f"{float(options.relative_gap):.12g}",
                  "-allowableGap", f"{PROOF_ABS_TOL:g}"]
         if options.threads is not None:
@@ -295,43 +320,76 @@ class CbcBackend(Backend):
     def _run(self, args: list[str], cwd: str, options: SolverOptions) -> tuple[list[str], bool, int]:
         """Run CBC, stream its log; return (log lines, killed by the watchdog, return code)."""
         lines: list[str] = []
-        proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace",
+        # a pseudo-terminal makes CBC flush every line: a pipe would leave its log (and the
+        # bound in it) in CBC's buffer, lost if CBC has to be killed
+        master, slave = _log_terminal()
+        proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=slave if slave is not None else subprocess.PIPE,
+                                stderr=slave if slave is not None else subprocess.STDOUT,
                                 start_new_session=True,
                                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        if slave is not None:
+            os.close(slave)
+
+        def keep(raw: bytes) -> None:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            lines.append(line)
+            if options.log and line.strip():
+                logger.info("[cbc] %s", line)
 
         def pump() -> None:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                line = line.rstrip("\n")
-                lines.append(line)
-                if options.log and line.strip():
-                    logger.info("[cbc] %s", line)
+            if master is None:
+                assert proc.stdout is not None
+                for raw in proc.stdout:
+                    keep(raw)
+                return
+            pending = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: CBC's side is closed
+                    break
+                if not chunk:
+                    break
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                for raw in complete:
+                    keep(raw)
+            if pending:
+                keep(pending)
 
         reader = threading.Thread(target=pump, name="cbc-log", daemon=True)
         reader.start()
         killed = False
         try:
-            budget = self._time_budget(options)
-            try:
-                proc.wait(timeout=budget)
-            except subprocess.TimeoutExpired:
-                killed = True
-                logger.warning("CBC overran its time limit (%.1f s + %.1f s grace); sending SIGINT",
-                               options.time_limit_s, options.grace_s)
-                self._signal(proc, signal.SIGINT)
+            stop_in = options.stop_in_s()  # end of the limit plus the grace: the hard stop
+            if stop_in is None:
+                proc.wait()
+            else:
+                # SIGINT early enough that CBC can write its incumbent before the hard stop
+                interrupt_wait = min(self.interrupt_wait_s, 0.5 * options.grace)
                 try:
-                    proc.wait(timeout=self.interrupt_wait_s)
+                    proc.wait(timeout=max(stop_in - interrupt_wait, 0.0))
                 except subprocess.TimeoutExpired:
-                    logger.warning("CBC ignored SIGINT for %.1f s; sending SIGKILL",
-                                   self.interrupt_wait_s)
-                    self._signal(proc, signal.SIGKILL)
-                    proc.wait()
+                    killed = True
+                    logger.warning("CBC overran its time limit (%.1f s + %.1f s grace); sending SIGINT",
+                                   options.time_limit_s, options.grace)
+                    self._signal(proc, signal.SIGINT)
+                    try:
+                        proc.wait(timeout=max(options.stop_in_s() or 0.0, 0.0))
+                    except subprocess.TimeoutExpired:
+                        logger.warning("CBC ignored SIGINT for %.1f s; sending SIGKILL at the end of the grace",
+                                       interrupt_wait)
+                        self._signal(proc, signal.SIGKILL)
+                        proc.wait()
         finally:
             if proc.poll() is None:  # interrupted from outside (e.g. KeyboardInterrupt)
                 self._signal(proc, signal.SIGKILL)
                 proc.wait()
             reader.join(timeout=5.0)
+            if master is not None:
+                with contextlib.suppress(OSError):
+                    os.close(master)
         return lines, killed, int(proc.returncode)
 
     @staticmethod
@@ -367,9 +425,10 @@ class CbcBackend(Backend):
                    extra: dict) -> SolveResult:
         common: dict[str, Any] = dict(solve_seconds=seconds, log=log, extra=extra)
         if not sol_text:
-            if killed:
+            if killed:  # the bound CBC had reached is in its log (flushed line by line)
+                bound = layout.to_problem_objective(parse_log_bound(log)) if problem.is_mip else None
                 return build_result(self, problem, options, termination=Termination.KILLED,
-                                    values=None, objective=None, bound=None,
+                                    values=None, objective=None, bound=bound,
                                     message="CBC was stopped before writing a solution", **common)
             return build_result(self, problem, options, termination=Termination.ERROR,
                                 values=None, objective=None, bound=None, error=True,

@@ -10,9 +10,10 @@ Statuses are mapped honestly: HiGHS's ``kOptimal`` for a MIP means "within
 ``mip_dual_bound`` meets the objective (:func:`~solvers.result.classify`). For a pure
 LP the optimal objective is its own bound (LP duality).
 
-Watchdog: HiGHS honours ``time_limit``; should a solve still overrun
-``time_limit + grace``, a timer thread calls :meth:`highspy.Highs.cancelSolve` and
-the result's termination is ``KILLED`` (with the incumbent, if any).
+Time limit: HiGHS gets what is left of the limit once the model is passed
+(:meth:`~solvers.result.SolverOptions.remaining_s`). Watchdog: should a solve still
+overrun the limit plus the grace (:func:`~solvers.result.grace_for`), a timer thread
+calls :meth:`highspy.Highs.cancelSolve` and the result's termination is ``KILLED`` (with the incumbent, if any).
 """
 from __future__ import annotations
 
@@ -134,8 +135,9 @@ class HighsBackend(Backend):
         return lp
 
     def _configure(self, h: Any, problem: MatrixProblem, options: SolverOptions) -> None:
-        if options.time_limit_s is not None and self.pass_time_limit:
-            h.setOptionValue("time_limit", float(options.time_limit_s))
+        left = options.remaining_s()  # what is left of the limit once the model is passed
+        if left is not None and self.pass_time_limit:
+            h.setOptionValue("time_limit", float(left))
         h.setOptionValue("mip_rel_gap", float(options.relative_gap))
         h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
         h.setOptionValue("random_seed", int(options.seed))

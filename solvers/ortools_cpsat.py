@@ -35,7 +35,8 @@ then "feasible" with its gap). ``INFEASIBLE`` is a proof; ``MODEL_INVALID`` is a
 (the translation validates the model first, so it should not happen); ``UNKNOWN`` is a
 stop without a plan.
 
-Options: ``time_limit_s`` -> ``max_time_in_seconds``, ``threads`` -> ``num_workers``
+Options: what is left of ``time_limit_s`` after the translation -> ``max_time_in_seconds``,
+``threads`` -> ``num_workers``
 (:data:`DEFAULT_WORKERS` when ``None``, whatever the number of cores), ``seed`` ->
 ``random_seed``, ``relative_gap`` -> ``relative_gap_limit``; a warm start is passed
 with ``AddHint`` (values rounded into the integer domains); ``extra["start_accepted"]``
@@ -359,8 +360,9 @@ class CpSatBackend(Backend):
 
     def _parameters(self, solver: Any, options: SolverOptions) -> None:
         params = solver.parameters
-        if options.time_limit_s is not None and self.pass_time_limit:
-            params.max_time_in_seconds = float(options.time_limit_s)
+        left = options.remaining_s()  # what is left of the limit once the model is translated and built
+        if left is not None and self.pass_time_limit:
+            params.max_time_in_seconds = float(left)
         params.num_workers = (DEFAULT_WORKERS if options.threads is None
                               else max(int(options.threads), 1))
         params.random_seed = int(options.seed)
@@ -460,8 +462,9 @@ class CpSatBackend(Backend):
         if killed:
             return build_result(self, problem, options, termination=Termination.KILLED,
                                 message="CP-SAT overran time limit + grace and was stopped", **common)
-        limit = options.time_limit_s if self.pass_time_limit else None
-        if limit is not None and seconds >= 0.95 * limit:
+        given = float(solver.parameters.max_time_in_seconds) if options.time_limit_s is not None and \
+            self.pass_time_limit else None
+        if given is not None and seconds >= 0.95 * given:
             return build_result(self, problem, options, termination=Termination.TIME_LIMIT, **common)
         return build_result(self, problem, options, termination=Termination.OTHER,
                             message=f"CP-SAT: {name}", **common)

@@ -216,8 +216,9 @@ class ScipBackend(Backend):
         from ortools.math_opt import parameters_pb2
 
         params = parameters_pb2.SolveParametersProto()
-        if options.time_limit_s is not None and self.pass_time_limit:
-            params.time_limit.FromNanoseconds(int(round(float(options.time_limit_s) * 1e9)))
+        left = options.remaining_s()  # what is left of the limit once the model is built
+        if left is not None and self.pass_time_limit:
+            params.time_limit.FromNanoseconds(int(round(float(left) * 1e9)))
         params.relative_gap_tolerance = float(options.relative_gap)
         params.absolute_gap_tolerance = PROOF_ABS_TOL
         params.random_seed = int(options.seed) % (2 ** 31)

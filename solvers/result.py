@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -14,6 +15,28 @@ from solvers.problem import Sense
 #: gap (HiGHS: 1e-4) is not a proof; these tolerances are only numerical noise.
 PROOF_ABS_TOL = 1e-6
 PROOF_REL_TOL = 1e-9
+
+#: Every solve stops within its time limit plus a grace of ``max(GRACE_MIN_S,
+#: GRACE_FRACTION * limit)`` seconds (:func:`grace_for`): past it, an in-process solver is
+#: asked to stop (cancel, interrupt, stop the search) and a subprocess solver gets SIGINT,
+#: then SIGKILL at the end of the grace.
+GRACE_MIN_S = 2.0
+#: See :data:`GRACE_MIN_S`.
+GRACE_FRACTION = 0.1
+#: Least time handed to a solver when what is left of the limit is less (it then stops at
+#: once, with the start it was given, if any).
+MIN_SOLVER_S = 0.1
+
+
+def grace_for(time_limit_s: float | None) -> float:
+    """Seconds a solve may run past ``time_limit_s`` before it is stopped: ``max(2 s, 10 % of the limit)``.
+
+    Parameters
+    ----------
+    time_limit_s
+        The time limit, or ``None`` (no limit: the grace of a zero limit).
+    """
+    return max(GRACE_MIN_S, GRACE_FRACTION * float(time_limit_s or 0.0))
 
 
 class SolveStatus(str, enum.Enum):
@@ -64,7 +87,13 @@ class SolverOptions:
     log
         Forward the solver's log to the ``logging`` module (level INFO).
     grace_s
-        Extra seconds before a solver that ignores its time limit is stopped.
+        Extra seconds before a solver that ignores its time limit is stopped; ``None``
+        (the default) for the rule :func:`grace_for` (``max(2 s, 10 % of the limit)``).
+    deadline
+        ``time.perf_counter()`` reading at which the time limit ends. ``None`` until a
+        solve starts: :meth:`started` sets it, once, so that whatever a caller does
+        before the solver itself (a greedy start, strengthening, writing the model) is
+        counted against the limit, and the solver gets only what is left.
     """
 
     time_limit_s: float | None = None
@@ -72,7 +101,39 @@ class SolverOptions:
     threads: int | None = None
     seed: int = 0
     log: bool = False
-    grace_s: float = 10.0
+    grace_s: float | None = None
+    deadline: float | None = field(default=None, compare=False)
+
+    @property
+    def grace(self) -> float:
+        """Seconds past the time limit before the solver is stopped (``grace_s`` or the rule)."""
+        return grace_for(self.time_limit_s) if self.grace_s is None else max(float(self.grace_s), 0.0)
+
+    def started(self) -> SolverOptions:
+        """These options with the clock of the time limit running from now (unless it already runs)."""
+        if self.time_limit_s is None or self.deadline is not None:
+            return self
+        return replace(self, deadline=time.perf_counter() + float(self.time_limit_s))
+
+    def remaining_s(self) -> float | None:
+        """Seconds of the time limit left now (at least :data:`MIN_SOLVER_S`); ``None`` without a limit.
+
+        What a backend hands to its solver, so that time spent before the solver runs is
+        not given twice.
+        """
+        if self.time_limit_s is None:
+            return None
+        if self.deadline is None:
+            return float(self.time_limit_s)
+        return max(self.deadline - time.perf_counter(), MIN_SOLVER_S)
+
+    def stop_in_s(self) -> float | None:
+        """Seconds from now to the hard stop (end of the limit plus the grace); ``None`` without a limit."""
+        if self.time_limit_s is None:
+            return None
+        if self.deadline is None:
+            return float(self.time_limit_s) + self.grace
+        return max(self.deadline + self.grace - time.perf_counter(), 0.0)
 
     def as_dict(self) -> dict:
         """Plain dictionary, for ``run.json``."""
@@ -81,7 +142,7 @@ class SolverOptions:
             "relative_gap": self.relative_gap,
             "threads": self.threads,
             "seed": self.seed,
-            "grace_s": self.grace_s,
+            "grace_s": self.grace,
         }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -10,41 +11,111 @@ from pathlib import Path
 import click
 import pandas as pd
 
+log = logging.getLogger(__name__)
+
+
+def _number(text: str | None, option: str, problems: list) -> float | None:
+    """``text`` as a number, or ``None`` when not given; a problem naming ``option`` when it is no number."""
+    from optimizer.errors import Problem
+
+    if text is None:
+        return None
+    try:
+        return float(str(text).strip())
+    except ValueError:
+        problems.append(Problem(option, f"must be a number, got {text!r}"))
+        return None
+
+
+def read_options(p: str | None, budget: str | None, radius: str | None, time_limit: str | None,
+                 set_cover: bool, od: str | None) -> tuple[int | None, float | None, float | None, float]:
+    """The numeric options of ``cover``, checked: (p, budget, radius, time limit).
+
+    Raises
+    ------
+    InputError
+        Exit 3, each problem naming its option (``--p``, ``--budget``, ``--radius``, ``--time-limit``).
+    """
+    from optimizer.errors import InputError
+    from optimizer.studies.plain_coverage import option_problems
+
+    problems: list = []
+    values = {name: _number(text, name, problems)
+              for name, text in (("--p", p), ("--budget", budget), ("--radius", radius), ("--time-limit", time_limit))}
+    named = {pr.file for pr in problems}
+    problems += [pr for pr in option_problems(
+        kind="set_covering" if set_cover else "max_covering", p=values["--p"], budget=values["--budget"],
+        radius=values["--radius"], od=od, time_limit_s=values["--time-limit"]) if pr.file not in named]
+    if problems:
+        raise InputError(problems)
+    sites = values["--p"]
+    limit = float(values["--time-limit"])
+    return (None if sites is None else int(sites)), values["--budget"], values["--radius"], limit
+
+
+def _verdict(r) -> str:
+    """The result's status in the planner's words; never "feasible" for a model without a plan."""
+    if r.proven_optimal:
+        return "PROVEN OPTIMAL"
+    words = r.message.removeprefix("not proven optimal: ")
+    return f"NOT PROVEN OPTIMAL: {words}"
+
 
 @click.command("cover")
-@click.option("--demand", required=True, type=click.Path(exists=True, dir_okay=False),
+@click.option("--demand", required=True, type=click.Path(),
               help="Demand table (CSV, XLSX or GeoPackage): id, weight, x/y or lon/lat.")
-@click.option("--sites", required=True, type=click.Path(exists=True, dir_okay=False),
+@click.option("--sites", required=True, type=click.Path(),
               help="Candidate sites: id, x/y or lon/lat, cost (optional, default 1).")
-@click.option("--radius", type=float, help="Coverage radius in metres (or OD distance units).")
-@click.option("--od", type=click.Path(exists=True, dir_okay=False),
+@click.option("--radius", help="Coverage radius in metres (or OD distance units), > 0.")
+@click.option("--od", type=click.Path(),
               help="OD table: demand_id, site_id[, distance]; replaces straight-line distance.")
-@click.option("--p", "p", type=int, help="Maximal covering: at most this many sites.")
-@click.option("--budget", type=float, help="Maximal covering: total site cost at most this.")
+@click.option("--p", "p", help="Maximal covering: at most this many sites (a whole number >= 1).")
+@click.option("--budget", help="Maximal covering: total site cost at most this (>= 0).")
 @click.option("--set-cover", "set_cover", is_flag=True, help="Set covering: cover every reachable demand point "
               "at least cost.")
 @click.option("--solver", default="highs", show_default=True, help="Solver backend (see `lifecircle solvers`).")
-@click.option("--time-limit", type=float, default=600.0, show_default=True)
+@click.option("--time-limit", default="600", show_default=True, help="Seconds, > 0: model, greedy start and "
+              "solver together; the run stops within it plus a grace of max(2 s, 10 %).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write chosen.csv, coverage.csv and "
               "result.json into OUT/cover-<time>/.")
 def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_limit, out_dir) -> None:
     """Solve a plain maximal covering (--p/--budget) or set covering (--set-cover) problem."""
+    import solvers
     from optimizer.commands.common import _fail
+    from optimizer.errors import InfeasibleScenario, InputError, Problem, Shortfall, SolverFailure
     from optimizer.studies.plain_coverage import read_coverage_problem, solve_coverage_problem
-    from solvers.result import SolverOptions
+    from solvers.base import figure
+    from solvers.result import SolverOptions, SolveStatus
 
     try:
+        p, budget, radius, time_limit = read_options(p, budget, radius, time_limit, set_cover, od)
+        known = solvers.all_solvers() + ["auto"]
+        if solver not in known or (solver in solvers.SOLVERS
+                                   and solvers.SOLVERS[solver].capabilities.needs_planning_model):
+            plain = [n for n in known if n == "auto" or not solvers.SOLVERS[n].capabilities.needs_planning_model]
+            raise InputError([Problem("--solver", f"unknown solver {solver!r} for a plain coverage problem "
+                                                  f"(known: {', '.join(plain)})")])
         problem = read_coverage_problem(demand, sites, radius=radius, od=od,
                                         kind="set_covering" if set_cover else "max_covering", p=p, budget=budget)
         sol = solve_coverage_problem(problem, solver, SolverOptions(time_limit_s=time_limit, relative_gap=0.0))
+        r = sol.result
+        if r.status is SolveStatus.INFEASIBLE:
+            raise InfeasibleScenario([Shortfall("the options", "whole problem", f"{r.solver} proved that no "
+                                                f"choice of sites satisfies --p/--budget: {r.message}")])
+        if not r.status.has_solution:
+            raise SolverFailure(f"{r.solver} stopped ({r.termination.value}) without any plan: {r.message}")
+    except solvers.SolverUnavailable as exc:
+        _fail(SolverFailure(str(exc)))
+        return
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return
-    r = sol.result
     unreached = int((problem.reach.getnnz(axis=1) == 0).sum())
-    proven = "PROVEN OPTIMAL" if r.proven_optimal else f"NOT PROVEN OPTIMAL ({r.status.value}, {r.termination.value})"
-    click.echo(f"\n{problem.kind.replace('_', ' ')}: {proven}")
-    click.echo(f"  objective {r.objective}   bound {r.bound}   gap {r.gap}   solve {r.solve_seconds:.2f} s")
+    click.echo(f"\n{problem.kind.replace('_', ' ')}: {_verdict(r)}")
+    bound = "none" if r.bound is None else figure(r.bound)
+    gap = "unknown" if r.gap is None else f"{r.gap:.4%}"
+    click.echo(f"  objective {figure(sol.objective)} (from the chosen sites)   bound {bound}   gap {gap}   "
+               f"solve {r.solve_seconds:.2f} s")
     click.echo(f"  {len(sol.chosen)} sites chosen, cost {problem.costs[sol.chosen].sum():,.2f}; "
                f"covered weight {sol.covered_weight:,.2f} of {problem.weights.sum():,.2f}"
                + (f"; {unreached} demand points reached by no site" if unreached else ""))
@@ -59,8 +130,15 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_
                 tmp / "chosen.csv", index=False, encoding="utf-8-sig")
             pd.DataFrame({"demand_id": problem.demand_ids, "weight": problem.weights,
                           "covered": sol.covered > 0}).to_csv(tmp / "coverage.csv", index=False, encoding="utf-8-sig")
+            summary = {**r.summary(), "objective": sol.objective,
+                       "solver_objective": r.extra.get("solver_objective"), "plan_from": r.extra.get("plan_from",
+                                                                                                    r.solver)}
             (tmp / "result.json").write_text(json.dumps({"kind": problem.kind, "p": p, "budget": budget,
-                                                         "radius": radius, "solver": r.summary()}, indent=2,
+                                                         "radius": radius, "time_limit_s": time_limit,
+                                                         "objective": sol.objective,
+                                                         "covered_weight": sol.covered_weight,
+                                                         "sites_chosen": len(sol.chosen),
+                                                         "solver": summary}, indent=2,
                                                         default=str), encoding="utf-8")
             os.replace(tmp, final)
         except BaseException:

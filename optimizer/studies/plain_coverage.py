@@ -25,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import logging
+import numbers
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +38,17 @@ from scipy.spatial import cKDTree
 import solvers
 from optimizer.errors import InputError, Problem
 from optimizer.model.coverage import merge_identical_rows
+from solvers.base import START_SOURCE
 from solvers.problem import MatrixProblem, Sense
-from solvers.result import SolveResult, SolverOptions, SolveStatus, classify, relative_gap
+from solvers.result import (
+    PROOF_ABS_TOL,
+    PROOF_REL_TOL,
+    SolveResult,
+    SolverOptions,
+    SolveStatus,
+    classify,
+    relative_gap,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,18 +112,42 @@ def reach_by_radius(demand_xy: np.ndarray, site_xy: np.ndarray, radius: float) -
 
 
 def _read(path: Path) -> pd.DataFrame:
+    """A table from CSV, XLSX or GeoPackage (points become ``x``/``y``); :class:`InputError` naming the file."""
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise InputError([Problem(str(path), "is a folder, not a table (CSV, XLSX or GeoPackage)")])
     if not path.is_file():
         raise InputError([Problem(str(path), "file not found")])
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(path, encoding="utf-8-sig")
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path)
+    try:
+        if suffix in (".csv", ".txt"):
+            df = pd.read_csv(path, encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xls"):
+            df = pd.read_excel(path)
+        else:
+            df = _read_geo(path)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader's failure is the file's problem
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError([Problem(str(path), f"cannot be read as a table (CSV, XLSX or GeoPackage): {first}")]) \
+            from exc
+    if df.empty:
+        raise InputError([Problem(str(path), "has no rows")])
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _read_geo(path: Path) -> pd.DataFrame:
+    """A GeoPackage (or other vector file) of points: its attributes, with ``x``/``y`` from the points."""
     import geopandas as gpd
 
     gdf = gpd.read_file(path)
-    df = pd.DataFrame(gdf.drop(columns="geometry"))
-    if gdf.geometry is not None and len(gdf):
+    df = pd.DataFrame(gdf.drop(columns="geometry", errors="ignore"))
+    if "geometry" in gdf.columns and len(gdf):
+        kinds = set(gdf.geometry.geom_type.dropna())
+        if kinds - {"Point"}:
+            raise InputError([Problem(str(path), f"geometry must be points, found {', '.join(sorted(kinds))}",
+                                      column="geometry")])
         df["x"], df["y"] = gdf.geometry.x, gdf.geometry.y
     return df
 
@@ -156,22 +191,77 @@ def _numbers(df: pd.DataFrame, column: str, default: float | None, file: str,
     return values
 
 
+def _finite(value: float | None) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+
+
+def _shown(value: object) -> str:
+    """A number as the planner typed it (``-3``, not ``-3.0``)."""
+    return f"{value:g}" if isinstance(value, numbers.Real) and not isinstance(value, bool) else repr(value)
+
+
+def option_problems(*, kind: str = "max_covering", p: float | None = None, budget: float | None = None,
+                    radius: float | None = None, od: str | Path | None = None,
+                    time_limit_s: float | None = None) -> list[Problem]:
+    """What is wrong with the options of a plain coverage problem, each named as ``lifecircle cover`` spells it.
+
+    Parameters
+    ----------
+    kind
+        ``max_covering`` or ``set_covering``.
+    p
+        At most this many sites: a whole number >= 1 (at most the number of sites is checked
+        once the sites are read).
+    budget
+        Total site cost at most this: a finite number >= 0.
+    radius
+        Reach in metres (or OD distance units): a finite number > 0.
+    od
+        An OD table, which may replace the radius.
+    time_limit_s
+        The solver's time limit: a finite number > 0.
+
+    Returns
+    -------
+    list[Problem]
+        Empty when every option can be planned with.
+    """
+    problems: list[Problem] = []
+    if kind not in KINDS:
+        problems.append(Problem("--kind", f"must be one of {', '.join(KINDS)}, got {kind!r}"))
+    if p is not None and not (_finite(p) and float(p).is_integer() and p >= 1):
+        problems.append(Problem("--p", f"must be a whole number of sites >= 1, got {_shown(p)}"))
+    if budget is not None and not (_finite(budget) and budget >= 0):
+        problems.append(Problem("--budget", f"must be a finite amount >= 0, got {_shown(budget)}"))
+    if radius is not None and not (_finite(radius) and radius > 0):
+        problems.append(Problem("--radius", f"must be a finite distance > 0 (metres), got {_shown(radius)}"))
+    if time_limit_s is not None and not (_finite(time_limit_s) and time_limit_s > 0):
+        problems.append(Problem("--time-limit", f"must be a finite number of seconds > 0, got {_shown(time_limit_s)}"))
+    if kind == "max_covering" and p is None and budget is None:
+        problems.append(Problem("--p/--budget", "maximal covering needs --p (number of sites) or --budget"))
+    if kind == "set_covering":
+        for name, value in (("--p", p), ("--budget", budget)):
+            if value is not None:
+                problems.append(Problem(name, "applies to maximal covering only; --set-cover covers every "
+                                              "reachable demand point at least cost"))
+    if od is None and radius is None:
+        problems.append(Problem("--radius/--od", "give a radius, or an OD table"))
+    return problems
+
+
 def read_coverage_problem(demand: str | Path, sites: str | Path, *, radius: float | None = None,
                           od: str | Path | None = None, kind: str = "max_covering", p: int | None = None,
                           budget: float | None = None) -> CoverageProblem:
     """Read and check the tables of a plain coverage problem; one error lists every problem."""
     demand, sites = Path(demand), Path(sites)
-    problems: list[Problem] = []
-    if kind not in KINDS:
-        problems.append(Problem("arguments", f"kind must be one of {', '.join(KINDS)}, got {kind!r}"))
-    if kind == "max_covering" and p is None and budget is None:
-        problems.append(Problem("arguments", "maximal covering needs p (number of sites) or a budget"))
-    if od is None and radius is None:
-        problems.append(Problem("arguments", "give a radius, or an OD table"))
-    if radius is not None and not radius >= 0:
-        problems.append(Problem("arguments", f"radius must be >= 0, got {radius}"))
+    problems = option_problems(kind=kind, p=p, budget=budget, radius=radius, od=od)
+    if problems:
+        raise InputError(problems)
     d = _read(demand)
     s = _read(sites)
+    if p is not None and p > len(s):
+        problems.append(Problem("--p", f"must be at most the number of candidate sites ({len(s)} in {sites.name}), "
+                                       f"got {p}"))
     d_ids, s_ids = _ids(d, str(demand), problems), _ids(s, str(sites), problems)
     weights = _numbers(d, "weight", None, str(demand), problems)
     costs = _numbers(s, "cost", 1.0, str(sites), problems)
@@ -260,7 +350,8 @@ def build_coverage_model(problem: CoverageProblem) -> tuple[MatrixProblem, np.nd
 
 
 def greedy_cover(matrix: sp.csr_matrix, weight: np.ndarray, costs: np.ndarray, p: int | None,
-                 budget: float | None, *, swap_passes: int = 3) -> np.ndarray:
+                 budget: float | None, *, swap_passes: int = 3, deadline: float | None = None,
+                 finish_by: float | None = None) -> np.ndarray:
     """A good maximal-covering plan fast: lazy greedy, then swaps (one site out, the best one in).
 
     Parameters
@@ -276,6 +367,12 @@ def greedy_cover(matrix: sp.csr_matrix, weight: np.ndarray, costs: np.ndarray, p
     swap_passes
         Passes of the swap search: each tries every chosen site once and keeps a swap only
         when the covered weight rises.
+    deadline
+        ``time.perf_counter()`` reading at which the swaps stop and the best plan so far is
+        returned (every step keeps ``p`` and ``budget``); ``None``: no limit.
+    finish_by
+        The same for the lazy greedy itself (default: ``deadline``); may lie past it, so that
+        the plan a solver must beat is a whole greedy plan when the limit is short.
 
     Returns
     -------
@@ -293,7 +390,13 @@ def greedy_cover(matrix: sp.csr_matrix, weight: np.ndarray, costs: np.ndarray, p
     gains = at @ weight
     heap = [(-gains[j] / max(per[j], 1e-12), j) for j in np.flatnonzero(gains > 0)]
     heapq.heapify(heap)
+    def out_of_time(end: float | None = deadline) -> bool:
+        return end is not None and time.perf_counter() > end
+
     while heap and (p is None or chosen.sum() < p):
+        if out_of_time(finish_by if finish_by is not None else deadline):
+            log.info("greedy cover: stopped at its time limit with %d sites", int(chosen.sum()))
+            return chosen
         _, j = heapq.heappop(heap)
         if budget is not None and spent + costs[j] > budget + 1e-9:
             continue
@@ -310,6 +413,11 @@ def greedy_cover(matrix: sp.csr_matrix, weight: np.ndarray, costs: np.ndarray, p
     for _ in range(swap_passes):
         improved = False
         for j in np.flatnonzero(chosen):
+            if out_of_time():
+                log.info("greedy cover: swaps stopped at the time limit")
+                return chosen
+            if not chosen[j]:
+                continue
             col = a.indices[a.indptr[j]:a.indptr[j + 1]]
             loss = float(weight[col][count[col] == 1].sum())
             count[col] -= 1
@@ -335,43 +443,101 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
                            options: SolverOptions | None = None) -> CoverageSolution:
     """Solve, read back the chosen sites and recompute coverage from them (not from the solver's y).
 
-    Maximal covering starts from :func:`greedy_cover`'s plan (a warm start where the backend
-    takes one); if the solver stops with nothing better, the greedy plan is returned with the
-    solver's bound, so a time-limited run never reports a worse plan than the greedy's.
+    The time limit runs from this call (model, greedy start and solver together). Maximal
+    covering starts from :func:`greedy_cover`'s plan (a warm start where the backend takes
+    one); a solver that stops with no plan or a worse one returns the greedy plan with its
+    own bound (:func:`solvers.base.keep_the_better_plan`), so a time-limited run never
+    reports a worse plan than the greedy's. The result's values and objective are then
+    those of the chosen sites (``x`` the sites, ``y`` whether some chosen site reaches the
+    row), recomputed and checked against the model; the solver's own objective is kept in
+    ``result.extra["solver_objective"]`` as a cross-check, with a warning when it differs.
+
+    Returns
+    -------
+    CoverageSolution
+        With no chosen sites and objective NaN when the result has no plan (see its status).
     """
-    options = options or SolverOptions(time_limit_s=600.0, relative_gap=0.0)
+    options = (options or SolverOptions(time_limit_s=600.0, relative_gap=0.0)).started()
+    t0 = time.perf_counter()
     model, group, weight = build_coverage_model(problem)
+    log.info("model: %d rows, %d columns, built in %.2f s", model.n_rows, model.n_cols, time.perf_counter() - t0)
     from optimizer.solver_choice import resolve_solver
 
     chosen = resolve_solver(solver, "plain_coverage", model.n_rows)
     if chosen != solver:
         log.info("solver auto: %s", chosen)
         solver = chosen
+    backend = solvers.get_solver(solver)
+    backend.check(model)
     m = problem.reach.shape[1]
-    greedy_values = None
+    pattern = model.matrix[: weight.size, :m] != 0
     if problem.kind == "max_covering":
-        picked = greedy_cover(model.matrix[: weight.size, :m] != 0, weight, problem.costs, problem.p, problem.budget)
-        hit = (model.matrix[: weight.size, :m] != 0) @ picked.astype(np.float64) > 0
+        # the greedy plan is the plan every solver must beat: its lazy phase may use half the grace to finish
+        # (the swaps stop at the limit), so that a short limit on a large problem still has a real plan
+        picked = greedy_cover(pattern, weight, problem.costs, problem.p, problem.budget,
+                              deadline=options.deadline, finish_by=None if options.deadline is None
+                              else options.deadline + 0.5 * options.grace)
+        hit = pattern @ picked.astype(np.float64) > 0
         greedy_values = np.concatenate([picked.astype(float), hit.astype(float)])
-        log.info("greedy start: %d sites, covered weight %.1f", int(picked.sum()), float(weight[hit].sum()))
-        model = dataclasses.replace(model, start=greedy_values)
-    result = solvers.get_solver(solver).solve(model, options)
-    if greedy_values is not None:
-        greedy_value = float(model.objective @ greedy_values)
-        if result.values is None or result.objective is None or result.objective < greedy_value - 1e-9:
-            status = classify(has_values=True, objective=greedy_value, bound=result.bound, sense=model.sense)
-            result = dataclasses.replace(
-                result, status=status, values=greedy_values, objective=greedy_value,
-                gap=0.0 if status is SolveStatus.OPTIMAL else relative_gap(greedy_value, result.bound),
-                message=f"the greedy start ({greedy_value:,.1f}) is kept: {result.solver} found nothing better; "
-                        + result.message)
+        log.info("greedy start: %d sites, covered weight %.1f (%.2f s into the limit)", int(picked.sum()),
+                 float(weight[hit].sum()), time.perf_counter() - t0)
+        model = dataclasses.replace(model, start=greedy_values, metadata={**model.metadata, START_SOURCE: "greedy"})
+    result = backend.solve(model, options)
     if result.values is None:
         return CoverageSolution(np.zeros(0, dtype=np.int64), np.zeros(len(problem.weights)), float("nan"), result)
     chosen = np.flatnonzero(result.values[:m] > 0.5)
-    hit = np.asarray(problem.reach[:, chosen].sum(axis=1)).ravel() > 0
-    covered = np.where(hit, problem.weights, 0.0)
+    reached = np.asarray(problem.reach[:, chosen].sum(axis=1)).ravel() > 0
+    covered = np.where(reached, problem.weights, 0.0)
     objective = float(problem.costs[chosen].sum()) if problem.kind == "set_covering" else float(covered.sum())
+    result = _from_chosen_sites(model, result, chosen, pattern, objective)
     return CoverageSolution(chosen, covered, objective, result)
+
+
+#: The solver's objective and the one recomputed from the chosen sites agree within this,
+#: relatively (a solver's own figure carries its feasibility tolerance, e.g. a y at 0.99999).
+OBJECTIVE_CROSS_CHECK_RTOL = 1e-6
+
+
+def _from_chosen_sites(model: MatrixProblem, result: SolveResult, chosen: np.ndarray, pattern: sp.csr_matrix,
+                       objective: float) -> SolveResult:
+    """``result`` restated by its chosen sites: values ``x`` = chosen, ``y`` = reached, objective recomputed.
+
+    Raises
+    ------
+    SolverFailure
+        When the chosen sites break the model (a set covering row uncovered, more than ``p``
+        sites, over budget): the solver's plan was not a plan.
+    """
+    from optimizer.errors import SolverFailure
+
+    m = pattern.shape[1]
+    values = np.zeros(model.n_cols)
+    values[chosen] = 1.0
+    if model.n_cols > m:  # maximal covering: y of each merged row
+        values[m:] = (pattern @ values[:m] > 0).astype(float)
+    violation = model.max_violation(values)
+    if violation > 1e-6:
+        raise SolverFailure(f"{result.solver}'s chosen sites break the model by {violation:.3g}; "
+                            "this is a bug, please report it")
+    recomputed = float(model.objective_value(values))
+    if abs(recomputed - objective) > 1e-6 * max(1.0, abs(objective)):  # pragma: no cover - a bug if so
+        raise SolverFailure(f"the model's value of the chosen sites ({recomputed!r}) is not their coverage "
+                            f"({objective!r}); this is a bug, please report it")
+    extra = {**result.extra, "solver_objective": result.objective}
+    if result.objective is not None and abs(result.objective - objective) > \
+            OBJECTIVE_CROSS_CHECK_RTOL * max(1.0, abs(objective)):
+        log.warning("%s reported objective %r, but its chosen sites give %r; the chosen sites' figure is reported",
+                    result.solver, result.objective, objective)
+    bound = result.bound
+    better = model.sense is Sense.MAXIMIZE
+    tol = PROOF_ABS_TOL + PROOF_REL_TOL * abs(objective)
+    if bound is not None and (bound < objective - tol if better else bound > objective + tol):
+        extra["reported_bound"] = bound
+        bound = None
+    status = classify(has_values=True, objective=objective, bound=bound, sense=model.sense)
+    gap = 0.0 if status is SolveStatus.OPTIMAL else relative_gap(objective, bound)
+    return dataclasses.replace(result, status=status, values=values, objective=objective, bound=bound, gap=gap,
+                               extra=extra)
 
 
 def with_limits(problem: CoverageProblem, **changes) -> CoverageProblem:

@@ -195,13 +195,52 @@ def test_the_scenario_accepts_greedy_and_rejects_it_where_it_cannot_plan():
         make_scenario({"solver": {"name": "gurobi"}})
 
 
-def test_the_demo_greedy_without_local_search_is_a_valid_plan_within_budget(repo):
-    # how fast it is belongs to benchmarks/, not to a test on a shared machine
+@pytest.fixture(scope="module")
+def demo_scenario():
+    from pathlib import Path
+
     from optimizer.scenario import load_scenario
 
-    sc = load_scenario(repo / "scenarios" / "yuzhong-demo.yaml")
-    prep = prepare(sc)
-    plan: GreedyPlan = greedy_plan(prep.model, local_search_s=0)
+    return load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "yuzhong-demo.yaml")
+
+
+@pytest.fixture(scope="module")
+def demo_model(demo_scenario):
+    """The demo's built model, once for this module (about 5 s)."""
+    return prepare(demo_scenario).model
+
+
+def test_the_demo_greedy_without_local_search_is_a_valid_plan_within_budget(demo_scenario, demo_model):
+    # how fast it is belongs to benchmarks/, not to a test on a shared machine
+    plan: GreedyPlan = greedy_plan(demo_model, local_search_s=0)
     assert plan.stats.get("local_search_seconds", 0) is not None and "local_search_swaps" not in plan.stats
-    assert plan.ok and plan.cost <= sc.budget.total + 0.01
+    assert plan.ok and plan.cost <= demo_scenario.budget.total + 0.01
+    assert_consistent(demo_model, plan.values)
+
+
+def test_a_spent_time_limit_stops_the_greedy_at_once_with_a_valid_plan_so_far_and_says_so():
+    import time
+
+    inputs, raw = random_instance(3, n_units=30, n_sites=8)
+    prep = prepare(make_scenario(raw), inputs=inputs)
+    plan = greedy_plan(prep.model, local_search_s=5.0, deadline=time.perf_counter())
+    assert plan.ok and plan.stats["stopped_early"] == "greedy" and plan.stats["greedy_adds"] == 0
     assert_consistent(prep.model, plan.values)
+    full = greedy_plan(prep.model, local_search_s=0)
+    assert "stopped_early" not in full.stats and full.objective >= plan.objective
+
+
+def test_the_greedy_solver_honours_a_one_second_limit_on_the_demo(demo_model):
+    """It used to run 2.9 s at 1 s (a fixed local search share, then an LP of at least 1 s)."""
+    import time
+
+    from solvers import SolverOptions
+
+    t0 = time.perf_counter()
+    r = solve_greedy(demo_model, SolverOptions(time_limit_s=1.0))
+    wall = time.perf_counter() - t0
+    assert wall <= 1.0 + 0.6, f"the greedy ran {wall:.2f} s at a 1 s limit"
+    assert r.status.has_solution and r.status.value == "feasible"
+    assert r.bound is None and "no bound" in r.message and "gap unknown" in r.message  # the LP needs ~4 s
+    assert r.termination.value == "time_limit"
+    assert_consistent(demo_model, r.values)

@@ -85,3 +85,37 @@ def test_a_matrix_backend_gives_no_warm_start(backend):
     assert not backend.capabilities.gives_warm_start
     with pytest.raises(NotImplementedError):
         backend.warm_start(knapsack(), SolverOptions())
+
+
+@pytest.mark.parametrize("name", ["highs", "cbc", "scip"])
+def test_in_coverage_mode_an_exact_solver_stopped_without_a_plan_returns_the_greedy_plan_and_its_bound(
+        name, tmp_path, monkeypatch):
+    """Issue 16: a time-limited exact solve in coverage mode returns at least the greedy plan, with the
+    solver's bound, and the run never ends with 'no plan' (exit 5)."""
+    from optimizer.greedy import greedy_plan
+    from optimizer.solving import solve
+    from solvers.base import build_result, figure
+
+    if name not in solvers.available_solvers():
+        pytest.skip(f"{name} not installed")
+    monkeypatch.chdir(tmp_path)
+    setup, scenario = small_planning_model(2)
+    model = setup.model
+    greedy = greedy_plan(model, local_search_s=0)
+    assert greedy.ok and greedy.objective > 0
+    cls = solvers.SOLVERS[name]
+    seen = {}
+
+    def stopped(self, problem, options):  # the solver's limit ran out before it had a plan
+        seen["start"] = problem.start
+        return build_result(self, problem, options, termination=solvers.Termination.TIME_LIMIT, values=None,
+                            objective=None, bound=greedy.objective + 5.0, solve_seconds=1.0)
+
+    monkeypatch.setattr(cls, "_solve", stopped)
+    sc = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name=name, time_limit_s=1.0))
+    r = solve(model, sc)
+    assert seen["start"] is not None  # the greedy plan was the solver's start
+    assert r.status is SolveStatus.FEASIBLE and r.objective == pytest.approx(greedy.objective)
+    assert r.bound == pytest.approx(greedy.objective + 5.0) and r.extra["plan_from"] == "greedy"
+    assert f"time limit, best plan found (greedy), bound {figure(greedy.objective + 5.0)}" in r.message
+    assert_honest(r, model.problem)
