@@ -380,6 +380,15 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, inputs: I
     return complete_run(setup, result, stages)
 
 
+def not_proven_warning(result: SolveResult) -> str:
+    """The warning of a plan not proven optimal: who stopped, why, where the plan came from, bound and gap."""
+    said = result.message or ""
+    if said.startswith("not proven optimal: "):
+        return f"the plan is NOT proven optimal ({result.solver}): {said.removeprefix('not proven optimal: ')}"
+    return (f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value})"
+            + (f" with gap {result.gap:.2%}" if result.gap is not None else ", gap unknown"))
+
+
 def complete_run(setup: ModelSetup, result: SolveResult, stages: FairStages | None = None) -> Run:
     """The steps after solving: plan, independent check, walk vs buffer, rules 6 and 7 tables.
 
@@ -413,9 +422,7 @@ def complete_run(setup: ModelSetup, result: SolveResult, stages: FairStages | No
         eligible = forced.restrict(eligibility_matrix(inputs.sites, scenario.functions), scenario.function_names)
         together = together_report(plan.functions_at(), inputs, scenario, eligible)
     if result.status is not SolveStatus.OPTIMAL:
-        warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value}) "
-                        f"with gap {result.gap:.2%}" if result.gap is not None else
-                        f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value})")
+        warnings.append(not_proven_warning(result))
     fairness = share_distribution(circle_shares(inputs, scenario, plan.served_existing, plan.served_new))
     if scenario.objective == "least_cost":
         warnings.append("objective least_cost: budgets are not imposed; the plan is the least one-off cost "

@@ -1028,7 +1028,7 @@ def _semantic_problems(v: dict[str, Any], disabled: tuple[str, ...] = ()) -> lis
                      None)
     if heuristic and (m.mode != "coverage" or objective not in ("share", "people")):
         out.append(f"solver: the {heuristic} heuristic plans coverage mode with objective share or people only")
-    if s.time_limit_s is not None and s.time_limit_s <= 0:
+    if s.time_limit_s is not None and not (math.isfinite(s.time_limit_s) and s.time_limit_s > 0):
         out.append(f"solver.time_limit_s: must be > 0, got {s.time_limit_s}")
     if not 0 <= s.relative_gap < 1:
         out.append(f"solver.relative_gap: must be in [0, 1), got {s.relative_gap}")

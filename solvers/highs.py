@@ -17,6 +17,7 @@ calls :meth:`highspy.Highs.cancelSolve` and the result's termination is ``KILLED
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
 import threading
@@ -215,10 +216,17 @@ class HighsBackend(Backend):
         if extra.get("start_passed"):
             extra["start_accepted"] = "MIP start solution is feasible" in log
         try:
-            return self._read_result(h, problem, options, run_status, seconds, log, extra,
-                                     watchdog.killed)
+            result = self._read_result(h, problem, options, run_status, seconds, log, extra, watchdog.killed)
         finally:
             h.clear()
+        if problem.start is not None and _values_disown_objective(problem, result):
+            # HiGHS (seen with 1.x) may hand back the start it was given when presolve alone
+            # solves the model, while reporting the optimum's value: solve again without it
+            logger.warning("HiGHS returned its warm start (worth %s) as a solution it says is worth %s; "
+                           "solving again without the start", problem.objective_value(result.values),
+                           result.objective)
+            return self._solve(dataclasses.replace(problem, start=None), options)
+        return result
 
     def _read_result(self, h: Any, problem: MatrixProblem, options: SolverOptions,
                      run_status: Any, seconds: float, log: str, extra: dict,
@@ -292,3 +300,11 @@ class HighsBackend(Backend):
                             values=None, objective=None, bound=None, solve_seconds=seconds,
                             log=log, extra=extra, error=True,
                             message=f"HiGHS: {extra['highs_status']}")
+
+
+def _values_disown_objective(problem: MatrixProblem, result: SolveResult) -> bool:
+    """True when ``result``'s values are worth other than the objective it reports (beyond tolerance)."""
+    if result.values is None or result.objective is None:
+        return False
+    got = problem.objective_value(result.values)
+    return abs(got - result.objective) > 1e-6 * max(1.0, abs(result.objective))

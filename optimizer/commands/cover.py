@@ -1,11 +1,8 @@
 """``lifecircle cover``: a textbook maximal covering or set covering problem from tables."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-import os
-import shutil
 from pathlib import Path
 
 import click
@@ -81,7 +78,7 @@ def _verdict(r) -> str:
 def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_limit, out_dir) -> None:
     """Solve a plain maximal covering (--p/--budget) or set covering (--set-cover) problem."""
     import solvers
-    from optimizer.commands.common import _fail
+    from optimizer.commands.common import _fail, writable_root
     from optimizer.errors import InfeasibleScenario, InputError, Problem, Shortfall, SolverFailure
     from optimizer.studies.plain_coverage import read_coverage_problem, solve_coverage_problem
     from solvers.base import figure
@@ -89,6 +86,8 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_
 
     try:
         p, budget, radius, time_limit = read_options(p, budget, radius, time_limit, set_cover, od)
+        if out_dir:
+            writable_root(out_dir, "--out")
         known = solvers.all_solvers() + ["auto"]
         if solver not in known or (solver in solvers.SOLVERS
                                    and solvers.SOLVERS[solver].capabilities.needs_planning_model):
@@ -121,27 +120,28 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_
                + (f"; {unreached} demand points reached by no site" if unreached else ""))
     click.echo("  sites: " + ", ".join(problem.site_ids[sol.chosen][:30]) + (" ..." if len(sol.chosen) > 30 else ""))
     if out_dir:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        final = Path(out_dir) / f"cover-{stamp}"
-        tmp = Path(out_dir) / f".cover-{stamp}.partial"
-        tmp.mkdir(parents=True)
+        from optimizer.outputs.writers import atomic_folder
+        from optimizer.processes import process_tag, utc_stamp
+
+        final = Path(out_dir) / f"cover-{utc_stamp()}-{process_tag()}"
         try:
-            pd.DataFrame({"site_id": problem.site_ids[sol.chosen], "cost": problem.costs[sol.chosen]}).to_csv(
-                tmp / "chosen.csv", index=False, encoding="utf-8-sig")
-            pd.DataFrame({"demand_id": problem.demand_ids, "weight": problem.weights,
-                          "covered": sol.covered > 0}).to_csv(tmp / "coverage.csv", index=False, encoding="utf-8-sig")
-            summary = {**r.summary(), "objective": sol.objective,
-                       "solver_objective": r.extra.get("solver_objective"), "plan_from": r.extra.get("plan_from",
-                                                                                                    r.solver)}
-            (tmp / "result.json").write_text(json.dumps({"kind": problem.kind, "p": p, "budget": budget,
-                                                         "radius": radius, "time_limit_s": time_limit,
-                                                         "objective": sol.objective,
-                                                         "covered_weight": sol.covered_weight,
-                                                         "sites_chosen": len(sol.chosen),
-                                                         "solver": summary}, indent=2,
-                                                        default=str), encoding="utf-8")
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            with atomic_folder(final, "cover folder") as tmp:
+                pd.DataFrame({"site_id": problem.site_ids[sol.chosen], "cost": problem.costs[sol.chosen]}).to_csv(
+                    tmp / "chosen.csv", index=False, encoding="utf-8-sig")
+                pd.DataFrame({"demand_id": problem.demand_ids, "weight": problem.weights,
+                              "covered": sol.covered > 0}).to_csv(tmp / "coverage.csv", index=False,
+                                                                  encoding="utf-8-sig")
+                summary = {**r.summary(), "objective": sol.objective,
+                           "solver_objective": r.extra.get("solver_objective"),
+                           "plan_from": r.extra.get("plan_from", r.solver)}
+                (tmp / "result.json").write_text(json.dumps({"kind": problem.kind, "p": p, "budget": budget,
+                                                             "radius": radius, "time_limit_s": time_limit,
+                                                             "objective": sol.objective,
+                                                             "covered_weight": sol.covered_weight,
+                                                             "sites_chosen": len(sol.chosen),
+                                                             "solver": summary}, indent=2,
+                                                            default=str), encoding="utf-8")
+        except Exception as exc:  # noqa: BLE001 - mapped to exit codes
+            _fail(exc)
+            return
         click.echo(f"  written to {final}")

@@ -78,8 +78,8 @@ def test_a_killed_worker_process_is_started_again_and_then_given_up(tmp_path):
 
 
 def test_batch_options_that_need_dask_are_refused_without_a_scheduler(tmp_path, monkeypatch):
-    """--worker-memory without --scheduler is a usage error (2); a scheduler address that makes no sense is a bad value (3);
-    a missing Dask says how to install it."""
+    """--worker-memory without --scheduler is a usage error (2); a scheduler address that makes no sense
+    is a bad value (3); a missing Dask says how to install it."""
     from batch_scenarios import write_tiny_project
 
     batch = write_tiny_project(tmp_path)

@@ -314,3 +314,19 @@ def test_an_unwritable_output_folder_is_refused_before_the_solve(tiny_project, m
     result = CliRunner().invoke(main, ["solve", str(scenario)])
     assert result.exit_code == 3 and "output.folder out" in result.output and "is a file" in result.output
     assert not solved
+
+
+def test_each_frontier_plan_is_worth_what_the_solver_says_though_presolve_solves_it_from_a_warm_start(tmp_path):
+    """HiGHS may hand back the warm start (the previous budget's plan) as the solution of a model its
+    presolve solved outright, reporting the better optimum: the plan must be solved again, never
+    stopped by the independent check (exit 6) nor written with the wrong sites."""
+    from batch_scenarios import write_tiny_district
+
+    scenario = write_tiny_district(tmp_path, "output: {folder: out}\n")
+    result = CliRunner().invoke(main, ["-q", "frontier", str(scenario), "--budgets", "1e6,5e6,1e7",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    (table,) = (tmp_path / "out").rglob("frontier.csv")
+    frame = pd.read_csv(table)
+    assert frame["proven_optimal"].all()
+    assert frame["objective"].is_monotonic_increasing and frame["objective"].iloc[-1] > frame["objective"].iloc[1]

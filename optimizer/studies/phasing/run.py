@@ -11,7 +11,7 @@ import numpy as np
 from optimizer.check import CheckReport
 from optimizer.errors import CheckFailed, InfeasibleScenario, ScenarioError, Shortfall
 from optimizer.inputs.types import Inputs
-from optimizer.pipeline import ModelSetup, Progress, prepare_model
+from optimizer.pipeline import ModelSetup, Progress, not_proven_warning, prepare_model
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
 from optimizer.solving import solve
@@ -95,8 +95,7 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
     if setup.scenario.complexes:
         warnings.append("complexes (渝邻汇) are not phased yet: the yearly project lists take no complex saving")
     if result.status is not SolveStatus.OPTIMAL:
-        warnings.append(f"the plan is NOT proven optimal: {result.solver} stopped ({result.termination.value})"
-                        + (f" with gap {result.gap:.2%}" if result.gap is not None else ""))
+        warnings.append(not_proven_warning(result))
     return PhasingRun(setup, horizon, model, result, plan, report, warnings)
 
 
