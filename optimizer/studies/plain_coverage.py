@@ -119,10 +119,12 @@ def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError([Problem(str(path), "file not found")])
     try:
-        if suffix in (".csv", ".txt"):
-            df = pd.read_csv(path, encoding="utf-8-sig")
-        elif suffix in (".xlsx", ".xls"):
-            df = pd.read_excel(path)
+        if suffix in (".csv", ".txt"):  # as text: ids keep their zeros (060750101.00), numbers parsed per column
+            df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        elif suffix == ".xlsx":
+            df = _read_xlsx_as_shown(path)
+        elif suffix == ".xls":
+            df = pd.read_excel(path, dtype=str)
         else:
             df = _read_geo(path)
     except InputError:
@@ -135,6 +137,24 @@ def _read(path: Path) -> pd.DataFrame:
         raise InputError([Problem(str(path), "has no rows")])
     df.columns = [str(c).strip() for c in df.columns]
     return df
+
+
+def _read_xlsx_as_shown(path: Path) -> pd.DataFrame:
+    """The first sheet of a workbook, every cell as the text Excel shows (ids keep their zeros)."""
+    import openpyxl
+
+    from optimizer.inputs.read import excel_cell_text
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = [[excel_cell_text(c) for c in row] for row in workbook.worksheets[0].iter_rows()]
+    finally:
+        workbook.close()
+    if not rows:
+        return pd.DataFrame()
+    header = [str(h) if h is not None else f"column {k + 1}" for k, h in enumerate(rows[0])]
+    body = [r + [None] * (len(header) - len(r)) for r in rows[1:] if any(v not in (None, "") for v in r)]
+    return pd.DataFrame([r[:len(header)] for r in body], columns=header)
 
 
 def _read_geo(path: Path) -> pd.DataFrame:

@@ -212,3 +212,27 @@ def test_a_time_limited_cover_larger_than_its_limit_stops_within_the_grace_with_
     assert r.status.has_solution and len(sol.chosen) == 50 and sol.covered_weight > 0
     assert not r.proven_optimal and "best plan found" in r.message
     assert r.objective == sol.objective  # the chosen sites' figure
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_textbook_ids_come_back_as_written_with_their_zeros(tmp_path, fmt):
+    """A census tract id 060750101.00 is text: read from CSV or Excel (a number formatted 000000000.00) it
+    comes back exactly, never as 60750101.0."""
+    demand = tmp_path / f"demand.{fmt}"
+    sites = tmp_path / "sites.csv"
+    sites.write_text("id,x,y\n0001,50,0\n", encoding="utf-8")
+    if fmt == "csv":
+        demand.write_text("id,x,y,weight\n060750101.00,0,0,5\n060750102.00,100,0,3\n", encoding="utf-8")
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["id", "x", "y", "weight"])
+        for number, x, w in ((60750101, 0, 5), (60750102, 100, 3)):
+            sheet.append([number, x, 0, w])
+            sheet.cell(sheet.max_row, 1).number_format = "000000000.00"
+        book.save(demand)
+    problem = read_coverage_problem(demand, sites, radius=200.0, od=None, kind="max_covering", p=1, budget=None)
+    assert list(problem.demand_ids) == ["060750101.00", "060750102.00"]
+    assert list(problem.site_ids) == ["0001"]
