@@ -134,13 +134,14 @@ def check_command(ctx, scenario, solution_file, sets, out_dir) -> None:
     """
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     try:
-        from optimizer.studies.external import check_solution, external_run, read_solution
+        from optimizer.outputs.claims import check_with_claims
+        from optimizer.studies.external import external_run, read_solution
 
         if out_dir:
             writable_root(out_dir, "--out")
         solution = read_solution(solution_file)
         setup = _setup(scenario, sets, quiet, write_cache=False)
-        checked = check_solution(setup, solution)
+        checked = check_with_claims(setup, solution)
     except Exception as exc:  # noqa: BLE001 - mapped to exit codes
         _fail(exc)
         return

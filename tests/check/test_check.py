@@ -67,8 +67,9 @@ def test_a_plan_list_of_a_site_hosting_a_complex_is_priced_with_the_complex_savi
     list of the three passes a budget 200,000 below their plain cost, as the solver's own plan does."""
     from tiny import site, unit
 
+    from optimizer.outputs.claims import check_with_claims
     from optimizer.pipeline import prepare_model
-    from optimizer.studies.external import check_solution, read_solution
+    from optimizer.studies.external import read_solution
 
     inputs = make_inputs([unit("U0", 0, 0, total=1000, elderly=100, infants=40)], [site("S0", 0, 0)])
     complex_type = {"name": "渝邻汇", "functions": ["canteen", "elder_care", "childcare"], "saving_yuan": 300_000}
@@ -76,7 +77,7 @@ def test_a_plan_list_of_a_site_hosting_a_complex_is_priced_with_the_complex_savi
                         "budget": {"total": 4_580_000 - 200_000}, "complexes": [complex_type]})
     (tmp_path / "plan.csv").write_text("site_id,function\nS0,canteen\nS0,elder_care\nS0,childcare\n",
                                        encoding="utf-8")
-    checked = check_solution(prepare_model(sc, inputs=inputs), read_solution(tmp_path / "plan.csv"))
+    checked = check_with_claims(prepare_model(sc, inputs=inputs), read_solution(tmp_path / "plan.csv"))
     assert checked.passed, checked.report.failures
     assert checked.plan.sites[0].costing.complex == "渝邻汇"
     assert checked.plan.total_cost == pytest.approx(4_580_000 - 300_000)
@@ -84,9 +85,10 @@ def test_a_plan_list_of_a_site_hosting_a_complex_is_priced_with_the_complex_savi
 
 def test_a_plan_list_claiming_more_people_than_its_sites_reach_fails_naming_the_figure(tmp_path):
     """The list's own column newly_covered is a claim: the people its site newly reaches pass, ten times them fail."""
+    from optimizer.outputs.claims import check_with_claims
     from optimizer.pipeline import prepare_model
     from optimizer.rules.covered import NEW
-    from optimizer.studies.external import check_solution, read_solution
+    from optimizer.studies.external import read_solution
 
     run = _run()
     setup = prepare_model(run.scenario, inputs=run.inputs)
@@ -97,7 +99,7 @@ def test_a_plan_list_claiming_more_people_than_its_sites_reach_fails_naming_the_
     path = tmp_path / "plan.csv"
     for factor, passes in ((1, True), (10, False)):
         path.write_text(f"site_id,function,newly_covered\nS0,{fn},{people * factor}\n", encoding="utf-8")
-        checked = check_solution(setup, read_solution(path))
+        checked = check_with_claims(setup, read_solution(path))
         item = next(i for i in checked.report.items if i.name == "claimed figures")
         assert item.passed is passes and checked.passed is passes
     assert checked.differences == [f"plan.csv, line 2 (S0:{fn}), newly_covered: claimed {people * 10:,.2f} vs "
