@@ -116,11 +116,24 @@ class GreedyPlan:
         return self.values is not None
 
 
+#: Row families the greedy does not plan (who pays: public budgets and funding channels): a
+#: model holding any is left to an exact solver, which the greedy would otherwise hand a plan
+#: that breaks them.
+NOT_PLANNED = ("public money", "funding channels")
+
+
 def supports(model: PlanningModel) -> str:
     """Empty when the heuristic can plan ``model``, else why not."""
     if model.mode != "coverage" or model.objective != "max_coverage":
         return (f"the greedy heuristic plans coverage mode with objective max_coverage only "
                 f"(this model: mode {model.mode}, objective {model.objective}); use an exact solver")
+    spanned = max((b for _, _, b in model.row_blocks), default=0)
+    if spanned != model.problem.n_rows:
+        return ("the greedy heuristic plans one year's model; this problem is another (e.g. the years of "
+                "`lifecircle plan`); use an exact solver")
+    odd = sorted({rule for rule, _, _ in model.row_blocks if rule.startswith(NOT_PLANNED)})
+    if odd:
+        return f"the greedy heuristic does not plan {', '.join(odd)}; use an exact solver"
     return ""
 
 
@@ -821,7 +834,15 @@ def warm_start_plan(model: PlanningModel, options: SolverOptions, *, local_searc
     else:
         deadline = None
     finish_by = None if deadline is None else deadline + 0.5 * options.grace
-    plan = greedy_plan(model, local_search_s=search if local_search else 0.0, deadline=deadline, finish_by=finish_by)
+    if supports(model):
+        log.info("warm start: none (%s)", supports(model))
+        return None
+    try:
+        plan = greedy_plan(model, local_search_s=search if local_search else 0.0, deadline=deadline,
+                           finish_by=finish_by)
+    except SolverFailure as exc:  # a start is a help, never a reason to stop the exact solve
+        log.warning("warm start: none (%s)", exc)
+        return None
     if plan.ok:
         log.info("warm start: the greedy plan (objective %.1f, cost %.0f yuan)", plan.objective, plan.cost)
         return plan.values

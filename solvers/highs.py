@@ -219,7 +219,7 @@ class HighsBackend(Backend):
             result = self._read_result(h, problem, options, run_status, seconds, log, extra, watchdog.killed)
         finally:
             h.clear()
-        if problem.start is not None and _values_disown_objective(problem, result):
+        if problem.start is not None and result.values is not None and _values_disown_objective(problem, result):
             # HiGHS (seen with 1.x) may hand back the start it was given when presolve alone
             # solves the model, while reporting the optimum's value: solve again without it
             logger.warning("HiGHS returned its warm start (worth %s) as a solution it says is worth %s; "
