@@ -32,7 +32,7 @@ from optimizer.pipeline import run_scenario
 
 SOLVERS = exact_solvers()
 #: Districts of the default suite (each solved by every exact backend that takes it).
-DEFAULT_SEEDS = range(24)
+DEFAULT_SEEDS = range(64)
 #: Seeds per slow test, and the slow tests' first seeds.
 BLOCK = 50
 SLOW_BLOCKS = range(1000, 1000 + 60 * BLOCK, BLOCK)
