@@ -27,6 +27,7 @@ from optimizer.outputs.figures import (
 )
 from optimizer.outputs.layer_styles import style_plan_gpkg
 from optimizer.outputs.money_tables import configuration_money, funding_table, project_money_table
+from optimizer.outputs.plan_workbook import write_plan_workbook
 from optimizer.outputs.tables import (
     coverage_by_circle,
     demand_layer,
@@ -192,8 +193,10 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         _csv(sites, tmp / "plan_sites.csv")
         _csv(facilities, tmp / "plan_facilities.csv")
         _csv(facility_reach(run), tmp / "facility_reach.csv")
-        _csv(people_by_status(run.inputs, run.scenario, run.plan), tmp / "coverage_by_function.csv")
-        _csv(coverage_by_circle(run), tmp / "coverage_by_circle.csv")
+        coverage = people_by_status(run.inputs, run.scenario, run.plan)
+        _csv(coverage, tmp / "coverage_by_function.csv")
+        coverage_circles = coverage_by_circle(run)
+        _csv(coverage_circles, tmp / "coverage_by_circle.csv")
         if run.fairness is not None:
             _csv(run.fairness, tmp / "fairness.csv")
         by_circle = fairness_by_circle(run)
@@ -219,6 +222,7 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         for file_name, table in lists.items():
             _csv(table, tmp / file_name)
         write_workbook({sheet_name(n, lang): t for n, t in lists.items()}, tmp / "three_lists.xlsx")
+        write_plan_workbook(run, lang, sites, facilities, coverage, coverage_circles, tmp / "plan.xlsx")
         gpkg = tmp / "plan.gpkg"
         _gpkg_layer(sites, gpkg, "plan_sites")
         _gpkg_layer(facilities, gpkg, "plan_facilities")
