@@ -9,8 +9,10 @@ import district
 import pandas as pd
 import pytest
 import two_circles
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from optimizer.cli import main
 from optimizer.outputs.plan_workbook import SHEETS, header, number_format
 from optimizer.outputs.workbook import SHEET_NAME_LENGTH, sheet_title
 from optimizer.outputs.writers import write_run
@@ -113,8 +115,12 @@ def test_the_check_sheet_lists_every_check_of_run_json(book, folder):
     assert rows == [[i["check"], "通过" if i["passed"] else "未通过", i["detail"]] for i in items] and rows
 
 
-def test_an_english_run_names_its_sheets_and_words_in_english(run, tmp_path):
-    book = load_workbook(write_run(run, tmp_path, lang="en") / "plan.xlsx")
+def test_solve_writes_the_workbook_with_sheets_and_words_in_its_language(tmp_path):
+    scenario = two_circles.write_files(tmp_path)
+    result = CliRunner().invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "out"), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "out" / "two-circles").iterdir()
+    book = load_workbook(folder / "plan.xlsx")
     assert book.sheetnames == ["sites", "facilities", "coverage by circle", "coverage by function", "check"]
     keys, rows = sheet_rows(book["coverage by function"])
     assert dict(zip(keys, rows[0], strict=True))["function_label"].value == "community canteen"
