@@ -116,7 +116,7 @@ PASSED_WORDS: dict[bool, dict[str, str]] = {True: {"zh": "通过", "en": "passed
 
 
 def as_in_csv(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` as its CSV file holds it: no geometry, decimals rounded as ``writers._csv`` rounds them.
+    """``table`` as its CSV file holds it: no geometry, decimals rounded (``writers._csv`` writes this).
 
     Longitude and latitude to 7 decimals, shares to 4, every other decimal number to 2
     (yuan to the fen).

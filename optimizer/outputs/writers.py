@@ -27,7 +27,7 @@ from optimizer.outputs.figures import (
 )
 from optimizer.outputs.layer_styles import style_plan_gpkg
 from optimizer.outputs.money_tables import configuration_money, funding_table, project_money_table
-from optimizer.outputs.plan_workbook import write_plan_workbook
+from optimizer.outputs.plan_workbook import as_in_csv, write_plan_workbook
 from optimizer.outputs.tables import (
     coverage_by_circle,
     demand_layer,
@@ -149,10 +149,8 @@ def unused_folder_name(parent: Path, name: str) -> str:
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    df = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
-    df = df.round({c: (7 if c in ("lon", "lat") else 4 if "share" in c else 2)
-                   for c in df.columns if df[c].dtype.kind == "f"})
-    df.to_csv(path, index=False, encoding=CSV_ENCODING)
+    """A table as CSV with BOM, rounded as plan.xlsx holds it (one rule: :func:`as_in_csv`)."""
+    as_in_csv(df).to_csv(path, index=False, encoding=CSV_ENCODING)
 
 
 def _gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
@@ -179,9 +177,11 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
     ``circles`` when the scenario has life-circle outlines; EPSG:4326; with QGIS styles in its
     ``layer_styles`` table, :mod:`optimizer.outputs.layer_styles`), the three lists (三单:
     ``needs_list.csv``, ``supply_list.csv``, ``configuration_list.csv`` and ``three_lists.xlsx``,
-    :mod:`optimizer.outputs.three_lists`; headers and words in ``lang``, ``zh`` or ``en``) and
-    ``run.json``. ``extra_tables``: more CSV files by name (e.g. ``pieces.csv`` of
-    ``lifecircle city``), written in the same all-or-nothing step.
+    :mod:`optimizer.outputs.three_lists`; headers and words in ``lang``, ``zh`` or ``en``),
+    ``plan.xlsx`` (the plan in Excel: sites, facilities, coverage per circle and per function,
+    the check; :mod:`optimizer.outputs.plan_workbook`) and ``run.json``. ``extra_tables``: more
+    CSV files by name (e.g. ``pieces.csv`` of ``lifecircle city``), written in the same
+    all-or-nothing step.
     """
     check_lang(lang)
     run_id = run_id or run_id_for(run)
