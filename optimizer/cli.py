@@ -8,7 +8,6 @@ Exit codes: 0 success; 2 usage error (an unknown command or option, a missing ar
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import click
@@ -16,8 +15,10 @@ import click
 from optimizer.commands.common import (  # noqa: F401 - shared by every command
     BUDGET,
     GAP,
+    QUIET_HELP,
     THREADS,
     TIME_LIMIT,
+    VERBOSE_HELP,
     LifecircleGroup,
     OptionError,
     _fail,
@@ -29,6 +30,7 @@ from optimizer.commands.common import (  # noqa: F401 - shared by every command
     solver_overrides,
     writable_root,
 )
+from optimizer.commands.common import configure_logging as _configure_logging
 from optimizer.commands.run_summary import print_run_summary
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 
@@ -38,21 +40,10 @@ EXIT_CODES_HELP = ("Exit codes: 0 ok, 2 usage, 3 bad input, scenario or option v
                    "5 solver failure, 6 plan failed its check, 1 internal error.")
 
 
-def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
-    for name in ("optimizer", "solvers"):
-        lg = logging.getLogger(name)
-        lg.handlers[:] = [handler]
-        lg.setLevel(level if verbose or name == "optimizer" else max(level, logging.WARNING))
-        lg.propagate = False
-
-
 @click.group(cls=LifecircleGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EXIT_CODES_HELP)
-@click.option("-v", "--verbose", count=True, help="More detail (-vv: debug, and the solver's log).")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the final summary.")
+@click.option("-v", "--verbose", count=True, help=VERBOSE_HELP + " Also after the command: solve X -v.")
+@click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP + " Also after the command: solve X -q.")
 @click.version_option(package_name="lifecircle")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
