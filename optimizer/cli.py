@@ -1,9 +1,15 @@
 """``lifecircle``: the command line. The only place that configures logging.
 
-Exit codes: 0 success; 2 usage error (an unknown command or option, a missing argument);
-3 bad input, scenario or option value (also an output folder that cannot be written);
-4 infeasible scenario; 5 solver failure (no plan); 6 the plan failed its independent check;
-1 anything else (an internal error: a short message, the traceback with -v).
+Exit codes: 0 success; 2 usage error (an unknown command or option, a missing argument;
+also an executor that cannot be had); 3 bad input, scenario or option value (also an
+output folder that cannot be written); 4 infeasible scenario; 5 solver failure (no plan);
+6 the plan failed its independent check; 1 a batch with a failed run, Ctrl-C, or anything
+else (an internal error: a short message, the traceback with -v); 143 stopped by SIGTERM
+(129 SIGHUP).
+
+Starts at once: this module and the command modules import only click and the standard
+library at the top; numpy, pandas, geopandas, the solvers and the pipeline are imported
+inside the commands that use them (tests/cli/test_startup.py checks it).
 """
 from __future__ import annotations
 
@@ -37,7 +43,8 @@ from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 log = logging.getLogger("optimizer")
 
 EXIT_CODES_HELP = ("Exit codes: 0 ok, 2 usage, 3 bad input, scenario or option value, 4 infeasible scenario, "
-                   "5 solver failure, 6 plan failed its check, 1 internal error.")
+                   "5 solver failure, 6 plan failed its check, 1 a batch run failed or internal error, "
+                   "143 stopped (SIGTERM).")
 
 
 @click.group(cls=LifecircleGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},

@@ -231,13 +231,17 @@ def _verbosity_after_command(ctx: click.Context, param: click.Parameter, value):
 
 
 def add_verbosity_options(cmd: click.Command) -> click.Command:
-    """Give ``cmd`` (and, for a group, every command it holds) ``-v``/``-q`` of its own (idempotent)."""
+    """Give ``cmd`` (and, for a group, every command it holds) ``-v``/``-q`` of its own (idempotent).
+
+    Short forms only after the command (``--verbose``/``--quiet`` go before it): each
+    command's own options stay those its synopsis in docs/command-line.md lists.
+    """
     names = {n for p in cmd.params for n in getattr(p, "opts", [])}
-    if "-v" not in names and "--verbose" not in names:
-        cmd.params.append(click.Option(["-v", "--verbose"], count=True, expose_value=False,
+    if "-v" not in names:
+        cmd.params.append(click.Option(["-v", "verbose"], count=True, expose_value=False,
                                        callback=_verbosity_after_command, help=VERBOSE_HELP))
-    if "-q" not in names and "--quiet" not in names:
-        cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
+    if "-q" not in names:
+        cmd.params.append(click.Option(["-q", "quiet"], is_flag=True, expose_value=False,
                                        callback=_verbosity_after_command, help=QUIET_HELP))
     if isinstance(cmd, click.Group):
         for sub in cmd.commands.values():

@@ -128,4 +128,4 @@ def test_every_command_lists_q_and_v_in_its_help():
     for args in [[name] for name in main.commands] + [["network", "build"]]:
         result = runner.invoke(main, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
-        assert "-q, --quiet" in result.output and "-v, --verbose" in result.output, args
+        assert "\n  -q " in result.output and "\n  -v " in result.output, args
