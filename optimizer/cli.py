@@ -1,14 +1,19 @@
 """``lifecircle``: the command line. The only place that configures logging.
 
-Exit codes: 0 success; 2 usage error (an unknown command or option, a missing argument);
-3 bad input, scenario or option value (also an output folder that cannot be written);
-4 infeasible scenario; 5 solver failure (no plan); 6 the plan failed its independent check;
-1 anything else (an internal error: a short message, the traceback with -v).
+Exit codes: 0 success; 2 usage error (an unknown command or option, a missing argument;
+also an executor that cannot be had); 3 bad input, scenario or option value (also an
+output folder that cannot be written); 4 infeasible scenario; 5 solver failure (no plan);
+6 the plan failed its independent check; 1 a batch with a failed run, Ctrl-C, or anything
+else (an internal error: a short message, the traceback with -v); 143 stopped by SIGTERM
+(129 SIGHUP).
+
+Starts at once: this module and the command modules import only click and the standard
+library at the top; numpy, pandas, geopandas, the solvers and the pipeline are imported
+inside the commands that use them (tests/cli/test_startup.py checks it).
 """
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import click
@@ -16,8 +21,10 @@ import click
 from optimizer.commands.common import (  # noqa: F401 - shared by every command
     BUDGET,
     GAP,
+    QUIET_HELP,
     THREADS,
     TIME_LIMIT,
+    VERBOSE_HELP,
     LifecircleGroup,
     OptionError,
     _fail,
@@ -29,30 +36,21 @@ from optimizer.commands.common import (  # noqa: F401 - shared by every command
     solver_overrides,
     writable_root,
 )
+from optimizer.commands.common import configure_logging as _configure_logging
 from optimizer.commands.run_summary import print_run_summary
 from optimizer.i18n import DEFAULT_LANG, LANGUAGES
 
 log = logging.getLogger("optimizer")
 
 EXIT_CODES_HELP = ("Exit codes: 0 ok, 2 usage, 3 bad input, scenario or option value, 4 infeasible scenario, "
-                   "5 solver failure, 6 plan failed its check, 1 internal error.")
-
-
-def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
-    for name in ("optimizer", "solvers"):
-        lg = logging.getLogger(name)
-        lg.handlers[:] = [handler]
-        lg.setLevel(level if verbose or name == "optimizer" else max(level, logging.WARNING))
-        lg.propagate = False
+                   "5 solver failure, 6 plan failed its check, 1 a batch run failed or internal error, "
+                   "143 stopped (SIGTERM).")
 
 
 @click.group(cls=LifecircleGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EXIT_CODES_HELP)
-@click.option("-v", "--verbose", count=True, help="More detail (-vv: debug, and the solver's log).")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the final summary.")
+@click.option("-v", "--verbose", count=True, help=VERBOSE_HELP + " Also after the command: solve X -v.")
+@click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP + " Also after the command: solve X -q.")
 @click.version_option(package_name="lifecircle")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
@@ -186,6 +184,9 @@ def validate(scenario, sets) -> None:
 def list_solvers() -> None:
     """List solver backends and whether each is installed."""
     import solvers as registry
+    from optimizer.greedy_backend import register as register_greedy
+
+    register_greedy()  # idempotent: listed even once importing optimizer no longer registers it
 
     available = set(registry.available_solvers())
     for name in registry.all_solvers():

@@ -195,6 +195,60 @@ def _fail(exc: BaseException) -> None:
     sys.exit(code)
 
 
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """Log ``optimizer`` (and, with ``-v``, ``solvers``) to stderr: ``-q`` warnings only, ``-vv`` debug."""
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
+    for name in ("optimizer", "solvers"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = [handler]
+        lg.setLevel(level if verbose or name == "optimizer" else max(level, logging.WARNING))
+        lg.propagate = False
+
+
+#: Help of ``-v`` and ``-q``, the same before and after the subcommand.
+VERBOSE_HELP = "More detail (-vv: debug, and the solver's log)."
+QUIET_HELP = "Only warnings, errors and the final summary."
+
+
+def _verbosity_after_command(ctx: click.Context, param: click.Parameter, value):
+    """``-v``/``-q`` given after the subcommand: added to those given before it, logging set again.
+
+    ``lifecircle solve X -q`` means ``lifecircle -q solve X``; ``-v`` counts add up
+    (``lifecircle -v solve X -v`` is ``-vv``). The root context's ``obj`` is what every
+    command reads (``quiet``, ``verbose``).
+    """
+    if not value:
+        return value
+    obj = ctx.find_root().ensure_object(dict)
+    if param.name == "verbose":
+        obj["verbose"] = int(obj.get("verbose", 0)) + int(value)
+    else:
+        obj["quiet"] = True
+    configure_logging(int(obj.get("verbose", 0)), bool(obj.get("quiet", False)))
+    return value
+
+
+def add_verbosity_options(cmd: click.Command) -> click.Command:
+    """Give ``cmd`` (and, for a group, every command it holds) ``-v``/``-q`` of its own (idempotent).
+
+    Short forms only after the command (``--verbose``/``--quiet`` go before it): each
+    command's own options stay those its synopsis in docs/command-line.md lists.
+    """
+    names = {n for p in cmd.params for n in getattr(p, "opts", [])}
+    if "-v" not in names:
+        cmd.params.append(click.Option(["-v", "verbose"], count=True, expose_value=False,
+                                       callback=_verbosity_after_command, help=VERBOSE_HELP))
+    if "-q" not in names:
+        cmd.params.append(click.Option(["-q", "quiet"], is_flag=True, expose_value=False,
+                                       callback=_verbosity_after_command, help=QUIET_HELP))
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            add_verbosity_options(sub)
+    return cmd
+
+
 class LifecircleGroup(click.Group):
     """The ``lifecircle`` command group: a value click refuses exits 3, like any other bad input.
 
@@ -202,7 +256,17 @@ class LifecircleGroup(click.Group):
     argument or required option); a value given to an option or argument that cannot be
     used (not a number, out of range, not one of the choices, a file that does not exist)
     is a bad input: exit 3, click's message naming the option.
+
+    Every command added to it (and to its sub-groups, which are of this class too) gets
+    ``-v``/``-q`` of its own (:func:`add_verbosity_options`), so that they may follow the
+    subcommand: ``lifecircle solve X -q``.
     """
+
+    #: Sub-groups (``lifecircle network``) are LifecircleGroups too.
+    group_class = type
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:  # noqa: D102 - click's
+        super().add_command(add_verbosity_options(cmd), name)
 
     def invoke(self, ctx: click.Context):  # noqa: D102 - click's
         try:

@@ -11,9 +11,12 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a comparison is written, so `lifecircle --help` starts fast
+    import pandas as pd
 
 #: Solvers compared when ``--solvers`` is not given.
 DEFAULT_SOLVERS = "highs,cbc,greedy"
@@ -87,6 +90,8 @@ def compare_command(ctx, scenario, sets, names, time_limit, in_process, out_dir)
         raise OptionError("must be > 0", param_hint="'--time-limit'")
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     try:
+        import pandas as pd
+
         from optimizer.studies.comparison import compare, prepare
 
         sc = _load(scenario, sets, [])

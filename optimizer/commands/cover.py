@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import click
-import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +119,8 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_
                + (f"; {unreached} demand points reached by no site" if unreached else ""))
     click.echo("  sites: " + ", ".join(problem.site_ids[sol.chosen][:30]) + (" ..." if len(sol.chosen) > 30 else ""))
     if out_dir:
+        import pandas as pd  # here, not at the top: `lifecircle --help` starts without it
+
         from optimizer.outputs.writers import atomic_folder
         from optimizer.processes import process_tag, utc_stamp
 
