@@ -20,7 +20,7 @@ import pandas as pd
 
 from optimizer.jsonable import to_jsonable
 from optimizer.report import charts, gather
-from optimizer.report.words import money, people, say, share
+from optimizer.report.words import money, people, saving, say, share
 from optimizer.run_folder import RunFolder
 
 
@@ -197,7 +197,7 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
     bd = cost["by_district"]
     cost_rows = [[escape(say("conversion", lang)), money(cost["conversion"], lang)]]
     cost_rows += [[escape(names[f]), money(cost["by_function"][f], lang)] for f in folder.functions]
-    cost_rows += [[escape(say("sharing_saving", lang)), "−" + money(cost["sharing_saving"], lang)],
+    cost_rows += [[escape(say("sharing_saving", lang)), saving(cost["sharing_saving"], lang)],
                   [f"<b>{escape(say('total', lang))}</b>", f"<b>{money(cost['total'], lang)}</b>"],
                   [escape(say("budget", lang)), money(cost["budget"], lang) if cost["budget"] else
                    escape(say("no_budget", lang))]]
@@ -207,7 +207,8 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         heads = {"conversion": say("conversion", lang), "sharing_saving": say("sharing_saving", lang),
                  "total": say("total", lang)}
         district_table = _table([say("district", lang)] + [heads.get(c, c) for c in cols],
-                                [[escape(str(r["district"]))] + [money(r[c], lang) for c in cols]
+                                [[escape(str(r["district"]))] + [saving(r[c], lang) if c == "sharing_saving"
+                                                                  else money(r[c], lang) for c in cols]
                                  for r in bd.to_dict(orient="records")])
     wb = gather.walk_buffer_rows(folder, lang)
     wb_html = ""

@@ -115,7 +115,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "cost_breakdown": ("投入构成", "Cost breakdown"),
     "conversion": ("场地改建费", "Site conversion"),
     "function_cost": ("功能建设费", "Function fit-out"),
-    "sharing_saving": ("合用节省（能合用的不单建）", "Sharing saving"),
+    "sharing_saving": ("合用节省", "Sharing saving"),
     "total": ("合计", "Total"),
     "by_district": ("分区、分功能投入", "By district and function"),
     "district": ("区", "District"),
@@ -183,6 +183,30 @@ def money(yuan: float | None, lang: str) -> str:
     if lang == "zh":
         return f"{yuan / 1e4:,.1f} 万元"
     return f"{yuan / 1e6:,.2f} M yuan"
+
+
+def saving(yuan: float | None, lang: str) -> str:
+    """A saving as the negative amount a cost table's total adds: ``−286.0 万元`` (``–`` when unknown).
+
+    Every cost table of the report writes the sharing saving this way, so that each row of
+    the table, summed as shown, gives its total.
+
+    Parameters
+    ----------
+    yuan
+        The money saved (positive), in yuan.
+    lang
+        ``zh`` or ``en``.
+
+    Returns
+    -------
+    str
+        The amount with a minus sign (U+2212) unless it rounds to zero.
+    """
+    text = money(yuan, lang)
+    if text == "–" or not yuan or money(abs(yuan), lang) == money(0.0, lang):
+        return text
+    return "\u2212" + money(abs(yuan), lang)
 
 
 def people(n: float | None) -> str:

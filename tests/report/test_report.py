@@ -381,3 +381,51 @@ def test_a_tiny_run_and_an_empty_plan_both_report_and_say_the_weaker_method(tmp_
     assert len({f["site"] for f in data["facilities"]}) == sites
     assert "WEAKER METHOD" in page
     assert data["existing"] == [] and len(data["units"]["x"]) == 2
+
+
+def _html_tables(page: str) -> list[list[list[str]]]:
+    """Every table of the page as rows of cell texts (header row first, tags stripped)."""
+    tables = []
+    for t in re.findall(r"<table[^>]*>(.*?)</table>", page, re.S):
+        rows = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+                for r in re.findall(r"<tr>(.*?)</tr>", t, re.S)]
+        tables.append(rows)
+    return tables
+
+
+def _amount(cell: str) -> float:
+    """``−286.0 万元`` or ``1.23 M yuan`` as shown, in the unit shown (a minus is U+2212 or ``-``)."""
+    m = re.match(r"([−-]?)([\d,]+\.\d+)", cell)
+    assert m, f"not an amount: {cell!r}"
+    return (-1 if m.group(1) else 1) * float(m.group(2).replace(",", ""))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_cost_table_s_rows_add_up_to_its_total_as_shown(run_dir, lang):
+    """The sharing saving is a negative amount in every cost table; the rows shown add up to the total shown.
+
+    The breakdown (conversion, each function, the saving) sums to its total row; in the table
+    by district each row's columns sum to that district's total. Amounts are rounded to 0.1
+    万元 (0.01 M yuan), so each summed cell may be off by half of that.
+    """
+    from optimizer.report.words import say
+
+    assert _report(run_dir, "--lang", lang).exit_code == 0
+    page = (run_dir / ("report.html" if lang == "zh" else "report_en.html")).read_text(encoding="utf-8")
+    tables = _html_tables(page)
+    total, saving = say("total", lang), say("sharing_saving", lang)
+    half = 0.05 if lang == "zh" else 0.005
+    breakdown = next(t for t in tables if t[0] == [say("cost_breakdown", lang), say("amount", lang)])
+    labels = [r[0] for r in breakdown]
+    end = labels.index(total)
+    parts = [_amount(r[1]) for r in breakdown[1:end]]
+    assert _amount(breakdown[labels.index(saving)][1]) < 0, "the saving is shown as a negative amount"
+    assert sum(parts) == pytest.approx(_amount(breakdown[end][1]), abs=half * (len(parts) + 1))
+    district = next(t for t in tables if t[0][0] == say("district", lang))
+    head = district[0]
+    assert head[-1] == total and saving in head
+    for row in district[1:]:
+        parts = [_amount(c) for c in row[1:-1]]
+        assert _amount(row[head.index(saving)]) <= 0
+        assert sum(parts) == pytest.approx(_amount(row[-1]), abs=half * (len(parts) + 1)), row
+    assert "不单建" not in page, "the sharing saving is not rule 6 (not built separately)"
