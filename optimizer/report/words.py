@@ -128,6 +128,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "buffer": ("缓冲区覆盖", "Covered by buffer"),
     "overstates": ("缓冲区多算", "Buffer overstates"),
     "frontier": ("预算—覆盖前沿", "Budget-coverage frontier"),
+    "budget_axis": ("预算（万元）", "Budget (million yuan)"),
     "frontier_note": ("每个预算下的最优方案（实心点：已证明最优）。",
                       "The best plan at each budget (filled: proven optimal)."),
     "frontier_missing": ("未提供（用 lifecircle frontier 生成，并以 --frontier 传入）。",

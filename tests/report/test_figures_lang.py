@@ -46,12 +46,13 @@ def _walk_table() -> pd.DataFrame:
         "with_plan_covered_buffer": [900.0, 70.0, 280.0, 250.0]})
 
 
-def _frontier_table() -> pd.DataFrame:
-    budgets = np.linspace(0, 2.5e7, 11)
-    out = pd.DataFrame({"budget": budgets, "status": "optimal", "proven_optimal": [True] * 10 + [False],
-                        "cost": budgets * 0.95, "sites": np.arange(11)})
+def _frontier_table(budgets: tuple[float, ...] | None = None) -> pd.DataFrame:
+    budgets = np.linspace(0, 2.5e7, 11) if budgets is None else np.asarray(budgets, dtype=float)
+    n = len(budgets)
+    out = pd.DataFrame({"budget": budgets, "status": "optimal", "proven_optimal": [True] * (n - 1) + [False],
+                        "cost": budgets * 0.95, "sites": np.arange(n)})
     for k, f in enumerate(FUNCTIONS):
-        out[f"{f}_covered_share"] = np.minimum(1.0, 0.2 + 0.07 * np.arange(11) * (1 + k / 4))
+        out[f"{f}_covered_share"] = np.minimum(1.0, 0.2 + 0.07 * np.arange(n) * (1 + k / 4))
     return out
 
 
@@ -119,3 +120,52 @@ def test_frontier_budget_labels_never_overlap_each_other_nor_the_share_axis(lang
     for a, b in itertools.product(boxes_x, boxes_y):
         assert not a.overlaps(b), "a budget label runs into a share label"
     assert all(len(t.get_text()) <= 6 for t in xs), [t.get_text() for t in xs]
+
+
+def _svg_text_boxes(svg: str, lang: str) -> list[tuple[str, float, float, float, float]]:
+    """Each ``<text>`` of an SVG chart with its box (x0, x1, y0, y1), its width measured by matplotlib."""
+    from html import unescape
+
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure = TextToPath()
+    family = cjk_font() if lang == "zh" else None
+    out = []
+    for attrs, body in re.findall(r"<text ([^>]*)>(.*?)</text>", svg):
+        a = dict(re.findall(r'([\w-]+)="([^"]*)"', attrs))
+        size = float(a.get("font-size", 12))
+        text = unescape(body)
+        props = FontProperties(family=[family, "DejaVu Sans"] if family else None, size=size)
+        width = measure.get_text_width_height_descent(text, props, ismath=False)[0]
+        x, y = float(a["x"]), float(a["y"])
+        x0 = {"start": x, "middle": x - width / 2, "end": x - width}[a.get("text-anchor", "start")]
+        out.append((text, x0, x0 + width, y - 0.8 * size, y + 0.25 * size))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_s_frontier_chart_labels_budgets_compactly_without_overlap(lang):
+    """The report's SVG frontier: labels like ``1,000`` (unit in the axis title), apart from each other and "0%"."""
+    from optimizer.report.charts import frontier_chart
+    from optimizer.report.words import say
+
+    if lang == "zh" and cjk_font() is None:
+        pytest.skip("no font with Chinese glyphs to measure with")
+    names = {f: function_label(f, lang) for f in FUNCTIONS}
+    colours = {f: FUNCTION_STYLES[f][0] for f in FUNCTIONS}
+    # budgets as a planner tries them: close together at the low end, where "1,000.0 万元" labels collided
+    svg = frontier_chart(_frontier_table((0, 1e6, 2e6, 5e6, 1e7, 1.5e7, 2e7, 2.5e7)), FUNCTIONS, names, colours, lang)
+    boxes = _svg_text_boxes(svg, lang)
+    shares = [b for b in boxes if b[0].endswith("%")]
+    assert [b[0] for b in shares] == ["0%", "25%", "50%", "75%", "100%"]
+    assert say("budget_axis", lang) in [b[0] for b in boxes]
+    bottom = max(b[3] for b in shares)  # the axis: below the "0%" label
+    budgets = [b for b in boxes if b[2] >= b[1] and b[3] > bottom - 10 and b[0] != say("budget_axis", lang)
+               and not b[0].endswith("%")]
+    labels = [b[0] for b in budgets]
+    assert labels == ["0", "500", "1,000", "1,500", "2,000", "2,500"] if lang == "zh" else \
+        labels == ["0", "5", "10", "15", "20", "25"], labels
+    for a, b in itertools.combinations(budgets + shares, 2):
+        apart = a[2] <= b[1] or b[2] <= a[1] or a[4] <= b[3] or b[4] <= a[3]
+        assert apart, f"{a[0]!r} and {b[0]!r} overlap"
