@@ -252,7 +252,8 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         warn_html = (f'<section id="warnings"><h2>{escape(say("warnings", lang))}</h2><ul>'
                      + "".join(f"<li>{escape(w)}</li>" for w in h["warnings"]) + "</ul></section>")
     figs = "".join(_png_img(pngs.get(role), png_names.get(role, ""), say(key, lang))
-                   for role, key in (("map", "map"), ("coverage", "coverage"), ("cost", "cost_breakdown")))
+                   for role, key in (("map", "map"), ("coverage", "coverage"), ("cost", "cost_breakdown"),
+                                     ("walk_vs_buffer", "walk_vs_buffer"), ("frontier", "frontier")))
     links = " · ".join(escape(n) for n in png_names.values())
     reach_note = "" if data["reach_available"] else f'<p class="note warn">{escape(say("reach_missing", lang))}</p>'
     payload = {"map": data, "words": gather.js_words(lang), "symbols": SYMBOL_PATHS, "lang": lang}

@@ -400,8 +400,7 @@ def _amount(cell: str) -> float:
     return (-1 if m.group(1) else 1) * float(m.group(2).replace(",", ""))
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_each_cost_table_s_rows_add_up_to_its_total_as_shown(run_dir, lang):
+def _assert_cost_tables_add_up(page: str, lang: str) -> None:
     """The sharing saving is a negative amount in every cost table; the rows shown add up to the total shown.
 
     The breakdown (conversion, each function, the saving) sums to its total row; in the table
@@ -410,8 +409,6 @@ def test_each_cost_table_s_rows_add_up_to_its_total_as_shown(run_dir, lang):
     """
     from optimizer.report.words import say
 
-    assert _report(run_dir, "--lang", lang).exit_code == 0
-    page = (run_dir / ("report.html" if lang == "zh" else "report_en.html")).read_text(encoding="utf-8")
     tables = _html_tables(page)
     total, saving = say("total", lang), say("sharing_saving", lang)
     half = 0.05 if lang == "zh" else 0.005
@@ -429,3 +426,47 @@ def test_each_cost_table_s_rows_add_up_to_its_total_as_shown(run_dir, lang):
         assert _amount(row[head.index(saving)]) <= 0
         assert sum(parts) == pytest.approx(_amount(row[-1]), abs=half * (len(parts) + 1)), row
     assert "不单建" not in page, "the sharing saving is not rule 6 (not built separately)"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_pngs_speak_its_language_and_its_cost_tables_add_up(run_dir, tmp_path, lang, monkeypatch):
+    """The report draws walk vs buffer and the frontier in its own language (the run's PNG is in solve's).
+
+    Every text of both figures is read back: no raw function key, no word of the other language.
+    On the same page, each cost table's rows add up to its total as shown, the sharing saving
+    a negative amount (see :func:`_assert_cost_tables_add_up`).
+    """
+    from optimizer.outputs import figures as run_figures
+
+    if lang == "zh" and figures.figure_language("zh") != "zh":
+        pytest.skip("no font with Chinese glyphs")
+    frontier = tmp_path / "frontier.csv"
+    pd.DataFrame({"budget": [0.0, 1e6, 2e6, 1e7, 2e7], "status": "optimal", "proven_optimal": True,
+                  "cost": [0.0, 1e6, 2e6, 1e7, 2e7], "sites": [0, 1, 2, 9, 18],
+                  **{f"{f}_covered_share": [0.5, 0.55, 0.6, 0.8, 0.9]
+                     for f in ("canteen", "childcare", "elder_care", "parking")}}).to_csv(frontier, index=False)
+    kept = []
+    monkeypatch.setattr(run_figures.plt, "close", kept.append)
+    result = _report(run_dir, "--lang", lang, "--frontier", frontier)
+    monkeypatch.undo()
+    assert result.exit_code == 0, result.output
+    prefix = "report" if lang == "zh" else "report_en"
+    page = (run_dir / f"{prefix}.html").read_text(encoding="utf-8")
+    _assert_cost_tables_add_up(page, lang)
+    for role in ("walk_vs_buffer", "frontier"):
+        assert (run_dir / f"{prefix}_{role}.png").stat().st_size > 1000
+        assert f"<figcaption>{prefix}_{role}.png</figcaption>" in page
+    import matplotlib.pyplot as plt
+    import matplotlib.text
+
+    scenario = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["scenario"]
+    scenario = scenario.get("name", "") if isinstance(scenario, dict) else str(scenario)
+    assert len(kept) == 5, "map, coverage, cost, then walk vs buffer and the frontier"
+    for fig in kept[:3]:
+        plt.close(fig)
+    for fig in kept[3:]:
+        texts = [t.get_text().replace(scenario, "") for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+        plt.close(fig)
+        assert not [t for t in texts if "_" in t], texts
+        other = re.compile(r"[A-Za-z]{2,}" if lang == "zh" else r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+        assert not [t for t in texts if other.search(t)], texts
