@@ -18,6 +18,7 @@ from importlib import resources
 
 import pandas as pd
 
+from optimizer.i18n import reach_method_label
 from optimizer.jsonable import to_jsonable
 from optimizer.report import charts, gather
 from optimizer.report.words import money, people, saving, say, share
@@ -52,8 +53,8 @@ def _headline_html(h: dict, lang: str) -> str:
     else:
         budget = escape(say("no_budget", lang))
     check_cls = "ok" if h["check_passed"] else "bad"
-    reach = escape(h["reach_method"]) + (f' <b class="bad">{escape(say("weaker", lang))}</b>'
-                                         if h["weaker_method"] else "")
+    weaker = f' <b class="bad">{escape(say("weaker", lang))}</b>' if h["weaker_method"] else ""
+    reach = escape(reach_method_label(h["reach_method"], lang)) + weaker
     solve = f"{h['solve_seconds']:.1f} s" if h["solve_seconds"] is not None else ""
     stages = ""
     if h.get("stages"):

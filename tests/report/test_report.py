@@ -453,6 +453,7 @@ def test_report_pngs_speak_its_language_and_its_cost_tables_add_up(run_dir, tmp_
     prefix = "report" if lang == "zh" else "report_en"
     page = (run_dir / f"{prefix}.html").read_text(encoding="utf-8")
     _assert_cost_tables_add_up(page, lang)
+    assert ("可达性方法: 步行路网" if lang == "zh" else "Reach: walk network") in page
     for role in ("walk_vs_buffer", "frontier"):
         assert (run_dir / f"{prefix}_{role}.png").stat().st_size > 1000
         assert f"<figcaption>{prefix}_{role}.png</figcaption>" in page
