@@ -52,6 +52,14 @@ UNIT_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: how walking effort was obtained (``optimizer.reach.types.ReachMethod``), in both languages
+REACH_METHOD_LABELS: dict[str, dict[str, str]] = {
+    "network": {"zh": "步行路网", "en": "walk network"},
+    "straight_line": {"zh": "直线距离 × 绕行系数", "en": "straight line x detour"},
+    "od_table": {"zh": "给定步行时间表", "en": "given walk-time table"},
+}
+
+
 def check_lang(lang: str) -> Lang:
     """Return ``lang`` if it is a supported language, else raise ``ValueError`` naming both."""
     if lang not in LANGUAGES:
@@ -90,3 +98,16 @@ def unit_label(unit: str, lang: str) -> str:
     check_lang(lang)
     known = UNIT_LABELS.get(unit)
     return known[lang] if known else unit
+
+
+def reach_method_label(method: str, lang: str) -> str:
+    """How walking effort was obtained, for readers (an unknown method as it is written).
+
+    Examples
+    --------
+    >>> reach_method_label("network", "zh")
+    '步行路网'
+    """
+    check_lang(lang)
+    known = REACH_METHOD_LABELS.get(str(method))
+    return known[lang] if known else str(method).replace("_", " ")

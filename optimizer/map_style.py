@@ -8,6 +8,8 @@ from __future__ import annotations
 
 #: colour of a demand unit by its status for the function shown (code as in optimizer.rules.covered)
 STATUS_COLOURS: dict[str, str] = {"existing": "#9ecae1", "new": "#31a354", "unreached": "#e34a33"}
+#: colour of what the plan does not change or does not claim: before the plan, a straight-line buffer
+NEUTRAL_COLOUR = "#bbbbbb"
 STATUS_CODES: dict[str, int] = {"unreached": 0, "existing": 1, "new": 2}
 #: colour and symbol of each shipped function's facilities; others take the spare ones in turn
 FUNCTION_STYLES: dict[str, tuple[str, str]] = {

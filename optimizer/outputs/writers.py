@@ -216,7 +216,7 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
             _csv(run.together, tmp / "not_built_separately.csv")
         if run.walk_vs_buffer is not None:
             _csv(run.walk_vs_buffer, tmp / "walk_vs_buffer.csv")
-            walk_vs_buffer_figure(run.walk_vs_buffer, tmp / "walk_vs_buffer.png", run.scenario.name)
+            walk_vs_buffer_figure(run.walk_vs_buffer, tmp / "walk_vs_buffer.png", run.scenario.name, lang)
         lists = three_lists(run, lang, facilities,
                             configuration_money(money, run.inputs.sites, run.scenario, lang))
         for file_name, table in lists.items():
@@ -257,7 +257,8 @@ def write_frontier(table: pd.DataFrame, scenario, root: str | Path) -> Path:
     final = parent / name
     with atomic_folder(final, "frontier folder") as tmp:
         table.to_csv(tmp / "frontier.csv", index=False, encoding=CSV_ENCODING)
-        frontier_figure(table, tmp / "frontier.png", scenario.name)
+        frontier_figure(table, tmp / "frontier.png", scenario.name,
+                        label_zh={f: fn.label_zh for f, fn in scenario.functions.items()})
         (tmp / "frontier.json").write_text(json.dumps({"scenario": scenario.name, "source": scenario.source,
                                                         "rows": table.to_dict(orient="records")},
                                                        ensure_ascii=False, indent=2, default=str), encoding="utf-8")

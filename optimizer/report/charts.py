@@ -135,6 +135,37 @@ def cost_waterfall(cost: dict, functions: list[str], colours: dict[str, str], la
     return "".join(out)
 
 
+def budget_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """At most ``most`` round budget ticks between ``lo`` and ``hi`` (in the axis unit), ends included when round.
+
+    Parameters
+    ----------
+    lo, hi
+        The budget range, in the unit of the axis (万元 or million yuan).
+    most
+        The most ticks to draw.
+
+    Returns
+    -------
+    list of float
+        Ticks at 1, 2, 2.5 or 5 times a power of ten, inside ``[lo, hi]``.
+
+    Examples
+    --------
+    >>> budget_ticks(0, 2500)
+    [0.0, 500.0, 1000.0, 1500.0, 2000.0, 2500.0]
+    """
+    if not hi > lo:
+        return [float(lo)]
+    for power in range(int(np.floor(np.log10((hi - lo) / most))) - 1, 40):
+        for m in (1, 2, 2.5, 5):
+            step = m * 10.0 ** power
+            ticks = np.arange(np.ceil(lo / step - 1e-9), np.floor(hi / step + 1e-9) + 1) * step
+            if len(ticks) <= most:
+                return [float(np.round(t, 9)) + 0.0 for t in ticks]
+    return [float(lo), float(hi)]
+
+
 def frontier_chart(table: pd.DataFrame, functions: list[str], names: dict[str, str], colours: dict[str, str],
                    lang: str) -> str:
     """Covered share per function against the budget; proven points filled, others hollow."""
@@ -159,8 +190,12 @@ def frontier_chart(table: pd.DataFrame, functions: list[str], names: dict[str, s
     for t in (0, 0.25, 0.5, 0.75, 1):
         out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#e5e5e5"/>')
         out.append(_text(left - 6, py(t) + 4, f"{t:.0%}", "end", 'font-size="10"'))
-    for v in np.unique(b):
-        out.append(_text(px(v), top + plot_h + 16, money(v, lang), "middle", 'font-size="9"'))
+    unit = 1e4 if lang == "zh" else 1e6  # the unit is in the axis title: ticks say "1,000", not "1,000.0 万元"
+    for v in budget_ticks(lo / unit, hi / unit):
+        out.append(f'<line x1="{px(v * unit):.1f}" x2="{px(v * unit):.1f}" y1="{top + plot_h}" '
+                   f'y2="{top + plot_h + 4}" stroke="#999"/>')
+        out.append(_text(px(v * unit), top + plot_h + 18, f"{v:,.6f}".rstrip("0").rstrip("."), "middle",
+                         'font-size="10"'))
     proven = ok["proven_optimal"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
     for k, f in enumerate(cols):
         s = ok[f"{f}_covered_share"].to_numpy(dtype=float)
@@ -176,6 +211,6 @@ def frontier_chart(table: pd.DataFrame, functions: list[str], names: dict[str, s
         ly = top + 14 + 18 * k
         out.append(f'<rect x="{left + plot_w + 16}" y="{ly - 9}" width="12" height="12" fill="{colours[f]}"/>')
         out.append(_text(left + plot_w + 32, ly + 1, names[f], "start", 'font-size="11"'))
-    out.append(_text(left + plot_w / 2, top + plot_h + 40, say("budget", lang), "middle", 'font-size="11"'))
+    out.append(_text(left + plot_w / 2, top + plot_h + 40, say("budget_axis", lang), "middle", 'font-size="11"'))
     out.append("</svg>")
     return "".join(out)

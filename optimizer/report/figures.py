@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from optimizer.map_style import STATUS_COLOURS, function_styles  # noqa: E402
+from optimizer.outputs import figures as run_figures  # noqa: E402
 from optimizer.outputs.fonts import cjk_font  # noqa: E402
 from optimizer.report import gather  # noqa: E402
 from optimizer.report.words import say  # noqa: E402
@@ -175,3 +176,51 @@ def cost_figure(folder: RunFolder, path: Path, lang: str) -> None:
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
+
+
+def walk_buffer_figure(folder: RunFolder, path: Path, lang: str) -> bool:
+    """Walking versus a straight-line buffer in the report's language (the run's PNG is in solve's language).
+
+    Parameters
+    ----------
+    folder
+        The run folder read for the report.
+    path
+        PNG file to write.
+    lang
+        The figures' language (:func:`figure_language`).
+
+    Returns
+    -------
+    bool
+        Whether a figure was drawn (not when the run folder has no ``walk_vs_buffer.csv``).
+    """
+    if folder.walk_vs_buffer is None or not len(folder.walk_vs_buffer):
+        return False
+    run_figures.walk_vs_buffer_figure(folder.walk_vs_buffer, path, gather.headline(folder, lang)["scenario"], lang)
+    return True
+
+
+def frontier_figure(folder: RunFolder, path: Path, lang: str) -> bool:
+    """The budget frontier given with ``--frontier``, in the report's language and the page's colours.
+
+    Parameters
+    ----------
+    folder
+        The run folder read for the report (with its frontier, when given).
+    path
+        PNG file to write.
+    lang
+        The figures' language (:func:`figure_language`).
+
+    Returns
+    -------
+    bool
+        Whether a figure was drawn (not without a frontier).
+    """
+    table = gather.frontier_rows(folder)
+    if table is None or not len(table):
+        return False
+    run_figures.frontier_figure(table, path, gather.headline(folder, lang)["scenario"], lang,
+                                label_zh=gather.function_names(folder, "zh"))
+    return True

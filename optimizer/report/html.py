@@ -18,9 +18,10 @@ from importlib import resources
 
 import pandas as pd
 
+from optimizer.i18n import reach_method_label
 from optimizer.jsonable import to_jsonable
 from optimizer.report import charts, gather
-from optimizer.report.words import money, people, say, share
+from optimizer.report.words import money, people, saving, say, share
 from optimizer.run_folder import RunFolder
 
 
@@ -52,8 +53,8 @@ def _headline_html(h: dict, lang: str) -> str:
     else:
         budget = escape(say("no_budget", lang))
     check_cls = "ok" if h["check_passed"] else "bad"
-    reach = escape(h["reach_method"]) + (f' <b class="bad">{escape(say("weaker", lang))}</b>'
-                                         if h["weaker_method"] else "")
+    weaker = f' <b class="bad">{escape(say("weaker", lang))}</b>' if h["weaker_method"] else ""
+    reach = escape(reach_method_label(h["reach_method"], lang)) + weaker
     solve = f"{h['solve_seconds']:.1f} s" if h["solve_seconds"] is not None else ""
     stages = ""
     if h.get("stages"):
@@ -197,7 +198,7 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
     bd = cost["by_district"]
     cost_rows = [[escape(say("conversion", lang)), money(cost["conversion"], lang)]]
     cost_rows += [[escape(names[f]), money(cost["by_function"][f], lang)] for f in folder.functions]
-    cost_rows += [[escape(say("sharing_saving", lang)), "−" + money(cost["sharing_saving"], lang)],
+    cost_rows += [[escape(say("sharing_saving", lang)), saving(cost["sharing_saving"], lang)],
                   [f"<b>{escape(say('total', lang))}</b>", f"<b>{money(cost['total'], lang)}</b>"],
                   [escape(say("budget", lang)), money(cost["budget"], lang) if cost["budget"] else
                    escape(say("no_budget", lang))]]
@@ -207,7 +208,8 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         heads = {"conversion": say("conversion", lang), "sharing_saving": say("sharing_saving", lang),
                  "total": say("total", lang)}
         district_table = _table([say("district", lang)] + [heads.get(c, c) for c in cols],
-                                [[escape(str(r["district"]))] + [money(r[c], lang) for c in cols]
+                                [[escape(str(r["district"]))] + [saving(r[c], lang) if c == "sharing_saving"
+                                                                  else money(r[c], lang) for c in cols]
                                  for r in bd.to_dict(orient="records")])
     wb = gather.walk_buffer_rows(folder, lang)
     wb_html = ""
@@ -251,7 +253,8 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         warn_html = (f'<section id="warnings"><h2>{escape(say("warnings", lang))}</h2><ul>'
                      + "".join(f"<li>{escape(w)}</li>" for w in h["warnings"]) + "</ul></section>")
     figs = "".join(_png_img(pngs.get(role), png_names.get(role, ""), say(key, lang))
-                   for role, key in (("map", "map"), ("coverage", "coverage"), ("cost", "cost_breakdown")))
+                   for role, key in (("map", "map"), ("coverage", "coverage"), ("cost", "cost_breakdown"),
+                                     ("walk_vs_buffer", "walk_vs_buffer"), ("frontier", "frontier")))
     links = " · ".join(escape(n) for n in png_names.values())
     reach_note = "" if data["reach_available"] else f'<p class="note warn">{escape(say("reach_missing", lang))}</p>'
     payload = {"map": data, "words": gather.js_words(lang), "symbols": SYMBOL_PATHS, "lang": lang}

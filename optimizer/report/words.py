@@ -115,7 +115,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "cost_breakdown": ("投入构成", "Cost breakdown"),
     "conversion": ("场地改建费", "Site conversion"),
     "function_cost": ("功能建设费", "Function fit-out"),
-    "sharing_saving": ("合用节省（能合用的不单建）", "Sharing saving"),
+    "sharing_saving": ("合用节省", "Sharing saving"),
     "total": ("合计", "Total"),
     "by_district": ("分区、分功能投入", "By district and function"),
     "district": ("区", "District"),
@@ -128,6 +128,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "buffer": ("缓冲区覆盖", "Covered by buffer"),
     "overstates": ("缓冲区多算", "Buffer overstates"),
     "frontier": ("预算—覆盖前沿", "Budget-coverage frontier"),
+    "budget_axis": ("预算（万元）", "Budget (million yuan)"),
     "frontier_note": ("每个预算下的最优方案（实心点：已证明最优）。",
                       "The best plan at each budget (filled: proven optimal)."),
     "frontier_missing": ("未提供（用 lifecircle frontier 生成，并以 --frontier 传入）。",
@@ -183,6 +184,30 @@ def money(yuan: float | None, lang: str) -> str:
     if lang == "zh":
         return f"{yuan / 1e4:,.1f} 万元"
     return f"{yuan / 1e6:,.2f} M yuan"
+
+
+def saving(yuan: float | None, lang: str) -> str:
+    """A saving as the negative amount a cost table's total adds: ``−286.0 万元`` (``–`` when unknown).
+
+    Every cost table of the report writes the sharing saving this way, so that each row of
+    the table, summed as shown, gives its total.
+
+    Parameters
+    ----------
+    yuan
+        The money saved (positive), in yuan.
+    lang
+        ``zh`` or ``en``.
+
+    Returns
+    -------
+    str
+        The amount with a minus sign (U+2212) unless it rounds to zero.
+    """
+    text = money(yuan, lang)
+    if text == "–" or not yuan or money(abs(yuan), lang) == money(0.0, lang):
+        return text
+    return "\u2212" + money(abs(yuan), lang)
 
 
 def people(n: float | None) -> str:

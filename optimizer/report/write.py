@@ -20,13 +20,16 @@ log = logging.getLogger(__name__)
 
 #: the static figures: role -> how it is drawn
 FIGURES = {"map": figures.map_figure, "coverage": figures.coverage_figure, "cost": figures.cost_figure}
+#: figures drawn when the run folder has their data (the drawing says whether it drew): role -> how
+OPTIONAL_FIGURES = {"walk_vs_buffer": figures.walk_buffer_figure, "frontier": figures.frontier_figure}
 
 
 def report_names(lang: str) -> dict[str, str]:
     """File names of the report in ``lang``: ``report.html`` (Chinese) or ``report_en.html``, and figures."""
     prefix = "report" if check_lang(lang) == "zh" else f"report_{lang}"
     return {"html": f"{prefix}.html", "map": f"{prefix}_map.png", "coverage": f"{prefix}_coverage.png",
-            "cost": f"{prefix}_cost.png", "screenshot": f"{prefix}_screenshot.png"}
+            "cost": f"{prefix}_cost.png", "walk_vs_buffer": f"{prefix}_walk_vs_buffer.png",
+            "frontier": f"{prefix}_frontier.png", "screenshot": f"{prefix}_screenshot.png"}
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,14 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, lang: s
             tmp = out / f".{names[role]}.partial-{os.getpid()}.png"
             temps[role] = tmp
             draw(folder, tmp, fig_lang)
-        pngs = {role: temps[role].read_bytes() for role in FIGURES}
-        page = render_report(folder, lang, pngs=pngs, png_names={r: names[r] for r in FIGURES})
+        for role, draw_if in OPTIONAL_FIGURES.items():  # in the report's language, whatever solve's was
+            tmp = out / f".{names[role]}.partial-{os.getpid()}.png"
+            temps[role] = tmp
+            if not draw_if(folder, tmp, fig_lang):
+                del temps[role]
+        drawn = list(temps)
+        pngs = {role: temps[role].read_bytes() for role in drawn}
+        page = render_report(folder, lang, pngs=pngs, png_names={r: names[r] for r in drawn})
         tmp_html = out / f".{names['html']}.partial-{os.getpid()}"
         temps["html"] = tmp_html
         tmp_html.write_text(page, encoding="utf-8")
@@ -83,6 +92,6 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, lang: s
     finally:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
-    log.info("wrote %s (%.0f kB) and %d figures", final["html"], final["html"].stat().st_size / 1024, len(FIGURES))
-    return ReportFiles(html=final["html"], pngs={r: final[r] for r in FIGURES}, figure_lang=fig_lang, folder=folder,
+    log.info("wrote %s (%.0f kB) and %d figures", final["html"], final["html"].stat().st_size / 1024, len(drawn))
+    return ReportFiles(html=final["html"], pngs={r: final[r] for r in drawn}, figure_lang=fig_lang, folder=folder,
                        size_bytes=final["html"].stat().st_size)

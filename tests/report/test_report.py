@@ -381,3 +381,93 @@ def test_a_tiny_run_and_an_empty_plan_both_report_and_say_the_weaker_method(tmp_
     assert len({f["site"] for f in data["facilities"]}) == sites
     assert "WEAKER METHOD" in page
     assert data["existing"] == [] and len(data["units"]["x"]) == 2
+
+
+def _html_tables(page: str) -> list[list[list[str]]]:
+    """Every table of the page as rows of cell texts (header row first, tags stripped)."""
+    tables = []
+    for t in re.findall(r"<table[^>]*>(.*?)</table>", page, re.S):
+        rows = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+                for r in re.findall(r"<tr>(.*?)</tr>", t, re.S)]
+        tables.append(rows)
+    return tables
+
+
+def _amount(cell: str) -> float:
+    """``−286.0 万元`` or ``1.23 M yuan`` as shown, in the unit shown (a minus is U+2212 or ``-``)."""
+    m = re.match(r"([−-]?)([\d,]+\.\d+)", cell)
+    assert m, f"not an amount: {cell!r}"
+    return (-1 if m.group(1) else 1) * float(m.group(2).replace(",", ""))
+
+
+def _assert_cost_tables_add_up(page: str, lang: str) -> None:
+    """The sharing saving is a negative amount in every cost table; the rows shown add up to the total shown.
+
+    The breakdown (conversion, each function, the saving) sums to its total row; in the table
+    by district each row's columns sum to that district's total. Amounts are rounded to 0.1
+    万元 (0.01 M yuan), so each summed cell may be off by half of that.
+    """
+    from optimizer.report.words import say
+
+    tables = _html_tables(page)
+    total, saving = say("total", lang), say("sharing_saving", lang)
+    half = 0.05 if lang == "zh" else 0.005
+    breakdown = next(t for t in tables if t[0] == [say("cost_breakdown", lang), say("amount", lang)])
+    labels = [r[0] for r in breakdown]
+    end = labels.index(total)
+    parts = [_amount(r[1]) for r in breakdown[1:end]]
+    assert _amount(breakdown[labels.index(saving)][1]) < 0, "the saving is shown as a negative amount"
+    assert sum(parts) == pytest.approx(_amount(breakdown[end][1]), abs=half * (len(parts) + 1))
+    district = next(t for t in tables if t[0][0] == say("district", lang))
+    head = district[0]
+    assert head[-1] == total and saving in head
+    for row in district[1:]:
+        parts = [_amount(c) for c in row[1:-1]]
+        assert _amount(row[head.index(saving)]) <= 0
+        assert sum(parts) == pytest.approx(_amount(row[-1]), abs=half * (len(parts) + 1)), row
+    assert "不单建" not in page, "the sharing saving is not rule 6 (not built separately)"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_pngs_speak_its_language_and_its_cost_tables_add_up(run_dir, tmp_path, lang, monkeypatch):
+    """The report draws walk vs buffer and the frontier in its own language (the run's PNG is in solve's).
+
+    Every text of both figures is read back: no raw function key, no word of the other language.
+    On the same page, each cost table's rows add up to its total as shown, the sharing saving
+    a negative amount (see :func:`_assert_cost_tables_add_up`).
+    """
+    from optimizer.outputs import figures as run_figures
+
+    if lang == "zh" and figures.figure_language("zh") != "zh":
+        pytest.skip("no font with Chinese glyphs")
+    frontier = tmp_path / "frontier.csv"
+    pd.DataFrame({"budget": [0.0, 1e6, 2e6, 1e7, 2e7], "status": "optimal", "proven_optimal": True,
+                  "cost": [0.0, 1e6, 2e6, 1e7, 2e7], "sites": [0, 1, 2, 9, 18],
+                  **{f"{f}_covered_share": [0.5, 0.55, 0.6, 0.8, 0.9]
+                     for f in ("canteen", "childcare", "elder_care", "parking")}}).to_csv(frontier, index=False)
+    kept = []
+    monkeypatch.setattr(run_figures.plt, "close", kept.append)
+    result = _report(run_dir, "--lang", lang, "--frontier", frontier)
+    monkeypatch.undo()
+    assert result.exit_code == 0, result.output
+    prefix = "report" if lang == "zh" else "report_en"
+    page = (run_dir / f"{prefix}.html").read_text(encoding="utf-8")
+    _assert_cost_tables_add_up(page, lang)
+    assert ("可达性方法: 步行路网" if lang == "zh" else "Reach: walk network") in page
+    for role in ("walk_vs_buffer", "frontier"):
+        assert (run_dir / f"{prefix}_{role}.png").stat().st_size > 1000
+        assert f"<figcaption>{prefix}_{role}.png</figcaption>" in page
+    import matplotlib.pyplot as plt
+    import matplotlib.text
+
+    scenario = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["scenario"]
+    scenario = scenario.get("name", "") if isinstance(scenario, dict) else str(scenario)
+    assert len(kept) == 5, "map, coverage, cost, then walk vs buffer and the frontier"
+    for fig in kept[:3]:
+        plt.close(fig)
+    for fig in kept[3:]:
+        texts = [t.get_text().replace(scenario, "") for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+        plt.close(fig)
+        assert not [t for t in texts if "_" in t], texts
+        other = re.compile(r"[A-Za-z]{2,}" if lang == "zh" else r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+        assert not [t for t in texts if other.search(t)], texts
