@@ -330,12 +330,12 @@ def memo(d: RunDiff, lang: str, labels: dict[str, str] | None = None, top: int =
     moves_en = f"{added} added, {removed} removed, {changed} changed"
     moves_zh = f"新增{added}处、取消{removed}处、调整{changed}处"
     if n_b == n_a:
-        verb_en, verb_zh = f"keeps {n_b} sites ({moves_en})", f"改建点位仍为{n_b}处（{moves_zh}）"
+        verb_en, verb_zh = f"keeps {_sites(n_b)} ({moves_en})", f"改建点位仍为{n_b}处（{moves_zh}）"
     elif n_b < n_a:
-        verb_en = f"drops {n_a - n_b} sites ({n_a} -> {n_b}: {moves_en})"
+        verb_en = f"drops {_sites(n_a - n_b)} ({n_a} -> {n_b}: {moves_en})"
         verb_zh = f"改建点位减少{n_a - n_b}处（{n_a}→{n_b}：{moves_zh}）"
     else:
-        verb_en = f"adds {n_b - n_a} sites ({n_a} -> {n_b}: {moves_en})"
+        verb_en = f"adds {_sites(n_b - n_a)} ({n_a} -> {n_b}: {moves_en})"
         verb_zh = f"改建点位增加{n_b - n_a}处（{n_a}→{n_b}：{moves_zh}）"
     site_text = pick(lang, zh=f"{verb_zh}，投资由{_money(cost_a, lang)}变为{_money(cost_b, lang)}",
                      en=f"{verb_en}; cost {_money(cost_a, lang)} -> {_money(cost_b, lang)}")
@@ -353,6 +353,10 @@ def memo(d: RunDiff, lang: str, labels: dict[str, str] | None = None, top: int =
             continue
         if abs(dc) < 0.5:
             parts.append(pick(lang, zh=f"{name}覆盖率不变（{sb:.1%}）", en=f"{name} coverage unchanged at {sb:.1%}"))
+            continue
+        if f"{sa:.1%}" == f"{sb:.1%}":  # a change too small to show in the share: say so, with the people
+            parts.append(pick(lang, zh=f"{name}覆盖率保持{sb:.1%}（{dc:+,.0f}{who}）",
+                              en=f"{name} coverage stays at {sb:.1%} ({dc:+,.0f} {who})"))
             continue
         up = dc > 0
         parts.append(pick(lang,
@@ -379,3 +383,8 @@ def memo(d: RunDiff, lang: str, labels: dict[str, str] | None = None, top: int =
     for w in d.warnings:
         text += pick(lang, zh=f"\n\n注意：{w}", en=f"\n\nNote: {w}")
     return text
+
+
+def _sites(n: int) -> str:
+    """``1 site``, ``2 sites``: a count of sites in English."""
+    return f"{n} site" if n == 1 else f"{n} sites"

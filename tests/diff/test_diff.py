@@ -53,6 +53,7 @@ def test_forcing_out_one_site_names_exactly_that_site(runs):
     assert d.settings["key"].tolist() == ["decisions.force_out"]
     text = memo(d, "en")
     assert "1 removed" in text and "LC2" in text
+    assert "drops 1 site (" in text and "1 sites" not in text  # one site is a site
 
 
 def test_coverage_change_is_the_difference_of_the_two_runs_coverage_tables(runs):
