@@ -318,29 +318,15 @@ class _Reader:
 
     def _read_excel(self) -> pd.DataFrame | None:
         """Every cell as the text Excel shows (ids keep their leading and trailing zeros)."""
-        import openpyxl
-
         try:
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            sheet, rows = excel_rows_as_shown(self.path, self.layer)
+        except NoSuchSheet as exc:
+            self.problem(str(exc))
+            return None
         except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser is a Problem
             logger.debug("reading %s failed", self.file, exc_info=True)
             self.problem(f"cannot be read as an Excel workbook: {type(exc).__name__}: {_short(exc)}")
             return None
-        try:
-            sheets = [str(s) for s in workbook.sheetnames]
-            if self.layer is not None and self.layer not in sheets:
-                self.problem(f"sheet {self.layer!r} not found; the workbook has sheets: {', '.join(sheets)}")
-                return None
-            sheet = self.layer if self.layer is not None else sheets[0]
-            rows = [[excel_cell_text(cell) for cell in row] for row in workbook[sheet].iter_rows()]
-        except Exception as exc:  # noqa: BLE001
-            logger.debug("reading %s failed", self.file, exc_info=True)
-            self.problem(f"cannot be read as an Excel workbook: {type(exc).__name__}: {_short(exc)}")
-            return None
-        finally:
-            workbook.close()
-        width = max((len(r) for r in rows), default=0)
-        rows = [r + [None] * (width - len(r)) for r in rows]
         if not any(v is not None for r in rows for v in r):
             self.problem(f"sheet {sheet!r} is empty (no header row)")
             return None
@@ -627,6 +613,46 @@ def available_memory_bytes() -> int | None:
 
 #: An Excel number format that only pads or rounds digits (``0``, ``000000000.00``, ``#,##0.0``).
 _DIGIT_FORMAT = re.compile(r"^[0#,]*(?:\.([0#]*))?$")
+
+
+class NoSuchSheet(LookupError):
+    """A sheet the workbook does not have."""
+
+
+def excel_rows_as_shown(path: Path, sheet: str | None = None) -> tuple[str, list[list[str | None]]]:
+    """The rows of one sheet of a workbook, every cell as the text Excel shows, padded to one width.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file.
+    sheet
+        The sheet's name; ``None``: the first sheet.
+
+    Returns
+    -------
+    sheet, rows
+        The sheet read and its rows (:func:`excel_cell_text` of each cell; ``None`` for an empty one).
+
+    Raises
+    ------
+    NoSuchSheet
+        ``sheet`` is not in the workbook (the message names the sheets it has); any failure of
+        the workbook reader goes on as it is.
+    """
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheets = [str(s) for s in workbook.sheetnames]
+        if sheet is not None and sheet not in sheets:
+            raise NoSuchSheet(f"sheet {sheet!r} not found; the workbook has sheets: {', '.join(sheets)}")
+        name = sheet if sheet is not None else sheets[0]
+        rows = [[excel_cell_text(cell) for cell in row] for row in workbook[name].iter_rows()]
+    finally:
+        workbook.close()
+    width = max((len(r) for r in rows), default=0)
+    return name, [r + [None] * (width - len(r)) for r in rows]
 
 
 def excel_cell_text(cell: Any) -> str | None:

@@ -141,20 +141,14 @@ def _read(path: Path) -> pd.DataFrame:
 
 def _read_xlsx_as_shown(path: Path) -> pd.DataFrame:
     """The first sheet of a workbook, every cell as the text Excel shows (ids keep their zeros)."""
-    import openpyxl
+    from optimizer.inputs.read import excel_rows_as_shown
 
-    from optimizer.inputs.read import excel_cell_text
-
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = [[excel_cell_text(c) for c in row] for row in workbook.worksheets[0].iter_rows()]
-    finally:
-        workbook.close()
+    _, rows = excel_rows_as_shown(path)
     if not rows:
         return pd.DataFrame()
     header = [str(h) if h is not None else f"column {k + 1}" for k, h in enumerate(rows[0])]
-    body = [r + [None] * (len(header) - len(r)) for r in rows[1:] if any(v not in (None, "") for v in r)]
-    return pd.DataFrame([r[:len(header)] for r in body], columns=header)
+    body = [r for r in rows[1:] if any(v not in (None, "") for v in r)]
+    return pd.DataFrame(body, columns=header)
 
 
 def _read_geo(path: Path) -> pd.DataFrame:
