@@ -1,14 +1,10 @@
 """Fixtures of the bad-input suite: one pristine project per session, a fresh copy per case."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from bad_input_harness import Project, fresh_copy, pristine  # noqa: E402
+from bad_input_harness import Project, fresh_copy, pristine
 
 
 @pytest.fixture(scope="session")

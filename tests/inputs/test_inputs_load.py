@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from conftest import LAT, LON, UTM48N, demand_frame, sites_frame, write_table
+from input_tables import LAT, LON, UTM48N, demand_frame, sites_frame, write_table
 
 from optimizer.errors import InputError
 from optimizer.inputs import choose_analysis_crs, load_inputs

@@ -8,7 +8,7 @@ import numpy as np
 import osmium
 import pytest
 import rasterio
-from conftest import LAT, LON, demand_frame, write_table
+from input_tables import LAT, LON, demand_frame, write_table
 from osmium.osm.mutable import Node, Way
 
 from optimizer.errors import InputError

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import LAT, LON, demand_frame, write_table
+from input_tables import LAT, LON, demand_frame, write_table
 
 from optimizer.inputs import read_table, validate_table
 from optimizer.inputs.schema import DEMAND_COLUMNS, LayerSpec

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
-from conftest import LAT, LON, demand_frame, sites_frame, write_table
+from input_tables import LAT, LON, demand_frame, sites_frame, write_table
 
 import optimizer.inputs.read as read_module
 from optimizer.errors import InputError

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import LAT, LON
+from input_tables import LAT, LON
 
 from optimizer.cli import main
 from optimizer.errors import InputError
