@@ -190,12 +190,10 @@ def test_a_solver_s_infeasible_is_never_printed_as_a_plan(tmp_path, monkeypatch)
     assert "OPTIMAL" not in result.output and "best plan found" not in result.output
 
 
-def test_a_time_limited_cover_larger_than_its_limit_stops_within_the_grace_with_at_least_the_greedy_plan(tmp_path):
+def test_a_time_limited_cover_larger_than_its_limit_is_stopped_by_it_with_at_least_the_greedy_plan(tmp_path):
     """CBC ignored a 120 s limit at 50,000 x 2,000 (killed at ~138 s, no bound kept); here 1 s at 10,000 x 1,000."""
-    import time
-
     from optimizer.studies.plain_coverage import CoverageProblem, reach_by_radius
-    from solvers.result import SolverOptions, grace_for
+    from solvers.result import SolverOptions, Termination
 
     if "cbc" not in solvers.available_solvers():
         pytest.skip("cbc not installed")
@@ -204,11 +202,11 @@ def test_a_time_limited_cover_larger_than_its_limit_stops_within_the_grace_with_
     reach = reach_by_radius(rng.uniform(0, 10_000, (n, 2)), rng.uniform(0, 10_000, (m, 2)), 600.0)
     problem = CoverageProblem(np.arange(n).astype(str), rng.integers(1, 100, n).astype(float),
                               np.arange(m).astype(str), np.ones(m), reach, "max_covering", 50, None)
-    t0 = time.perf_counter()
     sol = solve_coverage_problem(problem, "cbc", SolverOptions(time_limit_s=1.0))
-    wall = time.perf_counter() - t0
-    assert wall <= 1.0 + grace_for(1.0) + 1.0, f"cover ran {wall:.2f} s at a 1 s limit"
     r = sol.result
+    # stopped by its limit (CBC ignores it in its root LP: SIGINT, then SIGKILL at the end of the grace);
+    # how long after the limit it stops is measured in benchmarks/time_limits.py
+    assert r.termination in (Termination.TIME_LIMIT, Termination.KILLED), r.summary()
     assert r.status.has_solution and len(sol.chosen) == 50 and sol.covered_weight > 0
     assert not r.proven_optimal and "best plan found" in r.message
     assert r.objective == sol.objective  # the chosen sites' figure
