@@ -1,8 +1,6 @@
 """lifecircle's planning engine.
 
-Importing the package registers the greedy heuristic as the solver backend ``greedy``
-(:mod:`optimizer.greedy_backend`), beside the matrix solvers of :mod:`solvers`.
+Importing the package imports nothing heavy, so that ``lifecircle --help`` starts at once.
+The greedy heuristic joins the solver registry as ``greedy`` (:mod:`optimizer.greedy_backend`)
+through the ``lifecircle.solvers`` entry point, whenever :mod:`solvers` is imported.
 """
-from optimizer.greedy_backend import register as _register_greedy
-
-_register_greedy()

@@ -183,10 +183,7 @@ def validate(scenario, sets) -> None:
 @main.command("solvers")
 def list_solvers() -> None:
     """List solver backends and whether each is installed."""
-    import solvers as registry
-    from optimizer.greedy_backend import register as register_greedy
-
-    register_greedy()  # idempotent: listed even once importing optimizer no longer registers it
+    import solvers as registry  # its lifecircle.solvers entry point adds the greedy heuristic
 
     available = set(registry.available_solvers())
     for name in registry.all_solvers():

@@ -9,8 +9,10 @@ not plan, with :class:`~solvers.base.UnsupportedProblem` before any work. Its
 itself (``proves_optimality=False``; "optimal" only when the LP bound meets its value),
 needs the planning model, and gives warm starts to exact solvers.
 
-Cheap to import (numpy and :mod:`solvers` only): :mod:`optimizer` registers it on import,
-and the heuristic itself is imported when the backend first works.
+Cheap to import (numpy and :mod:`solvers` only). It registers itself when imported, and
+:mod:`solvers` imports it through the ``lifecircle.solvers`` entry point (setup.cfg), so
+the registry holds ``greedy`` wherever :mod:`solvers` is used; the heuristic itself is
+imported when the backend first works.
 """
 from __future__ import annotations
 
@@ -116,3 +118,6 @@ def register() -> None:
     import solvers
 
     solvers.register(GreedyBackend)
+
+
+register()

@@ -8,8 +8,11 @@ The registry follows PuLP's ``apis`` package: every backend class is registered 
 its :attr:`~solvers.base.Backend.name`; :func:`available_solvers` lists those that can
 run here, :func:`get_solver` returns an instance, :func:`solve` does both.
 
-Planning code may register backends of its own (the greedy heuristic, registered as
-``greedy`` when :mod:`optimizer` is imported): such a backend declares
+Other packages add backends through the entry-point group ``lifecircle.solvers`` (a module
+that registers its backends when imported), loaded when the registry is first read:
+lifecircle's greedy heuristic (:mod:`optimizer.greedy_backend`) comes this way, so every
+reader of the registry sees it, ``import solvers`` alone imports no planning code, and
+``import optimizer`` stays free of numerical imports (the command line starts at once). Such a planning backend declares
 ``Capabilities(needs_planning_model=True)`` and refuses a plain matrix problem.
 
 Backends: ``highs`` (:mod:`solvers.highs`), ``cbc`` (:mod:`solvers.cbc`), ``scip``
@@ -28,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, MutableMapping
 
 from solvers.base import Backend, Capabilities, SolverUnavailable, UnsupportedProblem
 from solvers.problem import MatrixProblem, Sense
@@ -66,8 +70,45 @@ __all__ = [
     "solvers_where",
 ]
 
+class _Registry(MutableMapping):
+    """Backend classes by name, in registration order; the ``lifecircle.solvers`` plugins join on first read.
+
+    Reading it in any way (a name, the names, a ``get``) first imports the entry points'
+    modules (:func:`_register_plugins`), so importing :mod:`solvers` alone imports no
+    planning code, and every reader sees the greedy heuristic.
+    """
+
+    def __init__(self) -> None:
+        self._backends: dict[str, type[Backend]] = {}
+        self._plugins_loaded = False
+
+    def _read(self) -> dict[str, type[Backend]]:
+        if not self._plugins_loaded:
+            self._plugins_loaded = True  # first: a plugin registering itself reads the registry too
+            _register_plugins()
+        return self._backends
+
+    def __getitem__(self, name: str) -> type[Backend]:
+        return self._read()[name]
+
+    def __setitem__(self, name: str, backend_cls: type[Backend]) -> None:
+        self._backends[name] = backend_cls
+
+    def __delitem__(self, name: str) -> None:
+        del self._backends[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._read()))
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __repr__(self) -> str:
+        return f"SOLVERS({', '.join(self._read())})"
+
+
 #: Registered backend classes by name, in registration (preference) order.
-SOLVERS: dict[str, type[Backend]] = {}
+SOLVERS: _Registry = _Registry()
 
 
 def register(backend_cls: type[Backend]) -> type[Backend]:
@@ -95,7 +136,7 @@ def register(backend_cls: type[Backend]) -> type[Backend]:
     name = backend_cls.name
     if not name:
         raise ValueError(f"{backend_cls.__name__} has no name")
-    existing = SOLVERS.get(name)
+    existing = SOLVERS._backends.get(name)  # not a read: registering must not load the plugins
     if existing is not None and existing is not backend_cls:
         raise ValueError(f"solver name {name!r} is already registered by {existing.__name__}")
     SOLVERS[name] = backend_cls
@@ -197,6 +238,28 @@ def _register_builtin() -> None:
     register(CbcBackend)
     register(ScipBackend)
     register(CpSatBackend)
+
+
+#: The entry-point group of backends from other packages: each entry names a module that
+#: registers its backends when imported (setup.cfg: ``greedy = optimizer.greedy_backend``).
+PLUGIN_GROUP = "lifecircle.solvers"
+
+
+def _register_plugins() -> None:
+    """Import every ``lifecircle.solvers`` entry point's module; a broken one is logged, never fatal.
+
+    Called by the registry's first read (:class:`_Registry`). The module registers itself;
+    when it is already being imported (it read the registry while importing), it registers
+    as it finishes.
+    """
+    import importlib
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            importlib.import_module(entry.module)
+        except Exception:  # a third party's broken plugin must not take the built-in solvers down
+            logger.warning("solver plugin %s (%s) could not be loaded", entry.name, entry.value, exc_info=True)
 
 
 _register_builtin()

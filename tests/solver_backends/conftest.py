@@ -1,14 +1,13 @@
 """The ``backend`` fixture: every registered matrix solver, skipped with a reason when not installed;
 ``planning_backend``: every registered backend that needs the planning model (the greedy heuristic).
 
-Importing :mod:`optimizer` registers the greedy heuristic, so that the registry here is the one
-the engine uses, whatever else the test session imported.
+Importing :mod:`solvers` registers the greedy heuristic too (its ``lifecircle.solvers`` entry
+point), so that the registry here is the one the engine uses.
 """
 from __future__ import annotations
 
 import pytest
 
-import optimizer  # noqa: F401 - registers the greedy backend
 import solvers
 
 
