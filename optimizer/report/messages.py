@@ -278,8 +278,8 @@ WARNINGS: tuple[Message, ...] = (
             "（{tok}）或检查其候选点位",
             "{fn} gets no new facility although {num} yuan are left and its cheapest candidate costs {num2} yuan "
             "(before the site's conversion): raise its priority ({tok}) or check its candidates"),
-    Message("requests_disabled", r"requests for disabled functions are ignored: (?P<text>.+)",
-            "未启用功能的居民需求已忽略：{text}", "requests for disabled functions are ignored: {text}"),
+    Message("requests_disabled", r"requests for disabled functions are ignored: (?P<asked>.+)",
+            "未启用功能的居民需求已忽略：{asked}", "requests for disabled functions are ignored: {asked}"),
     Message("requests_channels", r"requests\.channels names (?P<name>.+), which no row of the ledger has",
             "{tok} 列出的 {name} 在需求台账中没有任何记录", "{tok} names {name}, which no row of the ledger has"),
     Message("requests_none", r"function (?P<fn>\w+) counts its requests only, but the ledger counts none for it "
@@ -288,9 +288,10 @@ WARNINGS: tuple[Message, ...] = (
             "{fn} counts its requests only, but the ledger counts none for it (after {tok} and {tok2}): it counts "
             "nobody"),
     Message("garages_short", rf"(?P<num>\d+) shared garages offer residents fewer than (?P<num2>{_NUM}) hours a day "
-            r"\(shared_parking\.min_hours\) and are not eligible: (?P<text>.+)",
-            "{num} 个共享车库每天向居民开放不足 {num2} 小时（{tok}），不可用：{text}",
-            "{num} shared garages offer residents fewer than {num2} hours a day ({tok}) and are not eligible: {text}"),
+            r"\(shared_parking\.min_hours\) and are not eligible: (?P<hours>.+?)(?P<more> \.\.\.)?",
+            "{num} 个共享车库每天向居民开放不足 {num2} 小时（{tok}），不可用：{hours}{more}",
+            "{num} shared garages offer residents fewer than {num2} hours a day ({tok}) and are not eligible: "
+            "{hours}{more}"),
     Message("complexes_not_phased", r"complexes \(渝邻汇\) are not phased yet: the yearly project lists take "
             r"no complex saving", "综合体（渝邻汇）尚未分年度安排：年度项目清单不计综合体节省",
             "multi-function complexes are not phased yet: the yearly project lists take no complex saving"),
@@ -369,6 +370,25 @@ def _shares_html(text: str, names: dict[str, str], lang: str) -> str:
     return pick(lang, zh="，", en=", ").join(out)
 
 
+def _asked_html(text: str, names: dict[str, str], lang: str) -> str:
+    """``canteen (3 rows, 120 residents), ...``: each function by its name, rows and residents in ``lang``."""
+    out = []
+    for fn, rows, residents in re.findall(rf"(\w+) \((\d+) rows, ({_NUM}) residents\)", text):
+        name = escape(_fn_name(fn, names, lang))
+        out.append(pick(lang, zh=f"{name}（{rows} 条，{residents} 人）",
+                        en=f"{name} ({rows} rows, {residents} residents)"))
+    return pick(lang, zh="，", en=", ").join(out) if out else escape(text)
+
+
+def _hours_html(text: str, lang: str) -> str:
+    """``G1 (6 h), G2 (4 h)``: each garage's id and its hours a day."""
+    items = re.findall(rf"(\S+) \(({_NUM}) h\)", text)
+    if not items:
+        return escape(text)
+    return pick(lang, zh="，", en=", ").join(
+        f"{name_html(g)}{pick(lang, zh=f'（{h} 小时）', en=f' ({h} h)')}" for g, h in items)
+
+
 def _part_html(group: str, value: str | None, names: dict[str, str], lang: str) -> str:
     if value is None:
         return ""
@@ -386,6 +406,10 @@ def _part_html(group: str, value: str | None, names: dict[str, str], lang: str) 
         return escape(pick(lang, zh=zh, en=en))
     if kind == "tok":
         return f"<code>{escape(value)}</code>"
+    if kind == "asked":
+        return _asked_html(value, names, lang)
+    if kind == "hours":
+        return _hours_html(value, lang)
     if kind == "shares":
         return _shares_html(value, names, lang)
     if kind == "more":

@@ -1,7 +1,8 @@
 """``lifecircle report``: one offline page and figures that state exactly what the run folder says.
 
-The demo scenario is solved once for the module (~4 s with HiGHS) and written as a run
-folder the way ``lifecircle solve`` writes it; every test reads a copy of that folder.
+The demo scenario is solved once for the session (``demo_run`` in conftest.py, ~4 s with
+HiGHS) and written as a run folder the way ``lifecircle solve`` writes it; every test
+reads a copy of that folder.
 """
 from __future__ import annotations
 
@@ -24,18 +25,6 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
 # a resource the page would fetch: src=, href=, url(...), @import, with a scheme or protocol-relative
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I)
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> Path:
-    """The demo solved once and written as a run folder."""
-    from optimizer.outputs.writers import write_run
-    from optimizer.pipeline import run_scenario
-    from optimizer.scenario import load_scenario
-
-    root = tmp_path_factory.mktemp("runs")
-    sc = load_scenario(str(DEMO), ["reach.cache=false"])
-    return write_run(run_scenario(sc), root)
 
 
 @pytest.fixture
