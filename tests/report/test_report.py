@@ -165,7 +165,7 @@ def test_the_fairness_table_shows_each_function_s_worst_circle_median_and_gini_i
         section = page[page.index('<section id="fairness">'):]
         section = section[:section.index("</section>")]
         assert all(h in section for h in heads[lang]), lang
-        rows = re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>")[1])
+        rows = [re.sub(r"<[^>]+>", "", r) for r in re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>")[1])]
         assert len(rows) == len({f for f, _ in spread})
         for f in {f for f, _ in spread}:
             before, after = spread[(f, "before")], spread[(f, "after")]
@@ -445,7 +445,7 @@ def test_report_pngs_speak_its_language_and_its_cost_tables_add_up(run_dir, tmp_
     assert ("可达性方法: 步行路网" if lang == "zh" else "Reach: walk network") in page
     for role in ("walk_vs_buffer", "frontier"):
         assert (run_dir / f"{prefix}_{role}.png").stat().st_size > 1000
-        assert f"<figcaption>{prefix}_{role}.png</figcaption>" in page
+        assert f"<figcaption><code>{prefix}_{role}.png</code></figcaption>" in page
     import matplotlib.pyplot as plt
     import matplotlib.text
 
