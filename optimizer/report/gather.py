@@ -86,7 +86,9 @@ def headline(folder: RunFolder, lang: str) -> dict:
         ``bound``, ``objective_kind`` (share, people, fair, least_cost), ``stages`` (objective
         fair's two stages, or ``None``), ``cost``, ``budget``, ``cost_share_of_budget``,
         ``sites``, ``facilities``, ``solver``, ``reach_method``, ``weaker_method``,
-        ``check_passed``, ``warnings``, and ``status_text`` in ``lang``.
+        ``check_passed``, ``warnings``, ``status_text`` in ``lang``, ``description`` (as
+        ``run.json`` has it) and ``description_shown`` (:func:`description`: the text and
+        its language).
     """
     r = folder.record
     plan = r.get("plan") or {}

@@ -310,7 +310,7 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         "META": (f"{escape(say('scenario', lang))}: <code>{escape(h['scenario'])}</code> · "
                  f"{escape(say('run_id', lang))}: <code>{escape(h['run_id'])}</code> · "
                  f"{escape(say('created', lang))}: {escape(h['created'])}"),
-        "DESCRIPTION": in_language(*h["description_shown"], lang),
+        "DESCRIPTION": in_language(h["description_shown"][0], h["description_shown"][1], lang),
         "HEADLINE_TITLE": escape(say("headline", lang)),
         "HEADLINE": _headline_html(h, lang),
         "GAINS": _gains_html(cov, lang),

@@ -276,3 +276,23 @@ def test_the_scenario_takes_description_zh_and_still_refuses_unknown_keys(tmp_pa
         load_scenario(child)
     child.write_text(f"extends: {repo / 'scenarios' / 'yuzhong-demo.yaml'}\n", encoding="utf-8")
     assert load_scenario(child).description_zh == "", "a child does not inherit its parent's description"
+
+
+@pytest.mark.slow
+def test_the_warnings_of_every_shipped_scenario_s_inputs_are_translated():
+    """Reading each shipped Yuzhong scenario's inputs (validate, the requests ledger, phasing's horizon) warns only
+    with messages the report shows in both languages."""
+    from optimizer.pipeline import validate
+    from optimizer.rules.requests import with_requests
+    from optimizer.scenario import load_scenario
+
+    repo = Path(__file__).resolve().parents[2]
+    seen = []
+    for path in sorted((repo / "scenarios").glob("yuzhong-demo*.yaml")):
+        scenario = load_scenario(path, ["reach.cache=false"])
+        inputs, _forced, warnings = validate(scenario)
+        warnings += with_requests(scenario, inputs)[2]
+        seen += warnings
+        for text in warnings:
+            assert "原文" not in warning_html(text, "zh", {}), f"{path.name}: untranslated warning {text!r}"
+    assert seen, "the demo warns about its sites eligible for nothing"
