@@ -344,8 +344,9 @@ def original_html(text: str, lang: str) -> str:
     return f'<span class="quoted">（原文）<span lang="en">{escape(text)}</span></span>'
 
 
-def _ids_html(text: str) -> str:
-    return ", ".join(name_html(t.strip()) for t in text.split(","))
+def _ids_html(text: str, lang: str) -> str:
+    """``S1, S2``: each id marked as a name, listed with the language's comma (、 in Chinese)."""
+    return pick(lang, zh="、", en=", ").join(name_html(t.strip()) for t in text.split(","))
 
 
 def _pairs_html(text: str, names: dict[str, str], lang: str) -> str:
@@ -354,7 +355,7 @@ def _pairs_html(text: str, names: dict[str, str], lang: str) -> str:
         site, _, fn = item.strip().rpartition(":")
         out.append(f"{name_html(site)}（{escape(_fn_name(fn, names, lang))}）" if lang == "zh"
                    else f"{name_html(site)} ({escape(_fn_name(fn, names, lang))})")
-    return ", ".join(out)
+    return pick(lang, zh="、", en=", ").join(out)
 
 
 def _fn_name(key: str, names: dict[str, str], lang: str) -> str:
@@ -398,7 +399,7 @@ def _part_html(group: str, value: str | None, names: dict[str, str], lang: str) 
     if kind == "pairs":
         return _pairs_html(value, names, lang)
     if kind in ("ids", "name"):
-        return _ids_html(value) if kind == "ids" else name_html(value)
+        return _ids_html(value, lang) if kind == "ids" else name_html(value)
     if kind == "op":
         return escape(OPERATORS.get(value, value))
     if kind == "w":
