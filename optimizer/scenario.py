@@ -523,6 +523,8 @@ class Scenario:
     money: MoneySpec = MoneySpec()
     complexes: tuple[ComplexSpec, ...] = ()
     description: str = ""
+    #: the description in Chinese (``description`` then holds the English, or whichever language is given)
+    description_zh: str = ""
     source: str = ""
     disabled_functions: tuple[str, ...] = ()
     resolved: dict = field(default_factory=dict, compare=False, repr=False)
@@ -612,6 +614,7 @@ def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict:
     base = read_raw(base_path, (*_seen, path))
     base.pop("name", None)
     base.pop("description", None)
+    base.pop("description_zh", None)
     return deep_merge(base, raw)
 
 

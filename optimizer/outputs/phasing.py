@@ -140,7 +140,8 @@ def phasing_record(run: PhasingRun, run_id: str) -> dict:
     return to_jsonable({
         "run_id": run_id,
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "scenario": {"name": sc.name, "source": sc.source, "description": sc.description, "resolved": sc.resolved},
+        "scenario": {"name": sc.name, "source": sc.source, "description": sc.description,
+                     "description_zh": sc.description_zh, "resolved": sc.resolved},
         "years": list(h.years),
         "status": r.status.value,
         "proven_optimal": r.proven_optimal,

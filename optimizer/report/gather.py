@@ -7,6 +7,7 @@ draw them.
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,8 @@ import pyproj
 
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
 from optimizer.map_style import STATUS_CODES, STATUS_COLOURS, function_styles
-from optimizer.report.words import kind_label, say
+from optimizer.report.messages import CJK
+from optimizer.report.words import kind_label, say, status_word
 from optimizer.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,47 @@ def function_names(folder: RunFolder, lang: str) -> dict[str, str]:
     return {f: function_label(f, lang, zh.get(f, "")) for f in folder.functions}
 
 
+def text_language(text: str) -> str:
+    """``zh`` when Chinese characters make up a fifth or more of ``text``'s letters, else ``en``.
+
+    Examples
+    --------
+    >>> text_language("Synthetic district calibrated to Yuzhong (渝中区)")
+    'en'
+    >>> text_language("渝中区模拟数据（SYNTHETIC）")
+    'zh'
+    """
+    cjk = len(CJK.findall(text))
+    letters = cjk + len(re.findall(r"[A-Za-z]", text))
+    return "zh" if letters and cjk / letters >= 0.2 else "en"
+
+
+def description(scenario: dict, lang: str) -> tuple[str, str]:
+    """The scenario's description for a report in ``lang``, and the language it is written in.
+
+    Parameters
+    ----------
+    scenario
+        ``run.json`` → ``scenario``: ``description`` and (optionally) ``description_zh``.
+    lang
+        The report's language.
+
+    Returns
+    -------
+    tuple of str
+        The text in ``lang`` when the scenario gives it (``description_zh`` in Chinese, an
+        English ``description`` in English); else the one it gives, with its own language
+        (``zh`` or ``en``), for the page to mark.
+    """
+    zh = str(scenario.get("description_zh") or "").strip()
+    other = str(scenario.get("description") or "").strip()
+    if not zh and other and text_language(other) == "zh":
+        zh, other = other, ""
+    if lang == "zh":
+        return (zh, "zh") if zh else (other, "en")
+    return (other, "en") if other else (zh, "zh")
+
+
 def headline(folder: RunFolder, lang: str) -> dict:
     """The figures a planner reads first, equal to ``run.json``.
 
@@ -43,7 +86,9 @@ def headline(folder: RunFolder, lang: str) -> dict:
         ``bound``, ``objective_kind`` (share, people, fair, least_cost), ``stages`` (objective
         fair's two stages, or ``None``), ``cost``, ``budget``, ``cost_share_of_budget``,
         ``sites``, ``facilities``, ``solver``, ``reach_method``, ``weaker_method``,
-        ``check_passed``, ``warnings``, and ``status_text`` in ``lang``.
+        ``check_passed``, ``warnings``, ``status_text`` in ``lang``, ``description`` (as
+        ``run.json`` has it) and ``description_shown`` (:func:`description`: the text and
+        its language).
     """
     r = folder.record
     plan = r.get("plan") or {}
@@ -56,7 +101,7 @@ def headline(folder: RunFolder, lang: str) -> dict:
     if proven:
         status_text = say("proven", lang)
     else:
-        status_text = f"{say('not_proven', lang)} ({r.get('status', '?')}" + (
+        status_text = f"{say('not_proven', lang)} ({status_word(str(r.get('status', '?')), lang)}" + (
             f", {say('gap', lang)} {gap:.2%})" if gap is not None else ")")
     objective_kind = r.get("objective_kind") or (resolved.get("objective", "share") if isinstance(resolved, dict)
                                                  else "share")
@@ -65,6 +110,7 @@ def headline(folder: RunFolder, lang: str) -> dict:
     return {
         "scenario": (r.get("scenario") or {}).get("name", ""),
         "description": (r.get("scenario") or {}).get("description") or "",
+        "description_shown": description(r.get("scenario") or {}, lang),
         "run_id": r.get("run_id", folder.path.name), "created": r.get("created_utc", ""),
         "status": r.get("status"), "proven": proven, "gap": gap,
         "objective": r.get("objective"), "bound": r.get("bound"), "objective_kind": objective_kind,

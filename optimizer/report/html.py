@@ -21,7 +21,8 @@ import pandas as pd
 from optimizer.i18n import reach_method_label
 from optimizer.jsonable import to_jsonable
 from optimizer.report import charts, gather
-from optimizer.report.words import money, people, saving, say, share
+from optimizer.report.messages import check_detail_html, check_name_html, name_html, warning_html
+from optimizer.report.words import money, people, saving, say, share, status_word
 from optimizer.run_folder import RunFolder
 
 
@@ -29,6 +30,47 @@ def _json_for_script(data) -> str:
     """JSON safe inside ``<script type="application/json">`` (no ``</`` can close it)."""
     text = json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+#: technical tokens inside the report's own phrases (file names, commands, options): shown in ``<code>``
+TOKENS = re.compile(r"lifecircle(?: [a-z]+)?|--[a-z][a-z-]*|[\w.-]+\.(?:csv|json|png|html|gpkg|xlsx)")
+
+
+def words_html(text: str) -> str:
+    """One of the report's phrases as HTML: escaped, file names and commands in ``<code>``.
+
+    Examples
+    --------
+    >>> words_html("明细见 fairness.csv")
+    '明细见 <code>fairness.csv</code>'
+    """
+    out, at = [], 0
+    for m in TOKENS.finditer(text):
+        out += [escape(text[at:m.start()]), f"<code>{escape(m.group(0))}</code>"]
+        at = m.end()
+    return "".join(out) + escape(text[at:])
+
+
+def in_language(text: str, text_lang: str, lang: str) -> str:
+    """``text`` as HTML, inside ``<span lang="..">`` when it is not in the page's language ``lang``.
+
+    In English text, Chinese names (渝中区) are marked ``lang="zh"`` as names.
+
+    Examples
+    --------
+    >>> in_language("Yuzhong (渝中区)", "en", "en")
+    'Yuzhong (<span lang="zh">渝中区</span>)'
+    >>> in_language("Yuzhong", "en", "zh")
+    '<span lang="en">Yuzhong</span>'
+    """
+    if not text:
+        return ""
+    if text_lang != lang:
+        return f'<span lang="{text_lang}">{escape(text)}</span>'
+    if lang == "en":
+        return re.sub(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+",
+                      lambda m: f'<span lang="zh">{m.group(0)}</span>', escape(text))
+    return escape(text)
 
 
 def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1, cls: str = "") -> str:
@@ -55,7 +97,7 @@ def _headline_html(h: dict, lang: str) -> str:
     check_cls = "ok" if h["check_passed"] else "bad"
     weaker = f' <b class="bad">{escape(say("weaker", lang))}</b>' if h["weaker_method"] else ""
     reach = escape(reach_method_label(h["reach_method"], lang)) + weaker
-    solve = f"{h['solve_seconds']:.1f} s" if h["solve_seconds"] is not None else ""
+    solve = f"{h['solve_seconds']:.1f} {say('seconds', lang)}" if h["solve_seconds"] is not None else ""
     stages = ""
     if h.get("stages"):
         proven_1 = bool((h["stages"].get("stage_1") or {}).get("proven"))
@@ -68,7 +110,7 @@ def _headline_html(h: dict, lang: str) -> str:
                     f'{h["objective"]:,.1f}</span> <small class="unit" data-key="objective_unit">{escape(unit)}</small>'
          if h["objective"] is not None else "–",
          f"{escape(say(f'objective_note_{kind}', lang))}<br>{stages}"
-         f"{escape(h['solver'])} {escape(h['solver_version'])} {solve}"),
+         f"<code>{escape(h['solver'])} {escape(h['solver_version'])}</code> {escape(solve)}"),
         (say("cost", lang), f'<span data-key="cost" data-value="{h["cost"]}">{escape(money(h["cost"], lang))}</span>',
          budget),
         (say("sites", lang), f'<span data-key="sites" data-value="{h["sites"]}">{h["sites"]}</span>',
@@ -97,11 +139,11 @@ def _gains_html(cov: list[dict], lang: str) -> str:
 def _fairness_html(rows: list[dict] | None, lang: str) -> str:
     """The fairness section: per function, worst circle before -> after, median, Gini."""
     if rows is None:
-        return f'<p class="note">{escape(say("fairness_missing", lang))}</p>'
+        return f'<p class="note">{words_html(say("fairness_missing", lang))}</p>'
     arrow = " → "
 
     def worst(m: dict) -> str:
-        return f"{share(m['worst'])} ({escape(m['worst_circle'])})"
+        return f"{share(m['worst'])} ({name_html(m['worst_circle'])})"
 
     def gini(x) -> str:
         return "–" if x is None else f"{x:.2f}"
@@ -109,7 +151,7 @@ def _fairness_html(rows: list[dict] | None, lang: str) -> str:
     body = [[escape(r["label"]), str(r["circles"]), worst(r["before"]) + arrow + worst(r["after"]),
              share(r["before"]["median"]) + arrow + share(r["after"]["median"]),
              gini(r["before"]["gini"]) + arrow + gini(r["after"]["gini"])] for r in rows]
-    return (f'<p class="note">{escape(say("fairness_note", lang))}</p>'
+    return (f'<p class="note">{words_html(say("fairness_note", lang))}</p>'
             + _table([say("function", lang), say("circles", lang),
                       f'{say("worst_circle", lang)} ({say("before", lang)}{arrow}{say("after", lang)})',
                       say("median", lang), say("gini", lang)], body, cls="fairness"))
@@ -146,8 +188,8 @@ def _map_controls(data: dict, lang: str) -> str:
             f'<label><input type="checkbox" id="layer-units" checked> {escape(say("demand_units", lang))}</label> '
             f'<label><input type="checkbox" id="layer-existing" checked> '
             f'{_symbol_svg("circle", "#fff", hollow=True)} {escape(say("existing_facilities", lang))}</label></div>'
-            f'<div class="zoom"><button type="button" id="zoom-in" aria-label="zoom in">+</button>'
-            f'<button type="button" id="zoom-out" aria-label="zoom out">−</button>'
+            f'<div class="zoom"><button type="button" id="zoom-in" aria-label="{escape(say("zoom_in", lang))}">'
+            f'+</button><button type="button" id="zoom-out" aria-label="{escape(say("zoom_out", lang))}">−</button>'
             f'<button type="button" id="zoom-reset">{escape(say("reset", lang))}</button>'
             f'<button type="button" id="clear-focus">{escape(say("clear", lang))}</button></div></div>'
             f'<div class="legend">{legend}</div>')
@@ -158,7 +200,7 @@ def _png_img(png: bytes | None, name: str, alt: str) -> str:
         return ""
     b64 = base64.b64encode(png).decode("ascii")
     return (f'<figure><img src="data:image/png;base64,{b64}" alt="{escape(alt)}">'
-            f'<figcaption>{escape(name)}</figcaption></figure>')
+            f'<figcaption><code>{escape(name)}</code></figcaption></figure>')
 
 
 def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = None,
@@ -208,7 +250,7 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         heads = {"conversion": say("conversion", lang), "sharing_saving": say("sharing_saving", lang),
                  "total": say("total", lang)}
         district_table = _table([say("district", lang)] + [heads.get(c, c) for c in cols],
-                                [[escape(str(r["district"]))] + [saving(r[c], lang) if c == "sharing_saving"
+                                [[name_html(str(r["district"]))] + [saving(r[c], lang) if c == "sharing_saving"
                                                                   else money(r[c], lang) for c in cols]
                                  for r in bd.to_dict(orient="records")])
     wb = gather.walk_buffer_rows(folder, lang)
@@ -228,44 +270,47 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         frows = []
         for r in front.to_dict(orient="records"):
             proven = str(r.get("proven_optimal")).lower() in ("true", "1")
-            status = say("proven", lang) if proven else str(r.get("status", ""))
+            status = say("proven", lang) if proven else status_word(str(r.get("status", "")), lang)
             frows.append([money(r["budget"], lang), escape(status),
                           money(r.get("cost"), lang) if r.get("cost") == r.get("cost") else "–",
                           people(r.get("sites"))] + [share(r.get(f"{f}_covered_share")) for f in share_cols])
         frontier_html = (f'<p class="note">{escape(say("frontier_note", lang))} '
-                         f'<span class="src">{escape(str(folder.frontier_source or ""))}</span></p>'
+                         f'<code class="src">{escape(str(folder.frontier_source or ""))}</code></p>'
                          + charts.frontier_chart(front, folder.functions, names, colours, lang)
                          + _table([say("budget", lang), say("status", lang), say("cost", lang), say("sites", lang)]
                                   + [names[f] for f in share_cols], frows, numeric_from=2))
     else:
-        frontier_html = f'<p class="note">{escape(say("frontier_missing", lang))}</p>'
+        frontier_html = f'<p class="note">{words_html(say("frontier_missing", lang))}</p>'
     req = gather.requirement_summary(folder)
     req_html = (f'<section id="requirements"><h2>{escape(say("requirements", lang))}</h2><p>{req["met"]} / '
-                f'{req["total"]} {escape(say("requirements_met", lang))} (requirements.csv)</p></section>'
+                f'{req["total"]} {escape(say("requirements_met", lang))} '
+                f'({escape(say("requirements_file", lang))} <code>requirements.csv</code>)</p></section>'
                 if req else "")
     checks = gather.check_rows(folder)
     check_html = _table([say("check_item", lang), say("result", lang), say("detail", lang)],
-                        [[escape(c["check"]), f'<span class="{"ok" if c["passed"] else "bad"}">'
-                          f'{escape(say("passed" if c["passed"] else "failed", lang))}</span>', escape(c["detail"])]
-                         for c in checks], numeric_from=99)
+                        [[check_name_html(c["check"], lang, names), f'<span class="{"ok" if c["passed"] else "bad"}">'
+                          f'{escape(say("passed" if c["passed"] else "failed", lang))}</span>',
+                          check_detail_html(c["detail"], lang, names)] for c in checks], numeric_from=99)
     warn_html = ""
     if h["warnings"]:
         warn_html = (f'<section id="warnings"><h2>{escape(say("warnings", lang))}</h2><ul>'
-                     + "".join(f"<li>{escape(w)}</li>" for w in h["warnings"]) + "</ul></section>")
+                     + "".join(f"<li>{warning_html(w, lang, names)}</li>" for w in h["warnings"])
+                     + "</ul></section>")
     figs = "".join(_png_img(pngs.get(role), png_names.get(role, ""), say(key, lang))
                    for role, key in (("map", "map"), ("coverage", "coverage"), ("cost", "cost_breakdown"),
                                      ("walk_vs_buffer", "walk_vs_buffer"), ("frontier", "frontier")))
-    links = " · ".join(escape(n) for n in png_names.values())
-    reach_note = "" if data["reach_available"] else f'<p class="note warn">{escape(say("reach_missing", lang))}</p>'
+    links = " · ".join(f"<code>{escape(n)}</code>" for n in png_names.values())
+    reach_note = "" if data["reach_available"] else f'<p class="note warn">{words_html(say("reach_missing", lang))}</p>'
     payload = {"map": data, "words": gather.js_words(lang), "symbols": SYMBOL_PATHS, "lang": lang}
     replacements = {
         "LANG": "zh-CN" if lang == "zh" else "en",
         "TITLE": escape(f"{say('title', lang)} · {h['scenario']}"),
         "H1": escape(say("title", lang)),
         "SUBTITLE": escape(say("subtitle", lang)),
-        "META": escape(f"{say('scenario', lang)}: {h['scenario']} · {say('run_id', lang)}: {h['run_id']} · "
-                       f"{say('created', lang)}: {h['created']}"),
-        "DESCRIPTION": escape(h["description"].strip()),
+        "META": (f"{escape(say('scenario', lang))}: <code>{escape(h['scenario'])}</code> · "
+                 f"{escape(say('run_id', lang))}: <code>{escape(h['run_id'])}</code> · "
+                 f"{escape(say('created', lang))}: {escape(h['created'])}"),
+        "DESCRIPTION": in_language(h["description_shown"][0], h["description_shown"][1], lang),
         "HEADLINE_TITLE": escape(say("headline", lang)),
         "HEADLINE": _headline_html(h, lang),
         "GAINS": _gains_html(cov, lang),
@@ -296,9 +341,9 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         "CHECK_TABLE": check_html,
         "WARNINGS": warn_html,
         "FIGURES_TITLE": escape(say("figures", lang)),
-        "FIGURES_NOTE": escape(say("figures_note", lang)) + (f" ({links})" if links else ""),
+        "FIGURES_NOTE": words_html(say("figures_note", lang)) + (f" ({links})" if links else ""),
         "FIGURES": figs,
-        "FOOTER": escape(say("footer", lang)),
+        "FOOTER": words_html(say("footer", lang)),
         "DATA": _json_for_script(payload),
     }
     return _fill_page(replacements)

@@ -152,6 +152,25 @@ PHRASES: dict[str, tuple[str, str]] = {
     "footer": ("由 lifecircle 生成；离线可用，无任何网络请求。",
                "Made by lifecircle; works offline, no network requests."),
     "no_sites": ("本方案没有改建点位。", "This plan converts no site."),
+    "seconds": ("秒", "s"),
+    "zoom_in": ("放大", "zoom in"),
+    "zoom_out": ("缩小", "zoom out"),
+    "requirements_file": ("明细见", "details in"),
+}
+
+#: a solve's status and why the solver stopped (``run.json`` status, termination), for readers
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "optimal": ("最优", "optimal"),
+    "feasible": ("可行，未证明最优", "feasible, not proven optimal"),
+    "infeasible": ("无可行方案", "infeasible"),
+    "unbounded": ("无界", "unbounded"),
+    "no_solution": ("未找到方案", "no plan found"),
+    "error": ("求解出错", "solver error"),
+    "time_limit": ("达到时间上限", "time limit"),
+    "gap_limit": ("达到差距容许值", "gap limit"),
+    "killed": ("超时被终止", "stopped after its time limit"),
+    "interrupted": ("被中断", "interrupted"),
+    "other": ("其他原因", "other"),
 }
 
 #: site kinds, for readers
@@ -167,6 +186,12 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 def say(key: str, lang: str) -> str:
     """The phrase ``key`` in ``lang``."""
     zh, en = PHRASES[key]
+    return pick(lang, zh=zh, en=en)
+
+
+def status_word(status: str, lang: str) -> str:
+    """A solve's status (or why the solver stopped) for readers; an unknown one as written, without underscores."""
+    zh, en = STATUS_WORDS.get(str(status), (str(status).replace("_", " "),) * 2)
     return pick(lang, zh=zh, en=en)
 
 
