@@ -140,8 +140,23 @@ def map_figure(folder: RunFolder, path: Path, lang: str) -> None:
         h = gather.headline(folder, lang)
         fig.suptitle(f"{h['scenario']}: {say('map', lang)}", fontsize=11)
         fig.tight_layout(rect=(0, 0.06, 1, 0.96))
-        fig.savefig(path)
+        _save_few_colours(fig, path)
         plt.close(fig)
+
+
+def _save_few_colours(fig, path: Path) -> None:
+    """Save ``fig`` as a PNG of at most 256 colours: the street mesh's grey shades would triple the file
+    (the demo's map: about 970 KB in full colour, 300 KB in 256), and the page embeds it."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    buf.seek(0)
+    with Image.open(buf) as im:
+        im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            path, format="PNG", optimize=True)
 
 
 def coverage_figure(folder: RunFolder, path: Path, lang: str) -> None:
