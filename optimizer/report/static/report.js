@@ -326,6 +326,11 @@
   });
   window.addEventListener("resize", applyView);
   window.addEventListener("beforeprint", applyView);
+  window.addEventListener("afterprint", applyView);
+  if (window.matchMedia) {  // the printed map is laid out anew: place the scale bar and north arrow for it
+    var printing = window.matchMedia("print");
+    if (printing.addEventListener) { printing.addEventListener("change", applyView); }
+  }
 
   colourBy(current);
   applyView();
