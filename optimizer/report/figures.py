@@ -13,13 +13,17 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display needed; must precede pyplot
 
+import matplotlib.patheffects as path_effects  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
 
 from optimizer.map_style import STATUS_COLOURS, function_styles  # noqa: E402
 from optimizer.outputs import figures as run_figures  # noqa: E402
 from optimizer.outputs.fonts import cjk_font  # noqa: E402
-from optimizer.report import gather  # noqa: E402
+from optimizer.report import gather, map_layers  # noqa: E402
 from optimizer.report.words import say  # noqa: E402
 from optimizer.run_folder import RunFolder  # noqa: E402
 
@@ -46,8 +50,44 @@ def _style(lang: str):
     return plt.rc_context(rc)
 
 
+def _circle_path(rings: list[list[int]]) -> MplPath:
+    """A circle's outline rings (step coded, map frame) as one closed matplotlib path."""
+    return MplPath.make_compound_path(*[MplPath(np.vstack([pts, pts[:1]]), closed=True)
+                                        for pts in map(map_layers.decode_steps, rings)])
+
+
+def _draw_base(ax, data: dict, lang: str) -> None:
+    """Streets, life-circle outlines and their names, a scale bar and a north arrow on one panel."""
+    if data["streets"]:
+        ax.add_collection(LineCollection([map_layers.decode_steps(p) for p in data["streets"]], colors="#c4c8ce",
+                                         linewidths=0.3, zorder=0, rasterized=True, gid="streets"))
+    # names are proper nouns in Chinese: drawn with a Chinese font when the machine has one, else the id alone
+    cjk = cjk_font()
+    halo = [path_effects.withStroke(linewidth=2.2, foreground="white")]
+    for c in data["outlines"]:
+        ax.add_patch(PathPatch(_circle_path(c["rings"]), fill=False, edgecolor="#6a51a3", linewidth=0.8, alpha=0.85,
+                               zorder=1.5, gid=f"circle:{c['id']}"))
+        label = f"{c['name']}\n{c['id']}" if c["name"] and cjk else c["id"]
+        ax.text(c["x"], c["y"], label, ha="center", va="center", fontsize=6.5, color="#3f2d7a", zorder=4,
+                fontfamily=[cjk, "DejaVu Sans"] if cjk else None, path_effects=halo, gid=f"circle-name:{c['id']}")
+    bar = map_layers.scale_bar_length(data["width"])
+    x0, y0 = data["width"] * 0.03, data["height"] * 0.96
+    ax.plot([x0, x0, x0 + bar, x0 + bar], [y0 - data["height"] * 0.01, y0, y0, y0 - data["height"] * 0.01],
+            color="black", lw=1.5, zorder=5, gid="scale-bar")
+    ax.text(x0 + bar / 2, y0 - data["height"] * 0.015, map_layers.length_label(bar, lang), ha="center",
+            va="bottom", fontsize=7, zorder=5)
+    ax.annotate(map_layers.map_words(lang)["north"], xy=(0.04, 0.95), xytext=(0.04, 0.80),
+                xycoords="axes fraction", ha="center", va="center", fontsize=8, zorder=5,
+                arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.2}, gid="north-arrow")
+
+
 def map_figure(folder: RunFolder, path: Path, lang: str) -> None:
-    """The plan map: one panel per function, demand units by status, running and new facilities."""
+    """The plan map: one panel per function over the streets and life circles, units by status, facilities.
+
+    Each panel draws the walk network, the circles' outlines with their names, a scale bar
+    and a north arrow (:func:`_draw_base`; see :mod:`optimizer.report.map_layers`), then the
+    demand units coloured by their status for the function, running and new facilities.
+    """
     data = gather.map_data(folder, lang)
     funcs = data["functions"]
     n = max(len(funcs), 1)
@@ -60,6 +100,7 @@ def map_figure(folder: RunFolder, path: Path, lang: str) -> None:
         ux, uy = np.asarray(data["units"]["x"]), np.asarray(data["units"]["y"])
         colours = [data["status_colours"][s] for s in ("unreached", "existing", "new")]
         for ax, fn in zip(axes.ravel(), funcs, strict=False):
+            _draw_base(ax, data, lang)
             codes = np.frombuffer(data["units"]["status"][fn["key"]].encode(), dtype=np.uint8) - ord("0")
             for code, colour in enumerate(colours):
                 sel = codes == code
@@ -80,11 +121,6 @@ def map_figure(folder: RunFolder, path: Path, lang: str) -> None:
             for side in ("left", "bottom", "top", "right"):
                 ax.spines[side].set_visible(True)
                 ax.spines[side].set_color("#bbbbbb")
-            bar = 1000.0 if data["width"] > 3000 else 200.0
-            x0, y0 = data["width"] * 0.03, data["height"] * 0.96
-            ax.plot([x0, x0 + bar], [y0, y0], color="black", lw=2)
-            ax.text(x0 + bar / 2, y0 - data["height"] * 0.015, f"{bar / 1000:g} km", ha="center", va="bottom",
-                    fontsize=7)
             ax.set_title(f"{fn['label']} — {len(fac)} {say('new_sites', lang)}", fontsize=10)
         for ax in axes.ravel()[len(funcs):]:
             ax.axis("off")
@@ -95,12 +131,32 @@ def map_figure(folder: RunFolder, path: Path, lang: str) -> None:
         handles += [plt.Line2D([], [], marker=MARKERS.get(f["symbol"], "o"), ls="", color=f["colour"],
                                markeredgecolor="black", label=f"{say('new_sites', lang)}: {f['label']}")
                     for f in funcs]
+        words = map_layers.map_words(lang)
+        if data["streets"]:
+            handles.append(plt.Line2D([], [], color="#a9aeb5", lw=1, label=words["streets"]))
+        if data["outlines"]:
+            handles.append(plt.Line2D([], [], color="#6a51a3", lw=1, label=words["circle_outlines"]))
         fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8)
         h = gather.headline(folder, lang)
         fig.suptitle(f"{h['scenario']}: {say('map', lang)}", fontsize=11)
         fig.tight_layout(rect=(0, 0.06, 1, 0.96))
-        fig.savefig(path)
+        _save_few_colours(fig, path)
         plt.close(fig)
+
+
+def _save_few_colours(fig, path: Path) -> None:
+    """Save ``fig`` as a PNG of at most 256 colours: the street mesh's grey shades would triple the file
+    (the demo's map: about 970 KB in full colour, 300 KB in 256), and the page embeds it."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    buf.seek(0)
+    with Image.open(buf) as im:
+        im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            path, format="PNG", optimize=True)
 
 
 def coverage_figure(folder: RunFolder, path: Path, lang: str) -> None:

@@ -15,8 +15,9 @@ import pyproj
 
 from optimizer.i18n import cohort_label, function_label, pick, unit_label
 from optimizer.map_style import STATUS_CODES, STATUS_COLOURS, function_styles
+from optimizer.report import map_layers
 from optimizer.report.messages import CJK
-from optimizer.report.words import kind_label, say, status_word
+from optimizer.report.words import kind_label, money, people, say, share, status_word
 from optimizer.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
@@ -299,7 +300,11 @@ def map_data(folder: RunFolder, lang: str) -> dict:
         ``circles``, ``existing`` (``[x, y, function, name]``), ``facilities`` (one per
         site x function: site, name, function, x, y, kind, area, capacity, newly covered,
         ``k``/``m`` its place among the site's functions, ``reach`` unit indices or ``None``),
-        ``reach_available``.
+        ``reach_available``, ``streets`` (polylines, each ``[x0, y0, dx1, dy1, ...]``),
+        ``street_points``, ``outlines`` (each circle's ``id``, ``name``, step-coded ``rings``
+        and the ``x``, ``y`` of its name), ``outlines_source`` (``layer``, ``units``, ``none``),
+        ``notes`` (where the streets and outlines came from, in ``lang``) and ``summary``
+        (:func:`plan_summary`).
     """
     crs = analysis_crs(folder)
     to_xy = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
@@ -376,6 +381,9 @@ def map_data(folder: RunFolder, lang: str) -> dict:
         ex_ids = ex["facility_id"].astype(str).tolist() if "facility_id" in ex.columns else [""] * len(ex)
         for x, y, f, n, i in zip(sx(ex_x), sy(ex_y), ex["function"].astype(str), ex_names, ex_ids, strict=True):
             existing.append([x, y, f, n or i])
+    frame = map_layers.Frame(crs, x0, y1, width, height)
+    base = map_layers.base_layers(folder.path, folder.record, circle_col.tolist(), np.column_stack([ux, uy]), frame,
+                                  lang)
     return {
         "width": round(width), "height": round(height), "crs": crs.to_string(),
         "functions": [{"key": f, "label": names[f], "cohort": cohort_of[f],
@@ -385,7 +393,30 @@ def map_data(folder: RunFolder, lang: str) -> dict:
         "circles": circles, "existing": existing, "facilities": facilities,
         "reach_available": reach_lists is not None,
         "status_colours": STATUS_COLOURS,
+        "streets": base.streets, "street_points": base.street_points,
+        "outlines": base.circles, "outlines_source": base.circles_source, "notes": base.notes,
+        "summary": plan_summary(folder, lang),
     }
+
+
+def plan_summary(folder: RunFolder, lang: str) -> dict:
+    """What the map's side panel says while nothing is highlighted: the plan in a few lines, in ``lang``.
+
+    Returns
+    -------
+    dict
+        ``rows`` (label, value: status, sites, new facilities, cost and budget), ``proven``
+        and ``gains`` (per function: label, cohort, people newly covered, share after).
+    """
+    h = headline(folder, lang)
+    cost = money(h["cost"], lang)
+    if h["budget"]:
+        cost += f" / {say('budget', lang)} {money(h['budget'], lang)} ({share(h['cost_share_of_budget'])})"
+    rows = [[say("status", lang), h["status_text"]], [say("sites", lang), str(h["sites"])],
+            [say("facilities", lang), str(h["facilities"])], [say("cost", lang), cost]]
+    gains = [{"label": r["label"], "cohort": r["cohort"], "new": "+" + people(r["new"]), "share": share(r["share"])}
+             for r in coverage_rows(folder, lang)]
+    return {"rows": rows, "proven": h["proven"], "gains": gains}
 
 
 def js_words(lang: str) -> dict[str, str]:
@@ -394,6 +425,8 @@ def js_words(lang: str) -> dict[str, str]:
             "newly_covered_here", "units", "circle", "existing_facilities", "people", "minutes")
     out = {k: say(k, lang) for k in keys}
     out["m2"] = "m²"
+    out.update({k: say(k, lang) for k in ("gains", "covered_after", "new")})
+    out.update(map_layers.map_words(lang))
     out["sep"] = pick(lang, zh="：", en=": ")
     return out
 

@@ -1,6 +1,7 @@
-"""The report tests' shared demo run: the demo scenario solved once per test session."""
+"""The report tests' shared demo run: the demo scenario solved once per test session, and a private copy per test."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,9 @@ def demo_run(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("runs")
     sc = load_scenario(str(DEMO), ["reach.cache=false"])
     return write_run(run_scenario(sc), root)
+
+
+@pytest.fixture
+def run_dir(demo_run, tmp_path) -> Path:
+    """A private copy of the demo run folder (tests may write into it or break it)."""
+    return Path(shutil.copytree(demo_run, tmp_path / "run"))

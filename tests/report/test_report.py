@@ -1,15 +1,14 @@
 """``lifecircle report``: one offline page and figures that state exactly what the run folder says.
 
-The demo scenario is solved once for the session (``demo_run`` in conftest.py, ~4 s with
-HiGHS) and written as a run folder the way ``lifecircle solve`` writes it; every test
-reads a copy of that folder.
+The demo scenario is solved once for the session (~4 s with HiGHS) and written as a run
+folder the way ``lifecircle solve`` writes it (fixtures ``demo_run`` and ``run_dir`` of
+``conftest.py``); every test reads a copy of that folder.
 """
 from __future__ import annotations
 
 import json
 import logging
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +24,6 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
 # a resource the page would fetch: src=, href=, url(...), @import, with a scheme or protocol-relative
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I)
-
-
-@pytest.fixture
-def run_dir(demo_run, tmp_path) -> Path:
-    """A private copy of the demo run folder (tests may write into it or break it)."""
-    return Path(shutil.copytree(demo_run, tmp_path / "run"))
 
 
 def _report(*args: str):

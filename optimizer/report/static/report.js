@@ -26,6 +26,25 @@
     });
   }
 
+  // a polyline or ring sent as [x0, y0, dx1, dy1, ...] (whole metres), as an SVG path
+  function pathOf(flat, close) {
+    var d = "M" + flat[0] + " " + flat[1] + "l";
+    for (var k = 2; k < flat.length; k += 2) { d += flat[k] + " " + flat[k + 1] + " "; }
+    return close ? d + "z" : d;
+  }
+
+  // streets (the walk network), under everything
+  var gStreets = el("g", {id: "streets"}, svg), streetPoints = 0;
+  (function () {
+    var S = M.streets || [], per = 400;
+    for (var a = 0; a < S.length; a += per) {
+      var d = "";
+      for (var b = a; b < Math.min(S.length, a + per); b++) { d += pathOf(S[b], false); streetPoints += S[b].length / 2; }
+      el("path", {d: d}, gStreets);
+    }
+  })();
+  gStreets.setAttribute("data-points", String(streetPoints));
+
   // demand units
   var gUnits = el("g", {id: "units"}, svg);
   var U = M.units, n = U.x.length, dots = new Array(n);
@@ -44,6 +63,25 @@
     var radio = document.querySelector('input[name="colour-by"][value="' + key + '"]');
     if (radio) { radio.checked = true; }
   }
+
+  // life circles: outlines and names (proper nouns in the data's language, Chinese)
+  var gCircles = el("g", {id: "circles", "data-source": M.outlines_source || "none"}, svg);
+  var gOutlines = el("g", {"class": "outlines"}, gCircles), gNames = el("g", {"class": "names"}, gCircles);
+  var circleName = {};
+  (M.outlines || []).forEach(function (c) {
+    circleName[c.id] = c.name;
+    el("path", {d: c.rings.map(function (r) { return pathOf(r, true); }).join(""), "class": "outline",
+                "data-circle": c.id}, gOutlines);
+    var t = el("text", {x: c.x, y: c.y, "class": "cname", "data-circle": c.id}, gNames);
+    if (c.name) {
+      var nm = el("tspan", {"class": "proper", lang: "zh"}, t);
+      nm.textContent = c.name;
+      var idt = el("tspan", {x: c.x, dy: "1.15em", "class": "cid"}, t);
+      idt.textContent = c.id;
+    } else {
+      t.textContent = c.id;
+    }
+  });
 
   // running facilities, per function
   var gEx = el("g", {id: "existing"}, svg), exGroups = {};
@@ -69,13 +107,41 @@
     markers.push(g);
   });
 
+  // scale bar and north arrow: drawn in screen pixels at the corners of what is in view
+  var gScale = el("g", {id: "scalebar"}, svg), gNorth = el("g", {id: "north"}, svg);
+  el("rect", {"class": "bg", x: -6, y: -20, height: 30}, gScale);
+  el("path", {"class": "bar"}, gScale);
+  var scaleText = el("text", {y: -7, "text-anchor": "middle"}, gScale);
+  el("circle", {"class": "bg", cx: 0, cy: -4, r: 17}, gNorth);
+  el("path", {d: "M0 -18 L7 4 L0 -1 L-7 4 Z", "class": "arrow"}, gNorth);
+  var northText = el("text", {y: 16, "text-anchor": "middle"}, gNorth);
+  northText.textContent = W.north;
+  var NICE = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
+  function placeScaleAndNorth(box, upp) {
+    var vx = view.x - (box.width * upp - view.w) / 2, vy = view.y - (box.height * upp - view.h) / 2;
+    var metres = NICE[0];
+    NICE.forEach(function (m) { if (m / upp <= 130) { metres = m; } });
+    var px = metres / upp;
+    gScale.setAttribute("transform", "translate(" + (vx + 16 * upp) + "," + (vy + (box.height - 14) * upp) +
+                        ") scale(" + upp + ")");
+    gScale.querySelector("rect").setAttribute("width", px + 12);
+    gScale.querySelector(".bar").setAttribute("d", "M0 -4 V0 H" + px + " V-4");
+    scaleText.setAttribute("x", px / 2);
+    scaleText.textContent = metres >= 1000 ? (metres / 1000) + " " + W.km : metres + " " + W.m;
+    gScale.setAttribute("data-metres", String(metres));
+    gNorth.setAttribute("transform", "translate(" + (vx + (box.width - 30) * upp) + "," + (vy + 30 * upp) +
+                        ") scale(" + upp + ")");
+  }
+
   function applyView() {
     svg.setAttribute("viewBox", view.x + " " + view.y + " " + view.w + " " + view.h);
     var box = svg.getBoundingClientRect();
     var upp = Math.max(view.w / Math.max(box.width, 1), view.h / Math.max(box.height, 1));
     zoomStyle.textContent = "#map .u{r:" + (2.6 * upp).toFixed(3) + "px;stroke-width:" + (1.2 * upp).toFixed(3) +
       "px}#map .sym{transform:scale(" + upp.toFixed(4) + ")}#map .ex .sym{transform:scale(" +
-      (0.75 * upp).toFixed(4) + ")}#map.focus .u.hl{r:" + (3.6 * upp).toFixed(3) + "px}";
+      (0.75 * upp).toFixed(4) + ")}#map.focus .u.hl{r:" + (3.6 * upp).toFixed(3) + "px}" +
+      "#map .cname{font-size:" + (12.5 * upp).toFixed(3) + "px;stroke-width:" + (3 * upp).toFixed(3) + "px}";
+    if (box.width > 0 && box.height > 0) { placeScaleAndNorth(box, upp); }
   }
   function zoomAt(factor, cx, cy) {
     var nw = Math.min(M.width * 1.5, Math.max(M.width / 60, view.w * factor));
@@ -158,8 +224,24 @@
       return "<tr><th>" + esc(r[0]) + "</th><td>" + esc(r[1]) + "</td></tr>";
     }).join("") + "</table>";
   }
-  var infoDefault = info.innerHTML;
+  // the side panel while nothing is highlighted: the plan at a glance
+  function summaryHtml() {
+    var S = M.summary;
+    if (!S) { return ""; }
+    var rows = S.rows.map(function (r) {
+      return "<tr><th>" + esc(r[0]) + "</th><td>" + esc(r[1]) + "</td></tr>";
+    }).join("");
+    var gains = S.gains.map(function (g) {
+      return "<tr><th>" + esc(g.label) + " <small>(" + esc(g.cohort) + ")</small></th><td class=\"num\">" +
+        esc(g["new"]) + "</td><td class=\"num\">" + esc(g.share) + "</td></tr>";
+    }).join("");
+    return "<div id=\"plan-summary\"><h3>" + esc(W.summary) + "</h3><table class=\"" +
+      (S.proven ? "proven" : "not-proven") + "\">" + rows + "</table><h4>" + esc(W.gains) +
+      "</h4><table><tr><th></th><th>" + esc(W["new"]) + "</th><th>" + esc(W.covered_after) + "</th></tr>" + gains + "</table></div>";
+  }
+  var infoDefault = summaryHtml() + info.innerHTML;
   function showInfo(j) { info.innerHTML = j == null ? infoDefault : siteText(M.facilities[j]); }
+  showInfo(null);
   gFac.addEventListener("click", function (evt) {
     var g = evt.target.closest(".fac");
     if (!g) { return; }
@@ -195,7 +277,9 @@
       var code = (U.status[current] || "").charAt(i);
       var st = {"0": W.status_unreached, "1": W.status_existing, "2": W.status_new}[code];
       var ppl = (U.people[f.cohort] || [])[i];
-      html = "<b>" + esc(U.id[i]) + "</b> · " + esc(M.circles[U.circle[i]] || "") + "<br>" + esc(f.label) +
+      var cid = M.circles[U.circle[i]] || "";
+      html = "<b>" + esc(U.id[i]) + "</b> · " + esc(cid) + (circleName[cid] ? " " + esc(circleName[cid]) : "") +
+        "<br>" + esc(f.label) +
         W.sep + esc(st) + "<br>" + esc(f.cohort_label) + W.sep + fmt(ppl);
     }
     if (html) {
@@ -218,12 +302,35 @@
       exGroups[b.value].classList.toggle("hidden", !(b.checked && showEx));
     });
     gUnits.classList.toggle("hidden", !document.getElementById("layer-units").checked);
+    gStreets.classList.toggle("hidden", !document.getElementById("layer-streets").checked);
+    gCircles.classList.toggle("hidden", !document.getElementById("layer-circles").checked);
   }
-  document.querySelectorAll("input.layer-fn, #layer-existing, #layer-units").forEach(function (b) {
+  // toggles for the base layers, beside the others
+  (function () {
+    var units = document.getElementById("layer-units");
+    var where = units ? units.parentNode.parentNode : null;
+    [["layer-streets", W.streets, (M.streets || []).length], ["layer-circles", W.circle_outlines,
+                                                               (M.outlines || []).length]].forEach(function (t) {
+      var label = document.createElement("label"), box = document.createElement("input");
+      box.type = "checkbox"; box.id = t[0]; box.checked = t[2] > 0; box.disabled = !t[2];
+      label.appendChild(box); label.appendChild(document.createTextNode(" " + t[1]));
+      if (where) { where.appendChild(document.createTextNode(" ")); where.appendChild(label); }
+      else { label.style.display = "none"; document.body.appendChild(label); }
+    });
+  })();
+  var notes = document.getElementById("map-notes");
+  if (notes) { notes.textContent = (M.notes || []).join(" "); }
+  document.querySelectorAll("input.layer-fn, #layer-existing, #layer-units, #layer-streets, #layer-circles")
+    .forEach(function (b) {
     b.addEventListener("change", syncLayers);
   });
   window.addEventListener("resize", applyView);
   window.addEventListener("beforeprint", applyView);
+  window.addEventListener("afterprint", applyView);
+  if (window.matchMedia) {  // the printed map is laid out anew: place the scale bar and north arrow for it
+    var printing = window.matchMedia("print");
+    if (printing.addEventListener) { printing.addEventListener("change", applyView); }
+  }
 
   colourBy(current);
   applyView();
@@ -239,6 +346,9 @@
   }
   document.body.dataset.siteMarkers = String(markers.length);
   document.body.dataset.units = String(n);
+  document.body.dataset.streetPoints = String(streetPoints);
+  document.body.dataset.circleOutlines = String(gOutlines.childNodes.length);
+  document.body.dataset.circleNames = String(gNames.childNodes.length);
   document.body.dataset.highlighted = String(lit.length);
   document.body.dataset.rendered = "yes";
 })();
