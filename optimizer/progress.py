@@ -131,13 +131,30 @@ class PieceProgress:
         """``2 done, 1 failed, 1 skipped``: the outcomes so far, in order of first appearance."""
         return ", ".join(f"{n} {outcome}" for outcome, n in self.outcomes.items())
 
-    def starting(self, k: int, name: str) -> str:
-        """Log (and return) ``<what> k/n: <name> ... <estimate>`` as piece ``k`` (1-based) begins."""
+    def starting(self, k: int, name: str, *, at_most_s: float | None = None) -> str:
+        """Log (and return) ``<what> k/n: <name> ... <estimate>`` as piece ``k`` (1-based) begins.
+
+        Parameters
+        ----------
+        k, name
+            The piece's number (1-based) and name.
+        at_most_s
+            The longest this piece can take (a solve's time limit), when known: the estimate
+            is then that plus the time per finished piece for the pieces after it, said as
+            ``at most about ...`` (pieces of unequal size, such as the stages of a run,
+            are estimated better so).
+        """
         if self._began is None:
             self._began = self.clock()
         counts = self.counts()
-        line = f"{self.what} {k}/{self.total}: {name} ... {time_left(self.estimate_s())}" + (
-            f" ({counts})" if counts else "")
+        estimate = self.estimate_s()
+        if at_most_s is not None:
+            after = max(self.total - self.finished - 1, 0)
+            per_piece = estimate / max(self.total - self.finished, 1) if estimate is not None else 0.0
+            said = "at most " + time_left(at_most_s + per_piece * after)
+        else:
+            said = time_left(estimate)
+        line = f"{self.what} {k}/{self.total}: {name} ... {said}" + (f" ({counts})" if counts else "")
         log.info("%s", line)
         return line
 

@@ -136,6 +136,20 @@ def test_pieces_already_done_before_do_not_make_the_estimate_look_short():
     assert said == "about 60 s left (3 solved)"
 
 
+def test_a_stage_with_a_time_limit_is_estimated_from_its_limit():
+    # plan --years: the solve stage dwarfs the others; its time limit says more than the stages before it
+    now = [0.0]
+    stages = PieceProgress("stage", 4, clock=lambda: now[0])
+    stages.starting(1, "validate, reach and build")
+    now[0] = 6.0
+    stages.record()
+    stages.starting(2, "build the years")
+    now[0] = 8.0
+    stages.record()
+    # 4 s a stage so far, one stage after the solve: 60 s + 4 s
+    assert stages.starting(3, "solve", at_most_s=60.0) == "stage 3/4: solve ... at most about 64 s left (2 done)"
+
+
 def _piece_lines(text: str) -> list[str]:
     return re.findall(r"budget \d/\d: [^\n]*", text)
 

@@ -52,12 +52,12 @@ class _Stages:
         self.clock = PieceProgress("stage", len(names))
         self.k = 0
 
-    def next(self, detail: str = "") -> None:
-        """The stage before (if any) is finished; the next begins."""
+    def next(self, detail: str = "", at_most_s: float | None = None) -> None:
+        """The stage before (if any) is finished; the next begins (``at_most_s``: its time limit, if any)."""
         if self.k:
             self.clock.record()
         self.k += 1
-        self.clock.starting(self.k, self.names[self.k - 1] + (f" ({detail})" if detail else ""))
+        self.clock.starting(self.k, self.names[self.k - 1] + (f" ({detail})" if detail else ""), at_most_s=at_most_s)
 
 
 def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress | None = None,
@@ -89,7 +89,7 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
     stages.next()
     with timings.step("build (years)"):
         model = build_phased_model(setup.model, horizon, district, milestones)
-    stages.next(f"years {horizon.label}")
+    stages.next(f"years {horizon.label}", scenario.solver.time_limit_s)
     with timings.step("solve"):
         result = solve(model.as_planning_model(), scenario)
     stages.next()
