@@ -12,7 +12,7 @@ import logging
 import re
 
 import pytest
-from batch_scenarios import write_tiny_district
+from batch_scenarios import write_tiny_district, write_tiny_project
 from click.testing import CliRunner
 
 from optimizer.cli import main
@@ -177,3 +177,17 @@ def test_with_q_the_frontier_and_its_solves_say_nothing_while_they_work(tmp_path
     assert _piece_lines(result.stderr) == []
     assert "incumbent" not in result.stderr and "solving with" not in result.stderr
     assert "\r" not in result.output
+
+
+@pytest.mark.slow  # about 18 s: the batch's worker processes start and import the engine
+def test_each_finished_batch_run_says_how_long_the_rest_will_take(tmp_path):
+    # two runs, one after the other (skipped runs are left out of the estimate: see the test of PieceProgress above)
+    batch = write_tiny_project(tmp_path, "runs:\n  - {scenario: tiny.yaml}\n"
+                                         "  - {scenario: tiny.yaml, set: [budget.total=1e7]}\n")
+    out = tmp_path / "out"
+    first = CliRunner().invoke(main, ["batch", str(batch), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    ticks = re.findall(r"\[\d/2\][^\n]*", first.output)
+    assert len(ticks) == 2
+    assert re.search(r"; about \d+ (s|min) left \(1 solved\)$", ticks[0])
+    assert ticks[1].endswith("; all finished (2 solved)")
