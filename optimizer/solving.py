@@ -138,6 +138,9 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
     options, report = _follow(options, model.problem.sense is Sense.MAXIMIZE)
     with _followed(backend.name, options, report):
         result, heuristic = _run_backend(model, scenario, backend, options, start)
+        if report is not None and result.status.has_solution:  # the line ends with what the solve found
+            report(SolveProgress(solver=result.solver, elapsed_s=result.solve_seconds, incumbent=result.objective,
+                                 bound=result.bound, gap=result.gap))
     if heuristic:
         return result
     log.info("solver %s: %s (%s), objective %s, bound %s, gap %s", result.solver, result.status.value,
