@@ -60,9 +60,9 @@ def frontier(scenario: Scenario, budgets: list[float], *, reach_cache: ReachCach
             rows.append({"budget": budget, "status": "infeasible", "proven_optimal": False,
                          "note": "; ".join(str(s) for s in exc.shortfalls)})
             runs.append(None)
-            pieces.done(name, "infeasible")
+            pieces.record("infeasible")
             continue
-        pieces.done(name, "proven" if run.result.proven_optimal else "not proven")
+        pieces.record("proven" if run.result.proven_optimal else "not proven")
         r = run.result
         start = r.values
         row = {"budget": budget, "status": r.status.value, "proven_optimal": r.proven_optimal,
