@@ -37,6 +37,7 @@ import dataclasses
 import heapq
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +47,7 @@ import solvers
 from optimizer.errors import SolverFailure
 from optimizer.model.build import PlanningModel
 from solvers.problem import Sense
+from solvers.progress import ProgressReporter
 from solvers.result import (
     MIN_SOLVER_S,
     PROOF_ABS_TOL,
@@ -592,12 +594,13 @@ class _Planner:
         if pr is not None:
             heapq.heappush(heap, (-pr, mi, self.version))
 
-    def local_search(self, deadline: float) -> dict:
+    def local_search(self, deadline: float, on_incumbent: Callable[[float], None] | None = None) -> dict:
         """Improve the plan while coverage strictly rises and time is left.
 
         Two neighbourhoods, the cheap one first: drop one chosen pair and add the best move
         that then fits (then refill greedily); drop a whole site and refill greedily with
-        the site left out. Every accepted change keeps every rule.
+        the site left out. Every accepted change keeps every rule. ``on_incumbent`` is
+        told the plan's value after each accepted change.
         """
         swaps = drops = 0
         while time.perf_counter() < deadline:
@@ -608,6 +611,8 @@ class _Planner:
                 drops += 1
             else:
                 break
+            if on_incumbent is not None:
+                on_incumbent(self.objective())
         return {"local_search_swaps": swaps, "local_search_site_drops": drops,
                 "local_search_finished": time.perf_counter() < deadline}
 
@@ -688,7 +693,8 @@ class _Planner:
 
 
 def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S,
-                deadline: float | None = None, finish_by: float | None = None) -> GreedyPlan:
+                deadline: float | None = None, finish_by: float | None = None,
+                progress: ProgressReporter | None = None) -> GreedyPlan:
     """Plan ``model`` with the lazy greedy and ``local_search_s`` seconds of local search.
 
     Parameters
@@ -706,6 +712,9 @@ def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S,
         The same for the greedy phases (rule 7 and the lazy greedy) alone, when they may run
         past ``deadline`` (the start of an exact solver, which may use part of the grace so
         that the plan the solver must beat is a whole greedy plan); default ``deadline``.
+    progress
+        Told the plan's value after the lazy greedy and after each improvement of the local
+        search (:class:`solvers.progress.ProgressReporter`); ``None`` for nothing.
 
     Raises
     ------
@@ -728,12 +737,18 @@ def greedy_plan(model: PlanningModel, *, local_search_s: float = LOCAL_SEARCH_S,
         return GreedyPlan(None, None, None, None, failure, stats)
     stats["greedy_adds"] = pl.greedy_fill(fill_by)
     greedy_obj = pl.objective()
+    on_incumbent = None
+    if progress is not None and progress.active:
+        def on_incumbent(value: float) -> None:
+            progress.report(incumbent=value)
+
+        on_incumbent(greedy_obj)
     t1 = time.perf_counter()
     stats["greedy_seconds"] = round(t1 - t0, 3)
     search_end = t1 + local_search_s if deadline is None else min(t1 + local_search_s, max(deadline, t1))
     if local_search_s > 0 and time.perf_counter() < search_end:
         before = pl.stopped_early  # the local search's refills stop at its own end, not only at the limit
-        stats.update(pl.local_search(search_end))
+        stats.update(pl.local_search(search_end, on_incumbent))
         pl.stopped_early = before
         if deadline is not None and search_end == deadline and not stats["local_search_finished"]:
             pl.stopped_early = pl.stopped_early or "local search"
@@ -775,7 +790,9 @@ def solve_greedy(model: PlanningModel, options: SolverOptions) -> SolveResult:
     options = options.started()
     limit = options.time_limit_s
     search = LOCAL_SEARCH_S if limit is None else min(LOCAL_SEARCH_S, 0.5 * limit)
-    plan = greedy_plan(model, local_search_s=search, deadline=options.deadline)
+    progress = ProgressReporter(options, GREEDY, model.problem.sense)
+    plan = greedy_plan(model, local_search_s=search, deadline=options.deadline, progress=progress)
+    progress.finish()
     left = options.remaining_s()
     if left is None or options.deadline is None or options.deadline - time.perf_counter() >= 2 * MIN_SOLVER_S:
         lp = lp_bound(model, options)  # what is left of the limit
@@ -838,8 +855,10 @@ def warm_start_plan(model: PlanningModel, options: SolverOptions, *, local_searc
         log.info("warm start: none (%s)", supports(model))
         return None
     try:
+        progress = ProgressReporter(options, GREEDY, model.problem.sense)
         plan = greedy_plan(model, local_search_s=search if local_search else 0.0, deadline=deadline,
-                           finish_by=finish_by)
+                           finish_by=finish_by, progress=progress)
+        progress.finish()
     except SolverFailure as exc:  # a start is a help, never a reason to stop the exact solve
         log.warning("warm start: none (%s)", exc)
         return None

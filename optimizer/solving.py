@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -22,14 +25,76 @@ from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model
 from optimizer.model.decisions import ForcedDecisions
 from optimizer.model.strengthen import strengthen
+from optimizer.progress import SolveWatcher, current_watcher
 from optimizer.reach.types import Reach
 from optimizer.rules.existing import ExistingService
 from optimizer.scenario import Scenario
 from optimizer.solver_choice import resolve_solver, solver_options
 from solvers.base import START_SOURCE
-from solvers.result import SolveResult, SolveStatus, Termination
+from solvers.problem import Sense
+from solvers.result import SolveProgress, SolveResult, SolverOptions, SolveStatus, Termination
 
 log = logging.getLogger(__name__)
+
+#: Seconds between two "solving with ..." lines in the log while a solve runs.
+HEARTBEAT_S = 10.0
+#: The incumbent is logged when it improves by more than this, relatively ...
+INCUMBENT_STEP = 1e-4
+#: ... and at most once in this many seconds (the final value is in the solve's result line).
+INCUMBENT_EVERY_S = 2.0
+
+
+class _SolveReport:
+    """One solve's progress: to the watcher, into the log as the incumbent improves, and for the heartbeat."""
+
+    def __init__(self, watcher: SolveWatcher | None, maximise: bool) -> None:
+        self.watcher = watcher
+        self.maximise = maximise
+        self.latest: SolveProgress | None = None
+        self._logged: float | None = None
+        self._logged_at = -math.inf
+
+    def __call__(self, progress: SolveProgress) -> None:
+        self.latest = progress
+        if self.watcher is not None:
+            self.watcher.solve_progress(progress)
+        value = progress.incumbent
+        if value is None:
+            return
+        last = self._logged
+        better = last is None or ((value - last) if self.maximise else (last - value)) > INCUMBENT_STEP * max(
+            abs(last), 1e-10)
+        now = time.perf_counter()
+        if better and now - self._logged_at >= INCUMBENT_EVERY_S:
+            self._logged, self._logged_at = value, now
+            log.info("incumbent %s (%s, %.0f s)%s", _figure(value), progress.solver, progress.elapsed_s,
+                     f", bound {_figure(progress.bound)}" if progress.bound is not None else "")
+
+    def figures(self) -> str:
+        """``, incumbent X, bound Y, gap Z %`` from the latest report; empty before one."""
+        p = self.latest
+        if p is None:
+            return ""
+        out = f", incumbent {_figure(p.incumbent)}" if p.incumbent is not None else ""
+        out += f", bound {_figure(p.bound)}" if p.bound is not None else ""
+        out += f", gap {100 * p.gap:.2f} %" if p.gap is not None else ""
+        return out
+
+
+def _figure(value: float | None) -> str:
+    """A figure for the progress line and the log: 4 significant digits at least, thousands separated."""
+    if value is None:
+        return "-"
+    return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
+def _follow(options: SolverOptions, maximise: bool) -> tuple[SolverOptions, _SolveReport | None]:
+    """``options`` with a progress callback when anyone listens (a watcher, or the log at INFO)."""
+    watcher = current_watcher()
+    if watcher is None and not log.isEnabledFor(logging.INFO):
+        return options, None
+    report = _SolveReport(watcher, maximise)
+    return dataclasses.replace(options, on_progress=report), report
 
 
 def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = None) -> SolveResult:
@@ -70,49 +135,14 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
         log.info("solver auto: %s", chosen)
         scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name=chosen))
     backend = _backend(scenario.solver.name)
-    if backend.capabilities.needs_planning_model:  # a heuristic on the planning structure (the greedy)
-        planning = with_planning_model(model)
-        try:
-            backend.check(planning)
-        except solvers.UnsupportedProblem as exc:
-            if not _diagnosis_variant(model, scenario):
-                raise SolverFailure(exc.reason) from exc
-            log.info("%s: the %s diagnosis model is solved by HiGHS", backend.name, model.objective)
-            scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name="highs"))
-            backend = _backend("highs")
-        else:
-            return backend.solve(planning, options)
-    try:
-        backend.check(model.problem)  # refuse early what the backend cannot take exactly
-    except solvers.UnsupportedProblem as exc:
-        raise SolverFailure(str(exc)) from exc
-    source = "the given start"
-    if start is None:
-        start = _warm_start(model, scenario, options)
-        source = scenario.solver.warm_start
-    if start is None and _greedy_plans(model):
-        # the greedy plan, quickly: the solver's start and the plan kept if the solver finds none better
-        start = warm_start_plan(model, options, local_search=False)
-        source = "greedy"
-    stop = threading.Event()
-
-    def heartbeat() -> None:  # a long solve says it is alive
-        t0 = time.perf_counter()
-        while not stop.wait(15.0):
-            limit = f" of {options.time_limit_s:g} s limit" if options.time_limit_s else ""
-            log.info("solving with %s: %.0f s%s", backend.name, time.perf_counter() - t0, limit)
-
-    beat = threading.Thread(target=heartbeat, daemon=True)
-    beat.start()
-    try:
-        problem = model.problem
-        if model.cut_pool[0].size:  # counted against the limit (options.deadline)
-            problem, model.stats["strengthening"] = strengthen(model, options)
-        if start is not None and start.shape == (problem.n_cols,):
-            problem = dataclasses.replace(problem, start=start, metadata={**problem.metadata, START_SOURCE: source})
-        result = backend.solve(problem, options)
-    finally:
-        stop.set()
+    options, report = _follow(options, model.problem.sense is Sense.MAXIMIZE)
+    with _followed(backend.name, options, report):
+        result, heuristic = _run_backend(model, scenario, backend, options, start)
+        if report is not None and result.status.has_solution:  # the line ends with what the solve found
+            report(SolveProgress(solver=result.solver, elapsed_s=result.solve_seconds, incumbent=result.objective,
+                                 bound=result.bound, gap=result.gap))
+    if heuristic:
+        return result
     log.info("solver %s: %s (%s), objective %s, bound %s, gap %s", result.solver, result.status.value,
              result.termination.value, result.objective, result.bound, result.gap)
     if result.status is SolveStatus.UNBOUNDED:
@@ -125,6 +155,67 @@ def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = N
                             f"{result.message}. Give it more time (solver.time_limit_s) or try another "
                             f"solver (available: {', '.join(solvers.available_solvers())})")
     return result
+
+
+@contextmanager
+def _followed(solver: str, options: SolverOptions, report: _SolveReport | None) -> Iterator[None]:
+    """While a solve runs: the watcher told it started and ended, else a heartbeat in the log every
+    :data:`HEARTBEAT_S` seconds with the latest incumbent, bound and gap."""
+    watcher = current_watcher()
+    stop = threading.Event()
+
+    def heartbeat() -> None:  # a long solve says it is alive, with where it stands
+        t0 = time.perf_counter()
+        while not stop.wait(HEARTBEAT_S):
+            limit = f" of {options.time_limit_s:g} s limit" if options.time_limit_s else ""
+            log.info("solving with %s: %.0f s%s%s", solver, time.perf_counter() - t0, limit,
+                     report.figures() if report is not None else "")
+
+    if watcher is None or not watcher.live:
+        threading.Thread(target=heartbeat, daemon=True).start()
+    if watcher is not None:
+        watcher.solve_started(solver, options.time_limit_s)
+    try:
+        yield
+    finally:
+        stop.set()
+        if watcher is not None:
+            watcher.solve_finished()
+
+
+def _run_backend(model: PlanningModel, scenario: Scenario, backend: solvers.Backend, options: SolverOptions,
+                 start: np.ndarray | None) -> tuple[SolveResult, bool]:
+    """The backend's result on ``model`` (greedy start, strengthening), and whether the greedy heuristic planned it."""
+    if backend.capabilities.needs_planning_model:  # a heuristic on the planning structure (the greedy)
+        planning = with_planning_model(model)
+        try:
+            backend.check(planning)
+        except solvers.UnsupportedProblem as exc:
+            if not _diagnosis_variant(model, scenario):
+                raise SolverFailure(exc.reason) from exc
+            log.info("%s: the %s diagnosis model is solved by HiGHS", backend.name, model.objective)
+            scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name="highs"))
+            backend = _backend("highs")
+        else:
+            return backend.solve(planning, options), True
+    try:
+        backend.check(model.problem)  # refuse early what the backend cannot take exactly
+    except solvers.UnsupportedProblem as exc:
+        raise SolverFailure(str(exc)) from exc
+    source = "the given start"
+    if start is None:
+        start = _warm_start(model, scenario, options)
+        source = scenario.solver.warm_start
+    if start is None and _greedy_plans(model):
+        # the greedy plan, quickly: the solver's start and the plan kept if the solver finds none better
+        start = warm_start_plan(model, options, local_search=False)
+        source = "greedy"
+    problem = model.problem
+    if model.cut_pool[0].size:  # counted against the limit (options.deadline)
+        problem, model.stats["strengthening"] = strengthen(model, options)
+    if start is not None and start.shape == (problem.n_cols,):
+        problem = dataclasses.replace(problem, start=start, metadata={**problem.metadata, START_SOURCE: source})
+    return backend.solve(problem, options), False
 
 
 def _greedy_plans(model: PlanningModel) -> bool:

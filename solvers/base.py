@@ -536,6 +536,8 @@ class Backend(abc.ABC):
         if result.extra.get("infeasible_or_unbounded"):
             result = self._settle_infeasible_or_unbounded(problem, options, result, started)
         result = keep_the_better_plan(problem, result)
+        if result.options.on_progress is not None:  # a result keeps no caller's callback (it may be pickled)
+            result = dataclasses.replace(result, options=dataclasses.replace(result.options, on_progress=None))
         logger.debug("%s on %r: %s", self.name, problem.name, result.message)
         return result
 
@@ -603,7 +605,7 @@ class Backend(abc.ABC):
         original problem is unbounded (rational data), none means it is infeasible.
         """
         # the same deadline: the check gets what is left of the limit and of the grace
-        check_options = dataclasses.replace(options, relative_gap=0.0)
+        check_options = dataclasses.replace(options, relative_gap=0.0, on_progress=None)
         zero = dataclasses.replace(problem, objective=np.zeros(problem.n_cols), start=None,
                                    objective_offset=0.0, sense=Sense.MINIMIZE,
                                    name=f"{problem.name}-feasibility")

@@ -17,6 +17,10 @@ solution found" means the search completed, and the bound equals the objective.
 the log's ``Lower bound:`` line (printed with three decimals, so it is widened by
 half a unit of its last digit to stay a valid bound) and the result is, in general,
 feasible with its gap.
+
+Progress: with ``options.on_progress``, each log line read through the pseudo-terminal
+is looked at as it comes (:func:`parse_progress_line`): ``After N nodes ... best
+solution, best possible``, ``Integer solution of ...`` and the root relaxation's value.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -44,11 +49,12 @@ import numpy as np
 from solvers.base import Backend, Capabilities, SolverUnavailable, build_result
 from solvers.mps import MpsLayout, write_mps
 from solvers.problem import MatrixProblem
+from solvers.progress import ProgressReporter
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolverOptions, Termination
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CbcBackend", "CbcSolution", "parse_solution", "parse_log_bound"]
+__all__ = ["CbcBackend", "CbcSolution", "parse_solution", "parse_log_bound", "parse_progress_line"]
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf(?:inity)?|nan"
 _OBJ_RE = re.compile(rf"objective value\s+({_NUMBER})", re.IGNORECASE)
@@ -58,6 +64,12 @@ _BEST_POSSIBLE_RE = re.compile(rf"best possible\s+({_NUMBER})")
 _CONTINUOUS_RE = re.compile(rf"Continuous objective value is\s+({_NUMBER})")
 _RESULT_RE = re.compile(r"^Result - (.*)$", re.MULTILINE)
 _VERSION_RE = re.compile(r"Version:\s*(\S+)")
+#: "Cbc0010I After 100 nodes, 23 on tree, -106.3 best solution, best possible -107.9 (0.52 seconds)"
+_NODES_LINE_RE = re.compile(rf"After (\d+) nodes, \d+ on tree, ({_NUMBER}) best solution, best possible ({_NUMBER})")
+#: "Cbc0012I Integer solution of -106.3 found by DiveCoefficient after 140 iterations and 0 nodes (0.23 seconds)"
+_INTEGER_LINE_RE = re.compile(rf"Integer solution of ({_NUMBER}) found")
+#: CBC's figure for "no solution yet" (and for no bound)
+_CBC_INFINITY = 1e49
 
 
 @functools.lru_cache(maxsize=1)
@@ -218,6 +230,39 @@ def parse_solution(text: str, n_cols: int) -> CbcSolution:
     return CbcSolution(state, head, objective, has_incumbent, values)
 
 
+def parse_progress_line(line: str) -> tuple[float | None, float | None, int | None]:
+    """What one line of CBC's log says of a running search: (incumbent, bound, nodes), in the file's terms.
+
+    The file minimises (:class:`~solvers.mps.MpsLayout` maps back to the problem's terms).
+    Reads ``Cbc0010I After N nodes, ... X best solution, best possible Y``, ``Integer
+    solution of X found ...`` and the root relaxation's ``Continuous objective value is
+    Y``; CBC's 1e50 (nothing yet) is ``None``. Any other line gives three ``None``.
+
+    Examples
+    --------
+    >>> parse_progress_line("Cbc0010I After 100 nodes, 3 on tree, -106.3 best solution, "
+    ...                     "best possible -107.9 (0.5 seconds)")
+    (-106.3, -107.9, 100)
+    >>> parse_progress_line("Cbc0012I Integer solution of -104 found by rounding after 2 iterations "
+    ...                     "and 0 nodes (0.1 seconds)")
+    (-104.0, None, None)
+    """
+    def finite(text: str) -> float | None:
+        value = _to_float(text)
+        return value if math.isfinite(value) and abs(value) < _CBC_INFINITY else None
+
+    match = _NODES_LINE_RE.search(line)
+    if match:
+        return finite(match.group(2)), finite(match.group(3)), int(match.group(1))
+    match = _INTEGER_LINE_RE.search(line)
+    if match:
+        return finite(match.group(1)), None, None
+    match = _CONTINUOUS_RE.search(line)
+    if match:
+        return None, finite(match.group(1)), None
+    return None, None, None
+
+
 def parse_log_bound(log: str) -> float | None:
     """The proven lower bound (file terms, minimisation) printed in a CBC log.
 
@@ -317,8 +362,12 @@ class CbcBackend(Backend):
 
     # -- process ------------------------------------------------------------------------
 
-    def _run(self, args: list[str], cwd: str, options: SolverOptions) -> tuple[list[str], bool, int]:
-        """Run CBC, stream its log; return (log lines, killed by the watchdog, return code)."""
+    def _run(self, args: list[str], cwd: str, options: SolverOptions,
+             on_line: Callable[[str], None] | None = None) -> tuple[list[str], bool, int]:
+        """Run CBC, stream its log; return (log lines, killed by the watchdog, return code).
+
+        ``on_line`` is called with each log line as CBC prints it (the progress report).
+        """
         lines: list[str] = []
         # a pseudo-terminal makes CBC flush every line: a pipe would leave its log (and the
         # bound in it) in CBC's buffer, lost if CBC has to be killed
@@ -334,6 +383,8 @@ class CbcBackend(Backend):
         def keep(raw: bytes) -> None:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             lines.append(line)
+            if on_line is not None:
+                on_line(line)
             if options.log and line.strip():
                 logger.info("[cbc] %s", line)
 
@@ -409,9 +460,18 @@ class CbcBackend(Backend):
                 self._write_start(problem, layout, Path(tmp) / "start.mst")
             args = self._arguments(problem, options, has_start)
             logger.debug("running %s in %s", " ".join(args), tmp)
+            progress = ProgressReporter(options, self.name, problem.sense)
+            on_line = None
+            if progress.active and problem.is_mip:
+                def on_line(line: str) -> None:  # the figures CBC prints as it goes, in the problem's terms
+                    incumbent, bound, nodes = parse_progress_line(line)
+                    if incumbent is not None or bound is not None or nodes is not None:
+                        progress.report(incumbent=layout.to_problem_objective(incumbent),
+                                        bound=layout.to_problem_objective(bound), nodes=nodes)
             started = time.perf_counter()
-            lines, killed, code = self._run(args, tmp, options)
+            lines, killed, code = self._run(args, tmp, options, on_line)
             seconds = time.perf_counter() - started
+            progress.finish()
             sol_path = Path(tmp) / "solution.txt"
             sol_text = sol_path.read_text(errors="replace") if sol_path.exists() else ""
         log = "\n".join(lines)

@@ -3,7 +3,9 @@
 The model is passed in one call (:class:`highspy.HighsLp` in CSC form, integrality
 set with one vectorised call). The console stays silent; the log is captured with
 HiGHS's logging callback into :attr:`SolveResult.log` and, when ``options.log``,
-forwarded to this module's logger at INFO.
+forwarded to this module's logger at INFO. With ``options.on_progress``, HiGHS's MIP
+callbacks (an improving solution, a log line, its regular check for interrupts) report
+the incumbent, the dual bound and the nodes (:class:`~solvers.progress.ProgressReporter`).
 
 Statuses are mapped honestly: HiGHS's ``kOptimal`` for a MIP means "within
 ``mip_rel_gap``/``mip_abs_gap``", so the result is optimal only when
@@ -29,6 +31,7 @@ import scipy.sparse as sp
 
 from solvers.base import Backend, Capabilities, Watchdog, build_result
 from solvers.problem import MatrixProblem, Sense
+from solvers.progress import ProgressReporter
 from solvers.result import SolveResult, SolverOptions, Termination
 
 logger = logging.getLogger(__name__)
@@ -192,6 +195,16 @@ class HighsBackend(Backend):
                         logger.info("[highs] %s", line)
 
         h.cbLogging += on_log
+        progress = ProgressReporter(options, self.name, problem.sense)
+        if progress.active and problem.is_mip:
+            def on_mip_event(event: Any) -> None:  # an improving plan, a log line, or a check for interrupts
+                data = event.data_out
+                progress.report(incumbent=data.mip_primal_bound, bound=data.mip_dual_bound,
+                                nodes=int(data.mip_node_count))
+
+            h.cbMipImprovingSolution += on_mip_event
+            h.cbMipLogging += on_mip_event
+            h.cbMipInterrupt += on_mip_event
         extra: dict = {}
         status = h.passModel(self._to_lp(problem))
         if status == highspy.HighsStatus.kError:
@@ -212,6 +225,7 @@ class HighsBackend(Backend):
         with watchdog:
             run_status = h.run()
         seconds = time.perf_counter() - started
+        progress.finish()
         log = "".join(chunks)
         if extra.get("start_passed"):
             extra["start_accepted"] = "MIP start solution is feasible" in log

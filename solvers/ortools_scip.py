@@ -33,6 +33,10 @@ although the solve goes on normally. SCIP's process-wide error printer is theref
 pointed (once, through ``ctypes``) at a function that keeps those messages in the
 solve's log and forwards any other SCIP error to this module's logger at WARNING; if
 the SCIP library cannot be found, SCIP keeps printing to stderr.
+
+Progress: with ``options.on_progress``, MathOpt's callbacks on ``MIP_SOLUTION`` and
+``MIP_NODE`` events report SCIP's primal and dual bounds and the nodes explored
+(registered only then: without a progress callback SCIP runs as before).
 """
 from __future__ import annotations
 
@@ -51,6 +55,7 @@ import numpy as np
 
 from solvers.base import Backend, Capabilities, Watchdog, build_result, module_imports
 from solvers.problem import MatrixProblem, Sense
+from solvers.progress import ProgressReporter
 from solvers.result import PROOF_ABS_TOL, SolveResult, SolverOptions, Termination, bound_meets_value
 
 logger = logging.getLogger(__name__)
@@ -267,6 +272,19 @@ class ScipBackend(Backend):
         if self._time_budget(options) is not None:
             _install_error_printer()
             interrupter = pybind_solve_interrupter.PySolveInterrupter()
+        progress = ProgressReporter(options, self.name, problem.sense)
+        registration = callback_pb2.CallbackRegistrationProto()
+        on_event = None
+        if progress.active and problem.is_mip:
+            _install_error_printer()  # a callback, like an interrupter, sets off SCIP's harmless error lines
+            registration.request_registration.extend((callback_pb2.CALLBACK_EVENT_MIP_SOLUTION,
+                                                      callback_pb2.CALLBACK_EVENT_MIP_NODE))
+
+            def on_event(data: Any) -> Any:  # a new plan or a node: SCIP's primal and dual bounds
+                stats = data.mip_stats
+                progress.report(incumbent=stats.primal_bound, bound=stats.dual_bound,
+                                nodes=int(stats.explored_nodes))
+                return callback_pb2.CallbackResultProto()
         watchdog = Watchdog(options, interrupter.interrupt if interrupter is not None else (lambda: None),
                             solver="SCIP", action="interrupting")
         started = time.perf_counter()
@@ -276,8 +294,7 @@ class ScipBackend(Backend):
             with watchdog:
                 result = core.solve(model, parameters_pb2.SOLVER_TYPE_GSCIP,
                                     parameters_pb2.SolverInitializerProto(), params, model_params,
-                                    on_messages, callback_pb2.CallbackRegistrationProto(), None,
-                                    interrupter)
+                                    on_messages, registration, on_event, interrupter)
         except Exception as exc:  # StatusNotOk: invalid model, parameters or result
             seconds = time.perf_counter() - started
             log = "\n".join(chunks)
@@ -297,6 +314,7 @@ class ScipBackend(Backend):
                 if _error_sink is chunks:
                     _error_sink = None
         seconds = time.perf_counter() - started
+        progress.finish()
         log = "\n".join(chunks)
         if has_start:
             extra["start_accepted"] = _hint_accepted(log)

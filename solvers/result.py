@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -70,6 +71,65 @@ class Termination(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class SolveProgress:
+    """Where a running solve stands: what a backend's callbacks report while it works.
+
+    Attributes
+    ----------
+    solver
+        Registry name of the backend (``"highs"``, ``"cbc"``, ...).
+    elapsed_s
+        Seconds since the backend started this solve.
+    incumbent
+        Value of the best plan found so far, in the problem's terms (sense and offset), or
+        ``None`` before the first.
+    bound
+        Best proven bound on the optimum so far (above the incumbent when maximising,
+        below it when minimising), or ``None`` when the solver has none yet.
+    gap
+        Relative gap ``(bound - incumbent) / |incumbent|`` taken in the direction of the
+        sense (never negative), or ``None`` without both.
+    nodes
+        Branch-and-bound nodes explored, when the solver says.
+    """
+
+    solver: str
+    elapsed_s: float
+    incumbent: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    nodes: int | None = None
+
+
+def progress_gap(incumbent: float | None, bound: float | None, maximise: bool) -> float | None:
+    """The relative gap of a running solve, in the direction of the sense; ``None`` without both figures.
+
+    Parameters
+    ----------
+    incumbent
+        The best plan's value so far.
+    bound
+        The best proven bound so far.
+    maximise
+        True when the problem maximises (the bound lies above the incumbent).
+
+    Returns
+    -------
+    float or None
+        ``max(bound - incumbent, 0) / max(|incumbent|, 1e-10)`` when maximising (the mirror
+        when minimising); ``None`` when a figure is missing or not finite.
+    """
+    if incumbent is None or bound is None or not (math.isfinite(incumbent) and math.isfinite(bound)):
+        return None
+    room = bound - incumbent if maximise else incumbent - bound
+    return max(room, 0.0) / max(abs(incumbent), 1e-10)
+
+
+#: What :attr:`SolverOptions.on_progress` is: called with each :class:`SolveProgress`.
+ProgressCallback = Callable[[SolveProgress], None]
+
+
+@dataclass(frozen=True)
 class SolverOptions:
     """Settings every backend understands.
 
@@ -94,6 +154,11 @@ class SolverOptions:
         solve starts: :meth:`started` sets it, once, so that whatever a caller does
         before the solver itself (a greedy start, strengthening, writing the model) is
         counted against the limit, and the solver gets only what is left.
+    on_progress
+        Called with a :class:`SolveProgress` while the solver works (from its own
+        callbacks, through :class:`solvers.progress.ProgressReporter`: at most about two
+        calls a second, and an error it raises never stops the solve); ``None`` for
+        none. Not part of the options' equality, ``repr`` or :meth:`as_dict`.
     """
 
     time_limit_s: float | None = None
@@ -103,6 +168,7 @@ class SolverOptions:
     log: bool = False
     grace_s: float | None = None
     deadline: float | None = field(default=None, compare=False)
+    on_progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
 
     @property
     def grace(self) -> float:

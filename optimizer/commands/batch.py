@@ -7,6 +7,7 @@ import click
 
 from optimizer.commands.common import OptionError, _fail, writable_root
 from optimizer.errors import LifecircleError
+from optimizer.progress import PieceProgress
 
 
 def _fmt(value, spec: str) -> str:
@@ -77,8 +78,11 @@ def batch_command(ctx, source: str, out_dir: str, jobs: int, sets: tuple[str, ..
     if not quiet:
         click.echo(f"{len(runs)} runs on {executor.description}", err=True)
 
+    pieces = PieceProgress("run", len(runs))
+
     def tick(row: dict, done: int, total: int) -> None:
         nonlocal failures
+        estimate = pieces.record(row["status"], skipped=row.get("resume") == "skipped")
         failures += row["status"] != SOLVED
         if row["status"] == SOLVED:
             what = (f"{'proven' if row['proven'] else 'NOT proven'}, objective {_fmt(row['objective'], ',.1f')}, "
@@ -89,8 +93,8 @@ def batch_command(ctx, source: str, out_dir: str, jobs: int, sets: tuple[str, ..
         if row.get("attempts", 1) > 1:
             extra += f" [attempt {row['attempts']}]"
         failed = f"  ({failures} failed so far)" if failures else ""
-        click.echo(f"[{done}/{total}] {row['name']}: {row['status']}{extra} ({row['seconds']:.1f} s) {what}{failed}",
-                   err=quiet)
+        click.echo(f"[{done}/{total}] {row['name']}: {row['status']}{extra} ({row['seconds']:.1f} s) {what}{failed}"
+                   f"; {estimate}", err=quiet)
 
     with executor:
         table = run_batch(runs, out_dir, jobs=jobs, on_done=None if quiet else tick, executor=executor)

@@ -8,15 +8,172 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from optimizer.errors import LifecircleError
 
+if TYPE_CHECKING:
+    from solvers.result import SolveProgress
+
 log = logging.getLogger("optimizer")
+
+#: Held while the progress line or a log record is written to the terminal.
+_OUTPUT_LOCK = threading.RLock()
+#: The progress line now shown on the terminal, if any (a log record clears it first).
+_shown_line: SolveLine | None = None
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour)."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
+def progress_text(solver: str, elapsed_s: float, progress: SolveProgress | None) -> str:
+    """The progress line of a running solve: solver, time since it began, incumbent, bound and gap.
+
+    Examples
+    --------
+    >>> progress_text("highs", 42.3, None)
+    'solve highs  0:42  no plan yet'
+    """
+    text = f"solve {solver}  {_clock(elapsed_s)}"
+    if progress is None or progress.incumbent is None:
+        text += "  no plan yet"
+    else:
+        text += f"  incumbent {_figure(progress.incumbent)}"
+        if progress.solver != solver:
+            text += f" ({progress.solver})"
+    if progress is not None and progress.bound is not None:
+        text += f"  bound {_figure(progress.bound)}"
+    if progress is not None and progress.gap is not None:
+        text += f"  gap {100 * progress.gap:.2f} %"
+    return text
+
+
+class SolveLine:
+    """The progress line of a running solve: one line on a terminal, rewritten in place.
+
+    A :class:`optimizer.progress.SolveWatcher`. At the default verbosity, when ``stream``
+    is a terminal, the line ``solve highs  0:42  incumbent 106.3  bound 107.9  gap 1.48 %``
+    is rewritten with a carriage return as the solver reports and every ``tick_s``
+    seconds (so the clock runs while the solver is silent), and ended with a newline when
+    the solve ends. When ``stream`` is no terminal (a log file, CI) it shows nothing: the
+    log's "solving with ..." heartbeat says the same every 10 s. With ``-q`` (the
+    ``optimizer`` logger above INFO) nothing at all. In a worker process forked from the
+    command it stays silent.
+
+    Parameters
+    ----------
+    stream
+        Where the line goes; ``sys.stderr`` when omitted.
+    tick_s
+        Seconds between redraws while the solver says nothing.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, *, tick_s: float = 1.0) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.live = _is_terminal(self.stream)
+        self.tick_s = tick_s
+        self._pid = os.getpid()
+        self._solver = ""
+        self._started = 0.0
+        self._latest: SolveProgress | None = None
+        self._stop: threading.Event | None = None
+        self._shown = False
+
+    def _enabled(self) -> bool:
+        return self.live and os.getpid() == self._pid and log.isEnabledFor(logging.INFO)
+
+    def solve_started(self, solver: str, time_limit_s: float | None) -> None:
+        """Begin the line for a solve with ``solver``, and its clock."""
+        if not self._enabled():
+            return
+        self._solver, self._started, self._latest = solver, time.perf_counter(), None
+        stop = self._stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(self.tick_s):
+                self._draw()
+
+        threading.Thread(target=tick, name="lifecircle-progress", daemon=True).start()
+        self._draw()
+
+    def solve_progress(self, progress: SolveProgress) -> None:
+        """Show where the solve stands now."""
+        if not self._enabled():
+            return
+        self._latest = progress
+        self._draw()
+
+    def solve_finished(self) -> None:
+        """End the line with a newline (it stays on screen, the log goes on below it)."""
+        global _shown_line
+        if self._stop is not None:
+            self._stop.set()
+            self._stop = None
+        with _OUTPUT_LOCK:
+            if self._enabled():
+                self._write("\r" + self.text() + "\x1b[K\n")
+            self._shown = False
+            if _shown_line is self:
+                _shown_line = None
+
+    def text(self) -> str:
+        """The line as it reads now (:func:`progress_text`)."""
+        return progress_text(self._solver, time.perf_counter() - self._started, self._latest)
+
+    def clear(self) -> None:
+        """Take the line off the screen (a log record is about to be written); it is drawn again at the next tick."""
+        with _OUTPUT_LOCK:
+            if self._shown:
+                self._write("\r\x1b[K")
+                self._shown = False
+
+    def _draw(self) -> None:
+        global _shown_line
+        with _OUTPUT_LOCK:
+            if self._stop is None or not self._enabled():
+                return
+            self._write("\r" + self.text() + "\x1b[K")
+            self._shown = True
+            _shown_line = self
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed or broken terminal: no line, never a failure
+            self.live = False
+
+
+class _LogHandler(logging.StreamHandler):
+    """A stream handler that first takes the progress line off the terminal, so that records never share its line."""
+
+    def emit(self, record: logging.LogRecord) -> None:  # noqa: D102 - logging's
+        with _OUTPUT_LOCK:
+            line = _shown_line
+            if line is not None and line.stream is self.stream:
+                line.clear()
+            super().emit(record)
 
 
 class _Progress:
@@ -198,7 +355,7 @@ def _fail(exc: BaseException) -> None:
 def configure_logging(verbose: int, quiet: bool) -> None:
     """Log ``optimizer`` (and, with ``-v``, ``solvers``) to stderr: ``-q`` warnings only, ``-vv`` debug."""
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _LogHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
     for name in ("optimizer", "solvers"):
         lg = logging.getLogger(name)
@@ -269,8 +426,15 @@ class LifecircleGroup(click.Group):
         super().add_command(add_verbosity_options(cmd), name)
 
     def invoke(self, ctx: click.Context):  # noqa: D102 - click's
+        import contextlib
+
+        from optimizer.progress import watching_solves
+
+        # the root group sets the progress line of the solves its command makes, once
+        following = watching_solves(SolveLine()) if ctx.parent is None else contextlib.nullcontext()
         try:
-            return super().invoke(ctx)
+            with following:
+                return super().invoke(ctx)
         except click.BadParameter as exc:
             if not isinstance(exc, click.MissingParameter):
                 exc.exit_code = 3

@@ -29,6 +29,7 @@ from optimizer.inputs.types import Inputs
 from optimizer.model.strengthen import strengthen
 from optimizer.pipeline import ModelSetup, Progress, Run, complete_run, prepare_model
 from optimizer.processes import die_with_parent, stop_pool
+from optimizer.progress import PieceProgress
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
 from optimizer.solver_choice import resolve_solver, solver_options
@@ -176,6 +177,7 @@ def _answers(pool, decomposition: Decomposition, solver: str, options: SolverOpt
     *args)`` and ``as_completed()``: local processes or a Dask cluster with lost workers retried).
     """
     pieces = decomposition.pieces
+    clock = PieceProgress("piece", len(pieces))
     if hasattr(pool, "as_completed"):
         for i, p in enumerate(pieces):
             pool.submit(i, solve_piece, p.problem, p.cut_pool, solver, options)
@@ -188,15 +190,27 @@ def _answers(pool, decomposition: Decomposition, solver: str, options: SolverOpt
             if done.error:
                 raise SolverFailure(f"{where}: {done.error}")
             answers[done.key] = done.value
+            clock.done(_piece_label(pieces[done.key]), done.value[0].status.value)
         return [answers[i] for i in range(len(pieces))]
-    futures = [pool.submit(solve_piece, p.problem, p.cut_pool, solver, options) for p in pieces]
+    inline = isinstance(pool, InlineExecutor)  # one after another: each piece is announced as it begins
+    futures: list[Future | None] = [None if inline else pool.submit(solve_piece, p.problem, p.cut_pool, solver, options)
+                                    for p in pieces]
     out = []
-    for p, future in zip(pieces, futures, strict=True):
+    for k, (p, future) in enumerate(zip(pieces, futures, strict=True)):
+        if future is None:
+            clock.starting(k + 1, _piece_label(p))
+            future = pool.submit(solve_piece, p.problem, p.cut_pool, solver, options)
         try:
             out.append(future.result())
         except solvers.UnsupportedProblem as exc:
             raise SolverFailure(f"piece {p.name}: {exc}") from exc
+        clock.done(_piece_label(p), out[-1][0].status.value)
     return out
+
+
+def _piece_label(piece) -> str:
+    """A piece in the planner's words: its name and districts."""
+    return f"{piece.name}" + (f" (districts {', '.join(piece.districts)})" if piece.districts else "")
 
 
 def _gather(decomposition: Decomposition, answers: list[tuple]

@@ -1,5 +1,8 @@
 """The budget-coverage frontier: the best plan at each of a series of budgets.
 
+Each budget is logged as it begins and ends, with about how long the rest will take
+(:class:`optimizer.progress.PieceProgress`).
+
 Budgets are solved in increasing order; each plan is a feasible start for the next
 (more money never makes a plan infeasible), so every solve after the first is
 warm-started. Reach is computed once and reused.
@@ -16,6 +19,7 @@ import pandas as pd
 from optimizer.errors import InfeasibleScenario
 from optimizer.pipeline import Run, run_scenario, validate
 from optimizer.plan import people_by_status
+from optimizer.progress import PieceProgress
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import BudgetSpec, Scenario
 
@@ -44,7 +48,10 @@ def frontier(scenario: Scenario, budgets: list[float], *, reach_cache: ReachCach
     inputs, _, _ = validate(scenario)
     rows, runs = [], []
     start = None
+    pieces = PieceProgress("budget", len(budgets))
     for k, budget in enumerate(sorted(budgets)):
+        name = f"{budget:,.0f} yuan"
+        pieces.starting(k + 1, name)
         sc = dataclasses.replace(scenario, budget=BudgetSpec(total=float(budget),
                                                             by_district=scenario.budget.by_district))
         try:
@@ -53,7 +60,9 @@ def frontier(scenario: Scenario, budgets: list[float], *, reach_cache: ReachCach
             rows.append({"budget": budget, "status": "infeasible", "proven_optimal": False,
                          "note": "; ".join(str(s) for s in exc.shortfalls)})
             runs.append(None)
+            pieces.record("infeasible")
             continue
+        pieces.record("proven" if run.result.proven_optimal else "not proven")
         r = run.result
         start = r.values
         row = {"budget": budget, "status": r.status.value, "proven_optimal": r.proven_optimal,

@@ -6,6 +6,8 @@ is reachable from both.
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from tiny import make_inputs, make_scenario
@@ -218,3 +220,33 @@ def test_pieces_run_through_the_batch_executors_local_processes():
         pooled = plan_city(sc, "blocks", inputs=inputs, executor=executor)
     assert pooled.run.result.objective == pytest.approx(here.run.result.objective, rel=1e-9)
     assert list(pooled.pieces["name"]) == list(here.pieces["name"])
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_each_piece_says_k_of_n_and_how_long_is_left_once_one_has_finished():
+    """A city solved piece by piece says which piece runs and, once one has finished, about how long is left."""
+    inputs = two_clusters()
+    sc = scenario({"solver": {"name": "highs", "time_limit_s": 60}})
+    logger = logging.getLogger("optimizer.progress")
+    seen, level = _Lines(), logger.level
+    logger.addHandler(seen)  # directly: a command run earlier may have stopped "optimizer" propagating
+    logger.setLevel(logging.INFO)
+    try:
+        plan_city(sc, "blocks", inputs=inputs)
+    finally:
+        logger.removeHandler(seen)
+        logger.setLevel(level)
+    lines = seen.lines
+    begun = [x for x in lines if x.startswith("piece ") and " ... " in x]
+    assert [x.split(":")[0] for x in begun] == ["piece 1/2", "piece 2/2"]
+    assert begun[0].endswith("estimating...")  # nothing finished yet
+    assert "left (1 optimal)" in begun[1]
+    assert any(x.startswith("piece 2/2 optimal") and "all finished" in x for x in lines)

@@ -12,6 +12,7 @@ from optimizer.check import CheckReport
 from optimizer.errors import CheckFailed, InfeasibleScenario, ScenarioError, Shortfall
 from optimizer.inputs.types import Inputs
 from optimizer.pipeline import ModelSetup, Progress, not_proven_warning, prepare_model
+from optimizer.progress import PieceProgress
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
 from optimizer.solving import solve
@@ -43,6 +44,22 @@ class PhasingRun:
         return self.setup.scenario
 
 
+class _Stages:
+    """The stages of a multi-year plan, each logged as it begins, with about how long is left."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.clock = PieceProgress("stage", len(names))
+        self.k = 0
+
+    def next(self, detail: str = "", at_most_s: float | None = None) -> None:
+        """The stage before (if any) is finished; the next begins (``at_most_s``: its time limit, if any)."""
+        if self.k:
+            self.clock.record()
+        self.k += 1
+        self.clock.starting(self.k, self.names[self.k - 1] + (f" ({detail})" if detail else ""), at_most_s=at_most_s)
+
+
 def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress | None = None,
                 inputs: Inputs | None = None, reach_cache: ReachCache | None = None) -> PhasingRun:
     """Plan ``scenario`` over ``years``: which projects open in which year.
@@ -62,15 +79,20 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
     problems = milestone_problems(scenario, years)
     if problems:
         raise ScenarioError(problems, source=scenario.source)
+    stages = _Stages(("validate, reach and build", "build the years", "solve", "plan and check"))
+    stages.next()
     setup = prepare_model(scenario, progress, inputs, reach_cache)
     scenario, inputs, timings = setup.scenario, setup.inputs, setup.timings  # the objective's weights in force
     horizon = make_horizon(years, scenario, inputs.sites, setup.forced)
     milestones = make_milestones(scenario, inputs, setup.model)
     district = inputs.sites["district"].fillna("").astype(str).to_numpy()
+    stages.next()
     with timings.step("build (years)"):
         model = build_phased_model(setup.model, horizon, district, milestones)
+    stages.next(f"years {horizon.label}", scenario.solver.time_limit_s)
     with timings.step("solve"):
         result = solve(model.as_planning_model(), scenario)
+    stages.next()
     if result.status is SolveStatus.INFEASIBLE and milestones:
         with timings.step("milestone diagnosis"):
             shortfall = milestone_shortfall(model, milestones, scenario)
