@@ -294,7 +294,9 @@ def _network_lines(path: str, layer: str | None, mtime: float, crs_wkt: str) -> 
 
 
 def _say(lang: str, key: str, **kw) -> str:
+    """The note ``key`` in ``lang``; a file name or a reader's message between backticks (the page shows it as code)."""
     zh, en = NOTES[key]
+    kw = {k: f"`{v}`" if k in ("file", "why") else v for k, v in kw.items()}
     return pick(lang, zh=zh, en=en).format(**kw)
 
 

@@ -319,7 +319,12 @@
     });
   })();
   var notes = document.getElementById("map-notes");
-  if (notes) { notes.textContent = (M.notes || []).join(" "); }
+  if (notes) {  // a file name or a reader's message stands between backticks: shown as code, not as words
+    (M.notes || []).join(" ").split("`").forEach(function (part, k) {
+      if (k % 2) { var c = document.createElement("code"); c.textContent = part; notes.appendChild(c); }
+      else { notes.appendChild(document.createTextNode(part)); }
+    });
+  }
   document.querySelectorAll("input.layer-fn, #layer-existing, #layer-units, #layer-streets, #layer-circles")
     .forEach(function (b) {
     b.addEventListener("change", syncLayers);
