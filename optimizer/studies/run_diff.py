@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 ALL = "(all)"
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 #: scenario keys that name a run rather than change it
-IGNORED_SETTINGS = ("name", "description")
+IGNORED_SETTINGS = ("name", "description", "description_zh")
 #: areas closer than this (m2) are the same size
 AREA_TOLERANCE = 1e-6
 NOT_SET = "(not set)"
