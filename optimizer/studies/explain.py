@@ -242,10 +242,12 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     solver: str = ""
     time_limit_s: float | None = None
+    scope: str = "all"
 
     def as_dict(self) -> dict:
         """JSON-ready (``explain.json``)."""
-        return {"run": self.run, "objective_kind": self.objective_kind, "objective_unit": self.objective_unit,
+        return {"run": self.run, "scope": self.scope, "objective_kind": self.objective_kind,
+                "objective_unit": self.objective_unit,
                 "run_objective": self.run_figures.objective, "run_bound": self.run_figures.bound,
                 "run_proven": self.run_figures.proven, "rebuilt_objective": self.rebuilt_objective,
                 "solver": self.solver, "time_limit_s": self.time_limit_s,
@@ -545,6 +547,7 @@ def explain(folder: RunFolder, setup: ModelSetup, *, site: str | None = None, to
     plan_cost = float(sum(cost_of.values()))
 
     if site is not None:
+        out.scope = "some sites"
         if site not in row_of:
             raise InputError([Problem(str(setup.scenario.inputs.sites.path), f"site {site!r} is not in the sites "
                                       "table (give a site_id of the idle asset ledger)", column="site_id")])
