@@ -33,7 +33,7 @@ SITES = {"S1": 500, "S2": 1500, "S3": 2500, "S4": 3500, "S9": 9000}
 
 def _write_district(folder: Path, extra: str = "") -> Path:
     data = tiny.make_inputs([tiny.unit(u, x, 0, total=n) for u, (x, n) in PEOPLE.items()],
-                            [tiny.site(s, x, 0, fixed_cost=20000.0) for s, x in SITES.items()])
+                            [tiny.site(s, x, 0, fixed_cost=20000.0, name=f"街边闲置楼{s}") for s, x in SITES.items()])
     (folder / "data").mkdir(parents=True, exist_ok=True)
     data.demand.to_file(folder / "data" / "demand.gpkg", layer="demand")
     data.sites.to_file(folder / "data" / "sites.gpkg", layer="sites")
@@ -172,3 +172,30 @@ def test_changed_inputs_are_exit_3_naming_the_file(tmp_path):
     done = CliRunner().invoke(main, ["explain", str(run)])
     assert done.exit_code == 3, done.output
     assert "demand.gpkg" in done.output and "changed since the run" in done.output
+
+
+def test_the_report_shows_why_these_sites_in_zh_and_en(tmp_path):
+    """Before explain the report shows the solve-free columns and says how to get the rest; explain renders the
+    existing report again with the re-planning figures; the English report has the same section in English.
+    Site names are Chinese data, marked lang="zh"."""
+    from optimizer.report.write import write_report
+
+    path = _write_district(tmp_path)
+    run = _solve(path, tmp_path / "out")
+    before = write_report(run, lang="zh").html.read_text(encoding="utf-8")
+    section = before[before.index('<section id="explain">'):]
+    section = section[:section.index("</section>")]
+    assert "为什么选这些点位" in section and "lifecircle explain RUN" in section
+    assert "1,500" in section  # S1: the people only it reaches, from plan_facilities.csv
+    done = CliRunner().invoke(main, ["explain", str(run), "--top", "2"])
+    assert done.exit_code == 0, done.output
+    for lang, title, proven in (("zh", "为什么选这些点位", "已证明"), ("en", "Why these sites", "proven")):
+        page = (run / "report.html").read_text(encoding="utf-8") if lang == "zh" else \
+            write_report(run, lang="en").html.read_text(encoding="utf-8")
+        section = page[page.index('<section id="explain">'):]
+        section = section[:section.index("</section>")]
+        assert title in section and proven in section
+        assert "lifecircle explain RUN" not in section  # the re-planning figures are there
+        assert "800.00" in section and "300.00" in section  # S1's and S3's loss after re-planning
+        assert section.count('class="name" lang="zh"') == 3  # S1, S3 chosen; S4 the best not chosen
+        assert page.index('<section id="cost">') < page.index('<section id="explain">')
