@@ -479,8 +479,9 @@ def resolve(setup: ModelSetup, forced: ForcedDecisions, asked: str,
     if result.status is SolveStatus.INFEASIBLE:
         return Resolve(asked, "infeasible", False, None, None, seconds, result.solver,
                        message="no plan meets every rule this way")
-    bound = result.bound if result.bound is not None else None
-    return Resolve(asked, result.status.value, result.proven_optimal, float(result.objective), bound, seconds,
+    if result.objective is None or result.values is None:  # solve() raises first; kept for the types
+        return Resolve(asked, "not solved", False, None, None, seconds, result.solver, message=result.message or "")
+    return Resolve(asked, result.status.value, result.proven_optimal, float(result.objective), result.bound, seconds,
                    result.solver, model.assignment(result.values), result.message or "")
 
 
@@ -527,8 +528,9 @@ def explain(folder: RunFolder, setup: ModelSetup, *, site: str | None = None, to
     names = (inputs.sites["name"].fillna("").astype(str).to_numpy() if "name" in inputs.sites.columns
              else np.array([""] * len(ids), dtype=object))
     record = folder.record
-    run_fig = RunFigures(float(record["objective"]), float(record.get("bound") if record.get("bound") is not None
-                                                           else record["objective"]),
+    objective = float(record["objective"])
+    bound = record.get("bound")
+    run_fig = RunFigures(objective, float(bound) if bound is not None else objective,
                          bool(record.get("proven_optimal")))
     assignment = plan_assignment(folder, setup)
     row_of = {sid: i for i, sid in enumerate(ids)}
