@@ -125,12 +125,14 @@ class RunFigures:
     proven: bool
 
 
-def change(run: RunFigures, again: Resolve) -> Figure:
+def change(run: RunFigures, again: Resolve, narrower: bool) -> Figure:
     """The objective of a re-solve minus the run's, proven or as an interval.
 
     The run's optimum lies in ``[objective, bound]``, the re-solve's in ``[its value, its
     bound]`` (maximising), so the change lies in ``[value - run bound, bound - run objective]``.
-    Proven only when both were proven optimal.
+    ``narrower``: the re-solve's rules are the run's and more (a site forced out or in), so
+    its optimum is no better: the change is at most 0; else fewer (a forced decision
+    lifted): at least 0. Proven only when both were proven optimal.
     """
     if again.status == "infeasible":
         return _unknown("infeasible")
@@ -139,8 +141,13 @@ def change(run: RunFigures, again: Resolve) -> Figure:
     value = again.objective - run.objective
     if run.proven and again.proven:
         return Figure(value, value, value, "proven")
+    low = again.objective - run.bound
     high = None if again.bound is None else again.bound - run.objective
-    return Figure(None, again.objective - run.bound, high, "bound")
+    if narrower:
+        high = 0.0 if high is None else min(high, 0.0)
+    else:
+        low = max(low, 0.0)
+    return Figure(None, low, high, "bound")
 
 
 def negated(f: Figure) -> Figure:
@@ -587,7 +594,7 @@ def explain(folder: RunFolder, setup: ModelSetup, *, site: str | None = None, to
         out.chosen.append(ChosenSite(
             ids[s], str(names[s]), fs, cost, bool(s in setup.forced.in_sites or any(r == s for r, _ in
                                                                                     setup.forced.in_pairs)),
-            only, reached, exact(lost), negated(change(run_fig, again)),
+            only, reached, exact(lost), negated(change(run_fig, again, narrower=True)),
             cost / n_only if n_only > 0 else None, cost / n_reached if n_reached > 0 else None, again, adds))
     for s in unchosen_rows:
         combo, people, gain, cost = best_addition(model, counts, s, float(inputs.sites["area_m2"].iloc[s]))
@@ -596,12 +603,13 @@ def explain(folder: RunFolder, setup: ModelSetup, *, site: str | None = None, to
         displaced = tuple(sorted(ids[r] for r in assignment if r not in again.plan))
         also = tuple(sorted(ids[r] for r in again.plan if r not in assignment and r != s))
         out.unchosen.append(UnchosenSite(ids[s], str(names[s]), combo, cost, people, exact(gain),
-                                         change(run_fig, again), displaced, also, plan_cost + cost, again))
+                                         change(run_fig, again, narrower=True), displaced, also, plan_cost + cost,
+                                         again))
     for decision, entry, source, drop in forced_entries:
         again = resolve(setup, forced_without(setup.forced, drop=drop), f"without {decision} {entry}",
                         start=assignment, complexes=complexes)
         clock.tick(entry)
-        out.forced.append(ForcedPrice(decision, entry, source, change(run_fig, again), again))
+        out.forced.append(ForcedPrice(decision, entry, source, change(run_fig, again, narrower=False), again))
     return out
 
 

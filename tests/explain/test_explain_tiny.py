@@ -199,3 +199,23 @@ def test_the_report_shows_why_these_sites_in_zh_and_en(tmp_path):
         assert "800.00" in section and "300.00" in section  # S1's and S3's loss after re-planning
         assert section.count('class="name" lang="zh"') == 3  # S1, S3 chosen; S4 the best not chosen
         assert page.index('<section id="cost">') < page.index('<section id="explain">')
+
+
+def test_a_figure_not_proven_is_the_interval_the_solvers_values_and_bounds_allow():
+    """Run proven at 100; a re-solve with a site forced out stopped at 95 with bound 98: the loss lies in
+    [2, 5], a bound. A re-solve lifting a forced decision that found 99 (bound 104) cannot truly lose
+    (fewer rules): its price lies in [0, 4]. Only two proven optima give a proven figure."""
+    from optimizer.studies.explain import Resolve, RunFigures, change, negated
+
+    run = RunFigures(100.0, 100.0, True)
+    stopped = Resolve("force_out S", "feasible", False, 95.0, 98.0, 1.0, "highs")
+    loss = negated(change(run, stopped, narrower=True))
+    assert (loss.value, loss.low, loss.high, loss.basis, loss.proven) == (None, 2.0, 5.0, "bound", False)
+    lifted = Resolve("without force_in S", "feasible", False, 99.0, 104.0, 1.0, "highs")
+    price = change(run, lifted, narrower=False)
+    assert (price.low, price.high, price.basis) == (0.0, 4.0, "bound")
+    proven = change(run, Resolve("force_out S", "optimal", True, 97.0, 97.0, 1.0, "highs"), narrower=True)
+    assert (proven.value, proven.basis, proven.proven) == (-3.0, "proven", True)
+    unproven_run = change(RunFigures(100.0, 101.0, False), Resolve("x", "optimal", True, 97.0, 97.0, 1.0, "h"),
+                          narrower=True)
+    assert (unproven_run.low, unproven_run.high, unproven_run.basis) == (-4.0, -3.0, "bound")
