@@ -14,6 +14,7 @@ and S2 adds nobody; S4 forced in gives S1 + S4 (2,000): it displaces S3.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from optimizer.scenario import load_scenario
 from optimizer.studies.explain import explain, rebuild, run_scenario_of
 
 PEOPLE = {"A": (0, 1000), "B": (1000, 500), "C": (2000, 800), "D": (3000, 300), "E": (4000, 200)}
+CJK = re.compile(r"[\u4e00-\u9fff]")
 SITES = {"S1": 500, "S2": 1500, "S3": 2500, "S4": 3500, "S9": 9000}
 
 
@@ -199,6 +201,16 @@ def test_the_report_shows_why_these_sites_in_zh_and_en(tmp_path):
         assert "800.00" in section and "300.00" in section  # S1's and S3's loss after re-planning
         assert section.count('class="name" lang="zh"') == 3  # S1, S3 chosen; S4 the best not chosen
         assert page.index('<section id="cost">') < page.index('<section id="explain">')
+        if lang == "en":  # no Chinese but the site names, which are data
+            assert not CJK.search(re.sub(r'<span class="name" lang="zh">[^<]*</span>', "", section))
+
+
+def test_every_phrase_of_the_section_is_chinese_in_chinese_and_english_in_english():
+    """Each phrase of "Why these sites" has Chinese text in zh and none in en."""
+    from optimizer.report.explain_table import WORDS
+
+    assert [k for k, v in WORDS.items() if set(v) != {"zh", "en"} or not CJK.search(v["zh"])
+            or CJK.search(v["en"])] == []
 
 
 def test_a_figure_not_proven_is_the_interval_the_solvers_values_and_bounds_allow():
