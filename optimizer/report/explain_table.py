@@ -123,21 +123,21 @@ def _per_person(only: float | None, reached: float | None) -> str:
     return f"{_num(only, 0)}; {_num(reached, 0)}"
 
 
-def _solve_free_rows(folder: RunFolder, labels: dict[str, str], lang: str) -> list[list[str]]:
+def _solve_free_rows(folder: RunFolder, labels: dict[str, str], lang: str) -> dict[str, list[str]]:
     """Per chosen site, from the run folder alone: name, functions, people only it reaches, yuan per person."""
     fac = folder.facilities
     only = (fac.groupby("site_id")["covered_only_here"].sum() if "covered_only_here" in fac.columns else None)
     new = fac.groupby("site_id")["newly_covered"].sum() if "newly_covered" in fac.columns else None
-    rows = []
+    rows = {}
     for r in folder.sites.to_dict(orient="records"):
         sid = str(r["site_id"])
         n_only = float(only.get(sid, 0.0)) if only is not None else None
         n_new = float(new.get(sid, 0.0)) if new is not None else None
         cost = float(r["total_cost"])
-        rows.append([_name(sid, str(r.get("site_name") or "")),
+        rows[sid] = [_name(sid, str(r.get("site_name") or "")),
                      _functions([f for f in str(r["functions"]).split("+") if f], labels, lang),
                      _num(n_only, 0),
-                     _per_person(cost / n_only if n_only else None, cost / n_new if n_new else None)])
+                     _per_person(cost / n_only if n_only else None, cost / n_new if n_new else None)]
     return rows
 
 
@@ -145,8 +145,9 @@ def explain_section(folder: RunFolder, lang: str, labels: dict[str, str]) -> str
     """The report's ``<section id="explain">`` for ``folder`` in ``lang`` (``labels``: function names)."""
     data = read_explanation(folder.path)
     title = f'<h2>{escape(word("title", lang))}</h2>'
+    solve_free = _solve_free_rows(folder, labels, lang)
     if data is None:
-        rows = _solve_free_rows(folder, labels, lang)
+        rows = list(solve_free.values())
         body = (_table([word("site", lang), word("functions", lang), word("only_here", lang), word("per_person", lang)],
                        rows) if rows else f'<p>{escape(word("no_sites", lang))}</p>')
         return (f'<section id="explain">{title}{body}'
@@ -154,13 +155,20 @@ def explain_section(folder: RunFolder, lang: str, labels: dict[str, str]) -> str
     unit = word("unit_people" if data.get("objective_kind") == "people" else "unit_share", lang)
     parts = [f'<section id="explain">{title}<p class="note">{escape(word("intro", lang))} {escape(unit)}</p>']
     rows = []
-    for c in data.get("chosen", []):
+    explained = {c["site_id"]: c for c in data.get("chosen", [])}
+    for sid, free in solve_free.items():  # every chosen site; those not explained (yet) with what the folder holds
+        c = explained.get(sid)
+        if c is None:
+            rows.append(free[:3] + ["–", "–", escape(word("not_asked", lang)), free[3]])
+            continue
         replanned, basis = figure_text(c.get("lost_after_replanning"), lang)
         rows.append([_name(c["site_id"], c.get("name", "")) + (escape(word("forced_in", lang)) if c.get("forced_in")
                                                                 else ""),
                      _functions(c.get("functions", []), labels, lang), _num(c.get("people_only_here_total"), 0),
                      figure_text(c.get("lost_if_dropped_unchanged"), lang)[0], replanned, escape(basis),
                      _per_person(c.get("yuan_per_person_only_here"), c.get("yuan_per_person_reached"))])
+    if len(explained) < len(solve_free):
+        parts.append(f'<p class="note">{escape(word("no_explain", lang))}</p>')
     if rows:
         parts.append(_table([word("site", lang), word("functions", lang), word("only_here", lang),
                              word("lost_unchanged", lang), word("lost_replanned", lang), word("basis", lang),

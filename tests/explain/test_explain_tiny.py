@@ -231,3 +231,18 @@ def test_a_figure_not_proven_is_the_interval_the_solvers_values_and_bounds_allow
     unproven_run = change(RunFigures(100.0, 101.0, False), Resolve("x", "optimal", True, 97.0, 97.0, 1.0, "h"),
                           narrower=True)
     assert (unproven_run.low, unproven_run.high, unproven_run.basis) == (-4.0, -3.0, "bound")
+
+
+def test_the_report_lists_every_chosen_site_when_only_one_was_explained(tmp_path):
+    """After explain RUN S3 alone, the report still lists S1 (its solve-free figures, its re-planning ones 'not
+    computed') beside S3's proven 300, and says how to get the rest."""
+    from optimizer.report.write import write_report
+
+    run = _solve(_write_district(tmp_path), tmp_path / "out")
+    done = CliRunner().invoke(main, ["explain", str(run), "S3"])
+    assert done.exit_code == 0, done.output
+    page = write_report(run, lang="en").html.read_text(encoding="utf-8")
+    section = page[page.index('<section id="explain">'):]
+    section = section[:section.index("</section>")]
+    assert "街边闲置楼S1" in section and "街边闲置楼S3" in section
+    assert "not computed" in section and "300.00" in section and "lifecircle explain RUN" in section
