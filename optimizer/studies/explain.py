@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+import solvers
 from optimizer.errors import InputError, LifecircleError, Problem, SolverFailure
 from optimizer.model.build import PlanningModel, build_model
 from optimizer.model.decisions import ForcedDecisions
@@ -42,6 +43,7 @@ from optimizer.pipeline import ModelSetup, prepare_model, validate
 from optimizer.reach.cache import ReachCache
 from optimizer.run_folder import RunFolder
 from optimizer.scenario import Scenario, apply_overrides, parse_scenario
+from optimizer.solver_choice import resolve_solver
 from optimizer.solving import solve
 from solvers.result import SolveResult, SolveStatus
 
@@ -276,11 +278,14 @@ def run_scenario_of(folder: RunFolder, overrides: list[str] | None = None) -> Sc
     if not resolved:
         raise InputError([Problem(str(record), "holds no resolved scenario (scenario.resolved): the run cannot be "
                                                "rebuilt; solve the scenario again")])
-    raw = apply_overrides(resolved, overrides or [])
+    source = str((folder.record.get("scenario") or {}).get("source") or record)
     try:
-        return parse_scenario(raw, source=str((folder.record.get("scenario") or {}).get("source") or record))
+        scenario = parse_scenario(resolved, source=source)
     except LifecircleError as exc:
         raise InputError([Problem(str(record), f"its scenario no longer reads: {exc}")]) from None
+    if not overrides:
+        return scenario
+    return parse_scenario(apply_overrides(resolved, overrides), source="--solver / --time-limit")
 
 
 def changed_inputs(recorded: dict[str, str], now: dict[str, str]) -> list[str]:
@@ -296,6 +301,8 @@ def rebuild(folder: RunFolder, scenario: Scenario, reach_cache: ReachCache | Non
     InputError
         The run is not explained (not coverage mode with objective share or people), or an
         input file changed since the run (each named).
+    SolverFailure
+        The re-solves' solver cannot run here.
     """
     if scenario.model.mode != "coverage" or scenario.objective not in EXPLAINED_OBJECTIVES:
         raise InputError([Problem(str(folder.path / "run.json"),
@@ -307,7 +314,13 @@ def rebuild(folder: RunFolder, scenario: Scenario, reach_cache: ReachCache | Non
         raise InputError([Problem(p, "changed since the run was solved (its SHA-256 differs from run.json's): "
                                      "the run cannot be explained on other inputs; solve the scenario again")
                           for p in changed])
-    return prepare_model(scenario, inputs=inputs, reach_cache=reach_cache)
+    setup = prepare_model(scenario, inputs=inputs, reach_cache=reach_cache)
+    name = resolve_solver(scenario.solver.name, "planning", setup.model.problem.n_rows)
+    try:  # a solver that cannot run here fails now, not once per re-solve
+        solvers.get_solver(name)
+    except solvers.SolverUnavailable as exc:
+        raise SolverFailure(str(exc)) from None
+    return setup
 
 
 def plan_assignment(folder: RunFolder, setup: ModelSetup) -> dict[int, tuple[str, ...]]:

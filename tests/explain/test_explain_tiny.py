@@ -148,9 +148,11 @@ def test_the_command_writes_json_and_csv_and_explains_one_site_at_a_time(street,
 @pytest.mark.parametrize("args, named", [
     (["NOPE"], "'NOPE' is not in the sites table"),
     (["S9"], "'S9' is not in the plan and is no candidate"),
+    (["S1", "--solver", "nosuch"], "unknown solver 'nosuch'"),
 ])
 def test_a_site_that_cannot_be_explained_is_exit_3_naming_it(street, args, named):
-    """An unknown site, and a site that reaches nobody (no candidate), are refused, named; nothing solved."""
+    """An unknown site, a site that reaches nobody (no candidate) and an unknown solver are refused, named;
+    nothing solved."""
     done = CliRunner().invoke(main, ["explain", str(street["run"]), *args])
     assert done.exit_code == 3, done.output
     assert named in done.output
