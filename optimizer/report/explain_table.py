@@ -17,6 +17,7 @@ from html import escape
 
 from optimizer.i18n import check_lang
 from optimizer.outputs.explain_files import read_explanation
+from optimizer.report.words import money
 from optimizer.run_folder import RunFolder
 
 #: Phrases of the section and the printed table: key -> {language: text}.
@@ -182,7 +183,7 @@ def explain_section(folder: RunFolder, lang: str, labels: dict[str, str]) -> str
                           _num(u.get("adds_people_total"), 0), figure_text(u.get("adds_objective"), lang)[0],
                           f"{ch} ({escape(basis)})",
                           escape(", ".join(u.get("displaced", []))) or escape(word("none", lang)),
-                          f'{_num((u.get("enters_by_budget") or {}).get("value"), 0)} {escape(word("yuan", lang))}'])
+                          escape(money((u.get("enters_by_budget") or {}).get("value"), lang))])
         parts.append(f'<h3>{escape(word("unchosen_title", lang))}</h3>'
                      f'<p class="note">{escape(word("unchosen_note", lang))}</p>'
                      + _table([word("site", lang), word("functions", lang), word("adds_people", lang),
@@ -226,7 +227,7 @@ def explain_lines(data: dict, lang: str, labels: dict[str, str]) -> list[str]:
         out.append(f"  {u['site_id']:<12}{_num(u.get('adds_people_total'), 0):>10} / "
                    f"{figure_text(u.get('adds_objective'), lang)[0]} | {ch} ({basis}) | "
                    f"{', '.join(u.get('displaced', [])) or word('none', lang)} | "
-                   f"{_num((u.get('enters_by_budget') or {}).get('value'), 0)} {word('yuan', lang)}")
+                   f"{money((u.get('enters_by_budget') or {}).get('value'), lang)}")
     forced = data.get("forced", [])
     if forced:
         out.append(f"{word('forced_title', lang)}:")
