@@ -34,7 +34,6 @@ WORDS: dict[str, dict[str, str]] = {
     "unit_people": {"zh": "目标单位：加权人数", "en": "objective in weighted people"},
     "site": {"zh": "点位", "en": "site"},
     "functions": {"zh": "功能", "en": "functions"},
-    "cost": {"zh": "投资", "en": "cost"},
     "only_here": {"zh": "仅此点覆盖（人）", "en": "people only it reaches"},
     "lost_unchanged": {"zh": "直接删去的目标损失", "en": "objective lost if dropped, nothing else changed"},
     "lost_replanned": {"zh": "重新规划后的目标损失", "en": "objective lost after re-planning"},
@@ -76,9 +75,6 @@ WORDS: dict[str, dict[str, str]] = {
                    "en": "Re-planning figures: run lifecircle explain RUN (the loss after re-planning without each "
                          "site, the best sites not chosen, the price of forced decisions)."},
     "no_sites": {"zh": "方案未选中任何点位。", "en": "The plan converts no site."},
-    "yuan": {"zh": "元", "en": "yuan"},
-    "written": {"zh": "写入", "en": "written to"},
-    "run": {"zh": "运行", "en": "run"},
     "note": {"zh": "说明", "en": "note"},
 }
 
