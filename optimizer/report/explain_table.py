@@ -41,7 +41,7 @@ WORDS: dict[str, dict[str, str]] = {
     "per_person": {"zh": "元/人（仅此点覆盖；新覆盖）", "en": "yuan per person (only it reaches; newly covered)"},
     "exact": {"zh": "精确", "en": "exact"},
     "proven": {"zh": "已证明", "en": "proven"},
-    "bound": {"zh": "区间（未证明）", "en": "bound (not proven)"},
+    "bound": {"zh": "区间，未证明", "en": "bound, not proven"},
     "infeasible": {"zh": "无可行方案", "en": "no plan meets every rule"},
     "not solved": {"zh": "未求解出", "en": "not solved"},
     "not_asked": {"zh": "未计算", "en": "not computed"},
