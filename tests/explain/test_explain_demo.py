@@ -19,13 +19,15 @@ from optimizer.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
+#: Generous limits, so that a busy machine still proves each solve (HiGHS needs about 10-30 s each).
+LIMIT_S = "900"
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory) -> Path:
     """The demo solved once (HiGHS proves it) and written as a run folder."""
     root = tmp_path_factory.mktemp("runs")
-    run = run_scenario(load_scenario(str(DEMO), ["reach.cache=false"]))
+    run = run_scenario(load_scenario(str(DEMO), ["reach.cache=false", f"solver.time_limit_s={LIMIT_S}"]))
     assert run.result.proven_optimal
     return write_run(run, root)
 
@@ -37,7 +39,7 @@ def test_explain_gives_exactly_the_objective_lost_when_the_site_is_forced_out(de
     folder = read_run_folder(demo_run)
     only = folder.facilities.groupby("site_id")["covered_only_here"].sum()
     site = str(only.idxmax())
-    done = CliRunner().invoke(main, ["explain", str(demo_run), site, "--lang", "en"])
+    done = CliRunner().invoke(main, ["explain", str(demo_run), site, "--lang", "en", "--time-limit", LIMIT_S])
     assert done.exit_code == 0, done.output
     entry = json.loads((demo_run / "explain.json").read_text(encoding="utf-8"))["chosen"][0]
     assert entry["site_id"] == site
@@ -46,7 +48,8 @@ def test_explain_gives_exactly_the_objective_lost_when_the_site_is_forced_out(de
 
     out = tmp_path / "forced-out"
     done = CliRunner().invoke(main, ["solve", str(DEMO), "--set", f"decisions.force_out=[{site}]",
-                                     "--set", "reach.cache=false", "--out", str(out)])
+                                     "--set", "reach.cache=false", "--set", f"solver.time_limit_s={LIMIT_S}",
+                                     "--out", str(out)])
     assert done.exit_code == 0, done.output
     (forced_run,) = (out / "yuzhong-demo").iterdir()
     without = json.loads((forced_run / "run.json").read_text(encoding="utf-8"))
