@@ -29,8 +29,9 @@ def _left(seconds: float | None) -> str:
 @click.option("--solver", help="Solver backend for the re-solves (default: the run's; see `lifecircle solvers`).")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANG, show_default=True,
               help="Language of the printed table.")
-def explain_command(run_dir: str, site: str | None, top: int, time_limit: float | None, solver: str | None,
-                    lang: str) -> None:
+@click.pass_context
+def explain_command(ctx: click.Context, run_dir: str, site: str | None, top: int, time_limit: float | None,
+                    solver: str | None, lang: str) -> None:
     """Why this site, why not that one, for RUN (a folder written by `lifecircle solve`).
 
     For each chosen site (or SITE): the people only it reaches and the objective lost if
@@ -53,7 +54,8 @@ def explain_command(run_dir: str, site: str | None, top: int, time_limit: float 
 
         writable_root(run_dir, "RUN")
         folder = read_run_folder(run_dir)
-        sc = run_scenario_of(folder, solver_overrides(solver, time_limit))
+        verbose = int((ctx.find_root().obj or {}).get("verbose", 0))
+        sc = run_scenario_of(folder, solver_overrides(solver, time_limit, log=verbose > 1))
         setup = rebuild(folder, sc, reach_cache(sc, folder.path.parent.parent))
 
         def tick(done: int, total: int, what: str, left: float | None) -> None:
