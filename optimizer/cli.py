@@ -303,5 +303,9 @@ from optimizer.commands.fairness import fairness_command  # noqa: E402 - as abov
 
 main.add_command(fairness_command)
 
+from optimizer.commands.explain import explain_command  # noqa: E402 - as above
+
+main.add_command(explain_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

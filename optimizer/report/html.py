@@ -21,6 +21,7 @@ import pandas as pd
 from optimizer.i18n import reach_method_label
 from optimizer.jsonable import to_jsonable
 from optimizer.report import charts, gather
+from optimizer.report.explain_table import explain_section
 from optimizer.report.messages import check_detail_html, check_name_html, name_html, warning_html
 from optimizer.report.words import money, people, saving, say, share, status_word
 from optimizer.run_folder import RunFolder
@@ -333,6 +334,7 @@ def render_report(folder: RunFolder, lang: str, pngs: dict[str, bytes] | None = 
         "COST_TABLE": _table([say("cost_breakdown", lang), say("amount", lang)], cost_rows),
         "DISTRICT_TITLE": escape(say("by_district", lang)),
         "DISTRICT_TABLE": district_table,
+        "EXPLAIN": explain_section(folder, lang, names),
         "WALK_BUFFER": wb_html,
         "FRONTIER_TITLE": escape(say("frontier", lang)),
         "FRONTIER": frontier_html,
