@@ -138,6 +138,12 @@ def _solve_free_rows(folder: RunFolder, labels: dict[str, str], lang: str) -> di
     return rows
 
 
+def _with_command(text: str) -> str:
+    """``text`` escaped, the command it names (``lifecircle explain RUN``) shown as code, not as words."""
+    command = "lifecircle explain RUN"
+    return escape(text).replace(command, f"<code>{command}</code>")
+
+
 def explain_section(folder: RunFolder, lang: str, labels: dict[str, str]) -> str:
     """The report's ``<section id="explain">`` for ``folder`` in ``lang`` (``labels``: function names)."""
     data = read_explanation(folder.path)
@@ -148,7 +154,7 @@ def explain_section(folder: RunFolder, lang: str, labels: dict[str, str]) -> str
         body = (_table([word("site", lang), word("functions", lang), word("only_here", lang), word("per_person", lang)],
                        rows) if rows else f'<p>{escape(word("no_sites", lang))}</p>')
         return (f'<section id="explain">{title}{body}'
-                f'<p class="note">{escape(word("no_explain", lang))}</p></section>')
+                f'<p class="note">{_with_command(word("no_explain", lang))}</p></section>')
     unit = word("unit_people" if data.get("objective_kind") == "people" else "unit_share", lang)
     parts = [f'<section id="explain">{title}<p class="note">{escape(word("intro", lang))} {escape(unit)}</p>']
     rows = []
@@ -165,7 +171,7 @@ def explain_section(folder: RunFolder, lang: str, labels: dict[str, str]) -> str
                      figure_text(c.get("lost_if_dropped_unchanged"), lang)[0], replanned, escape(basis),
                      _per_person(c.get("yuan_per_person_only_here"), c.get("yuan_per_person_reached"))])
     if len(explained) < len(solve_free):
-        parts.append(f'<p class="note">{escape(word("no_explain", lang))}</p>')
+        parts.append(f'<p class="note">{_with_command(word("no_explain", lang))}</p>')
     if rows:
         parts.append(_table([word("site", lang), word("functions", lang), word("only_here", lang),
                              word("lost_unchanged", lang), word("lost_replanned", lang), word("basis", lang),

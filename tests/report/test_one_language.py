@@ -108,6 +108,12 @@ def reports(demo_run, tmp_path_factory) -> dict:
     pd.DataFrame({"budget": [0.0, 2e7, 4e7, 8e7], "status": ["optimal", "optimal", "optimal", "feasible"],
                   "proven_optimal": [True, True, True, False], "cost": [0.0, 2e7, 4e7, 7.9e7], "sites": [0, 9, 17, 30],
                   **{f"{f}_covered_share": [0.4, 0.5, 0.6, 0.7] for f in keys}}).to_csv(frontier, index=False)
+    # why the site that alone reaches the most people was chosen: one re-solve, so the report's table has a
+    # proven re-planning figure beside the solve-free ones of the other sites
+    only = pd.read_csv(run / "plan_facilities.csv", encoding="utf-8-sig").groupby("site_id")["covered_only_here"].sum()
+    explained = CliRunner().invoke(main, ["-q", "explain", str(run), str(only.idxmax()), "--top", "0",
+                                          "--time-limit", "900"])
+    assert explained.exit_code == 0, explained.output
     kept: list = []
     import matplotlib.pyplot as plt
 
@@ -130,7 +136,7 @@ def reports(demo_run, tmp_path_factory) -> dict:
 def test_in_chromium_every_visible_text_of_the_report_is_in_its_language(reports, lang):
     """After its script ran, the page shows no word of the other language and no raw key (names of places and
     ids are marked as such and skipped)."""
-    from optimizer.report.browser import dump_dom, find_chromium
+    from optimizer.report.browser import dump_dom, find_chromium, screenshot
 
     if find_chromium() is None:
         pytest.skip("no Chromium: install Debian's chromium (apt-get install -y chromium) to run the browser test")
@@ -151,6 +157,19 @@ def test_in_chromium_every_visible_text_of_the_report_is_in_its_language(reports
     assert ("方案未被证明最优" if lang == "zh" else "NOT proven optimal") in warns
     if lang == "en":
         assert '<span lang="zh">' in dom, "place names from the data are marked as Chinese names"
+    # the map a planner recognises: the streets and the 11 life circles' outlines drawn
+    streets = re.search(r'<g id="streets"[^>]*data-points="(\d+)"', dom)
+    assert streets and int(streets.group(1)) > 20_000, "the walk network is drawn"
+    assert 'data-circle-outlines="11"' in re.search(r"<body([^>]*)>", dom).group(1), "the 11 circle outlines"
+    # why these sites: one row per chosen site, the explained one with its proven loss after re-planning
+    explain = dom[dom.index('<section id="explain">'):]
+    explain = explain[:explain.index("</section>")]
+    assert explain.count("<tr>") >= reports["record"]["plan"]["sites_converted"] + 1
+    assert re.search(r'>(?:已证明|proven)</td>', explain), "the explained site's loss after re-planning is proven"
+    # and the page as a planner sees it
+    shot = reports["run"] / f"language-{lang}.png"
+    screenshot(reports["pages"][lang], shot, timeout=180)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
