@@ -30,8 +30,8 @@ WORDS: dict[str, dict[str, str]] = {
                     "nothing else changed) and the objective lost then (exact, no solve); the objective lost after "
                     "re-planning without it (a re-solve: proven when the run and the re-solve are both proven "
                     "optimal, else an interval); and the yuan per person."},
-    "unit_share": {"zh": "目标单位：百分点", "en": "objective in percentage points"},
-    "unit_people": {"zh": "目标单位：加权人数", "en": "objective in weighted people"},
+    "unit_share": {"zh": "目标单位：百分点。", "en": "Objective in percentage points."},
+    "unit_people": {"zh": "目标单位：加权人数。", "en": "Objective in weighted people."},
     "site": {"zh": "点位", "en": "site"},
     "functions": {"zh": "功能", "en": "functions"},
     "only_here": {"zh": "仅此点覆盖（人）", "en": "people only it reaches"},
@@ -208,8 +208,8 @@ def explain_section(folder: RunFolder, lang: str, labels: dict[str, str]) -> str
 
 def explain_lines(data: dict, lang: str, labels: dict[str, str]) -> list[str]:
     """The printed table of ``lifecircle explain`` in ``lang``: one line per site and forced decision."""
-    out = [f"{word('title', lang)} ({data.get('run', '')}; "
-           f"{word('unit_people' if data.get('objective_kind') == 'people' else 'unit_share', lang)})"]
+    unit = word("unit_people" if data.get("objective_kind") == "people" else "unit_share", lang).rstrip("。.")
+    out = [f"{word('title', lang)} ({data.get('run', '')}; {unit[:1].lower() + unit[1:]})"]
     chosen = data.get("chosen", [])
     if chosen:
         out.append(f"  {word('site', lang):<12}{word('only_here', lang):>22}  {word('lost_unchanged', lang)} | "
