@@ -470,6 +470,12 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
     -------
     CoverageSolution
         With no chosen sites and objective NaN when the result has no plan (see its status).
+
+    Raises
+    ------
+    SolverFailure
+        When the backend refuses the problem before solving (``benders`` takes maximal
+        covering only), saying which backends take it.
     """
     options = (options or SolverOptions(time_limit_s=600.0, relative_gap=0.0)).started()
     t0 = time.perf_counter()
@@ -482,7 +488,12 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
         log.info("solver auto: %s", chosen)
         solver = chosen
     backend = solvers.get_solver(solver)
-    backend.check(model)
+    try:
+        backend.check(model)  # e.g. benders takes maximal covering only
+    except solvers.UnsupportedProblem as exc:
+        from optimizer.errors import SolverFailure
+
+        raise SolverFailure(str(exc)) from exc
     m = problem.reach.shape[1]
     pattern = model.matrix[: weight.size, :m] != 0
     if problem.kind == "max_covering":

@@ -9,6 +9,7 @@ import dataclasses
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -166,3 +167,23 @@ def test_benders_is_registered_for_coverage_only_and_proves_optimality():
     caps = solvers.SOLVERS["benders"].capabilities
     assert caps.proves_optimality and caps.needs_coverage_model and not caps.needs_planning_model
     assert "benders" not in solvers.solvers_where(needs_coverage_model=False)
+
+
+def test_set_covering_with_benders_is_refused_before_solving_naming_the_solvers_that_take_it(tmp_path):
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from optimizer.cli import main  # noqa: PLC0415
+    from optimizer.errors import SolverFailure  # noqa: PLC0415
+
+    problem = dataclasses.replace(_instance(1, 50, 8, 3.0), kind="set_covering")
+    with pytest.raises(SolverFailure, match="benders cannot solve this model exactly.*use highs"):
+        solve_coverage_problem(problem, "benders")
+    pd.DataFrame({"id": ["D1", "D2"], "weight": [3, 4], "x": [0.0, 50.0], "y": [0.0, 0.0]}).to_csv(
+        tmp_path / "demand.csv", index=False)
+    pd.DataFrame({"id": ["S1"], "x": [10.0], "y": [0.0]}).to_csv(tmp_path / "sites.csv", index=False)
+    args = ["cover", "--demand", str(tmp_path / "demand.csv"), "--sites", str(tmp_path / "sites.csv"),
+            "--radius", "100", "--solver", "benders"]
+    refused = CliRunner().invoke(main, [*args, "--set-cover"])
+    assert refused.exit_code == 3 and "--solver: benders solves maximal covering" in refused.output
+    solved = CliRunner().invoke(main, [*args, "--p", "1"])
+    assert solved.exit_code == 0 and "PROVEN OPTIMAL" in solved.output and "objective 7 " in solved.output
