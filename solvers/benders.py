@@ -157,8 +157,8 @@ def coverage_structure(problem: MatrixProblem) -> CoverageStructure | str:
     limits = []
     for r in limit_rows:
         coef = np.asarray(site_part[r].toarray()).ravel()
-        if (coef < 0).any() or problem.row_lower[r] > 0:
-            return "a row on the sites is not a limit 'sum a x <= b' with a >= 0"
+        if (coef < 0).any() or problem.row_lower[r] > 0 or problem.row_upper[r] < 0:
+            return "a row on the sites is not a limit 'sum a x <= b' with a >= 0 and b >= 0"
         if np.isfinite(problem.row_upper[r]):
             limits.append((coef, float(problem.row_upper[r])))
     # demand rows in the order of their y columns' covering rows
@@ -321,8 +321,23 @@ class _Run:
         self.bound = min(self.bound, max(value + self.s.offset, self.best_value))
 
     def proven(self) -> bool:
+        """The bound meets the best plan's coverage (up to the proof tolerance)."""
         tol = PROOF_ABS_TOL + PROOF_REL_TOL * abs(self.best_value)
         return self.best_sites is not None and self.bound <= self.best_value + tol
+
+    def close_enough(self) -> bool:
+        """Proven, or within the relative gap the options accept (``relative_gap > 0``)."""
+        if self.proven():
+            return True
+        gap = self.options.relative_gap
+        return gap > 0 and self.best_sites is not None and \
+            self.bound - self.best_value <= gap * max(abs(self.best_value), 1e-10)
+
+    def finished(self) -> Termination:
+        """Why a search that ran out of rounds stopped."""
+        if self.proven():
+            return Termination.OPTIMAL
+        return Termination.GAP_LIMIT if self.close_enough() else Termination.OTHER
 
     def time_left(self) -> float | None:
         if self.options.time_limit_s is None:
@@ -533,19 +548,20 @@ class _Run:
         import highspy
 
         ms = highspy.HighsModelStatus
-        while not self.proven():
+        while not self.close_enough():
             if self.out_of_time():
                 return Termination.KILLED if self.stopped.is_set() else Termination.TIME_LIMIT
             status, added = self.mip_round(h)
             if status != ms.kOptimal:
-                if self.proven():
+                if self.close_enough():
                     break
-                if status == ms.kTimeLimit or self.out_of_time():
+                if status in (ms.kTimeLimit, ms.kInterrupt) or self.out_of_time():
                     return Termination.KILLED if self.stopped.is_set() else Termination.TIME_LIMIT
+                logger.warning("benders: the master MIP stopped with %s", h.modelStatusToString(status))
                 return Termination.OTHER
             if added == 0:
                 break  # the master's optimum is exact at its own plan: its bound is that plan's value
-        return Termination.OPTIMAL
+        return self.finished()
 
     def solve(self) -> SolveResult:
         started = time.perf_counter()
@@ -564,8 +580,8 @@ class _Run:
             self.lp_phase(h)
             last = self.last_lp(h)
             self.stats["lp_seconds"] = round(time.perf_counter() - started, 3)
-            termination = Termination.OPTIMAL
-            if not self.proven():
+            termination = self.finished()
+            if not self.close_enough():
                 self.integer(h)
                 if last is not None:
                     self.dive(h, last[1])

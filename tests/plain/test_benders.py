@@ -20,7 +20,7 @@ from optimizer.studies.plain_coverage import (
     reach_by_radius,
     solve_coverage_problem,
 )
-from solvers import SolverOptions, SolveStatus, UnsupportedProblem, bound_meets_value
+from solvers import SolverOptions, SolveStatus, Termination, UnsupportedProblem, bound_meets_value
 from solvers.benders import BendersBackend, coverage_structure
 
 pytestmark = pytest.mark.skipif("benders" not in solvers.available_solvers(), reason="highspy not installed")
@@ -115,6 +115,18 @@ def test_a_time_limited_benders_run_returns_a_plan_and_a_bound_and_is_optimal_on
         assert bound_meets_value(result.objective, result.bound)
     else:
         assert result.gap is not None and result.gap > 0
+
+
+def test_a_relative_gap_stops_benders_within_it_and_is_not_called_optimal_without_proof():
+    problem = _instance(5, n=20_000, m=100, radius=5.5, p=10, side=30.0)
+    model, _, _ = build_coverage_model(problem)
+    exact = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    assert exact.status is SolveStatus.OPTIMAL
+    loose = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60, relative_gap=0.05))
+    assert loose.status.has_solution and loose.gap <= 0.05 + 1e-12
+    assert loose.bound >= exact.objective - 1e-6 and loose.objective <= exact.objective + 1e-6
+    assert (loose.status is SolveStatus.OPTIMAL) == bound_meets_value(loose.objective, loose.bound)
+    assert loose.termination in (Termination.OPTIMAL, Termination.GAP_LIMIT)
 
 
 def test_the_start_plan_is_kept_when_benders_finds_nothing_better_in_time():
