@@ -70,6 +70,13 @@ CUT_SLACK_REL = 1e-3
 #: time on the BDS-like instance (radius 6.25: 6.0 s of MIP with them, 0.6 s without).
 MIP_HEURISTIC_EFFORT = 0.0
 
+#: The dive (the master MIP on the sites the LP uses, for a good plan) stops after this many
+#: seconds plus ``DIVE_LP_TIMES`` times the LP phase's: it is a heuristic (10,000 x 1,000 sites:
+#: 19 s of dive when unbounded).
+DIVE_MIN_S = 1.0
+#: See :data:`DIVE_MIN_S`.
+DIVE_LP_TIMES = 2.0
+
 #: The LP phase stops after this many rounds whatever the gap (the integer phase goes on).
 LP_MAX_ROUNDS = 200
 
@@ -389,10 +396,11 @@ class _Run:
         self.stats["cuts"] += n
         return n
 
-    def _run(self, h: Any) -> None:
+    def _run(self, h: Any, cap: float | None = None) -> None:
+        """Run HiGHS for what is left of the limit, and at most ``cap`` seconds."""
         left = self.time_left()
-        if left is not None:
-            h.setOptionValue("time_limit", float(max(left, 0.01)))
+        limits = [s for s in (left, cap) if s is not None]
+        h.setOptionValue("time_limit", float(max(min(limits), 0.01)) if limits else float("inf"))
         self.highs = h
         h.run()
 
@@ -502,7 +510,7 @@ class _Run:
         if self.out_of_time() or unused.size == 0:
             return
         h.changeColsBounds(unused.size, unused, np.zeros(unused.size), np.zeros(unused.size))
-        self.mip_round(h, restricted=True)
+        self.mip_round(h, restricted=True, cap=DIVE_MIN_S + DIVE_LP_TIMES * self.stats.get("lp_seconds", 0.0))
         h.changeColsBounds(unused.size, unused, np.zeros(unused.size), np.ones(unused.size))
 
     def integer(self, h: Any) -> None:
@@ -518,7 +526,7 @@ class _Run:
 
         h.cbMipSolution += on_solution
 
-    def mip_round(self, h: Any, restricted: bool = False) -> tuple[Any, int]:
+    def mip_round(self, h: Any, restricted: bool = False, cap: float | None = None) -> tuple[Any, int]:
         """One master MIP solve from the best plan; its plans offered and cut. ``(model status, cuts added)``."""
         import highspy
 
@@ -528,7 +536,7 @@ class _Run:
             h.setSolution(self.m + self.cuts.k, np.arange(self.m + self.cuts.k, dtype=np.int32),
                           np.concatenate([self.best_sites, theta]))
         self.seen.clear()
-        self._run(h)
+        self._run(h, cap)
         self.stats["restricted_rounds" if restricted else "mip_rounds"] += 1
         status = h.getModelStatus()
         info = h.getInfo()
