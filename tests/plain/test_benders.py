@@ -21,7 +21,7 @@ from optimizer.studies.plain_coverage import (
     solve_coverage_problem,
 )
 from solvers import SolverOptions, SolveStatus, Termination, UnsupportedProblem, bound_meets_value
-from solvers.benders import BendersBackend, coverage_structure
+from solvers.benders import BendersBackend, coverage_structure, coverage_value, improve_by_swaps
 
 pytestmark = pytest.mark.skipif("benders" not in solvers.available_solvers(), reason="highspy not installed")
 
@@ -199,3 +199,17 @@ def test_set_covering_with_benders_is_refused_before_solving_naming_the_solvers_
     assert refused.exit_code == 3 and "--solver: benders solves maximal covering" in refused.output
     solved = CliRunner().invoke(main, [*args, "--p", "1"])
     assert solved.exit_code == 0 and "PROVEN OPTIMAL" in solved.output and "objective 7 " in solved.output
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_swap_search_keeps_the_limits_and_never_covers_less(seed):
+    problem = _instance(seed, n=400, m=12, radius=2.5, p=4, budget=9.0, costs=True)
+    model, _, _ = build_coverage_model(problem)
+    structure = coverage_structure(model)
+    start = np.zeros(12)
+    start[np.random.default_rng(seed).permutation(12)[:2]] = 1.0  # a poor plan within both limits
+    start = start if problem.costs @ start <= 9 else np.zeros(12)
+    better = improve_by_swaps(structure, start)
+    assert better.sum() <= 4 and problem.costs @ better <= 9 + 1e-9
+    assert coverage_value(structure, better) >= coverage_value(structure, start)
+    assert coverage_value(structure, better) <= _brute_force(problem) + 1e-9
