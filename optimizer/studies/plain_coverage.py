@@ -483,7 +483,8 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
     log.info("model: %d rows, %d columns, built in %.2f s", model.n_rows, model.n_cols, time.perf_counter() - t0)
     from optimizer.solver_choice import resolve_solver
 
-    chosen = resolve_solver(solver, "plain_coverage", model.n_rows)
+    kind = "plain_max_covering" if problem.kind == "max_covering" else "plain_coverage"
+    chosen = resolve_solver(solver, kind, model.n_rows, problem.reach.shape[1])
     if chosen != solver:
         log.info("solver auto: %s", chosen)
         solver = chosen

@@ -213,3 +213,12 @@ def test_the_swap_search_keeps_the_limits_and_never_covers_less(seed):
     assert better.sum() <= 4 and problem.costs @ better <= 9 + 1e-9
     assert coverage_value(structure, better) >= coverage_value(structure, start)
     assert coverage_value(structure, better) <= _brute_force(problem) + 1e-9
+
+
+def test_auto_gives_a_maximal_covering_with_many_rows_per_site_to_benders_and_set_covering_not():
+    dense = _instance(5, n=20_000, m=50, radius=7.0, p=5, side=30.0)  # 17 merged rows per site
+    sol = solve_coverage_problem(dense, "auto")
+    assert sol.result.solver == "benders" and sol.result.proven_optimal
+    assert sol.objective == pytest.approx(solve_coverage_problem(dense, "highs").objective, rel=1e-9)
+    assert solve_coverage_problem(dataclasses.replace(dense, kind="set_covering", p=None), "auto").result.solver \
+        != "benders"
