@@ -11,13 +11,16 @@ optimality cut of group ``k`` is::
 where row ``i`` is covered when ``sum_{j in N(i)} x*_j >= 1``. It is valid for every
 ``x`` in ``[0, 1]``, because ``min(1, s) <= 1`` and ``min(1, s) <= s``, and tight at ``x*``.
 
-The solve has two phases:
+The solve:
 
 1. **LP phase.** The master LP (``x`` in ``[0, 1]``) is solved again and again, with cuts
    at its optimum and at a point between it and a core point (in-out stabilisation),
    until its value meets the best coverage of a point found: the LP bound of the full
-   model, from a master of a few hundred rows.
-2. **Integer phase** (branch-and-cut in rounds). HiGHS 1.16 cannot take lazy
+   model, from a master of a few hundred rows. Cuts with slack are then dropped.
+2. **Plans.** The start plan and the rounded LP point, polished by swaps
+   (:func:`improve_by_swaps`); then a dive: the master MIP on the sites the LP uses.
+3. **Reduced-cost fixing** of the sites that no plan better than the best one can change.
+4. **Integer phase** (branch-and-cut in rounds). HiGHS 1.16 cannot take lazy
    constraints from Python, so the master MIP is solved, every integer plan it meets is
    checked (a callback), cuts are added where a plan's ``theta`` overstates its coverage,
    and the master is solved again, starting from the best plan, until its proven bound
