@@ -25,18 +25,20 @@ is the bound's. Without the greedy start, CBC had no plan there and SCIP a trivi
 
 Plain maximal covering with many demand rows per candidate site is the regime of Benders
 decomposition (Cordeau, Furini and Ljubić 2019): the master holds the sites only. Measured
-with ``solve_coverage_problem`` end to end (2026-12-05, 2 cores, load 2.4-3.0; customers
-uniform in a 30 x 30 square, weights 1-100, p = 10 % of the sites; seconds to the proof):
+with ``solve_coverage_problem`` end to end (2026-12-05, 2 cores, load 2.4-4.5; customers
+uniform in a 30 x 30 square, weights 1-100, p = 10 % of the sites; seconds to the proof,
+else the gap at 120 s; see docs/solvers.md):
 
-  =======================================  ========  =======  ======  ======
-  instance (merged rows per site)          rows      benders  highs   cbc
-  =======================================  ========  =======  ======  ======
-  10,000 x 100, radius 5.5 (16.6)          1,661     2.6      14.5    6.5
-  100,000 x 100, radius 5.5 (22.3)         2,233     2.5      9.5     4.8
-  100,000 x 100, radius 6.25 (25.9)        2,587     2.0      10.0    11.9
-  100,000 x 200, radius 4 (24.6), 120 s    4,923     gap 1.4 %  gap 1.6 %  see docs
-  10,000 x 1,000 of the table above (6.5)  6,508     66-100   gap     45.8
-  =======================================  ========  =======  ======  ======
+  ========================================  ======  =========  ==========  ==========
+  instance (merged rows per site)           rows    benders    highs       cbc
+  ========================================  ======  =========  ==========  ==========
+  10,000 x 100, radius 5.5 (16.6)           1,661   2.6-2.7    14.5        6.5
+  100,000 x 100, radius 5.5 (22.3)          2,233   2.5-3.4    9.5-10.4    4.8
+  100,000 x 100, radius 6.25 (25.9)         2,587   2.0-4.2    10.0-13.0   11.9-20.7
+  100,000 x 200, radius 4 (24.6)            4,923   1.4 %      1.6 %       1.4 %
+  100,000 x 400, radius 3 (25.5)            10,194  2.95 %     2.99 %      2.99 %
+  cover 10,000 x 1,000 above (6.5)          6,508   66-100     0.04 %      45.8
+  ========================================  ======  =========  ==========  ==========
 
 Rule: planning models -> ``highs`` (first or level at every size, and the only one with a
 good plan at 4x the demo); plain maximal covering with at least
