@@ -418,14 +418,17 @@ class _Run:
         return Termination.GAP_LIMIT if self.close_enough() else Termination.OTHER
 
     def time_left(self) -> float | None:
-        if self.options.time_limit_s is None:
+        """Seconds of the limit left (``None``: no limit, or the test-suite's solver that ignores it)."""
+        if self.options.time_limit_s is None or not self.backend.pass_time_limit:
             return None
         return self.options.remaining_s() if self.options.deadline is not None else self.options.time_limit_s
 
     def out_of_time(self) -> bool:
+        """Stopped by the watchdog, or past the limit (unless the limit is ignored, to test the watchdog)."""
         if self.stopped.is_set():
             return True
-        return self.options.deadline is not None and time.perf_counter() >= self.options.deadline
+        return self.backend.pass_time_limit and self.options.deadline is not None and \
+            time.perf_counter() >= self.options.deadline
 
     # -- master -------------------------------------------------------------------------
 
@@ -469,9 +472,9 @@ class _Run:
 
     def _run(self, h: Any, cap: float | None = None) -> None:
         """Run HiGHS for what is left of the limit, and at most ``cap`` seconds."""
-        left = self.time_left()
+        left = 0.0 if self.stopped.is_set() else self.time_left()  # stopped by the watchdog: at once
         limits = [s for s in (left, cap) if s is not None]
-        h.setOptionValue("time_limit", float(max(min(limits), 0.01)) if limits else float("inf"))
+        h.setOptionValue("time_limit", float(max(min(limits), 0.0)) if limits else float("inf"))
         self.highs = h
         h.run()
 
@@ -487,7 +490,8 @@ class _Run:
     def polish(self) -> None:
         """Improve the best plan by swaps (:func:`improve_by_swaps`), within the time limit."""
         if self.best_sites is not None and not self.out_of_time():
-            self.offer(improve_by_swaps(self.s, self.best_sites, deadline=self.options.deadline))
+            deadline = self.options.deadline if self.backend.pass_time_limit else None
+            self.offer(improve_by_swaps(self.s, self.best_sites, deadline=deadline))
 
     def _round_lp(self, x: np.ndarray) -> None:
         """A plan from an LP point: sites by falling value while the limits allow."""

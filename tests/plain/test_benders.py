@@ -222,3 +222,13 @@ def test_auto_gives_a_maximal_covering_with_many_rows_per_site_to_benders_and_se
     assert sol.objective == pytest.approx(solve_coverage_problem(dense, "highs").objective, rel=1e-9)
     assert solve_coverage_problem(dataclasses.replace(dense, kind="set_covering", p=None), "auto").result.solver \
         != "benders"
+
+
+def test_a_benders_run_that_ignores_its_limit_is_stopped_by_the_watchdog_with_its_plan_and_bound(monkeypatch):
+    monkeypatch.setattr(BendersBackend, "pass_time_limit", False)  # imitate a solver that ignores its limit
+    problem = _instance(0, n=100_000, m=200, radius=4.0, p=20, side=30.0)  # no solver proves it in 120 s
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=0.5, grace_s=0.5))
+    assert result.termination is Termination.KILLED, result.summary()
+    assert result.status is SolveStatus.FEASIBLE and result.gap > 0
+    assert model.max_violation(result.values) <= 1e-9 and result.bound >= result.objective
