@@ -232,3 +232,12 @@ def test_a_benders_run_that_ignores_its_limit_is_stopped_by_the_watchdog_with_it
     assert result.termination is Termination.KILLED, result.summary()
     assert result.status is SolveStatus.FEASIBLE and result.gap > 0
     assert model.max_violation(result.values) <= 1e-9 and result.bound >= result.objective
+
+
+def test_a_scenario_naming_benders_is_refused_when_read_naming_the_solvers_that_plan():
+    from tiny import make_scenario  # noqa: PLC0415
+
+    from optimizer.errors import ScenarioError  # noqa: PLC0415
+
+    with pytest.raises(ScenarioError, match="benders solves plain maximal covering .*choose highs"):
+        make_scenario({"solver": {"name": "benders"}})
