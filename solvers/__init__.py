@@ -19,13 +19,15 @@ Backends: ``highs`` (:mod:`solvers.highs`), ``cbc`` (:mod:`solvers.cbc`), ``scip
 (SCIP through OR-Tools MathOpt, :mod:`solvers.ortools_scip`) and ``cpsat`` (OR-Tools
 CP-SAT, :mod:`solvers.ortools_cpsat`; integer problems only: it refuses others with
 :class:`~solvers.base.UnsupportedProblem` before solving). The last two need the
-``ortools`` package.
+``ortools`` package. ``benders`` (:mod:`solvers.benders`, on HiGHS) solves plain maximal
+covering only, by Benders branch-and-cut, and refuses anything else
+(``Capabilities(needs_coverage_model=True)``).
 
 Examples
 --------
 >>> import solvers
 >>> solvers.all_solvers()
-['highs', 'cbc', 'scip', 'cpsat']
+['highs', 'cbc', 'scip', 'cpsat', 'benders']
 >>> result = solvers.solve(problem, "highs", solvers.SolverOptions(time_limit_s=60))  # doctest: +SKIP
 """
 from __future__ import annotations
@@ -229,6 +231,7 @@ def solve(problem: MatrixProblem, solver: str = "highs",
 
 
 def _register_builtin() -> None:
+    from solvers.benders import BendersBackend
     from solvers.cbc import CbcBackend
     from solvers.highs import HighsBackend
     from solvers.ortools_cpsat import CpSatBackend
@@ -238,6 +241,7 @@ def _register_builtin() -> None:
     register(CbcBackend)
     register(ScipBackend)
     register(CpSatBackend)
+    register(BendersBackend)
 
 
 #: The entry-point group of backends from other packages: each entry names a module that

@@ -163,6 +163,10 @@ class Capabilities:
         a plain matrix problem is refused with :class:`UnsupportedProblem`.
     gives_warm_start
         :meth:`Backend.warm_start` offers a feasible plan for another backend to start from.
+    needs_coverage_model
+        Takes only plain maximal covering problems (recognised from the matrix: see
+        :func:`solvers.benders.coverage_structure`); anything else, the planning model
+        among it, is refused with :class:`UnsupportedProblem` before solving.
     """
 
     supports_mip: bool = True
@@ -178,6 +182,7 @@ class Capabilities:
     proves_optimality: bool = True
     needs_planning_model: bool = False
     gives_warm_start: bool = False
+    needs_coverage_model: bool = False
 
 
 class Watchdog:

@@ -65,10 +65,12 @@ def hosted(run) -> dict[str, tuple[str, ...]]:
 
 
 def exact_solvers() -> list[str]:
-    """Every installed backend that proves optimality (the greedy heuristic proves nothing by itself)."""
+    """Every installed backend that proves optimality on any matrix problem (the greedy heuristic proves
+    nothing by itself; the Benders backend takes plain maximal covering only)."""
     import solvers
 
-    return [s for s in solvers.available_solvers() if solvers.SOLVERS[s].capabilities.proves_optimality]
+    return [s for s in solvers.available_solvers() if solvers.SOLVERS[s].capabilities.proves_optimality
+            and not solvers.SOLVERS[s].capabilities.needs_coverage_model]
 
 
 def make_scenario(raw: dict | None = None) -> Scenario:

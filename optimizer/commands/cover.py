@@ -93,6 +93,11 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, solver, time_
             plain = [n for n in known if n == "auto" or not solvers.SOLVERS[n].capabilities.needs_planning_model]
             raise InputError([Problem("--solver", f"unknown solver {solver!r} for a plain coverage problem "
                                                   f"(known: {', '.join(plain)})")])
+        if set_cover and solver in solvers.SOLVERS and solvers.SOLVERS[solver].capabilities.needs_coverage_model:
+            others = [n for n in known if n == "auto" or not (solvers.SOLVERS[n].capabilities.needs_planning_model
+                                                              or solvers.SOLVERS[n].capabilities.needs_coverage_model)]
+            raise InputError([Problem("--solver", f"{solver} solves maximal covering (--p/--budget) only; for "
+                                                  f"--set-cover use {', '.join(others)}")])
         problem = read_coverage_problem(demand, sites, radius=radius, od=od,
                                         kind="set_covering" if set_cover else "max_covering", p=p, budget=budget)
         sol = solve_coverage_problem(problem, solver, SolverOptions(time_limit_s=time_limit, relative_gap=0.0))

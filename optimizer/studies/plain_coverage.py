@@ -470,6 +470,12 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
     -------
     CoverageSolution
         With no chosen sites and objective NaN when the result has no plan (see its status).
+
+    Raises
+    ------
+    SolverFailure
+        When the backend refuses the problem before solving (``benders`` takes maximal
+        covering only), saying which backends take it.
     """
     options = (options or SolverOptions(time_limit_s=600.0, relative_gap=0.0)).started()
     t0 = time.perf_counter()
@@ -477,12 +483,18 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
     log.info("model: %d rows, %d columns, built in %.2f s", model.n_rows, model.n_cols, time.perf_counter() - t0)
     from optimizer.solver_choice import resolve_solver
 
-    chosen = resolve_solver(solver, "plain_coverage", model.n_rows)
+    kind = "plain_max_covering" if problem.kind == "max_covering" else "plain_coverage"
+    chosen = resolve_solver(solver, kind, model.n_rows, problem.reach.shape[1])
     if chosen != solver:
         log.info("solver auto: %s", chosen)
         solver = chosen
     backend = solvers.get_solver(solver)
-    backend.check(model)
+    try:
+        backend.check(model)  # e.g. benders takes maximal covering only
+    except solvers.UnsupportedProblem as exc:
+        from optimizer.errors import SolverFailure
+
+        raise SolverFailure(str(exc)) from exc
     m = problem.reach.shape[1]
     pattern = model.matrix[: weight.size, :m] != 0
     if problem.kind == "max_covering":

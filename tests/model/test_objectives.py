@@ -14,7 +14,8 @@ from optimizer.errors import ScenarioError, SolverFailure
 from optimizer.pipeline import run_scenario
 from optimizer.rules.fairness import circle_shares, share_distribution, worst_shares
 
-EXACT = [name for name in solvers.solvers_where(proves_optimality=True, needs_planning_model=False)
+EXACT = [name for name in solvers.solvers_where(proves_optimality=True, needs_planning_model=False,
+                                                      needs_coverage_model=False)
          if name != "cpsat" and solvers.SOLVERS[name].available()]
 
 

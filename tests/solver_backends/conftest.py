@@ -1,4 +1,4 @@
-"""The ``backend`` fixture: every registered matrix solver, skipped with a reason when not installed;
+"""The ``backend`` fixture: every registered solver of any matrix problem, skipped when not installed;
 ``planning_backend``: every registered backend that needs the planning model (the greedy heuristic).
 
 Importing :mod:`solvers` registers the greedy heuristic too (its ``lifecircle.solvers`` entry
@@ -13,7 +13,8 @@ import solvers
 
 def _backend_params(*, needs_planning_model: bool = False) -> list:
     params = []
-    for name in solvers.solvers_where(needs_planning_model=needs_planning_model):
+    # the Benders backend takes plain maximal covering only: tests/plain/test_benders.py checks it
+    for name in solvers.solvers_where(needs_planning_model=needs_planning_model, needs_coverage_model=False):
         cls = solvers.SOLVERS[name]
         marks = []
         if not cls.available():
@@ -38,7 +39,8 @@ def planning_backend(request) -> solvers.Backend:
 @pytest.fixture
 def available_backends() -> list[solvers.Backend]:
     """Every matrix backend that can run here (at least one, or the test is skipped)."""
-    names = [n for n in solvers.available_solvers() if n in solvers.solvers_where(needs_planning_model=False)]
+    names = [n for n in solvers.available_solvers()
+             if n in solvers.solvers_where(needs_planning_model=False, needs_coverage_model=False)]
     if not names:
         pytest.skip("no solver installed")
     return [solvers.get_solver(n) for n in names]

@@ -104,10 +104,11 @@ def refuse_unsupported(scenario: Scenario) -> None:
         problems.append(f"objective: multi-year phasing maximises coverage over the years; {scenario.objective} "
                         "is not phased (use objective share or people, or lifecircle solve)")
     planning_only = solvers.solvers_where(needs_planning_model=True)
+    exact = solvers.solvers_where(needs_planning_model=False, needs_coverage_model=False)
     for name in dict.fromkeys((scenario.solver.name, scenario.solver.warm_start)):
         if name in planning_only:
             problems.append(f"solver: the {name} heuristic plans one year only; choose an exact solver "
-                            f"({', '.join(solvers.solvers_where(needs_planning_model=False))}) for phasing")
+                            f"({', '.join(exact)}) for phasing")
             break
     if problems:
         raise ScenarioError(problems, source=scenario.source)

@@ -1,0 +1,243 @@
+"""The Benders backend (``benders``): plain maximal covering only, exact, and honest about its bound.
+
+Expected optima come from brute-force enumeration, or (moderate instance) from HiGHS's
+proven optimum of the full model.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import solvers
+from optimizer.studies.plain_coverage import (
+    CoverageProblem,
+    build_coverage_model,
+    reach_by_radius,
+    solve_coverage_problem,
+)
+from solvers import SolverOptions, SolveStatus, Termination, UnsupportedProblem, bound_meets_value
+from solvers.benders import BendersBackend, coverage_structure, coverage_value, improve_by_swaps
+
+pytestmark = pytest.mark.skipif("benders" not in solvers.available_solvers(), reason="highspy not installed")
+
+
+def _instance(seed: int, n: int, m: int, radius: float, *, p: int | None = None, budget: float | None = None,
+              costs: bool = False, side: float = 10.0) -> CoverageProblem:
+    rng = np.random.default_rng(seed)
+    demand, sites = rng.uniform(0, side, (n, 2)), rng.uniform(0, side, (m, 2))
+    weights = rng.integers(1, 101, n).astype(float)
+    cost = rng.integers(1, 6, m).astype(float) if costs else np.ones(m)
+    return CoverageProblem(np.arange(n).astype(str), weights, np.arange(m).astype(str), cost,
+                           reach_by_radius(demand, sites, radius), "max_covering", p, budget)
+
+
+def _brute_force(problem: CoverageProblem) -> float:
+    """Best covered weight over every subset of sites within ``p`` and ``budget``."""
+    reach = problem.reach.toarray()
+    m = reach.shape[1]
+    best = 0.0
+    for size in range(m + 1):
+        if problem.p is not None and size > problem.p:
+            break
+        for chosen in itertools.combinations(range(m), size):
+            if problem.budget is not None and problem.costs[list(chosen)].sum() > problem.budget + 1e-9:
+                continue
+            best = max(best, float(problem.weights[reach[:, list(chosen)].any(axis=1)].sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_benders_with_p_sites_equals_brute_force(seed):
+    rng = np.random.default_rng(100 + seed)
+    m = int(rng.integers(4, 13))
+    problem = _instance(seed, n=60, m=m, radius=2.5, p=int(rng.integers(1, 4)))
+    sol = solve_coverage_problem(problem, "benders")
+    assert sol.result.proven_optimal, sol.result.message
+    assert sol.objective == pytest.approx(_brute_force(problem), abs=1e-9)
+    assert sol.result.bound >= sol.objective - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_benders_with_a_budget_equals_brute_force(seed):
+    rng = np.random.default_rng(200 + seed)
+    m = int(rng.integers(4, 13))
+    problem = _instance(seed, n=60, m=m, radius=2.5, budget=float(rng.integers(2, 9)), costs=True)
+    sol = solve_coverage_problem(problem, "benders")
+    assert sol.result.proven_optimal, sol.result.message
+    assert sol.objective == pytest.approx(_brute_force(problem), abs=1e-9)
+
+
+def test_benders_with_p_and_a_budget_together_equals_brute_force():
+    problem = _instance(3, n=80, m=11, radius=2.5, p=3, budget=7.0, costs=True)
+    sol = solve_coverage_problem(problem, "benders")
+    assert sol.result.proven_optimal
+    assert sol.objective == pytest.approx(_brute_force(problem), abs=1e-9)
+
+
+@pytest.mark.parametrize("groups", [1, None])
+def test_benders_agrees_with_highs_proven_optimum_on_a_moderate_instance(groups, monkeypatch):
+    monkeypatch.setattr(BendersBackend, "groups", groups)  # one aggregated cut, and one per site
+    problem = _instance(7, n=4_000, m=60, radius=1.2, p=6)
+    highs = solve_coverage_problem(problem, "highs")
+    benders = solve_coverage_problem(problem, "benders")
+    assert highs.result.proven_optimal and benders.result.proven_optimal, benders.result.message
+    assert benders.objective == pytest.approx(highs.objective, rel=1e-9)
+    assert benders.result.bound >= highs.objective * (1 - 1e-9)  # the bound is never below the optimum
+
+
+def test_the_benders_bound_is_never_below_the_optimum_at_any_stop():
+    problem = _instance(11, n=3_000, m=40, radius=1.4, p=5)
+    optimum = solve_coverage_problem(problem, "highs")
+    assert optimum.result.proven_optimal
+    model, _, _ = build_coverage_model(problem)
+    backend = solvers.get_solver("benders")
+    for limit in (0.01, 0.05, 0.2):
+        result = backend.solve(model, SolverOptions(time_limit_s=limit))
+        assert result.status.has_solution
+        assert result.bound is not None and result.bound >= optimum.objective - 1e-6
+        assert result.objective <= optimum.objective + 1e-6
+        assert (result.status is SolveStatus.OPTIMAL) == bound_meets_value(result.objective, result.bound)
+
+
+def test_a_time_limited_benders_run_returns_a_plan_and_a_bound_and_is_optimal_only_when_they_meet():
+    problem = _instance(5, n=20_000, m=100, radius=5.5, p=10, side=30.0)  # BDS-like: a fractional LP
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=0.1))
+    assert result.status.has_solution and result.bound is not None
+    assert model.max_violation(result.values) <= 1e-9
+    assert result.objective == pytest.approx(model.objective_value(result.values))
+    if result.status is SolveStatus.OPTIMAL:
+        assert bound_meets_value(result.objective, result.bound)
+    else:
+        assert result.gap is not None and result.gap > 0
+
+
+def test_a_relative_gap_stops_benders_within_it_and_is_not_called_optimal_without_proof():
+    problem = _instance(5, n=20_000, m=100, radius=5.5, p=10, side=30.0)
+    model, _, _ = build_coverage_model(problem)
+    exact = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    assert exact.status is SolveStatus.OPTIMAL
+    loose = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60, relative_gap=0.05))
+    assert loose.status.has_solution and loose.gap <= 0.05 + 1e-12
+    assert loose.bound >= exact.objective - 1e-6 and loose.objective <= exact.objective + 1e-6
+    assert (loose.status is SolveStatus.OPTIMAL) == bound_meets_value(loose.objective, loose.bound)
+    assert loose.termination in (Termination.OPTIMAL, Termination.GAP_LIMIT)
+
+
+def test_the_start_plan_is_kept_when_benders_finds_nothing_better_in_time():
+    problem = _instance(5, n=20_000, m=100, radius=5.5, p=10, side=30.0)  # BDS-like: a fractional LP
+    sol = solve_coverage_problem(problem, "benders", SolverOptions(time_limit_s=0.05))
+    assert sol.result.status.has_solution
+    assert sol.result.bound is None or sol.result.bound >= sol.objective - 1e-6
+
+
+def test_benders_refuses_a_model_that_is_not_maximal_covering():
+    knapsack = solvers.MatrixProblem(objective=np.array([5.0, 4.0, 3.0]), matrix=sp.csr_matrix([[2.0, 3.0, 1.0]]),
+                                     row_lower=np.array([-np.inf]), row_upper=np.array([4.0]),
+                                     col_lower=np.zeros(3), col_upper=np.ones(3), integrality=np.ones(3, dtype=bool))
+    backend = solvers.get_solver("benders")
+    with pytest.raises(UnsupportedProblem, match="plain maximal covering") as info:
+        backend.check(knapsack)
+    assert set(info.value.alternatives) <= set(solvers.all_solvers()) and "highs" in info.value.alternatives
+    set_cover, _, _ = build_coverage_model(dataclasses.replace(_instance(1, 50, 8, 3.0), kind="set_covering"))
+    with pytest.raises(UnsupportedProblem, match="not a maximisation"):
+        backend.solve(set_cover)
+
+
+def test_benders_refuses_a_covering_model_with_an_extra_kind_of_row():
+    model, _, _ = build_coverage_model(_instance(2, 50, 8, 3.0, p=2))
+    assert not isinstance(coverage_structure(model), str)
+    lower = model.row_lower.copy()
+    lower[-1] = 1.0  # at least one site: a >= row on the sites
+    with pytest.raises(UnsupportedProblem, match="limit"):
+        solvers.get_solver("benders").check(dataclasses.replace(model, row_lower=lower))
+    sites_paid = model.objective.copy()
+    sites_paid[0] = -1.0
+    with pytest.raises(UnsupportedProblem, match="negative"):
+        solvers.get_solver("benders").check(dataclasses.replace(model, objective=sites_paid))
+
+
+def test_benders_refuses_the_planning_model(tmp_path, monkeypatch):
+    from tiny import make_scenario, random_instance  # noqa: PLC0415
+
+    from optimizer.studies.comparison import prepare  # noqa: PLC0415
+
+    monkeypatch.chdir(tmp_path)
+    inputs, raw = random_instance(0)
+    model = prepare(make_scenario(raw), inputs=inputs).model
+    assert model.problem.n_cols
+    with pytest.raises(UnsupportedProblem, match="plain maximal covering"):
+        solvers.get_solver("benders").check(model.problem)
+
+
+def test_benders_is_registered_for_coverage_only_and_proves_optimality():
+    caps = solvers.SOLVERS["benders"].capabilities
+    assert caps.proves_optimality and caps.needs_coverage_model and not caps.needs_planning_model
+    assert "benders" not in solvers.solvers_where(needs_coverage_model=False)
+
+
+def test_set_covering_with_benders_is_refused_before_solving_naming_the_solvers_that_take_it(tmp_path):
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from optimizer.cli import main  # noqa: PLC0415
+    from optimizer.errors import SolverFailure  # noqa: PLC0415
+
+    problem = dataclasses.replace(_instance(1, 50, 8, 3.0), kind="set_covering")
+    with pytest.raises(SolverFailure, match="benders cannot solve this model exactly.*use highs"):
+        solve_coverage_problem(problem, "benders")
+    pd.DataFrame({"id": ["D1", "D2"], "weight": [3, 4], "x": [0.0, 50.0], "y": [0.0, 0.0]}).to_csv(
+        tmp_path / "demand.csv", index=False)
+    pd.DataFrame({"id": ["S1"], "x": [10.0], "y": [0.0]}).to_csv(tmp_path / "sites.csv", index=False)
+    args = ["cover", "--demand", str(tmp_path / "demand.csv"), "--sites", str(tmp_path / "sites.csv"),
+            "--radius", "100", "--solver", "benders"]
+    refused = CliRunner().invoke(main, [*args, "--set-cover"])
+    assert refused.exit_code == 3 and "--solver: benders solves maximal covering" in refused.output
+    solved = CliRunner().invoke(main, [*args, "--p", "1"])
+    assert solved.exit_code == 0 and "PROVEN OPTIMAL" in solved.output and "objective 7 " in solved.output
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_swap_search_keeps_the_limits_and_never_covers_less(seed):
+    problem = _instance(seed, n=400, m=12, radius=2.5, p=4, budget=9.0, costs=True)
+    model, _, _ = build_coverage_model(problem)
+    structure = coverage_structure(model)
+    start = np.zeros(12)
+    start[np.random.default_rng(seed).permutation(12)[:2]] = 1.0  # a poor plan within both limits
+    start = start if problem.costs @ start <= 9 else np.zeros(12)
+    better = improve_by_swaps(structure, start)
+    assert better.sum() <= 4 and problem.costs @ better <= 9 + 1e-9
+    assert coverage_value(structure, better) >= coverage_value(structure, start)
+    assert coverage_value(structure, better) <= _brute_force(problem) + 1e-9
+
+
+def test_auto_gives_a_maximal_covering_with_many_rows_per_site_to_benders_and_set_covering_not():
+    dense = _instance(5, n=20_000, m=50, radius=7.0, p=5, side=30.0)  # 17 merged rows per site
+    sol = solve_coverage_problem(dense, "auto")
+    assert sol.result.solver == "benders" and sol.result.proven_optimal
+    assert sol.objective == pytest.approx(solve_coverage_problem(dense, "highs").objective, rel=1e-9)
+    assert solve_coverage_problem(dataclasses.replace(dense, kind="set_covering", p=None), "auto").result.solver \
+        != "benders"
+
+
+def test_a_benders_run_that_ignores_its_limit_is_stopped_by_the_watchdog_with_its_plan_and_bound(monkeypatch):
+    monkeypatch.setattr(BendersBackend, "pass_time_limit", False)  # imitate a solver that ignores its limit
+    problem = _instance(0, n=100_000, m=200, radius=4.0, p=20, side=30.0)  # no solver proves it in 120 s
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=0.5, grace_s=0.5))
+    assert result.termination is Termination.KILLED, result.summary()
+    assert result.status is SolveStatus.FEASIBLE and result.gap > 0
+    assert model.max_violation(result.values) <= 1e-9 and result.bound >= result.objective
+
+
+def test_a_scenario_naming_benders_is_refused_when_read_naming_the_solvers_that_plan():
+    from tiny import make_scenario  # noqa: PLC0415
+
+    from optimizer.errors import ScenarioError  # noqa: PLC0415
+
+    with pytest.raises(ScenarioError, match="benders solves plain maximal covering .*choose highs"):
+        make_scenario({"solver": {"name": "benders"}})
