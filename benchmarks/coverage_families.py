@@ -376,8 +376,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     ap.add_argument("--record", action="store_true",
                     help="also rewrite benchmarks/coverage_families.json and benchmarks/coverage_families.md")
+    ap.add_argument("--from-raw", default=None, metavar="JSON",
+                    help="measure nothing: print (and with --record, record) the table of an earlier raw JSON")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.from_raw:
+        record = json.loads(Path(args.from_raw).read_text(encoding="utf-8"))
+        print(markdown(record))
+        if args.record:
+            _record(record)
+        return 0
     if args.quick:
         args.clustered, args.bds, args.time_limit = ",".join(QUICK_CLUSTERED), ",".join(QUICK_BDS), QUICK_LIMIT_S
 
@@ -438,15 +446,20 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(record))
     log.info("written to %s", raw_path)
     if args.record:
-        (REPO / "benchmarks" / "coverage_families.json").write_text(json.dumps(record, indent=2, default=str) + "\n",
-                                                                   encoding="utf-8")
-        md = REPO / "benchmarks" / "coverage_families.md"
-        note = ""
-        if md.exists() and NOTE_MARK in md.read_text(encoding="utf-8"):
-            note = md.read_text(encoding="utf-8").split(NOTE_MARK, 1)[1]
-        md.write_text(markdown(record) + "\n" + NOTE_MARK + note, encoding="utf-8")
-        log.info("recorded in benchmarks/coverage_families.json and benchmarks/coverage_families.md")
+        _record(record)
     return 0
+
+
+def _record(record: dict) -> None:
+    """Rewrite ``benchmarks/coverage_families.json`` and ``.md`` (the .md's note after :data:`NOTE_MARK` kept)."""
+    (REPO / "benchmarks" / "coverage_families.json").write_text(json.dumps(record, indent=2, default=str) + "\n",
+                                                               encoding="utf-8")
+    md = REPO / "benchmarks" / "coverage_families.md"
+    note = ""
+    if md.exists() and NOTE_MARK in md.read_text(encoding="utf-8"):
+        note = md.read_text(encoding="utf-8").split(NOTE_MARK, 1)[1]
+    md.write_text(markdown(record) + "\n" + NOTE_MARK + note, encoding="utf-8")
+    log.info("recorded in benchmarks/coverage_families.json and benchmarks/coverage_families.md")
 
 
 #: What follows this line in ``coverage_families.md`` (the reading of the figures) survives ``--record``.
