@@ -311,16 +311,21 @@ def _gap(r: dict) -> str:
     return "-" if g is None or g != g else f"{g:.2%}"
 
 
+TITLE = "# Maximal covering: two families, every solver and spopt (`benchmarks/coverage_families.py`)"
+
+
 def markdown(record: dict) -> str:
-    """The record as ``benchmarks/coverage_families.md``'s table (the note is kept apart, in ``NOTE``)."""
+    """One run's section of ``benchmarks/coverage_families.md``: what was run, the table, what the columns mean."""
     a = record["args"]
     progress = any(r.get("progress") for r in record["results"])
-    lines = ["# Maximal covering: two families, every solver and spopt (`benchmarks/coverage_families.py`)", "",
-             f"Measured {record['created_utc']} at commit `{record['commit']}` on {record['machine']['cpus']} cores "
+    quick = " (`--quick`)" if a.get("quick") else ""
+    lines = [f"## {a['time_limit']:g} s per run{quick}, {record['created_utc']}", "",
+             f"Measured at commit `{record['commit']}` on {record['machine']['cpus']} cores "
              f"({record['machine']['platform']}), Python {record['machine']['python']}; time limit "
              f"{a['time_limit']:g} s per tool and instance, relative gap 0, each run in a fresh process, seconds from "
-             "the child's start (imports included). Load: `os.getloadavg()` (1 min) before -> after each run.", "",
-             "| instance | n x m | p | radius | merged rows | tool | build s | to spopt's objective s | proof s | "
+             "the child's start (imports included); seed " f"{a['seed']}. Load: `os.getloadavg()` (1 min) before -> "
+             "after each run.", "",
+             "| instance | n x m | p | radius | model rows | tool | build s | to spopt's objective s | proof s | "
              "objective | bound | gap | peak MB | load |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in record["results"]:
@@ -332,12 +337,12 @@ def markdown(record: dict) -> str:
             f"{_fmt(r.get('to_target_s'))} | {_fmt(r.get('seconds') if r.get('proven') else None, '.1f', 'none')} | "
             f"{_fmt(obj, ',.0f', r.get('status', '-'))} | {_fmt(r.get('bound'), ',.1f')} | {_gap(r)} | "
             f"{_fmt(r.get('peak_mb'), ',.0f')} | {r['load_before'][0]:.2f} -> {r['load_after'][0]:.2f} |")
-    lines += ["", "Columns: *build* = reach (k-d tree) + model (spopt: dense cost matrix + its PuLP model); *to "
-              "spopt's objective* = seconds to the first plan seen at least as good as spopt's final plan (the spopt "
-              "row: its own end-to-end time; '-' when never reached or spopt did not run); *proof* = end-to-end "
-              "seconds when the bound met the value, else none; *objective* recomputed from the chosen sites; *gap* "
-              "at the limit = |bound - objective| / objective; *peak MB* = the child's ru_maxrss from os.wait4 "
-              "(its CBC subprocess included)."]
+    lines += ["", "Columns: *model rows* = merged demand rows + the p row; *build* = reach (k-d tree) + model "
+              "(spopt: dense cost matrix + its PuLP model); *to spopt's objective* = seconds to the first plan seen "
+              "at least as good as spopt's final plan (the spopt row: its own end-to-end time; without spopt: to the "
+              "final plan; '-' when never reached); *proof* = end-to-end seconds when the bound met the value, else "
+              "none; *objective* recomputed from the chosen sites; *gap* at the limit = |bound - objective| / "
+              "objective; *peak MB* = the child's ru_maxrss from os.wait4 (its CBC subprocess included)."]
     if not progress:
         lines += ["", "**Incumbents over time were not available** (this checkout's `SolverOptions` has no "
                   "`on_progress`): only the greedy start and the final plan are seen, so *to spopt's objective* is "
@@ -376,15 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     ap.add_argument("--record", action="store_true",
                     help="also rewrite benchmarks/coverage_families.json and benchmarks/coverage_families.md")
-    ap.add_argument("--from-raw", default=None, metavar="JSON",
-                    help="measure nothing: print (and with --record, record) the table of an earlier raw JSON")
+    ap.add_argument("--from-raw", default=None, metavar="JSON[,JSON...]",
+                    help="measure nothing: print (and with --record, record) the tables of earlier raw JSON files")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.from_raw:
-        record = json.loads(Path(args.from_raw).read_text(encoding="utf-8"))
-        print(markdown(record))
+        runs = [json.loads(Path(f).read_text(encoding="utf-8")) for f in args.from_raw.split(",")]
+        for run in runs:
+            print(markdown(run))
         if args.record:
-            _record(record)
+            _record(runs)
         return 0
     if args.quick:
         args.clustered, args.bds, args.time_limit = ",".join(QUICK_CLUSTERED), ",".join(QUICK_BDS), QUICK_LIMIT_S
@@ -446,19 +452,24 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(record))
     log.info("written to %s", raw_path)
     if args.record:
-        _record(record)
+        _record([record])
     return 0
 
 
-def _record(record: dict) -> None:
-    """Rewrite ``benchmarks/coverage_families.json`` and ``.md`` (the .md's note after :data:`NOTE_MARK` kept)."""
-    (REPO / "benchmarks" / "coverage_families.json").write_text(json.dumps(record, indent=2, default=str) + "\n",
-                                                               encoding="utf-8")
+def _record(runs: list[dict]) -> None:
+    """Rewrite ``benchmarks/coverage_families.json`` (``{"runs": [...]}``) and ``.md`` (its note kept).
+
+    The note is what follows :data:`NOTE_MARK` in the existing ``.md``: the reading of the
+    figures, written by hand, survives a new ``--record``.
+    """
+    (REPO / "benchmarks" / "coverage_families.json").write_text(
+        json.dumps({"runs": runs}, indent=2, default=str) + "\n", encoding="utf-8")
     md = REPO / "benchmarks" / "coverage_families.md"
     note = ""
     if md.exists() and NOTE_MARK in md.read_text(encoding="utf-8"):
         note = md.read_text(encoding="utf-8").split(NOTE_MARK, 1)[1]
-    md.write_text(markdown(record) + "\n" + NOTE_MARK + note, encoding="utf-8")
+    md.write_text(TITLE + "\n\n" + "\n".join(markdown(r) for r in runs) + "\n" + NOTE_MARK + note,
+                  encoding="utf-8")
     log.info("recorded in benchmarks/coverage_families.json and benchmarks/coverage_families.md")
 
 
