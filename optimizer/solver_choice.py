@@ -26,10 +26,11 @@ is the bound's. Without the greedy start, CBC had no plan there and SCIP a trivi
 Rule: planning models -> ``highs`` (first or level at every size, and the only one with a
 good plan at 4x the demo); plain coverage problems with more than 5,000 merged demand
 rows -> ``cbc`` when installed (fastest proof at 10,000 x 1,000, best bound at 20,000 x
-2,000), else ``scip``, else ``highs``; smaller ones -> ``highs`` (all take under a second). Checked again on the clustered and BDS
-families of ``benchmarks/coverage_families.py`` (issue 18; benchmarks/coverage_families.md):
-below 5,000 rows HiGHS first or level at 120 s, above it HiGHS and CBC level (CBC with half
-the memory), so the rule stands.
+2,000), else ``scip``, else ``highs``; smaller ones -> ``highs`` (all take under a second).
+
+Checked again on the clustered and BDS families of ``benchmarks/coverage_families.py``
+(issue 18; benchmarks/coverage_families.md): below 5,000 rows HiGHS first or level at
+120 s, above it HiGHS and CBC level (CBC with half the memory), so the rule stands.
 """
 from __future__ import annotations
 
