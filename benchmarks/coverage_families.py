@@ -338,11 +338,12 @@ def markdown(record: dict) -> str:
             f"{_fmt(obj, ',.0f', r.get('status', '-'))} | {_fmt(r.get('bound'), ',.1f')} | {_gap(r)} | "
             f"{_fmt(r.get('peak_mb'), ',.0f')} | {r['load_before'][0]:.2f} -> {r['load_after'][0]:.2f} |")
     lines += ["", "Columns: *model rows* = merged demand rows + the p row; *build* = reach (k-d tree) + model "
-              "(spopt: dense cost matrix + its PuLP model); *to spopt's objective* = seconds to the first plan seen "
-              "at least as good as spopt's final plan (the spopt row: its own end-to-end time; without spopt: to the "
-              "final plan; '-' when never reached); *proof* = end-to-end seconds when the bound met the value, else "
-              "none; *objective* recomputed from the chosen sites; *gap* at the limit = |bound - objective| / "
-              "objective; *peak MB* = the child's ru_maxrss from os.wait4 (its CBC subprocess included)."]
+              "(spopt: dense cost matrix + its PuLP model); *to spopt's objective* = seconds to the first plan "
+              "seen at least as good as spopt's final plan (the spopt row: its own end-to-end time; when spopt did "
+              "not run or gave no plan: to the run's own final plan; '-' when never reached); *proof* = end-to-end "
+              "seconds when the bound met the value, else none; *objective* recomputed from the chosen sites; *gap* "
+              "at the limit = |bound - objective| / objective; *peak MB* = the child's ru_maxrss from os.wait4 (its "
+              "CBC subprocess included)."]
     if not progress:
         lines += ["", "**Incumbents over time were not available** (this checkout's `SolverOptions` has no "
                   "`on_progress`): only the greedy start and the final plan are seen, so *to spopt's objective* is "
