@@ -194,8 +194,9 @@ problem = CoverageProblem(np.arange(n).astype(str), z["weights"].astype(float), 
 kw = {}
 progress = "on_progress" in {f.name for f in dataclasses.fields(SolverOptions)}
 if progress:
-    def on_progress(p):
-        if p.incumbent is not None:
+    def on_progress(p):  # only improvements: the reporter repeats the incumbent about twice a second
+        best = max((v for _, v, _ in seen["incumbents"]), default=None)
+        if p.incumbent is not None and (best is None or p.incumbent > best):
             seen["incumbents"].append([time.perf_counter() - t0, float(p.incumbent), "progress"])
     kw["on_progress"] = on_progress
 sol = solve_coverage_problem(problem, sys.argv[3], SolverOptions(time_limit_s=float(sys.argv[2]),
