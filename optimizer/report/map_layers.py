@@ -283,8 +283,16 @@ def _input(record: dict, role: str) -> tuple[Path | None, str | None]:
 
 
 @lru_cache(maxsize=2)
-def _network_lines(path: str, layer: str | None, mtime: float, crs_wkt: str) -> np.ndarray:
-    """The network layer's lines in the map's CRS (cached: the page and the PNG both draw them)."""
+def _network_polylines(path: str, layer: str | None, mtime: float, crs_wkt: str, x0: float, y1: float,
+                       width: float, height: float) -> list[list[int]]:
+    """The network layer as :func:`street_polylines` in that frame, cached: the page and the PNG both draw
+    them, and joining and simplifying the edges is most of a map's work (read-only: callers never change it)."""
+    frame = Frame(pyproj.CRS.from_wkt(crs_wkt), x0, y1, width, height)
+    return street_polylines(_network_lines(path, layer, crs_wkt), frame)
+
+
+def _network_lines(path: str, layer: str | None, crs_wkt: str) -> np.ndarray:
+    """The network layer's lines in the map's CRS."""
     import pyogrio
 
     df = pyogrio.read_dataframe(path, layer=layer, columns=[])
@@ -382,11 +390,11 @@ def streets(record: dict, frame: Frame, lang: str) -> tuple[list[list[int]], lis
         if known and _file_hash(path) != known:
             log.warning("the walk network %s changed since the run; the map draws it as it is now", path)
             notes.append(_say(lang, "streets_changed", file=path.name))
-        network = _network_lines(str(path), layer, path.stat().st_mtime, frame.crs.to_wkt())
+        lines = _network_polylines(str(path), layer, path.stat().st_mtime, frame.crs.to_wkt(), frame.x0, frame.y1,
+                                   frame.width, frame.height)
     except Exception as exc:  # noqa: BLE001 - any unreadable network: the map goes without streets
         log.warning("the walk network %s cannot be read (%s): the report's map has no streets", path, exc)
         return [], [_say(lang, "streets_unreadable", file=str(path), why=str(exc).splitlines()[0][:120])]
-    lines = street_polylines(network, frame)
     return lines, [_say(lang, "streets", file=path.name, n=f"{len(lines):,}"), *notes]
 
 
