@@ -7,8 +7,6 @@ told where, at once, before anything is solved or written.
 """
 from __future__ import annotations
 
-import time
-
 import pytest
 from bad_input_harness import Bad, Project, assert_rejected
 
@@ -177,10 +175,10 @@ def test_a_bad_scenario_exits_3_names_its_key_and_writes_nothing(case, project):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in ("alias-bomb-under-a-known-key", "oversize-file",
                                                                  "set-alias-bomb")], ids=lambda c: c.id)
-def test_an_alias_bomb_or_a_huge_file_is_refused_within_a_second(case, project):
-    t0 = time.perf_counter()
+def test_an_alias_bomb_or_a_huge_file_is_refused_before_it_is_expanded(case, project):
+    # The bounded reader refuses the bomb by its alias count and the file by its size, saying so
+    # (the case's expected words), and never prints the structure; how fast: benchmarks/refusals.py.
     result = assert_rejected(case, project)
-    assert time.perf_counter() - t0 < 1.0
     assert len(result.output) < 2000, "the message must not print the structure"
 
 
