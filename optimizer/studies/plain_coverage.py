@@ -162,23 +162,48 @@ def _read_geo(path: Path) -> pd.DataFrame:
         if kinds - {"Point"}:
             raise InputError([Problem(str(path), f"geometry must be points, found {', '.join(sorted(kinds))}",
                                       column="geometry")])
-        df["x"], df["y"] = gdf.geometry.x, gdf.geometry.y
+        if gdf.crs is not None and gdf.crs.is_geographic:  # degrees, never metres: read as lon/lat
+            df = df.drop(columns=[c for c in ("x", "y", "lon", "lat") if c in df.columns])
+            df["lon"], df["lat"] = gdf.geometry.x, gdf.geometry.y
+        elif gdf.crs is not None and gdf.crs.axis_info and gdf.crs.axis_info[0].unit_name not in ("metre", "meter"):
+            raise InputError([Problem(str(path), f"coordinates are in {gdf.crs.axis_info[0].unit_name} "
+                                      f"({gdf.crs.to_string()}); give points in metres or in degrees (lon/lat)",
+                                      column="geometry")])
+        else:
+            df["x"], df["y"] = gdf.geometry.x, gdf.geometry.y
     return df
 
 
-def _xy(df: pd.DataFrame, file: str, problems: list[Problem]) -> np.ndarray:
+def _xy(df: pd.DataFrame, file: str, problems: list[Problem]) -> tuple[np.ndarray, str]:
     for xc, yc in (("x", "y"), ("lon", "lat")):
         if xc in df.columns and yc in df.columns:
             xy = np.column_stack([pd.to_numeric(df[xc], errors="coerce"), pd.to_numeric(df[yc], errors="coerce")])
             for i in np.flatnonzero(~np.isfinite(xy).all(axis=1))[:20]:
                 problems.append(Problem(file, "coordinates missing or not numbers", row=f"row {i + 2}",
                                         column=f"{xc}/{yc}"))
-            if xc == "lon":  # degrees: project to a local metric plane (equirectangular, fine for a city)
-                lat0 = np.nanmean(xy[:, 1])
-                xy = np.column_stack([xy[:, 0] * 111_320.0 * np.cos(np.radians(lat0)), xy[:, 1] * 110_574.0])
-            return xy
+            return xy, "degrees" if xc == "lon" else "metres"
     problems.append(Problem(file, "no location: give x and y (metres) or lon and lat", column="x/y"))
-    return np.zeros((len(df), 2))
+    return np.zeros((len(df), 2)), "metres"
+
+
+def _in_metres(d_xy: np.ndarray, d_unit: str, s_xy: np.ndarray, s_unit: str, demand: str, sites: str,
+               problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Both tables on one metric plane: degrees projected about one common centre (equirectangular, fine for
+    a city); degrees in one table and metres in the other is a problem named for both files."""
+    if d_unit != s_unit:
+        problems.append(Problem(f"{demand}, {sites}", f"{demand} gives its points in {d_unit} and {sites} in "
+                                                      f"{s_unit}: give both in the same (x/y metres, or lon/lat)"))
+        return d_xy, s_xy
+    if d_unit == "metres":
+        return d_xy, s_xy
+    both = np.vstack([d_xy, s_xy])
+    lon0, lat0 = np.nanmean(both[:, 0]), np.nanmean(both[:, 1])
+
+    def plane(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack([(xy[:, 0] - lon0) * 111_320.0 * np.cos(np.radians(lat0)),
+                                (xy[:, 1] - lat0) * 110_574.0])
+
+    return plane(d_xy), plane(s_xy)
 
 
 def _ids(df: pd.DataFrame, file: str, problems: list[Problem]) -> np.ndarray:
@@ -280,7 +305,8 @@ def read_coverage_problem(demand: str | Path, sites: str | Path, *, radius: floa
     weights = _numbers(d, "weight", None, str(demand), problems)
     costs = _numbers(s, "cost", 1.0, str(sites), problems)
     if od is None:
-        d_xy, s_xy = _xy(d, str(demand), problems), _xy(s, str(sites), problems)
+        (d_xy, d_unit), (s_xy, s_unit) = _xy(d, str(demand), problems), _xy(s, str(sites), problems)
+        d_xy, s_xy = _in_metres(d_xy, d_unit, s_xy, s_unit, demand.name, sites.name, problems)
     if problems:
         raise InputError(problems)
     if od is None:
