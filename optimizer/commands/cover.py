@@ -144,8 +144,9 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, cover_share, 
     reachable = reachable_weight(problem)
     covered_share = sol.covered_weight / reachable if reachable > 0 else None
     if problem.kind == "partial_set_covering":
-        click.echo(f"  covered share {'-' if covered_share is None else f'{covered_share:.2%}'} of the reachable "
-                   f"demand weight {reachable:,.2f} (asked: at least {share:.2%})")
+        click.echo("  no demand weight is reached by any site: nothing to cover" if covered_share is None else
+                   f"  covered share {covered_share:.2%} of the reachable demand weight {reachable:,.2f} "
+                   f"(asked: at least {share:.2%})")
     click.echo("  sites: " + ", ".join(problem.site_ids[sol.chosen][:30]) + (" ..." if len(sol.chosen) > 30 else ""))
     if out_dir:
         import pandas as pd  # here, not at the top: `lifecircle --help` starts without it
