@@ -115,11 +115,16 @@ def cover_command(demand, sites, radius, od, p, budget, set_cover, cover_share, 
         if set_cover and solver in solvers.SOLVERS and solvers.SOLVERS[solver].capabilities.needs_coverage_model:
             others = [n for n in known if n == "auto" or not (solvers.SOLVERS[n].capabilities.needs_planning_model
                                                               or solvers.SOLVERS[n].capabilities.needs_coverage_model)]
-            raise InputError([Problem("--solver", f"{solver} solves maximal covering (--p/--budget) only; for "
+            raise InputError([Problem("--solver", f"{solver} solves maximal and partial set covering "
+                                                  f"(--p/--budget, --cover-share), not --set-cover; for "
                                                   f"--set-cover use {', '.join(others)}")])
         problem = read_coverage_problem(demand, sites, radius=radius, od=od, kind=kind, p=p, budget=budget,
                                         share=share)
-        sol = solve_coverage_problem(problem, solver, SolverOptions(time_limit_s=time_limit, relative_gap=0.0))
+        from optimizer.solving import followed
+
+        options = SolverOptions(time_limit_s=time_limit, relative_gap=0.0).started()
+        with followed(solver, options, maximise=kind == "max_covering") as watched:  # the live line, the log
+            sol = solve_coverage_problem(problem, solver, watched)
         r = sol.result
         if r.status is SolveStatus.INFEASIBLE:
             raise InfeasibleScenario([Shortfall("the options", "whole problem", f"{r.solver} proved that no "

@@ -200,7 +200,7 @@ def test_set_covering_with_benders_is_refused_before_solving_naming_the_solvers_
     args = ["cover", "--demand", str(tmp_path / "demand.csv"), "--sites", str(tmp_path / "sites.csv"),
             "--radius", "100", "--solver", "benders"]
     refused = CliRunner().invoke(main, [*args, "--set-cover"])
-    assert refused.exit_code == 3 and "--solver: benders solves maximal covering" in refused.output
+    assert refused.exit_code == 3 and "--solver: benders solves maximal and partial set covering" in refused.output
     solved = CliRunner().invoke(main, [*args, "--p", "1"])
     assert solved.exit_code == 0 and "PROVEN OPTIMAL" in solved.output and "objective 7 " in solved.output
 

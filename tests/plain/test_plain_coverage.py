@@ -280,3 +280,24 @@ def test_lon_lat_tables_are_placed_on_one_plane_even_when_their_mean_latitudes_d
     pd.DataFrame({"id": ["S1"], "x": [0.0], "y": [0.0]}).to_csv(tmp_path / "sites.csv", index=False)
     with pytest.raises(InputError, match="degrees and sites.csv in metres"):
         read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=300, p=1)
+
+
+def test_cover_streams_its_solve_the_incumbent_reaches_the_log_as_it_improves(tmp_path, monkeypatch):
+    from optimizer.studies import plain_coverage  # noqa: PLC0415
+    from solvers.progress import SolveProgress  # noqa: PLC0415
+
+    pd.DataFrame({"id": ["D1", "D2"], "weight": [3, 4], "x": [0.0, 50.0], "y": [0.0, 0.0]}).to_csv(
+        tmp_path / "demand.csv", index=False)
+    pd.DataFrame({"id": ["S1"], "x": [10.0], "y": [0.0]}).to_csv(tmp_path / "sites.csv", index=False)
+    real = plain_coverage.solve_coverage_problem
+
+    def solve_and_report(problem, solver, options):  # a solver that reports one incumbent on its way
+        assert options.on_progress is not None and options.deadline is not None
+        options.on_progress(SolveProgress(solver="highs", elapsed_s=1.0, incumbent=7.0, bound=9.0, gap=2 / 7))
+        return real(problem, solver, options)
+
+    monkeypatch.setattr(plain_coverage, "solve_coverage_problem", solve_and_report)
+    result = CliRunner().invoke(main, ["cover", "--demand", str(tmp_path / "demand.csv"), "--sites",
+                                       str(tmp_path / "sites.csv"), "--radius", "100", "--p", "1"])
+    assert result.exit_code == 0, result.output
+    assert "incumbent 7 (highs, 1 s), bound 9" in result.output  # the CLI's log, on stderr
