@@ -97,6 +97,21 @@ def _follow(options: SolverOptions, maximise: bool) -> tuple[SolverOptions, _Sol
     return dataclasses.replace(options, on_progress=report), report
 
 
+@contextmanager
+def followed(solver: str, options: SolverOptions, *, maximise: bool) -> Iterator[SolverOptions]:
+    """``options`` with the progress callback, while one solve runs: the live line on a terminal, each better
+    incumbent in the log, a heartbeat every :data:`HEARTBEAT_S` seconds otherwise (as :func:`solve` does).
+
+    Examples
+    --------
+    >>> with followed("highs", options, maximise=True) as watched:  # doctest: +SKIP
+    ...     result = backend.solve(problem, watched)
+    """
+    options, report = _follow(options, maximise)
+    with _followed(solver, options, report):
+        yield options
+
+
 def solve(model: PlanningModel, scenario: Scenario, start: np.ndarray | None = None) -> SolveResult:
     """Solve the built model with the scenario's solver; map failures to errors.
 

@@ -19,8 +19,9 @@ Backends: ``highs`` (:mod:`solvers.highs`), ``cbc`` (:mod:`solvers.cbc`), ``scip
 (SCIP through OR-Tools MathOpt, :mod:`solvers.ortools_scip`) and ``cpsat`` (OR-Tools
 CP-SAT, :mod:`solvers.ortools_cpsat`; integer problems only: it refuses others with
 :class:`~solvers.base.UnsupportedProblem` before solving). The last two need the
-``ortools`` package. ``benders`` (:mod:`solvers.benders`, on HiGHS) solves plain maximal
-covering only, by Benders branch-and-cut, and refuses anything else
+``ortools`` package. ``benders`` (:mod:`solvers.benders`, on HiGHS) solves coverage models by
+Benders branch-and-cut (plain maximal covering, and the planning model's coverage mode through
+:mod:`solvers.benders_projection`) and refuses anything else
 (``Capabilities(needs_coverage_model=True)``).
 
 Examples

@@ -164,9 +164,11 @@ class Capabilities:
     gives_warm_start
         :meth:`Backend.warm_start` offers a feasible plan for another backend to start from.
     needs_coverage_model
-        Takes only plain maximal covering problems (recognised from the matrix: see
-        :func:`solvers.benders.coverage_structure`); anything else, the planning model
-        among it, is refused with :class:`UnsupportedProblem` before solving.
+        Takes only problems with coverage columns it can project out, recognised from the
+        matrix: plain maximal covering (:func:`solvers.benders.coverage_structure`) and the
+        planning model's coverage mode (:func:`solvers.benders_projection.project_coverage`);
+        anything else (set covering, capacitated mode) is refused with
+        :class:`UnsupportedProblem` before solving.
     """
 
     supports_mip: bool = True

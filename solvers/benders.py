@@ -340,7 +340,11 @@ class BendersBackend(Backend):
         return f"benders/highs {HighsBackend().version()}"
 
     def check(self, problem: MatrixProblem) -> None:
-        """Refuse what is not a plain maximal covering problem.
+        """Refuse what has no coverage columns to project out.
+
+        Plain maximal covering takes the site-only master of this module; any other problem
+        whose coverage columns can be projected out (the planning model's coverage mode:
+        :mod:`solvers.benders_projection`) takes the general master.
 
         Raises
         ------
@@ -348,16 +352,24 @@ class BendersBackend(Backend):
             Naming what does not fit and the backends that take any problem.
         """
         super().check(problem)
-        found = coverage_structure(problem)
-        if isinstance(found, str):
-            raise UnsupportedProblem(self.name, f"it takes plain maximal covering only, and here {found}",
-                                     ALTERNATIVES)
+        if isinstance(coverage_structure(problem), str):
+            from solvers.benders_projection import project_coverage
+
+            found = project_coverage(problem)
+            if isinstance(found, str):
+                raise UnsupportedProblem(self.name, f"it takes coverage models only, and here {found}",
+                                         ALTERNATIVES)
 
     # -- solve --------------------------------------------------------------------------
 
     def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
         structure = coverage_structure(problem)
-        assert not isinstance(structure, str)  # check() ran first
+        if isinstance(structure, str):  # check() ran first: the coverage columns project out
+            from solvers.benders_projection import project_coverage, solve_projected
+
+            projection = project_coverage(problem)
+            assert not isinstance(projection, str)
+            return solve_projected(self, projection, options)
         run = _Run(self, problem, structure, options,
                    structure.n_sites if self.groups is None else self.groups)
         return run.solve()

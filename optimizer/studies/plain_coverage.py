@@ -1,7 +1,8 @@
-"""Plain coverage problems: textbook maximal covering and set covering, from tables.
+"""Plain coverage problems: textbook maximal, set and partial set covering, from tables.
 
 For consultants who want to run a classic case (Church and ReVelle's maximal covering
-location problem, or Toregas' location set covering problem) on the same solvers:
+location problem, Toregas' location set covering problem, or the partial set covering
+problem of Cordeau, Furini and Ljubić 2019) on the same solvers:
 
 - **demand** table: ``id``, ``weight`` and a location (``x``/``y`` in a metric CRS, or
   ``lon``/``lat``, or point geometry in a GeoPackage);
@@ -16,6 +17,8 @@ Problems (``x_j`` binary: site ``j`` is chosen; ``y_i`` in [0, 1]: demand ``i`` 
                                                  sum_j x_j <= p   or   sum_j c_j x_j <= budget
     set covering       min sum_j c_j x_j   s.t. sum_{j in N_i} x_j >= 1 for every demand i
                                                  that some site reaches (others are reported)
+    partial set        min sum_j c_j x_j   s.t. y_i <= sum_{j in N_i} x_j,
+      covering                                   sum_i w_i y_i >= S * W, W the reachable demand weight
 
 Demand points with identical sets ``N_i`` are merged (their weights summed): exact. The
 model is built from sparse arrays, never a dense demand x site matrix.
@@ -52,7 +55,12 @@ from solvers.result import (
 
 log = logging.getLogger(__name__)
 
-KINDS = ("max_covering", "set_covering")
+KINDS = ("max_covering", "set_covering", "partial_set_covering")
+
+#: Partial set covering: a plan reaches the share ``S`` when it covers at least ``S * W``
+#: less this much of ``W`` (the reachable demand weight), so that ``0.07 * 100`` (which is
+#: 7.000000000000001 in floating point) is reached by a weight of 7.
+SHARE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -68,9 +76,12 @@ class CoverageProblem:
     reach
         Boolean CSR (demand x sites): the site covers the demand point.
     kind
-        ``max_covering`` or ``set_covering``.
+        ``max_covering``, ``set_covering`` or ``partial_set_covering``.
     p, budget
         Maximal covering: at most ``p`` sites, and/or total cost at most ``budget``.
+    share
+        Partial set covering: the least share (0 < share <= 1) of the reachable demand weight
+        (the weight of the demand points some site reaches) that the chosen sites cover.
     """
 
     demand_ids: np.ndarray
@@ -81,6 +92,7 @@ class CoverageProblem:
     kind: str = "max_covering"
     p: int | None = None
     budget: float | None = None
+    share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -162,23 +174,48 @@ def _read_geo(path: Path) -> pd.DataFrame:
         if kinds - {"Point"}:
             raise InputError([Problem(str(path), f"geometry must be points, found {', '.join(sorted(kinds))}",
                                       column="geometry")])
-        df["x"], df["y"] = gdf.geometry.x, gdf.geometry.y
+        if gdf.crs is not None and gdf.crs.is_geographic:  # degrees, never metres: read as lon/lat
+            df = df.drop(columns=[c for c in ("x", "y", "lon", "lat") if c in df.columns])
+            df["lon"], df["lat"] = gdf.geometry.x, gdf.geometry.y
+        elif gdf.crs is not None and gdf.crs.axis_info and gdf.crs.axis_info[0].unit_name not in ("metre", "meter"):
+            raise InputError([Problem(str(path), f"coordinates are in {gdf.crs.axis_info[0].unit_name} "
+                                      f"({gdf.crs.to_string()}); give points in metres or in degrees (lon/lat)",
+                                      column="geometry")])
+        else:
+            df["x"], df["y"] = gdf.geometry.x, gdf.geometry.y
     return df
 
 
-def _xy(df: pd.DataFrame, file: str, problems: list[Problem]) -> np.ndarray:
+def _xy(df: pd.DataFrame, file: str, problems: list[Problem]) -> tuple[np.ndarray, str]:
     for xc, yc in (("x", "y"), ("lon", "lat")):
         if xc in df.columns and yc in df.columns:
             xy = np.column_stack([pd.to_numeric(df[xc], errors="coerce"), pd.to_numeric(df[yc], errors="coerce")])
             for i in np.flatnonzero(~np.isfinite(xy).all(axis=1))[:20]:
                 problems.append(Problem(file, "coordinates missing or not numbers", row=f"row {i + 2}",
                                         column=f"{xc}/{yc}"))
-            if xc == "lon":  # degrees: project to a local metric plane (equirectangular, fine for a city)
-                lat0 = np.nanmean(xy[:, 1])
-                xy = np.column_stack([xy[:, 0] * 111_320.0 * np.cos(np.radians(lat0)), xy[:, 1] * 110_574.0])
-            return xy
+            return xy, "degrees" if xc == "lon" else "metres"
     problems.append(Problem(file, "no location: give x and y (metres) or lon and lat", column="x/y"))
-    return np.zeros((len(df), 2))
+    return np.zeros((len(df), 2)), "metres"
+
+
+def _in_metres(d_xy: np.ndarray, d_unit: str, s_xy: np.ndarray, s_unit: str, demand: str, sites: str,
+               problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Both tables on one metric plane: degrees projected about one common centre (equirectangular, fine for
+    a city); degrees in one table and metres in the other is a problem named for both files."""
+    if d_unit != s_unit:
+        problems.append(Problem(f"{demand}, {sites}", f"{demand} gives its points in {d_unit} and {sites} in "
+                                                      f"{s_unit}: give both in the same (x/y metres, or lon/lat)"))
+        return d_xy, s_xy
+    if d_unit == "metres":
+        return d_xy, s_xy
+    both = np.vstack([d_xy, s_xy])
+    lon0, lat0 = np.nanmean(both[:, 0]), np.nanmean(both[:, 1])
+
+    def plane(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack([(xy[:, 0] - lon0) * 111_320.0 * np.cos(np.radians(lat0)),
+                                (xy[:, 1] - lat0) * 110_574.0])
+
+    return plane(d_xy), plane(s_xy)
 
 
 def _ids(df: pd.DataFrame, file: str, problems: list[Problem]) -> np.ndarray:
@@ -216,13 +253,13 @@ def _shown(value: object) -> str:
 
 def option_problems(*, kind: str = "max_covering", p: float | None = None, budget: float | None = None,
                     radius: float | None = None, od: str | Path | None = None,
-                    time_limit_s: float | None = None) -> list[Problem]:
+                    time_limit_s: float | None = None, share: float | None = None) -> list[Problem]:
     """What is wrong with the options of a plain coverage problem, each named as ``lifecircle cover`` spells it.
 
     Parameters
     ----------
     kind
-        ``max_covering`` or ``set_covering``.
+        ``max_covering``, ``set_covering`` or ``partial_set_covering``.
     p
         At most this many sites: a whole number >= 1 (at most the number of sites is checked
         once the sites are read).
@@ -234,6 +271,9 @@ def option_problems(*, kind: str = "max_covering", p: float | None = None, budge
         An OD table, which may replace the radius.
     time_limit_s
         The solver's time limit: a finite number > 0.
+    share
+        Partial set covering (``--cover-share``): the share of the reachable demand weight
+        to cover, 0 < share <= 1; given with no other kind.
 
     Returns
     -------
@@ -251,13 +291,33 @@ def option_problems(*, kind: str = "max_covering", p: float | None = None, budge
         problems.append(Problem("--radius", f"must be a finite distance > 0 (metres), got {_shown(radius)}"))
     if time_limit_s is not None and not (_finite(time_limit_s) and time_limit_s > 0):
         problems.append(Problem("--time-limit", f"must be a finite number of seconds > 0, got {_shown(time_limit_s)}"))
+    if share is not None and not (_finite(share) and 0 < share <= 1):
+        hint = f"; write {share / 100:g} for {_shown(share)} %" if _finite(share) and 1 < share <= 100 else ""
+        problems.append(Problem("--cover-share", "must be a share of the reachable demand weight, more than 0 "
+                                                 f"and at most 1, got {_shown(share)}{hint}"))
     if kind == "max_covering" and p is None and budget is None:
-        problems.append(Problem("--p/--budget", "maximal covering needs --p (number of sites) or --budget"))
+        problems.append(Problem("--p/--budget", "maximal covering needs --p (number of sites) or --budget "
+                                                "(or choose --set-cover or --cover-share S)"))
+    if kind == "max_covering" and share is not None:
+        problems.append(Problem("--cover-share", "applies to partial set covering only, not with maximal covering"))
     if kind == "set_covering":
         for name, value in (("--p", p), ("--budget", budget)):
             if value is not None:
                 problems.append(Problem(name, "applies to maximal covering only; --set-cover covers every "
                                               "reachable demand point at least cost"))
+        if share is not None:
+            problems.append(Problem("--cover-share", "not with --set-cover: --set-cover covers every reachable "
+                                                     "demand point, --cover-share S at least the share S of the "
+                                                     "reachable demand weight; choose one"))
+    if kind == "partial_set_covering":
+        for name, value in (("--p", p), ("--budget", budget)):
+            if value is not None:
+                problems.append(Problem(name, "applies to maximal covering only, not with --cover-share (the "
+                                              "least cost that covers a share of the reachable demand weight); "
+                                              "choose one"))
+        if share is None:
+            problems.append(Problem("--cover-share", "partial set covering needs --cover-share S, the share of "
+                                                     "the reachable demand weight to cover (0 < S <= 1)"))
     if od is None and radius is None:
         problems.append(Problem("--radius/--od", "give a radius, or an OD table"))
     return problems
@@ -265,10 +325,10 @@ def option_problems(*, kind: str = "max_covering", p: float | None = None, budge
 
 def read_coverage_problem(demand: str | Path, sites: str | Path, *, radius: float | None = None,
                           od: str | Path | None = None, kind: str = "max_covering", p: int | None = None,
-                          budget: float | None = None) -> CoverageProblem:
+                          budget: float | None = None, share: float | None = None) -> CoverageProblem:
     """Read and check the tables of a plain coverage problem; one error lists every problem."""
     demand, sites = Path(demand), Path(sites)
-    problems = option_problems(kind=kind, p=p, budget=budget, radius=radius, od=od)
+    problems = option_problems(kind=kind, p=p, budget=budget, radius=radius, od=od, share=share)
     if problems:
         raise InputError(problems)
     d = _read(demand)
@@ -280,7 +340,8 @@ def read_coverage_problem(demand: str | Path, sites: str | Path, *, radius: floa
     weights = _numbers(d, "weight", None, str(demand), problems)
     costs = _numbers(s, "cost", 1.0, str(sites), problems)
     if od is None:
-        d_xy, s_xy = _xy(d, str(demand), problems), _xy(s, str(sites), problems)
+        (d_xy, d_unit), (s_xy, s_unit) = _xy(d, str(demand), problems), _xy(s, str(sites), problems)
+        d_xy, s_xy = _in_metres(d_xy, d_unit, s_xy, s_unit, demand.name, sites.name, problems)
     if problems:
         raise InputError(problems)
     if od is None:
@@ -318,7 +379,8 @@ def read_coverage_problem(demand: str | Path, sites: str | Path, *, radius: floa
                               shape=(len(d_ids), len(s_ids)))
     reach.sum_duplicates()
     reach.data[:] = True
-    return CoverageProblem(d_ids, weights, s_ids, costs, reach, kind, p, budget)
+    return CoverageProblem(d_ids, weights, s_ids, costs, reach, kind, p, budget,
+                           None if share is None else float(share))
 
 
 def build_coverage_model(problem: CoverageProblem) -> tuple[MatrixProblem, np.ndarray, np.ndarray]:
@@ -338,6 +400,8 @@ def build_coverage_model(problem: CoverageProblem) -> tuple[MatrixProblem, np.nd
                               integrality=np.ones(m, dtype=bool), sense=Sense.MINIMIZE, name="set covering"),
                 group, np.zeros(g))
     weight = np.bincount(inverse, weights=problem.weights[rows], minlength=g)
+    if problem.kind == "partial_set_covering":
+        return partial_set_covering_model(pattern, weight, problem.costs, float(problem.share)), group, weight
     # columns: x (m sites), then y (g merged demand rows)
     r = [pattern.row, np.arange(g)]
     c = [pattern.col, m + np.arange(g)]
@@ -361,6 +425,130 @@ def build_coverage_model(problem: CoverageProblem) -> tuple[MatrixProblem, np.nd
                           integrality=integrality, sense=Sense.MAXIMIZE, name="maximal covering",
                           metadata={"integral_at_optimum": ~integrality}),
             group, weight)
+
+
+def share_target(share: float, reachable: float) -> float:
+    """The covered weight that reaches ``share`` of the ``reachable`` demand weight.
+
+    ``share * reachable`` less :data:`SHARE_TOLERANCE` of ``reachable`` (floating-point
+    rounding), never below 0.
+    """
+    return max(0.0, share * reachable - SHARE_TOLERANCE * reachable)
+
+
+def reachable_weight(problem: CoverageProblem) -> float:
+    """The demand weight that some candidate site reaches (the whole that ``--cover-share`` is a share of)."""
+    return float(problem.weights[np.diff(problem.reach.indptr) > 0].sum())
+
+
+def partial_set_covering_model(pattern: sp.spmatrix, weight: np.ndarray, costs: np.ndarray,
+                               share: float) -> MatrixProblem:
+    """The partial set covering MILP over merged demand rows (Cordeau, Furini and Ljubić 2019).
+
+    Parameters
+    ----------
+    pattern
+        Merged demand rows x sites (boolean pattern; every row reached by some site).
+    weight
+        Weight of each merged row.
+    costs
+        Cost of each site (1 each when the sites file has no cost: fewest sites).
+    share
+        The least share of the reachable weight (``weight.sum()``) to cover, 0 < share <= 1.
+
+    Returns
+    -------
+    MatrixProblem
+        Minimise ``sum_j c_j x_j`` subject to ``y_i - sum_{j in N(i)} x_j <= 0`` for each
+        merged row and one row ``sum_i w_i y_i >= share_target(share, W)``; columns ``x``
+        (sites, binary) first, then ``y`` (rows, in [0, 1]), as in maximal covering.
+    """
+    pattern = sp.coo_matrix(pattern)
+    g, m = pattern.shape
+    weight = np.asarray(weight, dtype=float)
+    weighted = np.flatnonzero(weight > 0)
+    r = [pattern.row, np.arange(g), np.full(weighted.size, g)]
+    c = [pattern.col, m + np.arange(g), m + weighted]
+    v = [-np.ones(pattern.nnz), np.ones(g), weight[weighted]]
+    matrix = sp.csr_matrix((np.concatenate(v), (np.concatenate(r), np.concatenate(c))), shape=(g + 1, m + g))
+    integrality = np.concatenate([np.ones(m, dtype=bool), np.zeros(g, dtype=bool)])
+    target = share_target(share, float(weight.sum()))
+    # some optimum has every y integral: y_i = 1 where a chosen site reaches the row keeps every row
+    return MatrixProblem(objective=np.concatenate([np.asarray(costs, dtype=float), np.zeros(g)]), matrix=matrix,
+                         row_lower=np.concatenate([np.full(g, -np.inf), [target]]),
+                         row_upper=np.concatenate([np.zeros(g), [np.inf]]), col_lower=np.zeros(m + g),
+                         col_upper=np.ones(m + g), integrality=integrality, sense=Sense.MINIMIZE,
+                         name="partial set covering", metadata={"integral_at_optimum": ~integrality})
+
+
+def greedy_partial_cover(matrix: sp.spmatrix, weight: np.ndarray, costs: np.ndarray, target: float, *,
+                         finish_by: float | None = None) -> np.ndarray:
+    """A cheap plan that covers at least ``target`` weight: lazy greedy, then redundant sites dropped.
+
+    The greedy takes the site of least cost per newly covered weight (that weight counted at
+    most up to what is still missing, so that a large site is not preferred for weight the
+    share does not need) until ``target`` is reached; then each chosen site, the most
+    expensive first, is dropped when the others still reach ``target``.
+
+    Parameters
+    ----------
+    matrix
+        Merged demand rows x sites (boolean pattern).
+    weight
+        Weight of each merged row.
+    costs
+        Cost of each site.
+    target
+        The covered weight to reach (:func:`share_target`).
+    finish_by
+        ``time.perf_counter()`` reading at which the greedy stops and returns its plan so
+        far, which may then fall short of ``target`` (the caller checks); ``None``: no limit.
+
+    Returns
+    -------
+    np.ndarray
+        Boolean mask of chosen sites; it reaches ``target`` whenever all sites together do
+        and the greedy was not stopped.
+    """
+    a = sp.csc_matrix(matrix).astype(np.float64)
+    m = a.shape[1]
+    weight = np.asarray(weight, dtype=float)
+    costs = np.asarray(costs, dtype=float)
+    chosen = np.zeros(m, dtype=bool)
+    count = np.zeros(a.shape[0])
+    covered = 0.0
+    if target <= 0:
+        return chosen
+    gains = np.asarray(a.T @ weight).ravel()
+
+    def price(j: int, gain: float) -> float:  # cost per newly covered weight that is still needed
+        return costs[j] / min(gain, target - covered)
+
+    heap = [(price(j, gains[j]), j) for j in np.flatnonzero(gains > 0)]
+    heapq.heapify(heap)
+    while heap and covered < target:
+        if finish_by is not None and time.perf_counter() > finish_by:
+            log.info("greedy partial cover: stopped at its time limit with %d sites", int(chosen.sum()))
+            return chosen
+        _, j = heapq.heappop(heap)
+        col = a.indices[a.indptr[j]:a.indptr[j + 1]]
+        gain = float(weight[col][count[col] == 0].sum())
+        if gain <= 0:
+            continue
+        if heap and price(j, gain) > heap[0][0] + 1e-12 * max(1.0, heap[0][0]):
+            heapq.heappush(heap, (price(j, gain), j))  # stale: re-queue at its true price
+            continue
+        chosen[j] = True
+        count[col] += 1
+        covered += gain
+    for j in sorted(np.flatnonzero(chosen), key=lambda k: (-costs[k], k)):
+        col = a.indices[a.indptr[j]:a.indptr[j + 1]]
+        loss = float(weight[col][count[col] == 1].sum())
+        if covered - loss >= target:
+            chosen[j] = False
+            count[col] -= 1
+            covered -= loss
+    return chosen
 
 
 def greedy_cover(matrix: sp.csr_matrix, weight: np.ndarray, costs: np.ndarray, p: int | None,
@@ -483,7 +671,7 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
     log.info("model: %d rows, %d columns, built in %.2f s", model.n_rows, model.n_cols, time.perf_counter() - t0)
     from optimizer.solver_choice import resolve_solver
 
-    kind = "plain_max_covering" if problem.kind == "max_covering" else "plain_coverage"
+    kind = "plain_max_covering" if problem.kind == "max_covering" else "plain_coverage"  # partial: as set cover
     chosen = resolve_solver(solver, kind, model.n_rows, problem.reach.shape[1])
     if chosen != solver:
         log.info("solver auto: %s", chosen)
@@ -508,15 +696,50 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
         log.info("greedy start: %d sites, covered weight %.1f (%.2f s into the limit)", int(picked.sum()),
                  float(weight[hit].sum()), time.perf_counter() - t0)
         model = dataclasses.replace(model, start=greedy_values, metadata={**model.metadata, START_SOURCE: "greedy"})
+    elif problem.kind == "partial_set_covering":
+        model = _with_partial_cover_start(model, pattern, weight, problem.costs, options, t0)
     result = backend.solve(model, options)
     if result.values is None:
         return CoverageSolution(np.zeros(0, dtype=np.int64), np.zeros(len(problem.weights)), float("nan"), result)
     chosen = np.flatnonzero(result.values[:m] > 0.5)
     reached = np.asarray(problem.reach[:, chosen].sum(axis=1)).ravel() > 0
     covered = np.where(reached, problem.weights, 0.0)
-    objective = float(problem.costs[chosen].sum()) if problem.kind == "set_covering" else float(covered.sum())
+    objective = float(problem.costs[chosen].sum()) if problem.kind != "max_covering" else float(covered.sum())
+    if problem.kind == "partial_set_covering":
+        _check_share_reached(problem, covered, result.solver)
     result = _from_chosen_sites(model, result, chosen, pattern, objective)
     return CoverageSolution(chosen, covered, objective, result)
+
+
+def _with_partial_cover_start(model: MatrixProblem, pattern: sp.csr_matrix, weight: np.ndarray,
+                              costs: np.ndarray, options: SolverOptions, t0: float) -> MatrixProblem:
+    """``model`` with :func:`greedy_partial_cover`'s plan as its start, when that plan reaches the share."""
+    target = float(model.row_lower[weight.size])
+    picked = greedy_partial_cover(pattern, weight, costs, target, finish_by=None if options.deadline is None
+                                  else options.deadline + 0.5 * options.grace)
+    hit = pattern @ picked.astype(np.float64) > 0
+    reached = float(weight[hit].sum())
+    if reached < target:
+        log.info("greedy start: stopped at the time limit short of the share (%.1f of %.1f); no start", reached,
+                 target)
+        return model
+    log.info("greedy start: %d sites, cost %.2f, covered weight %.1f of %.1f needed (%.2f s into the limit)",
+             int(picked.sum()), float(np.asarray(costs)[picked].sum()), reached, target, time.perf_counter() - t0)
+    values = np.concatenate([picked.astype(float), hit.astype(float)])
+    return dataclasses.replace(model, start=values, metadata={**model.metadata, START_SOURCE: "greedy"})
+
+
+def _check_share_reached(problem: CoverageProblem, covered: np.ndarray, solver: str) -> None:
+    """Raise :class:`SolverFailure` when the chosen sites cover less than ``--cover-share`` of the reachable weight."""
+    from optimizer.errors import SolverFailure
+
+    reachable = reachable_weight(problem)
+    got = float(covered.sum())
+    if got >= share_target(float(problem.share), reachable) - SHARE_TOLERANCE * max(1.0, reachable):
+        return
+    raise SolverFailure(f"{solver}'s plan does not reach --cover-share {problem.share:g}: recomputed from its "
+                        f"chosen sites it covers {got:,.6g} of the reachable demand weight {reachable:,.6g} "
+                        f"({got / reachable:.4%}); no plan is reported")
 
 
 #: The solver's objective and the one recomputed from the chosen sites agree within this,
@@ -567,5 +790,5 @@ def _from_chosen_sites(model: MatrixProblem, result: SolveResult, chosen: np.nda
 
 
 def with_limits(problem: CoverageProblem, **changes) -> CoverageProblem:
-    """A copy with other ``kind``, ``p`` or ``budget``."""
+    """A copy with other ``kind``, ``p``, ``budget`` or ``share``."""
     return dataclasses.replace(problem, **changes)

@@ -126,3 +126,40 @@ def test_solve_with_the_greedy_solver_writes_a_checked_plan(tiny_project, monkey
     record = json.loads(next((folder / "out" / "tiny").iterdir()).joinpath("run.json").read_text("utf-8"))
     assert record["solver"]["solver"] == "greedy" and record["check"]["passed"] is True
     assert record["solver"]["bound"] >= record["solver"]["objective"] - 1e-6
+
+
+def _agree(folder, name: str) -> tuple[dict, dict]:
+    runs = list((folder / "out" / name).iterdir()) if (folder / "out" / name).exists() else []
+    record = json.loads((runs[-1] / "compare.json").read_text(encoding="utf-8"))
+    return {r["solver"]: r for r in record["runs"]}, {(p["solver_a"], p["solver_b"]): p for p in record["agreement"]}
+
+
+@pytest.mark.skipif("benders" not in solvers.available_solvers(), reason="highspy not installed")
+def test_compare_sets_benders_beside_highs_and_both_prove_the_same_optimum(tiny_project, monkeypatch):
+    folder, scenario = tiny_project
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["compare", str(scenario), "--solvers", "highs,benders", "--time-limit", "30"])
+    assert result.exit_code == 0, result.output
+    by, pairs = _agree(folder, "tiny")
+    assert by["benders"]["proven_optimal"] and by["highs"]["proven_optimal"] and by["benders"]["check_passed"]
+    assert by["benders"]["objective"] == pytest.approx(by["highs"]["objective"], rel=1e-9)
+    assert pairs[("highs", "benders")]["verdict"] in ("same plan",
+                                                      "alternative optimum: equally good, both proven optimal")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("benders" not in solvers.available_solvers(), reason="highspy not installed")
+def test_compare_on_the_demo_shows_benders_agreeing_with_highs(tmp_path, monkeypatch):
+    """Issue 18's "done when": `compare` on the shipped demo, the decomposition beside HiGHS (about 100 s)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    demo = Path(__file__).resolve().parents[2] / "scenarios" / "yuzhong-demo.yaml"
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["compare", str(demo), "--solvers", "highs,benders", "--time-limit", "600",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    by, pairs = _agree(tmp_path, "yuzhong-demo")
+    assert by["highs"]["proven_optimal"] and by["benders"]["proven_optimal"] and by["benders"]["check_passed"]
+    assert by["benders"]["objective"] == pytest.approx(by["highs"]["objective"], rel=1e-9)
+    assert pairs[("highs", "benders")]["verdict"] in ("same plan",
+                                                      "alternative optimum: equally good, both proven optimal")

@@ -141,28 +141,33 @@ def test_benders_refuses_a_model_that_is_not_maximal_covering():
                                      row_lower=np.array([-np.inf]), row_upper=np.array([4.0]),
                                      col_lower=np.zeros(3), col_upper=np.ones(3), integrality=np.ones(3, dtype=bool))
     backend = solvers.get_solver("benders")
-    with pytest.raises(UnsupportedProblem, match="plain maximal covering") as info:
+    with pytest.raises(UnsupportedProblem, match="coverage models only") as info:
         backend.check(knapsack)
     assert set(info.value.alternatives) <= set(solvers.all_solvers()) and "highs" in info.value.alternatives
     set_cover, _, _ = build_coverage_model(dataclasses.replace(_instance(1, 50, 8, 3.0), kind="set_covering"))
-    with pytest.raises(UnsupportedProblem, match="not a maximisation"):
+    with pytest.raises(UnsupportedProblem, match="coverage models only"):
         backend.solve(set_cover)
 
 
-def test_benders_refuses_a_covering_model_with_an_extra_kind_of_row():
+def test_a_covering_model_with_an_extra_kind_of_row_goes_to_the_general_master_and_stays_exact():
     model, _, _ = build_coverage_model(_instance(2, 50, 8, 3.0, p=2))
     assert not isinstance(coverage_structure(model), str)
     lower = model.row_lower.copy()
-    lower[-1] = 1.0  # at least one site: a >= row on the sites
-    with pytest.raises(UnsupportedProblem, match="limit"):
-        solvers.get_solver("benders").check(dataclasses.replace(model, row_lower=lower))
+    lower[-1] = 1.0  # at least one site: a >= row on the sites, not the plain shape
+    at_least_one = dataclasses.replace(model, row_lower=lower)
+    assert "limit" in coverage_structure(at_least_one)
     sites_paid = model.objective.copy()
-    sites_paid[0] = -1.0
-    with pytest.raises(UnsupportedProblem, match="negative"):
-        solvers.get_solver("benders").check(dataclasses.replace(model, objective=sites_paid))
+    sites_paid[0] = -1.0  # site 0 costs a point: not the plain shape either
+    paid = dataclasses.replace(model, objective=sites_paid)
+    assert "negative" in coverage_structure(paid)
+    for problem in (at_least_one, paid):  # solved through solvers.benders_projection's master
+        exact = solvers.get_solver("highs").solve(problem, SolverOptions(time_limit_s=60, relative_gap=0.0))
+        result = solvers.get_solver("benders").solve(problem, SolverOptions(time_limit_s=60, relative_gap=0.0))
+        assert result.proven_optimal and exact.proven_optimal
+        assert result.objective == pytest.approx(exact.objective, rel=1e-9)
 
 
-def test_benders_refuses_the_planning_model(tmp_path, monkeypatch):
+def test_benders_takes_the_planning_models_coverage_mode(tmp_path, monkeypatch):
     from tiny import make_scenario, random_instance  # noqa: PLC0415
 
     from optimizer.studies.comparison import prepare  # noqa: PLC0415
@@ -170,9 +175,8 @@ def test_benders_refuses_the_planning_model(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     inputs, raw = random_instance(0)
     model = prepare(make_scenario(raw), inputs=inputs).model
-    assert model.problem.n_cols
-    with pytest.raises(UnsupportedProblem, match="plain maximal covering"):
-        solvers.get_solver("benders").check(model.problem)
+    assert model.problem.n_cols and isinstance(coverage_structure(model.problem), str)
+    solvers.get_solver("benders").check(model.problem)  # tests/model/test_benders_planning.py solves it
 
 
 def test_benders_is_registered_for_coverage_only_and_proves_optimality():
@@ -196,7 +200,7 @@ def test_set_covering_with_benders_is_refused_before_solving_naming_the_solvers_
     args = ["cover", "--demand", str(tmp_path / "demand.csv"), "--sites", str(tmp_path / "sites.csv"),
             "--radius", "100", "--solver", "benders"]
     refused = CliRunner().invoke(main, [*args, "--set-cover"])
-    assert refused.exit_code == 3 and "--solver: benders solves maximal covering" in refused.output
+    assert refused.exit_code == 3 and "--solver: benders solves maximal and partial set covering" in refused.output
     solved = CliRunner().invoke(main, [*args, "--p", "1"])
     assert solved.exit_code == 0 and "PROVEN OPTIMAL" in solved.output and "objective 7 " in solved.output
 
@@ -234,10 +238,11 @@ def test_a_benders_run_that_ignores_its_limit_is_stopped_by_the_watchdog_with_it
     assert model.max_violation(result.values) <= 1e-9 and result.bound >= result.objective
 
 
-def test_a_scenario_naming_benders_is_refused_when_read_naming_the_solvers_that_plan():
+def test_a_scenario_naming_benders_is_refused_in_capacitated_mode_naming_the_solvers_that_plan_it():
     from tiny import make_scenario  # noqa: PLC0415
 
     from optimizer.errors import ScenarioError  # noqa: PLC0415
 
-    with pytest.raises(ScenarioError, match="benders solves plain maximal covering .*choose highs"):
-        make_scenario({"solver": {"name": "benders"}})
+    assert make_scenario({"solver": {"name": "benders"}}).solver.name == "benders"  # coverage mode: its model
+    with pytest.raises(ScenarioError, match="benders solves coverage models only .*choose highs"):
+        make_scenario({"solver": {"name": "benders"}, "model": {"mode": "capacitated"}})

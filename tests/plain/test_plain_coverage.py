@@ -234,3 +234,70 @@ def test_textbook_ids_come_back_as_written_with_their_zeros(tmp_path, fmt):
     problem = read_coverage_problem(demand, sites, radius=200.0, od=None, kind="max_covering", p=1, budget=None)
     assert list(problem.demand_ids) == ["060750101.00", "060750102.00"]
     assert list(problem.site_ids) == ["0001"]
+
+
+def _points_file(path, records, crs):
+    import geopandas as gpd  # noqa: PLC0415
+    from shapely.geometry import Point  # noqa: PLC0415
+
+    gdf = gpd.GeoDataFrame([{k: v for k, v in r.items() if k not in ("px", "py")} for r in records],
+                           geometry=[Point(r["px"], r["py"]) for r in records], crs=crs)
+    gdf.to_file(path, layer="points")
+    return path
+
+
+def test_points_in_degrees_are_read_as_longitude_and_latitude_not_as_metres(tmp_path):
+    # two demand points about 1 km apart in Yuzhong (EPSG:4326) and a site beside the first:
+    # read as metres, 0.009 "m" apart, a 300 m radius would cover both
+    lon, lat = 106.57, 29.56
+    demand = _points_file(tmp_path / "demand.gpkg", [{"id": "D1", "weight": 5, "px": lon, "py": lat},
+                                                    {"id": "D2", "weight": 7, "px": lon + 0.0103, "py": lat}],
+                          "EPSG:4326")
+    sites = _points_file(tmp_path / "sites.gpkg", [{"id": "S1", "px": lon + 0.0005, "py": lat}], "EPSG:4326")
+    problem = read_coverage_problem(demand, sites, radius=300, p=1)
+    assert solve_coverage_problem(problem, "highs").objective == pytest.approx(5.0)  # D1 only: D2 is 1 km away
+
+
+def test_points_in_feet_are_refused_naming_the_file_and_the_unit(tmp_path):
+    demand = _points_file(tmp_path / "demand.gpkg", [{"id": "D1", "weight": 5, "px": 1000.0, "py": 1000.0}],
+                          "EPSG:2263")  # New York, US survey feet
+    sites = _points_file(tmp_path / "sites.gpkg", [{"id": "S1", "px": 1000.0, "py": 1000.0}], "EPSG:2263")
+    with pytest.raises(InputError, match=r"demand\.gpkg.*foot.*metres"):
+        read_coverage_problem(demand, sites, radius=300, p=1)
+
+
+def test_lon_lat_tables_are_placed_on_one_plane_even_when_their_mean_latitudes_differ(tmp_path):
+    # demand spread 20 km north-south, the site among the southern ones: a per-table projection
+    # would shift the tables by kilometres against each other
+    lat = 29.45
+    demand = pd.DataFrame({"id": ["D1", "D2", "D3"], "weight": [5, 7, 11],
+                           "lon": [106.57, 106.57, 106.57], "lat": [lat, lat + 0.09, lat + 0.18]})
+    sites = pd.DataFrame({"id": ["S1"], "lon": [106.5703], "lat": [lat]})
+    demand.to_csv(tmp_path / "demand.csv", index=False)
+    sites.to_csv(tmp_path / "sites.csv", index=False)
+    problem = read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=300, p=1)
+    assert solve_coverage_problem(problem, "highs").objective == pytest.approx(5.0)  # S1 is 29 m from D1
+    pd.DataFrame({"id": ["S1"], "x": [0.0], "y": [0.0]}).to_csv(tmp_path / "sites.csv", index=False)
+    with pytest.raises(InputError, match="degrees and sites.csv in metres"):
+        read_coverage_problem(tmp_path / "demand.csv", tmp_path / "sites.csv", radius=300, p=1)
+
+
+def test_cover_streams_its_solve_the_incumbent_reaches_the_log_as_it_improves(tmp_path, monkeypatch):
+    from optimizer.studies import plain_coverage  # noqa: PLC0415
+    from solvers.progress import SolveProgress  # noqa: PLC0415
+
+    pd.DataFrame({"id": ["D1", "D2"], "weight": [3, 4], "x": [0.0, 50.0], "y": [0.0, 0.0]}).to_csv(
+        tmp_path / "demand.csv", index=False)
+    pd.DataFrame({"id": ["S1"], "x": [10.0], "y": [0.0]}).to_csv(tmp_path / "sites.csv", index=False)
+    real = plain_coverage.solve_coverage_problem
+
+    def solve_and_report(problem, solver, options):  # a solver that reports one incumbent on its way
+        assert options.on_progress is not None and options.deadline is not None
+        options.on_progress(SolveProgress(solver="highs", elapsed_s=1.0, incumbent=7.0, bound=9.0, gap=2 / 7))
+        return real(problem, solver, options)
+
+    monkeypatch.setattr(plain_coverage, "solve_coverage_problem", solve_and_report)
+    result = CliRunner().invoke(main, ["cover", "--demand", str(tmp_path / "demand.csv"), "--sites",
+                                       str(tmp_path / "sites.csv"), "--radius", "100", "--p", "1"])
+    assert result.exit_code == 0, result.output
+    assert "incumbent 7 (highs, 1 s), bound 9" in result.output  # the CLI's log, on stderr

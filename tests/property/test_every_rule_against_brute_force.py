@@ -31,6 +31,9 @@ from optimizer.errors import CheckFailed, InfeasibleScenario, InputError, Solver
 from optimizer.pipeline import run_scenario
 
 SOLVERS = exact_solvers()
+#: Backends that plan coverage mode only (``benders``: its coverage columns project out of the
+#: master); capacitated districts are not theirs.
+COVERAGE_SOLVERS = [s for s in solvers.available_solvers() if solvers.SOLVERS[s].capabilities.needs_coverage_model]
 #: Districts of the default suite (each solved by every exact backend that takes it).
 DEFAULT_SEEDS = range(64)
 #: Seeds per slow test, and the slow tests' first seeds.
@@ -45,11 +48,12 @@ def backends_for(district: District) -> list[str]:
 
     CP-SAT takes integer models with integral weights only: not capacitated mode (areas are
     continuous), not funding channels (money per channel is continuous), not ``share``
-    (percentage points per person are fractions).
+    (percentage points per person are fractions). Benders takes every coverage-mode district.
     """
     sc = district.scenario
     integral = not district.capacitated and not sc.money.channels and sc.objective in ("people", "least_cost")
-    return [s for s in SOLVERS if integral or solvers.SOLVERS[s].capabilities.supports_continuous]
+    exact = [s for s in SOLVERS if integral or solvers.SOLVERS[s].capabilities.supports_continuous]
+    return exact if district.capacitated else exact + COVERAGE_SOLVERS
 
 
 def expected_checks(district: District) -> set[str]:
