@@ -62,8 +62,14 @@ LP_SHARE = 0.5
 #: See :data:`LP_SHARE`.
 LP_MIN_LEFT_S = 1.0
 
-#: Candidate pairs compared per batch in :func:`dominated_sites` (bounds its memory).
-PAIRS_PER_BATCH = 200_000
+#: Reach entries (summed over the dominated side of each candidate pair) compared per batch in
+#: :func:`dominated_sites`: bounds its memory.
+ENTRIES_PER_BATCH = 2_000_000
+
+#: HiGHS's LP method for the relaxation: the interior point method with crossover (a vertex, so
+#: sites sit at their bounds), about twice as fast as the simplex on the benchmark's clustered
+#: 5,000 x 500 (2.1 s against 5.4 s) and BDS 100,000 (0.45 s against 0.99 s).
+LP_METHOD = "ipm"
 
 
 @dataclass(frozen=True)
@@ -154,12 +160,16 @@ def dominated_sites(structure: CoverageStructure, deadline: float | None = None)
     for coef, _ in structure.limits:
         same_charges &= coef[pk] == coef[pj]
     found = np.zeros(pj.size, dtype=bool)
-    for lo in range(0, pj.size, PAIRS_PER_BATCH):
+    entries = np.cumsum(size[pj])
+    cuts = np.unique(np.searchsorted(entries, np.arange(ENTRIES_PER_BATCH, int(entries[-1]) if entries.size else 0,
+                                                         ENTRIES_PER_BATCH), side="right"))
+    for lo, hi in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [pj.size]]), strict=True):
+        if lo >= hi:
+            continue
         if deadline is not None and time.perf_counter() > deadline:
             logger.info("presolve: dominance stopped at the time limit after %d of %d pairs", lo, pj.size)
             pj, pk, found, same_charges = pj[:lo], pk[:lo], found[:lo], same_charges[:lo]
             break
-        hi = min(lo + PAIRS_PER_BATCH, pj.size)
         shared = np.asarray(by_site[pj[lo:hi]].multiply(by_site[pk[lo:hi]]).sum(axis=1)).ravel()
         found[lo:hi] = shared == size[pj[lo:hi]]
     twin = found & same_charges & (size[pk] == size[pj])  # identical reach and charges: lower index kept
@@ -235,6 +245,7 @@ def reduced_cost_fixing(problem: MatrixProblem, structure: CoverageStructure, in
     h.setOptionValue("output_flag", False)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(max(time_limit_s, 0.0)))
+    h.setOptionValue("solver", LP_METHOD)
     lp = HighsBackend._to_lp(problem)  # no integrality passed: the relaxation
     h.passModel(lp)
     h.run()
@@ -243,6 +254,10 @@ def reduced_cost_fixing(problem: MatrixProblem, structure: CoverageStructure, in
                     h.modelStatusToString(h.getModelStatus()))
         return none, none, None
     z = float(h.getInfo().objective_function_value)
+    if not (h.getBasis().valid and int(h.getInfo().dual_solution_status) == int(highspy.kSolutionStatusFeasible)):
+        logger.info("presolve: the LP relaxation ended without a dual-feasible vertex; no reduced-cost fixing")
+        h.clear()
+        return none, none, z
     solution = h.getSolution()
     x = np.asarray(solution.col_value)[structure.site_columns]
     d = np.asarray(solution.col_dual)[structure.site_columns]
