@@ -332,7 +332,7 @@ def presolve_coverage(problem: MatrixProblem, *, deadline: float | None = None,
         skipped.append(f"reduced-cost fixing: {max(left, 0.0):.1f} s of the time limit left")
     else:
         at_zero, at_one, lp_bound = reduced_cost_fixing(
-            tightened, structure, incumbent, sites, None if left is None else LP_SHARE * left)
+            tightened, structure, coverage_value(structure, sites), sites, None if left is None else LP_SHARE * left)
         if lp_bound is None:
             skipped.append("reduced-cost fixing: the LP relaxation did not finish")
         upper[cols[at_zero]] = 0.0
