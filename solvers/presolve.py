@@ -429,7 +429,8 @@ def solve_with_presolve(backend, problem: MatrixProblem, options) -> SolveResult
     backend
         A :class:`~solvers.base.Backend`.
     problem
-        A plain maximal covering problem (else ``ValueError``), normally with a start.
+        A plain maximal covering problem, normally with a start; anything else (e.g. no site
+        reaches any demand) is solved as it is, without a report.
     options
         :class:`~solvers.result.SolverOptions`; the clock runs from ``options.started()``
         and presolve counts against it.
@@ -438,8 +439,9 @@ def solve_with_presolve(backend, problem: MatrixProblem, options) -> SolveResult
 
     options = options.started()
     structure = coverage_structure(problem)
-    if isinstance(structure, str):
-        raise ValueError(f"presolve takes plain maximal covering only: {structure}")
+    if isinstance(structure, str):  # e.g. no site reaches anyone: nothing to presolve
+        logger.info("presolve: not run (%s)", structure)
+        return backend.solve(problem, options)
     tightened, report = presolve_coverage(problem, deadline=options.deadline, structure=structure)
     to_solve, kept, values = problem, np.arange(problem.n_cols), np.zeros(problem.n_cols)
     applied = report.fixed > 0

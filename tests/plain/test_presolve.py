@@ -269,3 +269,36 @@ def test_cover_without_presolve_changes_nothing_but_the_report(tmp_path):
     on, off = out[False], out[True]
     assert on["objective"] == off["objective"] and on["solver"]["proven_optimal"] and off["solver"]["proven_optimal"]
     assert on["presolve"]["lp_bound"] >= on["objective"] - 1e-6 and off["presolve"] is None
+
+
+@pytest.mark.parametrize("solver", EXACT)
+def test_when_presolve_leaves_no_site_to_choose_every_backend_still_returns_the_plan(solver, monkeypatch):
+    # sites 0 and 2 reach row 0 (twins: 2 goes), site 1 row 1, p = 2: the plan is {0, 1}. The LP's reduced costs
+    # are degenerate here (HiGHS may put the dual on y's bound), so the fixing of the start's sites at 1 is forced.
+    import solvers.presolve as presolve
+
+    def fix_the_start(problem, structure, incumbent, start_sites=None, time_limit_s=None):
+        return start_sites < 0.5, start_sites > 0.5, incumbent
+
+    monkeypatch.setattr(presolve, "reduced_cost_fixing", fix_the_start)
+    reach = sp.csr_matrix((np.ones(3, dtype=bool), ([0, 1, 0], [0, 1, 2])), shape=(2, 3))
+    problem = CoverageProblem(np.arange(2).astype(str), np.array([50.0, 40.0]), np.arange(3).astype(str),
+                              np.ones(3), reach, "max_covering", 2)
+    sol = solve_coverage_problem(problem, solver)
+    report = sol.result.extra["presolve"]
+    assert (report["dominated"], report["fixed_at_one"]) == (1, 2)
+    assert report["columns"] == (problem.reach.shape[1] + 2 if solver == "benders" else 0)  # benders: unreduced
+    assert sol.result.proven_optimal and sol.objective == 90.0 and sol.chosen.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("solver", EXACT)
+def test_a_problem_where_no_site_reaches_anyone_is_solved_without_presolve(solver):
+    reach = sp.csr_matrix((2, 3), dtype=bool)
+    problem = CoverageProblem(np.arange(2).astype(str), np.array([5.0, 4.0]), np.arange(3).astype(str),
+                              np.ones(3), reach, "max_covering", 1)
+    try:
+        sol = solve_coverage_problem(problem, solver)
+    except Exception as exc:  # noqa: BLE001 - benders refuses it as it does without presolve
+        assert "benders" in str(exc) and solver == "benders"
+        return
+    assert sol.objective == 0.0 and "presolve" not in sol.result.extra
