@@ -5,6 +5,8 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/coverage_families.py --quick                     # smoke run: small sizes, 20 s
     .venv/bin/python benchmarks/coverage_families.py --peer-python /tmp/peer-venv/bin/python --record
     .venv/bin/python benchmarks/coverage_families.py --clustered 1000x100 --bds 10000:5.5 --solvers highs,cbc
+    .venv/bin/python benchmarks/coverage_families.py --clustered 1000x100,5000x500 --bds 10000:5.5 \
+        --solvers highs,cbc,benders --presolve on,off --time-limit 60 --record   # presolve side by side
 
 Families (each instance generated from its seed and written once as an ``.npz``; see
 :func:`clustered_instance` and :func:`bds_instance` for exactly how):
@@ -34,8 +36,15 @@ without it only the greedy start and the final plan are seen, so "to spopt's obj
 is the time of the first of those two that reaches it (an upper bound), and the record
 says so (``progress: false``).
 
+``--presolve on,off`` runs each backend with and without the presolve of maximal covering
+(``solvers/presolve.py``; on is the default of ``solve_coverage_problem``), one after the
+other on each instance; the presolve column says what it fixed (dominated sites / fixed at
+0 / fixed at 1 by reduced cost) and in how many seconds.
+
 Writes ``benchmarks/results/coverage-families-<UTC time>.json`` as it goes; ``--record``
-also rewrites ``benchmarks/coverage_families.json`` and ``benchmarks/coverage_families.md``.
+also adds the run to ``benchmarks/coverage_families.json`` and rewrites
+``benchmarks/coverage_families.md`` from every recorded run (``--record-only-this`` keeps
+this run alone).
 Timings belong here, never in tests (``tests/plain/test_coverage_families.py`` checks the
 generators only).
 """
@@ -199,8 +208,9 @@ if progress:
         if p.incumbent is not None and (best is None or p.incumbent > best):
             seen["incumbents"].append([time.perf_counter() - t0, float(p.incumbent), "progress"])
     kw["on_progress"] = on_progress
+extra = {"presolve": False} if sys.argv[4:] == ["off"] else {}  # a checkout without presolve runs "on"
 sol = solve_coverage_problem(problem, sys.argv[3], SolverOptions(time_limit_s=float(sys.argv[2]),
-                                                                 relative_gap=0.0, **kw))
+                                                                 relative_gap=0.0, **kw), **extra)
 end = time.perf_counter() - t0
 r = sol.result
 print(json.dumps({"seconds": end, "reach_s": reach_s, "model_s": seen.get("model_s"),
@@ -211,7 +221,7 @@ print(json.dumps({"seconds": end, "reach_s": reach_s, "model_s": seen.get("model
                   "cols": seen.get("cols"), "plan_from": r.extra.get("plan_from", r.solver),
                   "incumbents": seen["incumbents"] + ([[end, sol.objective, "final"]] if sol.objective == sol.objective
                                                      else []),
-                  "progress": progress}))
+                  "progress": progress, "presolve": r.extra.get("presolve")}))
 """
 
 SPOPT_CHILD = r"""
@@ -312,6 +322,16 @@ def _gap(r: dict) -> str:
     return "-" if g is None or g != g else f"{g:.2%}"
 
 
+def _presolved(r: dict) -> str:
+    """What presolve did in a run: ``dominated / at 0 / at 1, seconds`` (``off``; ``-`` when unknown)."""
+    if r.get("presolve_mode") == "off":
+        return "off"
+    p = r.get("presolve")
+    if not p:
+        return "-"
+    return f"{p['dominated']} / {p['fixed_at_zero']} / {p['fixed_at_one']}, {p['seconds']:.1f} s"
+
+
 TITLE = "# Maximal covering: two families, every solver and spopt (`benchmarks/coverage_families.py`)"
 
 
@@ -319,6 +339,7 @@ def markdown(record: dict) -> str:
     """One run's section of ``benchmarks/coverage_families.md``: what was run, the table, what the columns mean."""
     a = record["args"]
     progress = any(r.get("progress") for r in record["results"])
+    with_presolve = any("presolve" in r for r in record["results"])
     quick = " (`--quick`)" if a.get("quick") else ""
     lines = [f"## {a['time_limit']:g} s per run{quick}, {record['created_utc']}", "",
              f"Measured at commit `{record['commit']}` on {record['machine']['cpus']} cores "
@@ -327,8 +348,8 @@ def markdown(record: dict) -> str:
              "the child's start (imports included); seed " f"{a['seed']}. Load: `os.getloadavg()` (1 min) before -> "
              "after each run.", "",
              "| instance | n x m | p | radius | model rows | tool | build s | to spopt's objective s | proof s | "
-             "objective | bound | gap | peak MB | load |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "objective | bound | gap | peak MB | load |" + (" presolve |" if with_presolve else ""),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if with_presolve else "")]
     for r in record["results"]:
         inst = record["instances"][r["instance"]]
         obj = r.get("objective")
@@ -337,7 +358,8 @@ def markdown(record: dict) -> str:
             f"{_fmt(inst.get('rows'), ',d')} | {r['tool']} | {_fmt(r.get('build_s'))} | "
             f"{_fmt(r.get('to_target_s'))} | {_fmt(r.get('seconds') if r.get('proven') else None, '.1f', 'none')} | "
             f"{_fmt(obj, ',.0f', r.get('status', '-'))} | {_fmt(r.get('bound'), ',.1f')} | {_gap(r)} | "
-            f"{_fmt(r.get('peak_mb'), ',.0f')} | {r['load_before'][0]:.2f} -> {r['load_after'][0]:.2f} |")
+            f"{_fmt(r.get('peak_mb'), ',.0f')} | {r['load_before'][0]:.2f} -> {r['load_after'][0]:.2f} |"
+            + (f" {_presolved(r)} |" if with_presolve else ""))
     lines += ["", "Columns: *model rows* = merged demand rows + the p row; *build* = reach (k-d tree) + model "
               "(spopt: dense cost matrix + its PuLP model); *to spopt's objective* = seconds to the first plan "
               "seen at least as good as spopt's final plan (the spopt row: its own end-to-end time; when spopt did "
@@ -381,8 +403,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "bench-coverage-families"),
                     help="folder for the instances' .npz files (written once, reused)")
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    ap.add_argument("--presolve", default="on",
+                    help="comma list of on/off: each backend with presolve, without it, or both (on,off)")
     ap.add_argument("--record", action="store_true",
-                    help="also rewrite benchmarks/coverage_families.json and benchmarks/coverage_families.md")
+                    help="also add the run to benchmarks/coverage_families.json and rewrite "
+                         "benchmarks/coverage_families.md from every recorded run")
+    ap.add_argument("--record-only-this", action="store_true",
+                    help="with --record: keep this run alone (drop the runs recorded before)")
     ap.add_argument("--from-raw", default=None, metavar="JSON[,JSON...]",
                     help="measure nothing: print (and with --record, record) the tables of earlier raw JSON files")
     args = ap.parse_args(argv)
@@ -398,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         args.clustered, args.bds, args.time_limit = ",".join(QUICK_CLUSTERED), ",".join(QUICK_BDS), QUICK_LIMIT_S
 
     names = [s for s in args.solvers.split(",") if s] or plain_solvers()
+    modes = [m.strip() for m in args.presolve.split(",") if m.strip()]
+    if not modes or set(modes) - {"on", "off"}:
+        ap.error(f"--presolve: a comma list of on and off, got {args.presolve!r}")
     peer = args.peer_python
     if peer and subprocess.run([peer, "-c", "import spopt"], capture_output=True).returncode != 0:
         log.warning("spopt is not importable with %s; running lifecircle alone", peer)
@@ -433,11 +463,15 @@ def main(argv: list[str] | None = None) -> int:
         del inst
         target = None
         tools = ([("spopt", [peer, "-c", SPOPT_CHILD, str(path), str(args.time_limit)])] if peer else []) + \
-            [(s, [sys.executable, "-c", LIFECIRCLE_CHILD, str(path), str(args.time_limit), s]) for s in names]
+            [(s if mode == "on" else f"{s}, no presolve",
+              [sys.executable, "-c", LIFECIRCLE_CHILD, str(path), str(args.time_limit), s, mode])
+             for s in names for mode in modes]
         for tool, cmd in tools:
             log.info("%s %s ...", name, tool)
             r = run_child(cmd, timeout, work, f"{name}-{tool}")
             r.update({"instance": name, "tool": tool})
+            if tool != "spopt":
+                r["presolve_mode"] = cmd[-1]
             if tool == "spopt" and r.get("objective") is not None:
                 target = r["objective"]
             r["target"] = target
@@ -454,16 +488,20 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(record))
     log.info("written to %s", raw_path)
     if args.record:
-        _record([record])
+        _record([record], keep_earlier=not args.record_only_this)
     return 0
 
 
-def _record(runs: list[dict]) -> None:
+def _record(runs: list[dict], keep_earlier: bool = False) -> None:
     """Rewrite ``benchmarks/coverage_families.json`` (``{"runs": [...]}``) and ``.md`` (its note kept).
 
     The note is what follows :data:`NOTE_MARK` in the existing ``.md``: the reading of the
-    figures, written by hand, survives a new ``--record``.
+    figures, written by hand, survives a new ``--record``. With ``keep_earlier`` the runs
+    already in the ``.json`` come first.
     """
+    recorded = REPO / "benchmarks" / "coverage_families.json"
+    if keep_earlier and recorded.exists():
+        runs = json.loads(recorded.read_text(encoding="utf-8")).get("runs", []) + list(runs)
     (REPO / "benchmarks" / "coverage_families.json").write_text(
         json.dumps({"runs": runs}, indent=2, default=str) + "\n", encoding="utf-8")
     md = REPO / "benchmarks" / "coverage_families.md"
