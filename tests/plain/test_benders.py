@@ -20,8 +20,15 @@ from optimizer.studies.plain_coverage import (
     reach_by_radius,
     solve_coverage_problem,
 )
-from solvers import SolverOptions, SolveStatus, Termination, UnsupportedProblem, bound_meets_value
-from solvers.benders import BendersBackend, coverage_structure, coverage_value, improve_by_swaps
+from solvers import SolverOptions, SolveStatus, Termination, UnsupportedProblem, benders, bound_meets_value
+from solvers.benders import (
+    BendersBackend,
+    SearchStats,
+    coverage_structure,
+    coverage_value,
+    improve_by_swaps,
+    iterated_swaps,
+)
 
 pytestmark = pytest.mark.skipif("benders" not in solvers.available_solvers(), reason="highspy not installed")
 
@@ -241,3 +248,64 @@ def test_a_scenario_naming_benders_is_refused_when_read_naming_the_solvers_that_
 
     with pytest.raises(ScenarioError, match="benders solves plain maximal covering .*choose highs"):
         make_scenario({"solver": {"name": "benders"}})
+
+
+def _single_moves(structure, plan, limits_ok):
+    """Every plan one fill or one swap away from ``plan`` that keeps the limits."""
+    chosen = np.flatnonzero(plan > 0.5)
+    free = np.flatnonzero(plan < 0.5)
+    for k in free:
+        moved = plan.copy()
+        moved[k] = 1.0
+        if limits_ok(moved):
+            yield moved
+        for j in chosen:
+            swapped = moved.copy()
+            swapped[j] = 0.0
+            if limits_ok(swapped):
+                yield swapped
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_iterated_swap_search_keeps_the_limits_never_covers_less_and_ends_where_no_single_move_gains(seed):
+    problem = _instance(seed, n=300, m=12, radius=2.5, p=4, budget=9.0, costs=True)
+    model, _, _ = build_coverage_model(problem)
+    structure = coverage_structure(model)
+
+    def limits_ok(plan):
+        return plan.sum() <= 4 and problem.costs @ plan <= 9 + 1e-9
+
+    start = np.zeros(12)
+    start[np.random.default_rng(seed).permutation(12)[:2]] = 1.0
+    start = start if limits_ok(start) else np.zeros(12)
+    stats = SearchStats()
+    plan = iterated_swaps(structure, start, patience=20, seed=seed, stats=stats)
+    assert limits_ok(plan) and set(np.unique(plan)) <= {0.0, 1.0}
+    value = coverage_value(structure, plan)
+    assert coverage_value(structure, start) <= value <= _brute_force(problem) + 1e-9
+    assert all(coverage_value(structure, moved) <= value + 1e-9 for moved in _single_moves(structure, plan, limits_ok))
+    assert stats.kicks >= 20  # it stopped after 20 kicks in a row without a better plan
+
+
+def test_the_iterated_swap_search_is_repeatable_with_its_seed():
+    problem = _instance(4, n=2_000, m=40, radius=1.6, p=5)
+    model, _, _ = build_coverage_model(problem)
+    structure = coverage_structure(model)
+    plans = [iterated_swaps(structure, np.zeros(40), patience=30, seed=3) for _ in range(2)]
+    assert np.array_equal(plans[0], plans[1])
+
+
+def test_a_first_master_round_stopped_at_its_cap_is_followed_by_the_search_and_the_proof(monkeypatch):
+    monkeypatch.setattr(benders, "FIRST_ROUND_SHARE", 1e-6)  # the first MIP round stops at once
+    monkeypatch.setattr(benders, "FIRST_ROUND_MIN_S", 1e-4)
+    monkeypatch.setattr(benders, "DIVE_MIN_S", 1e-4)
+    monkeypatch.setattr(benders, "DIVE_SHARE", 1e-6)  # and the dive too: the search has a plan to better
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # its LP bound is above its optimum
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert "search" in stats and stats["mip_rounds"] >= 2, stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    highs = solvers.get_solver("highs").solve(model, SolverOptions(time_limit_s=60))
+    assert highs.status is SolveStatus.OPTIMAL
+    assert result.objective == pytest.approx(highs.objective, rel=1e-9)
