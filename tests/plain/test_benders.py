@@ -309,3 +309,46 @@ def test_a_first_master_round_stopped_at_its_cap_is_followed_by_the_search_and_t
     highs = solvers.get_solver("highs").solve(model, SolverOptions(time_limit_s=60))
     assert highs.status is SolveStatus.OPTIMAL
     assert result.objective == pytest.approx(highs.objective, rel=1e-9)
+
+
+class _ClockedHighs:
+    """Stands in for a master ``Highs`` that has already run ``ran`` seconds: keeps the limit it is given."""
+
+    def __init__(self, ran: float) -> None:
+        self.ran, self.limit = ran, None
+
+    def getRunTime(self) -> float:  # noqa: N802 - highspy's name
+        return self.ran
+
+    def setOptionValue(self, name: str, value: float) -> None:  # noqa: N802 - highspy's name
+        assert name == "time_limit"
+        self.limit = value
+
+    def run(self) -> None:
+        pass
+
+
+def test_a_master_lp_gets_the_time_that_is_left_however_long_the_master_has_run_before():
+    # HiGHS 1.16 holds an LP to its time_limit on the clock of all the object's runs, a MIP on this run's
+    problem = _instance(0, n=500, m=10, radius=2.5, p=2)
+    model, _, _ = build_coverage_model(problem)
+    options = SolverOptions(time_limit_s=100.0).started()
+    run = benders._Run(solvers.get_solver("benders"), model, coverage_structure(model), options, 10)
+    master = _ClockedHighs(ran=70.0)
+    run._run(master, cap=5.0)
+    assert master.limit == pytest.approx(75.0)  # 5 s more than the 70 s already run: not stopped at once
+    run.mip = True
+    run._run(master, cap=5.0)
+    assert master.limit == pytest.approx(5.0)
+
+
+def test_when_the_lp_spreads_over_many_sites_the_search_takes_the_dives_place_and_the_optimum_is_still_proven(
+        monkeypatch):
+    monkeypatch.setattr(benders, "DIVE_MAX_SITES", 0)  # every LP uses more sites than this
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # its LP bound is above its optimum
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert stats["restricted_rounds"] == 0 and stats["search"], stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    assert result.objective == pytest.approx(solvers.get_solver("highs").solve(model).objective, rel=1e-9)
