@@ -536,6 +536,7 @@ class _Run:
                                      "mip_rounds": 0, "cuts": 0, "rounds": []}
         self.last: tuple[float, np.ndarray, np.ndarray] | None = None
         self.mip = False  # the master's sites are binary (after the LP phase)
+        self.searches = 0  # plan searches run: the next one's seed is the options' seed plus this
         self.stopped = threading.Event()
         self.highs: Any = None
         self.log: list[str] = []
@@ -818,8 +819,10 @@ class _Run:
     def search(self, h: Any) -> None:
         """A better plan by :func:`iterated_swaps` from the best one, then fixing against it.
 
-        The new plan's cuts go into the master, and the sites the last master LP's reduced
-        costs rule out against the better plan are fixed (:meth:`fix_by_reduced_cost`).
+        It starts again from the best plan, each time with the next seed, while a start finds a
+        better plan and its share of the limit (:data:`SEARCH_SHARE`) is not spent. The
+        new plan's cuts go into the master, and the sites the last master LP's reduced costs
+        rule out against the better plan are fixed (:meth:`fix_by_reduced_cost`).
         """
         if self.best_sites is None or self.out_of_time():
             return
@@ -827,12 +830,20 @@ class _Run:
         deadline = None if left is None else time.perf_counter() + SEARCH_SHARE * left
         before = self.best_value
         found = SearchStats()
-        plan = iterated_swaps(self.s, self.best_sites, deadline=deadline, patience=SEARCH_PATIENCE,
-                              seed=int(self.options.seed), stats=found)
-        self.offer(plan)
+        restarts = 0
+        while True:
+            seed = int(self.options.seed) + self.searches
+            self.searches += 1
+            restarts += 1
+            start = self.best_value
+            self.offer(iterated_swaps(self.s, self.best_sites, deadline=deadline, patience=SEARCH_PATIENCE,
+                                      seed=seed, stats=found))
+            if self.best_value <= start or deadline is None or time.perf_counter() >= deadline or \
+                    self.out_of_time():
+                break
         self.stats.setdefault("search", []).append({"kicks": found.kicks, "improved": found.improved,
-                                                     "seconds": round(found.seconds, 3), "from": before,
-                                                     "to": self.best_value})
+                                                     "restarts": restarts, "seconds": round(found.seconds, 3),
+                                                     "from": before, "to": self.best_value})
         if self.best_value > before:
             self._add_cuts(h, self.best_sites, None)
             if self.last is not None:
