@@ -860,7 +860,7 @@ class _Run:
                 return Termination.KILLED if self.stopped.is_set() else Termination.TIME_LIMIT
             left = self.time_left()
             cap = max(FIRST_ROUND_MIN_S, FIRST_ROUND_SHARE * left) if first and left is not None else None
-            capped = cap is not None and cap < left
+            capped = cap is not None and left is not None and cap < left
             status, added = self.mip_round(h, cap=cap if capped else None)
             first = False
             if status != ms.kOptimal:
