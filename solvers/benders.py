@@ -97,11 +97,13 @@ LP_MAX_ROUNDS = 200
 #: each and it was still 0.015 % above the LP optimum after 60 s; the plan search needs the time.
 LP_SHARE = 0.4
 
-#: With a time limit, the first master MIP round gets at most this share of what is left (at
-#: least ``FIRST_ROUND_MIN_S``). A round that ends there without a proof is followed by the plan
-#: search (:func:`iterated_swaps`), reduced-cost fixing against the better plan and the next
-#: round. On the BDS-like instances the first round proves the optimum well inside it; on the
-#: clustered 5,000 x 500 it never closed in 120 s and its plans stayed worse than the search's.
+#: With a time limit, when the search took the dive's place (:data:`DIVE_MAX_SITES`), the first
+#: master MIP round gets at most this share of what is left (at least ``FIRST_ROUND_MIN_S``). A
+#: round that ends there without a proof is followed by the plan search again, reduced-cost
+#: fixing against the better plan and the next round. On the clustered 5,000 x 500 no round
+#: closed in 120 s and their plans stayed worse than the search's. After a dive the first round
+#: runs to the end: on the uniform 10,000 x 1,000 (the LP uses 120 sites) one long round moved
+#: the bound and made the proof, where capped rounds restarted at the root.
 FIRST_ROUND_SHARE = 0.2
 #: See :data:`FIRST_ROUND_SHARE`.
 FIRST_ROUND_MIN_S = 2.0
@@ -537,6 +539,7 @@ class _Run:
         self.last: tuple[float, np.ndarray, np.ndarray] | None = None
         self.mip = False  # the master's sites are binary (after the LP phase)
         self.searches = 0  # plan searches run: the next one's seed is the options' seed plus this
+        self.spread = False  # the last master LP uses more than DIVE_MAX_SITES sites: search, no dive
         self.stopped = threading.Event()
         self.highs: Any = None
         self.log: list[str] = []
@@ -859,7 +862,8 @@ class _Run:
             if self.out_of_time():
                 return Termination.KILLED if self.stopped.is_set() else Termination.TIME_LIMIT
             left = self.time_left()
-            cap = max(FIRST_ROUND_MIN_S, FIRST_ROUND_SHARE * left) if first and left is not None else None
+            cap = max(FIRST_ROUND_MIN_S, FIRST_ROUND_SHARE * left) \
+                if first and self.spread and left is not None else None
             capped = cap is not None and left is not None and cap < left
             status, added = self.mip_round(h, cap=cap if capped else None)
             first = False
@@ -901,10 +905,11 @@ class _Run:
                 if last is not None:
                     support = int((last[1] > 1e-6).sum())
                     self.stats["lp_sites"] = support
-                    if support <= DIVE_MAX_SITES:
-                        self.dive(h, last[1])
-                    else:
+                    self.spread = support > DIVE_MAX_SITES
+                    if self.spread:
                         self.search(h)
+                    else:
+                        self.dive(h, last[1])
                     self.fix_by_reduced_cost(h, *last)
                 self.stats["dive_seconds"] = round(time.perf_counter() - started - self.stats["lp_seconds"], 3)
                 termination = self.mip_phase(h)

@@ -298,8 +298,7 @@ def test_the_iterated_swap_search_is_repeatable_with_its_seed():
 def test_a_first_master_round_stopped_at_its_cap_is_followed_by_the_search_and_the_proof(monkeypatch):
     monkeypatch.setattr(benders, "FIRST_ROUND_SHARE", 1e-6)  # the first MIP round stops at once
     monkeypatch.setattr(benders, "FIRST_ROUND_MIN_S", 1e-4)
-    monkeypatch.setattr(benders, "DIVE_MIN_S", 1e-4)
-    monkeypatch.setattr(benders, "DIVE_SHARE", 1e-6)  # and the dive too: the search has a plan to better
+    monkeypatch.setattr(benders, "DIVE_MAX_SITES", 0)  # the search in the dive's place: the first round is capped
     problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # its LP bound is above its optimum
     model, _, _ = build_coverage_model(problem)
     result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
@@ -309,6 +308,17 @@ def test_a_first_master_round_stopped_at_its_cap_is_followed_by_the_search_and_t
     highs = solvers.get_solver("highs").solve(model, SolverOptions(time_limit_s=60))
     assert highs.status is SolveStatus.OPTIMAL
     assert result.objective == pytest.approx(highs.objective, rel=1e-9)
+
+
+def test_after_a_dive_the_first_master_round_is_not_capped_and_no_search_runs(monkeypatch):
+    monkeypatch.setattr(benders, "FIRST_ROUND_SHARE", 1e-6)  # would stop a capped round at once
+    monkeypatch.setattr(benders, "FIRST_ROUND_MIN_S", 1e-4)
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # the LP uses far fewer than 150 sites: a dive
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert stats["restricted_rounds"] == 1 and stats["mip_rounds"] == 1 and "search" not in stats, stats
+    assert result.status is SolveStatus.OPTIMAL
 
 
 class _ClockedHighs:
