@@ -18,13 +18,20 @@ The solve:
    until its value meets the best coverage of a point found: the LP bound of the full
    model, from a master of a few hundred rows. Cuts with slack are then dropped.
 2. **Plans.** The start plan and the rounded LP point, polished by swaps
-   (:func:`improve_by_swaps`); then a dive: the master MIP on the sites the LP uses.
-3. **Reduced-cost fixing** of the sites that no plan better than the best one can change.
+   (:func:`improve_by_swaps`); then a dive: the master MIP on the sites the LP uses, or,
+   when the LP uses more than :data:`DIVE_MAX_SITES` sites, the plan search
+   (:func:`iterated_swaps`) in its place.
+3. **Reduced-cost fixing** of the sites that no plan better than the best one can change
+   (again whenever the search improves the best plan).
 4. **Integer phase** (branch-and-cut in rounds). HiGHS 1.16 cannot take lazy
    constraints from Python, so the master MIP is solved, every integer plan it meets is
    checked (a callback), cuts are added where a plan's ``theta`` overstates its coverage,
    and the master is solved again, starting from the best plan, until its proven bound
-   meets that plan's coverage.
+   meets that plan's coverage. After the search, the first round is capped
+   (:data:`FIRST_ROUND_SHARE`) and followed by the search again.
+
+``result.extra["benders"]`` records where the time went (LP rounds and why they stopped,
+each master round's seconds, B&B nodes and master rows, each search, the sites fixed).
 
 Every bound reported is the master's (LP or MIP) proven bound, valid at every moment
 (the master is a relaxation); a plan's value is always its coverage recomputed from its
