@@ -18,13 +18,20 @@ The solve:
    until its value meets the best coverage of a point found: the LP bound of the full
    model, from a master of a few hundred rows. Cuts with slack are then dropped.
 2. **Plans.** The start plan and the rounded LP point, polished by swaps
-   (:func:`improve_by_swaps`); then a dive: the master MIP on the sites the LP uses.
-3. **Reduced-cost fixing** of the sites that no plan better than the best one can change.
+   (:func:`improve_by_swaps`); then a dive: the master MIP on the sites the LP uses, or,
+   when the LP uses more than :data:`DIVE_MAX_SITES` sites, the plan search
+   (:func:`iterated_swaps`) in its place.
+3. **Reduced-cost fixing** of the sites that no plan better than the best one can change
+   (again whenever the search improves the best plan).
 4. **Integer phase** (branch-and-cut in rounds). HiGHS 1.16 cannot take lazy
    constraints from Python, so the master MIP is solved, every integer plan it meets is
    checked (a callback), cuts are added where a plan's ``theta`` overstates its coverage,
    and the master is solved again, starting from the best plan, until its proven bound
-   meets that plan's coverage.
+   meets that plan's coverage. After the search, the first round is capped
+   (:data:`FIRST_ROUND_SHARE`) and followed by the search again.
+
+``result.extra["benders"]`` records where the time went (LP rounds and why they stopped,
+each master round's seconds, B&B nodes and master rows, each search, the sites fixed).
 
 Every bound reported is the master's (LP or MIP) proven bound, valid at every moment
 (the master is a relaxation); a plan's value is always its coverage recomputed from its
@@ -49,7 +56,7 @@ from solvers.result import PROOF_ABS_TOL, PROOF_REL_TOL, SolveResult, SolverOpti
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BendersBackend", "CoverageStructure", "coverage_structure", "coverage_value"]
+__all__ = ["BendersBackend", "CoverageStructure", "coverage_structure", "coverage_value", "iterated_swaps"]
 
 #: Backends that take any matrix problem, named when this one refuses.
 ALTERNATIVES = ("highs", "cbc", "scip")
@@ -81,9 +88,43 @@ MIP_HEURISTIC_EFFORT = 0.0
 DIVE_SHARE = 0.25
 #: See :data:`DIVE_SHARE`.
 DIVE_MIN_S = 1.0
+#: The dive runs only when the last master LP uses at most this many sites; otherwise the plan
+#: search (:func:`iterated_swaps`) takes its place. A restricted MIP over hundreds of sites is no
+#: dive: on the clustered 5,000 x 500 (the LP uses 200 sites) and 10,000 x 1,000 (465) it spent
+#: 17-28 s at its root (0-1 nodes) and found a better plan once, 45,983, where 2.4 s of search
+#: found 46,168. The LP uses 57 sites on BDS 100,000 at radius 6.25 and 120 on the uniform
+#: 10,000 x 1,000 of ``benchmarks/solver_table.py``, where the dive's plan made the proof.
+DIVE_MAX_SITES = 150
 
 #: The LP phase stops after this many rounds whatever the gap (the integer phase goes on).
 LP_MAX_ROUNDS = 200
+
+#: With a time limit, the LP phase stops after this share of what is left when it starts (its
+#: bound is proven at every round). On the clustered 10,000 x 1,000 its rounds take about 5 s
+#: each and it was still 0.015 % above the LP optimum after 60 s; the plan search needs the time.
+LP_SHARE = 0.4
+
+#: With a time limit, when the search took the dive's place (:data:`DIVE_MAX_SITES`), the first
+#: master MIP round gets at most this share of what is left (at least ``FIRST_ROUND_MIN_S``). A
+#: round that ends there without a proof is followed by the plan search again, reduced-cost
+#: fixing against the better plan and the next round. On the clustered 5,000 x 500 no round
+#: closed in 120 s and their plans stayed worse than the search's. After a dive the first round
+#: runs to the end: on the uniform 10,000 x 1,000 (the LP uses 120 sites) one long round moved
+#: the bound and made the proof, where capped rounds restarted at the root.
+FIRST_ROUND_SHARE = 0.2
+#: See :data:`FIRST_ROUND_SHARE`.
+FIRST_ROUND_MIN_S = 2.0
+
+#: The plan search between MIP rounds gets at most this share of what is left of the limit: on
+#: the clustered instances the later master rounds moved the bound by 0.01 % in a minute (44
+#: nodes), while each second of search raised the plan (10,000 x 1,000: +1.2 % in 4.6 s).
+SEARCH_SHARE = 0.5
+#: ... and stops after this many kicks in a row without a better plan.
+SEARCH_PATIENCE = 300
+#: The search goes on from a kicked plan within this share of the best plan's coverage. On the
+#: clustered 5,000 x 500, 15 s of search: 46,168 keeping only plans at least as good as the
+#: current one, 46,277 with 0.1 % (HiGHS on the full model: 46,284 after 117 s).
+SEARCH_SLACK = 1e-3
 
 
 @dataclass(frozen=True)
@@ -259,6 +300,129 @@ def improve_by_swaps(structure: CoverageStructure, sites: np.ndarray, *, passes:
     return chosen.astype(np.float64)
 
 
+def _best_swaps(structure: CoverageStructure, by_site: sp.csr_matrix, chosen: np.ndarray,
+                deadline: float | None) -> np.ndarray:
+    """A plan near ``chosen`` where no site fits in and no single swap gains: best fill, else best swap.
+
+    A swap takes site ``j`` out and ``k`` in; it gains ``g_k + b_kj - l_j``, where ``g_k`` is the
+    weight ``k`` would newly cover, ``l_j`` the weight only ``j`` covers and ``b_kj`` the part
+    of that ``k`` covers too. Every pair is priced at once (``m x p``), and the best is taken
+    while it gains (``improve_by_swaps`` takes the first site out that gains).
+    """
+    reach, w = structure.reach, structure.weight
+    chosen = np.round(chosen).astype(bool)
+    count = reach @ chosen.astype(np.float64)
+    coefs = [coef for coef, _ in structure.limits]
+    room = [limit + 1e-9 * max(1.0, abs(limit)) - float(coef @ chosen) for coef, limit in structure.limits]
+    tol = 1e-9 * max(1.0, float(w.sum()))
+    while deadline is None or time.perf_counter() <= deadline:
+        gain = by_site @ np.where(count < 0.5, w, 0.0)
+        fits = ~chosen
+        for coef, left in zip(coefs, room, strict=True):
+            fits &= coef <= left
+        k = int(np.argmax(np.where(fits, gain, -1.0)))
+        if fits[k] and gain[k] > tol:  # fill while a site fits and gains
+            j = None
+        else:
+            ins = np.flatnonzero(chosen)
+            if ins.size == 0:
+                break
+            only = np.flatnonzero(count == 1)  # rows one chosen site covers
+            r1 = reach[only]
+            v = w[only]
+            loss = (r1.T @ v)[ins]
+            back = np.asarray((r1.T @ sp.csr_matrix(r1[:, ins].multiply(v[:, None]))).todense())
+            delta = gain[:, None] + back - loss[None, :]
+            delta[chosen, :] = -np.inf
+            for coef, left in zip(coefs, room, strict=True):
+                delta[coef[:, None] > left + coef[ins][None, :]] = -np.inf
+            k, jj = divmod(int(np.argmax(delta)), ins.size)
+            if not delta[k, jj] > tol:
+                break
+            j = int(ins[jj])
+        chosen[k] = True
+        count += reach[:, k].toarray().ravel()
+        room = [left - coef[k] for coef, left in zip(coefs, room, strict=True)]
+        if j is not None:
+            chosen[j] = False
+            count -= reach[:, j].toarray().ravel()
+            room = [left + coef[j] for coef, left in zip(coefs, room, strict=True)]
+    return chosen.astype(np.float64)
+
+
+@dataclass
+class SearchStats:
+    """What :func:`iterated_swaps` did: kicks tried, kicks that improved the best plan, seconds."""
+
+    kicks: int = 0
+    improved: int = 0
+    seconds: float = 0.0
+
+
+def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline: float | None = None,
+                   patience: int = 200, seed: int = 0, slack: float = SEARCH_SLACK,
+                   stats: SearchStats | None = None) -> np.ndarray:
+    """A better plan near ``sites`` by iterated local search: swaps to a local optimum, then kicks.
+
+    Each kick takes 2-5 random sites out of the current plan and goes back to a local optimum
+    by best fills and swaps (:func:`_best_swaps`); the result becomes the current plan when it
+    covers at least ``1 - slack`` times the best plan's coverage (threshold accepting: the
+    search can leave a local optimum's basin). It stops after ``patience`` kicks in a row
+    without a better plan, or at ``deadline``.
+
+    Parameters
+    ----------
+    structure
+        The problem.
+    sites
+        A plan within the limits (0/1 per site).
+    deadline
+        ``time.perf_counter()`` reading at which the search returns the best plan so far.
+    patience
+        Kicks in a row without a better plan before it stops.
+    slack
+        A kicked plan within this share of the best one's coverage is kept as the current plan.
+    seed
+        Seed of the kicks (the same seed, the same plans, when the deadline does not cut in).
+    stats
+        Filled with what the search did, when given.
+
+    Returns
+    -------
+    np.ndarray
+        A plan within the limits, covering at least as much as ``sites``.
+    """
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    by_site = structure.reach.T.tocsr()
+    stats = stats if stats is not None else SearchStats()
+    start = np.round(sites)
+    best = _best_swaps(structure, by_site, start, deadline)
+    if coverage_value(structure, best) < coverage_value(structure, start):  # cut short by the deadline
+        best = start
+    best_value = coverage_value(structure, best)
+    current, current_value = best, best_value
+    idle = 0
+    while idle < patience and (deadline is None or time.perf_counter() < deadline):
+        chosen = np.flatnonzero(current > 0.5)
+        if chosen.size == 0:
+            break
+        kicked = current.copy()
+        kicked[rng.choice(chosen, size=min(int(rng.integers(2, 6)), chosen.size), replace=False)] = 0.0
+        plan = _best_swaps(structure, by_site, kicked, deadline)
+        value = coverage_value(structure, plan)
+        stats.kicks += 1
+        idle += 1
+        if value >= best_value * (1.0 - slack) or value >= current_value:
+            current, current_value = plan, value
+        if value > best_value + 1e-9 * max(1.0, abs(best_value)):
+            best, best_value = plan, value
+            stats.improved += 1
+            idle = 0
+    stats.seconds += time.perf_counter() - started
+    return best
+
+
 class _Cuts:
     """Separation of the optimality cuts, per group of demand rows."""
 
@@ -390,7 +554,11 @@ class _Run:
         self.best_sites: np.ndarray | None = None
         self.bound = float(structure.weight.sum()) + structure.offset
         self.stats: dict[str, Any] = {"groups": self.cuts.k, "lp_rounds": 0, "restricted_rounds": 0,
-                                     "mip_rounds": 0, "cuts": 0}
+                                     "mip_rounds": 0, "cuts": 0, "rounds": []}
+        self.last: tuple[float, np.ndarray, np.ndarray] | None = None
+        self.mip = False  # the master's sites are binary (after the LP phase)
+        self.searches = 0  # plan searches run: the next one's seed is the options' seed plus this
+        self.spread = False  # the last master LP uses more than DIVE_MAX_SITES sites: search, no dive
         self.stopped = threading.Event()
         self.highs: Any = None
         self.log: list[str] = []
@@ -483,10 +651,19 @@ class _Run:
         return n
 
     def _run(self, h: Any, cap: float | None = None) -> None:
-        """Run HiGHS for what is left of the limit, and at most ``cap`` seconds."""
+        """Run HiGHS for what is left of the limit, and at most ``cap`` seconds.
+
+        HiGHS 1.16 holds an LP to its ``time_limit`` on the clock of the whole ``Highs`` object
+        (every earlier run counted) and a MIP on the clock of this run, so an LP's limit is
+        set from ``getRunTime()``: before, the LP phase of the clustered 10,000 x 1,000 stopped
+        at 61 s of a 120 s limit, "time limit reached", after 61 s of LP runs.
+        """
         left = 0.0 if self.stopped.is_set() else self.time_left()  # stopped by the watchdog: at once
         limits = [s for s in (left, cap) if s is not None]
-        h.setOptionValue("time_limit", float(max(min(limits), 0.0)) if limits else float("inf"))
+        allowed = float(max(min(limits), 0.0)) if limits else float("inf")
+        if not self.mip and np.isfinite(allowed):
+            allowed += float(h.getRunTime())
+        h.setOptionValue("time_limit", allowed)
         self.highs = h
         h.run()
 
@@ -530,11 +707,16 @@ class _Run:
             self._add_cuts(h, self.best_sites, None)
         x = None
         best_lp = -np.inf
+        self.stats["lp_stop"] = "rounds"
+        left = self.time_left()
+        until = None if left is None else time.perf_counter() + LP_SHARE * left
         for _ in range(LP_MAX_ROUNDS):
-            if self.out_of_time():
+            if self.out_of_time() or (until is not None and time.perf_counter() >= until):
+                self.stats["lp_stop"] = "time"
                 break
-            self._run(h)
+            self._run(h, None if until is None else max(until - time.perf_counter(), 0.0))
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                self.stats["lp_stop"] = h.modelStatusToString(h.getModelStatus())
                 break
             self.stats["lp_rounds"] += 1
             sol = np.asarray(h.getSolution().col_value)
@@ -543,11 +725,13 @@ class _Run:
             self.tighten_bound(upper)
             best_lp = max(best_lp, float(self.cuts.coverage(x).sum()))
             if upper - best_lp <= LP_REL_TOL * max(1.0, abs(upper)):
+                self.stats["lp_stop"] = "met"
                 break
             between = 0.5 * (x + core)
             added = self._add_cuts(h, x, theta) + self._add_cuts(h, between, None)
             core = 0.5 * (core + x)
             if added == 0:
+                self.stats["lp_stop"] = "no cut"
                 break
         self.stats["lp_bound"] = self.bound
         if x is not None:
@@ -563,6 +747,7 @@ class _Run:
             return None
         self._run(h)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            self.stats["last_lp"] = h.modelStatusToString(h.getModelStatus())
             return None
         solution = h.getSolution()
         z = float(h.getInfo().objective_function_value)
@@ -594,7 +779,7 @@ class _Run:
         for idx, value in ((at_zero, 0.0), (at_one, 1.0)):
             if idx.size:
                 h.changeColsBounds(idx.size, idx.astype(np.int32), np.full(idx.size, value), np.full(idx.size, value))
-        self.stats.update(fixed_at_zero=int(at_zero.size), fixed_at_one=int(at_one.size))
+        self.stats.update(fixed_at_zero=int(at_zero.size), fixed_at_one=int(at_one.size), fixed_against=self.best_value)
         logger.debug("benders: LP %.1f, best %.1f, %d sites fixed at 0, %d at 1", z, self.best_value,
                      at_zero.size, at_one.size)
 
@@ -615,6 +800,7 @@ class _Run:
             for name in ("rins", "rens", "root_reduced_cost", "feasibility_jump"):
                 h.setOptionValue(f"mip_heuristic_run_{name}", False)
         h.changeColsIntegrality(self.m, np.arange(self.m, dtype=np.int32), np.ones(self.m, dtype=np.uint8))
+        self.mip = True
 
         def on_solution(event: Any) -> None:
             self.seen.append(np.array(event.data_out.mip_solution[: self.m + self.cuts.k]))
@@ -631,6 +817,7 @@ class _Run:
             h.setSolution(self.m + self.cuts.k, np.arange(self.m + self.cuts.k, dtype=np.int32),
                           np.concatenate([self.best_sites, theta]))
         self.seen.clear()
+        began = time.perf_counter()
         self._run(h, cap)
         self.stats["restricted_rounds" if restricted else "mip_rounds"] += 1
         status = h.getModelStatus()
@@ -644,20 +831,67 @@ class _Run:
             sites = np.round(sol[:self.m])
             self.offer(sites)
             added += self._add_cuts(h, sites, sol[self.m:])
+        self.stats["rounds"].append({
+            "kind": "dive" if restricted else "mip", "seconds": round(time.perf_counter() - began, 3),
+            "status": h.modelStatusToString(status), "nodes": int(info.mip_node_count),
+            "master_rows": int(h.getNumRow()), "plans": len(self.seen), "cuts": added,
+            "bound": round(self.bound, 3), "best": self.best_value})
         return status, added
+
+    def search(self, h: Any) -> None:
+        """A better plan by :func:`iterated_swaps` from the best one, then fixing against it.
+
+        It starts again from the best plan, each time with the next seed, while a start finds a
+        better plan and its share of the limit (:data:`SEARCH_SHARE`) is not spent. The
+        new plan's cuts go into the master, and the sites the last master LP's reduced costs
+        rule out against the better plan are fixed (:meth:`fix_by_reduced_cost`).
+        """
+        if self.best_sites is None or self.out_of_time():
+            return
+        left = self.time_left()
+        deadline = None if left is None else time.perf_counter() + SEARCH_SHARE * left
+        before = self.best_value
+        found = SearchStats()
+        restarts = 0
+        while True:
+            seed = int(self.options.seed) + self.searches
+            self.searches += 1
+            restarts += 1
+            start = self.best_value
+            self.offer(iterated_swaps(self.s, self.best_sites, deadline=deadline, patience=SEARCH_PATIENCE,
+                                      seed=seed, stats=found))
+            if self.best_value <= start or deadline is None or time.perf_counter() >= deadline or \
+                    self.out_of_time():
+                break
+        self.stats.setdefault("search", []).append({"kicks": found.kicks, "improved": found.improved,
+                                                     "restarts": restarts, "seconds": round(found.seconds, 3),
+                                                     "from": before, "to": self.best_value})
+        if self.best_value > before:
+            self._add_cuts(h, self.best_sites, None)
+            if self.last is not None:
+                self.fix_by_reduced_cost(h, *self.last)
 
     def mip_phase(self, h: Any) -> Termination:
         """Master MIP rounds with cuts at every plan it meets, until its bound meets the best plan."""
         import highspy
 
         ms = highspy.HighsModelStatus
+        first = True
         while not self.close_enough():
             if self.out_of_time():
                 return Termination.KILLED if self.stopped.is_set() else Termination.TIME_LIMIT
-            status, added = self.mip_round(h)
+            left = self.time_left()
+            cap = max(FIRST_ROUND_MIN_S, FIRST_ROUND_SHARE * left) \
+                if first and self.spread and left is not None else None
+            capped = cap is not None and left is not None and cap < left
+            status, added = self.mip_round(h, cap=cap if capped else None)
+            first = False
             if status != ms.kOptimal:
                 if self.close_enough():
                     break
+                if capped and status == ms.kTimeLimit and not self.out_of_time():
+                    self.search(h)  # the first round stopped at its cap: a better plan, more fixing, again
+                    continue
                 if status in (ms.kTimeLimit, ms.kInterrupt) or self.out_of_time():
                     return Termination.KILLED if self.stopped.is_set() else Termination.TIME_LIMIT
                 logger.warning("benders: the master MIP stopped with %s", h.modelStatusToString(status))
@@ -686,8 +920,15 @@ class _Run:
             termination = self.finished()
             if not self.close_enough():
                 self.integer(h)
+                self.last = last
                 if last is not None:
-                    self.dive(h, last[1])
+                    support = int((last[1] > 1e-6).sum())
+                    self.stats["lp_sites"] = support
+                    self.spread = support > DIVE_MAX_SITES
+                    if self.spread:
+                        self.search(h)
+                    else:
+                        self.dive(h, last[1])
                     self.fix_by_reduced_cost(h, *last)
                 self.stats["dive_seconds"] = round(time.perf_counter() - started - self.stats["lp_seconds"], 3)
                 termination = self.mip_phase(h)

@@ -20,8 +20,15 @@ from optimizer.studies.plain_coverage import (
     reach_by_radius,
     solve_coverage_problem,
 )
-from solvers import SolverOptions, SolveStatus, Termination, UnsupportedProblem, bound_meets_value
-from solvers.benders import BendersBackend, coverage_structure, coverage_value, improve_by_swaps
+from solvers import SolverOptions, SolveStatus, Termination, UnsupportedProblem, benders, bound_meets_value
+from solvers.benders import (
+    BendersBackend,
+    SearchStats,
+    coverage_structure,
+    coverage_value,
+    improve_by_swaps,
+    iterated_swaps,
+)
 
 pytestmark = pytest.mark.skipif("benders" not in solvers.available_solvers(), reason="highspy not installed")
 
@@ -246,3 +253,117 @@ def test_a_scenario_naming_benders_is_refused_in_capacitated_mode_naming_the_sol
     assert make_scenario({"solver": {"name": "benders"}}).solver.name == "benders"  # coverage mode: its model
     with pytest.raises(ScenarioError, match="benders solves coverage models only .*choose highs"):
         make_scenario({"solver": {"name": "benders"}, "model": {"mode": "capacitated"}})
+
+
+def _single_moves(structure, plan, limits_ok):
+    """Every plan one fill or one swap away from ``plan`` that keeps the limits."""
+    chosen = np.flatnonzero(plan > 0.5)
+    free = np.flatnonzero(plan < 0.5)
+    for k in free:
+        moved = plan.copy()
+        moved[k] = 1.0
+        if limits_ok(moved):
+            yield moved
+        for j in chosen:
+            swapped = moved.copy()
+            swapped[j] = 0.0
+            if limits_ok(swapped):
+                yield swapped
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_iterated_swap_search_keeps_the_limits_never_covers_less_and_ends_where_no_single_move_gains(seed):
+    problem = _instance(seed, n=300, m=12, radius=2.5, p=4, budget=9.0, costs=True)
+    model, _, _ = build_coverage_model(problem)
+    structure = coverage_structure(model)
+
+    def limits_ok(plan):
+        return plan.sum() <= 4 and problem.costs @ plan <= 9 + 1e-9
+
+    start = np.zeros(12)
+    start[np.random.default_rng(seed).permutation(12)[:2]] = 1.0
+    start = start if limits_ok(start) else np.zeros(12)
+    stats = SearchStats()
+    plan = iterated_swaps(structure, start, patience=20, seed=seed, stats=stats)
+    assert limits_ok(plan) and set(np.unique(plan)) <= {0.0, 1.0}
+    value = coverage_value(structure, plan)
+    assert coverage_value(structure, start) <= value <= _brute_force(problem) + 1e-9
+    assert all(coverage_value(structure, moved) <= value + 1e-9 for moved in _single_moves(structure, plan, limits_ok))
+    assert stats.kicks >= 20  # it stopped after 20 kicks in a row without a better plan
+
+
+def test_the_iterated_swap_search_is_repeatable_with_its_seed():
+    problem = _instance(4, n=2_000, m=40, radius=1.6, p=5)
+    model, _, _ = build_coverage_model(problem)
+    structure = coverage_structure(model)
+    plans = [iterated_swaps(structure, np.zeros(40), patience=30, seed=3) for _ in range(2)]
+    assert np.array_equal(plans[0], plans[1])
+
+
+def test_a_first_master_round_stopped_at_its_cap_is_followed_by_the_search_and_the_proof(monkeypatch):
+    monkeypatch.setattr(benders, "FIRST_ROUND_SHARE", 1e-6)  # the first MIP round stops at once
+    monkeypatch.setattr(benders, "FIRST_ROUND_MIN_S", 1e-4)
+    monkeypatch.setattr(benders, "DIVE_MAX_SITES", 0)  # the search in the dive's place: the first round is capped
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # its LP bound is above its optimum
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert "search" in stats and stats["mip_rounds"] >= 2, stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    highs = solvers.get_solver("highs").solve(model, SolverOptions(time_limit_s=60))
+    assert highs.status is SolveStatus.OPTIMAL
+    assert result.objective == pytest.approx(highs.objective, rel=1e-9)
+
+
+def test_after_a_dive_the_first_master_round_is_not_capped_and_no_search_runs(monkeypatch):
+    monkeypatch.setattr(benders, "FIRST_ROUND_SHARE", 1e-6)  # would stop a capped round at once
+    monkeypatch.setattr(benders, "FIRST_ROUND_MIN_S", 1e-4)
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # the LP uses far fewer than 150 sites: a dive
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert stats["restricted_rounds"] == 1 and stats["mip_rounds"] == 1 and "search" not in stats, stats
+    assert result.status is SolveStatus.OPTIMAL
+
+
+class _ClockedHighs:
+    """Stands in for a master ``Highs`` that has already run ``ran`` seconds: keeps the limit it is given."""
+
+    def __init__(self, ran: float) -> None:
+        self.ran, self.limit = ran, None
+
+    def getRunTime(self) -> float:  # noqa: N802 - highspy's name
+        return self.ran
+
+    def setOptionValue(self, name: str, value: float) -> None:  # noqa: N802 - highspy's name
+        assert name == "time_limit"
+        self.limit = value
+
+    def run(self) -> None:
+        pass
+
+
+def test_a_master_lp_gets_the_time_that_is_left_however_long_the_master_has_run_before():
+    # HiGHS 1.16 holds an LP to its time_limit on the clock of all the object's runs, a MIP on this run's
+    problem = _instance(0, n=500, m=10, radius=2.5, p=2)
+    model, _, _ = build_coverage_model(problem)
+    options = SolverOptions(time_limit_s=100.0).started()
+    run = benders._Run(solvers.get_solver("benders"), model, coverage_structure(model), options, 10)
+    master = _ClockedHighs(ran=70.0)
+    run._run(master, cap=5.0)
+    assert master.limit == pytest.approx(75.0)  # 5 s more than the 70 s already run: not stopped at once
+    run.mip = True
+    run._run(master, cap=5.0)
+    assert master.limit == pytest.approx(5.0)
+
+
+def test_when_the_lp_spreads_over_many_sites_the_search_takes_the_dives_place_and_the_optimum_is_still_proven(
+        monkeypatch):
+    monkeypatch.setattr(benders, "DIVE_MAX_SITES", 0)  # every LP uses more sites than this
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # its LP bound is above its optimum
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert stats["restricted_rounds"] == 0 and stats["search"], stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    assert result.objective == pytest.approx(solvers.get_solver("highs").solve(model).objective, rel=1e-9)
