@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         for run in runs:
             print(markdown(run))
         if args.record:
-            _record(runs)
+            _record(runs, keep_earlier=not args.record_only_this)
         return 0
     if args.quick:
         args.clustered, args.bds, args.time_limit = ",".join(QUICK_CLUSTERED), ",".join(QUICK_BDS), QUICK_LIMIT_S
