@@ -7,8 +7,9 @@ from optimizer.pipeline import run_scenario
 from optimizer.scenario import load_scenario
 
 
-def test_yuzhong_demo_is_proven_optimal_and_passes_its_check(repo):
-    run = run_scenario(load_scenario(repo / "scenarios" / "yuzhong-demo.yaml"))
+def test_yuzhong_demo_is_proven_optimal_and_passes_its_check(demo_solved):
+    # the session's demo solve (tests/conftest.py: the shipped scenario, reach cache off)
+    run = demo_solved
     assert run.result.proven_optimal
     assert run.check.passed
     assert run.plan.total_cost <= 80_000_000

@@ -1,21 +1,20 @@
 """The acceptance test of ``lifecircle explain``: on the demo, the objective a chosen site's absence costs after
 re-planning is exactly what ``lifecircle solve --set decisions.force_out=[SITE]`` loses.
 
-Three demo solves in all: the run (module fixture), explain's one re-solve, the forced-out solve.
+Three demo solves in all: the run (the session's ``demo_run`` of ``tests/conftest.py``, shared with the report
+tests), explain's one re-solve, the forced-out solve.
 """
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.outputs.writers import write_run
-from optimizer.pipeline import run_scenario
 from optimizer.run_folder import read_run_folder
-from optimizer.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
@@ -23,13 +22,12 @@ DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
 LIMIT_S = "900"
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> Path:
-    """The demo solved once (HiGHS proves it) and written as a run folder."""
-    root = tmp_path_factory.mktemp("runs")
-    run = run_scenario(load_scenario(str(DEMO), ["reach.cache=false", f"solver.time_limit_s={LIMIT_S}"]))
-    assert run.result.proven_optimal
-    return write_run(run, root)
+@pytest.fixture
+def demo_run(demo_run, tmp_path) -> Path:
+    """A private copy of the session's demo run folder (``tests/conftest.py``; explain writes into it)."""
+    run = read_run_folder(demo_run)
+    assert run.record["proven_optimal"]  # HiGHS proves the demo; explain's figure is exact only then
+    return Path(shutil.copytree(demo_run, tmp_path / "run"))
 
 
 def test_explain_gives_exactly_the_objective_lost_when_the_site_is_forced_out(demo_run, tmp_path):

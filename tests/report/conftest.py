@@ -1,4 +1,5 @@
-"""The report tests' shared demo run: the demo scenario solved once per test session, and a private copy per test."""
+"""The report tests' demo run folders: a private copy of the session's demo run (``demo_run`` of
+``tests/conftest.py``) per test, and one copy with the report rendered in both languages, shared."""
 from __future__ import annotations
 
 import shutil
@@ -6,23 +7,24 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
-
-
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory) -> Path:
-    """The demo solved once and written as a run folder the way ``lifecircle solve`` writes it (read-only)."""
-    from optimizer.outputs.writers import write_run
-    from optimizer.pipeline import run_scenario
-    from optimizer.scenario import load_scenario
-
-    root = tmp_path_factory.mktemp("runs")
-    sc = load_scenario(str(DEMO), ["reach.cache=false"])
-    return write_run(run_scenario(sc), root)
-
 
 @pytest.fixture
 def run_dir(demo_run, tmp_path) -> Path:
     """A private copy of the demo run folder (tests may write into it or break it)."""
     return Path(shutil.copytree(demo_run, tmp_path / "run"))
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_run, tmp_path_factory) -> Path:
+    """A copy of the demo run with ``lifecircle report`` run twice, once as is (report.html, Chinese) and once
+    with ``--lang en`` (report_en.html), for the session (read-only: the tests that only read the pages and
+    figures share it; a test that changes the folder or the options takes ``run_dir``)."""
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    run = Path(shutil.copytree(demo_run, tmp_path_factory.mktemp("report") / "run"))
+    for args in ([], ["--lang", "en"]):
+        result = CliRunner().invoke(main, ["report", str(run), *args])
+        assert result.exit_code == 0, result.output
+    return run

@@ -1,8 +1,9 @@
 """``lifecircle report``: one offline page and figures that state exactly what the run folder says.
 
-The demo scenario is solved once for the session (~4 s with HiGHS) and written as a run
-folder the way ``lifecircle solve`` writes it (fixtures ``demo_run`` and ``run_dir`` of
-``conftest.py``); every test reads a copy of that folder.
+The demo scenario is solved once for the session and written as a run folder the way
+``lifecircle solve`` writes it (``demo_run`` of ``tests/conftest.py``); a test that changes
+the folder or the report's options works on its own copy (``run_dir``), the tests that only
+read the pages share one copy with both languages rendered once (``demo_report``).
 """
 from __future__ import annotations
 
@@ -53,10 +54,9 @@ def test_facility_reach_lists_exactly_the_people_each_new_facility_reaches(demo_
         assert (demand.loc[mine["unit_id"], f"{row.function}_status"] != "unreached").all()
 
 
-def test_report_page_and_figures_are_written_into_the_run_folder(run_dir):
+def test_report_page_and_figures_are_written_into_the_run_folder(demo_report):
     """Default: report.html (Chinese) and the three PNGs land in RUN_DIR, no temporary file is left."""
-    result = _report(run_dir)
-    assert result.exit_code == 0, result.output
+    run_dir = demo_report  # `report RUN_DIR` then `report RUN_DIR --lang en`, both exit 0 (conftest.py)
     for name in ("report.html", "report_map.png", "report_coverage.png", "report_cost.png"):
         path = run_dir / name
         assert path.is_file() and path.stat().st_size > 1000, name
@@ -67,9 +67,9 @@ def test_report_page_and_figures_are_written_into_the_run_folder(run_dir):
     assert len(page.encode()) < 2_500_000, "the demo's page stays a reasonable size"
 
 
-def test_the_page_makes_no_network_request(run_dir):
+def test_the_page_makes_no_network_request(demo_report):
     """Offline: no script, stylesheet, image, font or url() is fetched from anywhere (not even a namespace URL)."""
-    assert _report(run_dir, "--lang", "en").exit_code == 0
+    run_dir = demo_report  # rendered with --lang en (conftest.py)
     page = (run_dir / "report_en.html").read_text(encoding="utf-8")
     assert not REMOTE.search(page), REMOTE.search(page)
     assert "http://" not in page and "https://" not in page
@@ -78,9 +78,9 @@ def test_the_page_makes_no_network_request(run_dir):
     assert "<style>" in page and "<script>" in page
 
 
-def test_every_chosen_site_and_facility_is_in_the_embedded_map_data(run_dir):
+def test_every_chosen_site_and_facility_is_in_the_embedded_map_data(demo_report):
     """The map data holds one marker per planned facility (site x function), and every converted site."""
-    assert _report(run_dir).exit_code == 0
+    run_dir = demo_report  # rendered as is (conftest.py)
     data = _data((run_dir / "report.html").read_text(encoding="utf-8"))["map"]
     fac = pd.read_csv(run_dir / "plan_facilities.csv", encoding="utf-8-sig")
     sites = pd.read_csv(run_dir / "plan_sites.csv", encoding="utf-8-sig")
@@ -97,11 +97,11 @@ def test_every_chosen_site_and_facility_is_in_the_embedded_map_data(run_dir):
     assert all(isinstance(v, int) and 0 <= v <= data["width"] for v in data["units"]["x"])
 
 
-def test_headline_numbers_equal_run_json(run_dir):
+def test_headline_numbers_equal_run_json(demo_report):
     """Status, objective, cost and site count shown are those of run.json."""
+    run_dir = demo_report  # rendered in both languages (conftest.py)
     record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    for lang, name in (("zh", "report.html"), ("en", "report_en.html")):
-        assert _report(run_dir, "--lang", lang).exit_code == 0
+    for name in ("report.html", "report_en.html"):
         page = (run_dir / name).read_text(encoding="utf-8")
         shown = dict(re.findall(r'data-key="(\w+)" data-value="([^"]*)"', page))
         assert float(shown["objective"]) == pytest.approx(record["objective"])
@@ -111,10 +111,12 @@ def test_headline_numbers_equal_run_json(run_dir):
     assert record["proven_optimal"] and "已证明最优" in (run_dir / "report.html").read_text(encoding="utf-8")
 
 
-def test_both_languages_render_in_their_own_words(run_dir):
+def test_both_languages_render_in_their_own_words(demo_report, tmp_path):
     """--lang zh writes report.html in Chinese, --lang en report_en.html in English; both keep the figures."""
-    assert _report(run_dir, "--lang", "zh").exit_code == 0
-    assert _report(run_dir, "--lang", "en").exit_code == 0
+    run_dir = demo_report  # rendered as is (zh, the default) and with --lang en (conftest.py)
+    explicit = _report(run_dir, "--lang", "zh", "--out", tmp_path)
+    assert explicit.exit_code == 0, explicit.output
+    assert '<html lang="zh-CN">' in (tmp_path / "report.html").read_text(encoding="utf-8"), "--lang zh is Chinese"
     zh = (run_dir / "report.html").read_text(encoding="utf-8")
     en = (run_dir / "report_en.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in zh and "规划一张图" in zh and "社区食堂" in zh and "独立复核" in zh
@@ -124,16 +126,16 @@ def test_both_languages_render_in_their_own_words(run_dir):
     assert _data(zh)["words"]["status_new"] == "规划新覆盖" and _data(en)["words"]["status_new"] != "规划新覆盖"
 
 
-def test_the_objective_is_stated_with_its_unit_and_meaning_in_both_languages(run_dir):
+def test_the_objective_is_stated_with_its_unit_and_meaning_in_both_languages(demo_report):
     """The headline names the objective's unit (percentage points for share), what it sums, and each function's
     people newly covered; no bare 'weighted people' figure for a share run."""
+    run_dir = demo_report  # rendered in both languages (conftest.py)
     record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     assert record["objective_kind"] == "share" and record["objective_unit"] == "percentage points"
     words = {"zh": ("个百分点", "各服务人群新覆盖比例之和", "各功能新增覆盖", "加权新覆盖人次"),
              "en": ("percentage points", "cohort shares newly covered, summed", "Newly covered, by function",
                     "weighted people")}
     for lang, name in (("zh", "report.html"), ("en", "report_en.html")):
-        assert _report(run_dir, "--lang", lang).exit_code == 0
         page = (run_dir / name).read_text(encoding="utf-8")
         unit, label, gains, not_this = words[lang]
         assert f'<small class="unit" data-key="objective_unit">{unit}</small>' in page
@@ -144,16 +146,16 @@ def test_the_objective_is_stated_with_its_unit_and_meaning_in_both_languages(run
     assert "百分点" not in (run_dir / "report_en.html").read_text(encoding="utf-8")
 
 
-def test_the_fairness_table_shows_each_function_s_worst_circle_median_and_gini_in_both_languages(run_dir):
+def test_the_fairness_table_shows_each_function_s_worst_circle_median_and_gini_in_both_languages(demo_report):
     """Per function: the worst circle before -> after (share and circle), the median and the Gini, as run.json says."""
     from optimizer.report.words import share
 
+    run_dir = demo_report  # rendered in both languages (conftest.py)
     record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     spread = {(r["function"], r["moment"]): r for r in record["fairness"]}
     heads = {"zh": ("生活圈之间的公平（人均平衡）", "最差生活圈", "基尼系数", "中位数"),
              "en": ("Fairness between life circles", "Worst circle", "Gini index", "Median")}
     for lang, name in (("zh", "report.html"), ("en", "report_en.html")):
-        assert _report(run_dir, "--lang", lang).exit_code == 0
         page = (run_dir / name).read_text(encoding="utf-8")
         section = page[page.index('<section id="fairness">'):]
         section = section[:section.index("</section>")]
@@ -284,12 +286,12 @@ def _chromium():
     return exe
 
 
-def test_in_chromium_the_map_draws_every_site_and_highlights_a_facilitys_reach(run_dir):
+def test_in_chromium_the_map_draws_every_site_and_highlights_a_facilitys_reach(demo_report):
     """Headless Chromium runs the page's script: all markers drawn; #focus=SITE:function lights its reach."""
     _chromium()
     from optimizer.report.browser import dump_dom
 
-    assert _report(run_dir, "--lang", "en").exit_code == 0
+    run_dir = demo_report  # rendered with --lang en (conftest.py)
     page = run_dir / "report_en.html"
     dom = dump_dom(page, timeout=60)
     body = re.search(r"<body([^>]*)>", dom).group(1)
