@@ -50,6 +50,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from solvers.base import Backend, Capabilities, UnsupportedProblem, Watchdog, build_result
+from solvers.benders_projection import RunClock
 from solvers.highs import MIP_ABS_GAP, HighsBackend
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import PROOF_ABS_TOL, PROOF_REL_TOL, SolveResult, SolverOptions, Termination
@@ -539,7 +540,7 @@ class BendersBackend(Backend):
         return run.solve()
 
 
-class _Run:
+class _Run(RunClock):
     """One Benders solve: the master, the best plan, the bound, the clock."""
 
     def __init__(self, backend: BendersBackend, problem: MatrixProblem, structure: CoverageStructure,
@@ -596,19 +597,6 @@ class _Run:
         if self.proven():
             return Termination.OPTIMAL
         return Termination.GAP_LIMIT if self.close_enough() else Termination.OTHER
-
-    def time_left(self) -> float | None:
-        """Seconds of the limit left (``None``: no limit, or the test-suite's solver that ignores it)."""
-        if self.options.time_limit_s is None or not self.backend.pass_time_limit:
-            return None
-        return self.options.remaining_s() if self.options.deadline is not None else self.options.time_limit_s
-
-    def out_of_time(self) -> bool:
-        """Stopped by the watchdog, or past the limit (unless the limit is ignored, to test the watchdog)."""
-        if self.stopped.is_set():
-            return True
-        return self.backend.pass_time_limit and self.options.deadline is not None and \
-            time.perf_counter() >= self.options.deadline
 
     # -- master -------------------------------------------------------------------------
 

@@ -281,7 +281,29 @@ def project_coverage(problem: MatrixProblem, *, split: int | None = None) -> Pro
                              reach=reach, base=base, theta_of=theta_of, n_theta=n_theta)
 
 
-class _Run:
+class RunClock:
+    """The clock of a Benders run (here and in :mod:`solvers.benders`): its ``backend``, ``options`` and
+    ``stopped`` (set by the watchdog) say what is left of the time limit and whether it ran out."""
+
+    backend: Backend
+    options: SolverOptions
+    stopped: threading.Event
+
+    def time_left(self) -> float | None:
+        """Seconds of the limit left (``None``: no limit, or the test-suite's solver that ignores it)."""
+        if self.options.time_limit_s is None or not self.backend.pass_time_limit:
+            return None
+        return self.options.remaining_s() if self.options.deadline is not None else self.options.time_limit_s
+
+    def out_of_time(self) -> bool:
+        """Stopped by the watchdog, or past the limit (unless the limit is ignored, to test the watchdog)."""
+        if self.stopped.is_set():
+            return True
+        return self.backend.pass_time_limit and self.options.deadline is not None and \
+            time.perf_counter() >= self.options.deadline
+
+
+class _Run(RunClock):
     """One solve of a projected problem: the master on HiGHS, the best completed plan, the bound, the clock."""
 
     def __init__(self, backend: Backend, projection: ProjectedCoverage, options: SolverOptions) -> None:
@@ -342,17 +364,6 @@ class _Run:
         gap = self.options.relative_gap
         return gap > 0 and self.best_values is not None and \
             self.bound - self.best_value <= gap * max(abs(self.best_value), 1e-10)
-
-    def time_left(self) -> float | None:
-        if self.options.time_limit_s is None or not self.backend.pass_time_limit:
-            return None
-        return self.options.remaining_s() if self.options.deadline is not None else self.options.time_limit_s
-
-    def out_of_time(self) -> bool:
-        if self.stopped.is_set():
-            return True
-        return self.backend.pass_time_limit and self.options.deadline is not None and \
-            time.perf_counter() >= self.options.deadline
 
     # -- master -------------------------------------------------------------------------
 
