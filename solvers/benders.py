@@ -53,7 +53,7 @@ from solvers.base import Backend, Capabilities, UnsupportedProblem, Watchdog, bu
 from solvers.benders_projection import RunClock
 from solvers.highs import MIP_ABS_GAP, HighsBackend
 from solvers.problem import MatrixProblem, Sense
-from solvers.result import PROOF_ABS_TOL, PROOF_REL_TOL, SolveResult, SolverOptions, Termination
+from solvers.result import SolveResult, SolverOptions, Termination
 
 logger = logging.getLogger(__name__)
 
@@ -579,24 +579,10 @@ class _Run(RunClock):
         """Take a proven upper bound of the master (without the offset) on the plans better than the best."""
         self.bound = min(self.bound, max(value + self.s.offset, self.best_value))
 
-    def proven(self) -> bool:
-        """The bound meets the best plan's coverage (up to the proof tolerance)."""
-        tol = PROOF_ABS_TOL + PROOF_REL_TOL * abs(self.best_value)
-        return self.best_sites is not None and self.bound <= self.best_value + tol
-
-    def close_enough(self) -> bool:
-        """Proven, or within the relative gap the options accept (``relative_gap > 0``)."""
-        if self.proven():
-            return True
-        gap = self.options.relative_gap
-        return gap > 0 and self.best_sites is not None and \
-            self.bound - self.best_value <= gap * max(abs(self.best_value), 1e-10)
-
-    def finished(self) -> Termination:
-        """Why a search that ran out of rounds stopped."""
-        if self.proven():
-            return Termination.OPTIMAL
-        return Termination.GAP_LIMIT if self.close_enough() else Termination.OTHER
+    @property
+    def has_plan(self) -> bool:
+        """A plan within the limits is known."""
+        return self.best_sites is not None
 
     # -- master -------------------------------------------------------------------------
 

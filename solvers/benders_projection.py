@@ -282,12 +282,40 @@ def project_coverage(problem: MatrixProblem, *, split: int | None = None) -> Pro
 
 
 class RunClock:
-    """The clock of a Benders run (here and in :mod:`solvers.benders`): its ``backend``, ``options`` and
-    ``stopped`` (set by the watchdog) say what is left of the time limit and whether it ran out."""
+    """The clock and the proof of a Benders run (here and in :mod:`solvers.benders`).
+
+    Its ``backend``, ``options`` and ``stopped`` (set by the watchdog) say what is left of the
+    time limit and whether it ran out; ``best_value`` and ``bound`` (larger is better, in the
+    run's own terms) and :attr:`has_plan` say whether the best plan is proven.
+    """
 
     backend: Backend
     options: SolverOptions
     stopped: threading.Event
+    best_value: float
+    bound: float
+
+    @property
+    def has_plan(self) -> bool:
+        """A plan is known (``best_value`` is its value)."""
+        raise NotImplementedError
+
+    def proven(self) -> bool:
+        """The bound meets the best plan's value up to the proof tolerance."""
+        return self.has_plan and self.bound <= self.best_value + PROOF_ABS_TOL + PROOF_REL_TOL * abs(self.best_value)
+
+    def close_enough(self) -> bool:
+        """Proven, or within the relative gap the options accept (``relative_gap > 0``)."""
+        if self.proven():
+            return True
+        gap = self.options.relative_gap
+        return gap > 0 and self.has_plan and self.bound - self.best_value <= gap * max(abs(self.best_value), 1e-10)
+
+    def finished(self) -> Termination:
+        """Why a search that ran out of rounds stopped."""
+        if self.proven():
+            return Termination.OPTIMAL
+        return Termination.GAP_LIMIT if self.close_enough() else Termination.OTHER
 
     def time_left(self) -> float | None:
         """Seconds of the limit left (``None``: no limit, or the test-suite's solver that ignores it)."""
@@ -305,6 +333,11 @@ class RunClock:
 
 class _Run(RunClock):
     """One solve of a projected problem: the master on HiGHS, the best completed plan, the bound, the clock."""
+
+    @property
+    def has_plan(self) -> bool:
+        """A completed plan is known."""
+        return self.best_values is not None
 
     def __init__(self, backend: Backend, projection: ProjectedCoverage, options: SolverOptions) -> None:
         self.backend = backend
@@ -350,20 +383,6 @@ class _Run(RunClock):
         """Take a proven bound of the master (problem terms), never below the best plan (see the fixing)."""
         self.bound = min(self.bound, max(self.sign * master_bound, self.best_value))
         self.progress.report(bound=self._bound_shown())
-
-    def proven(self) -> bool:
-        """The bound meets the best plan's value up to the proof tolerance."""
-        if self.best_values is None:
-            return False
-        return self.bound <= self.best_value + PROOF_ABS_TOL + PROOF_REL_TOL * abs(self.best_value)
-
-    def close_enough(self) -> bool:
-        """Proven, or within the relative gap the options accept."""
-        if self.proven():
-            return True
-        gap = self.options.relative_gap
-        return gap > 0 and self.best_values is not None and \
-            self.bound - self.best_value <= gap * max(abs(self.best_value), 1e-10)
 
     # -- master -------------------------------------------------------------------------
 
@@ -585,11 +604,6 @@ class _Run(RunClock):
             if added == 0:
                 break  # the master's optimum is exact at its own plan
         return self.finished()
-
-    def finished(self) -> Termination:
-        if self.proven():
-            return Termination.OPTIMAL
-        return Termination.GAP_LIMIT if self.close_enough() else Termination.OTHER
 
     def solve(self) -> SolveResult:
         started = time.perf_counter()
