@@ -51,7 +51,7 @@ import scipy.sparse as sp
 
 from solvers.base import Backend, Capabilities, UnsupportedProblem, Watchdog, build_result
 from solvers.benders_projection import RunClock
-from solvers.highs import MIP_ABS_GAP, HighsBackend
+from solvers.highs import HighsBackend
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveResult, SolverOptions, Termination
 
@@ -72,8 +72,6 @@ CUT_REL_TOL = 1e-11
 #: The LP phase stops when its bound and the best point's coverage are this close, relatively.
 LP_REL_TOL = 1e-6
 
-#: Before the integer phase, cuts whose slack at the LP optimum exceeds this share of its value are dropped.
-CUT_SLACK_REL = 1e-3
 
 #: HiGHS's ``mip_heuristic_effort`` in the master MIP (its default 0.05); at 0 its heuristics
 #: (RINS, RENS, root reduced cost, feasibility jump) are off too. The dive, the reduced-cost
@@ -589,8 +587,7 @@ class _Run(RunClock):
     def _master(self) -> Any:
         import highspy
 
-        h = HighsBackend._new_highs()
-        h.cbLogging += lambda event: self.log.append(event.message)
+        h = self.new_highs()
         k = self.cuts.k
         inf = highspy.kHighsInf
         h.addVars(self.m + k, np.zeros(self.m + k), np.concatenate([np.ones(self.m), self.cuts.group_weight]))
@@ -600,13 +597,6 @@ class _Run(RunClock):
         for coef, limit in self.s.limits:
             idx = np.flatnonzero(coef).astype(np.int32)
             h.addRow(-inf, limit, idx.size, idx, coef[idx])
-        h.setOptionValue("mip_rel_gap", float(self.options.relative_gap))
-        h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
-        h.setOptionValue("random_seed", int(self.options.seed))
-        threads = None if self.options.threads is None else int(self.options.threads)
-        HighsBackend._size_scheduler(threads)
-        if threads is not None:
-            h.setOptionValue("threads", threads)
         return h
 
     def _add_cuts(self, h: Any, x: np.ndarray, theta: np.ndarray | None) -> int:
@@ -623,23 +613,6 @@ class _Run(RunClock):
                   rows.indices.astype(np.int32), rows.data)
         self.stats["cuts"] += n
         return n
-
-    def _run(self, h: Any, cap: float | None = None) -> None:
-        """Run HiGHS for what is left of the limit, and at most ``cap`` seconds.
-
-        HiGHS 1.16 holds an LP to its ``time_limit`` on the clock of the whole ``Highs`` object
-        (every earlier run counted) and a MIP on the clock of this run, so an LP's limit is
-        set from ``getRunTime()``: before, the LP phase of the clustered 10,000 x 1,000 stopped
-        at 61 s of a 120 s limit, "time limit reached", after 61 s of LP runs.
-        """
-        left = 0.0 if self.stopped.is_set() else self.time_left()  # stopped by the watchdog: at once
-        limits = [s for s in (left, cap) if s is not None]
-        allowed = float(max(min(limits), 0.0)) if limits else float("inf")
-        if not self.mip and np.isfinite(allowed):
-            allowed += float(h.getRunTime())
-        h.setOptionValue("time_limit", allowed)
-        self.highs = h
-        h.run()
 
     # -- phases -------------------------------------------------------------------------
 
@@ -713,28 +686,10 @@ class _Run(RunClock):
             self.polish()
         return x
 
-    def last_lp(self, h: Any) -> tuple[float, np.ndarray, np.ndarray] | None:
+    def sites_lp(self, h: Any) -> tuple[float, np.ndarray, np.ndarray] | None:
         """The master LP once more, its loose cuts dropped: ``(value, sites, |reduced costs|)``, or ``None``."""
-        import highspy
-
-        if self.out_of_time():
-            return None
-        self._run(h)
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            self.stats["last_lp"] = h.modelStatusToString(h.getModelStatus())
-            return None
-        solution = h.getSolution()
-        z = float(h.getInfo().objective_function_value)
-        self.tighten_bound(z)
-        x = np.asarray(solution.col_value)[:self.m].copy()
-        reduced = np.abs(np.asarray(solution.col_dual)[:self.m])
-        n_limits = len(self.s.limits)
-        slack = np.asarray(h.getLp().row_upper_)[n_limits:] - np.asarray(solution.row_value)[n_limits:]
-        loose = n_limits + np.flatnonzero(slack > CUT_SLACK_REL * max(1.0, abs(z)))
-        if loose.size:
-            h.deleteRows(loose.size, loose.astype(np.int32))
-        self.stats["cuts_dropped"] = int(loose.size)
-        return z, x, reduced
+        last = self.last_lp(h, len(self.s.limits), self.m)
+        return None if last is None else (last[0], last[1], np.abs(last[2]))
 
     def fix_by_reduced_cost(self, h: Any, z: float, x: np.ndarray, reduced: np.ndarray) -> None:
         """Fix the sites that no plan better than the best one can change.
@@ -889,7 +844,7 @@ class _Run(RunClock):
             h.HandleUserInterrupt = True
         with watchdog:
             self.lp_phase(h)
-            last = self.last_lp(h)
+            last = self.sites_lp(h)
             self.stats["lp_seconds"] = round(time.perf_counter() - started, 3)
             termination = self.finished()
             if not self.close_enough():

@@ -282,11 +282,13 @@ def project_coverage(problem: MatrixProblem, *, split: int | None = None) -> Pro
 
 
 class RunClock:
-    """The clock and the proof of a Benders run (here and in :mod:`solvers.benders`).
+    """The clock, the proof and the HiGHS runs of a Benders run (here and in :mod:`solvers.benders`).
 
     Its ``backend``, ``options`` and ``stopped`` (set by the watchdog) say what is left of the
     time limit and whether it ran out; ``best_value`` and ``bound`` (larger is better, in the
-    run's own terms) and :attr:`has_plan` say whether the best plan is proven.
+    run's own terms) and :attr:`has_plan` say whether the best plan is proven; its master is a
+    HiGHS set up by :meth:`new_highs`, run by :meth:`_run` and re-solved as an LP without its
+    loose cuts by :meth:`last_lp`.
     """
 
     backend: Backend
@@ -294,6 +296,16 @@ class RunClock:
     stopped: threading.Event
     best_value: float
     bound: float
+    #: The HiGHS object running now (cancelled by the watchdog), and HiGHS's log lines.
+    highs: Any
+    log: list[str]
+    #: The master is a MIP (after the LP phase): HiGHS times its runs differently (:meth:`_run`).
+    mip: bool
+    stats: dict[str, Any]
+
+    def tighten_bound(self, master_bound: float) -> None:
+        """Take a proven bound of the master (each run says in which terms)."""
+        raise NotImplementedError
 
     @property
     def has_plan(self) -> bool:
@@ -330,6 +342,58 @@ class RunClock:
         return self.backend.pass_time_limit and self.options.deadline is not None and \
             time.perf_counter() >= self.options.deadline
 
+    def new_highs(self) -> Any:
+        """An empty HiGHS for the master, logging into :attr:`log`, with the options' gap, seed and threads."""
+        h = HighsBackend._new_highs()
+        h.cbLogging += lambda event: self.log.append(event.message)
+        h.setOptionValue("mip_rel_gap", float(self.options.relative_gap))
+        h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+        h.setOptionValue("random_seed", int(self.options.seed))
+        threads = None if self.options.threads is None else int(self.options.threads)
+        HighsBackend._size_scheduler(threads)
+        if threads is not None:
+            h.setOptionValue("threads", threads)
+        return h
+
+    def _run(self, h: Any, cap: float | None = None) -> None:
+        """Run HiGHS for what is left of the limit, and at most ``cap`` seconds.
+
+        HiGHS 1.16 holds an LP to its ``time_limit`` on the clock of the whole ``Highs`` object
+        (every earlier run counted) and a MIP on the clock of this run, so an LP's limit is
+        set from ``getRunTime()``: before, the LP phase of the clustered 10,000 x 1,000 stopped
+        at 61 s of a 120 s limit, "time limit reached", after 61 s of LP runs.
+        """
+        left = 0.0 if self.stopped.is_set() else self.time_left()  # stopped by the watchdog: at once
+        limits = [s for s in (left, cap) if s is not None]
+        allowed = float(max(min(limits), 0.0)) if limits else float("inf")
+        if not self.mip and np.isfinite(allowed):
+            allowed += float(h.getRunTime())
+        h.setOptionValue("time_limit", allowed)
+        self.highs = h
+        h.run()
+
+    def last_lp(self, h: Any, first_cut: int, n_cols: int) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """The master LP once more, then its loose cuts dropped (rows from ``first_cut`` on whose slack
+        exceeds :data:`CUT_SLACK_REL` of the LP's value): ``(value, first n_cols values, their duals)``,
+        or ``None`` when out of time or not solved to optimality."""
+        import highspy
+
+        if self.out_of_time():
+            return None
+        self._run(h)
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            self.stats["last_lp"] = h.modelStatusToString(h.getModelStatus())
+            return None
+        solution = h.getSolution()
+        z = float(h.getInfo().objective_function_value)
+        self.tighten_bound(z)
+        slack = np.asarray(h.getLp().row_upper_)[first_cut:] - np.asarray(solution.row_value)[first_cut:]
+        loose = first_cut + np.flatnonzero(slack > CUT_SLACK_REL * max(1.0, abs(z)))
+        if loose.size:
+            h.deleteRows(loose.size, loose.astype(np.int32))
+        self.stats["cuts_dropped"] = int(loose.size)
+        return z, np.asarray(solution.col_value)[:n_cols].copy(), np.asarray(solution.col_dual)[:n_cols].copy()
+
 
 class _Run(RunClock):
     """One solve of a projected problem: the master on HiGHS, the best completed plan, the bound, the clock."""
@@ -359,6 +423,7 @@ class _Run(RunClock):
         self.seen: list[np.ndarray] = []
         self.progress = ProgressReporter(options, backend.name, self.problem.sense)
         self.infeasible = False
+        self.mip = False
 
     # -- bookkeeping --------------------------------------------------------------------
 
@@ -387,16 +452,8 @@ class _Run(RunClock):
     # -- master -------------------------------------------------------------------------
 
     def _master(self) -> Any:
-        h = HighsBackend._new_highs()
-        h.cbLogging += lambda event: self.log.append(event.message)
+        h = self.new_highs()
         h.passModel(HighsBackend._to_lp(self.p.master))
-        h.setOptionValue("mip_rel_gap", float(self.options.relative_gap))
-        h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
-        h.setOptionValue("random_seed", int(self.options.seed))
-        threads = None if self.options.threads is None else int(self.options.threads)
-        HighsBackend._size_scheduler(threads)
-        if threads is not None:
-            h.setOptionValue("threads", threads)
         return h
 
     def cuts(self, kept: np.ndarray, theta: np.ndarray | None) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -439,13 +496,6 @@ class _Run(RunClock):
         self.stats["cuts"] += n
         return n
 
-    def _run(self, h: Any, cap: float | None = None) -> None:
-        left = 0.0 if self.stopped.is_set() else self.time_left()
-        limits = [v for v in (left, cap) if v is not None]
-        h.setOptionValue("time_limit", float(max(min(limits), 0.0)) if limits else float("inf"))
-        self.highs = h
-        h.run()
-
     # -- phases -------------------------------------------------------------------------
 
     def lp_phase(self, h: Any) -> tuple[float, np.ndarray, np.ndarray] | None:
@@ -485,26 +535,6 @@ class _Run(RunClock):
                 break
         return last
 
-    def drop_loose_cuts(self, h: Any) -> tuple[float, np.ndarray, np.ndarray] | None:
-        """The master LP once more, then its loose cuts dropped: that LP's ``(value, point, reduced costs)``."""
-        import highspy
-
-        if self.out_of_time():
-            return None
-        self._run(h)
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        n_master, first_cut = self.p.master.n_cols, self.p.master.n_rows
-        solution = h.getSolution()
-        z = float(h.getInfo().objective_function_value)
-        self.tighten_bound(z)
-        slack = np.asarray(h.getLp().row_upper_)[first_cut:] - np.asarray(solution.row_value)[first_cut:]
-        loose = first_cut + np.flatnonzero(slack > CUT_SLACK_REL * max(1.0, abs(z)))
-        if loose.size:
-            h.deleteRows(loose.size, loose.astype(np.int32))
-        self.stats["cuts_dropped"] = int(loose.size)
-        return z, np.asarray(solution.col_value)[:n_master].copy(), np.asarray(solution.col_dual)[:n_master].copy()
-
     def fix_by_reduced_cost(self, h: Any, z: float, point: np.ndarray, reduced: np.ndarray) -> None:
         """Fix binary master columns at the bound where no plan better than the best one can move them.
 
@@ -543,6 +573,7 @@ class _Run(RunClock):
 
     def integer(self, h: Any) -> None:
         m = self.p.master
+        self.mip = True
         h.changeColsIntegrality(m.n_cols, np.arange(m.n_cols, dtype=np.int32), m.integrality.astype(np.uint8))
 
         def on_solution(event: Any) -> None:
@@ -623,7 +654,7 @@ class _Run(RunClock):
         with watchdog:
             last = self.lp_phase(h)
             if not self.infeasible:
-                last = self.drop_loose_cuts(h) or last
+                last = self.last_lp(h, self.p.master.n_rows, self.p.master.n_cols) or last
             self.stats["lp_seconds"] = round(time.perf_counter() - started, 3)
             if self.infeasible:
                 termination = Termination.INFEASIBLE
