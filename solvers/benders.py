@@ -49,7 +49,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.base import Backend, Capabilities, UnsupportedProblem, Watchdog, build_result
+from solvers.base import Backend, Capabilities, UnsupportedProblem, build_result
 from solvers.benders_projection import RunClock
 from solvers.highs import HighsBackend
 from solvers.problem import MatrixProblem, Sense
@@ -833,15 +833,7 @@ class _Run(RunClock):
         started = time.perf_counter()
         self._start()
         h = self._master()
-
-        def stop() -> None:
-            self.stopped.set()
-            if self.highs is not None:
-                self.highs.cancelSolve()
-
-        watchdog = Watchdog(self.options, stop, solver="benders", action="cancelling HiGHS")
-        if watchdog.budget is not None:
-            h.HandleUserInterrupt = True
+        watchdog = self.watchdog(h)
         with watchdog:
             self.lp_phase(h)
             last = self.sites_lp(h)

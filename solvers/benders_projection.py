@@ -372,6 +372,19 @@ class RunClock:
         self.highs = h
         h.run()
 
+    def watchdog(self, h: Any) -> Watchdog:
+        """The watchdog of the run on master ``h``: at the end of the grace it sets :attr:`stopped` and
+        cancels the HiGHS running then."""
+        def stop() -> None:
+            self.stopped.set()
+            if self.highs is not None:
+                self.highs.cancelSolve()
+
+        watchdog = Watchdog(self.options, stop, solver="benders", action="cancelling HiGHS")
+        if watchdog.budget is not None:
+            h.HandleUserInterrupt = True
+        return watchdog
+
     def last_lp(self, h: Any, first_cut: int, n_cols: int) -> tuple[float, np.ndarray, np.ndarray] | None:
         """The master LP once more, then its loose cuts dropped (rows from ``first_cut`` on whose slack
         exceeds :data:`CUT_SLACK_REL` of the LP's value): ``(value, first n_cols values, their duals)``,
@@ -641,15 +654,7 @@ class _Run(RunClock):
         if self.problem.start is not None and self.problem.start.shape == (self.problem.n_cols,):
             self.offer(self.p.master_point(self.problem.start))
         h = self._master()
-
-        def stop() -> None:
-            self.stopped.set()
-            if self.highs is not None:
-                self.highs.cancelSolve()
-
-        watchdog = Watchdog(self.options, stop, solver="benders", action="cancelling HiGHS")
-        if watchdog.budget is not None:
-            h.HandleUserInterrupt = True
+        watchdog = self.watchdog(h)
         termination = Termination.OTHER
         with watchdog:
             last = self.lp_phase(h)
