@@ -4,6 +4,11 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/time_limits.py             # greedy, highs, cbc, scip at 1 s and 3 s
     .venv/bin/python benchmarks/time_limits.py --record    # and rewrite benchmarks/time_limits.{json,md}
+    .venv/bin/python benchmarks/time_limits.py --case demo-x4 --solvers highs --limits 30,90 --out x4.json
+
+``--case demo-x4`` is the demo district generated at 4x (demand, sites and budget; the
+scaled case of ``benchmarks/run.py`` and ``benchmarks/solver_table.py``), whose HiGHS
+presolve once ran past a 120 s limit plus its grace (issue 18).
 
 The demo's model (``scenarios/yuzhong-demo.yaml``) is built once; each case is one
 :func:`optimizer.solving.solve` with ``solver.name`` and ``solver.time_limit_s`` set, timed
@@ -22,6 +27,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,15 +38,31 @@ SOLVERS = ("greedy", "highs", "cbc", "scip")
 LIMITS = (1.0, 3.0)
 
 
-def measure(solvers: tuple[str, ...] = SOLVERS, limits: tuple[float, ...] = LIMITS) -> list[dict]:
-    """One row per solver and limit on the demo's model (built once)."""
+def _scenario(case: str):
+    """The demo's scenario, or (``demo-x4``) the demo generated at 4x, written once to a temporary folder."""
+    from optimizer.scenario import load_scenario
+
+    demo = REPO / "scenarios" / "yuzhong-demo.yaml"
+    if case == "demo":
+        return load_scenario(demo)
+    scale = int(case.removeprefix("demo-x"))
+    folder = Path(tempfile.gettempdir()) / f"lifecircle-time-limits-x{scale}"
+    if not (folder / "demand.gpkg").exists():
+        from dataset_builders import yuzhong
+
+        yuzhong.write(yuzhong.generate(seed=2020, scale=scale), folder)
+    sets = [f"inputs.{t}.path={folder / (t + '.gpkg')}" for t in ("demand", "sites", "facilities", "network")]
+    return load_scenario(demo, sets + [f"budget.total={80_000_000 * scale}"])
+
+
+def measure(solvers: tuple[str, ...] = SOLVERS, limits: tuple[float, ...] = LIMITS, case: str = "demo") -> list[dict]:
+    """One row per solver and limit on the case's model (built once)."""
     import solvers as registry
     from optimizer.pipeline import prepare_model
-    from optimizer.scenario import load_scenario
     from optimizer.solving import solve
     from solvers.result import grace_for
 
-    setup = prepare_model(load_scenario(REPO / "scenarios" / "yuzhong-demo.yaml"))
+    setup = prepare_model(_scenario(case))
     rows = []
     for name in solvers:
         if name not in registry.available_solvers():
@@ -52,7 +74,7 @@ def measure(solvers: tuple[str, ...] = SOLVERS, limits: tuple[float, ...] = LIMI
             t0 = time.perf_counter()
             r = solve(setup.model, sc)
             wall = time.perf_counter() - t0
-            rows.append({"solver": name, "limit_s": limit, "grace_s": round(grace_for(limit), 2),
+            rows.append({"case": case, "solver": name, "limit_s": limit, "grace_s": round(grace_for(limit), 2),
                          "wall_s": round(wall, 2), "within_limit_and_grace": wall <= limit + grace_for(limit),
                          "termination": r.termination.value, "objective": r.objective, "bound": r.bound,
                          "plan_from": r.extra.get("plan_from", r.solver),
@@ -84,9 +106,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", action="store_true",
                         help="Also write benchmarks/time_limits.json and benchmarks/time_limits.md.")
+    parser.add_argument("--case", default="demo", choices=("demo", "demo-x2", "demo-x4"),
+                        help="The shipped demo, or the demo generated at 2x or 4x.")
+    parser.add_argument("--solvers", default=",".join(SOLVERS), help="Comma list of solvers.")
+    parser.add_argument("--limits", default=",".join(f"{v:g}" for v in LIMITS), help="Comma list of limits (s).")
+    parser.add_argument("--out", help="Write the record (JSON) to this file.")
     args = parser.parse_args(argv)
+    solvers = tuple(s for s in args.solvers.split(",") if s)
+    limits = tuple(float(v) for v in args.limits.split(",") if v)
     record = {"measured_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
-              "cores": os.cpu_count(), "python": platform.python_version(), "rows": measure()}
+              "cores": os.cpu_count(), "python": platform.python_version(),
+              "rows": measure(solvers, limits, args.case)}
+    if args.out:
+        Path(args.out).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if args.record:
         (REPO / "benchmarks" / "time_limits.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         (REPO / "benchmarks" / "time_limits.md").write_text(_markdown(record), encoding="utf-8")
