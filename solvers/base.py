@@ -490,12 +490,17 @@ class Backend(abc.ABC):
         Hand ``options.time_limit_s`` to the solver itself. Always true in use; the
         test-suite turns it off to imitate a solver that ignores its limit and check
         that the watchdog stops it at the end of the limit plus the grace.
+    run_in_child
+        A time-limited solve of this in-process backend runs in a forked child process,
+        stopped at the end of the limit plus the grace (:mod:`solvers.isolation`). True
+        in use; a test turns it off to compare with the solve in this process.
     """
 
     name: ClassVar[str] = ""
     extra: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities] = Capabilities()
     pass_time_limit: ClassVar[bool] = True
+    run_in_child: ClassVar[bool] = True
 
     @classmethod
     @abc.abstractmethod
@@ -539,14 +544,25 @@ class Backend(abc.ABC):
         if problem.n_cols == 0:
             return self._solve_empty(problem, options)
         started = time.perf_counter()
-        result = self._solve(problem, options)
+        result = self._solve_within_limit(problem, options)
         if result.extra.get("infeasible_or_unbounded"):
             result = self._settle_infeasible_or_unbounded(problem, options, result, started)
         result = keep_the_better_plan(problem, result)
-        if result.options.on_progress is not None:  # a result keeps no caller's callback (it may be pickled)
-            result = dataclasses.replace(result, options=dataclasses.replace(result.options, on_progress=None))
+        if result.options.on_progress is not None or result.options.on_incumbent is not None:
+            # a result keeps no caller's callback (it may be pickled)
+            result = dataclasses.replace(result, options=dataclasses.replace(result.options, on_progress=None,
+                                                                             on_incumbent=None))
         logger.debug("%s on %r: %s", self.name, problem.name, result.message)
         return result
+
+    def _solve_within_limit(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+        """:meth:`_solve`, in a child process stopped at the end of the limit plus the grace when
+        :func:`solvers.isolation.should_isolate` says so, else here."""
+        from solvers.isolation import should_isolate, solve_in_child
+
+        if should_isolate(self, options):
+            return solve_in_child(self, problem, options)
+        return self._solve(problem, options)
 
     def check(self, problem: MatrixProblem) -> None:
         """Refuse, before any solving, a problem this backend cannot take exactly.
@@ -616,7 +632,7 @@ class Backend(abc.ABC):
         zero = dataclasses.replace(problem, objective=np.zeros(problem.n_cols), start=None,
                                    objective_offset=0.0, sense=Sense.MINIMIZE,
                                    name=f"{problem.name}-feasibility")
-        check = self._solve(zero, check_options)
+        check = self._solve_within_limit(zero, check_options)
         extra = dict(result.extra)
         extra.pop("infeasible_or_unbounded", None)
         extra["feasibility_check"] = check.status.value

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import logging
+import os
 import threading
 import time
 from typing import Any, ClassVar
@@ -48,6 +49,31 @@ _banner_done = False
 #: for another size fails unless the scheduler is reset. Size it has now (None: default).
 _scheduler_lock = threading.Lock()
 _scheduler_threads: int | None = None
+#: True in a process forked from one whose HiGHS scheduler ran: its worker threads did not
+#: survive the fork, and a solve there waits for them forever unless the scheduler is reset.
+_forked = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked
+    _forked = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _fresh_scheduler_after_fork() -> None:
+    """In a forked child, drop the scheduler inherited from the parent (without waiting for its dead workers)."""
+    global _forked, _scheduler_threads
+    if not _forked:
+        return
+    import highspy
+
+    with _scheduler_lock:
+        if _forked:
+            highspy.Highs.resetGlobalScheduler(False)
+            _scheduler_threads = None
+            _forked = False
 
 
 def _silence_banner() -> None:
@@ -107,6 +133,7 @@ class HighsBackend(Backend):
         import highspy
 
         _silence_banner()
+        _fresh_scheduler_after_fork()
         h = highspy.Highs()
         h.setOptionValue("output_flag", True)
         h.setOptionValue("log_to_console", False)
@@ -205,6 +232,15 @@ class HighsBackend(Backend):
             h.cbMipImprovingSolution += on_mip_event
             h.cbMipLogging += on_mip_event
             h.cbMipInterrupt += on_mip_event
+        if options.on_incumbent is not None and problem.is_mip:
+            stream = options.on_incumbent
+
+            def on_improving(event: Any) -> None:  # the plan itself, for a parent that may have to stop us
+                data = event.data_out
+                stream(float(data.objective_function_value), float(data.mip_dual_bound),
+                       np.array(data.mip_solution, dtype=np.float64))
+
+            h.cbMipImprovingSolution += on_improving
         extra: dict = {}
         status = h.passModel(self._to_lp(problem))
         if status == highspy.HighsStatus.kError:

@@ -127,6 +127,9 @@ def progress_gap(incumbent: float | None, bound: float | None, maximise: bool) -
 
 #: What :attr:`SolverOptions.on_progress` is: called with each :class:`SolveProgress`.
 ProgressCallback = Callable[[SolveProgress], None]
+#: What :attr:`SolverOptions.on_incumbent` is: called with an improving plan's value, the bound
+#: (or ``None``) and the plan's values.
+IncumbentCallback = Callable[[float, "float | None", np.ndarray], None]
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,10 @@ class SolverOptions:
         callbacks, through :class:`solvers.progress.ProgressReporter`: at most about two
         calls a second, and an error it raises never stops the solve); ``None`` for
         none. Not part of the options' equality, ``repr`` or :meth:`as_dict`.
+    on_incumbent
+        Called with each improving plan (value, bound, values) by backends that can say
+        (HiGHS); set by :mod:`solvers.isolation` in a solver child to stream plans to the
+        parent. Not part of the options' equality, ``repr`` or :meth:`as_dict`.
     """
 
     time_limit_s: float | None = None
@@ -169,6 +176,7 @@ class SolverOptions:
     grace_s: float | None = None
     deadline: float | None = field(default=None, compare=False)
     on_progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
+    on_incumbent: IncumbentCallback | None = field(default=None, compare=False, repr=False)
 
     @property
     def grace(self) -> float:
