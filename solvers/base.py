@@ -560,7 +560,7 @@ class Backend(abc.ABC):
         :func:`solvers.isolation.should_isolate` says so, else here."""
         from solvers.isolation import should_isolate, solve_in_child
 
-        if should_isolate(self, options):
+        if should_isolate(self, problem, options):
             return solve_in_child(self, problem, options)
         return self._solve(problem, options)
 

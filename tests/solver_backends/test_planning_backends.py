@@ -112,7 +112,6 @@ def test_in_coverage_mode_an_exact_solver_stopped_without_a_plan_returns_the_gre
                             objective=None, bound=greedy.objective + 5.0, solve_seconds=1.0)
 
     monkeypatch.setattr(cls, "_solve", stopped)
-    monkeypatch.setattr(cls, "run_in_child", False)  # ``seen`` is filled in this process
     sc = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name=name, time_limit_s=1.0))
     r = solve(model, sc)
     assert seen["start"] is not None  # the greedy plan was the solver's start

@@ -105,6 +105,12 @@ class RefusingSolver(PoliteSolver):
         raise solvers.UnsupportedProblem(self.name, "it takes no knapsacks", ("highs",))
 
 
+@pytest.fixture(autouse=True)
+def fork_every_size(monkeypatch) -> None:
+    """The test problems are tiny: fork them all the same."""
+    monkeypatch.setattr("solvers.isolation.MIN_NONZEROS_IN_CHILD", 0)
+
+
 @pytest.fixture
 def stubborn(tmp_path, monkeypatch) -> StubbornSolver:
     """The stubborn solver, registered for the test, writing its process id under ``tmp_path``."""
@@ -235,9 +241,16 @@ def test_highs_streams_its_improving_plans_with_their_values():
 
 def test_only_a_time_limited_solve_of_an_in_process_matrix_solver_is_forked():
     highs, cbc = solvers.SOLVERS["highs"](), solvers.SOLVERS["cbc"]()
-    assert should_isolate(highs, SolverOptions(time_limit_s=10.0))
-    assert not should_isolate(highs, SolverOptions())
-    assert not should_isolate(cbc, SolverOptions(time_limit_s=10.0)), "CBC is a subprocess already"
+    p, limited = knapsack(), SolverOptions(time_limit_s=10.0)
+    assert should_isolate(highs, p, limited)
+    assert not should_isolate(highs, p, SolverOptions())
+    assert not should_isolate(cbc, p, limited), "CBC is a subprocess already"
     greedy = [solvers.SOLVERS[n]() for n in solvers.solvers_where(needs_planning_model=True)]
-    assert not any(should_isolate(g, SolverOptions(time_limit_s=10.0)) for g in greedy), \
-        "the greedy checks its own clock"
+    assert not any(should_isolate(g, p, limited) for g in greedy), "the greedy checks its own clock"
+
+
+def test_a_problem_too_small_to_overrun_its_grace_is_solved_in_this_process(monkeypatch):
+    monkeypatch.setattr("solvers.isolation.MIN_NONZEROS_IN_CHILD", 10_000)
+    p = knapsack()
+    assert p.matrix.nnz < 10_000
+    assert not should_isolate(solvers.SOLVERS["highs"](), p, SolverOptions(time_limit_s=10.0))

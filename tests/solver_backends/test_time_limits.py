@@ -61,7 +61,6 @@ def test_time_spent_before_the_solver_counts_against_the_limit(backend, monkeypa
         return left
 
     monkeypatch.setattr(SolverOptions, "remaining_s", spy)
-    monkeypatch.setattr(type(backend), "run_in_child", False)  # ``handed`` is filled in this process
     r = backend.solve(p, options)
     assert r.termination in (Termination.TIME_LIMIT, Termination.KILLED), r.summary()
     # with the whole limit again the solver would be handed 1.5 s; it is handed what is left
