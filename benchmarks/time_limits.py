@@ -4,7 +4,8 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/time_limits.py             # greedy, highs, cbc, scip at 1 s and 3 s
     .venv/bin/python benchmarks/time_limits.py --record    # and rewrite benchmarks/time_limits.{json,md}
-    .venv/bin/python benchmarks/time_limits.py --case demo-x4 --solvers highs --limits 30,90 --out x4.json
+    .venv/bin/python benchmarks/time_limits.py --case demo-x4 --solvers highs --limits 30,90 \
+        --modes in-process,child --record                  # the 4x demo, before and after issue 18
 
 ``--case demo-x4`` is the demo district generated at 4x (demand, sites and budget; the
 scaled case of ``benchmarks/run.py`` and ``benchmarks/solver_table.py``), whose HiGHS
@@ -55,72 +56,110 @@ def _scenario(case: str):
     return load_scenario(demo, sets + [f"budget.total={80_000_000 * scale}"])
 
 
-def measure(solvers: tuple[str, ...] = SOLVERS, limits: tuple[float, ...] = LIMITS, case: str = "demo") -> list[dict]:
-    """One row per solver and limit on the case's model (built once)."""
+def _modes(backend, modes: tuple[str, ...]) -> tuple[str, ...]:
+    """The modes a backend runs in: both for a solve that may be forked (:mod:`solvers.isolation`), else one."""
+    caps = backend.capabilities
+    return modes if caps.in_process and not caps.needs_planning_model else ("as is",)
+
+
+def measure(solvers: tuple[str, ...] = SOLVERS, limits: tuple[float, ...] = LIMITS, case: str = "demo",
+            modes: tuple[str, ...] = ("child",)) -> list[dict]:
+    """One row per solver, limit and mode (``child``: forked as in use; ``in-process``: the solve before issue
+    18) on the case's model (built once); the modes of one solver and limit run one after the other."""
     import solvers as registry
     from optimizer.pipeline import prepare_model
     from optimizer.solving import solve
     from solvers.result import grace_for
 
     setup = prepare_model(_scenario(case))
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     rows = []
     for name in solvers:
         if name not in registry.available_solvers():
             continue
+        cls = registry.SOLVERS[name]
         for limit in limits:
-            sc = dataclasses.replace(setup.scenario, solver=dataclasses.replace(setup.scenario.solver, name=name,
-                                                                                time_limit_s=limit))
-            load_before = os.getloadavg()[0]
-            t0 = time.perf_counter()
-            r = solve(setup.model, sc)
-            wall = time.perf_counter() - t0
-            rows.append({"case": case, "solver": name, "limit_s": limit, "grace_s": round(grace_for(limit), 2),
-                         "wall_s": round(wall, 2), "within_limit_and_grace": wall <= limit + grace_for(limit),
-                         "termination": r.termination.value, "objective": r.objective, "bound": r.bound,
-                         "plan_from": r.extra.get("plan_from", r.solver),
-                         "loadavg_before": round(load_before, 2), "loadavg_after": round(os.getloadavg()[0], 2)})
-            print(f"{name:7s} limit {limit:4.1f} s  wall {wall:5.2f} s  {r.termination.value:12s} "
-                  f"objective {r.objective}  bound {r.bound}  load {load_before:.2f}", flush=True)
+            for mode in _modes(cls, modes):
+                sc = dataclasses.replace(setup.scenario, solver=dataclasses.replace(
+                    setup.scenario.solver, name=name, time_limit_s=limit))
+                cls.run_in_child = mode != "in-process"
+                load_before = os.getloadavg()[0]
+                t0 = time.perf_counter()
+                try:
+                    r = solve(setup.model, sc)
+                finally:
+                    cls.run_in_child = True
+                wall = time.perf_counter() - t0
+                rows.append({"case": case, "solver": name, "mode": "child" if r.extra.get("solved_in_child")
+                             else "in process", "limit_s": limit, "grace_s": round(grace_for(limit), 2),
+                             "wall_s": round(wall, 2), "within_limit_and_grace": wall <= limit + grace_for(limit),
+                             "termination": r.termination.value, "objective": r.objective, "bound": r.bound,
+                             "plan_from": r.extra.get("plan_from", r.solver), "measured_utc": stamp,
+                             "loadavg_before": round(load_before, 2), "loadavg_after": round(os.getloadavg()[0], 2)})
+                print(f"{name:7s} {rows[-1]['mode']:10s} limit {limit:4.1f} s  wall {wall:6.2f} s  "
+                      f"{r.termination.value:12s} objective {r.objective}  bound {r.bound}  load {load_before:.2f}",
+                      flush=True)
     return rows
 
 
 def _markdown(record: dict) -> str:
-    lines = ["# Time limits on the demo (`benchmarks/time_limits.py`)", "",
-             f"Measured {record['measured_utc']} on {record['cores']} cores, Python {record['python']}; "
-             "wall time from the call of `optimizer.solving.solve` (greedy start and hand-over included); "
-             "load is `os.getloadavg()` (1 min) before -> after.", "",
-             "| solver | limit s | grace s | wall s | within limit + grace | termination | objective | bound | load |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["# Time limits (`benchmarks/time_limits.py`)", "",
+             f"On {record['cores']} cores, Python {record['python']}; wall time from the call of "
+             "`optimizer.solving.solve` (greedy start and hand-over included); load is `os.getloadavg()` (1 min) "
+             "before -> after; `child`: the solve ran in a forked child process stopped at limit + grace "
+             "(issue 18), `in process`: as before it (a model under 10,000 nonzeros is never forked).", "",
+             "| case | solver | mode | limit s | grace s | wall s | within limit + grace | termination | objective "
+             "| bound | load | measured |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in record["rows"]:
         bound = "none" if r["bound"] is None else f"{r['bound']:.2f}"
         objective = "none" if r["objective"] is None else f"{r['objective']:.2f}"
-        lines.append(f"| {r['solver']} | {r['limit_s']:g} | {r['grace_s']:g} | {r['wall_s']:.2f} | "
-                     f"{'yes' if r['within_limit_and_grace'] else 'NO'} | {r['termination']} | {objective} | "
-                     f"{bound} | {r['loadavg_before']:.2f} -> {r['loadavg_after']:.2f} |")
-    lines += ["", "Target (issue 16): every solver stops within its limit plus the grace, max(2 s, 10 %), "
+        lines.append(f"| {r.get('case', 'demo')} | {r['solver']} | {r.get('mode', 'in process')} | {r['limit_s']:g} | "
+                     f"{r['grace_s']:g} | {r['wall_s']:.2f} | {'yes' if r['within_limit_and_grace'] else 'NO'} | "
+                     f"{r['termination']} | {objective} | {bound} | {r['loadavg_before']:.2f} -> "
+                     f"{r['loadavg_after']:.2f} | {r.get('measured_utc', record.get('measured_utc', ''))} |")
+    lines += ["", "Target (issues 16 and 18): every solver stops within its limit plus the grace, max(2 s, 10 %), "
               "and returns at least the greedy plan in coverage mode."]
     return "\n".join(lines) + "\n"
+
+
+def _merged(old: dict, record: dict) -> dict:
+    """``record`` with the rows of ``old`` for other cases kept (rows without a case are the demo's)."""
+    case = record["rows"][0]["case"] if record["rows"] else None
+    kept = [r for r in old.get("rows", []) if r.get("case", "demo") != case]
+    for r in kept:
+        r.setdefault("case", "demo")
+        r.setdefault("mode", "in process")
+        r.setdefault("measured_utc", old.get("measured_utc", ""))
+    return {**record, "rows": sorted(kept + record["rows"], key=lambda r: r["case"] != "demo")}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", action="store_true",
-                        help="Also write benchmarks/time_limits.json and benchmarks/time_limits.md.")
+                        help="Also write benchmarks/time_limits.json and benchmarks/time_limits.md (the rows of "
+                             "other cases are kept).")
     parser.add_argument("--case", default="demo", choices=("demo", "demo-x2", "demo-x4"),
                         help="The shipped demo, or the demo generated at 2x or 4x.")
     parser.add_argument("--solvers", default=",".join(SOLVERS), help="Comma list of solvers.")
     parser.add_argument("--limits", default=",".join(f"{v:g}" for v in LIMITS), help="Comma list of limits (s).")
+    parser.add_argument("--modes", default="child",
+                        help="Comma list of child, in-process: how a solve that may be forked runs (side by side).")
     parser.add_argument("--out", help="Write the record (JSON) to this file.")
     args = parser.parse_args(argv)
     solvers = tuple(s for s in args.solvers.split(",") if s)
     limits = tuple(float(v) for v in args.limits.split(",") if v)
+    modes = tuple(m for m in args.modes.split(",") if m)
     record = {"measured_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
               "cores": os.cpu_count(), "python": platform.python_version(),
-              "rows": measure(solvers, limits, args.case)}
+              "rows": measure(solvers, limits, args.case, modes)}
     if args.out:
         Path(args.out).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if args.record:
-        (REPO / "benchmarks" / "time_limits.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        path = REPO / "benchmarks" / "time_limits.json"
+        old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        record = _merged(old, record)
+        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         (REPO / "benchmarks" / "time_limits.md").write_text(_markdown(record), encoding="utf-8")
         print("recorded in benchmarks/time_limits.json and benchmarks/time_limits.md")
     return 0
