@@ -90,8 +90,9 @@ def measure(solvers: tuple[str, ...] = SOLVERS, limits: tuple[float, ...] = LIMI
                 finally:
                     cls.run_in_child = True
                 wall = time.perf_counter() - t0
-                rows.append({"case": case, "solver": name, "mode": "child" if r.extra.get("solved_in_child")
-                             else "in process", "limit_s": limit, "grace_s": round(grace_for(limit), 2),
+                ran = ("child" if r.extra.get("solved_in_child") else
+                       "in process" if cls.capabilities.in_process else "subprocess")
+                rows.append({"case": case, "solver": name, "mode": ran, "limit_s": limit, "grace_s": round(grace_for(limit), 2),
                              "wall_s": round(wall, 2), "within_limit_and_grace": wall <= limit + grace_for(limit),
                              "termination": r.termination.value, "objective": r.objective, "bound": r.bound,
                              "plan_from": r.extra.get("plan_from", r.solver), "measured_utc": stamp,
@@ -107,7 +108,8 @@ def _markdown(record: dict) -> str:
              f"On {record['cores']} cores, Python {record['python']}; wall time from the call of "
              "`optimizer.solving.solve` (greedy start and hand-over included); load is `os.getloadavg()` (1 min) "
              "before -> after; `child`: the solve ran in a forked child process stopped at limit + grace "
-             "(issue 18), `in process`: as before it (a model under 10,000 nonzeros is never forked).", "",
+             "(issue 18), `in process`: as before it (a model under 10,000 nonzeros is never forked), `subprocess`: "
+             "CBC.", "",
              "| case | solver | mode | limit s | grace s | wall s | within limit + grace | termination | objective "
              "| bound | load | measured |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]

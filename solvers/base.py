@@ -96,6 +96,9 @@ class SolverUnavailable(ValueError):
             f"`pip install {extra}`"
         )
 
+    def __reduce__(self) -> tuple:  # crosses a pipe from a solver child intact
+        return (type(self), (self.solver, self.extra, self.reason))
+
 
 class UnsupportedProblem(ValueError):
     """The backend cannot take this problem exactly; raised before any solving.
@@ -119,6 +122,9 @@ class UnsupportedProblem(ValueError):
         self.alternatives = tuple(alternatives)
         hint = f"; use {' or '.join(self.alternatives)}" if self.alternatives else ""
         super().__init__(f"{solver} cannot solve this model exactly: {reason}{hint}")
+
+    def __reduce__(self) -> tuple:  # crosses a pipe from a solver child intact
+        return (type(self), (self.solver, self.reason, self.alternatives))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ Time limit: HiGHS gets what is left of the limit once the model is passed
 (:meth:`~solvers.result.SolverOptions.remaining_s`). Watchdog: should a solve still
 overrun the limit plus the grace (:func:`~solvers.result.grace_for`), a timer thread
 calls :meth:`highspy.Highs.cancelSolve` and the result's termination is ``KILLED`` (with the incumbent, if any).
+HiGHS does not honour that request during presolve, so a time-limited solve of a model of some
+size runs in a child process that is killed at the end of the grace (:mod:`solvers.isolation`);
+there, ``options.on_incumbent`` streams every improving plan, and the scheduler inherited
+through the fork is dropped first (its worker threads did not survive it: a solve would wait
+for them forever).
 """
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ backend's ``_solve`` in a forked child (Linux) through :func:`solve_in_child`:
   :data:`KILL_MARGIN_S`) gets SIGTERM, and SIGKILL :data:`KILL_MARGIN_S` later;
 - a child that ends normally sends back its whole :class:`~solvers.result.SolveResult`; a
   stopped one leaves the last streamed plan, recomputed from its values and checked
-  against every row, with the best bound streamed, termination ``KILLED``;
+  against every row, with the best bound streamed, termination ``KILLED`` (``ERROR`` when
+  it died by itself, e.g. out of memory: the parent lives on);
 - the child dies with the parent (``PR_SET_PDEATHSIG``), ignores Ctrl-C (the parent stops
   it), and an exception in the parent (Ctrl-C, SIGTERM) stops and reaps it.
 
@@ -169,7 +170,10 @@ def _child(backend: Backend, problem: MatrixProblem, options: SolverOptions, con
         else:
             plain = dataclasses.replace(result, options=dataclasses.replace(
                 options, on_progress=None, on_incumbent=None))
-            send(("result", plain))
+            try:
+                send(("result", plain))
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # nothing was written
+                send(("error", RuntimeError(f"{backend.name}'s result could not be sent back: {exc}")))
     except BaseException:  # noqa: BLE001 - the pipe itself failed: the parent sees the exit code
         code = 2
     finally:
@@ -229,7 +233,7 @@ def solve_in_child(backend: Backend, problem: MatrixProblem, options: SolverOpti
     ------
     BaseException
         What the backend raised in the child (a ``RuntimeError`` naming it when it cannot
-        cross the pipe); ``RuntimeError`` when the child died without a word.
+        cross the pipe).
     """
     maximise = problem.sense is Sense.MAXIMIZE
     stop_in = options.stop_in_s()
@@ -250,8 +254,10 @@ def solve_in_child(backend: Backend, problem: MatrixProblem, options: SolverOpti
     logger.debug("%s: solving in child process %d (fork %.3f s)", backend.name, pid, time.perf_counter() - started)
     heard = _Streamed()
     killed = False
+    answered = False
     try:
         killed = _listen(receive, hard_stop, heard, options, maximise)
+        answered = heard.result is not None or heard.error is not None
         if killed:
             logger.warning("%s overran its time limit (%.1f s + %.1f s grace); stopping its process %d",
                            backend.name, options.time_limit_s, options.grace, pid)
@@ -261,17 +267,23 @@ def solve_in_child(backend: Backend, problem: MatrixProblem, options: SolverOpti
         raise
     finally:
         receive.close()
-        _reap(pid)
+        if not answered:
+            exit_status = _reap(pid)
+    if answered:  # the child is only exiting now: reap it without waiting for it here
+        threading.Thread(target=_reap, args=(pid,), name=f"reap-solver-{pid}", daemon=True).start()
     seconds = time.perf_counter() - started
     if heard.result is not None:
         return dataclasses.replace(heard.result, options=options,
                                    extra={**heard.result.extra, "solved_in_child": True, "child_seconds": seconds})
     if heard.error is not None:
         raise heard.error
-    if not killed:
-        raise RuntimeError(f"the {backend.name} solver process ended without a result "
-                           f"(it may have run out of memory); {heard.incumbents} plan(s) had been streamed")
-    return _killed_result(backend, problem, options, heard, seconds)
+    if killed:
+        return _stopped_result(backend, problem, options, heard, seconds, Termination.KILLED,
+                               f"{backend.name} overran time limit + grace; its process was stopped")
+    why = _how_it_ended(exit_status)
+    logger.warning("the %s solver process %s without sending its result", backend.name, why)
+    return _stopped_result(backend, problem, options, heard, seconds, Termination.ERROR,
+                           f"the {backend.name} solver process {why} (out of memory?)")
 
 
 def _listen(conn: Connection, hard_stop: float, heard: _Streamed, options: SolverOptions, maximise: bool) -> bool:
@@ -332,15 +344,26 @@ def _stop_child(pid: int, margin: float) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _reap(pid: int) -> None:
-    """Wait for the child (already ended or stopped) so that it leaves no zombie."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+def _reap(pid: int) -> int | None:
+    """Wait for the child (ended, ending or stopped) so that it leaves no zombie; its wait status."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
 
 
-def _killed_result(backend: Backend, problem: MatrixProblem, options: SolverOptions, heard: _Streamed,
-                   seconds: float) -> SolveResult:
-    """The result of a stopped child: its last streamed plan, re-valued from the plan, with the best bound."""
+def _how_it_ended(status: int | None) -> str:
+    """``died from SIGKILL``, ``exited with code 1``: a child's end in words."""
+    if status is None:
+        return "ended"
+    if os.WIFSIGNALED(status):
+        return f"died from {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exited with code {os.waitstatus_to_exitcode(status)}"
+
+
+def _stopped_result(backend: Backend, problem: MatrixProblem, options: SolverOptions, heard: _Streamed,
+                    seconds: float, termination: Termination, message: str) -> SolveResult:
+    """The result of a child that sent none: its last streamed plan, re-valued from the plan, with the best bound."""
     from solvers.base import VIOLATION_WARN, build_result
 
     values, objective = heard.values, None
@@ -355,7 +378,7 @@ def _killed_result(backend: Backend, problem: MatrixProblem, options: SolverOpti
                              "streamed_incumbents": heard.incumbents}
     if heard.objective is not None:
         extra["streamed_objective"] = heard.objective
-    return build_result(backend, problem, options, termination=Termination.KILLED, values=values,
-                        objective=objective, bound=heard.bound, solve_seconds=seconds, extra=extra,
-                        message=f"{backend.name} overran time limit + grace; its process was stopped and its "
-                                "last streamed plan kept")
+    if values is not None:
+        message += "; its last streamed plan is kept"
+    return build_result(backend, problem, options, termination=termination, values=values, objective=objective,
+                        bound=heard.bound, solve_seconds=seconds, extra=extra, message=message)

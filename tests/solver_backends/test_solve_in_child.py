@@ -203,10 +203,34 @@ def test_a_solver_that_ends_in_time_sends_back_its_whole_result(monkeypatch):
     assert result.options.on_progress is None and result.options.on_incumbent is None
 
 
-def test_an_error_in_the_solver_process_reaches_the_caller_with_its_message(monkeypatch):
+def test_a_refusal_in_the_solver_process_reaches_the_caller_as_the_same_refusal(monkeypatch):
     monkeypatch.setitem(solvers.SOLVERS._backends, RefusingSolver.name, RefusingSolver)
-    with pytest.raises(Exception, match="takes no knapsacks"):
+    with pytest.raises(solvers.UnsupportedProblem, match="takes no knapsacks") as refused:
         solvers.get_solver(RefusingSolver.name).solve(knapsack(), SolverOptions(time_limit_s=60.0))
+    assert refused.value.alternatives == ("highs",)
+
+
+class DyingSolver(PoliteSolver):
+    """Streams one plan, then its process dies (as when the machine runs out of memory)."""
+
+    name: ClassVar[str] = "dying-test-solver"
+
+    def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+        plan = _plan(problem, FIRST_PLAN_SITES)
+        if options.on_incumbent is not None:
+            options.on_incumbent(problem.objective_value(plan), 700.0, plan)
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+
+def test_a_solver_process_that_dies_leaves_its_streamed_plan_and_says_how_it_died(monkeypatch):
+    monkeypatch.setitem(solvers.SOLVERS._backends, DyingSolver.name, DyingSolver)
+    problem = knapsack()
+    result = solvers.get_solver(DyingSolver.name).solve(problem, SolverOptions(time_limit_s=60.0))
+    assert result.termination is Termination.ERROR and result.status is SolveStatus.FEASIBLE
+    np.testing.assert_array_equal(result.values, _plan(problem, FIRST_PLAN_SITES))
+    assert result.bound == 700.0
+    assert "died from SIGKILL" in result.message
 
 
 def test_highs_gives_the_same_plan_value_and_bound_in_a_child_as_in_this_process(monkeypatch):
