@@ -92,7 +92,8 @@ def measure(solvers: tuple[str, ...] = SOLVERS, limits: tuple[float, ...] = LIMI
                 wall = time.perf_counter() - t0
                 ran = ("child" if r.extra.get("solved_in_child") else
                        "in process" if cls.capabilities.in_process else "subprocess")
-                rows.append({"case": case, "solver": name, "mode": ran, "limit_s": limit, "grace_s": round(grace_for(limit), 2),
+                rows.append({"case": case, "solver": name, "mode": ran, "limit_s": limit,
+                             "grace_s": round(grace_for(limit), 2),
                              "wall_s": round(wall, 2), "within_limit_and_grace": wall <= limit + grace_for(limit),
                              "termination": r.termination.value, "objective": r.objective, "bound": r.bound,
                              "plan_from": r.extra.get("plan_from", r.solver), "measured_utc": stamp,

@@ -250,12 +250,13 @@ def solve_in_child(backend: Backend, problem: MatrixProblem, options: SolverOpti
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         receive.close()
         _child(backend, problem, options, transmit, parent)
-    transmit.close()
-    logger.debug("%s: solving in child process %d (fork %.3f s)", backend.name, pid, time.perf_counter() - started)
     heard = _Streamed()
     killed = False
     answered = False
-    try:
+    try:  # from the fork on: whatever stops this process stops the child first
+        transmit.close()
+        logger.debug("%s: solving in child process %d (fork %.3f s)", backend.name, pid,
+                     time.perf_counter() - started)
         killed = _listen(receive, hard_stop, heard, options, maximise)
         answered = heard.result is not None or heard.error is not None
         if killed:

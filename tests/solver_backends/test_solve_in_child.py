@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from solver_common import knapsack
 
 import solvers
 from solvers import SolverOptions
@@ -24,8 +25,6 @@ from solvers.base import Backend, Capabilities, build_result
 from solvers.isolation import forks_here, should_isolate
 from solvers.problem import MatrixProblem
 from solvers.result import SolveProgress, SolveResult, SolveStatus, Termination
-
-from solver_common import knapsack
 
 pytestmark = pytest.mark.skipif(not forks_here(), reason="solves are forked on Linux only")
 
