@@ -47,6 +47,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from solvers.base import Backend, Capabilities, SolverUnavailable, build_result
+from solvers.isolation import KILL_MARGIN_S
 from solvers.mps import MpsLayout, write_mps
 from solvers.problem import MatrixProblem
 from solvers.progress import ProgressReporter
@@ -426,10 +427,11 @@ class CbcBackend(Backend):
                     logger.warning("CBC overran its time limit (%.1f s + %.1f s grace); sending SIGINT",
                                    options.time_limit_s, options.grace)
                     self._signal(proc, signal.SIGINT)
-                    try:
-                        proc.wait(timeout=max(options.stop_in_s() or 0.0, 0.0))
+                    try:  # SIGKILL a little before the end, so that reading what CBC left fits in the grace
+                        margin = min(KILL_MARGIN_S, 0.1 * options.grace)
+                        proc.wait(timeout=max((options.stop_in_s() or 0.0) - margin, 0.0))
                     except subprocess.TimeoutExpired:
-                        logger.warning("CBC ignored SIGINT for %.1f s; sending SIGKILL at the end of the grace",
+                        logger.warning("CBC ignored SIGINT for %.1f s; sending SIGKILL before the end of the grace",
                                        interrupt_wait)
                         self._signal(proc, signal.SIGKILL)
                         proc.wait()
