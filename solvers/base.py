@@ -6,7 +6,9 @@ it validates the request, handles the trivial empty model, times the run, calls 
 backend's :meth:`Backend._solve`, and settles "infeasible or unbounded" answers with
 a feasibility check. Backends build their result with :func:`build_result`, which
 applies :func:`~solvers.result.classify` so that no backend can call a plan optimal
-without a bound that meets its value.
+without a bound that meets its value. A time-limited solve of an in-process backend runs in
+a forked child process stopped at the end of the limit plus the grace
+(:mod:`solvers.isolation`).
 """
 from __future__ import annotations
 

@@ -28,6 +28,9 @@ from solvers.result import SolveProgress, SolveResult, SolveStatus, Termination
 
 pytestmark = pytest.mark.skipif(not forks_here(), reason="solves are forked on Linux only")
 
+#: Limit and grace of the stubborn solver's runs: room for a fork and two plans on a loaded machine.
+STUBBORN_LIMIT_S = 1.0
+STUBBORN_GRACE_S = 2.0
 #: The two plans the stubborn solver streams for the knapsack (the second is better).
 FIRST_PLAN_SITES = 1
 SECOND_PLAN_SITES = 2
@@ -131,7 +134,7 @@ def _child_pid(solver: StubbornSolver) -> int:
 def test_a_solver_deaf_to_every_stop_is_killed_and_its_last_streamed_plan_is_kept_with_its_bound(stubborn):
     problem = knapsack()
     seen: list[SolveProgress] = []
-    options = SolverOptions(time_limit_s=0.5, grace_s=1.0, on_progress=seen.append)
+    options = SolverOptions(time_limit_s=STUBBORN_LIMIT_S, grace_s=STUBBORN_GRACE_S, on_progress=seen.append)
     result = stubborn.solve(problem, options)
     best = _plan(problem, SECOND_PLAN_SITES)
     assert result.termination is Termination.KILLED
@@ -151,7 +154,7 @@ def test_a_plan_that_breaks_a_row_is_not_kept_when_the_solver_is_stopped(stubbor
     problem = knapsack()
     monkeypatch.setitem(globals(), "_plan",
                         lambda p, ones: np.ones(p.n_cols))  # every item: over the capacity
-    result = stubborn.solve(problem, SolverOptions(time_limit_s=0.2, grace_s=0.5))
+    result = stubborn.solve(problem, SolverOptions(time_limit_s=STUBBORN_LIMIT_S, grace_s=STUBBORN_GRACE_S))
     assert result.termination is Termination.KILLED
     assert result.status is SolveStatus.NO_SOLUTION and result.values is None
 
@@ -159,7 +162,8 @@ def test_a_plan_that_breaks_a_row_is_not_kept_when_the_solver_is_stopped(stubbor
 def test_the_start_plan_is_kept_when_a_stopped_solver_streamed_nothing_better(stubborn):
     problem = knapsack()
     start = _plan(problem, 3)  # better than both streamed plans
-    result = stubborn.solve(dataclasses.replace(problem, start=start), SolverOptions(time_limit_s=0.2, grace_s=0.5))
+    result = stubborn.solve(dataclasses.replace(problem, start=start),
+                            SolverOptions(time_limit_s=STUBBORN_LIMIT_S, grace_s=STUBBORN_GRACE_S))
     assert result.termination is Termination.KILLED
     np.testing.assert_array_equal(result.values, start)
     assert result.bound == pytest.approx(StubbornSolver.bound), "the bound streamed before the stop is kept"
@@ -181,14 +185,20 @@ def test_sigterm_to_the_caller_leaves_no_solver_process(stubborn):
     def stop(signum, frame):
         raise Stopped
 
+    def terminate_once_solving() -> None:  # as a scheduler would, while the solver process runs
+        give_up = time.monotonic() + 60.0
+        while time.monotonic() < give_up and not (stubborn.pid_file is not None and stubborn.pid_file.exists()):
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
     previous = signal.signal(signal.SIGTERM, stop)
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    scheduler = threading.Thread(target=terminate_once_solving, daemon=True)
     try:
-        timer.start()
+        scheduler.start()
         with pytest.raises(Stopped):
             stubborn.solve(knapsack(), SolverOptions(time_limit_s=600.0))
     finally:
-        timer.cancel()
+        scheduler.join(timeout=120.0)
         signal.signal(signal.SIGTERM, previous)
     assert _gone(_child_pid(stubborn))
 
