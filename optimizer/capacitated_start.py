@@ -26,6 +26,7 @@ and integrality before it is returned; it is a start, never called optimal here.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+import solvers
 from optimizer.model.build import PlanningModel
 from optimizer.scenario import Scenario
 from solvers.problem import MatrixProblem, Sense
@@ -48,6 +50,11 @@ START_MAX_S = 30.0
 OPENED = 1e-6
 #: A plan breaking any row, bound or integrality by more than this is never returned.
 MAX_VIOLATION = 1e-6
+#: Without a relaxation from strengthening, the relaxation over this many candidates (the first by
+#: people per yuan) orders them, within this share of the heuristic's time.
+RESTRICTED_PAIRS = 200
+#: See :data:`RESTRICTED_PAIRS`.
+RESTRICTED_SHARE = 0.4
 #: Prefix lengths tried first, as shares of the pairs left after the filter.
 GRID = (0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -255,7 +262,8 @@ def value_per_yuan_order(model: PlanningModel, problem: MatrixProblem) -> list[i
     (min_rows, _) = [(a, b) for rule, a, b in m.row_blocks if rule == "size"][1]
     smallest = -np.asarray(problem.matrix[min_rows:min_rows + n].tocsc()[:, m.x.start:m.x.stop].diagonal(),
                            dtype=float)
-    position = np.array([{int(s): i for i, s in enumerate(m.open_site)}[int(s)] for s in m.pair_site])
+    site_position = {int(s): i for i, s in enumerate(m.open_site)}
+    position = np.array([site_position[int(s)] for s in m.pair_site], dtype=np.int64)
     conversion = m.site_conversion_cost[position]
     available = (problem.col_upper[m.x.index(pairs)] > 0.5) & (largest >= smallest - 1e-9) & (per_m2 > 0)
     converted = np.zeros(len(m.open_site), dtype=bool)
@@ -276,6 +284,30 @@ def value_per_yuan_order(model: PlanningModel, problem: MatrixProblem) -> list[i
         rows = reach.indices[lo:hi]
         residual[rows] *= 1.0 - served[p] / max(reached[p], 1e-12)
     return order
+
+
+def restricted_relaxation(model: PlanningModel, problem: MatrixProblem, pairs: list[int], seconds: float,
+                          options: SolverOptions) -> np.ndarray | None:
+    """The relaxation of ``problem`` with only ``pairs`` open to choose (the others and their assignments
+    at 0), solved by HiGHS within ``seconds``; its values, or ``None``.
+
+    A quarter or less of the candidates and their assignments: on the four-function demo 5 s
+    where the whole relaxation takes 35-50 s (load 8), and an order as good to round from.
+    """
+    if seconds < 1.0 or not pairs:
+        return None
+    m = model
+    keep = np.zeros(m.x.size, dtype=bool)
+    keep[pairs] = True
+    upper = problem.col_upper.copy()
+    upper[m.x.index(np.flatnonzero(~keep))] = np.maximum(problem.col_lower[m.x.index(np.flatnonzero(~keep))], 0.0)
+    upper[m.w.index(np.flatnonzero(~keep[m.w_pair]))] = 0.0
+    relaxed = dataclasses.replace(problem, col_upper=upper, integrality=np.zeros(problem.n_cols, dtype=bool),
+                                  start=None)
+    result = solvers.get_solver("highs").solve(relaxed, SolverOptions(time_limit_s=seconds, threads=options.threads))
+    if result.values is None or not result.status.has_solution:
+        return None
+    return result.values
 
 
 def capacitated_start(model: PlanningModel, scenario: Scenario, problem: MatrixProblem, point: np.ndarray | None,
@@ -312,6 +344,12 @@ def capacitated_start(model: PlanningModel, scenario: Scenario, problem: MatrixP
     else:
         order = value_per_yuan_order(model, problem)
         search.ordered_by = "people per yuan"
+        restricted = restricted_relaxation(model, problem, order[:RESTRICTED_PAIRS],
+                                           RESTRICTED_SHARE * (deadline - time.perf_counter()), options)
+        if restricted is not None:
+            opened = restricted[model.x.start:model.x.stop]
+            order = [int(p) for p in np.argsort(-opened, kind="stable") if opened[p] > OPENED]
+            search.ordered_by = f"relaxation over the first {RESTRICTED_PAIRS} by people per yuan"
     search.order = len(order)
     fit = _Fit(model, scenario, problem)
     kept = [p for p in order if fit.take(p)]
