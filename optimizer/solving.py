@@ -19,12 +19,12 @@ from contextlib import contextmanager
 import numpy as np
 
 import solvers
+from optimizer.capacitated_start import prepare_capacitated
 from optimizer.errors import Shortfall, SolverFailure
 from optimizer.greedy_backend import with_planning_model
 from optimizer.inputs.types import Inputs
 from optimizer.model.build import PlanningModel, build_model
 from optimizer.model.decisions import ForcedDecisions
-from optimizer.model.strengthen import strengthen
 from optimizer.progress import SolveWatcher, current_watcher
 from optimizer.reach.types import Reach
 from optimizer.rules.existing import ExistingService
@@ -226,8 +226,10 @@ def _run_backend(model: PlanningModel, scenario: Scenario, backend: solvers.Back
         start = warm_start_plan(model, options, local_search=False)
         source = "greedy"
     problem = model.problem
-    if model.cut_pool[0].size:  # counted against the limit (options.deadline)
-        problem, model.stats["strengthening"] = strengthen(model, options)
+    if model.cut_pool[0].size:  # size caps, strengthening, a first plan: counted against the limit
+        problem, capacitated = prepare_capacitated(model, scenario, options, want_start=start is None)
+        if capacitated is not None:
+            start, source = capacitated, "capacitated start"
     if start is not None and start.shape == (problem.n_cols,):
         problem = dataclasses.replace(problem, start=start, metadata={**problem.metadata, START_SOURCE: source})
     return backend.solve(problem, options), False

@@ -18,7 +18,9 @@
 
 :mod:`~optimizer.model.budget_space` holds the cost and area coefficients (rules 1, 2, 5) and
 :mod:`~optimizer.model.site_terms` each site's cost and area in the model's variables,
-:mod:`~optimizer.model.strengthen` the cuts added at the root, :mod:`~optimizer.model.diagnose`
+:mod:`~optimizer.model.strengthen` the cuts added at the root, :mod:`~optimizer.model.size_caps`
+the capacitated areas capped by what a site holds and a walk can fill (in the solved problem only),
+:mod:`~optimizer.model.diagnose`
 the checks that explain an impossible scenario before any solve. The rules in plain words
 live in :mod:`optimizer.rules`; ``docs/model.md`` states them.
 """

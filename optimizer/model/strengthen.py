@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,26 @@ log = logging.getLogger(__name__)
 
 #: A pool row counts as violated above this (people).
 VIOLATION = 1e-6
+
+
+@dataclass(frozen=True)
+class Strengthened:
+    """The problem with the violated pool rows added, what was done, and the last relaxation's point.
+
+    Attributes
+    ----------
+    problem
+        The tightened problem.
+    stats
+        Rounds, rows added, pool size, relaxation bound before and after, seconds.
+    point
+        The last relaxation's values (``None`` when none was solved): where a rounding
+        heuristic starts (:mod:`optimizer.capacitated_start`).
+    """
+
+    problem: MatrixProblem
+    stats: dict
+    point: np.ndarray | None = None
 
 
 def strengthen(model: PlanningModel, options: SolverOptions, *, max_rounds: int = 12,
@@ -46,12 +67,32 @@ def strengthen(model: PlanningModel, options: SolverOptions, *, max_rounds: int 
     problem, stats
         ``stats``: rounds, rows added, pool size, relaxation bound before and after, seconds.
     """
+    done = strengthen_root(model, options, max_rounds=max_rounds, time_share=time_share)
+    return done.problem, done.stats
+
+
+def strengthen_root(model: PlanningModel, options: SolverOptions, *, problem: MatrixProblem | None = None,
+                    max_rounds: int = 12, time_share: float = 0.25) -> Strengthened:
+    """:func:`strengthen`, from ``problem`` (default the model's), keeping the last relaxation's point.
+
+    Parameters
+    ----------
+    model
+        A built model with a non-empty ``cut_pool`` (its columns are ``problem``'s).
+    options
+        The solve's options; at most ``time_share`` of its time limit is spent here.
+    problem
+        The problem to strengthen (the model's with its size caps, :mod:`optimizer.model.size_caps`).
+    max_rounds
+        Relaxations solved at most.
+    """
     w_col, x_col, coef = model.cut_pool
-    problem = model.problem
+    problem = model.problem if problem is None else problem
+    point: np.ndarray | None = None
     stats: dict[str, Any] = {"pool": int(w_col.size), "rounds": 0, "rows_added": 0, "bound_before": None,
                              "bound_after": None, "seconds": 0.0}
     if w_col.size == 0 or "highs" not in solvers.available_solvers():
-        return problem, stats
+        return Strengthened(problem, stats)
     t0 = time.perf_counter()
     budget = (options.time_limit_s or 600.0) * time_share
     lp_solver = solvers.get_solver("highs")
@@ -70,7 +111,7 @@ def strengthen(model: PlanningModel, options: SolverOptions, *, max_rounds: int 
         if stats["bound_before"] is None:
             stats["bound_before"] = result.objective
         stats["bound_after"] = result.objective
-        v = result.values
+        v = point = result.values
         new = (v[w_col] - coef * v[x_col] > VIOLATION * np.maximum(1.0, coef)) & ~added
         if not new.any():
             break
@@ -87,4 +128,4 @@ def strengthen(model: PlanningModel, options: SolverOptions, *, max_rounds: int 
                  result.objective, rows.size)
     stats["rows_added"] = int(added.sum())
     stats["seconds"] = round(time.perf_counter() - t0, 2)
-    return current, stats
+    return Strengthened(current, stats, point)

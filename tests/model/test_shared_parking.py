@@ -202,9 +202,11 @@ def test_coverage_optimum_with_garages_equals_brute_force(seed, solver):
 
 
 #: (solver, seed) whose plan the check refuses for a reason that is not the garages': CBC prints its solution
-#: to a few decimals, and seed 2's optimum (no garage in it) spends the whole budget on an area of
-#: 1066.6667 m2, 0.02 yuan above the budget, beyond the check's 0.01 yuan.
-PRINTED_DIGITS = {("cbc", 2)}
+#: to a few decimals, and seed 2's optimum (no garage in it) once spent the whole budget on an area of
+#: 1066.6667 m2, 0.02 yuan above the budget, beyond the check's 0.01 yuan. Since the solved problem caps
+#: each area by what its walk can fill (issue 18, ``optimizer/model/size_caps.py``) CBC's plan there
+#: passes the check (the strict xfail passed), so no pair is listed; the mark stays for the next one.
+PRINTED_DIGITS: set[tuple[str, int]] = set()
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -1,0 +1,70 @@
+"""Benchmark: the capacitated four-function demo (issue 18) at its 120 s limit.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/capacitated.py             # one solve of benchmarks/capacitated/cap4.yaml
+    .venv/bin/python benchmarks/capacitated.py --record    # and append the row to benchmarks/capacitated.json
+
+The case extends ``scenarios/yuzhong-demo-capacitated.yaml`` with canteen and parking on,
+80 M yuan and a 120 s limit. The model is built once (not timed); the row is one
+:func:`optimizer.solving.solve` timed from the call (size caps, strengthening, the first
+plan and HiGHS all count against the limit, as in a run), with the plan's objective, the
+proven bound and gap, what the first plan was worth, the commit, and ``os.getloadavg()``
+before and after: the machine may be shared, so read every time with its load. Speed
+targets live here, never in tests.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+CASE = REPO / "benchmarks" / "capacitated" / "cap4.yaml"
+RECORD = REPO / "benchmarks" / "capacitated.json"
+
+
+def measure(case: Path = CASE) -> dict:
+    """One solve of ``case``; its figures as a row."""
+    from optimizer.pipeline import prepare_model
+    from optimizer.scenario import load_scenario
+    from optimizer.solving import solve
+
+    setup = prepare_model(load_scenario(case))
+    load_before = os.getloadavg()
+    t0 = time.perf_counter()
+    result = solve(setup.model, setup.scenario)
+    seconds = time.perf_counter() - t0
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip()
+    start = setup.model.stats.get("capacitated_start", {})
+    return {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit,
+            "case": str(case.relative_to(REPO)), "limit_s": setup.scenario.solver.time_limit_s,
+            "seconds": round(seconds, 1), "status": result.status.value, "termination": result.termination.value,
+            "proven_optimal": result.proven_optimal, "objective": result.objective, "bound": result.bound,
+            "gap": result.gap, "first_plan": start.get("value"), "first_plan_ordered_by": start.get("ordered_by"),
+            "strengthening_rounds": setup.model.stats.get("strengthening", {}).get("rounds"),
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--record", action="store_true", help=f"append the row to {RECORD.name}")
+    args = parser.parse_args()
+    row = measure()
+    print(json.dumps(row, indent=1))
+    if args.record:
+        rows = json.loads(RECORD.read_text()) if RECORD.exists() else []
+        RECORD.write_text(json.dumps(rows + [row], indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
