@@ -1,0 +1,121 @@
+"""Benchmark: the three-year demo (issue 18), today's HiGHS against each year alone, side by side.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/phasing.py                 # both arms at 300 s, in parallel
+    .venv/bin/python benchmarks/phasing.py --limit 120     # another limit
+    .venv/bin/python benchmarks/phasing.py --record        # and add the rows to benchmarks/phasing.json
+
+The model of ``scenarios/yuzhong-demo-three-years.yaml`` over 2026-2028 is built in each
+arm's own process; the arms run at the same time, so that they share one load (2 cores: read
+every time with its load, ``os.getloadavg()`` before and after). Arms:
+
+``highs``
+    what ``lifecircle plan`` does today: :func:`optimizer.solving.solve` on the multi-year model.
+``yearly``
+    each year alone (:mod:`optimizer.studies.phasing.yearly`, at most a tenth of the limit each),
+    the year-by-year plan as HiGHS's start, the rows "coverage by each year's end at most its
+    year alone's bound", and HiGHS on the rest of the limit; the bound reported is the smaller of
+    HiGHS's and the yearly bound.
+
+Each row: arm, limit, seconds (wall, from the model built), objective, bound, gap, load, commit.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SCENARIO = REPO / "scenarios" / "yuzhong-demo-three-years.yaml"
+YEARS = (2026, 2027, 2028)
+ARMS = ("highs", "yearly")
+
+
+def build():
+    """The three-year demo's multi-year model and scenario."""
+    from optimizer.pipeline import prepare_model
+    from optimizer.scenario import load_scenario
+    from optimizer.studies.phasing.horizon import make_horizon
+    from optimizer.studies.phasing.milestones import make_milestones
+    from optimizer.studies.phasing.model import build_phased_model
+
+    setup = prepare_model(load_scenario(SCENARIO))
+    horizon = make_horizon(YEARS, setup.scenario, setup.inputs.sites, setup.forced)
+    district = setup.inputs.sites["district"].fillna("").astype(str).to_numpy()
+    model = build_phased_model(setup.model, horizon, district, make_milestones(setup.scenario, setup.inputs,
+                                                                               setup.model))
+    return model, setup.scenario
+
+
+def run_arm(arm: str, limit: float) -> dict:
+    """One arm on the three-year demo within ``limit`` seconds."""
+    from optimizer.solving import solve
+    from optimizer.studies.phasing import yearly
+    from solvers.result import relative_gap
+
+    model, scenario = build()
+    scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, time_limit_s=limit))
+    load_before = os.getloadavg()
+    t0 = time.perf_counter()
+    row: dict = {"arm": arm, "limit_s": limit}
+    if arm == "highs":
+        result = solve(model.as_planning_model(), scenario)
+        bound = result.bound
+    else:
+        bounds = yearly.yearly_bounds(model, scenario, limit / 10)
+        start = yearly.year_by_year_plan(model, scenario, limit / 10, first_year=bounds.plans[0])
+        row.update(yearly_bounds=bounds.bounds.tolist(), yearly_proven=bounds.proven.tolist(),
+                   yearly_bound=bounds.total,
+                   year_by_year_plan=None if start is None else model.problem.objective_value(start),
+                   before_highs_s=round(time.perf_counter() - t0, 1))
+        rest = max(limit - (time.perf_counter() - t0), 1.0)
+        scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, time_limit_s=rest))
+        result = solve(yearly.with_yearly_bounds(model, bounds).as_planning_model(), scenario, start=start)
+        bound = min(b for b in (result.bound, bounds.total) if b is not None)
+    row.update(seconds=round(time.perf_counter() - t0, 1), objective=result.objective, bound=bound,
+               gap=relative_gap(result.objective, bound), proven=result.proven_optimal,
+               loadavg_before=[round(x, 2) for x in load_before],
+               loadavg_after=[round(x, 2) for x in os.getloadavg()])
+    return row
+
+
+def main() -> None:
+    """Run the arms in parallel (one process each) and print, or record, their rows."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=float, default=300.0)
+    parser.add_argument("--arm", choices=ARMS, help="run one arm in this process (used by the parallel run)")
+    parser.add_argument("--record", action="store_true", help="add the rows to benchmarks/phasing.json")
+    args = parser.parse_args()
+    if args.arm:
+        print(json.dumps(run_arm(args.arm, args.limit)))
+        return
+    procs = [subprocess.Popen([sys.executable, __file__, "--arm", arm, "--limit", str(args.limit)],
+                              stdout=subprocess.PIPE, text=True) for arm in ARMS]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=REPO).stdout.strip()
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    rows = []
+    for proc in procs:
+        out, _ = proc.communicate()
+        row = json.loads(out.strip().splitlines()[-1])
+        row.update(commit=commit, measured_utc=stamp, cores=os.cpu_count())
+        rows.append(row)
+        print(json.dumps(row))
+    if args.record:
+        path = REPO / "benchmarks" / "phasing.json"
+        data = json.loads(path.read_text()) if path.exists() else {"runs": []}
+        data["runs"].extend(rows)
+        path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
