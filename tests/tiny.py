@@ -73,6 +73,21 @@ def exact_solvers() -> list[str]:
             and not solvers.SOLVERS[s].capabilities.needs_coverage_model]
 
 
+def default_run_on_highs(names: list[str]) -> list:
+    """``names`` as pytest parameters: HiGHS (the default backend) in the default run, every other
+    backend marked ``slow``.
+
+    For rule tests that state a planning fact once per backend: the fact is the model's, checked
+    on HiGHS by default; whether each other backend solves the planning model to the brute
+    force's optimum stays in the default run through the property test
+    (``tests/property/test_every_rule_against_brute_force.py``: each district on every exact
+    backend that takes it) and ``tests/model/test_rules.py::test_all_solvers_agree_on_proven_optima``.
+    """
+    import pytest
+
+    return [name if name == "highs" else pytest.param(name, marks=pytest.mark.slow, id=name) for name in names]
+
+
 def make_scenario(raw: dict | None = None) -> Scenario:
     """A straight-line scenario (detour 1.0) over the built-in defaults, with ``raw`` merged on top.
 

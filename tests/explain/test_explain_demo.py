@@ -30,6 +30,10 @@ def demo_run(demo_run, tmp_path) -> Path:
     return Path(shutil.copytree(demo_run, tmp_path / "run"))
 
 
+# slow: two demo re-solves; the same fact (the loss after re-planning is the optimum without the site) is
+# checked in the default run on a small street by
+# tests/explain/test_explain_tiny.py::test_loss_after_replanning_is_the_optimum_without_the_site
+@pytest.mark.slow
 def test_explain_gives_exactly_the_objective_lost_when_the_site_is_forced_out(demo_run, tmp_path):
     """For the chosen site that alone reaches the most people, explain's loss after re-planning equals the run's
     objective minus that of the demo solved with the site forced out (both proven optimal), to 1e-6 relative;

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny import brute_force, exact_solvers, hosted, make_inputs, make_scenario, random_instance, site, unit
+from tiny import (
+    brute_force,
+    default_run_on_highs,
+    exact_solvers,
+    hosted,
+    make_inputs,
+    make_scenario,
+    random_instance,
+    site,
+    unit,
+)
 
 from optimizer.errors import InfeasibleScenario, InputError
 from optimizer.pipeline import run_scenario
@@ -18,7 +28,7 @@ SOLVERS = exact_solvers()
 NO_SHARING = {"sharing": {"groups": []}}
 
 
-@pytest.fixture(params=SOLVERS)
+@pytest.fixture(params=default_run_on_highs(SOLVERS))
 def solver(request):
     return request.param
 

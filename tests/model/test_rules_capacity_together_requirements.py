@@ -11,6 +11,7 @@ from tiny import (
     agrees_with_brute_force,
     brute_force_all,
     capacitated_brute_force,
+    default_run_on_highs,
     exact_solvers,
     hosted,
     make_inputs,
@@ -31,7 +32,7 @@ ONLY = {  # switch off the functions a test does not use
 }
 
 
-@pytest.fixture(params=SOLVERS)
+@pytest.fixture(params=default_run_on_highs(SOLVERS))
 def solver(request):
     return request.param
 

@@ -19,6 +19,7 @@ from tiny import (
     agrees_with_brute_force,
     brute_force_all,
     capacitated_brute_force,
+    default_run_on_highs,
     exact_solvers,
     hosted,
     make_inputs,
@@ -51,12 +52,12 @@ def garages(*rows: tuple) -> gpd.GeoDataFrame:
         geometry=[Point(r[1], r[2]) for r in rows], crs=CRS)
 
 
-@pytest.fixture(params=SOLVERS)
+@pytest.fixture(params=default_run_on_highs(SOLVERS))
 def solver(request):
     return request.param
 
 
-@pytest.fixture(params=CONTINUOUS)
+@pytest.fixture(params=default_run_on_highs(CONTINUOUS))
 def continuous_solver(request):
     return request.param
 
