@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def allowed_function_lists(sites: pd.DataFrame) -> list[set[str]]:
     """The ``allowed_functions`` column as sets (empty set: no restriction)."""
-    raw = sites["allowed_functions"].fillna("").astype(str) if "allowed_functions" in sites else \
+    raw = sites["allowed_functions"].astype(object).fillna("").astype(str) if "allowed_functions" in sites else \
         pd.Series([""] * len(sites))
     return [set(filter(None, (t.strip() for t in re.split(r"[,;，；]", v)))) for v in raw]
 
