@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from solvers.isolation import should_isolate, solve_in_child
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import (
     PROOF_ABS_TOL,
@@ -566,10 +567,9 @@ class Backend(abc.ABC):
     def _solve_within_limit(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
         """:meth:`_solve`, in a child process stopped at the end of the limit plus the grace when
         :func:`solvers.isolation.should_isolate` says so, else here."""
-        from solvers.isolation import should_isolate, solve_in_child
-
         if should_isolate(self, problem, options):
-            return solve_in_child(self, problem, options)
+            return solve_in_child(self, problem, options, violation_warn=VIOLATION_WARN,
+                                  finish=functools.partial(build_result, self, problem, options))
         return self._solve(problem, options)
 
     def check(self, problem: MatrixProblem) -> None:

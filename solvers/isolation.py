@@ -37,15 +37,36 @@ import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveProgress, SolveResult, SolverOptions, Termination
 
-if TYPE_CHECKING:  # pragma: no cover
-    from solvers.base import Backend
+
+class InProcessBackend(Protocol):
+    """What this module needs of a :class:`solvers.base.Backend` (which imports this module, not the reverse)."""
+
+    @property
+    def name(self) -> str:
+        """The backend's name."""
+
+    @property
+    def capabilities(self) -> Any:
+        """Its :class:`solvers.base.Capabilities`."""
+
+    @property
+    def run_in_child(self) -> bool:
+        """Whether a time-limited solve may run in a child."""
+
+    def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+        """The solve itself."""
+
+
+#: Builds a result the way :func:`solvers.base.build_result` does, for the backend, problem and
+#: options at hand: ``finish(termination=..., values=..., objective=..., bound=..., ...)``.
+Finish = Callable[..., SolveResult]
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +97,7 @@ def forks_here() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def should_isolate(backend: Backend, problem: MatrixProblem, options: SolverOptions) -> bool:
+def should_isolate(backend: InProcessBackend, problem: MatrixProblem, options: SolverOptions) -> bool:
     """Whether ``backend``'s solve of ``problem`` under ``options`` runs in a child process.
 
     Yes for a time-limited solve of an in-process backend that does not plan the planning
@@ -138,7 +159,8 @@ def _die_with_parent(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _child(backend: Backend, problem: MatrixProblem, options: SolverOptions, conn: Connection, parent: int) -> None:
+def _child(backend: InProcessBackend, problem: MatrixProblem, options: SolverOptions, conn: Connection,
+           parent: int) -> None:
     """The child's whole life: solve, streaming plans, progress and log lines, then send the result; never returns."""
     global _in_child
     code = 0
@@ -210,7 +232,8 @@ class _Streamed:
             self.bound = float(bound)
 
 
-def solve_in_child(backend: Backend, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+def solve_in_child(backend: InProcessBackend, problem: MatrixProblem, options: SolverOptions, *, finish: Finish,
+                   violation_warn: float) -> SolveResult:
     """``backend._solve(problem, options)`` in a forked child, stopped at the end of the limit plus the grace.
 
     Parameters
@@ -221,6 +244,10 @@ def solve_in_child(backend: Backend, problem: MatrixProblem, options: SolverOpti
         The (non-empty) problem.
     options
         Started options with a time limit (:meth:`~solvers.result.SolverOptions.started`).
+    finish
+        Builds the result of a stopped child from its last streamed plan (:data:`Finish`).
+    violation_warn
+        A streamed plan that breaks a row by more than this is not kept.
 
     Returns
     -------
@@ -279,11 +306,11 @@ def solve_in_child(backend: Backend, problem: MatrixProblem, options: SolverOpti
     if heard.error is not None:
         raise heard.error
     if killed:
-        return _stopped_result(backend, problem, options, heard, seconds, Termination.KILLED,
+        return _stopped_result(backend, problem, heard, seconds, finish, violation_warn, Termination.KILLED,
                                f"{backend.name} overran time limit + grace; its process was stopped")
     why = _how_it_ended(exit_status)
     logger.warning("the %s solver process %s without sending its result", backend.name, why)
-    return _stopped_result(backend, problem, options, heard, seconds, Termination.ERROR,
+    return _stopped_result(backend, problem, heard, seconds, finish, violation_warn, Termination.ERROR,
                            f"the {backend.name} solver process {why} (out of memory?)")
 
 
@@ -362,15 +389,14 @@ def _how_it_ended(status: int | None) -> str:
     return f"exited with code {os.waitstatus_to_exitcode(status)}"
 
 
-def _stopped_result(backend: Backend, problem: MatrixProblem, options: SolverOptions, heard: _Streamed,
-                    seconds: float, termination: Termination, message: str) -> SolveResult:
+def _stopped_result(backend: InProcessBackend, problem: MatrixProblem, heard: _Streamed, seconds: float, finish: Finish,
+                    violation_warn: float, termination: Termination, message: str) -> SolveResult:
     """The result of a child that sent none: its last streamed plan, re-valued from the plan, with the best bound."""
-    from solvers.base import VIOLATION_WARN, build_result
 
     values, objective = heard.values, None
     if values is not None:
         violation = problem.max_violation(values) if values.shape == (problem.n_cols,) else math.inf
-        if violation > VIOLATION_WARN:
+        if violation > violation_warn:
             logger.warning("%s's last streamed plan violates the problem by %.3g: not kept", backend.name, violation)
             values = None
         else:
@@ -381,5 +407,5 @@ def _stopped_result(backend: Backend, problem: MatrixProblem, options: SolverOpt
         extra["streamed_objective"] = heard.objective
     if values is not None:
         message += "; its last streamed plan is kept"
-    return build_result(backend, problem, options, termination=termination, values=values, objective=objective,
-                        bound=heard.bound, solve_seconds=seconds, extra=extra, message=message)
+    return finish(termination=termination, values=values, objective=objective, bound=heard.bound,
+                  solve_seconds=seconds, extra=extra, message=message)

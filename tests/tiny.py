@@ -727,3 +727,12 @@ def brute_force_fair(inputs: Inputs, sc: Scenario) -> tuple[float, float, dict[i
     best_first = max(v for v, _, _ in scored)
     first, total, plan = max(((v, t, p) for v, t, p in scored if v >= best_first - 1e-9), key=lambda x: x[1])
     return best_first, total, plan
+
+
+#: Capacitated mode with elder care alone (the capacitated tests' scenario).
+ELDER_CARE_ONLY = {
+    "model": {"mode": "capacitated"}, "sharing": {"groups": []},
+    "functions": {"canteen": {"enabled": False}, "parking": {"enabled": False}, "childcare": {"enabled": False},
+                  # one place per elderly person, 10 m2 a place: 20 to 100 places
+                  "elder_care": {"capacity_demand": {"per_1000": 1000, "of": "elderly"}, "area_per_unit_m2": 10,
+                                 "size": {"min_m2": 200, "standard_m2": 300, "max_m2": 1000}}}}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny import make_inputs, make_scenario, site, unit
+from tiny import ELDER_CARE_ONLY, make_inputs, make_scenario, site, unit
 
 import solvers
 from optimizer.errors import InfeasibleScenario, InputError
@@ -21,13 +21,6 @@ from solvers.result import SolverOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "property"))
 from random_districts import random_district  # noqa: E402
-
-ELDER_CARE_ONLY = {
-    "model": {"mode": "capacitated"}, "sharing": {"groups": []},
-    "functions": {"canteen": {"enabled": False}, "parking": {"enabled": False}, "childcare": {"enabled": False},
-                  # one place per elderly person, 10 m2 a place: 20 to 100 places
-                  "elder_care": {"capacity_demand": {"per_1000": 1000, "of": "elderly"}, "area_per_unit_m2": 10,
-                                 "size": {"min_m2": 200, "standard_m2": 300, "max_m2": 1000}}}}
 
 #: Random tiny districts in capacitated mode (``tests/property/random_districts.py``).
 CAPACITATED_SEEDS = [s for s in range(80) if random_district(s).capacitated][:12]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny import capacitated_brute_force, make_inputs, make_scenario, site, unit
+from tiny import ELDER_CARE_ONLY, capacitated_brute_force, make_inputs, make_scenario, site, unit
 
 import solvers
 from optimizer.capacitated_start import Completion, capacitated_start, prepare_capacitated, value_per_yuan_order
@@ -23,13 +23,6 @@ from solvers.result import SolverOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "property"))
 from random_districts import random_district  # noqa: E402
-
-ELDER_CARE_ONLY = {
-    "model": {"mode": "capacitated"}, "sharing": {"groups": []},
-    "functions": {"canteen": {"enabled": False}, "parking": {"enabled": False}, "childcare": {"enabled": False},
-                  # one place per elderly person, 10 m2 a place: 20 to 100 places
-                  "elder_care": {"capacity_demand": {"per_1000": 1000, "of": "elderly"}, "area_per_unit_m2": 10,
-                                 "size": {"min_m2": 200, "standard_m2": 300, "max_m2": 1000}}}}
 
 #: Two neighbourhoods 2 km apart, a station site in each and one between that reaches neither.
 DEMAND = [unit("A", 0, 0, elderly=60), unit("A2", 100, 0, elderly=20), unit("B", 2000, 0, elderly=35)]
