@@ -49,7 +49,8 @@ print(json.dumps({"status": r.status.value, "proven": bool(r.proven_optimal), "o
                   "cost": float(run.plan.total_cost) if hasattr(run.plan, "total_cost") else None,
                   "variables": run.model.stats["variables"], "rows": run.model.stats["rows"],
                   "nonzeros": run.model.stats["nonzeros"], "check_passed": run.check.passed,
-                  "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                  "peak_mb": round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                                       r.extra.get("child_peak_kb", 0)) / 1024)}))  # the solver's child too
 """
 
 

@@ -31,6 +31,7 @@ import logging
 import math
 import os
 import pickle
+import resource
 import signal
 import sys
 import threading
@@ -83,6 +84,9 @@ CHILD_GRACE_SHARE = 0.5
 #: cost about 35-70 ms (measured at load 6 on 2 cores), while HiGHS's presolve of such a
 #: problem takes milliseconds. The demo has 65,551, the test-suite's models about a hundred.
 MIN_NONZEROS_IN_CHILD = 10_000
+#: ``result.extra`` key: the solver child's peak resident memory in kB (``ru_maxrss``), for callers
+#: that report a solve's peak memory (``compare``, ``city``): the solve's memory is the child's.
+CHILD_PEAK_KB = "child_peak_kb"
 
 _in_child = False
 
@@ -191,7 +195,7 @@ def _child(backend: InProcessBackend, problem: MatrixProblem, options: SolverOpt
             code = 1
         else:
             plain = dataclasses.replace(result, options=dataclasses.replace(
-                options, on_progress=None, on_incumbent=None))
+                options, on_progress=None, on_incumbent=None), extra={**result.extra, CHILD_PEAK_KB: _own_peak_kb()})
             try:
                 send(("result", plain))
             except (pickle.PicklingError, TypeError, AttributeError) as exc:  # nothing was written
@@ -202,6 +206,11 @@ def _child(backend: InProcessBackend, problem: MatrixProblem, options: SolverOpt
         with contextlib.suppress(Exception):
             conn.close()
         os._exit(code)
+
+
+def _own_peak_kb() -> int:
+    """This process's peak resident memory in kB (a forked child's counts from its parent's at the fork)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -224,6 +233,8 @@ class _Streamed:
     incumbents: int = 0
     result: SolveResult | None = None
     error: BaseException | None = None
+    #: the child's peak resident memory in kB, once it has been reaped
+    peak_kb: int | None = None
 
     def tighter(self, bound: float | None, maximise: bool) -> None:
         if bound is None or not math.isfinite(bound):
@@ -296,7 +307,7 @@ def solve_in_child(backend: InProcessBackend, problem: MatrixProblem, options: S
     finally:
         receive.close()
         if not answered:
-            exit_status = _reap(pid)
+            exit_status, heard.peak_kb = _reap(pid)
     if answered:  # the child is only exiting now: reap it without waiting for it here
         threading.Thread(target=_reap, args=(pid,), name=f"reap-solver-{pid}", daemon=True).start()
     seconds = time.perf_counter() - started
@@ -372,12 +383,13 @@ def _stop_child(pid: int, margin: float) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _reap(pid: int) -> int | None:
-    """Wait for the child (ended, ending or stopped) so that it leaves no zombie; its wait status."""
+def _reap(pid: int) -> tuple[int | None, int | None]:
+    """Wait for the child (ended, ending or stopped) so that it leaves no zombie; its wait status and peak kB."""
     try:
-        return os.waitpid(pid, 0)[1]
+        _, status, usage = os.wait4(pid, 0)
     except ChildProcessError:
-        return None
+        return None, None
+    return status, int(usage.ru_maxrss)
 
 
 def _how_it_ended(status: int | None) -> str:
@@ -405,6 +417,8 @@ def _stopped_result(backend: InProcessBackend, problem: MatrixProblem, heard: _S
                              "streamed_incumbents": heard.incumbents}
     if heard.objective is not None:
         extra["streamed_objective"] = heard.objective
+    if heard.peak_kb is not None:
+        extra[CHILD_PEAK_KB] = heard.peak_kb
     if values is not None:
         message += "; its last streamed plan is kept"
     return finish(termination=termination, values=values, objective=objective, bound=heard.bound,

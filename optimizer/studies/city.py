@@ -44,6 +44,7 @@ from optimizer.studies.decomposition import (
     split_by_district,
     union_values,
 )
+from solvers.isolation import CHILD_PEAK_KB
 from solvers.problem import MatrixProblem
 from solvers.result import SolveResult, SolverOptions, SolveStatus, Termination
 
@@ -108,7 +109,10 @@ def solve_piece(problem: MatrixProblem, cut_pool: tuple[np.ndarray, np.ndarray, 
             options = dataclasses.replace(options, time_limit_s=max(options.time_limit_s -
                                                                     (time.perf_counter() - t1), 1.0))
     result = backend.solve(problem, options)
-    return result, time.perf_counter() - t0, process_peak_mb()
+    peak = process_peak_mb()
+    if CHILD_PEAK_KB in result.extra:  # solved in a child process: the solve's memory is the child's
+        peak = max(peak or 0.0, round(result.extra[CHILD_PEAK_KB] / 1024, 1))
+    return result, time.perf_counter() - t0, peak
 
 
 @dataclass

@@ -35,6 +35,7 @@ from optimizer.plan import plan_from_solution
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
 from optimizer.solving import solve
+from solvers.isolation import CHILD_PEAK_KB
 from solvers.problem import Sense
 from solvers.result import PROOF_ABS_TOL, PROOF_REL_TOL, SolveResult, SolveStatus
 
@@ -122,6 +123,8 @@ def _solve_here(model: PlanningModel, scenario: Scenario) -> dict:
         out["error"], out["error_kind"] = str(exc), type(exc).__name__
     out["seconds"] = time.perf_counter() - t0
     out["peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if "result" in out:  # a large time-limited solve ran in a child process: its memory is the child's
+        out["peak_kb"] = max(out["peak_kb"], int(out["result"].extra.get(CHILD_PEAK_KB, 0)))
     return out
 
 

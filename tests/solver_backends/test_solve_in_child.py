@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import signal
 import threading
 import time
@@ -148,6 +149,8 @@ def test_a_solver_deaf_to_every_stop_is_killed_and_its_last_streamed_plan_is_kep
     pid = _child_pid(stubborn)
     assert pid != os.getpid()
     assert _gone(pid), "the solver's process is still there"
+    assert result.extra["child_peak_kb"] >= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 0.5, \
+        "the solve's peak memory (the child's, inherited from this process at the fork) is reported"
 
 
 def test_a_plan_that_breaks_a_row_is_not_kept_when_the_solver_is_stopped(stubborn, monkeypatch):
@@ -210,6 +213,9 @@ def test_a_solver_that_ends_in_time_sends_back_its_whole_result(monkeypatch):
     assert result.termination is Termination.TIME_LIMIT and result.bound == 500.0
     assert result.extra["pid"] != os.getpid() and result.extra["solved_in_child"]
     assert result.options.on_progress is None and result.options.on_incumbent is None
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert result.extra["child_peak_kb"] >= 0.5 * before, \
+        "compare and city report the solve's memory: the child's peak, which counts from this process's at the fork"
 
 
 def test_a_refusal_in_the_solver_process_reaches_the_caller_as_the_same_refusal(monkeypatch):
