@@ -36,7 +36,10 @@ import scipy.sparse as sp
 
 import solvers
 from optimizer.model.build import PlanningModel
+from optimizer.model.size_caps import pair_site_position, size_caps, smallest_sizes, with_size_caps
+from optimizer.model.strengthen import strengthen_root
 from optimizer.scenario import Scenario
+from solvers.highs import HighsBackend
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolverOptions
 
@@ -80,8 +83,7 @@ class Completion:
         self.model = model
         self.problem = problem
         self.columns = sp.csc_matrix(problem.matrix)
-        self.site_position = {int(s): i for i, s in enumerate(model.open_site)}
-        self.pair_position = np.array([self.site_position[int(s)] for s in model.pair_site], dtype=np.int64)
+        self.pair_position = pair_site_position(model)
         self.solves = 0
 
     def fixed(self, pairs: np.ndarray) -> np.ndarray:
@@ -108,8 +110,6 @@ class Completion:
         """``(value, values)`` of the best plan opening exactly ``pairs``; ``None`` when no plan does."""
         import highspy
 
-        from solvers.highs import HighsBackend
-
         p = self.problem
         fixed = self.fixed(np.asarray(pairs, dtype=np.int64))
         free = np.flatnonzero(np.isnan(fixed))
@@ -126,24 +126,12 @@ class Completion:
         values = known.copy()
         self.solves += 1
         if rows.size:
-            sub = sp.csc_matrix(sub[rows])
-            sub.sort_indices()
-            lp = highspy.HighsLp()
-            lp.num_col_, lp.num_row_ = int(free.size), int(rows.size)
-            lp.col_cost_ = p.objective[free]
-            lp.col_lower_ = p.col_lower[free]
-            lp.col_upper_ = p.col_upper[free]
-            lp.row_lower_ = p.row_lower[rows] - shift[rows]
-            lp.row_upper_ = p.row_upper[rows] - shift[rows]
-            lp.sense_ = highspy.ObjSense.kMaximize if p.sense is Sense.MAXIMIZE else highspy.ObjSense.kMinimize
-            lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-            lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = int(free.size), int(rows.size)
-            lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
-            lp.a_matrix_.index_ = sub.indices.astype(np.int32)
-            lp.a_matrix_.value_ = sub.data
+            lp = MatrixProblem(objective=p.objective[free], matrix=sub[rows], row_lower=p.row_lower[rows] - shift[rows],
+                               row_upper=p.row_upper[rows] - shift[rows], col_lower=p.col_lower[free],
+                               col_upper=p.col_upper[free], integrality=np.zeros(free.size, dtype=bool), sense=p.sense)
             h = HighsBackend._new_highs()
             h.setOptionValue("output_flag", False)
-            h.passModel(lp)
+            h.passModel(HighsBackend._to_lp(lp))
             h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 h.clear()
@@ -191,10 +179,7 @@ class _Fit:
     def __init__(self, model: PlanningModel, scenario: Scenario, problem: MatrixProblem) -> None:
         self.model = model
         m = model
-        n = m.x.size
-        (min_rows, _) = [(a, b) for rule, a, b in m.row_blocks if rule == "size"][1]
-        block = problem.matrix[min_rows:min_rows + n].tocsr()[:, m.x.start:m.x.stop]
-        self.smallest = -np.asarray(block.diagonal(), dtype=float)
+        self.smallest = smallest_sizes(m)
         (space_rows, _) = [(a, b) for rule, a, b in m.row_blocks if rule == "space"][0]
         self.site_position = {int(s): i for i, s in enumerate(m.open_site)}
         self.area = problem.row_upper[space_rows:space_rows + len(m.open_site)]
@@ -259,11 +244,8 @@ def value_per_yuan_order(model: PlanningModel, problem: MatrixProblem) -> list[i
     (capacity_rows, _) = [(a, b) for rule, a, b in m.row_blocks if rule == "capacity (rule 4)"][0]
     per_m2 = -np.asarray(cap_cols[capacity_rows:capacity_rows + n].diagonal(), dtype=float)
     largest = problem.col_upper[m.a.index(pairs)]
-    (min_rows, _) = [(a, b) for rule, a, b in m.row_blocks if rule == "size"][1]
-    smallest = -np.asarray(problem.matrix[min_rows:min_rows + n].tocsc()[:, m.x.start:m.x.stop].diagonal(),
-                           dtype=float)
-    site_position = {int(s): i for i, s in enumerate(m.open_site)}
-    position = np.array([site_position[int(s)] for s in m.pair_site], dtype=np.int64)
+    smallest = smallest_sizes(m)
+    position = pair_site_position(m)
     conversion = m.site_conversion_cost[position]
     available = (problem.col_upper[m.x.index(pairs)] > 0.5) & (largest >= smallest - 1e-9) & (per_m2 > 0)
     converted = np.zeros(len(m.open_site), dtype=bool)
@@ -426,9 +408,6 @@ def prepare_capacitated(model: PlanningModel, scenario: Scenario, options: Solve
     module's plan from the last relaxation. What each did goes to ``model.stats``
     (``size_caps``, ``strengthening``, ``capacitated_start``), hence ``run.json``.
     """
-    from optimizer.model.size_caps import size_caps, with_size_caps
-    from optimizer.model.strengthen import strengthen_root
-
     problem = model.problem
     caps = size_caps(model, scenario)
     if caps is not None:

@@ -76,6 +76,19 @@ def _rows_of(model: PlanningModel, family_start: str) -> list[tuple[int, int]]:
     return [(a, b) for rule, a, b in model.row_blocks if rule.startswith(family_start)]
 
 
+def pair_site_position(model: PlanningModel) -> np.ndarray:
+    """Each pair's site as a position in ``model.open_site`` (its ``o`` column, its space row)."""
+    site_position = {int(s): i for i, s in enumerate(model.open_site)}
+    return np.array([site_position[int(s)] for s in model.pair_site], dtype=np.int64)
+
+
+def smallest_sizes(model: PlanningModel) -> np.ndarray:
+    """Each pair's smallest size in m2, as its "at least the smallest" size row states it."""
+    (min_rows, _), = _rows_of(model, "size")[1:2]
+    block = model.problem.matrix[min_rows:min_rows + model.x.size].tocsr()[:, model.x.start:model.x.stop]
+    return -np.asarray(block.diagonal(), dtype=float)
+
+
 def _area_families(model: PlanningModel) -> set[str]:
     """Row families holding an area column ``a``."""
     cols = model.problem.matrix.tocsc()[:, model.a.start:model.a.stop]
@@ -99,15 +112,12 @@ def size_caps(model: PlanningModel, scenario: Scenario) -> SizeCaps | None:
     n = model.x.size
     pairs = np.arange(n)
     largest = problem.col_upper[model.a.index(pairs)].copy()
-    (min_rows, _), = [(a, b) for a, b in _rows_of(model, "size")[1:2]]
-    block = problem.matrix[min_rows:min_rows + n].tocsr()[:, model.x.start:model.x.stop]
-    smallest = -np.asarray(block.diagonal(), dtype=float)
+    smallest = smallest_sizes(model)
     names = model.functions
     per_m2 = np.array([scenario.functions[f].people_per_place / scenario.functions[f].area_per_unit_m2
                        for f in names])[model.pair_function]
 
-    site_position = {int(s): i for i, s in enumerate(model.open_site)}
-    position = np.array([site_position[int(s)] for s in model.pair_site], dtype=np.int64)
+    position = pair_site_position(model)
     (space_rows, _), = _rows_of(model, "space")
     area = problem.row_upper[space_rows + position]
     shares = np.zeros(n)

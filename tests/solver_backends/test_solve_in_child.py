@@ -45,16 +45,11 @@ def _plan(problem: MatrixProblem, ones: int) -> np.ndarray:
     return values
 
 
-class StubbornSolver(Backend):
-    """Streams two improving plans and progress, then ignores SIGTERM and never looks at its clock."""
+class _TestSolver(Backend):
+    """An in-process backend of this test module, always available."""
 
-    name: ClassVar[str] = "stubborn-test-solver"
     extra: ClassVar[str] = "nothing"
     capabilities: ClassVar[Capabilities] = Capabilities(in_process=True)
-    #: where the child writes its process id, for the test to look for it afterwards
-    pid_file: ClassVar[Path | None] = None
-    #: the bound streamed with the second plan
-    bound: ClassVar[float] = 1000.0
 
     @classmethod
     def available(cls) -> bool:
@@ -62,6 +57,19 @@ class StubbornSolver(Backend):
 
     def version(self) -> str:
         return "0"
+
+    def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
+        raise NotImplementedError
+
+
+class StubbornSolver(_TestSolver):
+    """Streams two improving plans and progress, then ignores SIGTERM and never looks at its clock."""
+
+    name: ClassVar[str] = "stubborn-test-solver"
+    #: where the child writes its process id, for the test to look for it afterwards
+    pid_file: ClassVar[Path | None] = None
+    #: the bound streamed with the second plan
+    bound: ClassVar[float] = 1000.0
 
     def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
         if self.pid_file is not None:
@@ -78,19 +86,10 @@ class StubbornSolver(Backend):
             time.sleep(3600.0)
 
 
-class PoliteSolver(Backend):
+class PoliteSolver(_TestSolver):
     """Returns at once with a plan and a bound of its own: the whole result crosses the pipe."""
 
     name: ClassVar[str] = "polite-test-solver"
-    extra: ClassVar[str] = "nothing"
-    capabilities: ClassVar[Capabilities] = Capabilities(in_process=True)
-
-    @classmethod
-    def available(cls) -> bool:
-        return True
-
-    def version(self) -> str:
-        return "0"
 
     def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
         plan = _plan(problem, SECOND_PLAN_SITES)
