@@ -743,8 +743,15 @@ def _parse(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
     raise TypeError(f"unsupported type {tp} at {path}")
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints(cls)``, worked out once per class (it evaluates every annotation's text: about
+    20 ms of each scenario read before; read-only)."""
+    return typing.get_type_hints(cls)
+
+
 def _parse_dataclass(cls: type, data: dict, path: str, problems: list[str]) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     allowed = [n for n in fields if n not in ("resolved",)]
     for key in data:
@@ -849,7 +856,7 @@ def parse_scenario(raw: dict, source: str = "scenario") -> Scenario:
     inputs = _parse_inputs(merged.get("inputs"), problems)
     sc_raw["inputs"] = {}
     # parse everything but inputs through the generic closed parser
-    hints = typing.get_type_hints(Scenario)
+    hints = _type_hints(Scenario)
     fields = {f.name: f for f in dataclasses.fields(Scenario)}
     allowed = [n for n in fields if n not in ("resolved", "disabled_functions", "source")]
     values: dict[str, Any] = {}

@@ -24,17 +24,40 @@ def allowed_function_lists(sites: pd.DataFrame) -> list[set[str]]:
     return [set(filter(None, (t.strip() for t in re.split(r"[,;，；]", v)))) for v in raw]
 
 
-def _rule_mask(sites: pd.DataFrame, rule: EligibilityRule) -> np.ndarray:
-    mask = sites["kind"].isin(rule.kinds).to_numpy().copy()
-    floor = pd.to_numeric(sites["lowest_floor"], errors="coerce").fillna(1).to_numpy()
+class _SiteColumns:
+    """The columns the rules read, as arrays, taken from the sites table once (not once per rule)."""
+
+    def __init__(self, sites: pd.DataFrame) -> None:
+        self.sites = sites
+        self.kind = sites["kind"].astype(object).to_numpy()
+        self.floor = pd.to_numeric(sites["lowest_floor"], errors="coerce").fillna(1).to_numpy()
+        self._flags: dict[str, np.ndarray] = {}
+        self._area: np.ndarray | None = None
+
+    @property
+    def area(self) -> np.ndarray:
+        """Floor area in m2 (blank: 0)."""
+        if self._area is None:
+            self._area = pd.to_numeric(self.sites["area_m2"], errors="coerce").fillna(0).to_numpy()
+        return self._area
+
+    def flag(self, name: str) -> np.ndarray:
+        """A yes/no column (blank: no)."""
+        if name not in self._flags:
+            self._flags[name] = self.sites[name].fillna(False).astype(bool).to_numpy()
+        return self._flags[name]
+
+
+def _rule_mask(columns: _SiteColumns, rule: EligibilityRule) -> np.ndarray:
+    mask = np.isin(columns.kind, list(rule.kinds))
     if rule.floor_min is not None:
-        mask &= floor >= rule.floor_min
+        mask &= columns.floor >= rule.floor_min
     if rule.floor_max is not None:
-        mask &= floor <= rule.floor_max
+        mask &= columns.floor <= rule.floor_max
     for flag in rule.requires:
-        mask &= sites[flag].fillna(False).astype(bool).to_numpy()
+        mask &= columns.flag(flag)
     if rule.min_area_m2 is not None:
-        mask &= pd.to_numeric(sites["area_m2"], errors="coerce").fillna(0).to_numpy() >= rule.min_area_m2
+        mask &= columns.area >= rule.min_area_m2
     return mask
 
 
@@ -45,9 +68,10 @@ def eligibility_matrix(sites: pd.DataFrame, functions: dict[str, FunctionSpec]) 
     """
     names = list(functions)
     out = np.zeros((len(sites), len(names)), dtype=bool)
+    columns = _SiteColumns(sites)
     for k, name in enumerate(names):
         for rule in functions[name].eligible:
-            out[:, k] |= _rule_mask(sites, rule)
+            out[:, k] |= _rule_mask(columns, rule)
     allowed = allowed_function_lists(sites)
     restricted = np.array([bool(a) for a in allowed])
     if restricted.any():

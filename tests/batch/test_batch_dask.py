@@ -16,6 +16,8 @@ from batch_scenarios import DEMO, ROOT, fail_with_input_error, sleep_and_report,
 
 from optimizer.batch.executors import DaskCluster, parse_scheduler
 from optimizer.batch.runs import BatchRun, _worker_init, plan_batch, run_batch
+from optimizer.pipeline import run_scenario
+from optimizer.scenario import load_scenario
 
 pytest.importorskip("distributed")
 
@@ -40,6 +42,21 @@ def _summary(out: Path) -> list[dict]:
     return json.loads((out / "batch-summary.json").read_text(encoding="utf-8"))["runs"]
 
 
+def test_a_batch_on_dask_solves_each_run_as_it_is_solved_in_process(tmp_path, cluster):
+    """A solved and an infeasible what-if on the Dask workers: the same status and objective as the scenario
+    planned in this process, and the run folder written under the batch's folder. (Four what-ifs against
+    local processes: the slow test below.)"""
+    write_tiny_project(tmp_path)
+    runs = [r for r in plan_batch(str(tmp_path / "batch.yaml")) if r.name in ("tiny", "too-poor")]
+    dask = run_batch(runs, tmp_path / "dask", executor=cluster)
+    assert list(dask["status"]) == ["solved", "infeasible"] and list(dask["attempts"]) == [1, 1]
+    here = run_scenario(load_scenario(runs[0].scenario, list(runs[0].sets)))
+    assert dask["objective"][0] == pytest.approx(here.result.objective) and dask["proven"][0]
+    assert Path(dask["run_folder"][0]).is_relative_to(tmp_path / "dask")
+    assert (Path(dask["run_folder"][0]) / "run.json").is_file()
+
+
+@pytest.mark.slow  # two local processes beside the two Dask workers; run with -m slow
 def test_dask_batch_gives_the_same_rows_as_local_processes(tmp_path, cluster):
     """Four what-ifs of a small district: status, objective, cost and sites the same on both executors."""
     batch = write_tiny_project(tmp_path)

@@ -57,6 +57,40 @@ def test_names_never_collide_and_bad_batch_files_are_refused(batch_project):
     assert result.exit_code == 3 and "no scenario file matches" in result.output
 
 
+#: three runs, one of each outcome: solved, infeasible, input error
+SMALL_RUNS = """runs:
+  - {scenario: tiny.yaml}
+  - {scenario: tiny.yaml, set: ["budget.total=100", "decisions.force_in=[S1]"], name: too-poor}
+  - {scenario: tiny.yaml, set: ["budgett.total=1"], name: typo}
+"""
+
+
+def test_batch_records_each_outcome_and_a_second_batch_skips_the_finished(tmp_path):
+    """One process: the solved run is written and proven, the infeasible and the mistyped runs are recorded with
+    their reasons; run again, the solved run is skipped and nothing is rewritten. (Five runs on two processes,
+    and other overrides solved anew: the slow test below.)"""
+    batch = write_tiny_project(tmp_path, SMALL_RUNS)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(batch), "--out", str(out)])
+    assert result.exit_code == 1, result.output  # two runs failed, on purpose
+    rows = {r["name"]: r for r in _summary(out)}
+    assert rows["too-poor"]["status"] == "infeasible" and "budget" in rows["too-poor"]["message"]
+    assert rows["typo"]["status"] == "input error" and "budgett" in rows["typo"]["message"]
+    assert rows["tiny"]["status"] == "solved" and rows["tiny"]["proven"]
+    assert (Path(rows["tiny"]["run_folder"]) / "run.json").is_file()
+    csv = pd.read_csv(out / "batch-summary.csv", encoding="utf-8-sig")
+    assert list(csv["name"]) == ["tiny", "too-poor", "typo"]
+    assert "[3/3]" in result.output
+    before = _finished(out)
+    assert len(before) == 1
+
+    again = CliRunner().invoke(main, ["batch", str(batch), "--out", str(out)])
+    assert again.exit_code == 1, again.output
+    assert {r["name"]: r["resume"] for r in _summary(out)}["tiny"] == "skipped"
+    assert _finished(out) == before  # nothing rewritten, no new run folder
+
+
+@pytest.mark.slow  # five runs on two worker processes, then again, then with other overrides; run with -m slow
 def test_batch_records_every_run_and_a_second_batch_skips_the_finished(batch_project):
     folder, batch = batch_project
     out = folder / "out"

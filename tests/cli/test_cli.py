@@ -209,8 +209,11 @@ def test_an_unmeetable_requirement_exits_4_naming_circle_function_and_shortfall(
     assert not (folder / "out" / "tiny").exists() or not any((folder / "out" / "tiny").iterdir())
 
 
-@pytest.mark.parametrize("objective, unit", [("share", "percentage points"), ("people", "weighted people"),
-                                             ("fair", "percentage points")])
+@pytest.mark.parametrize("objective, unit", [
+    ("share", "percentage points"),
+    # the other objectives' units: slow (each objective's model is checked against brute force in tests/model/)
+    pytest.param("people", "weighted people", marks=pytest.mark.slow),
+    pytest.param("fair", "percentage points", marks=pytest.mark.slow)])
 def test_every_run_folder_states_fairness_by_circle_and_the_objective_s_unit(tiny_project, monkeypatch, objective,
                                                                            unit):
     """fairness.csv, fairness_by_circle.csv and fairness.png are written; run.json and the summary name the unit."""

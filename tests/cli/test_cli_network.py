@@ -111,6 +111,7 @@ def test_build_from_an_edges_file_leaves_out_what_is_not_walkable(tmp_path):
     assert "2 walkable edges read" in result.output
 
 
+@pytest.mark.slow  # builds and plans on the whole Helsinki extract; default: the small builds above
 @pytest.mark.shared_data
 def test_a_network_built_from_the_helsinki_extract_plans_like_the_extract_itself(shared_data, repo, tmp_path):
     pbf = shared_data / "helsinki_center_testbed" / "helsinki_center.osm.pbf"

@@ -199,6 +199,7 @@ def test_a_piece_with_no_plan_names_its_district():
         plan_city(sc, "blocks", inputs=inputs)
 
 
+@pytest.mark.slow  # default: the pieces through the batch executors' local processes, below
 def test_pieces_run_in_a_spawned_process_pool_with_the_same_result():
     """Two worker processes (spawn) give the same plan as solving the pieces here."""
     inputs = two_clusters(seed=3)

@@ -235,6 +235,7 @@ def test_a_figure_not_proven_is_the_interval_the_solvers_values_and_bounds_allow
     assert (unproven_run.low, unproven_run.high, unproven_run.basis) == (-4.0, -3.0, "bound")
 
 
+@pytest.mark.slow  # a second explain and report; default: every chosen site listed in test_one_language.py
 def test_the_report_lists_every_chosen_site_when_only_one_was_explained(tmp_path):
     """After explain RUN S3 alone, the report still lists S1 (its solve-free figures, its re-planning ones 'not
     computed') beside S3's proven 300, and says how to get the rest."""

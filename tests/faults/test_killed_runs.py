@@ -96,6 +96,7 @@ TWO_RUNS = """runs:
 """
 
 
+@pytest.mark.slow  # a batch process killed and run again; default: a solve stopped while writing, above
 def test_a_killed_batch_leaves_no_worker_solving_and_its_resumption_writes_each_run_once(tmp_path):
     """SIGKILL to a batch while a run is being written: its worker processes die with it (none goes on
     solving or writing behind the summary's back); run again, the batch redoes the half-written run,

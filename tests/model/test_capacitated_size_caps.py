@@ -20,10 +20,10 @@ from optimizer.pipeline import prepare_model
 from solvers.result import SolverOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "property"))
-from random_districts import random_district  # noqa: E402
+from random_districts import is_capacitated, random_district  # noqa: E402
 
 #: Random tiny districts in capacitated mode (``tests/property/random_districts.py``).
-CAPACITATED_SEEDS = [s for s in range(80) if random_district(s).capacitated][:12]
+CAPACITATED_SEEDS = [s for s in range(80) if is_capacitated(s)][:12]
 
 
 def _model(demand, sites, raw=None):
@@ -93,4 +93,5 @@ def test_the_caps_keep_the_proven_optimum_of_random_capacitated_districts():
 
 def test_the_random_districts_include_capacitated_ones():
     assert len(CAPACITATED_SEEDS) >= 5
+    assert all(random_district(s).capacitated for s in CAPACITATED_SEEDS)  # is_capacitated reads the same draw
     assert np.unique([random_district(s).scenario.objective for s in CAPACITATED_SEEDS]).size >= 2

@@ -98,6 +98,15 @@ def _garages(rng: np.random.Generator) -> gpd.GeoDataFrame:
         geometry=[Point(float(rng.uniform(0, 1500)), float(rng.uniform(0, 1500))) for _ in range(n)], crs=CRS)
 
 
+#: The share of random districts in capacitated mode (rule 4).
+CAPACITATED_SHARE = 0.25
+
+
+def is_capacitated(seed: int) -> bool:
+    """Whether ``random_district(seed)`` is in capacitated mode, without building it (its first draw)."""
+    return bool(np.random.default_rng([seed, 16]).random() < CAPACITATED_SHARE)
+
+
 @functools.lru_cache(maxsize=32)
 def random_district(seed: int) -> District:
     """A random tiny district with rules switched on at random (see the module docstring).
@@ -108,7 +117,7 @@ def random_district(seed: int) -> District:
     (kept for reuse: do not change its tables).
     """
     rng = np.random.default_rng([seed, 16])
-    capacitated = rng.random() < 0.25
+    capacitated = rng.random() < CAPACITATED_SHARE  # is_capacitated(seed) draws the same number
     garages = rng.random() < 0.15  # then two sites and a garage: the enumeration doubles with each site
     n_units = int(rng.integers(5, 7)) if capacitated else int(rng.integers(5, 8))
     inputs, raw = random_instance(seed, n_units=n_units, n_sites=2 if garages else 3)

@@ -70,7 +70,10 @@ def test_a_shorter_threshold_is_served_from_a_longer_one_and_a_longer_one_is_rec
         pipeline.compute_reach(inputs, longer, cache=cache)
 
 
-@pytest.mark.parametrize("change", ["reach.stairs_up_factor=0.3", "reach.max_snap_m=100", "reach.slope=false"])
+@pytest.mark.parametrize("change", [
+    "reach.stairs_up_factor=0.3",  # the other two ways of walking: slow (each re-walks the demo's streets)
+    pytest.param("reach.max_snap_m=100", marks=pytest.mark.slow),
+    pytest.param("reach.slope=false", marks=pytest.mark.slow)])
 def test_a_change_to_how_people_walk_is_not_served_from_the_cache(demo, tmp_path, monkeypatch, change):
     repo, scenario, inputs = demo
     cache = ReachCache(tmp_path / "cache")

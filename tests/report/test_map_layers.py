@@ -226,7 +226,7 @@ def test_the_png_map_draws_the_streets_the_circles_with_names_a_scale_bar_and_a_
 
 # ----------------------------------------------------------------------------- in a real browser
 # [en] slow: the map is drawn by the same code in both languages; the English page in Chromium is checked by
-# default in tests/report/test_one_language.py::test_in_chromium_every_visible_text_of_the_report_is_in_its_language[en]
+# default in tests/report/test_one_language.py::test_in_chromium_every_visible_text_of_the_report_is_in_its_language
 # (every visible text English, the streets and the 11 circle outlines drawn)
 @pytest.mark.parametrize("lang", ["zh", pytest.param("en", marks=pytest.mark.slow)])
 def test_in_chromium_the_map_shows_streets_circles_scale_north_and_a_summary(demo_run, demo_screenshot, tmp_path,

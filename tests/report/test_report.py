@@ -171,6 +171,7 @@ def test_the_fairness_table_shows_each_function_s_worst_circle_median_and_gini_i
     assert "最差生活圈" not in (run_dir / "report_en.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # a demo report re-rendered; default: the report without facility reach, below
 def test_a_run_folder_without_fairness_figures_still_reports_with_a_note(run_dir):
     """A run.json written before fairness was recorded: the section says so; the page is still written."""
     record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
@@ -411,7 +412,7 @@ def _assert_cost_tables_add_up(page: str, lang: str) -> None:
     assert "不单建" not in page, "the sharing saving is not rule 6 (not built separately)"
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", ["zh", pytest.param("en", marks=pytest.mark.slow)])  # en PNG words: test_figures_lang
 def test_report_pngs_speak_its_language_and_its_cost_tables_add_up(run_dir, tmp_path, lang, monkeypatch):
     """The report draws walk vs buffer and the frontier in its own language (the run's PNG is in solve's).
 
