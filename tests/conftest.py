@@ -50,22 +50,3 @@ def demo_run(demo_solved, tmp_path_factory) -> Path:
 
     return write_run(demo_solved, tmp_path_factory.mktemp("runs"))
 
-
-#: Tests that need the demo planned (``demo_solved`` above, directly or through another fixture).
-DEMO_FIXTURE = "demo_solved"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Keep each test file on one worker, and every test that needs the planned demo on one worker too.
-
-    ``setup.cfg`` runs two workers with ``--dist loadgroup``: a test file is one group (its module
-    fixtures built once, as with ``loadfile``), except that the tests of every file that need the
-    demo's plan form one group, so the demo is solved once per run instead of once per worker.
-    Runs before pytest-xdist's own hook, which reads the groups.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        group = "demo" if DEMO_FIXTURE in getattr(item, "fixturenames", ()) else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
