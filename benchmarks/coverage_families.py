@@ -323,13 +323,18 @@ def _gap(r: dict) -> str:
 
 
 def _presolved(r: dict) -> str:
-    """What presolve did in a run: ``dominated / at 0 / at 1, seconds`` (``off``; ``-`` when unknown)."""
+    """What presolve did in a run: ``dominated / at 0 / at 1, seconds`` and its Lagrangian bound when it has one.
+
+    ``off`` without presolve; ``-`` when unknown.
+    """
     if r.get("presolve_mode") == "off":
         return "off"
     p = r.get("presolve")
     if not p:
         return "-"
-    return f"{p['dominated']} / {p['fixed_at_zero']} / {p['fixed_at_one']}, {p['seconds']:.1f} s"
+    lagrangian = "" if p.get("lagrangian_bound") is None else \
+        f", Lagrangian bound {p['lagrangian_bound']:,.0f} ({p['lagrangian_iterations']} iterations)"
+    return f"{p['dominated']} / {p['fixed_at_zero']} / {p['fixed_at_one']}, {p['seconds']:.1f} s{lagrangian}"
 
 
 TITLE = "# Maximal covering: two families, every solver and spopt (`benchmarks/coverage_families.py`)"
@@ -366,7 +371,9 @@ def markdown(record: dict) -> str:
               "not run or gave no plan: to the run's own final plan; '-' when never reached); *proof* = end-to-end "
               "seconds when the bound met the value, else none; *objective* recomputed from the chosen sites; *gap* "
               "at the limit = |bound - objective| / objective; *peak MB* = the child's ru_maxrss from os.wait4 (its "
-              "CBC subprocess included)."]
+              "CBC subprocess included)."
+              + (" *presolve* = sites dominated / fixed at 0 / fixed at 1 by reduced cost, its seconds (LP included), "
+                 "and its Lagrangian bound when the LP did not finish." if with_presolve else "")]
     if not progress:
         lines += ["", "**Incumbents over time were not available** (this checkout's `SolverOptions` has no "
                   "`on_progress`): only the greedy start and the final plan are seen, so *to spopt's objective* is "

@@ -27,6 +27,8 @@ from optimizer.studies.plain_coverage import (
 from solvers.benders import coverage_structure, coverage_value
 from solvers.presolve import (
     dominated_sites,
+    knapsack_relaxation,
+    lagrangian_bound,
     presolve_coverage,
     reduced_cost_fixing,
     solve_with_presolve,
@@ -302,3 +304,92 @@ def test_a_problem_where_no_site_reaches_anyone_is_solved_without_presolve(solve
         assert "benders" in str(exc) and solver == "benders"
         return
     assert sol.objective == 0.0 and "presolve" not in sol.result.extra
+
+
+def _lp_value(problem: CoverageProblem) -> float:
+    """The LP relaxation's optimum of the maximal covering model (HiGHS)."""
+    model, _, _ = build_coverage_model(problem)
+    relaxed = dataclasses.replace(model, integrality=np.zeros(model.n_cols, dtype=bool))
+    result = solvers.get_solver("highs").solve(relaxed, SolverOptions(time_limit_s=60))
+    assert result.proven_optimal
+    return float(result.objective)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_fractional_knapsack_is_the_lp_optimum_and_bounds_every_choice_within_the_limit(seed):
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 9))
+    values = rng.integers(-2, 20, m).astype(float)
+    coef = np.ones(m) if seed % 2 else rng.integers(0, 5, m).astype(float)  # odd seeds: a count limit
+    limit = float(rng.integers(0, 4)) if seed % 2 else float(rng.uniform(0, 8))
+    allowed = rng.random(m) < 0.8
+    value, x = knapsack_relaxation(values, coef, limit, allowed)
+    assert ((x >= 0) & (x <= 1 + 1e-12)).all() and (x[~allowed] == 0).all() and coef @ x <= limit + 1e-9
+    assert value == pytest.approx(values @ x)
+    lp = linprog(-values, A_ub=coef[None, :], b_ub=[limit], bounds=[(0, 1 if a else 0) for a in allowed])
+    assert value == pytest.approx(-lp.fun, abs=1e-9)
+    for size in range(m + 1):
+        for chosen in itertools.combinations(np.flatnonzero(allowed), size):
+            if coef[list(chosen)].sum() <= limit:
+                assert values[list(chosen)].sum() <= value + 1e-9
+
+
+@pytest.mark.parametrize("seed,budget", CASES)
+def test_the_lagrangian_bound_is_never_below_the_lp_bound_nor_the_optimum_at_any_iteration(seed, budget):
+    problem = _instance(seed, budget=budget, twins=False)
+    optimum = _brute_force(problem)
+    lp = _lp_value(problem)
+    model = _model_with_start(problem)
+    structure = coverage_structure(model)
+    start = coverage_value(structure, model.start[:structure.n_sites])
+    every = np.ones(structure.n_sites, dtype=bool)
+    for iterations in (1, 2, 5, 20, 200):
+        bound, done = lagrangian_bound(structure, start, every, max_iterations=iterations)
+        assert done <= iterations and bound >= lp - 1e-6 and bound >= optimum - 1e-9, (iterations, bound, lp)
+    bound, _ = lagrangian_bound(structure, start, every, max_iterations=1000)
+    assert bound <= lp * 1.01 + 1e-6  # it converges towards the LP bound (weak duality: never below)
+
+
+def test_the_lagrangian_bound_with_sites_left_out_bounds_the_plans_without_them():
+    problem = _instance(6, n=60, twins=False)
+    model = _model_with_start(problem)
+    structure = coverage_structure(model)
+    m = structure.n_sites
+    best = max(range(m), key=lambda j: coverage_value(structure, np.eye(m)[j]))
+    allowed = np.ones(m, dtype=bool)
+    allowed[best] = False  # the best single site out
+    upper = np.ones(m)
+    upper[best] = 0.0
+    without = _brute_force(problem, np.zeros(m), upper)
+    bound, _ = lagrangian_bound(structure, 0.0, allowed, max_iterations=3000)
+    assert bound >= without - 1e-9
+    assert lagrangian_bound(dataclasses.replace(structure, limits=()), 0.0, allowed) == (None, 0)
+
+
+def test_when_the_lp_does_not_finish_the_lagrangian_bound_is_reported_and_never_below_the_optimum(monkeypatch):
+    import solvers.presolve as presolve
+
+    problem = _instance(5, n=200)
+    optimum = _brute_force(problem)
+    model = _model_with_start(problem)
+    m = problem.reach.shape[1]
+    none = np.zeros(m, dtype=bool)
+    monkeypatch.setattr(presolve, "reduced_cost_fixing", lambda *args, **kwargs: (none, none, None))
+    tightened, report = presolve_coverage(model)
+    assert report.lp_bound is None and report.lagrangian_bound is not None and report.lagrangian_iterations > 0
+    assert report.lagrangian_bound >= optimum - 1e-9
+    assert report.bound == (report.lagrangian_bound, "Lagrangian bound")
+    backend = solvers.get_solver("highs")
+    original = type(backend).solve
+
+    def loose(self, problem, options=None):  # a solver that proves nothing: its bound is the total weight
+        result = original(self, problem, options)
+        total = float(problem.objective.sum()) + problem.objective_offset
+        return dataclasses.replace(result, bound=total, status=solvers.SolveStatus.FEASIBLE, gap=None)
+
+    monkeypatch.setattr(type(backend), "solve", loose)
+    result = solve_with_presolve(backend, model, SolverOptions(time_limit_s=60))
+    assert result.bound == pytest.approx(result.extra["presolve"]["lagrangian_bound"])
+    assert result.bound >= optimum - 1e-9 and "Lagrangian bound" in result.message
