@@ -170,7 +170,8 @@ def _markdown(record: dict) -> str:
         lines.append(f"| {r['measured_utc']} | {r['commit']} | {r['variant']} | {r['limit_s']:g} | {r['wall_s']:.1f} "
                      f"| {r['termination']} | {_figure(r['objective'])} | {_figure(r['bound'])} | {gap} "
                      f"| {_figure(r.get('presolve_s'), 1)} | {_figure(r.get('first_bb_line_s'), 1)} "
-                     f"| {r.get('nodes', '')} | {r['loadavg_before']:.2f} -> {r['loadavg_after']:.2f} |")
+                     f"| {'-' if r.get('nodes') is None else r['nodes']} "
+                     f"| {r['loadavg_before']:.2f} -> {r['loadavg_after']:.2f} |")
     lines += ["", "Variants: " + "; ".join(f"`{k}`: HiGHS options {v[0] or 'none'}, start "
                                             + ("greedy" if v[1] is None else f"greedy + {v[1]:g} s local search")
                                             for k, v in VARIANTS.items()) + ".",
