@@ -46,6 +46,8 @@ VARIANTS: dict[str, tuple[dict[str, Any], float | None]] = {
     "no-probing": ({"presolve_rule_off": 2 ** 15}, None),
     "root-lp-ipm": ({"mip_lp_solver": "ipm"}, None),
     "no-restart": ({"mip_allow_restart": False}, None),
+    "no-sub-mip-heuristics": ({"mip_heuristic_effort": 0.0, "mip_heuristic_run_rens": False,
+                               "mip_heuristic_run_rins": False}, None),
 }
 JSON = REPO / "benchmarks" / "demo_x4.json"
 MD = REPO / "benchmarks" / "demo_x4.md"
