@@ -112,6 +112,10 @@ class HighsBackend(Backend):
         supports_mip=True, supports_start=True, supports_threads=True, supports_seed=True,
         reports_bound=True, honours_time_limit=True, in_process=True,
     )
+    #: HiGHS options set on every run after lifecircle's own (name -> value), for measuring a
+    #: setting side by side (``benchmarks/demo_x4.py``); empty in use. An unknown name or a value
+    #: of the wrong type is refused by HiGHS and logged as a warning, the solve goes on without it.
+    tuning: ClassVar[dict[str, bool | int | float | str]] = {}
 
     @classmethod
     def available(cls) -> bool:
@@ -181,6 +185,15 @@ class HighsBackend(Backend):
         self._size_scheduler(threads)
         if threads is not None:
             h.setOptionValue("threads", threads)
+        self._apply_tuning(h)
+
+    def _apply_tuning(self, h: Any) -> None:
+        """Set :attr:`tuning`'s options on ``h``; a refused one is logged and left out."""
+        import highspy
+
+        for name, value in self.tuning.items():
+            if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
+                logger.warning("HiGHS refused option %s = %r; solving without it", name, value)
 
     @staticmethod
     def _size_scheduler(threads: int | None) -> None:
