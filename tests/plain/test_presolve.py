@@ -225,18 +225,24 @@ def test_a_site_fixed_at_one_leaves_the_problem_with_the_rows_it_covers_and_the_
         assert result.objective == pytest.approx(_brute_force(problem, lower[:m], model.col_upper[:m]), abs=1e-6)
 
 
-def test_a_weaker_solver_bound_gives_way_to_the_lp_bound_and_never_the_other_way(monkeypatch):
-    problem = _instance(5, n=200)
-    model = _model_with_start(problem)
+def _highs_proving_nothing(monkeypatch):
+    """HiGHS, patched to return its plan with the weakest bound there is (the total weight), not proven."""
     backend = solvers.get_solver("highs")
     original = type(backend).solve
 
-    def loose(self, problem, options=None):  # a solver that proves nothing: its bound is the total weight
+    def loose(self, problem, options=None):
         result = original(self, problem, options)
         total = float(problem.objective.sum()) + problem.objective_offset
         return dataclasses.replace(result, bound=total, status=solvers.SolveStatus.FEASIBLE, gap=None)
 
     monkeypatch.setattr(type(backend), "solve", loose)
+    return backend
+
+
+def test_a_weaker_solver_bound_gives_way_to_the_lp_bound_and_never_the_other_way(monkeypatch):
+    problem = _instance(5, n=200)
+    model = _model_with_start(problem)
+    backend = _highs_proving_nothing(monkeypatch)
     result = solve_with_presolve(backend, model, SolverOptions(time_limit_s=60))
     lp = result.extra["presolve"]["lp_bound"]
     assert result.bound == pytest.approx(lp)
@@ -381,15 +387,7 @@ def test_when_the_lp_does_not_finish_the_lagrangian_bound_is_reported_and_never_
     assert report.lp_bound is None and report.lagrangian_bound is not None and report.lagrangian_iterations > 0
     assert report.lagrangian_bound >= optimum - 1e-9
     assert report.bound == (report.lagrangian_bound, "Lagrangian bound")
-    backend = solvers.get_solver("highs")
-    original = type(backend).solve
-
-    def loose(self, problem, options=None):  # a solver that proves nothing: its bound is the total weight
-        result = original(self, problem, options)
-        total = float(problem.objective.sum()) + problem.objective_offset
-        return dataclasses.replace(result, bound=total, status=solvers.SolveStatus.FEASIBLE, gap=None)
-
-    monkeypatch.setattr(type(backend), "solve", loose)
+    backend = _highs_proving_nothing(monkeypatch)
     result = solve_with_presolve(backend, model, SolverOptions(time_limit_s=60))
     assert result.bound == pytest.approx(result.extra["presolve"]["lagrangian_bound"])
     assert result.bound >= optimum - 1e-9 and "Lagrangian bound" in result.message
