@@ -19,13 +19,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+from provenance import head_commit  # noqa: E402
 
 CASE = REPO / "benchmarks" / "capacitated" / "cap4.yaml"
 RECORD = REPO / "benchmarks" / "capacitated.json"
@@ -42,8 +43,7 @@ def measure(case: Path = CASE) -> dict:
     t0 = time.perf_counter()
     result = solve(setup.model, setup.scenario)
     seconds = time.perf_counter() - t0
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                            text=True).stdout.strip()
+    commit = head_commit(mark_dirty=False)
     start = setup.model.stats.get("capacitated_start", {})
     return {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit,
             "case": str(case.relative_to(REPO)), "limit_s": setup.scenario.solver.time_limit_s,

@@ -66,6 +66,9 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from provenance import head_commit  # noqa: E402
+
 log = logging.getLogger("coverage_families")
 
 #: Sizes of the clustered family (demand x sites), as issue 18 lists them.
@@ -381,17 +384,6 @@ def markdown(record: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, cwd=REPO).stdout.strip()
-        return head + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # main
 
@@ -446,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     raw_path = out_dir / f"coverage-families-{stamp}.json"
-    record = {"created_utc": stamp, "commit": _commit(),
+    record = {"created_utc": stamp, "commit": head_commit(),
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform(terse=True)},
               "args": {**vars(args), "solvers": names, "peer": bool(peer)}, "instances": {}, "results": []}

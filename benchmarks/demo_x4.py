@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
+from provenance import head_commit  # noqa: E402
 
 #: Variant -> (HiGHS options set on top of lifecircle's, seconds of local search for the greedy start
 #: or ``None`` for the start a run uses: the greedy without local search).
@@ -51,15 +51,6 @@ VARIANTS: dict[str, tuple[dict[str, Any], float | None]] = {
 }
 JSON = REPO / "benchmarks" / "demo_x4.json"
 MD = REPO / "benchmarks" / "demo_x4.md"
-
-
-def _commit() -> str:
-    """The short hash of HEAD, with ``+dirty`` when the tree has changes."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD")
-    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def highs_phases(log: str) -> dict[str, float | int | None]:
@@ -91,7 +82,7 @@ def measure(variants: list[str], limit: float) -> list[dict]:
 
     setup = prepare_model(time_limits._scenario("demo-x4"))
     stats = setup.model.stats
-    commit = _commit()
+    commit = head_commit()
     rows = []
     default_search = greedy.WARM_START_LOCAL_SEARCH_S
     for name in variants:
@@ -134,7 +125,7 @@ def measure_lp(lp_solvers: list[str], limit: float) -> list[dict]:
     problem = prepare_model(time_limits._scenario("demo-x4")).model.problem
     relaxed = dc.replace(problem, integrality=np.zeros(problem.n_cols, dtype=bool), start=None)
     backend = HighsBackend()
-    commit = _commit()
+    commit = head_commit()
     rows = []
     for lp_solver in lp_solvers:
         HighsBackend.tuning = {"solver": lp_solver}

@@ -34,6 +34,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+from provenance import head_commit  # noqa: E402
 
 SCENARIO = REPO / "scenarios" / "yuzhong-demo-three-years.yaml"
 YEARS = (2026, 2027, 2028)
@@ -100,8 +102,7 @@ def main() -> None:
         return
     procs = [subprocess.Popen([sys.executable, __file__, "--arm", arm, "--limit", str(args.limit)],
                               stdout=subprocess.PIPE, text=True) for arm in ARMS]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=REPO).stdout.strip()
+    commit = head_commit(mark_dirty=False)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     rows = []
     for proc in procs:
