@@ -333,6 +333,7 @@ def write_layer_styles(gpkg: Path, styles: list[LayerStyle]) -> None:
     geometry = geometry_columns(gpkg)
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     with contextlib.closing(sqlite3.connect(gpkg)) as db, db:
+        db.execute("PRAGMA synchronous = OFF")  # a file of a folder not yet visible (atomic_folder): no fsync
         db.execute(CREATE_TABLE)
         if not db.execute("SELECT 1 FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchone():
             db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
