@@ -328,7 +328,8 @@ def _largest_remainder(values: list[float], total: int) -> list[int]:
 
 
 # ----------------------------------------------------------------------------- the three lists
-def supply_list(run: Run, facilities: pd.DataFrame | None = None) -> pd.DataFrame:
+def supply_list(run: Run, facilities: pd.DataFrame | None = None, *,
+                planned: pd.DataFrame | None = None) -> pd.DataFrame:
     """服务供给清单: per life circle, every running facility and every planned one.
 
     Running facilities come from ``inputs.facilities`` (their circle: their own
@@ -343,6 +344,8 @@ def supply_list(run: Run, facilities: pd.DataFrame | None = None) -> pd.DataFram
         :data:`SUPPLY_COLUMNS`, sorted by circle, function (scenario order), status
         (running first) and id. ``status``: ``running`` or ``planned``; ``operator``: the
         facility's own words, or ``public``/``private``/``open`` for planned ones.
+
+    ``planned``: :func:`planned_facilities` of the run, when already computed (it is read, not changed).
     """
     inputs, sc = run.inputs, run.scenario
     names = circle_names(inputs)
@@ -361,7 +364,7 @@ def supply_list(run: Run, facilities: pd.DataFrame | None = None) -> pd.DataFram
         "operator": _text(fac, "operator"),
         "owner": _text(fac, "owner"),
     })
-    planned = planned_facilities(run, facilities)
+    planned = planned_facilities(run, facilities) if planned is None else planned
     new = pd.DataFrame({
         "circle_id": planned["circle_id"].to_numpy(dtype=object),
         "function": planned["function"].astype(str).to_numpy(),
@@ -392,7 +395,8 @@ def _text(table: pd.DataFrame, column: str) -> np.ndarray:
     return _words(table[column]).to_numpy(dtype=object)
 
 
-def needs_list(run: Run, facilities: pd.DataFrame | None = None) -> pd.DataFrame:
+def needs_list(run: Run, facilities: pd.DataFrame | None = None, *, supply: pd.DataFrame | None = None,
+               shares: pd.DataFrame | None = None) -> pd.DataFrame:
     """高频需求清单: per life circle and function, what residents ask for and what is still missing.
 
     One row per (circle, function) with anyone of the function's cohort, a request, or a
@@ -409,14 +413,18 @@ def needs_list(run: Run, facilities: pd.DataFrame | None = None) -> pd.DataFrame
     most pressing. ``adds_facility`` says whether the plan puts a facility of the function
     on a site of the circle (the planned rows of :func:`supply_list`).
 
+    ``supply`` (:func:`supply_list`) and ``shares`` (:func:`optimizer.outputs.tables.fairness_by_circle`)
+    of the run, when already computed, are read, not changed.
+
     Returns
     -------
     pandas.DataFrame
         :data:`NEEDS_COLUMNS`, sorted by circle and rank.
     """
     inputs, sc = run.inputs, run.scenario
-    shares = fairness_by_circle(run)[["function", "circle_id", "people", "covered_before", "covered_after"]]
-    supply = supply_list(run, facilities)
+    shares = (fairness_by_circle(run) if shares is None else shares)[
+        ["function", "circle_id", "people", "covered_before", "covered_after"]]
+    supply = supply_list(run, facilities) if supply is None else supply
     counts = supply.groupby(["circle_id", "function", "status"]).size().unstack("status", fill_value=0)
     counts = counts.reindex(columns=["running", "planned"], fill_value=0).reset_index() \
         .rename(columns={"running": "running_facilities", "planned": "new_facilities"})
@@ -454,7 +462,7 @@ def needs_list(run: Run, facilities: pd.DataFrame | None = None) -> pd.DataFrame
 
 
 def configuration_list(run: Run, facilities: pd.DataFrame | None = None,
-                       extra: pd.DataFrame | None = None) -> pd.DataFrame:
+                       extra: pd.DataFrame | None = None, *, planned: pd.DataFrame | None = None) -> pd.DataFrame:
     """设施配置清单: one row per planned facility (site x function): where, how large, what it costs, by when.
 
     ``one_off_cost`` is the facility's share of its site's one-off cost (:func:`cost_shares`):
@@ -472,6 +480,8 @@ def configuration_list(run: Run, facilities: pd.DataFrame | None = None,
     extra
         More columns keyed by ``site_id`` and ``function`` (who pays, funding channel,
         running cost), merged in as they are; at most one row per key.
+    planned
+        :func:`planned_facilities` of the run, when already computed (read, not changed).
 
     Returns
     -------
@@ -484,7 +494,7 @@ def configuration_list(run: Run, facilities: pd.DataFrame | None = None,
     if not len(costs):
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in CONFIGURATION_COLUMNS})
     else:
-        planned = planned_facilities(run, facilities)
+        planned = planned_facilities(run, facilities) if planned is None else planned
         out = costs.merge(planned, on=list(CONFIGURATION_KEY), how="left", validate="one_to_one",
                           suffixes=("", "_facility"))
         rows = out["site_row"].astype(int)
@@ -547,7 +557,7 @@ def reader_table(table: pd.DataFrame, scenario: Scenario, lang: str) -> pd.DataF
 
 
 def three_lists(run: Run, lang: str, facilities: pd.DataFrame | None = None,
-                extra: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                extra: pd.DataFrame | None = None, shares: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The three lists for readers, by file name (:data:`LISTS`): needs, supply, configuration.
 
     Parameters
@@ -561,9 +571,16 @@ def three_lists(run: Run, lang: str, facilities: pd.DataFrame | None = None,
     extra
         More configuration columns keyed by ``site_id`` and ``function`` (see
         :func:`configuration_list`).
+    shares
+        :func:`optimizer.outputs.tables.fairness_by_circle` of the run, when already computed.
+
+    The planned facilities and the supply list are worked out once and passed down (the needs
+    list counts the supply list's rows; the supply and configuration lists read the planned facilities).
     """
-    tables = {"needs": needs_list(run, facilities), "supply": supply_list(run, facilities),
-              "configuration": configuration_list(run, facilities, extra)}
+    planned = planned_facilities(run, facilities)
+    supply = supply_list(run, facilities, planned=planned)
+    tables = {"needs": needs_list(run, facilities, supply=supply, shares=shares), "supply": supply,
+              "configuration": configuration_list(run, facilities, extra, planned=planned)}
     return {LISTS[k]["file"]: reader_table(t, run.scenario, lang) for k, t in tables.items()}
 
 

@@ -254,7 +254,7 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
             _csv(run.walk_vs_buffer, tmp / "walk_vs_buffer.csv")
             walk_vs_buffer_figure(run.walk_vs_buffer, tmp / "walk_vs_buffer.png", run.scenario.name, lang)
         lists = three_lists(run, lang, facilities,
-                            configuration_money(money, run.inputs.sites, run.scenario, lang))
+                            configuration_money(money, run.inputs.sites, run.scenario, lang), by_circle)
         for file_name, table in lists.items():
             _csv(table, tmp / file_name)
         write_workbook({sheet_name(n, lang): t for n, t in lists.items()}, tmp / "three_lists.xlsx")
