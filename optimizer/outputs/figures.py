@@ -172,6 +172,7 @@ def fairness_figure(shares: pd.DataFrame, path: Path, title: str) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 1.1 * max(len(functions), 1)), dpi=120)
     rng = np.random.default_rng(0)  # the same jitter every time
     colours = {"before": "#9a9a9a", "after": "#2b7bba"}
+    boxes: dict[str, tuple[list[np.ndarray], list[float]]] = {"before": ([], []), "after": ([], [])}
     for i, name in enumerate(functions):
         part = shares[shares["function"].astype(str) == name]
         people = part["people"].to_numpy(dtype=float)
@@ -181,10 +182,8 @@ def fairness_figure(shares: pd.DataFrame, path: Path, title: str) -> None:
             share = part[f"share_{moment}"].to_numpy(dtype=float) * 100
             if not len(share):
                 continue
-            ax.boxplot([share], positions=[y0], orientation="horizontal", widths=0.28, showfliers=False,
-                       manage_ticks=False,
-                       medianprops={"color": colours[moment]}, boxprops={"color": colours[moment]},
-                       whiskerprops={"color": colours[moment]}, capprops={"color": colours[moment]})
+            boxes[moment][0].append(share)
+            boxes[moment][1].append(y0)
             ax.scatter(share, y0 + rng.uniform(-0.09, 0.09, len(share)), s=size, color=colours[moment],
                        alpha=0.45, linewidths=0, label=moment if i == 0 else None, zorder=3)
             worst = int(np.argmin(share))
@@ -193,6 +192,12 @@ def fairness_figure(shares: pd.DataFrame, path: Path, title: str) -> None:
             ax.annotate(f"{part['circle_id'].iloc[worst]} {share[worst]:.1f}%", (share[worst], y0),
                         xytext=(4, 6 if moment == "after" else -10), textcoords="offset points", fontsize=7,
                         color="#d62728")
+    for moment, (data, positions) in boxes.items():  # one call per colour: the same boxes, drawn under the dots
+        if data:
+            ax.boxplot(data, positions=positions, orientation="horizontal", widths=0.28, showfliers=False,
+                       manage_ticks=False,
+                       medianprops={"color": colours[moment]}, boxprops={"color": colours[moment]},
+                       whiskerprops={"color": colours[moment]}, capprops={"color": colours[moment]})
     ax.set_yticks(range(len(functions)), functions)
     ax.invert_yaxis()
     ax.set_xlim(-2, 105)
