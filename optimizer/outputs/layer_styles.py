@@ -352,14 +352,22 @@ def write_layer_styles(gpkg: Path, styles: list[LayerStyle]) -> None:
     log.debug("stored %d layer styles in %s", len(styles), gpkg)
 
 
-def style_plan_gpkg(gpkg: Path, scenario: Scenario, lang: str) -> list[LayerStyle]:
-    """Give every layer of ``gpkg`` (a run's ``plan.gpkg``) its styles, built from the values it holds."""
-    import pyogrio
+def style_plan_gpkg(gpkg: Path, scenario: Scenario, lang: str,
+                    tables: dict[str, pd.DataFrame] | None = None) -> list[LayerStyle]:
+    """Give every layer of ``gpkg`` (a run's ``plan.gpkg``) its styles, built from the values it holds.
 
+    ``tables``: the tables just written as layers, by layer name (their columns and values are
+    what the layers hold); a layer not among them is read back from ``gpkg``.
+    """
     geometry = geometry_columns(gpkg)
     layers = {}
     for name, (_, kind) in geometry.items():
-        layers[name] = (pyogrio.read_dataframe(gpkg, layer=name, read_geometry=False), kind)
+        table = (tables or {}).get(name)
+        if table is None:
+            import pyogrio
+
+            table = pyogrio.read_dataframe(gpkg, layer=name, read_geometry=False)
+        layers[name] = (table, kind)
     styles = plan_styles(layers, scenario, lang)
     write_layer_styles(gpkg, styles)
     return styles

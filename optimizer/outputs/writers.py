@@ -260,19 +260,19 @@ def write_run(run: Run, root: str | Path, run_id: str | None = None,
         write_workbook({sheet_name(n, lang): t for n, t in lists.items()}, tmp / "three_lists.xlsx")
         write_plan_workbook(run, lang, sites, facilities, coverage, coverage_circles, tmp / "plan.xlsx")
         gpkg = tmp / "plan.gpkg"
-        _gpkg_layer(sites, gpkg, "plan_sites")
-        _gpkg_layer(facilities, gpkg, "plan_facilities")
-        _gpkg_layer(demand_layer(run), gpkg, "demand_coverage")
         candidates = run.inputs.sites.copy()
         candidates["chosen"] = candidates.index.isin([p.site_row for p in run.plan.sites])
         candidates["plan_status"] = np.where(candidates["chosen"], "chosen", "idle")
-        _gpkg_layer(candidates, gpkg, "candidate_sites")
+        layers = {"plan_sites": sites, "plan_facilities": facilities, "demand_coverage": demand_layer(run),
+                  "candidate_sites": candidates}
         if len(run.inputs.facilities):
-            _gpkg_layer(run.inputs.facilities, gpkg, "existing_facilities")
+            layers["existing_facilities"] = run.inputs.facilities
         if run.inputs.circles is not None:
-            _gpkg_layer(run.inputs.circles, gpkg, "circles")
+            layers["circles"] = run.inputs.circles
+        for name, layer in layers.items():
+            _gpkg_layer(layer, gpkg, name)
         if gpkg.exists():
-            style_plan_gpkg(gpkg, run.scenario, lang)
+            style_plan_gpkg(gpkg, run.scenario, lang, layers)  # styled from the tables, not read back
         record = run_record(run, run_id, money, requests_record)
         record["lang"] = lang
         record["three_lists"] = {file_name: len(table) for file_name, table in lists.items()}
