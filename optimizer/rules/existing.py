@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linprog
 from scipy.spatial import cKDTree
 
 from optimizer.errors import InputError, Problem
@@ -107,6 +106,8 @@ def allocate(people: np.ndarray, unit: np.ndarray, facility: np.ndarray, effort:
     n_pairs = unit.size
     if n_pairs == 0:
         return np.zeros(0)
+    from scipy.optimize import linprog  # capacitated mode only: 0.1 s to import, not on every run
+
     units, u_row = np.unique(unit, return_inverse=True)
     facs, f_row = np.unique(facility, return_inverse=True)
     a = sp.vstack([
