@@ -12,6 +12,8 @@ log = logging.getLogger(__name__)
 
 #: widest column, in Excel's character units
 MAX_WIDTH = 48
+#: rows a column's width is measured on (the first ones; their cells as written)
+WIDTH_ROWS = 500
 #: Excel's limit on a sheet name
 SHEET_NAME_LENGTH = 31
 #: characters Excel refuses in a sheet name
@@ -103,8 +105,13 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path,
             cell.font = bold
             if wrap_header:
                 cell.alignment = wrapped
+        rows = []
         for row in table.itertuples(index=False):
-            sheet.append([_cell(v) for v in row])
+            cells = [_cell(v) for v in row]
+            sheet.append(cells)
+            if len(rows) < WIDTH_ROWS:
+                rows.append(cells)
+        unique = table.columns.is_unique  # else a column's cells are read from the table, as they were
         for j, column in enumerate(table.columns, 1):
             fmt = formats.get(str(column))
             if fmt:
@@ -112,7 +119,8 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path,
                     cell.number_format = fmt
             header = max(text_width(part) for part in str(column).split(" / ")) if wrap_header \
                 else text_width(column)
-            widest = max([header] + [text_width(shown(_cell(v), fmt)) for v in table[column].head(500)])
+            cells = [r[j - 1] for r in rows] if unique else [_cell(v) for v in table[column].head(WIDTH_ROWS)]
+            widest = max([header] + [text_width(shown(v, fmt)) for v in cells])
             sheet.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, max(8, widest + 2))
         if wrap_header:
             sheet.row_dimensions[1].height = 32  # two lines
