@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import platform
@@ -185,14 +186,21 @@ def demand_layer(run: Run) -> gpd.GeoDataFrame:
 
 
 def _versions() -> dict:
-    out = {"python": platform.python_version()}
+    """The versions of Python and of the packages a run depends on (``run.json``'s ``versions``), a new dict each call."""
+    return dict(_installed_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> tuple[tuple[str, str | None], ...]:
+    """Looked up once per process: each ``metadata.version`` scans the installed distributions (~3 ms)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for pkg in ("lifecircle", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio",
                 "highspy", "pulp", "ortools"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = None
-    return out
+    return tuple(out.items())
 
 
 def run_id_for(run: Run) -> str:
