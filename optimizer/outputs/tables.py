@@ -186,7 +186,7 @@ def demand_layer(run: Run) -> gpd.GeoDataFrame:
 
 
 def _versions() -> dict:
-    """The versions of Python and of the packages a run depends on (``run.json``'s ``versions``), a new dict each call."""
+    """Python's version and the versions of the packages a run depends on (run.json's ``versions``); a new dict."""
     return dict(_installed_versions())
 
 
