@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,22 +112,38 @@ def atomic_folder(final: Path, what: str = "output folder") -> Iterator[Path]:
 GDAL_SQLITE_SYNCHRONOUS = "OGR_SQLITE_SYNCHRONOUS"
 
 
+class _UnsyncedBlocks:
+    """Blocks of :func:`unsynced_gpkg_writes` open in this process (threads may write folders at once)."""
+
+    lock = threading.Lock()
+    open = 0
+    previous: object = None  # the setting the first open block found
+
+
 @contextmanager
 def unsynced_gpkg_writes() -> Iterator[None]:
     """GeoPackage (SQLite) files written by GDAL in the block are not ``fsync``-ed at each commit.
 
     Sets GDAL's ``OGR_SQLITE_SYNCHRONOUS`` to ``OFF`` for the block and puts back what it was
-    (a value set before, or none). What is written is the same; only the wait for the disk at
+    (a value set before, or none) when the last block open in the process ends (GDAL's setting
+    is the process's, not a thread's). What is written is the same; only the wait for the disk at
     each commit goes. Used by :func:`atomic_folder`, whose folder becomes visible only whole.
     """
     import pyogrio
 
-    previous = pyogrio.get_gdal_config_option(GDAL_SQLITE_SYNCHRONOUS)
-    pyogrio.set_gdal_config_options({GDAL_SQLITE_SYNCHRONOUS: "OFF"})
+    blocks = _UnsyncedBlocks
+    with blocks.lock:
+        if blocks.open == 0:
+            blocks.previous = pyogrio.get_gdal_config_option(GDAL_SQLITE_SYNCHRONOUS)
+            pyogrio.set_gdal_config_options({GDAL_SQLITE_SYNCHRONOUS: "OFF"})
+        blocks.open += 1
     try:
         yield
     finally:
-        pyogrio.set_gdal_config_options({GDAL_SQLITE_SYNCHRONOUS: previous})
+        with blocks.lock:
+            blocks.open -= 1
+            if blocks.open == 0:
+                pyogrio.set_gdal_config_options({GDAL_SQLITE_SYNCHRONOUS: blocks.previous})
 
 
 #: Files SQLite leaves beside a database while a transaction or connection is open.

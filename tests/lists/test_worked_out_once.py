@@ -59,3 +59,19 @@ def test_writing_a_folder_leaves_gdals_sqlite_setting_as_it_was(before):
         assert pyogrio.get_gdal_config_option(GDAL_SQLITE_SYNCHRONOUS) == before
     finally:
         pyogrio.set_gdal_config_options({GDAL_SQLITE_SYNCHRONOUS: None})
+
+
+def test_two_folders_written_at_once_stay_unsynced_until_both_are_written():
+    """Two threads writing folders at once: the first one done does not turn syncing back on under the
+    other; the planner's setting (FULL) is back when both are written."""
+    pyogrio.set_gdal_config_options({GDAL_SQLITE_SYNCHRONOUS: "FULL"})
+    try:
+        first, second = unsynced_gpkg_writes(), unsynced_gpkg_writes()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert pyogrio.get_gdal_config_option(GDAL_SQLITE_SYNCHRONOUS) is False
+        second.__exit__(None, None, None)
+        assert pyogrio.get_gdal_config_option(GDAL_SQLITE_SYNCHRONOUS) == "FULL"
+    finally:
+        pyogrio.set_gdal_config_options({GDAL_SQLITE_SYNCHRONOUS: None})
