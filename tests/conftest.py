@@ -1,9 +1,18 @@
 """Shared fixtures. ``tests/`` is on sys.path (rootdir conftest), so ``import tiny`` works."""
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
+
+# Python's own default: compiled modules are kept in __pycache__ (git-ignored) and read back. An environment
+# with PYTHONDONTWRITEBYTECODE=1 compiles every module of the checkout again in each of the suite's many
+# processes (solvers in their own process, batch and Dask workers, the command line run as a program): about
+# 0.45 s per process for optimizer's and solvers' modules, and the rewritten test modules once per worker.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
