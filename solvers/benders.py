@@ -51,6 +51,7 @@ import scipy.sparse as sp
 
 from solvers.base import Backend, Capabilities, UnsupportedProblem, build_result
 from solvers.benders_projection import RunClock
+from solvers.coverage_search import SwapSearch
 from solvers.highs import HighsBackend
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveResult, SolverOptions, Termination
@@ -360,14 +361,20 @@ class SearchStats:
 
 def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline: float | None = None,
                    patience: int = 200, seed: int = 0, slack: float = SEARCH_SLACK,
-                   stats: SearchStats | None = None) -> np.ndarray:
+                   stats: SearchStats | None = None, incremental: bool = True, ban_kicked: bool = True) -> np.ndarray:
     """A better plan near ``sites`` by iterated local search: swaps to a local optimum, then kicks.
 
-    Each kick takes 2-5 random sites out of the current plan and goes back to a local optimum
-    by best fills and swaps (:func:`_best_swaps`); the result becomes the current plan when it
-    covers at least ``1 - slack`` times the best plan's coverage (threshold accepting: the
-    search can leave a local optimum's basin). It stops after ``patience`` kicks in a row
-    without a better plan, or at ``deadline``.
+    Each kick takes 2-5 random sites out of the current plan, makes as many best fills and
+    swaps without them (``ban_kicked``: the kick is not simply undone), and goes back to a
+    local optimum by best fills and swaps; the result becomes the current plan when it covers at least
+    ``1 - slack`` times the best plan's coverage (threshold accepting: the search can leave a
+    local optimum's basin). It stops after ``patience`` kicks in a row without a better plan,
+    or at ``deadline``. The moves are priced incrementally
+    (:class:`solvers.coverage_search.SwapSearch`: only the rows in the reach of the site that
+    moved are touched, and a rejected kick is undone move by move), or, with
+    ``incremental=False`` or when its sites x plan table would be too large, from scratch at
+    every move (:func:`_best_swaps`; the search as it was before the incremental one, whose
+    kicks ban nothing).
 
     Parameters
     ----------
@@ -385,6 +392,12 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         Seed of the kicks (the same seed, the same plans, when the deadline does not cut in).
     stats
         Filled with what the search did, when given.
+    incremental
+        Price the moves incrementally (see above); ``False`` recomputes them at every move.
+    ban_kicked
+        With ``incremental``: the first moves after a kick may not put the sites it took out back.
+        On the clustered 100,000 x 5,000, 20 s from the greedy plan: 923,852 with, 920,912
+        without (10,000 x 1,000: 93,921 and 93,834).
 
     Returns
     -------
@@ -392,13 +405,68 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         A plan within the limits, covering at least as much as ``sites``.
     """
     started = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    by_site = structure.reach.T.tocsr()
     stats = stats if stats is not None else SearchStats()
     start = np.round(sites)
-    best = _best_swaps(structure, by_site, start, deadline)
+    if incremental and SwapSearch.fits(structure.limits, structure.n_sites):
+        best = _iterated_incremental(structure, start, deadline, patience, seed, slack, stats, ban_kicked)
+    else:
+        best = _iterated_full(structure, start, deadline, patience, seed, slack, stats)
     if coverage_value(structure, best) < coverage_value(structure, start):  # cut short by the deadline
         best = start
+    stats.seconds += time.perf_counter() - started
+    return best
+
+
+def _kicked(rng: np.random.Generator, chosen: np.ndarray) -> np.ndarray:
+    """The 2-5 random sites of ``chosen`` (indices) a kick takes out."""
+    return rng.choice(chosen, size=min(int(rng.integers(2, 6)), chosen.size), replace=False)
+
+
+def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
+                          seed: int, slack: float, stats: SearchStats, ban_kicked: bool) -> np.ndarray:
+    """:func:`iterated_swaps` on one :class:`SwapSearch`: kicks and descents update it, a rejected kick is undone."""
+    rng = np.random.default_rng(seed)
+    search = SwapSearch(structure.reach, structure.weight, structure.limits, start)
+    search.descend(deadline)
+    best, best_value = search.plan(), search.value
+    current_value = best_value
+    tol = 1e-9 * max(1.0, abs(best_value))
+    idle = 0
+    while idle < patience and (deadline is None or time.perf_counter() < deadline):
+        chosen = np.flatnonzero(search.chosen)
+        if chosen.size == 0:
+            break
+        moves: list[tuple[int, int]] = []
+        out = _kicked(rng, chosen)
+        for j in out.tolist():
+            search.remove(j)
+            moves.append((j, -1))
+        if ban_kicked:  # the sites out may not come straight back: as many moves as sites out
+            search.banned = np.zeros(structure.n_sites, dtype=bool)
+            search.banned[out] = True
+            search.descend(deadline, moves, max_moves=out.size)
+            search.banned = None
+        search.descend(deadline, moves)
+        value = search.value
+        stats.kicks += 1
+        idle += 1
+        if value >= best_value * (1.0 - slack) or value >= current_value:
+            current_value = value
+        else:
+            search.undo(moves)
+        if value > best_value + tol:
+            best, best_value = search.plan(), value
+            stats.improved += 1
+            idle = 0
+    return best
+
+
+def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
+                   seed: int, slack: float, stats: SearchStats) -> np.ndarray:
+    """:func:`iterated_swaps` with every move priced from scratch (:func:`_best_swaps`)."""
+    rng = np.random.default_rng(seed)
+    by_site = structure.reach.T.tocsr()
+    best = _best_swaps(structure, by_site, start, deadline)
     best_value = coverage_value(structure, best)
     current, current_value = best, best_value
     idle = 0
@@ -407,7 +475,7 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         if chosen.size == 0:
             break
         kicked = current.copy()
-        kicked[rng.choice(chosen, size=min(int(rng.integers(2, 6)), chosen.size), replace=False)] = 0.0
+        kicked[_kicked(rng, chosen)] = 0.0
         plan = _best_swaps(structure, by_site, kicked, deadline)
         value = coverage_value(structure, plan)
         stats.kicks += 1
@@ -418,7 +486,6 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
             best, best_value = plan, value
             stats.improved += 1
             idle = 0
-    stats.seconds += time.perf_counter() - started
     return best
 
 
