@@ -121,6 +121,15 @@ FIRST_ROUND_MIN_S = 2.0
 SEARCH_SHARE = 0.5
 #: ... and stops after this many kicks in a row without a better plan.
 SEARCH_PATIENCE = 300
+#: With a time limit, when the reach holds at least :data:`EARLY_SEARCH_PAIRS` pairs, the plan
+#: search runs once before the LP phase, with at most this share of what is left: there one
+#: master LP round takes longer than the limit leaves (clustered 100,000 x 5,000, 1.16 million
+#: pairs after merging rows: 81-97 s per round after presolve's 64 s), so the search after the
+#: LP phase never ran and the plan stayed the polished greedy one.
+EARLY_SEARCH_SHARE = 0.5
+#: See :data:`EARLY_SEARCH_SHARE`: the clustered 10,000 x 1,000 (about 200,000 pairs; an LP
+#: round of about 5 s) stays below, 100,000 x 5,000 (1.16 million) above.
+EARLY_SEARCH_PAIRS = 600_000
 #: The search goes on from a kicked plan within this share of the best plan's coverage. On the
 #: clustered 5,000 x 500, 15 s of search: 46,168 keeping only plans at least as good as the
 #: current one, 46,277 with 0.1 % (HiGHS on the full model: 46,284 after 117 s).
@@ -834,18 +843,21 @@ class _Run(RunClock):
             "bound": round(self.bound, 3), "best": self.best_value})
         return status, added
 
-    def search(self, h: Any) -> None:
+    def search(self, h: Any, share: float = SEARCH_SHARE) -> None:
         """A better plan by :func:`iterated_swaps` from the best one, then fixing against it.
 
+        With ``h`` ``None`` (before the master exists) only the plan is kept. ``share`` is the
+        most of what is left of the limit it takes.
+
         It starts again from the best plan, each time with the next seed, while a start finds a
-        better plan and its share of the limit (:data:`SEARCH_SHARE`) is not spent. The
+        better plan and its share of the limit (``share``) is not spent. The
         new plan's cuts go into the master, and the sites the last master LP's reduced costs
         rule out against the better plan are fixed (:meth:`fix_by_reduced_cost`).
         """
         if self.best_sites is None or self.out_of_time():
             return
         left = self.time_left()
-        deadline = None if left is None else time.perf_counter() + SEARCH_SHARE * left
+        deadline = None if left is None else time.perf_counter() + share * left
         before = self.best_value
         found = SearchStats()
         restarts = 0
@@ -862,7 +874,7 @@ class _Run(RunClock):
         self.stats.setdefault("search", []).append({"kicks": found.kicks, "improved": found.improved,
                                                      "restarts": restarts, "seconds": round(found.seconds, 3),
                                                      "from": before, "to": self.best_value})
-        if self.best_value > before:
+        if self.best_value > before and h is not None:
             self._add_cuts(h, self.best_sites, None)
             if self.last is not None:
                 self.fix_by_reduced_cost(h, *self.last)
@@ -899,6 +911,8 @@ class _Run(RunClock):
     def solve(self) -> SolveResult:
         started = time.perf_counter()
         self._start()
+        if self.s.reach.nnz >= EARLY_SEARCH_PAIRS and self.time_left() is not None:
+            self.search(None, EARLY_SEARCH_SHARE)  # the LP phase would leave it no time
         h = self._master()
         watchdog = self.watchdog(h)
         with watchdog:

@@ -326,6 +326,21 @@ def test_after_a_dive_the_first_master_round_is_not_capped_and_no_search_runs(mo
     assert result.status is SolveStatus.OPTIMAL
 
 
+def test_on_a_large_reach_the_search_runs_before_the_lp_phase_and_the_proof_still_holds(monkeypatch):
+    """Above ``EARLY_SEARCH_PAIRS`` (here every reach) the plan search runs once before the master exists."""
+    monkeypatch.setattr(benders, "EARLY_SEARCH_PAIRS", 0)
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # small: a dive, so no search after the LP phase
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert len(stats["search"]) == 1 and stats["restricted_rounds"] == 1, stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    highs = solvers.get_solver("highs").solve(model, SolverOptions(time_limit_s=60))
+    assert highs.status is SolveStatus.OPTIMAL and result.objective == pytest.approx(highs.objective, rel=1e-9)
+    untimed = solvers.get_solver("benders").solve(model, SolverOptions())  # without a limit: no early search
+    assert "search" not in untimed.extra["benders"]
+
+
 class _ClockedHighs:
     """Stands in for a master ``Highs`` that has already run ``ran`` seconds: keeps the limit it is given."""
 

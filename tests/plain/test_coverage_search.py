@@ -164,7 +164,8 @@ def test_the_iterated_search_with_costs_keeps_the_budget_and_never_returns_less_
                    for moved in _single_moves(plan, limits))
         assert stats.kicks >= 25
     # a start better than any local optimum the search reaches is returned as it is: here the optimum
-    plans = [np.isin(np.arange(14), c).astype(float) for size in range(6) for c in itertools.combinations(range(14), size)]
+    plans = [np.isin(np.arange(14), c).astype(float)
+             for size in range(6) for c in itertools.combinations(range(14), size)]
     optimum = max((p for p in plans if _within(limits, p)), key=lambda p: coverage_value(structure, p))
     kept = iterated_swaps(structure, optimum, patience=10, seed=seed)
     assert coverage_value(structure, kept) == pytest.approx(coverage_value(structure, optimum))
