@@ -405,8 +405,10 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         Price the moves incrementally (see above); ``False`` recomputes them at every move.
     ban_kicked
         With ``incremental``: the first moves after a kick may not put the sites it took out back.
-        On the clustered 100,000 x 5,000, 20 s from the greedy plan: 923,852 with, 920,912
-        without (10,000 x 1,000: 93,921 and 93,834).
+        Side by side from the greedy plan (``benchmarks/swap_search.py`` at ``c83a879``, load
+        1.7-2.1): clustered 100,000 x 5,000 after 20 / 60 s 923,852 / 925,195 with, 922,229 /
+        922,916 without (half the kicks per second: each kick moves more); 10,000 x 1,000
+        93,947 / 94,053 with, 93,834 / 94,020 without.
 
     Returns
     -------
