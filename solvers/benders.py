@@ -119,13 +119,21 @@ FIRST_ROUND_MIN_S = 2.0
 #: the clustered instances the later master rounds moved the bound by 0.01 % in a minute (44
 #: nodes), while each second of search raised the plan (10,000 x 1,000: +1.2 % in 4.6 s).
 SEARCH_SHARE = 0.5
-#: ... and stops after this many kicks in a row without a better plan.
-SEARCH_PATIENCE = 300
+#: ... and stops after this many kicks in a row without a better plan (a start that improved
+#: is followed by another). 300 suited the search that priced every swap from scratch; the
+#: incremental one makes 300 kicks in 2-3 s. Benders at 120 s, side by side in one process
+#: (2026-12-06, 00:33-00:44 UTC, load 1.1-4.1), 300 against 3,000: clustered 10,000 x 1,000
+#: 93,908 (0.88 %; 13 s of search, it stopped early) against 94,078 (0.70 %; 50 s);
+#: 100,000 x 5,000 922,988 against 922,622 (22 and 24 s, both cut by their share).
+SEARCH_PATIENCE = 3000
 #: With a time limit, when the reach holds at least :data:`EARLY_SEARCH_PAIRS` pairs, the plan
 #: search runs once before the LP phase, with at most this share of what is left: there one
 #: master LP round takes longer than the limit leaves (clustered 100,000 x 5,000, 1.16 million
-#: pairs after merging rows: 81-97 s per round after presolve's 64 s), so the search after the
-#: LP phase never ran and the plan stayed the polished greedy one.
+#: pairs after merging rows: 52-97 s per round after presolve's 64 s), so the search after the
+#: LP phase never ran and the plan stayed the polished greedy one. Benders at 120 s there, side
+#: by side (2026-12-06, 00:27-00:32 UTC, load 1.7-2.2): 917,412 without it, 922,988 with it
+#: (gap 2.37 % -> 1.77 %); in-process (00:33-00:40, load 1.1-4.1), shares 0.5 and 0.8:
+#: 922,988 and 923,344 (22 and 37 s of search), too close to give the LP phase less.
 EARLY_SEARCH_SHARE = 0.5
 #: See :data:`EARLY_SEARCH_SHARE`: the clustered 10,000 x 1,000 (about 200,000 pairs; an LP
 #: round of about 5 s) stays below, 100,000 x 5,000 (1.16 million) above.
