@@ -51,6 +51,7 @@ import scipy.sparse as sp
 
 from solvers.base import Backend, Capabilities, UnsupportedProblem, build_result
 from solvers.benders_projection import RunClock
+from solvers.coverage_search import SwapSearch
 from solvers.highs import HighsBackend
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveResult, SolverOptions, Termination
@@ -118,8 +119,25 @@ FIRST_ROUND_MIN_S = 2.0
 #: the clustered instances the later master rounds moved the bound by 0.01 % in a minute (44
 #: nodes), while each second of search raised the plan (10,000 x 1,000: +1.2 % in 4.6 s).
 SEARCH_SHARE = 0.5
-#: ... and stops after this many kicks in a row without a better plan.
-SEARCH_PATIENCE = 300
+#: ... and stops after this many kicks in a row without a better plan (a start that improved
+#: is followed by another). 300 suited the search that priced every swap from scratch; the
+#: incremental one makes 300 kicks in 2-3 s. Benders at 120 s, side by side in one process
+#: (2026-12-06, 00:33-00:44 UTC, load 1.1-4.1), 300 against 3,000: clustered 10,000 x 1,000
+#: 93,908 (0.88 %; 13 s of search, it stopped early) against 94,078 (0.70 %; 50 s);
+#: 100,000 x 5,000 922,988 against 922,622 (22 and 24 s, both cut by their share).
+SEARCH_PATIENCE = 3000
+#: With a time limit, when the reach holds at least :data:`EARLY_SEARCH_PAIRS` pairs, the plan
+#: search runs once before the LP phase, with at most this share of what is left: there one
+#: master LP round takes longer than the limit leaves (clustered 100,000 x 5,000, 1.16 million
+#: pairs after merging rows: 52-97 s per round after presolve's 64 s), so the search after the
+#: LP phase never ran and the plan stayed the polished greedy one. Benders at 120 s there, side
+#: by side (2026-12-06, 00:27-00:32 UTC, load 1.7-2.2): 917,412 without it, 922,988 with it
+#: (gap 2.37 % -> 1.77 %); in-process (00:33-00:40, load 1.1-4.1), shares 0.5 and 0.8:
+#: 922,988 and 923,344 (22 and 37 s of search), too close to give the LP phase less.
+EARLY_SEARCH_SHARE = 0.5
+#: See :data:`EARLY_SEARCH_SHARE`: the clustered 10,000 x 1,000 (about 200,000 pairs; an LP
+#: round of about 5 s) stays below, 100,000 x 5,000 (1.16 million) above.
+EARLY_SEARCH_PAIRS = 600_000
 #: The search goes on from a kicked plan within this share of the best plan's coverage. On the
 #: clustered 5,000 x 500, 15 s of search: 46,168 keeping only plans at least as good as the
 #: current one, 46,277 with 0.1 % (HiGHS on the full model: 46,284 after 117 s).
@@ -244,7 +262,12 @@ def improve_by_swaps(structure: CoverageStructure, sites: np.ndarray, *, passes:
     sites
         A plan within the limits (0/1 per site).
     passes
-        Passes over the chosen sites; each keeps a swap only when the coverage rises.
+        The search makes at most ``passes`` times as many moves as a plan can hold sites
+        (priced incrementally, :class:`SwapSearch`: the best fill, else the best swap, while one
+        gains); where its table would be too large, passes over the chosen sites, each
+        keeping a swap only when the coverage rises. On the clustered 100,000 x 5,000 from the
+        greedy plan (2026-12-06, 00:48 UTC, load 2.7): 0.13 s to 917,441 incrementally, 4.9 s to
+        917,412 by passes.
     deadline
         ``time.perf_counter()`` reading at which the search returns the best plan so far.
 
@@ -253,6 +276,10 @@ def improve_by_swaps(structure: CoverageStructure, sites: np.ndarray, *, passes:
     np.ndarray
         A plan within the limits, covering at least as much as ``sites``.
     """
+    if SwapSearch.fits(structure.limits, structure.n_sites):
+        search = SwapSearch(structure.reach, structure.weight, structure.limits, sites)
+        search.descend(deadline, max_moves=passes * max(1, search.cap))
+        return search.plan()
     reach = structure.reach
     by_site = reach.T.tocsr()
     w = structure.weight
@@ -360,14 +387,20 @@ class SearchStats:
 
 def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline: float | None = None,
                    patience: int = 200, seed: int = 0, slack: float = SEARCH_SLACK,
-                   stats: SearchStats | None = None) -> np.ndarray:
+                   stats: SearchStats | None = None, incremental: bool = True, ban_kicked: bool = True) -> np.ndarray:
     """A better plan near ``sites`` by iterated local search: swaps to a local optimum, then kicks.
 
-    Each kick takes 2-5 random sites out of the current plan and goes back to a local optimum
-    by best fills and swaps (:func:`_best_swaps`); the result becomes the current plan when it
-    covers at least ``1 - slack`` times the best plan's coverage (threshold accepting: the
-    search can leave a local optimum's basin). It stops after ``patience`` kicks in a row
-    without a better plan, or at ``deadline``.
+    Each kick takes 2-5 random sites out of the current plan, makes as many best fills and
+    swaps without them (``ban_kicked``: the kick is not simply undone), and goes back to a
+    local optimum by best fills and swaps; the result becomes the current plan when it covers at least
+    ``1 - slack`` times the best plan's coverage (threshold accepting: the search can leave a
+    local optimum's basin). It stops after ``patience`` kicks in a row without a better plan,
+    or at ``deadline``. The moves are priced incrementally
+    (:class:`solvers.coverage_search.SwapSearch`: only the rows in the reach of the site that
+    moved are touched, and a rejected kick is undone move by move), or, with
+    ``incremental=False`` or when its sites x plan table would be too large, from scratch at
+    every move (:func:`_best_swaps`; the search as it was before the incremental one, whose
+    kicks ban nothing).
 
     Parameters
     ----------
@@ -385,6 +418,14 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         Seed of the kicks (the same seed, the same plans, when the deadline does not cut in).
     stats
         Filled with what the search did, when given.
+    incremental
+        Price the moves incrementally (see above); ``False`` recomputes them at every move.
+    ban_kicked
+        With ``incremental``: the first moves after a kick may not put the sites it took out back.
+        Side by side from the greedy plan (``benchmarks/swap_search.py`` at ``c83a879``, load
+        1.7-2.1): clustered 100,000 x 5,000 after 20 / 60 s 923,852 / 925,195 with, 922,229 /
+        922,916 without (half the kicks per second: each kick moves more); 10,000 x 1,000
+        93,947 / 94,053 with, 93,834 / 94,020 without.
 
     Returns
     -------
@@ -392,13 +433,68 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         A plan within the limits, covering at least as much as ``sites``.
     """
     started = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    by_site = structure.reach.T.tocsr()
     stats = stats if stats is not None else SearchStats()
     start = np.round(sites)
-    best = _best_swaps(structure, by_site, start, deadline)
+    if incremental and SwapSearch.fits(structure.limits, structure.n_sites):
+        best = _iterated_incremental(structure, start, deadline, patience, seed, slack, stats, ban_kicked)
+    else:
+        best = _iterated_full(structure, start, deadline, patience, seed, slack, stats)
     if coverage_value(structure, best) < coverage_value(structure, start):  # cut short by the deadline
         best = start
+    stats.seconds += time.perf_counter() - started
+    return best
+
+
+def _kicked(rng: np.random.Generator, chosen: np.ndarray) -> np.ndarray:
+    """The 2-5 random sites of ``chosen`` (indices) a kick takes out."""
+    return rng.choice(chosen, size=min(int(rng.integers(2, 6)), chosen.size), replace=False)
+
+
+def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
+                          seed: int, slack: float, stats: SearchStats, ban_kicked: bool) -> np.ndarray:
+    """:func:`iterated_swaps` on one :class:`SwapSearch`: kicks and descents update it, a rejected kick is undone."""
+    rng = np.random.default_rng(seed)
+    search = SwapSearch(structure.reach, structure.weight, structure.limits, start)
+    search.descend(deadline)
+    best, best_value = search.plan(), search.value
+    current_value = best_value
+    tol = 1e-9 * max(1.0, abs(best_value))
+    idle = 0
+    while idle < patience and (deadline is None or time.perf_counter() < deadline):
+        chosen = np.flatnonzero(search.chosen)
+        if chosen.size == 0:
+            break
+        moves: list[tuple[int, int]] = []
+        out = _kicked(rng, chosen)
+        for j in out.tolist():
+            search.remove(j)
+            moves.append((j, -1))
+        if ban_kicked:  # the sites out may not come straight back: as many moves as sites out
+            search.banned = np.zeros(structure.n_sites, dtype=bool)
+            search.banned[out] = True
+            search.descend(deadline, moves, max_moves=out.size)
+            search.banned = None
+        search.descend(deadline, moves)
+        value = search.value
+        stats.kicks += 1
+        idle += 1
+        if value >= best_value * (1.0 - slack) or value >= current_value:
+            current_value = value
+        else:
+            search.undo(moves)
+        if value > best_value + tol:
+            best, best_value = search.plan(), value
+            stats.improved += 1
+            idle = 0
+    return best
+
+
+def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
+                   seed: int, slack: float, stats: SearchStats) -> np.ndarray:
+    """:func:`iterated_swaps` with every move priced from scratch (:func:`_best_swaps`)."""
+    rng = np.random.default_rng(seed)
+    by_site = structure.reach.T.tocsr()
+    best = _best_swaps(structure, by_site, start, deadline)
     best_value = coverage_value(structure, best)
     current, current_value = best, best_value
     idle = 0
@@ -407,7 +503,7 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         if chosen.size == 0:
             break
         kicked = current.copy()
-        kicked[rng.choice(chosen, size=min(int(rng.integers(2, 6)), chosen.size), replace=False)] = 0.0
+        kicked[_kicked(rng, chosen)] = 0.0
         plan = _best_swaps(structure, by_site, kicked, deadline)
         value = coverage_value(structure, plan)
         stats.kicks += 1
@@ -418,7 +514,6 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
             best, best_value = plan, value
             stats.improved += 1
             idle = 0
-    stats.seconds += time.perf_counter() - started
     return best
 
 
@@ -767,18 +862,21 @@ class _Run(RunClock):
             "bound": round(self.bound, 3), "best": self.best_value})
         return status, added
 
-    def search(self, h: Any) -> None:
+    def search(self, h: Any, share: float = SEARCH_SHARE) -> None:
         """A better plan by :func:`iterated_swaps` from the best one, then fixing against it.
 
+        With ``h`` ``None`` (before the master exists) only the plan is kept. ``share`` is the
+        most of what is left of the limit it takes.
+
         It starts again from the best plan, each time with the next seed, while a start finds a
-        better plan and its share of the limit (:data:`SEARCH_SHARE`) is not spent. The
+        better plan and its share of the limit (``share``) is not spent. The
         new plan's cuts go into the master, and the sites the last master LP's reduced costs
         rule out against the better plan are fixed (:meth:`fix_by_reduced_cost`).
         """
         if self.best_sites is None or self.out_of_time():
             return
         left = self.time_left()
-        deadline = None if left is None else time.perf_counter() + SEARCH_SHARE * left
+        deadline = None if left is None else time.perf_counter() + share * left
         before = self.best_value
         found = SearchStats()
         restarts = 0
@@ -795,7 +893,7 @@ class _Run(RunClock):
         self.stats.setdefault("search", []).append({"kicks": found.kicks, "improved": found.improved,
                                                      "restarts": restarts, "seconds": round(found.seconds, 3),
                                                      "from": before, "to": self.best_value})
-        if self.best_value > before:
+        if self.best_value > before and h is not None:
             self._add_cuts(h, self.best_sites, None)
             if self.last is not None:
                 self.fix_by_reduced_cost(h, *self.last)
@@ -832,6 +930,8 @@ class _Run(RunClock):
     def solve(self) -> SolveResult:
         started = time.perf_counter()
         self._start()
+        if self.s.reach.nnz >= EARLY_SEARCH_PAIRS and self.time_left() is not None:
+            self.search(None, EARLY_SEARCH_SHARE)  # the LP phase would leave it no time
         h = self._master()
         watchdog = self.watchdog(h)
         with watchdog:

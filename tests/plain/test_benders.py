@@ -304,6 +304,7 @@ def test_a_first_master_round_stopped_at_its_cap_is_followed_by_the_search_and_t
     monkeypatch.setattr(benders, "FIRST_ROUND_SHARE", 1e-6)  # the first MIP round stops at once
     monkeypatch.setattr(benders, "FIRST_ROUND_MIN_S", 1e-4)
     monkeypatch.setattr(benders, "DIVE_MAX_SITES", 0)  # the search in the dive's place: the first round is capped
+    monkeypatch.setattr(benders, "SEARCH_PATIENCE", 300)  # a shorter search: the rounds and the proof are checked
     problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # its LP bound is above its optimum
     model, _, _ = build_coverage_model(problem)
     result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
@@ -324,6 +325,22 @@ def test_after_a_dive_the_first_master_round_is_not_capped_and_no_search_runs(mo
     stats = result.extra["benders"]
     assert stats["restricted_rounds"] == 1 and stats["mip_rounds"] == 1 and "search" not in stats, stats
     assert result.status is SolveStatus.OPTIMAL
+
+
+def test_on_a_large_reach_the_search_runs_before_the_lp_phase_and_the_proof_still_holds(monkeypatch):
+    """Above ``EARLY_SEARCH_PAIRS`` (here every reach) the plan search runs once before the master exists."""
+    monkeypatch.setattr(benders, "EARLY_SEARCH_PAIRS", 0)
+    monkeypatch.setattr(benders, "SEARCH_PATIENCE", 300)  # a shorter search: when it runs is checked
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # small: a dive, so no search after the LP phase
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert len(stats["search"]) == 1 and stats["restricted_rounds"] == 1, stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    highs = solvers.get_solver("highs").solve(model, SolverOptions(time_limit_s=60))
+    assert highs.status is SolveStatus.OPTIMAL and result.objective == pytest.approx(highs.objective, rel=1e-9)
+    untimed = solvers.get_solver("benders").solve(model, SolverOptions())  # without a limit: no early search
+    assert "search" not in untimed.extra["benders"]
 
 
 class _ClockedHighs:
@@ -360,6 +377,7 @@ def test_a_master_lp_gets_the_time_that_is_left_however_long_the_master_has_run_
 def test_when_the_lp_spreads_over_many_sites_the_search_takes_the_dives_place_and_the_optimum_is_still_proven(
         monkeypatch):
     monkeypatch.setattr(benders, "DIVE_MAX_SITES", 0)  # every LP uses more sites than this
+    monkeypatch.setattr(benders, "SEARCH_PATIENCE", 300)  # a shorter search: the proof is what is checked
     problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # its LP bound is above its optimum
     model, _, _ = build_coverage_model(problem)
     result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
