@@ -37,7 +37,15 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_solved(tmp_path_factory):
+def demo_scenario():
+    """``scenarios/yuzhong-demo.yaml`` as the session's demo run solves it: reach cache off, a generous limit."""
+    from optimizer.scenario import load_scenario
+
+    return load_scenario(str(DEMO), ["reach.cache=false", f"solver.time_limit_s={DEMO_LIMIT_S}"])
+
+
+@pytest.fixture(scope="session")
+def demo_solved(demo_scenario, tmp_path_factory):
     """``scenarios/yuzhong-demo.yaml`` planned once per test run (read-only: tests must not change it).
 
     The reach cache is off (walking times computed afresh, nothing written beside the
@@ -50,9 +58,8 @@ def demo_solved(tmp_path_factory):
 
     def solve():
         from optimizer.pipeline import run_scenario
-        from optimizer.scenario import load_scenario
 
-        return run_scenario(load_scenario(str(DEMO), ["reach.cache=false", f"solver.time_limit_s={DEMO_LIMIT_S}"]))
+        return run_scenario(demo_scenario)
 
     return object_once_per_run(tmp_path_factory, "demo-solved", solve)
 

@@ -143,17 +143,14 @@ def _digest(resolved: object, files: dict) -> str:
 
 
 def scenario_fingerprint(scenario) -> str:
-    """Hash of the resolved scenario and its input files: what the run id hashes, before solving."""
-    from optimizer.inputs import file_hashes
+    """Hash of the resolved scenario and its input files: what the run id hashes, before solving.
 
-    spec = scenario.inputs
-    hashes: dict[str, str] = {}
-    for layer in (spec.demand, spec.sites, spec.facilities, spec.network, spec.od_table):
-        if layer is not None:
-            hashes.update(file_hashes(layer.path))
-    if spec.elevation is not None:
-        hashes.update(file_hashes(spec.elevation.path))
-    return _digest(scenario.resolved, hashes)
+    The files are every input a run reads and records in run.json (``inputs.files``; life-circle
+    outlines, shared garages and the requests ledger too), so a finished run is found again.
+    """
+    from optimizer.inputs import input_file_hashes
+
+    return _digest(scenario.resolved, input_file_hashes(scenario.inputs))
 
 
 def record_fingerprint(record: dict) -> str:

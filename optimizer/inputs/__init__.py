@@ -39,6 +39,8 @@ __all__ = [
     "choose_analysis_crs",
     "file_hashes",
     "file_sha256",
+    "input_file_hashes",
+    "input_layers",
     "is_metric",
     "load_inputs",
     "read_table",
@@ -51,6 +53,35 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _POLYGON_TYPE_IDS = (3, 6)  # Polygon, MultiPolygon
+
+
+def input_layers(spec) -> dict[str, LayerSpec | None]:
+    """The scenario's input tables by role, in the order they are read (None: not given).
+
+    Every table a run reads is here, so that what a run records as its inputs
+    (:func:`input_file_hashes`) and what a batch compares to find a finished run are the same files.
+    """
+    return {
+        "demand": spec.demand, "sites": spec.sites, "facilities": spec.facilities,
+        "network": spec.network, "od_table": spec.od_table, "circles": spec.circles,
+        "shared_garages": spec.shared_garages,
+        "requests": spec.requests,
+    }
+
+
+def input_file_hashes(spec) -> dict[str, str]:
+    """SHA-256 of every input file of ``spec`` (each table of :func:`input_layers` and the elevation model).
+
+    What :func:`load_inputs` records in ``Inputs.file_hashes`` (and a run folder in run.json),
+    computed without reading the tables: a batch finds a finished run by it before solving.
+    """
+    hashes: dict[str, str] = {}
+    for layer_spec in input_layers(spec).values():
+        if layer_spec is not None:
+            hashes.update(file_hashes(layer_spec.path))
+    if spec.elevation is not None:
+        hashes.update(file_hashes(spec.elevation.path))
+    return hashes
 
 
 def load_inputs(
@@ -99,13 +130,7 @@ def load_inputs(
     names: dict[str, tuple[str, str | None]] = {}
     served = _served_cohorts(cohorts)
 
-    layers: dict[str, LayerSpec | None] = {
-        "demand": spec.demand, "sites": spec.sites, "facilities": spec.facilities,
-        "network": spec.network, "od_table": spec.od_table, "circles": spec.circles,
-        "shared_garages": spec.shared_garages,
-        "requests": spec.requests,
-    }
-    for role, layer_spec in layers.items():
+    for role, layer_spec in input_layers(spec).items():
         if layer_spec is None:
             continue
         file = str(layer_spec.path)

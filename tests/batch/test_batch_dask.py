@@ -26,8 +26,9 @@ COMPARED = ("name", "status", "proven", "objective", "cost", "sites")
 
 @pytest.fixture(scope="module")
 def cluster():
-    """Two workers, one thread each, separate processes; each run asks for 1 GB of a worker's 3 GB."""
-    ex = DaskCluster(parse_scheduler("local:2"), retries=2, worker_memory="3GB", memory_per_run="1GB",
+    """Two workers, one thread each, separate processes; each run asks for 1 GB of a worker's 3 GB; a run whose
+    worker dies is submitted once more (retries=1)."""
+    ex = DaskCluster(parse_scheduler("local:2"), retries=1, worker_memory="3GB", memory_per_run="1GB",
                      initializer=_worker_init)
     yield ex
     ex.close()
@@ -126,28 +127,28 @@ def test_a_worker_killed_during_a_run_is_retried_and_the_run_finishes(tmp_path, 
     assert again["resume"] == "skipped" and again["objective"] == row["objective"]
 
 
-def test_dask_gives_up_on_a_run_whose_worker_dies_every_time(tmp_path):
-    """retries=1: killed twice, the run is recorded as lost after 2 attempts."""
-    with DaskCluster(parse_scheduler("local:1"), retries=1) as ex:
-        pid_file = tmp_path / "pid"
-        ex.submit("doomed", sleep_and_report, str(pid_file), 30)
-        kills = 0
+def test_dask_gives_up_on_a_run_whose_worker_dies_every_time(tmp_path, cluster):
+    """retries=1: killed twice, the run is recorded as lost after 2 attempts (on the module's cluster: the
+    nannies start the killed workers again)."""
+    pid_file = tmp_path / "pid"
+    cluster.submit("doomed", sleep_and_report, str(pid_file), 30)
+    kills = 0
 
-        def killer() -> None:
-            nonlocal kills
-            deadline = time.monotonic() + 60
-            while kills < 2 and time.monotonic() < deadline:
-                if pid_file.is_file() and pid_file.read_text():
-                    pid = int(pid_file.read_text())
-                    pid_file.unlink()
-                    os.kill(pid, signal.SIGKILL)
-                    kills += 1
-                time.sleep(0.05)
+    def killer() -> None:
+        nonlocal kills
+        deadline = time.monotonic() + 60
+        while kills < 2 and time.monotonic() < deadline:
+            if pid_file.is_file() and pid_file.read_text():
+                pid = int(pid_file.read_text())
+                pid_file.unlink()
+                os.kill(pid, signal.SIGKILL)
+                kills += 1
+            time.sleep(0.05)
 
-        t = threading.Thread(target=killer)
-        t.start()
-        done = list(ex.as_completed())
-        t.join()
+    t = threading.Thread(target=killer)
+    t.start()
+    done = list(cluster.as_completed())
+    t.join()
     assert kills == 2 and len(done) == 1 and done[0].lost and done[0].attempts == 2
 
 

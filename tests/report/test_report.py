@@ -3,19 +3,24 @@
 The demo scenario is solved once for the session and written as a run folder the way
 ``lifecircle solve`` writes it (``demo_run`` of ``tests/conftest.py``); a test that changes
 the folder or the report's options works on its own copy (``run_dir``), the tests that only
-read the pages share one copy with both languages rendered once (``demo_report``).
+read the pages share one copy with both languages rendered once (``demo_report``). A test whose
+fact holds of any run (a missing file, a failed figure, ``--out`` and ``--frontier``, ``--lang zh``)
+works on a copy of a tiny run instead (``tiny_run_dir``: two units, two sites, its report drawn in
+about a fifth of the demo's time).
 """
 from __future__ import annotations
 
 import json
 import logging
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from run_wide import once_per_run
 
 from optimizer.cli import main
 from optimizer.report import figures
@@ -25,6 +30,21 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scenarios" / "yuzhong-demo.yaml"
 # a resource the page would fetch: src=, href=, url(...), @import, with a scheme or protocol-relative
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I)
+
+
+@pytest.fixture(scope="session")
+def tiny_solved(tmp_path_factory) -> Path:
+    """A tiny run (two units, two sites, 20 M yuan: both converted), solved once per test run (read-only)."""
+    def make(into: Path) -> None:
+        (into / "path.txt").write_text(str(_tiny_run(into, 2e7)), encoding="utf-8")
+
+    return Path((once_per_run(tmp_path_factory, "tiny-report-run", make) / "path.txt").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def tiny_run_dir(tiny_solved, tmp_path) -> Path:
+    """A private copy of the tiny run folder (tests may write into it or break it)."""
+    return Path(shutil.copytree(tiny_solved, tmp_path / "tiny-run"))
 
 
 def _report(*args: str):
@@ -111,10 +131,10 @@ def test_headline_numbers_equal_run_json(demo_report):
     assert record["proven_optimal"] and "已证明最优" in (run_dir / "report.html").read_text(encoding="utf-8")
 
 
-def test_both_languages_render_in_their_own_words(demo_report, tmp_path):
+def test_both_languages_render_in_their_own_words(demo_report, tiny_run_dir, tmp_path):
     """--lang zh writes report.html in Chinese, --lang en report_en.html in English; both keep the figures."""
     run_dir = demo_report  # rendered as is (zh, the default) and with --lang en (conftest.py)
-    explicit = _report(run_dir, "--lang", "zh", "--out", tmp_path)
+    explicit = _report(tiny_run_dir, "--lang", "zh", "--out", tmp_path)
     assert explicit.exit_code == 0, explicit.output
     assert '<html lang="zh-CN">' in (tmp_path / "report.html").read_text(encoding="utf-8"), "--lang zh is Chinese"
     zh = (run_dir / "report.html").read_text(encoding="utf-8")
@@ -216,8 +236,9 @@ def test_a_missing_column_is_named_with_its_file(run_dir):
     assert re.search(r"plan_facilities\.csv.*column 'lon'", result.output)
 
 
-def test_without_facility_reach_the_report_still_renders_with_a_note(run_dir):
+def test_without_facility_reach_the_report_still_renders_with_a_note(tiny_run_dir):
     """An older run folder (no facility_reach.csv): no highlight, a note says why."""
+    run_dir = tiny_run_dir
     (run_dir / "facility_reach.csv").unlink()
     assert _report(run_dir, "--lang", "en").exit_code == 0
     page = (run_dir / "report_en.html").read_text(encoding="utf-8")
@@ -226,8 +247,9 @@ def test_without_facility_reach_the_report_still_renders_with_a_note(run_dir):
     assert "has no facility_reach.csv" in re.sub(r"<[^>]+>", "", page)
 
 
-def test_out_folder_and_frontier_from_its_own_folder(run_dir, tmp_path):
+def test_out_folder_and_frontier_from_its_own_folder(tiny_run_dir, tmp_path):
     """--out writes elsewhere (RUN_DIR untouched); --frontier DIR adds the budget frontier with every budget."""
+    run_dir = tiny_run_dir
     frontier = tmp_path / "frontier-20260101T000000Z"
     frontier.mkdir()
     pd.DataFrame({
@@ -248,8 +270,9 @@ def test_out_folder_and_frontier_from_its_own_folder(run_dir, tmp_path):
     assert bad.exit_code == 3 and "nowhere" in bad.output
 
 
-def test_a_failure_while_drawing_leaves_no_file_behind(run_dir, monkeypatch):
+def test_a_failure_while_drawing_leaves_no_file_behind(tiny_run_dir, monkeypatch):
     """Atomic: when a figure fails, neither the page nor any figure (nor a temporary file) is left."""
+    run_dir = tiny_run_dir
     from optimizer.report import write
 
     def broken(folder, path, lang):
