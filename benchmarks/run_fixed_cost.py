@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from provenance import head_commit  # noqa: E402
 
 #: one tiny run, five times after a warm-up: median seconds per step, printed as JSON
 _TINY = """
@@ -99,7 +101,8 @@ def main() -> None:
     trees = {"this": REPO, "other": args.other.resolve()}
     result: dict = {"created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                    "trees": {k: str(v) for k, v in trees.items()}, "tiny": [], "demo": []}
+                    "trees": {k: str(v) for k, v in trees.items()},
+                    "commits": {k: head_commit(repo=v) for k, v in trees.items()}, "tiny": [], "demo": []}
     for i in range(args.rounds):
         for label in ("other", "this"):
             row = {"tree": label, "round": i + 1, **tiny_case(trees[label], args.repeat)}

@@ -103,7 +103,6 @@ class SwapSearch:
         by_site = sp.csr_matrix(reach.T) if by_site is None else by_site
         self.s_ptr, self.s_idx = by_site.indptr.astype(np.int64), by_site.indices.astype(np.int64)
         self.by_site = by_site
-        self.reach = reach
         self.w = np.asarray(weight, dtype=np.float64)
         self.coefs = [np.asarray(coef, dtype=np.float64) for coef, _ in limits]
         self.limits = [float(limit) + 1e-9 * max(1.0, abs(float(limit))) for _, limit in limits]

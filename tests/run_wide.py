@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,6 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make: Call
         done = folder / ".done"
         if not done.is_file():
             if folder.exists():
-                import shutil
-
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
             make(folder)

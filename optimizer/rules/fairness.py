@@ -53,44 +53,25 @@ def circle_shares(inputs: Inputs, scenario: Scenario, served_existing: dict[str,
     """
     circles = unit_circles(inputs)
     names = list(scenario.functions)
-    if not names or not len(circles):
-        return _shares_per_function(inputs, scenario, circles, served_existing, served_new)
-    people = [inputs.demand[fn.counted_cohort(scenario.model.mode)].fillna(0).to_numpy(dtype=float)
-              for fn in scenario.functions.values()]
-    before = [np.asarray(served_existing[name], dtype=float) for name in names]
-    after = [b + (np.asarray(served_new[name], dtype=float) if served_new is not None else 0.0)
-             for b, name in zip(before, names, strict=True)]
-    # one group-by over every function's rows (function order, then circle): each group sums the
-    # same rows in the same order as a group-by per function did, for a fraction of the pandas calls
-    stacked = pd.DataFrame({"function": np.repeat(np.arange(len(names)), len(circles)),
-                            "circle_id": np.tile(circles, len(names)), "people": np.concatenate(people),
-                            "covered_before": np.concatenate(before), "covered_after": np.concatenate(after)})
-    out = stacked.groupby(["function", "circle_id"], sort=True).sum().reset_index()
-    out["function"] = np.asarray(names, dtype=object)[out["function"].to_numpy()]
-    out = out[out["people"] > 0].reset_index(drop=True)
+    if names:
+        people = [inputs.demand[fn.counted_cohort(scenario.model.mode)].fillna(0).to_numpy(dtype=float)
+                  for fn in scenario.functions.values()]
+        before = [np.asarray(served_existing[name], dtype=float) for name in names]
+        after = [b + (np.asarray(served_new[name], dtype=float) if served_new is not None else 0.0)
+                 for b, name in zip(before, names, strict=True)]
+        # one group-by over every function's rows (function order, then circle): each group sums the
+        # same rows in the same order as a group-by per function did, for a fraction of the pandas calls
+        stacked = pd.DataFrame({"function": np.repeat(np.arange(len(names)), len(circles)),
+                                "circle_id": np.tile(circles, len(names)), "people": np.concatenate(people),
+                                "covered_before": np.concatenate(before), "covered_after": np.concatenate(after)})
+        out = stacked.groupby(["function", "circle_id"], sort=True).sum().reset_index()
+        out["function"] = np.asarray(names, dtype=object)[out["function"].to_numpy()]
+        out = out[out["people"] > 0].reset_index(drop=True)
+    else:
+        out = pd.DataFrame(columns=["function", "circle_id", "people", "covered_before", "covered_after"])
     out["share_before"] = (out["covered_before"] / out["people"]).clip(0.0, 1.0)
     out["share_after"] = (out["covered_after"] / out["people"]).clip(0.0, 1.0)
     return out
-
-
-def _shares_per_function(inputs: Inputs, scenario: Scenario, circles: np.ndarray,
-                         served_existing: dict[str, np.ndarray],
-                         served_new: dict[str, np.ndarray] | None) -> pd.DataFrame:
-    """:func:`circle_shares`' people and covered people per function and circle, one group-by per function.
-
-    Used where the single group-by has no rows to group (no function, or no demand unit).
-    """
-    frames = []
-    for name, fn in scenario.functions.items():
-        people = inputs.demand[fn.counted_cohort(scenario.model.mode)].fillna(0).to_numpy(dtype=float)
-        before = np.asarray(served_existing[name], dtype=float)
-        after = before + (np.asarray(served_new[name], dtype=float) if served_new is not None else 0.0)
-        frame = pd.DataFrame({"circle_id": circles, "people": people, "covered_before": before,
-                              "covered_after": after}).groupby("circle_id", sort=True).sum().reset_index()
-        frame.insert(0, "function", name)
-        frames.append(frame[frame["people"] > 0])
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["function", "circle_id", "people", "covered_before", "covered_after"])
 
 
 def worst_shares(shares: pd.DataFrame, column: str = "share_after") -> dict[str, float]:

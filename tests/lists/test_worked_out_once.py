@@ -18,7 +18,22 @@ from optimizer.outputs.three_lists import configuration_list, needs_list, reader
 from optimizer.outputs.writers import GDAL_SQLITE_SYNCHRONOUS, unsynced_gpkg_writes
 from optimizer.pipeline import run_scenario
 from optimizer.rules.existing import unit_circles
-from optimizer.rules.fairness import _shares_per_function, circle_shares
+from optimizer.rules.fairness import circle_shares
+
+
+def _one_groupby_per_function(inputs, scenario, served_existing, served_new) -> pd.DataFrame:
+    """People and covered people per function and circle, one group-by per function (as the writer had it)."""
+    circles = unit_circles(inputs)
+    frames = []
+    for name, fn in scenario.functions.items():
+        people = inputs.demand[fn.counted_cohort(scenario.model.mode)].fillna(0).to_numpy(dtype=float)
+        before = np.asarray(served_existing[name], dtype=float)
+        after = before + (np.asarray(served_new[name], dtype=float) if served_new is not None else 0.0)
+        frame = pd.DataFrame({"circle_id": circles, "people": people, "covered_before": before,
+                              "covered_after": after}).groupby("circle_id", sort=True).sum().reset_index()
+        frame.insert(0, "function", name)
+        frames.append(frame[frame["people"] > 0])
+    return pd.concat(frames, ignore_index=True)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -33,7 +48,7 @@ def test_each_circles_covered_share_is_the_same_worked_out_for_all_functions_at_
     new = {f: rng.random(n) * 11.9 for f in scenario.functions}
     for served_new in (new, None):
         together = circle_shares(inputs, scenario, existing, served_new)
-        alone = _shares_per_function(inputs, scenario, unit_circles(inputs), existing, served_new)
+        alone = _one_groupby_per_function(inputs, scenario, existing, served_new)
         pd.testing.assert_frame_equal(together[list(alone.columns)], alone, check_exact=True)
 
 
