@@ -43,6 +43,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -54,6 +55,7 @@ from solvers.benders_projection import RunClock
 from solvers.coverage_search import SwapSearch
 from solvers.highs import HighsBackend
 from solvers.problem import MatrixProblem, Sense
+from solvers.progress import MIN_INTERVAL_S, ProgressReporter
 from solvers.result import SolveResult, SolverOptions, Termination
 
 logger = logging.getLogger(__name__)
@@ -387,7 +389,8 @@ class SearchStats:
 
 def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline: float | None = None,
                    patience: int = 200, seed: int = 0, slack: float = SEARCH_SLACK,
-                   stats: SearchStats | None = None, incremental: bool = True, ban_kicked: bool = True) -> np.ndarray:
+                   stats: SearchStats | None = None, incremental: bool = True, ban_kicked: bool = True,
+                   on_better: Callable[[np.ndarray], None] | None = None) -> np.ndarray:
     """A better plan near ``sites`` by iterated local search: swaps to a local optimum, then kicks.
 
     Each kick takes 2-5 random sites out of the current plan, makes as many best fills and
@@ -426,6 +429,10 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         1.7-2.1): clustered 100,000 x 5,000 after 20 / 60 s 923,852 / 925,195 with, 922,229 /
         922,916 without (half the kicks per second: each kick moves more); 10,000 x 1,000
         93,947 / 94,053 with, 93,834 / 94,020 without.
+    on_better
+        Called with each plan better than the best so far, as the search finds it (a copy the
+        caller may keep): the solver streams its incumbent from there. Not called for the
+        plan returned when it is the start.
 
     Returns
     -------
@@ -436,9 +443,10 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
     stats = stats if stats is not None else SearchStats()
     start = np.round(sites)
     if incremental and SwapSearch.fits(structure.limits, structure.n_sites):
-        best = _iterated_incremental(structure, start, deadline, patience, seed, slack, stats, ban_kicked)
+        best = _iterated_incremental(structure, start, deadline, patience, seed, slack, stats, ban_kicked,
+                                     on_better)
     else:
-        best = _iterated_full(structure, start, deadline, patience, seed, slack, stats)
+        best = _iterated_full(structure, start, deadline, patience, seed, slack, stats, on_better)
     if coverage_value(structure, best) < coverage_value(structure, start):  # cut short by the deadline
         best = start
     stats.seconds += time.perf_counter() - started
@@ -451,12 +459,16 @@ def _kicked(rng: np.random.Generator, chosen: np.ndarray) -> np.ndarray:
 
 
 def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
-                          seed: int, slack: float, stats: SearchStats, ban_kicked: bool) -> np.ndarray:
+                          seed: int, slack: float, stats: SearchStats, ban_kicked: bool,
+                          on_better: Callable[[np.ndarray], None] | None = None) -> np.ndarray:
     """:func:`iterated_swaps` on one :class:`SwapSearch`: kicks and descents update it, a rejected kick is undone."""
     rng = np.random.default_rng(seed)
     search = SwapSearch(structure.reach, structure.weight, structure.limits, start)
+    before = search.value
     search.descend(deadline)
     best, best_value = search.plan(), search.value
+    if on_better is not None and best_value > before + 1e-9 * max(1.0, abs(before)):
+        on_better(best.copy())
     current_value = best_value
     tol = 1e-9 * max(1.0, abs(best_value))
     idle = 0
@@ -486,16 +498,21 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
             best, best_value = search.plan(), value
             stats.improved += 1
             idle = 0
+            if on_better is not None:
+                on_better(best.copy())
     return best
 
 
 def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
-                   seed: int, slack: float, stats: SearchStats) -> np.ndarray:
+                   seed: int, slack: float, stats: SearchStats,
+                   on_better: Callable[[np.ndarray], None] | None = None) -> np.ndarray:
     """:func:`iterated_swaps` with every move priced from scratch (:func:`_best_swaps`)."""
     rng = np.random.default_rng(seed)
     by_site = structure.reach.T.tocsr()
     best = _best_swaps(structure, by_site, start, deadline)
     best_value = coverage_value(structure, best)
+    if on_better is not None and best_value > coverage_value(structure, start) + 1e-9 * max(1.0, abs(best_value)):
+        on_better(best.copy())
     current, current_value = best, best_value
     idle = 0
     while idle < patience and (deadline is None or time.perf_counter() < deadline):
@@ -514,6 +531,8 @@ def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: fl
             best, best_value = plan, value
             stats.improved += 1
             idle = 0
+            if on_better is not None:
+                on_better(best.copy())
     return best
 
 
@@ -657,20 +676,38 @@ class _Run(RunClock):
         self.highs: Any = None
         self.log: list[str] = []
         self.seen: list[np.ndarray] = []
+        self.progress = ProgressReporter(options, backend.name, problem.sense)
+        self._found_at = -np.inf  # when the plan search last offered a plan it found (:meth:`found`)
 
     # -- bookkeeping --------------------------------------------------------------------
 
     def offer(self, sites: np.ndarray) -> float:
-        """Keep ``sites`` (0/1) when within the limits and better than the best plan; its coverage."""
+        """Keep ``sites`` (0/1) when within the limits and better than the best plan; its coverage.
+
+        A better plan is streamed (``options.on_progress``) with the bound of the moment.
+        """
         sites = np.round(np.clip(sites, 0.0, 1.0))
         value = coverage_value(self.s, sites)
         if _within_limits(self.s, sites) and value > self.best_value:
             self.best_value, self.best_sites = value, sites
+            self.progress.report(incumbent=value, bound=self.bound)
         return value
+
+    def found(self, sites: np.ndarray) -> None:
+        """A better plan the search just found: kept (and streamed) at most every :data:`MIN_INTERVAL_S`.
+
+        Valuing a plan from its sites costs a pass over the reach, and the search may improve
+        its plan hundreds of times a second; the plan it returns is offered in any case.
+        """
+        now = time.perf_counter()
+        if now - self._found_at >= MIN_INTERVAL_S:
+            self._found_at = now
+            self.offer(sites)
 
     def tighten_bound(self, value: float) -> None:
         """Take a proven upper bound of the master (without the offset) on the plans better than the best."""
         self.bound = min(self.bound, max(value + self.s.offset, self.best_value))
+        self.progress.report(bound=self.bound)
 
     @property
     def has_plan(self) -> bool:
@@ -886,7 +923,7 @@ class _Run(RunClock):
             restarts += 1
             start = self.best_value
             self.offer(iterated_swaps(self.s, self.best_sites, deadline=deadline, patience=SEARCH_PATIENCE,
-                                      seed=seed, stats=found))
+                                      seed=seed, stats=found, on_better=self.found))
             if self.best_value <= start or deadline is None or time.perf_counter() >= deadline or \
                     self.out_of_time():
                 break
@@ -954,6 +991,7 @@ class _Run(RunClock):
                 self.stats["dive_seconds"] = round(time.perf_counter() - started - self.stats["lp_seconds"], 3)
                 termination = self.mip_phase(h)
         h.clear()
+        self.progress.finish()
         seconds = time.perf_counter() - started
         values = objective = None
         if self.best_sites is not None:

@@ -385,3 +385,43 @@ def test_when_the_lp_spreads_over_many_sites_the_search_takes_the_dives_place_an
     assert stats["restricted_rounds"] == 0 and stats["search"], stats
     assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
     assert result.objective == pytest.approx(solvers.get_solver("highs").solve(model).objective, rel=1e-9)
+
+
+def test_benders_streams_every_better_plan_and_its_bound_and_the_last_plan_streamed_is_the_one_returned(
+        monkeypatch):
+    """A consultant watching a long run sees the best plan so far (issue 18: the incumbent is streamed).
+
+    Every figure streamed is true of the problem: no plan beats the proven optimum, no bound lies
+    below it, the plans only improve, and the last one is the plan returned.
+    """
+    from solvers.result import SolveProgress
+
+    monkeypatch.setattr(benders, "EARLY_SEARCH_PAIRS", 0)  # the plan search runs, and streams, too
+    monkeypatch.setattr(benders, "SEARCH_PATIENCE", 300)
+    problem = _instance(3, n=3_000, m=60, radius=1.5, p=6)
+    model, _, _ = build_coverage_model(problem)
+    records: list[SolveProgress] = []
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60, on_progress=records.append))
+    assert result.status is SolveStatus.OPTIMAL
+    plans = [r.incumbent for r in records if r.incumbent is not None]
+    assert plans and plans == sorted(plans)
+    assert plans[-1] == pytest.approx(result.objective, rel=1e-12)
+    assert all(r.bound is None or r.bound >= result.objective - 1e-6 for r in records)
+    assert all(v <= result.objective + 1e-6 for v in plans)
+
+
+@pytest.mark.parametrize("incremental", [True, False])
+def test_the_search_hands_on_each_better_plan_as_it_finds_it(incremental):
+    """Plans handed on while searching keep the limits, improve one after another and end at the plan returned."""
+    problem = _instance(4, n=2_000, m=60, radius=1.2, p=6)
+    model, _, _ = build_coverage_model(problem)
+    structure = coverage_structure(model)
+    start = np.zeros(structure.n_sites)
+    start[:6] = 1.0
+    handed: list[np.ndarray] = []
+    best = iterated_swaps(structure, start, patience=200, seed=1, incremental=incremental, on_better=handed.append)
+    assert handed, "the search improved on six arbitrary sites without saying so"
+    values = [coverage_value(structure, plan) for plan in handed]
+    assert values == sorted(values) and values[0] > coverage_value(structure, start)
+    assert all(plan.sum() <= 6 for plan in handed)
+    assert values[-1] == pytest.approx(coverage_value(structure, best), rel=1e-12)
