@@ -425,3 +425,25 @@ def test_the_search_hands_on_each_better_plan_as_it_finds_it(incremental):
     assert values == sorted(values) and values[0] > coverage_value(structure, start)
     assert all(plan.sum() <= 6 for plan in handed)
     assert values[-1] == pytest.approx(coverage_value(structure, best), rel=1e-12)
+
+
+def test_a_time_limited_run_searches_a_plan_first_without_changing_the_proven_optimum(monkeypatch):
+    """Below EARLY_SEARCH_PAIRS a time-limited run starts with one short search (a good plan streamed early).
+
+    It makes one start only, never covers less than the start, and the optimum proven after it is HiGHS's.
+    """
+    from solvers.result import SolveProgress
+
+    monkeypatch.setattr(benders, "FIRST_SEARCH_MIN_PATIENCE", 50)
+    monkeypatch.setattr(benders, "FIRST_SEARCH_KICKS_PER_SITE", 5)
+    problem = _instance(5, n=4_000, m=80, radius=1.3, p=8)
+    model, _, _ = build_coverage_model(problem)
+    records: list[SolveProgress] = []
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60, on_progress=records.append))
+    first = result.extra["benders"]["first_search"]
+    assert len(first) == 1 and first[0]["restarts"] == 1 and first[0]["to"] >= first[0]["from"], first
+    highs = solvers.get_solver("highs").solve(model, SolverOptions(time_limit_s=60))
+    assert result.status is SolveStatus.OPTIMAL and highs.status is SolveStatus.OPTIMAL
+    assert result.objective == pytest.approx(highs.objective, rel=1e-9)
+    untimed = solvers.get_solver("benders").solve(model, SolverOptions())
+    assert "first_search" not in untimed.extra["benders"]  # without a limit the run is as it was
