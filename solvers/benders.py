@@ -604,6 +604,7 @@ class BendersBackend(Backend):
     capabilities: ClassVar[Capabilities] = Capabilities(
         supports_mip=True, supports_start=True, supports_threads=True, supports_seed=True,
         reports_bound=True, honours_time_limit=True, in_process=True, needs_coverage_model=True,
+        searches_plans=True,
     )
     groups: ClassVar[int | None] = None
 
