@@ -26,6 +26,7 @@ from optimizer.studies.plain_coverage import (
     searched_start,
     solve_coverage_problem,
 )
+from solvers.benders import SearchStats, coverage_structure, iterated_swaps
 from solvers.presolve import presolve_coverage
 from solvers.result import SolverOptions
 
@@ -172,3 +173,20 @@ def test_the_search_start_line_carries_the_start_value_where_the_benchmark_reads
     assert len(line) == 1 and "search start:" in cf.LIFECIRCLE_CHILD
     value = float(line[0].args[1])
     assert value == pytest.approx(sol.result.extra["presolve"]["incumbent"]) and value <= sol.objective + 1e-9
+
+
+def test_a_growing_patience_spends_as_many_kicks_again_as_the_best_plan_took_and_a_fixed_one_no_more():
+    """``iterated_swaps(grow_patience=True)`` (the searched start's rule): after its last better plan, found
+    at kick ``k``, the search stops after ``max(patience, k)`` kicks without one; with a fixed patience
+    after ``patience``. Clustered 2,000 x 200, seed 1, kick seed 1: better plans at kicks 2, 10 and 11."""
+    problem = _clustered(2000, 200, 1)
+    model, _, _, greedy = _greedy(problem)
+    structure = coverage_structure(model)
+    assert not isinstance(structure, str)
+    for grow in (True, False):
+        stats = SearchStats()
+        found: list[int] = []
+        iterated_swaps(structure, greedy.astype(float), patience=10, seed=1, stats=stats, grow_patience=grow,
+                       on_better=lambda _plan, found=found, stats=stats: found.append(stats.kicks))
+        assert found and found[-1] > 10  # the last better plan came after more kicks than the patience
+        assert stats.kicks == found[-1] + (max(10, found[-1]) if grow else 10)
