@@ -41,6 +41,7 @@ and refuses anything else with :class:`~solvers.base.UnsupportedProblem`.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -390,7 +391,8 @@ class SearchStats:
 def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline: float | None = None,
                    patience: int = 200, seed: int = 0, slack: float = SEARCH_SLACK,
                    stats: SearchStats | None = None, incremental: bool = True, ban_kicked: bool = True,
-                   on_better: Callable[[np.ndarray], None] | None = None, grow_patience: bool = False) -> np.ndarray:
+                   on_better: Callable[[np.ndarray], None] | None = None, patience_growth: float = 0.0,
+                   ) -> np.ndarray:
     """A better plan near ``sites`` by iterated local search: swaps to a local optimum, then kicks.
 
     Each kick takes 2-5 random sites out of the current plan, makes as many best fills and
@@ -433,11 +435,11 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         Called with each plan better than the best so far, as the search finds it (a copy the
         caller may keep): the solver streams its incumbent from there. Not called for the
         plan returned when it is the start.
-    grow_patience
-        The patience grows to the kicks it took to find the best plan so far: the search stops
-        after ``max(patience, k)`` kicks in a row without a better plan, ``k`` the kicks before
-        the last better one (it spends at most as many kicks again as its best plan took). A
-        search that finds nothing stops after ``patience`` kicks; one that keeps finding goes on.
+    patience_growth
+        The patience grows with the kicks it took to find the best plan so far: the search stops
+        after ``max(patience, patience_growth * k)`` kicks in a row without a better plan, ``k``
+        the kicks before the last better one. A search that finds nothing stops after
+        ``patience`` kicks; one that keeps finding goes on. 0 (the default): a fixed patience.
 
     Returns
     -------
@@ -449,9 +451,10 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
     start = np.round(sites)
     if incremental and SwapSearch.fits(structure.limits, structure.n_sites):
         best = _iterated_incremental(structure, start, deadline, patience, seed, slack, stats, ban_kicked,
-                                     on_better, grow_patience)
+                                     on_better, patience_growth)
     else:
-        best = _iterated_full(structure, start, deadline, patience, seed, slack, stats, on_better, grow_patience)
+        best = _iterated_full(structure, start, deadline, patience, seed, slack, stats, on_better,
+                              patience_growth)
     if coverage_value(structure, best) < coverage_value(structure, start):  # cut short by the deadline
         best = start
     stats.seconds += time.perf_counter() - started
@@ -466,7 +469,7 @@ def _kicked(rng: np.random.Generator, chosen: np.ndarray) -> np.ndarray:
 def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
                           seed: int, slack: float, stats: SearchStats, ban_kicked: bool,
                           on_better: Callable[[np.ndarray], None] | None = None,
-                          grow_patience: bool = False) -> np.ndarray:
+                          patience_growth: float = 0.0) -> np.ndarray:
     """:func:`iterated_swaps` on one :class:`SwapSearch`: kicks and descents update it, a rejected kick is undone."""
     rng = np.random.default_rng(seed)
     search = SwapSearch(structure.reach, structure.weight, structure.limits, start)
@@ -505,8 +508,7 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
             best, best_value = search.plan(), value
             stats.improved += 1
             idle = 0
-            if grow_patience:
-                patience = max(patience, kicks)
+            patience = max(patience, math.ceil(patience_growth * kicks))
             if on_better is not None:
                 on_better(best.copy())
     return best
@@ -514,7 +516,8 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
 
 def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
                    seed: int, slack: float, stats: SearchStats,
-                   on_better: Callable[[np.ndarray], None] | None = None, grow_patience: bool = False) -> np.ndarray:
+                   on_better: Callable[[np.ndarray], None] | None = None,
+                   patience_growth: float = 0.0) -> np.ndarray:
     """:func:`iterated_swaps` with every move priced from scratch (:func:`_best_swaps`)."""
     rng = np.random.default_rng(seed)
     by_site = structure.reach.T.tocsr()
@@ -541,8 +544,7 @@ def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: fl
             best, best_value = plan, value
             stats.improved += 1
             idle = 0
-            if grow_patience:
-                patience = max(patience, kicks)
+            patience = max(patience, math.ceil(patience_growth * kicks))
             if on_better is not None:
                 on_better(best.copy())
     return best

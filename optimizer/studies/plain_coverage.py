@@ -64,17 +64,24 @@ KINDS = ("max_covering", "set_covering", "partial_set_covering")
 #: With a time limit, the greedy plan of maximal covering is improved by the plan search of
 #: ``benders`` (:func:`solvers.benders.iterated_swaps`) for at most this share of what is left of
 #: the limit before a backend that does not search plans itself gets it (:func:`searched_start`).
+#: HiGHS at 120 s, side by side (02:26-02:34 UTC, load 2.7-5.0), 0.15 against 0.25: the same plans
+#: (clustered 10,000 x 1,000: 93,921; 100,000 x 5,000: 923,852), the search stopped by its patience
+#: (then growth 1) after 3-9 s; on the search curves (below) 17 s against 29 s of search raise the
+#: plan by at most 0.07 %, time that presolve's Lagrangian bound then lacks.
 START_SEARCH_SHARE = 0.15
-#: ... and at most this many seconds.
-START_SEARCH_MAX_S = 60.0
-#: ... and it stops after this many kicks in a row without a better plan, or as many as it took to
-#: its best plan when that is more (``iterated_swaps(grow_patience=True)``). Each kick costs about
-#: 0.3-0.6 ms on instances of 40-2,000 demand points (2026-12-06, load 1.1), so a search that finds
-#: nothing adds about a tenth of a second to a small problem that the solver then proves at once.
-#: From the greedy plan of the clustered 10,000 x 1,000 (60 s, no patience, 02:11 UTC, load 2.3) the
-#: better plans came at kicks 402, 1,263, 2,637, 8,458 and 24,632 (93,609, 93,921, 94,004, 94,053,
-#: 94,057): a fixed patience of 200 stops at 93,609 (0.7 s), 3,000 at 94,004, the growing one at 94,053.
+#: ... and it stops after this many kicks in a row without a better plan, or after
+#: :data:`START_SEARCH_GROWTH` times the kicks it took to its best plan when that is more. Each kick
+#: costs about 0.3-0.6 ms on instances of 40-2,000 demand points (2026-12-06, load 1.1), so a search
+#: that finds nothing adds about a tenth of a second to a small problem that the solver then proves.
 START_SEARCH_PATIENCE = 200
+#: See :data:`START_SEARCH_PATIENCE`. Search curves from the greedy plan without patience
+#: (02:11-02:36 UTC, load 2.1-3.6), clustered 10,000 x 1,000 (kick seeds 1-3) and 100,000 x 5,000
+#: (0-2), replayed: growth 1 stops after 1-6 s at 93,573-94,063 and 921,049-923,852; 2 stops at
+#: 93,990-94,063 and, on seed 0 of the large one, at 923,852 after 6 s; 3 runs to the share (17 s at
+#: 120 s) on 4 of the 6 curves and stops after 12 s on the other two with the plan 17 s gives:
+#: 93,990-94,063 and 923,999-925,381. With 1 (measured, HiGHS at 120 s) the searches stopped after 3
+#: and 9 s.
+START_SEARCH_GROWTH = 3.0
 
 #: Partial set covering: a plan reaches the share ``S`` when it covers at least ``S * W``
 #: less this much of ``W`` (the reachable demand weight), so that ``0.07 * 100`` (which is
@@ -664,9 +671,9 @@ def searched_start(model: MatrixProblem, sites: np.ndarray, options: SolverOptio
                    ) -> tuple[np.ndarray, SearchStats] | None:
     """The greedy plan ``sites`` improved by :func:`solvers.benders.iterated_swaps`, within the time limit.
 
-    The search runs for at most :data:`START_SEARCH_SHARE` of what is left of the limit (at most
-    :data:`START_SEARCH_MAX_S`), and stops earlier after :data:`START_SEARCH_PATIENCE` kicks in a
-    row without a better plan (or as many as it took to its best plan, when more). Every plan it
+    The search runs for at most :data:`START_SEARCH_SHARE` of what is left of the limit, and stops
+    earlier after :data:`START_SEARCH_PATIENCE` kicks in a row without a better plan (or
+    :data:`START_SEARCH_GROWTH` times the kicks it took to its best plan, when more). Every plan it
     keeps is within ``p`` and the budget, and the plan it returns covers at least as much as
     ``sites`` (it returns ``sites`` when it finds nothing better), so a backend started from it,
     and presolve's reduced-cost fixing against it (:func:`solvers.presolve.reduced_cost_fixing`),
@@ -699,10 +706,10 @@ def searched_start(model: MatrixProblem, sites: np.ndarray, options: SolverOptio
         log.info("no search start: %s", structure)
         return None
     stats = SearchStats()
-    deadline = time.perf_counter() + min(START_SEARCH_SHARE * left, START_SEARCH_MAX_S)
+    deadline = time.perf_counter() + START_SEARCH_SHARE * left
     found = iterated_swaps(structure, np.asarray(sites, dtype=float), deadline=deadline,
                            patience=START_SEARCH_PATIENCE, seed=int(options.seed), stats=stats,
-                           grow_patience=True)
+                           patience_growth=START_SEARCH_GROWTH)
     return found, stats
 
 

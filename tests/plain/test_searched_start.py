@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -175,18 +176,18 @@ def test_the_search_start_line_carries_the_start_value_where_the_benchmark_reads
     assert value == pytest.approx(sol.result.extra["presolve"]["incumbent"]) and value <= sol.objective + 1e-9
 
 
-def test_a_growing_patience_spends_as_many_kicks_again_as_the_best_plan_took_and_a_fixed_one_no_more():
-    """``iterated_swaps(grow_patience=True)`` (the searched start's rule): after its last better plan, found
-    at kick ``k``, the search stops after ``max(patience, k)`` kicks without one; with a fixed patience
+def test_a_growing_patience_spends_its_growth_times_the_kicks_the_best_plan_took_and_a_fixed_one_no_more():
+    """``iterated_swaps(patience_growth=g)`` (the searched start's rule): after its last better plan, found
+    at kick ``k``, the search stops after ``max(patience, ceil(g k))`` kicks without one; with ``g = 0``
     after ``patience``. Clustered 2,000 x 200, seed 1, kick seed 1: better plans at kicks 2, 10 and 11."""
     problem = _clustered(2000, 200, 1)
     model, _, _, greedy = _greedy(problem)
     structure = coverage_structure(model)
     assert not isinstance(structure, str)
-    for grow in (True, False):
+    for growth in (0.0, 1.0, 3.0):
         stats = SearchStats()
         found: list[int] = []
-        iterated_swaps(structure, greedy.astype(float), patience=10, seed=1, stats=stats, grow_patience=grow,
+        iterated_swaps(structure, greedy.astype(float), patience=10, seed=1, stats=stats, patience_growth=growth,
                        on_better=lambda _plan, found=found, stats=stats: found.append(stats.kicks))
         assert found and found[-1] > 10  # the last better plan came after more kicks than the patience
-        assert stats.kicks == found[-1] + (max(10, found[-1]) if grow else 10)
+        assert stats.kicks == found[-1] + max(10, math.ceil(growth * found[-1])), growth
