@@ -82,6 +82,10 @@ START_SEARCH_PATIENCE = 200
 #: 93,990-94,063 and 923,999-925,381. With 1 (measured, HiGHS at 120 s) the searches stopped after 3
 #: and 9 s.
 START_SEARCH_GROWTH = 3.0
+#: Where the searched start comes from: ``MatrixProblem.metadata[START_SOURCE]`` when it beats the
+#: greedy plan, and the solver named in its progress records (``lifecircle cover`` shows
+#: ``incumbent ... (search)`` while it runs).
+SEARCH_SOURCE = "search"
 
 #: Partial set covering: a plan reaches the share ``S`` when it covers at least ``S * W``
 #: less this much of ``W`` (the reachable demand weight), so that ``0.07 * 100`` (which is
@@ -678,6 +682,8 @@ def searched_start(model: MatrixProblem, sites: np.ndarray, options: SolverOptio
     ``sites`` (it returns ``sites`` when it finds nothing better), so a backend started from it,
     and presolve's reduced-cost fixing against it (:func:`solvers.presolve.reduced_cost_fixing`),
     keep the optimum: the fixing removes only plans worse than the start, whatever start it is.
+    Each better plan it finds goes to ``options.on_progress`` as it comes (at most every
+    :data:`solvers.progress.MIN_INTERVAL_S`; the records name the solver :data:`SEARCH_SOURCE`).
 
     Parameters
     ----------
@@ -694,7 +700,8 @@ def searched_start(model: MatrixProblem, sites: np.ndarray, options: SolverOptio
         The plan (0/1 per site) and what the search did; ``None`` without a time limit, when no
         time is left, or when the model has no maximal covering structure to search.
     """
-    from solvers.benders import SearchStats, coverage_structure, iterated_swaps
+    from solvers.benders import SearchStats, coverage_structure, coverage_value, iterated_swaps
+    from solvers.progress import MIN_INTERVAL_S, ProgressReporter
 
     if options.deadline is None:
         return None
@@ -706,10 +713,23 @@ def searched_start(model: MatrixProblem, sites: np.ndarray, options: SolverOptio
         log.info("no search start: %s", structure)
         return None
     stats = SearchStats()
+    progress = ProgressReporter(options, SEARCH_SOURCE, Sense.MAXIMIZE)
+    sent = [-np.inf]
+
+    def better(plan: np.ndarray) -> None:  # valuing a plan is a pass over the reach: at most every interval
+        now = time.perf_counter()
+        if progress.active and now - sent[0] >= MIN_INTERVAL_S:
+            sent[0] = now
+            progress.report(incumbent=coverage_value(structure, plan))
+
+    progress.report(incumbent=coverage_value(structure, np.asarray(sites, dtype=float)))
     deadline = time.perf_counter() + START_SEARCH_SHARE * left
     found = iterated_swaps(structure, np.asarray(sites, dtype=float), deadline=deadline,
                            patience=START_SEARCH_PATIENCE, seed=int(options.seed), stats=stats,
-                           patience_growth=START_SEARCH_GROWTH)
+                           patience_growth=START_SEARCH_GROWTH, on_better=better)
+    if progress.active:
+        progress.report(incumbent=coverage_value(structure, found))
+        progress.finish()
     return found, stats
 
 
@@ -782,7 +802,7 @@ def solve_coverage_problem(problem: CoverageProblem, solver: str = "highs",
             found, stats = searched
             found_hit = pattern @ found > 0
             if float(weight[found_hit].sum()) > float(weight[hit].sum()):
-                picked, hit, source = found > 0.5, found_hit, "greedy + search"
+                picked, hit, source = found > 0.5, found_hit, SEARCH_SOURCE
                 greedy_values = np.concatenate([picked.astype(float), hit.astype(float)])
             log.info("search start: %d sites, covered weight %.1f (%.2f s into the limit; %d kicks in %.2f s, "
                      "%d better)", int(picked.sum()), float(weight[hit].sum()), time.perf_counter() - t0,

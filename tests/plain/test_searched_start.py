@@ -191,3 +191,18 @@ def test_a_growing_patience_spends_its_growth_times_the_kicks_the_best_plan_took
                        on_better=lambda _plan, found=found, stats=stats: found.append(stats.kicks))
         assert found and found[-1] > 10  # the last better plan came after more kicks than the patience
         assert stats.kicks == found[-1] + max(10, math.ceil(growth * found[-1])), growth
+
+
+def test_the_search_streams_its_better_plans_which_only_improve_and_end_at_the_start_handed_on():
+    """``on_progress`` sees the searched start as it improves (records named ``search``): never worse
+    than the greedy plan, never better than the proven optimum, the last one the start the backend gets."""
+    problem = _clustered(2000, 200, 0)
+    _, pattern, weight, greedy = _greedy(problem)
+    seen = []
+    options = dataclasses.replace(LIMITED, on_progress=seen.append)
+    sol = solve_coverage_problem(problem, "highs", options)
+    searched = [r.incumbent for r in seen if r.solver == plain_coverage.SEARCH_SOURCE]
+    assert searched and searched == sorted(searched)
+    assert searched[0] == pytest.approx(_covered(pattern, weight, greedy))
+    assert searched[-1] == pytest.approx(sol.result.extra["presolve"]["incumbent"]) and searched[-1] > searched[0]
+    assert sol.result.proven_optimal and searched[-1] <= sol.objective + 1e-9
