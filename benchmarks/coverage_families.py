@@ -31,10 +31,11 @@ time to proof (or none), objective (recomputed from the chosen sites), bound, ga
 limit, peak memory of the child and its own children (``os.wait4``'s rusage), and
 ``os.getloadavg()`` before and after.
 
-Incumbents over time come from ``SolverOptions.on_progress`` when this checkout has it;
-without it only the greedy start and the final plan are seen, so "to spopt's objective"
-is the time of the first of those two that reaches it (an upper bound), and the record
-says so (``progress: false``).
+Incumbents over time come from ``SolverOptions.on_progress`` when this checkout has it, and
+from the log lines of the greedy start and (where the checkout searches one) the searched
+start (``greedy start:``, ``search start:``); without ``on_progress`` only the starts and the
+final plan are seen, so "to spopt's objective" is the time of the first of those that
+reaches it (an upper bound), and the record says so (``progress: false``).
 
 ``--presolve on,off`` runs each backend with and without the presolve of maximal covering
 (``solvers/presolve.py``; on is the default of ``solve_coverage_problem``), one after the
@@ -193,6 +194,8 @@ class Watch(logging.Handler):
             seen["rows"], seen["cols"], seen["model_s"] = record.args[:3]
         elif record.msg.startswith("greedy start:"):
             seen["incumbents"].append([now, float(record.args[1]), "greedy"])
+        elif record.msg.startswith("search start:"):
+            seen["incumbents"].append([now, float(record.args[1]), "search"])
 logger = logging.getLogger("optimizer.studies.plain_coverage")
 logger.setLevel(logging.INFO)
 logger.addHandler(Watch())

@@ -178,6 +178,11 @@ class Capabilities:
         planning model's coverage mode (:func:`solvers.benders_projection.project_coverage`);
         anything else (set covering, capacitated mode) is refused with
         :class:`UnsupportedProblem` before solving.
+    searches_plans
+        Runs its own plan search from the start on plain maximal covering (``benders``: its
+        iterated swap search between its LP and MIP rounds). Callers hand it the start as it
+        is; the others get the start improved by that search first
+        (:func:`optimizer.studies.plain_coverage.searched_start`).
     """
 
     supports_mip: bool = True
@@ -194,6 +199,7 @@ class Capabilities:
     needs_planning_model: bool = False
     gives_warm_start: bool = False
     needs_coverage_model: bool = False
+    searches_plans: bool = False
 
 
 class Watchdog:

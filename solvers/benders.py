@@ -44,6 +44,7 @@ and refuses anything else with :class:`~solvers.base.UnsupportedProblem`.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -406,7 +407,8 @@ class SearchStats:
 def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline: float | None = None,
                    patience: int = 200, seed: int = 0, slack: float = SEARCH_SLACK,
                    stats: SearchStats | None = None, incremental: bool = True, ban_kicked: bool = True,
-                   on_better: Callable[[np.ndarray], None] | None = None) -> np.ndarray:
+                   on_better: Callable[[np.ndarray], None] | None = None, patience_growth: float = 0.0,
+                   ) -> np.ndarray:
     """A better plan near ``sites`` by iterated local search: swaps to a local optimum, then kicks.
 
     Each kick takes 2-5 random sites out of the current plan, makes as many best fills and
@@ -449,6 +451,11 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
         Called with each plan better than the best so far, as the search finds it (a copy the
         caller may keep): the solver streams its incumbent from there. Not called for the
         plan returned when it is the start.
+    patience_growth
+        The patience grows with the kicks it took to find the best plan so far: the search stops
+        after ``max(patience, patience_growth * k)`` kicks in a row without a better plan, ``k``
+        the kicks before the last better one. A search that finds nothing stops after
+        ``patience`` kicks; one that keeps finding goes on. 0 (the default): a fixed patience.
 
     Returns
     -------
@@ -460,9 +467,10 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
     start = np.round(sites)
     if incremental and SwapSearch.fits(structure.limits, structure.n_sites):
         best = _iterated_incremental(structure, start, deadline, patience, seed, slack, stats, ban_kicked,
-                                     on_better)
+                                     on_better, patience_growth)
     else:
-        best = _iterated_full(structure, start, deadline, patience, seed, slack, stats, on_better)
+        best = _iterated_full(structure, start, deadline, patience, seed, slack, stats, on_better,
+                              patience_growth)
     if coverage_value(structure, best) < coverage_value(structure, start):  # cut short by the deadline
         best = start
     stats.seconds += time.perf_counter() - started
@@ -476,7 +484,8 @@ def _kicked(rng: np.random.Generator, chosen: np.ndarray) -> np.ndarray:
 
 def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
                           seed: int, slack: float, stats: SearchStats, ban_kicked: bool,
-                          on_better: Callable[[np.ndarray], None] | None = None) -> np.ndarray:
+                          on_better: Callable[[np.ndarray], None] | None = None,
+                          patience_growth: float = 0.0) -> np.ndarray:
     """:func:`iterated_swaps` on one :class:`SwapSearch`: kicks and descents update it, a rejected kick is undone."""
     rng = np.random.default_rng(seed)
     search = SwapSearch(structure.reach, structure.weight, structure.limits, start)
@@ -487,7 +496,7 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
         on_better(best.copy())
     current_value = best_value
     tol = 1e-9 * max(1.0, abs(best_value))
-    idle = 0
+    idle = kicks = 0
     while idle < patience and (deadline is None or time.perf_counter() < deadline):
         chosen = np.flatnonzero(search.chosen)
         if chosen.size == 0:
@@ -506,6 +515,7 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
         value = search.value
         stats.kicks += 1
         idle += 1
+        kicks += 1
         if value >= best_value * (1.0 - slack) or value >= current_value:
             current_value = value
         else:
@@ -514,6 +524,7 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
             best, best_value = search.plan(), value
             stats.improved += 1
             idle = 0
+            patience = max(patience, math.ceil(patience_growth * kicks))
             if on_better is not None:
                 on_better(best.copy())
     return best
@@ -521,7 +532,8 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
 
 def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: float | None, patience: int,
                    seed: int, slack: float, stats: SearchStats,
-                   on_better: Callable[[np.ndarray], None] | None = None) -> np.ndarray:
+                   on_better: Callable[[np.ndarray], None] | None = None,
+                   patience_growth: float = 0.0) -> np.ndarray:
     """:func:`iterated_swaps` with every move priced from scratch (:func:`_best_swaps`)."""
     rng = np.random.default_rng(seed)
     by_site = structure.reach.T.tocsr()
@@ -530,7 +542,7 @@ def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: fl
     if on_better is not None and best_value > coverage_value(structure, start) + 1e-9 * max(1.0, abs(best_value)):
         on_better(best.copy())
     current, current_value = best, best_value
-    idle = 0
+    idle = kicks = 0
     while idle < patience and (deadline is None or time.perf_counter() < deadline):
         chosen = np.flatnonzero(current > 0.5)
         if chosen.size == 0:
@@ -541,12 +553,14 @@ def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: fl
         value = coverage_value(structure, plan)
         stats.kicks += 1
         idle += 1
+        kicks += 1
         if value >= best_value * (1.0 - slack) or value >= current_value:
             current, current_value = plan, value
         if value > best_value + 1e-9 * max(1.0, abs(best_value)):
             best, best_value = plan, value
             stats.improved += 1
             idle = 0
+            patience = max(patience, math.ceil(patience_growth * kicks))
             if on_better is not None:
                 on_better(best.copy())
     return best
@@ -620,6 +634,7 @@ class BendersBackend(Backend):
     capabilities: ClassVar[Capabilities] = Capabilities(
         supports_mip=True, supports_start=True, supports_threads=True, supports_seed=True,
         reports_bound=True, honours_time_limit=True, in_process=True, needs_coverage_model=True,
+        searches_plans=True,
     )
     groups: ClassVar[int | None] = None
 
