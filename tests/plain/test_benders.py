@@ -425,3 +425,19 @@ def test_the_search_hands_on_each_better_plan_as_it_finds_it(incremental):
     assert values == sorted(values) and values[0] > coverage_value(structure, start)
     assert all(plan.sum() <= 6 for plan in handed)
     assert values[-1] == pytest.approx(coverage_value(structure, best), rel=1e-12)
+
+
+def test_when_no_master_lp_round_ends_in_its_share_the_search_takes_the_rest_and_the_proof_still_holds(monkeypatch):
+    """With ``LP_SHARE`` 0 the LP phase ends before its first round: the plan search runs before the last master
+    LP (``lp_skipped``), and the optimum is still proven; with the share as it is, no round is skipped."""
+    monkeypatch.setattr(benders, "SEARCH_PATIENCE", 300)  # a shorter search: when it runs is checked
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # small: no early search, a dive after the LP
+    model, _, _ = build_coverage_model(problem)
+    usual = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    assert "lp_skipped" not in usual.extra["benders"] and "search" not in usual.extra["benders"]
+    monkeypatch.setattr(benders, "LP_SHARE", 0.0)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert stats["lp_rounds"] == 0 and stats["lp_skipped"] and len(stats["search"]) == 1, stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    assert result.objective == pytest.approx(usual.objective, rel=1e-9) and usual.status is SolveStatus.OPTIMAL
