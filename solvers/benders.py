@@ -145,7 +145,10 @@ EARLY_SEARCH_PAIRS = 600_000
 #: most this share of what is left before the last master LP: that LP, which has no cap, would not end either.
 #: On clustered 100,000 x 5,000 at 120 s (2026-12-06, 02:27 UTC, load 2.5-4.4) the LP phase ended one round
 #: (bound 970,583, above presolve's Lagrangian 940,668) and the last LP took the other 26 s of benders' 53 s,
-#: stopped by the limit; the plan was the early search's, 924,426.
+#: stopped by the limit; the plan was the early search's, 924,426. Side by side (``coverage_families.py``,
+#: 02:55-02:59 UTC, load 1.5-2.8): 924,631 with the late search (its second start gains 205), 924,426 without
+#: (the last LP ran to the limit); when the last LP ends in time (02:47, load 2.4-2.7) the search after it
+#: finds the same 924,631.
 LATE_SEARCH_SHARE = 1.0
 #: HiGHS's and the LP phase's words (``stats["lp_stop"]``) for an LP phase stopped by its time share.
 LP_TIMED_OUT = ("time", "Time limit reached")

@@ -85,19 +85,21 @@ LAGRANGE_PATIENCE = 50
 LAGRANGE_SHRINK = 0.9
 #: The method stops when its step factor falls below this.
 LAGRANGE_MIN_STEP = 1e-6
-#: ... or when its bound fell by less than :data:`LAGRANGE_STALL_REL` (relatively) in the last this many
-#: iterations: near its end it creeps, and the time serves the solver better. Clustered 100,000 x 5,000
-#: from the greedy plan (2026-12-06, 02:22 UTC, load 1.5-3.1): 939,307 at iteration 5,977 (45.7 s),
-#: 939,173 at 9,121 (70 s), 939,160 at 14,241 (the 120 s benchmark run): it stops 0.015 % above it, at
-#: less than half the iterations. With 250 iterations it stopped at 4,949 (0.04 % above), with 1,000 at
-#: 6,721 (0.008 %).
-LAGRANGE_STALL_ITERATIONS = 500
-#: See :data:`LAGRANGE_STALL_ITERATIONS`.
+#: ... or, when this is not 0, when its bound fell by less than :data:`LAGRANGE_STALL_REL` (relatively) in the
+#: last this many iterations (:func:`lagrangian_bound`'s ``stall_iterations``). Off: the time it saves did not
+#: buy a better plan. Clustered 100,000 x 5,000 from the greedy plan (2026-12-06, 02:22 UTC, load 1.5-3.1):
+#: 939,307 at iteration 5,977 (45.7 s), 939,173 at 9,121 (70 s), 939,160 at 17,064 (where the step factor
+#: ends it); with 500 it stops at 5,977, 0.016 % above. Benders at 120 s end to end, side by side
+#: (``coverage_families.py``, 02:47-02:59 UTC, load 1.5-3.9): with 500 presolve took 58.4 and 45.1 s instead
+#: of 65.7 and 33.1 s, and the plan was 924,631 both times, as without it (the search stops by its patience
+#: there); the gap 1.59 % against 1.57 % (bound 939,307 against 939,184).
+LAGRANGE_STALL_ITERATIONS = 0
+#: See :data:`LAGRANGE_STALL_ITERATIONS` (the share that was measured with 500).
 LAGRANGE_STALL_REL = 1e-4
 #: The rule of :data:`LAGRANGE_STALL_ITERATIONS` holds only once the step factor is at most this: with large
 #: steps the bound can stay flat for hundreds of iterations and then fall (a tiny test instance with a budget:
 #: 316 for 550 iterations, step factor down to 0.35, then 312.02, its LP bound 312). On clustered
-#: 100,000 x 5,000 the factor was 0.007 where the rule stopped it: the same stop.
+#: 100,000 x 5,000 the factor was 0.007 where the rule (500 iterations) stopped it: the same stop.
 LAGRANGE_STALL_STEP = 0.01
 
 #: Reach entries (summed over the dominated side of each candidate pair) compared per batch in
@@ -313,7 +315,7 @@ def lagrangian_bound(structure: CoverageStructure, target: float, allowed: np.nd
     stall_iterations, stall_rel
         It stops when the bound fell by at most ``stall_rel`` times itself in the last
         ``stall_iterations`` iterations while its step factor is at most :data:`LAGRANGE_STALL_STEP`
-        (0: never; :data:`LAGRANGE_STALL_ITERATIONS`). The bound is valid wherever it stops, only
+        (0, :data:`LAGRANGE_STALL_ITERATIONS`: never). The bound is valid wherever it stops, only
         less tight.
 
     Returns
