@@ -157,6 +157,19 @@ EARLY_SEARCH_PAIRS = 600_000
 FIRST_SEARCH_KICKS_PER_SITE = 60
 #: See :data:`FIRST_SEARCH_KICKS_PER_SITE`.
 FIRST_SEARCH_MIN_PATIENCE = 300
+#: With a time limit, when the LP phase ran out of its share (:data:`LP_SHARE`) before it met its goal, and either
+#: the search ran before it (:data:`EARLY_SEARCH_PAIRS`) or not one master LP round ended, the plan search gets at
+#: most this share of what is left before the last master LP: that LP, which has no cap, would not end either.
+#: On clustered 100,000 x 5,000 at 120 s (2026-12-06, 02:27 UTC, load 2.5-4.4) the LP phase ended one round
+#: (bound 970,583, above presolve's Lagrangian 940,668) and the last LP took the other 26 s of benders' 53 s,
+#: stopped by the limit; the plan was the early search's, 924,426. Side by side (``coverage_families.py``,
+#: 02:55-02:59 UTC, load 1.5-2.8): 924,631 with the late search (its second start gains 205), 924,426 without
+#: (the last LP ran to the limit); when the last LP ends in time (02:47 and 03:01, load 1.0-2.7) the search
+#: after it finds the same 924,631 (03:00-03:04: gap 1.57 % with, 1.58 % without; 111.0 s to it against 116.5 s).
+#: On 10,000 x 1,000 (below EARLY_SEARCH_PAIRS; LP rounds end) nothing changes: 94,090 both ways.
+LATE_SEARCH_SHARE = 1.0
+#: HiGHS's and the LP phase's words (``stats["lp_stop"]``) for an LP phase stopped by its time share.
+LP_TIMED_OUT = ("time", "Time limit reached")
 #: The search goes on from a kicked plan within this share of the best plan's coverage. On the
 #: clustered 5,000 x 500, 15 s of search: 46,168 keeping only plans at least as good as the
 #: current one, 46,277 with 0.1 % (HiGHS on the full model: 46,284 after 117 s).
@@ -1002,7 +1015,8 @@ class _Run(RunClock):
     def solve(self) -> SolveResult:
         started = time.perf_counter()
         self._start()
-        if self.s.reach.nnz >= EARLY_SEARCH_PAIRS and self.time_left() is not None:
+        early = self.s.reach.nnz >= EARLY_SEARCH_PAIRS and self.time_left() is not None
+        if early:
             self.search(None, EARLY_SEARCH_SHARE)  # the LP phase would leave it no time
         elif self.time_left() is not None and self.best_sites is not None:
             chosen = int(self.best_sites.sum())  # a good plan in seconds, before the LP phase
@@ -1012,6 +1026,10 @@ class _Run(RunClock):
         watchdog = self.watchdog(h)
         with watchdog:
             self.lp_phase(h)
+            if self.stats["lp_stop"] in LP_TIMED_OUT and (early or self.stats["lp_rounds"] == 0) and \
+                    self.time_left() is not None and not self.out_of_time():
+                self.stats["late_search"] = True  # the last master LP (no cap) would not end either
+                self.search(h, LATE_SEARCH_SHARE)
             last = self.sites_lp(h)
             self.stats["lp_seconds"] = round(time.perf_counter() - started, 3)
             termination = self.finished()

@@ -447,3 +447,35 @@ def test_a_time_limited_run_searches_a_plan_first_without_changing_the_proven_op
     assert result.objective == pytest.approx(highs.objective, rel=1e-9)
     untimed = solvers.get_solver("benders").solve(model, SolverOptions())
     assert "first_search" not in untimed.extra["benders"]  # without a limit the run is as it was
+
+
+def test_when_no_master_lp_round_ends_in_its_share_the_search_takes_the_rest_and_the_proof_still_holds(monkeypatch):
+    """With ``LP_SHARE`` 0 the LP phase ends before its first round: the plan search runs before the last master
+    LP (``late_search``), and the optimum is still proven; with the share as it is, no round is skipped."""
+    monkeypatch.setattr(benders, "SEARCH_PATIENCE", 300)  # a shorter search: when it runs is checked
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)  # small: no early search, a dive after the LP
+    model, _, _ = build_coverage_model(problem)
+    usual = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    assert "late_search" not in usual.extra["benders"] and "search" not in usual.extra["benders"]
+    monkeypatch.setattr(benders, "LP_SHARE", 0.0)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert stats["lp_rounds"] == 0 and stats["late_search"] and len(stats["search"]) == 1, stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    assert result.objective == pytest.approx(usual.objective, rel=1e-9) and usual.status is SolveStatus.OPTIMAL
+
+
+def test_on_a_large_reach_an_lp_phase_out_of_time_is_followed_by_the_search_and_the_proof_still_holds(monkeypatch):
+    """Above ``EARLY_SEARCH_PAIRS`` (here every reach), an LP phase stopped by its share (``LP_SHARE`` tiny) is
+    followed by a second search before the last LP, and the optimum is still proven."""
+    monkeypatch.setattr(benders, "EARLY_SEARCH_PAIRS", 0)
+    monkeypatch.setattr(benders, "SEARCH_PATIENCE", 300)  # a shorter search: when it runs is checked
+    monkeypatch.setattr(benders, "LP_SHARE", 1e-9)
+    problem = _instance(0, n=5_000, m=80, radius=1.5, p=8)
+    model, _, _ = build_coverage_model(problem)
+    result = solvers.get_solver("benders").solve(model, SolverOptions(time_limit_s=60))
+    stats = result.extra["benders"]
+    assert stats["lp_stop"] in benders.LP_TIMED_OUT and stats["late_search"] and len(stats["search"]) == 2, stats
+    assert result.status is SolveStatus.OPTIMAL and bound_meets_value(result.objective, result.bound)
+    highs = solvers.get_solver("highs").solve(model, SolverOptions(time_limit_s=60))
+    assert highs.status is SolveStatus.OPTIMAL and result.objective == pytest.approx(highs.objective, rel=1e-9)

@@ -391,3 +391,50 @@ def test_when_the_lp_does_not_finish_the_lagrangian_bound_is_reported_and_never_
     result = solve_with_presolve(backend, model, SolverOptions(time_limit_s=60))
     assert result.bound == pytest.approx(result.extra["presolve"]["lagrangian_bound"])
     assert result.bound >= optimum - 1e-9 and "Lagrangian bound" in result.message
+
+
+@pytest.mark.parametrize("seed", [1, 3, 4, 7])  # instances where the method runs thousands of iterations
+def test_the_lagrangian_bound_stops_when_it_fell_by_at_most_its_stall_share_over_its_stall_iterations(
+        seed, monkeypatch):
+    """With its step factor small (here: any), it stops after the first iteration at which the bound of
+    ``stall_iterations`` iterations before lies within ``stall_rel`` of the bound: with the same iterates as a
+    run without the rule (never below the LP bound nor the optimum), and not one iteration later or earlier."""
+    import solvers.presolve as presolve
+
+    monkeypatch.setattr(presolve, "LAGRANGE_STALL_STEP", 1.0)
+    problem = _instance(seed, n=200, twins=False)
+    optimum, lp = _brute_force(problem), _lp_value(problem)
+    model = _model_with_start(problem)
+    structure = coverage_structure(model)
+    every = np.ones(structure.n_sites, dtype=bool)
+    window, share, target = 20, 1e-3, 0.9 * optimum  # aims below the optimum: never met
+
+    def plain(iterations: int) -> float:
+        bound, done = lagrangian_bound(structure, target, every, max_iterations=iterations, stall_iterations=0)
+        assert done == iterations
+        return bound
+
+    bound, done = lagrangian_bound(structure, target, every, stall_iterations=window, stall_rel=share)
+    unstalled, full = lagrangian_bound(structure, target, every, stall_iterations=0, max_iterations=100_000)
+    assert window < done < full, (done, full)  # only the step factor or the rule ends it
+    assert bound == plain(done) and bound >= lp - 1e-6 and bound >= optimum - 1e-9
+    assert unstalled <= bound
+    tol = 1e-9 * abs(bound)
+    assert plain(done - window) - bound <= share * abs(bound) + tol  # the rule holds after `done` iterations
+    assert plain(done - 1 - window) - plain(done - 1) > share * abs(plain(done - 1)) - tol  # and not one before
+
+
+def test_the_lagrangian_bound_does_not_stop_on_a_plateau_while_its_steps_are_large():
+    """On this instance (seed 0, a budget) the bound stays at 316 for about 550 iterations, the step factor
+    falling to 0.35, and then falls to its LP bound 312: the rule (500 iterations, 1e-4) waits for steps of at
+    most ``LAGRANGE_STALL_STEP`` and ends within 0.1 % of the LP bound."""
+    problem = _instance(0, budget=True, twins=False)
+    lp = _lp_value(problem)
+    model = _model_with_start(problem)
+    structure = coverage_structure(model)
+    start = coverage_value(structure, model.start[:structure.n_sites])
+    every = np.ones(structure.n_sites, dtype=bool)
+    plateau, _ = lagrangian_bound(structure, start, every, max_iterations=500, stall_iterations=0)
+    assert plateau > lp * 1.01  # the plateau is there
+    bound, done = lagrangian_bound(structure, start, every, stall_iterations=500, stall_rel=1e-4)
+    assert lp - 1e-6 <= bound <= lp * 1.001 and done > 550
