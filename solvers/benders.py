@@ -59,7 +59,7 @@ from solvers.benders_projection import RunClock
 from solvers.coverage_search import SwapSearch
 from solvers.highs import HighsBackend
 from solvers.problem import MatrixProblem, Sense
-from solvers.progress import MIN_INTERVAL_S, ProgressReporter
+from solvers.progress import ProgressReporter, throttled
 from solvers.result import SolveResult, SolverOptions, Termination
 
 logger = logging.getLogger(__name__)
@@ -490,6 +490,36 @@ def iterated_swaps(structure: CoverageStructure, sites: np.ndarray, *, deadline:
     return best
 
 
+class _Kicks:
+    """The kicks of one iterated search: whether it goes on, and what a better plan sets off."""
+
+    def __init__(self, deadline: float | None, patience: int, patience_growth: float, stats: SearchStats,
+                 on_better: Callable[[np.ndarray], None] | None) -> None:
+        self.deadline, self.patience, self.growth = deadline, patience, patience_growth
+        self.stats, self.on_better = stats, on_better
+        self.idle = self.kicks = 0
+
+    def go_on(self) -> bool:
+        """Fewer idle kicks than the patience, and time left."""
+        return self.idle < self.patience and (self.deadline is None or time.perf_counter() < self.deadline)
+
+    def kicked(self) -> None:
+        self.stats.kicks += 1
+        self.idle += 1
+        self.kicks += 1
+
+    def better(self, plan: np.ndarray) -> None:
+        """A kick found a better plan: patience from here (grown to the kicks it took), the plan handed on."""
+        self.stats.improved += 1
+        self.idle = 0
+        self.patience = max(self.patience, math.ceil(self.growth * self.kicks))
+        self.hand_on(plan)
+
+    def hand_on(self, plan: np.ndarray) -> None:
+        if self.on_better is not None:
+            self.on_better(plan.copy())
+
+
 def _kicked(rng: np.random.Generator, chosen: np.ndarray) -> np.ndarray:
     """The 2-5 random sites of ``chosen`` (indices) a kick takes out."""
     return rng.choice(chosen, size=min(int(rng.integers(2, 6)), chosen.size), replace=False)
@@ -505,12 +535,12 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
     before = search.value
     search.descend(deadline)
     best, best_value = search.plan(), search.value
-    if on_better is not None and best_value > before + 1e-9 * max(1.0, abs(before)):
-        on_better(best.copy())
+    kicks = _Kicks(deadline, patience, patience_growth, stats, on_better)
+    if best_value > before + 1e-9 * max(1.0, abs(before)):
+        kicks.hand_on(best)
     current_value = best_value
     tol = 1e-9 * max(1.0, abs(best_value))
-    idle = kicks = 0
-    while idle < patience and (deadline is None or time.perf_counter() < deadline):
+    while kicks.go_on():
         chosen = np.flatnonzero(search.chosen)
         if chosen.size == 0:
             break
@@ -526,20 +556,14 @@ def _iterated_incremental(structure: CoverageStructure, start: np.ndarray, deadl
             search.banned = None
         search.descend(deadline, moves)
         value = search.value
-        stats.kicks += 1
-        idle += 1
-        kicks += 1
+        kicks.kicked()
         if value >= best_value * (1.0 - slack) or value >= current_value:
             current_value = value
         else:
             search.undo(moves)
         if value > best_value + tol:
             best, best_value = search.plan(), value
-            stats.improved += 1
-            idle = 0
-            patience = max(patience, math.ceil(patience_growth * kicks))
-            if on_better is not None:
-                on_better(best.copy())
+            kicks.better(best)
     return best
 
 
@@ -552,11 +576,11 @@ def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: fl
     by_site = structure.reach.T.tocsr()
     best = _best_swaps(structure, by_site, start, deadline)
     best_value = coverage_value(structure, best)
-    if on_better is not None and best_value > coverage_value(structure, start) + 1e-9 * max(1.0, abs(best_value)):
-        on_better(best.copy())
+    kicks = _Kicks(deadline, patience, patience_growth, stats, on_better)
+    if best_value > coverage_value(structure, start) + 1e-9 * max(1.0, abs(best_value)):
+        kicks.hand_on(best)
     current, current_value = best, best_value
-    idle = kicks = 0
-    while idle < patience and (deadline is None or time.perf_counter() < deadline):
+    while kicks.go_on():
         chosen = np.flatnonzero(current > 0.5)
         if chosen.size == 0:
             break
@@ -564,18 +588,12 @@ def _iterated_full(structure: CoverageStructure, start: np.ndarray, deadline: fl
         kicked[_kicked(rng, chosen)] = 0.0
         plan = _best_swaps(structure, by_site, kicked, deadline)
         value = coverage_value(structure, plan)
-        stats.kicks += 1
-        idle += 1
-        kicks += 1
+        kicks.kicked()
         if value >= best_value * (1.0 - slack) or value >= current_value:
             current, current_value = plan, value
         if value > best_value + 1e-9 * max(1.0, abs(best_value)):
             best, best_value = plan, value
-            stats.improved += 1
-            idle = 0
-            patience = max(patience, math.ceil(patience_growth * kicks))
-            if on_better is not None:
-                on_better(best.copy())
+            kicks.better(best)
     return best
 
 
@@ -721,7 +739,10 @@ class _Run(RunClock):
         self.log: list[str] = []
         self.seen: list[np.ndarray] = []
         self.progress = ProgressReporter(options, backend.name, problem.sense)
-        self._found_at = -np.inf  # when the plan search last offered a plan it found (:meth:`found`)
+        #: A better plan the search just found, offered at most every MIN_INTERVAL_S: valuing a plan
+        #: from its sites costs a pass over the reach, and the search may improve its plan hundreds of
+        #: times a second; the plan it returns is offered in any case.
+        self.found = throttled(self.offer)
 
     # -- bookkeeping --------------------------------------------------------------------
 
@@ -736,17 +757,6 @@ class _Run(RunClock):
             self.best_value, self.best_sites = value, sites
             self.progress.report(incumbent=value, bound=self.bound)
         return value
-
-    def found(self, sites: np.ndarray) -> None:
-        """A better plan the search just found: kept (and streamed) at most every :data:`MIN_INTERVAL_S`.
-
-        Valuing a plan from its sites costs a pass over the reach, and the search may improve
-        its plan hundreds of times a second; the plan it returns is offered in any case.
-        """
-        now = time.perf_counter()
-        if now - self._found_at >= MIN_INTERVAL_S:
-            self._found_at = now
-            self.offer(sites)
 
     def tighten_bound(self, value: float) -> None:
         """Take a proven upper bound of the master (without the offset) on the plans better than the best."""

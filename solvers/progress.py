@@ -15,13 +15,15 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from solvers.problem import Sense
 from solvers.result import ProgressCallback, SolveProgress, SolverOptions, progress_gap
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MIN_INTERVAL_S", "ProgressReporter"]
+__all__ = ["MIN_INTERVAL_S", "ProgressReporter", "throttled"]
 
 #: Least seconds between two records passed on to :attr:`SolverOptions.on_progress`.
 MIN_INTERVAL_S = 0.5
@@ -119,3 +121,21 @@ class ProgressReporter:
             logger.debug("%s: the progress callback failed; no more progress for this solve", self.solver,
                          exc_info=True)
             self.callback = None
+
+
+def throttled(act: Callable[[Any], Any], interval: float = MIN_INTERVAL_S) -> Callable[[Any], None]:
+    """``act``, called at most once every ``interval`` seconds (the calls in between are dropped).
+
+    For a search that finds better plans faster than valuing one for the progress line is worth:
+    the caller hands its final plan on by itself.
+    """
+    last = -math.inf
+
+    def call(arg: Any) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= interval:
+            last = now
+            act(arg)
+
+    return call

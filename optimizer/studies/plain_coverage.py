@@ -701,7 +701,7 @@ def searched_start(model: MatrixProblem, sites: np.ndarray, options: SolverOptio
         time is left, or when the model has no maximal covering structure to search.
     """
     from solvers.benders import SearchStats, coverage_structure, coverage_value, iterated_swaps
-    from solvers.progress import MIN_INTERVAL_S, ProgressReporter
+    from solvers.progress import ProgressReporter, throttled
 
     if options.deadline is None:
         return None
@@ -714,14 +714,9 @@ def searched_start(model: MatrixProblem, sites: np.ndarray, options: SolverOptio
         return None
     stats = SearchStats()
     progress = ProgressReporter(options, SEARCH_SOURCE, Sense.MAXIMIZE)
-    sent = [-np.inf]
-
-    def better(plan: np.ndarray) -> None:  # valuing a plan is a pass over the reach: at most every interval
-        now = time.perf_counter()
-        if progress.active and now - sent[0] >= MIN_INTERVAL_S:
-            sent[0] = now
-            progress.report(incumbent=coverage_value(structure, plan))
-
+    # valuing a plan is a pass over the reach: at most once every interval, and only for a listener
+    better = throttled(lambda plan: progress.report(incumbent=coverage_value(structure, plan))) \
+        if progress.active else None
     progress.report(incumbent=coverage_value(structure, np.asarray(sites, dtype=float)))
     deadline = time.perf_counter() + START_SEARCH_SHARE * left
     found = iterated_swaps(structure, np.asarray(sites, dtype=float), deadline=deadline,
