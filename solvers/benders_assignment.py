@@ -72,9 +72,13 @@ BOUND_TOL = 1e-9
 
 #: The LP phase stops when its bound gained less than this share over the last
 #: :data:`LP_STALL_ROUNDS` rounds (Kelley's tail: the integer phase makes better use of the time).
-LP_STALL_REL = 2e-4
+LP_STALL_REL = 2e-3
 #: See :data:`LP_STALL_REL`.
 LP_STALL_ROUNDS = 5
+
+#: The assignment LP's blocks are solved in groups of at least this many columns (one HiGHS each;
+#: a group whose master columns did not change is not solved again).
+GROUP_COLUMNS = 2000
 
 #: The LP phase stops after this many rounds whatever the gap.
 LP_MAX_ROUNDS = 200
@@ -315,12 +319,36 @@ def project_assignments(problem: MatrixProblem) -> ProjectedAssignments | str:
         sign=sign, row_block=row_block)
 
 
+class _Group:
+    """Some blocks of the assignment LP on one HiGHS, with the master values it was last solved at."""
+
+    def __init__(self, p: ProjectedAssignments, blocks: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.cols = np.flatnonzero(np.isin(p.block_of, blocks))
+        self.rows = np.flatnonzero(np.isin(p.row_block, blocks))
+        a_w = p.a_w[self.rows][:, self.cols]
+        self.a_m = p.a_m[self.rows]
+        self.lo, self.hi = lo[self.rows], hi[self.rows]
+        link = p.link[self.cols]
+        self.support = np.unique(np.concatenate([self.a_m.indices, link[link >= 0]]))
+        lp = MatrixProblem(objective=p.cost[self.cols], matrix=a_w, row_lower=self.lo, row_upper=self.hi,
+                           col_lower=np.zeros(self.cols.size), col_upper=p.gain[self.cols],
+                           integrality=np.zeros(self.cols.size, dtype=bool), sense=Sense.MAXIMIZE,
+                           name=f"{p.problem.name}-assignments")
+        self.h = HighsBackend._new_highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.passModel(HighsBackend._to_lp(lp))
+        self.key: bytes | None = None
+        self.w = np.zeros(self.cols.size)
+        self.y = np.zeros(self.rows.size)
+
+
 class Subproblem:
-    """The assignment LP (all blocks in one block-diagonal LP) on one HiGHS, re-solved at each master point.
+    """The assignment LP, its blocks in groups of at least :data:`GROUP_COLUMNS` columns, one HiGHS each.
 
     :meth:`solve` returns the assignments, each block's value and each block's cut
     ``theta_b - coef @ kept <= constant`` from the duals (valid for every master point by
-    weak duality, whatever the duals; tight at the point when they are optimal).
+    weak duality, whatever the duals; tight at the point when they are optimal). A group
+    whose master columns did not change since its last solve is not solved again.
     """
 
     def __init__(self, p: ProjectedAssignments) -> None:
@@ -328,42 +356,67 @@ class Subproblem:
         prob = p.problem
         self.lo = prob.row_lower[p.sub_rows]
         self.hi = prob.row_upper[p.sub_rows]
-        self.a_m_csc = p.a_m.tocsc()
-        lp = MatrixProblem(objective=p.cost, matrix=p.a_w, row_lower=self.lo, row_upper=self.hi,
-                           col_lower=np.zeros(p.cost.size), col_upper=p.gain.copy(),
-                           integrality=np.zeros(p.cost.size, dtype=bool), sense=Sense.MAXIMIZE,
-                           name=f"{prob.name}-assignments")
-        self.h = HighsBackend._new_highs()
-        self.h.setOptionValue("output_flag", False)
-        self.h.passModel(HighsBackend._to_lp(lp))
+        size = np.bincount(p.block_of, minlength=p.n_theta)
+        chunks: list[list[int]] = []
+        filling = 0
+        for b in np.argsort(-size, kind="stable").tolist():
+            if not chunks or filling >= GROUP_COLUMNS:
+                chunks.append([])
+                filling = 0
+            chunks[-1].append(b)
+            filling += int(size[b])
+        self.groups = [_Group(p, np.asarray(c), self.lo, self.hi) for c in chunks]
         self.a_w_t = p.a_w.T.tocsr()
         self.by_row = sp.csr_matrix((np.ones(p.sub_rows.size), (p.row_block, np.arange(p.sub_rows.size))),
                                     shape=(p.n_theta, p.sub_rows.size))
         self.seconds = 0.0
+        self.run_seconds = 0.0
+        self.iterations = 0
         self.solves = 0
+        self.group_solves = 0
+
+    def _solve_group(self, g: _Group, kept: np.ndarray, upper: np.ndarray) -> bool:
+        import highspy
+
+        key = kept[g.support].tobytes()
+        if key == g.key:
+            return True
+        shift = g.a_m @ kept
+        n_r, n_c = g.rows.size, g.cols.size
+        g.h.changeRowsBounds(n_r, np.arange(n_r, dtype=np.int32), g.lo - shift, g.hi - shift)
+        g.h.changeColsBounds(n_c, np.arange(n_c, dtype=np.int32), np.zeros(n_c), upper[g.cols])
+        t_run = time.perf_counter()
+        g.h.run()
+        self.run_seconds += time.perf_counter() - t_run
+        self.iterations += int(g.h.getInfo().simplex_iteration_count)
+        self.group_solves += 1
+        if g.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            logger.warning("benders (assignments): the subproblem ended %s",
+                           g.h.modelStatusToString(g.h.getModelStatus()))
+            g.key = None
+            return False
+        sol = g.h.getSolution()
+        g.w = np.clip(np.asarray(sol.col_value), 0.0, upper[g.cols])
+        g.y = np.asarray(sol.row_dual).copy()
+        g.key = key
+        return True
 
     def solve(self, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix, np.ndarray] | None:
         """Assignments, block values, cut coefficients (blocks x kept) and constants at master point ``kept``."""
-        import highspy
-
         t0 = time.perf_counter()
         p = self.p
         kept = np.clip(kept, p.master.col_lower[: p.n_kept], p.master.col_upper[: p.n_kept])  # LP tolerances
-        shift = p.a_m @ kept
-        n_r, n_c = p.sub_rows.size, p.cost.size
-        self.h.changeRowsBounds(n_r, np.arange(n_r, dtype=np.int32), self.lo - shift, self.hi - shift)
-        self.h.changeColsBounds(n_c, np.arange(n_c, dtype=np.int32), np.zeros(n_c), p.upper(kept))
-        self.h.run()
+        upper = p.upper(kept)
         self.solves += 1
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            self.seconds += time.perf_counter() - t0
-            logger.warning("benders (assignments): the subproblem ended %s",
-                           self.h.modelStatusToString(self.h.getModelStatus()))
-            return None
-        sol = self.h.getSolution()
-        w = np.clip(np.asarray(sol.col_value), 0.0, p.upper(kept))
+        w = np.zeros(p.cost.size)
+        y = np.zeros(p.sub_rows.size)
+        for g in self.groups:
+            if not self._solve_group(g, kept, upper):
+                self.seconds += time.perf_counter() - t0
+                return None
+            w[g.cols] = g.w
+            y[g.rows] = g.y
         value = np.bincount(p.block_of, weights=p.cost * w, minlength=p.n_theta)
-        y = np.asarray(sol.row_dual)
         coef, constant = self.cut(y)
         coef_neg, constant_neg = self.cut(-y)  # whatever HiGHS's sign convention: both cuts are valid
         neg = constant_neg + coef_neg @ kept < constant + coef @ kept
@@ -481,6 +534,9 @@ class _Run(ProjectionRun):
         self._cache = (key, out)
         self.stats["sub_seconds"] = round(self.sub.seconds, 3)
         self.stats["sub_solves"] = self.sub.solves
+        self.stats["sub_lp_seconds"] = round(self.sub.run_seconds, 3)
+        self.stats["sub_iterations"] = self.sub.iterations
+        self.stats["sub_group_solves"] = self.sub.group_solves
         return out
 
     def offer(self, master_values: np.ndarray) -> None:
