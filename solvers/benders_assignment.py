@@ -76,6 +76,11 @@ LP_STALL_REL = 2e-3
 #: See :data:`LP_STALL_REL`.
 LP_STALL_ROUNDS = 5
 
+#: The master holds, per demand row (a row of assignments only), the served value ``v_r <= sum_p g_rp x_p``
+#: (and at most the row's people), and ``theta_b <= sum of its v_r``: the strong bounds summed per row,
+#: exact where capacity does not bind, so the master knows coverage before any cut.
+SERVED_IN_MASTER = True
+
 #: The assignment LP's blocks are solved in groups of at least this many columns (one HiGHS each;
 #: a group whose master columns did not change is not solved again).
 GROUP_COLUMNS = 2000
@@ -130,11 +135,13 @@ class ProjectedAssignments:
     n_theta: int
     sign: float
     row_block: np.ndarray = field(repr=False)
+    served_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    n_served: int = 0
 
     @property
     def n_kept(self) -> int:
-        """Number of kept (non-``theta``) master columns."""
-        return int(self.kept_columns.size)
+        """Number of master columns before the ``theta``: the kept columns, then the served values ``v``."""
+        return int(self.kept_columns.size) + self.n_served
 
     def upper(self, kept: np.ndarray) -> np.ndarray:
         """Each assignment's upper bound at master point ``kept``: ``gain * m[link]`` (or ``gain``)."""
@@ -145,9 +152,13 @@ class ProjectedAssignments:
         return u
 
     def master_point(self, values: np.ndarray) -> np.ndarray:
-        """The master's point of a full solution: its kept columns and each block's assignment value."""
-        theta = np.bincount(self.block_of, weights=self.cost * values[self.w_columns], minlength=self.n_theta)
-        return np.concatenate([values[self.kept_columns], theta])
+        """The master's point of a full solution: its kept columns, served values and each block's value."""
+        w = values[self.w_columns]
+        theta = np.bincount(self.block_of, weights=self.cost * w, minlength=self.n_theta)
+        on = self.served_of >= 0
+        served = np.bincount(self.served_of[on], weights=np.maximum(self.cost[on], 0.0) * w[on],
+                             minlength=self.n_served)
+        return np.concatenate([values[self.kept_columns], served, theta])
 
 
 def _master_side_safe(problem: MatrixProblem, rows: np.ndarray, master_col: np.ndarray,
@@ -304,19 +315,96 @@ def project_assignments(problem: MatrixProblem) -> ProjectedAssignments | str:
     linked = w_link >= 0
     most[linked] *= np.maximum(problem.col_upper[kept_columns][w_link[linked]], 0.0)
     theta_upper = np.bincount(block_of, weights=np.maximum(cost, 0.0) * most, minlength=n_theta)
+    n_k = kept_columns.size
+    served = _served(problem, sub_rows, n_m[sub_rows], a_w, cost, w_link, gain[w_columns], block_of, n_theta, n_k) \
+        if SERVED_IN_MASTER else None
+    served_of, n_served = (served[0], served[1]) if served is not None else (np.full(nw, -1, dtype=np.int64), 0)
+    n_kept_rows = int(kept_rows.sum())
+    blocks = [sp.hstack([a[kept_rows][:, kept_columns], sp.csr_matrix((n_kept_rows, n_served + n_theta))],
+                        format="csr")]
+    row_lower, row_upper = [problem.row_lower[kept_rows]], [problem.row_upper[kept_rows]]
+    v_upper = np.zeros(n_served)
+    if served is not None:
+        blocks.append(served[2])
+        row_lower.append(np.full(served[2].shape[0], -np.inf))
+        row_upper.append(served[3])
+        v_upper = served[4]
     master = MatrixProblem(
-        objective=np.concatenate([problem.objective[kept_columns], np.full(n_theta, sign)]),
-        matrix=sp.hstack([a[kept_rows][:, kept_columns], sp.csr_matrix((int(kept_rows.sum()), n_theta))],
-                         format="csr"),
-        row_lower=problem.row_lower[kept_rows], row_upper=problem.row_upper[kept_rows],
-        col_lower=np.concatenate([problem.col_lower[kept_columns], np.zeros(n_theta)]),
-        col_upper=np.concatenate([problem.col_upper[kept_columns], theta_upper]),
-        integrality=np.concatenate([problem.integrality[kept_columns], np.zeros(n_theta, dtype=bool)]),
+        objective=np.concatenate([problem.objective[kept_columns], np.zeros(n_served), np.full(n_theta, sign)]),
+        matrix=sp.vstack(blocks, format="csr"),
+        row_lower=np.concatenate(row_lower), row_upper=np.concatenate(row_upper),
+        col_lower=np.concatenate([problem.col_lower[kept_columns], np.zeros(n_served + n_theta)]),
+        col_upper=np.concatenate([problem.col_upper[kept_columns], v_upper, theta_upper]),
+        integrality=np.concatenate([problem.integrality[kept_columns], np.zeros(n_served + n_theta, dtype=bool)]),
         sense=problem.sense, objective_offset=problem.objective_offset, name=f"{problem.name}-master")
+    if n_served:
+        a_m = sp.hstack([a_m, sp.csr_matrix((a_m.shape[0], n_served))], format="csr")
     return ProjectedAssignments(
         problem=problem, master=master, kept_columns=kept_columns, w_columns=w_columns, sub_rows=sub_rows,
         a_w=a_w, a_m=a_m, cost=cost, link=w_link, gain=gain[w_columns], block_of=block_of, n_theta=n_theta,
-        sign=sign, row_block=row_block)
+        sign=sign, row_block=row_block, served_of=served_of, n_served=n_served)
+
+
+def _served(problem: MatrixProblem, sub_rows: np.ndarray, n_master: np.ndarray, a_w: sp.csr_matrix,
+            cost: np.ndarray, link: np.ndarray, gain: np.ndarray, block_of: np.ndarray, n_theta: int,
+            n_k: int) -> tuple[np.ndarray, int, sp.csr_matrix, np.ndarray, np.ndarray] | None:
+    """The served value ``v_r`` of each demand row in the master (:data:`SERVED_IN_MASTER`).
+
+    A demand row: assignments only, all with positive coefficients, a finite upper side.
+    Each assignment counts in one of its demand rows; with ``c+ = max(c, 0)``::
+
+        v_r - sum_{j in r, linked} c+_j g_j x[link_j] <= sum_{j in r, not linked} c+_j g_j
+        theta_b - sum_{r in b} v_r <= 0          (blocks whose every assignment is in some v_r)
+        0 <= v_r <= hi_r max_{j in r} c+_j / A_rj
+
+    valid for every plan (``w_j <= g_j x``, the row's own limit), and
+    ``theta_b = sum c w <= sum_r v_r``. Returns ``(v of each assignment (-1: none), number of v,
+    rows over [kept | v | theta], their upper sides, v's upper bounds)``, or ``None`` when no row fits.
+    """
+    hi = problem.row_upper[sub_rows]
+    coo = a_w.tocoo()
+    neg = np.bincount(coo.row[coo.data <= 0], minlength=sub_rows.size)
+    demand = (n_master == 0) & np.isfinite(hi) & (neg == 0) & (np.diff(a_w.indptr) > 0)
+    entries = np.flatnonzero(demand[coo.row])
+    if entries.size == 0:
+        return None
+    order = entries[np.lexsort((coo.row[entries], coo.col[entries]))]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = coo.col[order][1:] != coo.col[order][:-1]
+    pick = order[first]
+    nw = cost.size
+    row_of_w = np.full(nw, -1, dtype=np.int64)
+    row_of_w[coo.col[pick]] = coo.row[pick]
+    coef_of_w = np.zeros(nw)
+    coef_of_w[coo.col[pick]] = coo.data[pick]
+    used, served_of_rows = np.unique(row_of_w[row_of_w >= 0], return_inverse=True)
+    n_served = used.size
+    served_of = np.full(nw, -1, dtype=np.int64)
+    served_of[row_of_w >= 0] = served_of_rows.ravel()
+    on = served_of >= 0
+    cpos = np.maximum(cost, 0.0)
+    ratio = np.zeros(n_served)
+    np.maximum.at(ratio, served_of[on], cpos[on] / coef_of_w[on])
+    v_upper = hi[used] * ratio
+    linked = on & (link >= 0)
+    unlinked = on & (link < 0)
+    width = n_k + n_served + n_theta
+    v_rows = sp.csr_matrix((np.concatenate([np.ones(n_served), -(cpos * gain)[linked]]),
+                            (np.concatenate([np.arange(n_served), served_of[linked]]),
+                             np.concatenate([n_k + np.arange(n_served), link[linked]]))), shape=(n_served, width))
+    v_rhs = np.bincount(served_of[unlinked], weights=(cpos * gain)[unlinked], minlength=n_served)
+    whole = np.bincount(block_of[~on], minlength=n_theta) == 0
+    blocks = np.flatnonzero(whole)
+    block_index = np.full(n_theta, -1, dtype=np.int64)
+    block_index[blocks] = np.arange(blocks.size)
+    v_block = np.full(n_served, -1, dtype=np.int64)
+    v_block[served_of[on]] = block_of[on]
+    v_in = np.flatnonzero(whole[np.maximum(v_block, 0)] & (v_block >= 0))
+    t_rows = sp.csr_matrix((np.concatenate([np.ones(blocks.size), -np.ones(v_in.size)]),
+                            (np.concatenate([np.arange(blocks.size), block_index[v_block[v_in]]]),
+                             np.concatenate([n_k + n_served + blocks, n_k + v_in]))), shape=(blocks.size, width))
+    rows = sp.vstack([v_rows, t_rows], format="csr")
+    return served_of, n_served, rows, np.concatenate([v_rhs, np.zeros(blocks.size)]), v_upper
 
 
 class _Group:
@@ -550,7 +638,7 @@ class _Run(ProjectionRun):
         if out is None:
             return
         values = np.zeros(self.problem.n_cols)
-        values[p.kept_columns] = kept
+        values[p.kept_columns] = kept[: p.kept_columns.size]
         values[p.w_columns] = out[0]
         if self.problem.max_violation(values) > 1e-6:
             return

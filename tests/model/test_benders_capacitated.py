@@ -20,6 +20,7 @@ from tiny import make_scenario, random_instance
 import solvers
 from optimizer.errors import InfeasibleScenario, InputError
 from optimizer.pipeline import prepare_model, run_scenario
+from solvers import benders_assignment
 from solvers.base import UnsupportedProblem
 from solvers.benders_assignment import Subproblem, project_assignments
 from solvers.problem import MatrixProblem, Sense
@@ -53,9 +54,11 @@ def _capacitated(seed: int, n_units: int = 40, n_sites: int = 8, extra: dict | N
     return prepare_model(scenario, inputs=inputs).model
 
 
-def test_benders_proves_the_highs_optimum_and_the_brute_force_on_random_capacitated_districts(tmp_path,
-                                                                                              monkeypatch):
+@pytest.mark.parametrize("served_in_master", [True, False])
+def test_benders_proves_the_highs_optimum_and_the_brute_force_on_random_capacitated_districts(served_in_master,
+                                                                                              tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(benders_assignment, "SERVED_IN_MASTER", served_in_master)
     compared = projected = 0
     for seed in CAPACITATED_SEEDS:
         district, model = _district_model(seed)
@@ -94,11 +97,11 @@ def test_the_derived_strong_bound_holds_at_the_highs_optimum_and_the_cuts_never_
     assert (projection.link >= 0).any()  # the bound w <= g x is found from the capacity and size rows
     optimum = _solve("highs", problem)
     assert optimum.proven_optimal
-    kept = optimum.values[projection.kept_columns]
+    point = projection.master_point(optimum.values)
+    assert projection.master.max_violation(point) <= 1e-6  # the optimum is a master plan (served values too)
+    kept = point[: projection.n_kept]
     w = optimum.values[projection.w_columns]
     assert (w <= projection.upper(kept) + 1e-6).all()
-    point = projection.master_point(optimum.values)
-    assert projection.master.max_violation(point) <= 1e-6  # the optimum is a master plan
     sub = Subproblem(projection)
     out = sub.solve(kept)
     assert out is not None
@@ -106,7 +109,7 @@ def test_the_derived_strong_bound_holds_at_the_highs_optimum_and_the_cuts_never_
     assert value.sum() == pytest.approx(point[projection.n_kept:].sum(), rel=1e-7, abs=1e-7)  # w optimal given x
     assert (constant + coef @ kept >= value - 1e-6).all()  # tight at its own point, and above
     rng = np.random.default_rng(seed)
-    binary = problem.integrality[projection.kept_columns]
+    binary = projection.master.integrality[: projection.n_kept]
     for _ in range(5):  # a cut from a random fractional point holds at every other plan's value
         other = kept.copy()
         other[binary] = rng.random(int(binary.sum()))
@@ -180,7 +183,9 @@ def test_a_small_facility_location_projects_with_the_derived_bound_and_is_proven
     problem = _facility_location()
     projection = project_assignments(problem)
     assert not isinstance(projection, str)
-    assert projection.w_columns.tolist() == [4, 5, 6, 7] and projection.master.n_rows == 3
+    assert projection.w_columns.tolist() == [4, 5, 6, 7]
+    assert projection.n_served == 3  # one served value per demand row; the master: 3 rows, 3 served, 1 theta
+    assert projection.master.n_rows == 3 + 3 + 1
     # w <= min(demand 6, capacity 1 x 10 m2) x
     assert projection.gain.tolist() == [6.0, 6.0, 6.0, 6.0] and projection.link.tolist() == [0, 0, 1, 1]
     result = _solve("benders", problem)
