@@ -10,9 +10,9 @@ only in rows of this shape::
 Such columns are *projected out*: the master is every other column and every row without an
 assignment, plus one ``theta_b`` per block ``b`` (a connected component of the assignments
 through their rows: at least one per function). For a master point ``m*`` the subproblem is
-the linear program over the assignments with the master's columns fixed, one per block (all
-blocks in one block-diagonal LP); its duals ``y`` give, by weak duality, for every master
-point::
+the linear program over the assignments with the master's columns fixed, one per block
+(solved in groups of blocks, one HiGHS each); its duals ``y`` give, by weak duality, for every
+master point::
 
     theta_b <= sum_i (y_i^+ hi_i + y_i^- lo_i - y_i c_i m_i) + sum_j r_j^+ U_j(m),   r = c - A^T y
 
@@ -23,7 +23,10 @@ planning import: ``w_j <= hi_i / A_ij`` from a row of assignments only (a demand
 ``g_j = min(d_j, k_p U_p)``, valid for every integer plan (``x = 0`` leaves no area). With
 ``x*`` fixed these strong bounds (``w <= people x``: all 82,813 of them in the four-function
 demo) are only column bounds of the subproblem, so the master LP converges to the
-relaxation *with* every strong row, which the compact model cannot solve in time.
+relaxation *with* every strong row, which the compact model cannot solve in time (106.88
+on the four-function demo, ``docs/solvers.md``). The master also holds each demand row's
+served value ``v_r <= sum_p g_rp x_p`` with ``theta_b <= sum_r v_r`` (:data:`SERVED_IN_MASTER`):
+the strong bounds summed per row, so the master knows coverage before the first cut.
 
 Requirements: each row with an assignment has at most one master column, and ``w = 0``
 fits it for every master point within the master's column bounds (so every subproblem is

@@ -188,8 +188,11 @@ def test_a_small_facility_location_projects_with_the_derived_bound_and_is_proven
     assert projection.master.n_rows == 3 + 3 + 1
     # w <= min(demand 6, capacity 1 x 10 m2) x
     assert projection.gain.tolist() == [6.0, 6.0, 6.0, 6.0] and projection.link.tolist() == [0, 0, 1, 1]
-    result = _solve("benders", problem)
+    seen: list = []
+    result = solvers.get_solver("benders").solve(problem, SolverOptions(time_limit_s=60.0, on_progress=seen.append))
     assert result.proven_optimal and result.objective == pytest.approx(10.0)  # one facility of 10 m2
+    assert seen and seen[-1].incumbent == pytest.approx(10.0)  # progress streamed as the others do
+    assert result.extra["benders"]["lp_bounds"] and result.extra["benders"]["sub_solves"] >= 1
 
 
 def test_an_assignment_in_a_row_it_could_break_with_w_zero_stays_in_the_master_and_the_answer_is_still_exact():
