@@ -590,7 +590,11 @@ class _Run(ProjectionRun):
         for _ in range(LP_MAX_ROUNDS):
             if self.out_of_time():
                 break
+            t_lp = time.perf_counter()
             self._run(h)
+            self.stats["master_lp_seconds"] = round(self.stats.get("master_lp_seconds", 0.0)
+                                                    + time.perf_counter() - t_lp, 3)
+            self.stats.setdefault("master_lp_iterations", []).append(int(h.getInfo().simplex_iteration_count))
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kInfeasible:
                 self.infeasible = True
