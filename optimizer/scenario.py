@@ -1038,10 +1038,6 @@ def _semantic_problems(v: dict[str, Any], disabled: tuple[str, ...] = ()) -> lis
                      None)
     if heuristic and (m.mode != "coverage" or objective not in ("share", "people")):
         out.append(f"solver: the {heuristic} heuristic plans coverage mode with objective share or people only")
-    if s.name in registry.solvers_where(needs_coverage_model=True) and m.mode != "coverage":
-        exact = registry.solvers_where(needs_planning_model=False, needs_coverage_model=False)
-        out.append(f"solver.name: {s.name} solves coverage models only (model.mode: coverage, or lifecircle "
-                   f"cover); for model.mode {m.mode} choose {', '.join([*exact, AUTO])}")
     if s.time_limit_s is not None and not (math.isfinite(s.time_limit_s) and s.time_limit_s > 0):
         out.append(f"solver.time_limit_s: must be > 0, got {s.time_limit_s}")
     if not 0 <= s.relative_gap < 1:

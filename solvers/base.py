@@ -173,11 +173,12 @@ class Capabilities:
     gives_warm_start
         :meth:`Backend.warm_start` offers a feasible plan for another backend to start from.
     needs_coverage_model
-        Takes only problems with coverage columns it can project out, recognised from the
-        matrix: plain maximal covering (:func:`solvers.benders.coverage_structure`) and the
-        planning model's coverage mode (:func:`solvers.benders_projection.project_coverage`);
-        anything else (set covering, capacitated mode) is refused with
-        :class:`UnsupportedProblem` before solving.
+        Takes only problems with coverage or assignment columns it can project out,
+        recognised from the matrix: plain maximal covering
+        (:func:`solvers.benders.coverage_structure`), the planning model's coverage mode
+        (:func:`solvers.benders_projection.project_coverage`) and its capacitated mode
+        (:func:`solvers.benders_assignment.project_assignments`); anything else (set
+        covering, a knapsack) is refused with :class:`UnsupportedProblem` before solving.
     searches_plans
         Runs its own plan search from the start on plain maximal covering (``benders``: its
         iterated swap search between its LP and MIP rounds). Callers hand it the start as it

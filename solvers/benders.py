@@ -683,7 +683,8 @@ class BendersBackend(Backend):
 
         Plain maximal covering takes the site-only master of this module; any other problem
         whose coverage columns can be projected out (the planning model's coverage mode:
-        :mod:`solvers.benders_projection`) takes the general master.
+        :mod:`solvers.benders_projection`) takes the general master; else one whose
+        assignment columns can be (capacitated mode: :mod:`solvers.benders_assignment`).
 
         Raises
         ------
@@ -692,22 +693,29 @@ class BendersBackend(Backend):
         """
         super().check(problem)
         if isinstance(coverage_structure(problem), str):
+            from solvers.benders_assignment import project_assignments
             from solvers.benders_projection import project_coverage
 
             found = project_coverage(problem)
             if isinstance(found, str):
-                raise UnsupportedProblem(self.name, f"it takes coverage models only, and here {found}",
-                                         ALTERNATIVES)
+                assignments = project_assignments(problem)
+                if isinstance(assignments, str):
+                    raise UnsupportedProblem(self.name, f"it takes coverage models only (coverage or assignment "
+                                             f"columns to project out), and here {found}; {assignments}", ALTERNATIVES)
 
     # -- solve --------------------------------------------------------------------------
 
     def _solve(self, problem: MatrixProblem, options: SolverOptions) -> SolveResult:
         structure = coverage_structure(problem)
-        if isinstance(structure, str):  # check() ran first: the coverage columns project out
+        if isinstance(structure, str):  # check() ran first: coverage or assignment columns project out
+            from solvers.benders_assignment import project_assignments, solve_assignments
             from solvers.benders_projection import project_coverage, solve_projected
 
             projection = project_coverage(problem)
-            assert not isinstance(projection, str)
+            if isinstance(projection, str):
+                assignments = project_assignments(problem)
+                assert not isinstance(assignments, str)
+                return solve_assignments(self, assignments, options)
             return solve_projected(self, projection, options)
         run = _Run(self, problem, structure, options,
                    structure.n_sites if self.groups is None else self.groups)

@@ -5,7 +5,7 @@ into one ``theta`` per group and hands them to the demand rows only through cuts
 tests state what a planner relies on: the same proven optimum as HiGHS on the full model
 (budget, sharing, rules 6 and 7, forced decisions), a completed plan that keeps every row
 of the original model, a bound that is never below the optimum even when stopped early,
-and a clear refusal of what it does not take (capacitated mode). The brute force holds it
+and a clear refusal of what it does not take (set covering, a knapsack). The brute force holds it
 to every rule on random districts in ``tests/property/test_every_rule_against_brute_force.py``.
 """
 from __future__ import annotations
@@ -18,7 +18,6 @@ import scipy.sparse as sp
 from tiny import make_scenario, random_instance
 
 import solvers
-from optimizer.errors import ScenarioError
 from optimizer.pipeline import run_scenario
 from optimizer.studies.comparison import prepare
 from solvers.base import UnsupportedProblem
@@ -103,14 +102,12 @@ def test_stopped_early_its_bound_is_never_below_the_optimum_and_it_says_optimal_
         assert result.bound == pytest.approx(result.objective, rel=1e-9, abs=1e-9)
 
 
-def test_capacitated_mode_is_refused_before_solving_naming_the_solvers_that_take_it(tmp_path, monkeypatch):
+def test_capacitated_mode_is_taken_by_the_assignment_decomposition(tmp_path, monkeypatch):
+    # its assignments project out (tests/model/test_benders_capacitated.py); set covering stays refused
     monkeypatch.chdir(tmp_path)
     model = _model(2, {"model": {"ineligible_sites": "ignore", "mode": "capacitated"}})
-    with pytest.raises(UnsupportedProblem, match="coverage models only") as info:
-        solvers.get_solver("benders").check(model.problem)
-    assert "highs" in info.value.alternatives
-    with pytest.raises(ScenarioError, match="benders solves coverage models only.*choose highs"):
-        make_scenario({"solver": {"name": "benders"}, "model": {"mode": "capacitated"}})
+    solvers.get_solver("benders").check(model.problem)
+    assert make_scenario({"solver": {"name": "benders"}, "model": {"mode": "capacitated"}}).solver.name == "benders"
 
 
 def test_a_scenario_in_coverage_mode_may_name_benders_and_its_run_passes_the_independent_check(tmp_path,

@@ -245,14 +245,12 @@ def test_a_benders_run_that_ignores_its_limit_is_stopped_by_the_watchdog_with_it
     assert model.max_violation(result.values) <= 1e-9 and result.bound >= result.objective
 
 
-def test_a_scenario_naming_benders_is_refused_in_capacitated_mode_naming_the_solvers_that_plan_it():
+def test_a_scenario_may_name_benders_in_either_mode():
     from tiny import make_scenario  # noqa: PLC0415
 
-    from optimizer.errors import ScenarioError  # noqa: PLC0415
-
     assert make_scenario({"solver": {"name": "benders"}}).solver.name == "benders"  # coverage mode: its model
-    with pytest.raises(ScenarioError, match="benders solves coverage models only .*choose highs"):
-        make_scenario({"solver": {"name": "benders"}, "model": {"mode": "capacitated"}})
+    # capacitated mode: its assignments project out (solvers/benders_assignment.py)
+    assert make_scenario({"solver": {"name": "benders"}, "model": {"mode": "capacitated"}}).solver.name == "benders"
 
 
 def _single_moves(structure, plan, limits_ok):
