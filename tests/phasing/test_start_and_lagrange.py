@@ -136,3 +136,17 @@ def test_with_arbitrary_multipliers_the_bound_still_holds():
             assert result.proven_optimal
             bounds.append(result.bound)
         assert lagrange.lagrangian_value(model, lam, mu, np.array(bounds)) >= best - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_restricted_master_lies_between_a_plan_and_every_lagrangian_bound(seed):
+    """Seeded with the proven plan, the master is at least that plan's value and at most every step's bound;
+    the prices of the master never give a bound below the brute-force optimum."""
+    inputs, raw, years, budgets, available = random_phasing_instance(seed)
+    run = phase(inputs, raw, years)
+    best = _best(inputs, raw, years, budgets, available, run)
+    out = lagrange.lagrangian_bound(run.model, run.scenario, 30.0, target=best, max_steps=8,
+                                    plans=[np.asarray(run.result.values, dtype=float)])
+    assert out.dual_at_least is not None
+    assert best - 1e-6 <= out.dual_at_least <= out.bound + 1e-6
+    assert all(h["bound"] >= best - 1e-6 for h in out.history)
