@@ -1,8 +1,8 @@
-"""Benchmark: the three-year demo (issue 18), today's HiGHS against each year alone, side by side.
+"""Benchmark: the three-year demo (issue 18): HiGHS alone, from a start plan, and the bound by year, side by side.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/phasing.py                       # main's HiGHS and lifecircle plan, 300 s, in parallel
+    .venv/bin/python benchmarks/phasing.py                       # HiGHS alone and from the start plan, 300 s
     .venv/bin/python benchmarks/phasing.py --arms start norestart  # any two (or more) arms
     .venv/bin/python benchmarks/phasing.py --limit 120           # another limit
     .venv/bin/python benchmarks/phasing.py --record              # and add the rows to benchmarks/phasing.json
@@ -12,11 +12,12 @@ arm's own process; the arms run at the same time, so that they share one load (2
 every time with its load, ``os.getloadavg()`` before and after). Arms:
 
 ``highs``
-    the multi-year model handed to :func:`optimizer.solving.solve` with no start (``lifecircle plan``
-    before the start plan).
+    the multi-year model handed to :func:`optimizer.solving.solve` with no start (what ``lifecircle plan``
+    does).
 ``start``
-    what ``lifecircle plan`` does: the start plan (:mod:`optimizer.studies.phasing.start`, counted in the
-    limit) and HiGHS from it on the rest (:func:`optimizer.studies.phasing.run.solve_from_a_start`).
+    the start plan (:mod:`optimizer.studies.phasing.start`, counted in the limit) and HiGHS from it on the
+    rest (:func:`optimizer.studies.phasing.run.solve_from_a_start` with ``SEARCH_START`` on; off in
+    ``lifecircle plan``, where it did not pay).
 ``norestart``
     ``start`` with HiGHS's ``mip_allow_restart`` off (``HighsBackend.tuning``).
 ``lagrange``
@@ -86,9 +87,11 @@ def run_arm(arm: str, limit: float) -> dict:
         bound = result.bound
     elif arm in ("start", "norestart"):
         from optimizer.pipeline import Timings
+        from optimizer.studies.phasing import run as phasing_run
         from optimizer.studies.phasing.run import solve_from_a_start
         from solvers.highs import HighsBackend
 
+        phasing_run.SEARCH_START = True  # off in lifecircle plan (it does not pay at 300 s)
         if arm == "norestart":
             HighsBackend.tuning = {"mip_allow_restart": False}
         model, result = solve_from_a_start(model, scenario, Timings())
