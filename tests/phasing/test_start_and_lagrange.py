@@ -100,13 +100,15 @@ def test_closing_sites_only_removes_plans():
     assert run.model.problem.objective_value(values) == pytest.approx(1650.0)
 
 
+@pytest.mark.parametrize("deflection", [0.0, lagrange.DEFLECTION])
 @pytest.mark.parametrize("seed", range(6))
-def test_every_lagrangian_bound_is_at_least_the_brute_force_optimum(seed):
-    """At every subgradient step (any multipliers >= 0) the bound holds; the first step is the yearly bound."""
+def test_every_lagrangian_bound_is_at_least_the_brute_force_optimum(seed, deflection):
+    """At every subgradient step (any multipliers >= 0, plain or deflected steps) the bound holds; the first step
+    is the yearly bound."""
     inputs, raw, years, budgets, available = random_phasing_instance(seed)
     run = phase(inputs, raw, years)
     best = _best(inputs, raw, years, budgets, available, run)
-    out = lagrange.lagrangian_bound(run.model, run.scenario, 30.0, target=best, max_steps=8)
+    out = lagrange.lagrangian_bound(run.model, run.scenario, 30.0, target=best, max_steps=8, deflection=deflection)
     assert out.history
     assert all(h["bound"] >= best - 1e-6 for h in out.history)
     assert out.history[0]["bound"] == pytest.approx(yearly.yearly_bounds(run.model, run.scenario, SECONDS).total,

@@ -52,6 +52,9 @@ MONEY_SCALE_YUAN = 1e6
 STEP_FACTOR = 1.0
 #: Steps without a better bound before the step factor is halved.
 PATIENCE = 3
+#: Camerini-Fratta-Maffioli deflection of the subgradient steps (0: none). 1.5 was measured beside 0 on the
+#: three-year demo (300 s, load 1.8 -> 4.0): 253.4819 after 13 steps against 253.4637 after 15, no gain.
+DEFLECTION = 0.0
 #: Smallest step factor before the search stops.
 SMALLEST_FACTOR = 1e-3
 
@@ -209,7 +212,7 @@ def restricted_master(model: PhasedModel, plans: YearPlans) -> tuple[float, np.n
 def lagrangian_bound(model: PhasedModel, scenario: Scenario, seconds: float, target: float,
                      seconds_each: float | None = None, max_steps: int = 1000,
                      plans: list[np.ndarray] | tuple[np.ndarray, ...] = (),
-                     prices: str = "subgradient") -> LagrangianBound:
+                     prices: str = "subgradient", deflection: float = DEFLECTION) -> LagrangianBound:
     """Steps on the multipliers within ``seconds``: the smallest Lagrangian bound found.
 
     ``prices="subgradient"`` (the default): projected subgradient steps, Polyak's rule towards ``target``;
@@ -236,6 +239,9 @@ def lagrangian_bound(model: PhasedModel, scenario: Scenario, seconds: float, tar
         Multi-year plans keeping every row (e.g. the start plan): their years seed the restricted master.
     prices
         ``"subgradient"`` or ``"master"``.
+    deflection
+        Camerini-Fratta-Maffioli's factor: a step's direction adds ``beta`` times the last one's when they
+        point apart (``beta = max(0, -deflection g . d / |d|^2)``); 0 for plain subgradient steps.
     """
     t0 = time.perf_counter()
     T = len(model.horizon.years)
@@ -247,6 +253,7 @@ def lagrangian_bound(model: PhasedModel, scenario: Scenario, seconds: float, tar
     out = LagrangianBound()
     factor, idle = STEP_FACTOR, 0
     met = YearPlans.empty(T)
+    way: tuple[np.ndarray, np.ndarray] | None = None
     for plan in plans:
         for t in range(T):
             met.add(model, t, model.year_values(plan, t))
@@ -290,8 +297,15 @@ def lagrangian_bound(model: PhasedModel, scenario: Scenario, seconds: float, tar
         # projected: a row kept with slack whose multiplier is already 0 does not move
         nesting = np.where((lam <= 0) & (nesting < 0), 0.0, nesting)
         money = np.where((mu <= 0) & (money < 0), 0.0, money)
+        if float((nesting ** 2).sum() + (money ** 2).sum()) <= 1e-12:  # the plans nest and keep the money
+            break
+        if deflection and way is not None:  # Camerini-Fratta-Maffioli: damp the zig-zag between steps
+            inner = float((nesting * way[0]).sum() + money @ way[1])
+            beta = max(0.0, -deflection * inner / max(float((way[0] ** 2).sum() + way[1] @ way[1]), 1e-12))
+            nesting, money = nesting + beta * way[0], money + beta * way[1]
+        way = (nesting, money)
         norm = float((nesting ** 2).sum() + (money ** 2).sum())
-        if norm <= 1e-12:  # the years' plans nest and keep the money: the bound is met by a plan
+        if norm <= 1e-12:
             break
         step = factor * max(value - target, 1e-6) / norm
         lam = np.maximum(0.0, lam + step * nesting)
