@@ -12,7 +12,7 @@ import numpy as np
 from optimizer.check import CheckReport
 from optimizer.errors import CheckFailed, InfeasibleScenario, ScenarioError, Shortfall
 from optimizer.inputs.types import Inputs
-from optimizer.pipeline import ModelSetup, Progress, not_proven_warning, prepare_model
+from optimizer.pipeline import ModelSetup, Progress, Timings, not_proven_warning, prepare_model
 from optimizer.progress import PieceProgress
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
@@ -131,7 +131,7 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
     return PhasingRun(setup, horizon, model, result, plan, report, warnings)
 
 
-def solve_from_a_start(model: PhasedModel, scenario: Scenario, timings) -> tuple[PhasedModel, SolveResult]:
+def solve_from_a_start(model: PhasedModel, scenario: Scenario, timings: Timings) -> tuple[PhasedModel, SolveResult]:
     """The multi-year model solved from the start plan of :func:`optimizer.studies.phasing.start.start_plan`.
 
     With :data:`SEARCH_START` on and more than one year, the start plan is searched first, within the time
