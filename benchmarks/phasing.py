@@ -1,17 +1,28 @@
-"""Benchmark: the three-year demo (issue 18), today's HiGHS against each year alone, side by side.
+"""Benchmark: the three-year demo (issue 18): HiGHS alone, from a start plan, and the bound by year, side by side.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/phasing.py                 # both arms at 300 s, in parallel
-    .venv/bin/python benchmarks/phasing.py --limit 120     # another limit
-    .venv/bin/python benchmarks/phasing.py --record        # and add the rows to benchmarks/phasing.json
+    .venv/bin/python benchmarks/phasing.py                       # HiGHS alone and from the start plan, 300 s
+    .venv/bin/python benchmarks/phasing.py --arms start norestart  # any two (or more) arms
+    .venv/bin/python benchmarks/phasing.py --limit 120           # another limit
+    .venv/bin/python benchmarks/phasing.py --record              # and add the rows to benchmarks/phasing.json
 
 The model of ``scenarios/yuzhong-demo-three-years.yaml`` over 2026-2028 is built in each
 arm's own process; the arms run at the same time, so that they share one load (2 cores: read
 every time with its load, ``os.getloadavg()`` before and after). Arms:
 
 ``highs``
-    what ``lifecircle plan`` does today: :func:`optimizer.solving.solve` on the multi-year model.
+    the multi-year model handed to :func:`optimizer.solving.solve` with no start (what ``lifecircle plan``
+    does).
+``start``
+    the start plan (:mod:`optimizer.studies.phasing.start`, counted in the limit) and HiGHS from it on the
+    rest (:func:`optimizer.studies.phasing.run.solve_from_a_start` with ``SEARCH_START`` on; off in
+    ``lifecircle plan``, where it did not pay).
+``norestart``
+    ``start`` with HiGHS's ``mip_allow_restart`` off (``HighsBackend.tuning``).
+``lagrange``
+    the Lagrangian bound by year (:mod:`optimizer.studies.phasing.lagrange`) for the whole limit,
+    Polyak's steps towards the best plan known (252.7352); its bound only, no plan.
 ``yearly``
     each year alone (:mod:`optimizer.studies.phasing.yearly`, at most a tenth of the limit each),
     the year-by-year plan as HiGHS's start, the rows "coverage by each year's end at most its
@@ -39,7 +50,9 @@ from provenance import head_commit  # noqa: E402
 
 SCENARIO = REPO / "scenarios" / "yuzhong-demo-three-years.yaml"
 YEARS = (2026, 2027, 2028)
-ARMS = ("highs", "yearly")
+ARMS = ("highs", "start", "norestart", "lagrange", "yearly")
+#: The best plan known of the three-year demo (the start plan, proven best on its 59 sites), for Polyak's step.
+BEST_KNOWN = 252.7351862
 
 
 def build():
@@ -72,6 +85,26 @@ def run_arm(arm: str, limit: float) -> dict:
     if arm == "highs":
         result = solve(model.as_planning_model(), scenario)
         bound = result.bound
+    elif arm in ("start", "norestart"):
+        from optimizer.pipeline import Timings
+        from optimizer.studies.phasing import run as phasing_run
+        from optimizer.studies.phasing.run import solve_from_a_start
+        from solvers.highs import HighsBackend
+
+        phasing_run.SEARCH_START = True  # off in lifecircle plan (it does not pay at 300 s)
+        if arm == "norestart":
+            HighsBackend.tuning = {"mip_allow_restart": False}
+        model, result = solve_from_a_start(model, scenario, Timings())
+        bound = result.bound
+        row.update(start=model.stats["start"])
+    elif arm == "lagrange":
+        from optimizer.studies.phasing import lagrange
+
+        out = lagrange.lagrangian_bound(model, scenario, limit, BEST_KNOWN)
+        row.update(seconds=round(time.perf_counter() - t0, 1), objective=None, bound=out.bound, steps=out.steps,
+                   history=out.history, loadavg_before=[round(x, 2) for x in load_before],
+                   loadavg_after=[round(x, 2) for x in os.getloadavg()])
+        return row
     else:
         bounds = yearly.yearly_bounds(model, scenario, limit / 10)
         start = yearly.year_by_year_plan(model, scenario, limit / 10, first_year=bounds.plans[0])
@@ -85,6 +118,7 @@ def run_arm(arm: str, limit: float) -> dict:
         bound = min(b for b in (result.bound, bounds.total) if b is not None)
     row.update(seconds=round(time.perf_counter() - t0, 1), objective=result.objective, bound=bound,
                gap=relative_gap(result.objective, bound), proven=result.proven_optimal,
+               nodes=(result.extra or {}).get("nodes"),
                loadavg_before=[round(x, 2) for x in load_before],
                loadavg_after=[round(x, 2) for x in os.getloadavg()])
     return row
@@ -95,13 +129,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=float, default=300.0)
     parser.add_argument("--arm", choices=ARMS, help="run one arm in this process (used by the parallel run)")
+    parser.add_argument("--arms", nargs="+", choices=ARMS, default=["highs", "start"],
+                        help="the arms run side by side (default: highs start)")
     parser.add_argument("--record", action="store_true", help="add the rows to benchmarks/phasing.json")
     args = parser.parse_args()
     if args.arm:
         print(json.dumps(run_arm(args.arm, args.limit)))
         return
     procs = [subprocess.Popen([sys.executable, __file__, "--arm", arm, "--limit", str(args.limit)],
-                              stdout=subprocess.PIPE, text=True) for arm in ARMS]
+                              stdout=subprocess.PIPE, text=True) for arm in args.arms]
     commit = head_commit(mark_dirty=False)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     rows = []

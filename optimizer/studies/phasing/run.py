@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from optimizer.check import CheckReport
 from optimizer.errors import CheckFailed, InfeasibleScenario, ScenarioError, Shortfall
 from optimizer.inputs.types import Inputs
-from optimizer.pipeline import ModelSetup, Progress, not_proven_warning, prepare_model
+from optimizer.pipeline import ModelSetup, Progress, Timings, not_proven_warning, prepare_model
 from optimizer.progress import PieceProgress
 from optimizer.reach.cache import ReachCache
 from optimizer.scenario import Scenario
@@ -21,9 +22,19 @@ from optimizer.studies.phasing.horizon import Horizon, make_horizon, refuse_unsu
 from optimizer.studies.phasing.milestones import Milestones, make_milestones, milestone_problems
 from optimizer.studies.phasing.model import PhasedModel, build_phased_model
 from optimizer.studies.phasing.plan import PhasedPlan, phased_plan
+from optimizer.studies.phasing.start import StartPlan, start_plan
 from solvers.result import SolveResult, SolveStatus
 
 log = logging.getLogger(__name__)
+
+#: Search a start plan before the multi-year solve (:mod:`optimizer.studies.phasing.start`). Off: on the
+#: three-year demo at 300 s the search takes about 120 of the 300 s under load and HiGHS then ends with a worse
+#: plan and bound than alone (docs/solvers.md, "The three-year demo"); on for measuring and in tests.
+SEARCH_START = False
+#: Seconds the start's steps take their shares of when the scenario sets no time limit.
+DEFAULT_START_BASIS_S = 300.0
+#: Fewest seconds left to the exact solver after the start plan.
+MIN_SOLVE_S = 10.0
 
 
 @dataclass
@@ -90,8 +101,7 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
     with timings.step("build (years)"):
         model = build_phased_model(setup.model, horizon, district, milestones)
     stages.next(f"years {horizon.label}", scenario.solver.time_limit_s)
-    with timings.step("solve"):
-        result = solve(model.as_planning_model(), scenario)
+    model, result = solve_from_a_start(model, scenario, timings)
     stages.next()
     if result.status is SolveStatus.INFEASIBLE and milestones:
         with timings.step("milestone diagnosis"):
@@ -119,6 +129,33 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
     if result.status is not SolveStatus.OPTIMAL:
         warnings.append(not_proven_warning(result))
     return PhasingRun(setup, horizon, model, result, plan, report, warnings)
+
+
+def solve_from_a_start(model: PhasedModel, scenario: Scenario, timings: Timings) -> tuple[PhasedModel, SolveResult]:
+    """The multi-year model solved from the start plan of :func:`optimizer.studies.phasing.start.start_plan`.
+
+    With :data:`SEARCH_START` on and more than one year, the start plan is searched first, within the time
+    limit (which counts it); the exact solver gets the rest and the plan: it never returns a worse one. The
+    start's value, source and steps go into the model's ``stats["start"]`` (``phasing.json``'s ``model.start``,
+    ``null`` when no start was searched) and the log.
+    """
+    limit = scenario.solver.time_limit_s
+    found: StartPlan | None = None
+    if SEARCH_START and len(model.horizon.years) > 1 and model.problem.n_cols:
+        t0 = time.perf_counter()
+        with timings.step("start plan"):
+            found = start_plan(model, scenario, limit if limit else DEFAULT_START_BASIS_S)
+        if limit:
+            left = max(limit - (time.perf_counter() - t0), MIN_SOLVE_S)
+            scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, time_limit_s=left))
+    stats = dict(model.stats)
+    stats["start"] = found.as_dict() if found else None
+    model = dataclasses.replace(model, stats=stats)
+    with timings.step("solve"):
+        result = solve(model.as_planning_model(), scenario, start=None if found is None else found.values)
+    if found is not None and result.objective is not None:
+        log.info("multi-year plan %.10g from the start %.10g (%s)", result.objective, found.value, found.source)
+    return model, result
 
 
 def milestone_shortfall(model: PhasedModel, milestones: Milestones, scenario: Scenario) -> Shortfall | None:
