@@ -647,12 +647,7 @@ class _Run(ProjectionRun):
         values = np.zeros(self.problem.n_cols)
         values[p.kept_columns] = kept[: p.kept_columns.size]
         values[p.w_columns] = out[0]
-        if self.problem.max_violation(values) > 1e-6:
-            return
-        value = self.sign * self.problem.objective_value(values)
-        if value > self.best_value:
-            self.best_value, self.best_values = value, values
-            self.progress.report(incumbent=self.sign * value, bound=self._bound_shown())
+        self.keep_if_better(values)
 
     def add_cuts(self, h: Any, point: np.ndarray, with_theta: bool = True) -> int:
         """Cuts at a master point for the blocks whose ``theta`` overstates its subproblem (all without ``theta``)."""

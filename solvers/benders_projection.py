@@ -447,6 +447,10 @@ class _Run(RunClock):
         values[ints] = np.round(values[ints])
         values = np.clip(values, self.problem.col_lower, self.problem.col_upper)
         values[self.p.y_columns] = np.minimum(self.p.reach @ values[self.p.kept_columns], 1.0)
+        self.keep_if_better(values)
+
+    def keep_if_better(self, values: np.ndarray) -> None:
+        """Keep a completed plan of the original problem when it keeps every row and is worth more than the best."""
         if self.problem.max_violation(values) > FEASIBILITY_TOL:
             return
         value = self.sign * self.problem.objective_value(values)
