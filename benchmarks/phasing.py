@@ -16,7 +16,7 @@ every time with its load, ``os.getloadavg()`` before and after). Arms:
     does).
 ``start``
     the start plan (:mod:`optimizer.studies.phasing.start`, counted in the limit) and HiGHS from it on the
-    rest (:func:`optimizer.studies.phasing.run.solve_from_a_start` with ``SEARCH_START`` on; off in
+    rest (:func:`optimizer.studies.phasing.run.solve_from_a_start` with ``phasing.start_plan`` on; off in
     ``lifecircle plan``, where it did not pay).
 ``norestart``
     ``start`` with HiGHS's ``mip_allow_restart`` off (``HighsBackend.tuning``).
@@ -87,11 +87,10 @@ def run_arm(arm: str, limit: float) -> dict:
         bound = result.bound
     elif arm in ("start", "norestart"):
         from optimizer.pipeline import Timings
-        from optimizer.studies.phasing import run as phasing_run
         from optimizer.studies.phasing.run import solve_from_a_start
         from solvers.highs import HighsBackend
 
-        phasing_run.SEARCH_START = True  # off in lifecircle plan (it does not pay at 300 s)
+        scenario = dataclasses.replace(scenario, phasing=dataclasses.replace(scenario.phasing, start_plan=True))
         if arm == "norestart":
             HighsBackend.tuning = {"mip_allow_restart": False}
         model, result = solve_from_a_start(model, scenario, Timings())

@@ -437,6 +437,9 @@ class PhasingSpec:
     column (the first year a site can open).
     ``milestones``: ``{year: number of life circles}`` that must reach their standard
     (every rule-7 requirement target of the circle met) by the end of that year.
+    ``start_plan``: search a start plan before the multi-year solve (each year alone, the
+    year-by-year plan, and their sites phased exactly), within the time limit; off by
+    default (on the three-year demo it pays at moderate load, not under heavy load).
     """
 
     budgets: dict[str, float] = field(default_factory=dict)
@@ -444,6 +447,7 @@ class PhasingSpec:
     carry_over: bool = False
     available_from: dict[str, int] = field(default_factory=dict)
     milestones: dict[str, int] = field(default_factory=dict)
+    start_plan: bool = False
 
 
 @dataclass(frozen=True)

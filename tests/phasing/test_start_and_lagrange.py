@@ -16,15 +16,13 @@ from test_yearly import not_nested
 from tiny import make_scenario
 
 from optimizer.studies.phasing import lagrange, start, yearly
-from optimizer.studies.phasing import run as phasing_run
 
 SECONDS = 60.0
 
 
-@pytest.fixture
-def searched(monkeypatch):
-    """The plan command with the start search on (off by default: it does not pay at 300 s on the demo)."""
-    monkeypatch.setattr(phasing_run, "SEARCH_START", True)
+def searching(raw: dict) -> dict:
+    """``raw`` with ``phasing.start_plan`` on (off by default: it does not pay at 300 s under load)."""
+    return {**raw, "phasing": {**raw.get("phasing", {}), "start_plan": True}}
 
 
 def _best(inputs, raw, years, budgets, available, run) -> float:
@@ -33,12 +31,12 @@ def _best(inputs, raw, years, budgets, available, run) -> float:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_the_start_keeps_every_row_is_at_most_the_optimum_and_the_plan_is_never_worse(seed, searched):
+def test_the_start_keeps_every_row_is_at_most_the_optimum_and_the_plan_is_never_worse(seed):
     """On random two- and three-year cases: the start is checked against every row of the multi-year model, is
     worth at most the brute-force optimum, the plan command proves that optimum from it, and ``phasing.json``'s
     model figures name the start's value and source."""
     inputs, raw, years, budgets, available = random_phasing_instance(seed)
-    run = phase(inputs, raw, years)
+    run = phase(inputs, searching(raw), years)
     best = _best(inputs, raw, years, budgets, available, run)
     found = start.start_plan(run.model, run.scenario, SECONDS)
     assert found is not None
@@ -63,13 +61,12 @@ def test_in_the_not_nested_case_phasing_the_sites_exactly_finds_the_optimum_the_
     assert found.value == pytest.approx(1650.0)
 
 
-def test_without_the_start_search_the_plan_command_proves_the_same_optimum(monkeypatch):
+def test_without_the_start_search_the_plan_command_proves_the_same_optimum():
     """The start changes where the solver begins, not what it proves; by default none is searched."""
     inputs, raw, years, _, _ = random_phasing_instance(3)
     without = phase(inputs, raw, years)
     assert without.model.stats["start"] is None
-    monkeypatch.setattr(phasing_run, "SEARCH_START", True)
-    with_start = phase(inputs, raw, years)
+    with_start = phase(inputs, searching(raw), years)
     assert with_start.model.stats["start"]["value"] <= with_start.result.objective + 1e-6
     assert with_start.result.objective == pytest.approx(without.result.objective, abs=1e-6)
 

@@ -27,14 +27,11 @@ from solvers.result import SolveResult, SolveStatus
 
 log = logging.getLogger(__name__)
 
-#: Search a start plan before the multi-year solve (:mod:`optimizer.studies.phasing.start`). Off: on the
-#: three-year demo at 300 s the search takes about 120 of the 300 s under load and HiGHS then ends with a worse
-#: plan and bound than alone (docs/solvers.md, "The three-year demo"); on for measuring and in tests.
-SEARCH_START = False
 #: Seconds the start's steps take their shares of when the scenario sets no time limit.
 DEFAULT_START_BASIS_S = 300.0
-#: Fewest seconds left to the exact solver after the start plan.
-MIN_SOLVE_S = 10.0
+#: With a time limit below this, no start plan is searched even when ``phasing.start_plan`` asks for one: its
+#: steps take about half the limit and at least a second each, and the exact solver must keep the rest.
+MIN_START_LIMIT_S = 30.0
 
 
 @dataclass
@@ -134,19 +131,26 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
 def solve_from_a_start(model: PhasedModel, scenario: Scenario, timings: Timings) -> tuple[PhasedModel, SolveResult]:
     """The multi-year model solved from the start plan of :func:`optimizer.studies.phasing.start.start_plan`.
 
-    With :data:`SEARCH_START` on and more than one year, the start plan is searched first, within the time
-    limit (which counts it); the exact solver gets the rest and the plan: it never returns a worse one. The
+    With ``phasing.start_plan`` on (off by default: on the three-year demo at 300 s the search takes 70-130 of
+    the 300 s; at load 2-3 HiGHS then ended with a better plan, at load 3-6 with a worse one, docs/solvers.md,
+    "The three-year demo") and more than one year, the start plan is searched first, within the time limit
+    (which counts it; none below :data:`MIN_START_LIMIT_S`); the exact solver gets the rest and the plan: it
+    never returns a worse one. The
     start's value, source and steps go into the model's ``stats["start"]`` (``phasing.json``'s ``model.start``,
     ``null`` when no start was searched) and the log.
     """
     limit = scenario.solver.time_limit_s
     found: StartPlan | None = None
-    if SEARCH_START and len(model.horizon.years) > 1 and model.problem.n_cols:
+    wanted = scenario.phasing.start_plan and len(model.horizon.years) > 1 and model.problem.n_cols > 0
+    if wanted and limit and limit < MIN_START_LIMIT_S:
+        log.info("no start plan searched: the time limit %.0f s is below %.0f s", limit, MIN_START_LIMIT_S)
+        wanted = False
+    if wanted:
         t0 = time.perf_counter()
         with timings.step("start plan"):
             found = start_plan(model, scenario, limit if limit else DEFAULT_START_BASIS_S)
         if limit:
-            left = max(limit - (time.perf_counter() - t0), MIN_SOLVE_S)
+            left = max(limit - (time.perf_counter() - t0), 0.1)
             scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, time_limit_s=left))
     stats = dict(model.stats)
     stats["start"] = found.as_dict() if found else None
