@@ -143,7 +143,8 @@ def solve_from_a_start(model: PhasedModel, scenario: Scenario, timings: Timings)
     found: StartPlan | None = None
     wanted = scenario.phasing.start_plan and len(model.horizon.years) > 1 and model.problem.n_cols > 0
     if wanted and limit and limit < MIN_START_LIMIT_S:
-        log.info("no start plan searched: the time limit %.0f s is below %.0f s", limit, MIN_START_LIMIT_S)
+        log.warning("no start plan searched (phasing.start_plan): the time limit %.0f s is below %.0f s", limit,
+                    MIN_START_LIMIT_S)
         wanted = False
     if wanted:
         t0 = time.perf_counter()
