@@ -13,11 +13,11 @@ every time with its load, ``os.getloadavg()`` before and after). Arms:
 
 ``highs``
     the multi-year model handed to :func:`optimizer.solving.solve` with no start (what ``lifecircle plan``
-    does).
+    does with ``phasing.start_plan: false``).
 ``start``
     the start plan (:mod:`optimizer.studies.phasing.start`, counted in the limit) and HiGHS from it on the
-    rest (:func:`optimizer.studies.phasing.run.solve_from_a_start` with ``phasing.start_plan`` on; off in
-    ``lifecircle plan``, where it did not pay).
+    rest (:func:`optimizer.studies.phasing.run.solve_from_a_start` with ``phasing.start_plan`` on, as in
+    ``lifecircle plan`` by default).
 ``norestart``
     ``start`` with HiGHS's ``mip_allow_restart`` off (``HighsBackend.tuning``).
 ``lagrange``

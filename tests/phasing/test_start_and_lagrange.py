@@ -20,9 +20,9 @@ from optimizer.studies.phasing import lagrange, start, yearly
 SECONDS = 60.0
 
 
-def searching(raw: dict) -> dict:
-    """``raw`` with ``phasing.start_plan`` on (off by default: it does not pay at 300 s under load)."""
-    return {**raw, "phasing": {**raw.get("phasing", {}), "start_plan": True}}
+def searching(raw: dict, on: bool = True) -> dict:
+    """``raw`` with ``phasing.start_plan`` set (on by default)."""
+    return {**raw, "phasing": {**raw.get("phasing", {}), "start_plan": on}}
 
 
 def _best(inputs, raw, years, budgets, available, run) -> float:
@@ -62,11 +62,11 @@ def test_in_the_not_nested_case_phasing_the_sites_exactly_finds_the_optimum_the_
 
 
 def test_without_the_start_search_the_plan_command_proves_the_same_optimum():
-    """The start changes where the solver begins, not what it proves; by default none is searched."""
+    """The start changes where the solver begins, not what it proves; by default one is searched."""
     inputs, raw, years, _, _ = random_phasing_instance(3)
-    without = phase(inputs, raw, years)
+    without = phase(inputs, searching(raw, on=False), years)
     assert without.model.stats["start"] is None
-    with_start = phase(inputs, searching(raw), years)
+    with_start = phase(inputs, raw, years)
     assert with_start.model.stats["start"]["value"] <= with_start.result.objective + 1e-6
     assert with_start.result.objective == pytest.approx(without.result.objective, abs=1e-6)
 

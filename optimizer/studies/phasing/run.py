@@ -131,13 +131,13 @@ def run_phasing(scenario: Scenario, years: tuple[int, ...], progress: Progress |
 def solve_from_a_start(model: PhasedModel, scenario: Scenario, timings: Timings) -> tuple[PhasedModel, SolveResult]:
     """The multi-year model solved from the start plan of :func:`optimizer.studies.phasing.start.start_plan`.
 
-    With ``phasing.start_plan`` on (off by default: on the three-year demo at 300 s the search takes 70-130 of
-    the 300 s; at load 2-3 HiGHS then ended with a better plan, at load 3-6 with a worse one, docs/solvers.md,
-    "The three-year demo") and more than one year, the start plan is searched first, within the time limit
-    (which counts it; none below :data:`MIN_START_LIMIT_S`); the exact solver gets the rest and the plan: it
-    never returns a worse one. The
-    start's value, source and steps go into the model's ``stats["start"]`` (``phasing.json``'s ``model.start``,
-    ``null`` when no start was searched) and the log.
+    With ``phasing.start_plan`` on (the default) and more than one year, the start plan is searched first,
+    within the time limit, which counts it (none below :data:`MIN_START_LIMIT_S`); the exact solver gets the
+    rest and the plan, and never returns a worse one. On the three-year demo at 300 s the search takes 70-130
+    of the 300 s; at load 0.5-3.5 HiGHS then ended with the optimum, 252.7352, in both pairs of runs, at load
+    3-6 with a slightly worse plan than alone (docs/solvers.md, "The three-year demo"). The start's value,
+    source and steps go into the model's ``stats["start"]`` (``phasing.json``'s ``model.start``, ``null``
+    when no start was searched) and the log.
     """
     limit = scenario.solver.time_limit_s
     found: StartPlan | None = None
@@ -151,7 +151,7 @@ def solve_from_a_start(model: PhasedModel, scenario: Scenario, timings: Timings)
         with timings.step("start plan"):
             found = start_plan(model, scenario, limit if limit else DEFAULT_START_BASIS_S)
         if limit:
-            left = max(limit - (time.perf_counter() - t0), 0.1)
+            left = round(max(limit - (time.perf_counter() - t0), 0.1), 1)
             scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, time_limit_s=left))
     stats = dict(model.stats)
     stats["start"] = found.as_dict() if found else None
