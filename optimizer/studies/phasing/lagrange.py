@@ -86,6 +86,11 @@ class LagrangianBound:
     dual_at_least: float | None = None
 
 
+def spent(model: PhasedModel, values: np.ndarray) -> float:
+    """A single-year plan's spending ``c . v`` (its decisions rounded), in :data:`MONEY_SCALE_YUAN`."""
+    return float(np.round(values) @ model.cost) / MONEY_SCALE_YUAN
+
+
 def nested_columns(model: PhasedModel) -> np.ndarray:
     """Single-year columns that open once and keep serving (``x`` and ``o``)."""
     base = model.base
@@ -125,8 +130,8 @@ def linking_rows(model: PhasedModel, years: list[np.ndarray]) -> tuple[np.ndarra
     nesting = np.array([years[t][nested] - years[t + 1][nested] for t in range(T - 1)]).reshape(T - 1, -1)
     money = np.zeros(T)
     if not model.horizon.carry_over:
-        spent = np.array([np.round(v) * (model.cost != 0) @ model.cost for v in years]) / MONEY_SCALE_YUAN
-        money = spent - np.concatenate([[0.0], spent[:-1]]) - model.horizon.budgets / MONEY_SCALE_YUAN
+        by_year = np.array([spent(model, v) for v in years])
+        money = by_year - np.concatenate([[0.0], by_year[:-1]]) - model.horizon.budgets / MONEY_SCALE_YUAN
     return nesting, money
 
 
@@ -155,10 +160,9 @@ class YearPlans:
 
     def add(self, model: PhasedModel, t: int, values: np.ndarray) -> None:
         """Year ``t``'s single-year plan ``values``."""
-        v = np.round(values) * (model.cost != 0) + values * (model.cost == 0)
         self.value[t].append(float(model.horizon.weights[t] * (model.base.problem.objective @ values)))
         self.nested[t].append(np.round(values[nested_columns(model)]))
-        self.spent[t].append(float(v @ model.cost) / MONEY_SCALE_YUAN)
+        self.spent[t].append(spent(model, values))
 
 
 def restricted_master(model: PhasedModel, plans: YearPlans) -> tuple[float, np.ndarray, np.ndarray] | None:

@@ -81,12 +81,11 @@ class StartPlan:
 
 
 def plan_keeps_every_row(problem: MatrixProblem, values: np.ndarray | None, tol: float = START_TOL) -> bool:
-    """True when ``values`` keeps every row and column bound of ``problem`` and is integral where it must be."""
+    """True when ``values`` keeps every row and column bound of ``problem`` and is integral where it must be
+    (:meth:`~solvers.problem.MatrixProblem.max_violation` measures all three)."""
     if values is None or values.shape != (problem.n_cols,) or not np.isfinite(values).all():
         return False
-    integral = problem.integrality.astype(bool)
-    off = np.abs(values[integral] - np.round(values[integral]))
-    return bool(problem.max_violation(values) <= tol and (off.size == 0 or off.max() <= tol))
+    return problem.max_violation(values) <= tol
 
 
 def plan_sites(model: PhasedModel, year_values: np.ndarray) -> np.ndarray:
@@ -160,12 +159,11 @@ def start_plan(model: PhasedModel, scenario: Scenario, limit_s: float) -> StartP
     steps: list[dict] = []
 
     def consider(what: str, values: np.ndarray | None, since: float, **figures) -> None:
-        ok = plan_keeps_every_row(p, values)
-        value = float(p.objective_value(values)) if ok and values is not None else None
+        value = float(p.objective_value(values)) if values is not None and plan_keeps_every_row(p, values) else None
         steps.append({"what": what, "value": value, "seconds": round(time.perf_counter() - since, 1), **figures})
         log.info("start plan, %s: %s (%.1f s)", what, "no plan keeping every row" if value is None
                  else f"{value:.10g}", time.perf_counter() - since)
-        if ok and values is not None and value is not None:
+        if value is not None and values is not None:
             candidates.append((value, what, values))
 
     s0 = time.perf_counter()
