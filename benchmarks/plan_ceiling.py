@@ -19,6 +19,21 @@ plans exist within reach of the plan heuristics, in two parts, each measured on 
    dropped, their weight added back) and every other site closed. Its proven bound holds for
    every plan in that neighbourhood, so it says how far merging can go, not only what it found.
 
+Measured (2026-12-06, commit 08ca6ea, 2 cores shared, load 1.7-5.5), clustered 100,000 x 5,000
+(greedy 917,189; LP 938,992; 929,800 needed for 1 % under the LP bound):
+
+- search 600 s: 926,296 (924,000 at 11 s, 926,046 at 59 s, then +250 in 540 s; 101,086 kicks);
+  with slack 0.005 instead of 0.001, 300 s: 925,242;
+- three more searches of 60 s: 924,485 / 924,699 / 924,768, sharing only 10 of 250 sites with
+  the long one's plan; merged (721 free sites, 51,054 rows), 300 s: no better plan, and the
+  neighbourhood's bound 928,289 (root, not closed) is below 929,800;
+- the compact MIP restricted to the LP's support (1,803 sites with ``x > 0.05``; the LP has
+  2,849 sites above 0 and 6 at 1), 300 s: its root LP did not end.
+
+Clustered 5,000 x 500 (optimum 46,284, proven by ``benchmarks/bound_gap.py``'s MIP): search 20 s
+and 90 s both 46,185 (reached at 1.8 s); merging six plans: 46,240, proven best of its
+neighbourhood. The plan heuristics stop about 0.1-0.2 % under the optimum there.
+
 Per part: best coverage, seconds, ``/proc/loadavg`` before and after. Writes
 ``<out>/plan-ceiling-<UTC time>.json``; prints a summary. Measures only, records nothing.
 """
