@@ -35,17 +35,18 @@ shared, load 2.0-5.9):
 clustered     LP          MIP (HiGHS, 1 thread)      regions at the LP duals (steps)
 ============  ==========  =========================  ===============================================
 1,000 x 100   9,413       9,413 optimal, 1 node      4: 9,413
-5,000 x 500   46,505.5    46,284 optimal, 591 s,     10: 46,471.3 (10 steps: 46,470.0)
-                          3,105 nodes
+5,000 x 500   46,505.5    46,284 optimal, 591 s,     10: 46,471.3 (10 steps: 46,470.0);
+                          3,105 nodes                5: 46,469.4 (26 s); 3: 46,439.7 (41 s)
 10,000 x 1k   94,736.1    600 s: plan 94,004,        20: 94,656.9 (4 steps: no lower)
                           bound 94,722, 333 nodes
 100,000 x 5k  938,991.8   (root LP alone: 160 s)     50: 937,133.5 (12 regions cut at 30 s; 569 s)
 ============  ==========  =========================  ===============================================
 
 The LP's integrality gap grows with the size (0, 0.48 %); the decomposition takes 15 % of it
-off on 5,000 x 500 and 0.20 % off the LP bound on 100,000 x 5,000, where 0.36 % would be
-needed with the best plan known (926,296) for a 1 % gap. Reduced-cost fixing cannot help
-there: every site's LP reduced cost is at most 567 (the ``p``-th site price), against a gap of
+off on 5,000 x 500 (30 % with 3 regions of 1,000-2,000 rows, in 41 s) and 0.20 % off the LP
+bound on 100,000 x 5,000, where 0.36 % would be needed with the best plan known (926,296) for
+a 1 % gap. Reduced-cost fixing cannot help there: every site's LP reduced cost is at most 567
+(the ``p``-th site price), against a gap of
 12,696 between the LP and that plan.
 
 Prints one line per step with ``/proc/loadavg``; writes nothing. Measures only.
