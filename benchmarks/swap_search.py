@@ -23,21 +23,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from coverage_families import clustered_instance, write_instance  # noqa: E402
+from plan_ceiling import clustered_structure  # noqa: E402
 from provenance import head_commit  # noqa: E402
 
-from optimizer.studies.plain_coverage import (  # noqa: E402
-    CoverageProblem,
-    build_coverage_model,
-    greedy_cover,
-    reach_by_radius,
-)
-from solvers.benders import SearchStats, coverage_structure, coverage_value, iterated_swaps  # noqa: E402
+from solvers.benders import SearchStats, coverage_value, iterated_swaps  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,21 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| instance | start | seconds | pricing | coverage | kicks | kicks/s | load before | load after |")
     print("|---|---|---|---|---|---|---|---|---|")
     for size in [s for s in args.clustered.split(",") if s]:
-        n, m = (int(v) for v in size.split("x"))
-        folder = Path(args.data)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"clustered-{n}x{m}-s{args.seed}.npz"
-        if not path.exists():
-            write_instance(clustered_instance(n, m, args.seed), folder)
-        z = np.load(path)
-        reach = reach_by_radius(z["demand_xy"], z["site_xy"], float(z["radius"]))
-        problem = CoverageProblem(np.arange(n).astype(str), z["weights"].astype(float), np.arange(m).astype(str),
-                                  np.ones(m), reach, "max_covering", int(z["p"]))
-        model, group, weight = build_coverage_model(problem)
-        structure = coverage_structure(model)
-        assert not isinstance(structure, str)
-        pattern = structure.reach
-        start = greedy_cover(pattern, structure.weight, np.ones(m), int(z["p"]), None).astype(float)
+        structure, start, p = clustered_structure(size, args.seed, Path(args.data))
         start_value = coverage_value(structure, start)
         for seconds in [float(s) for s in args.seconds.split(",") if s]:
             for label, incremental, ban in (("full", False, False), ("incremental", True, False),
@@ -77,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                                       stats=stats, incremental=incremental, ban_kicked=ban)
                 took = time.perf_counter() - began
                 value = coverage_value(structure, plan)
-                assert plan.sum() <= int(z["p"])
+                assert plan.sum() <= p
                 print(f"| {size} | {start_value:,.0f} | {seconds:g} | {label} "
                       f"| {value:,.0f} | {stats.kicks} | {stats.kicks / took:.1f} | "
                       f"{' '.join(f'{v:.2f}' for v in load)} | "
