@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/capacitated.py             # one solve of benchmarks/capacitated/cap4.yaml
     .venv/bin/python benchmarks/capacitated.py --record    # and append the row to benchmarks/capacitated.json
     .venv/bin/python benchmarks/capacitated.py --solver benders   # Benders on the assignments instead of HiGHS
+    .venv/bin/python benchmarks/capacitated.py --limit 1200       # where the optimum lies (not the target's limit)
 
 The case extends ``scenarios/yuzhong-demo-capacitated.yaml`` with canteen and parking on,
 80 M yuan and a 120 s limit. The model is built once (not timed); the row is one
@@ -33,8 +34,8 @@ CASE = REPO / "benchmarks" / "capacitated" / "cap4.yaml"
 RECORD = REPO / "benchmarks" / "capacitated.json"
 
 
-def measure(case: Path = CASE, solver: str = "highs") -> dict:
-    """One solve of ``case`` by ``solver``; its figures as a row."""
+def measure(case: Path = CASE, solver: str = "highs", limit: float | None = None) -> dict:
+    """One solve of ``case`` by ``solver`` (within ``limit`` seconds instead of the case's, when given); its row."""
     import dataclasses
 
     from optimizer.pipeline import prepare_model
@@ -42,7 +43,8 @@ def measure(case: Path = CASE, solver: str = "highs") -> dict:
     from optimizer.solving import solve
 
     scenario = load_scenario(case)
-    scenario = dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver, name=solver))
+    scenario = dataclasses.replace(scenario, solver=dataclasses.replace(
+        scenario.solver, name=solver, time_limit_s=scenario.solver.time_limit_s if limit is None else limit))
     setup = prepare_model(scenario)
     load_before = os.getloadavg()
     t0 = time.perf_counter()
@@ -73,8 +75,10 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help=f"append the row to {RECORD.name}")
     parser.add_argument("--solver", default="highs",
                         help="the exact solver (default highs; benders: Benders on the assignments)")
+    parser.add_argument("--limit", type=float, default=None,
+                        help="seconds instead of the case's 120 (issue 18's target is at 120 s)")
     args = parser.parse_args()
-    row = measure(solver=args.solver)
+    row = measure(solver=args.solver, limit=args.limit)
     print(json.dumps(row, indent=1))
     if args.record:
         rows = json.loads(RECORD.read_text()) if RECORD.exists() else []
