@@ -67,7 +67,7 @@ import scipy.sparse as sp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from plan_ceiling import clustered_structure  # noqa: E402
+from plan_ceiling import clustered_structure, compact_highs, load_text  # noqa: E402
 
 from solvers.benders import CoverageStructure, coverage_value, iterated_swaps  # noqa: E402
 
@@ -77,47 +77,10 @@ log = logging.getLogger("bound_gap")
 REGION_SECONDS = 30.0
 
 
-def _load() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def _highs(structure_cols: int, reach: sp.csr_matrix, weight: np.ndarray, site_cost: np.ndarray,
-           p: int | None, integer: bool, seconds: float | None, ipm: bool = False):
-    """HiGHS on ``max w y - site_cost x``, ``y_i <= sum_{j in N(i)} x_j`` (and ``sum x <= p``), sparse."""
-    import highspy
-
-    m, g = structure_cols, reach.shape[0]
-    blocks = [[-reach, sp.identity(g)]]
-    if p is not None:
-        blocks.append([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, g))])
-    a = sp.bmat(blocks).tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = m + g, a.shape[0]
-    lp.col_cost_ = np.concatenate([-site_cost, weight])
-    lp.col_lower_, lp.col_upper_ = np.zeros(m + g), np.ones(m + g)
-    lp.row_lower_ = np.full(a.shape[0], -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate([np.zeros(g), [] if p is None else [p]])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    lp.sense_ = highspy.ObjSense.kMaximize
-    if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * m + [highspy.HighsVarType.kContinuous] * g
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    if ipm:
-        h.setOptionValue("solver", "ipm")
-    if seconds is not None:
-        h.setOptionValue("time_limit", float(seconds))
-    h.passModel(lp)
-    return h
-
-
 def lp_duals(structure: CoverageStructure, p: int) -> tuple[float, np.ndarray]:
     """The compact LP's value and its covering rows' duals, clipped to ``[0, w_i]``."""
     m = structure.n_sites
-    h = _highs(m, structure.reach, structure.weight, np.zeros(m), p, integer=False, seconds=None, ipm=True)
+    h = compact_highs(m, structure.reach, structure.weight, np.zeros(m), p, integer=False, seconds=None, ipm=True)
     h.run()
     g = structure.weight.size
     u = np.clip(np.abs(np.asarray(h.getSolution().row_dual)[:g]), 0.0, structure.weight)
@@ -171,7 +134,7 @@ def decomposition_bound(structure: CoverageStructure, regions: list[Region], lam
     total, plans, unsolved = structure.offset, [], 0
     price = np.zeros(structure.n_sites)
     for region, costs in zip(regions, lam, strict=True):
-        h = _highs(region.sites.size, region.reach, structure.weight[region.rows], costs, None, integer=True,
+        h = compact_highs(region.sites.size, region.reach, structure.weight[region.rows], costs, None, integer=True,
                    seconds=REGION_SECONDS)
         h.run()
         unsolved += h.getModelStatus() != highspy.HighsModelStatus.kOptimal
@@ -202,19 +165,19 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     plan = iterated_swaps(structure, greedy, deadline=began + args.search_seconds, patience=10**12, seed=0)
     found = coverage_value(structure, plan)
-    log.info("%s: searched plan %.0f (%g s; load %s)", args.clustered, found, args.search_seconds, _load())
+    log.info("%s: searched plan %.0f (%g s; load %s)", args.clustered, found, args.search_seconds, load_text())
     z_lp, u = lp_duals(structure, p)
-    log.info("LP %.1f (%.1f s; load %s)", z_lp, time.perf_counter() - began, _load())
+    log.info("LP %.1f (%.1f s; load %s)", z_lp, time.perf_counter() - began, load_text())
     if args.mip_seconds > 0:
         m = structure.n_sites
-        h = _highs(m, structure.reach, structure.weight, np.zeros(m), p, integer=True, seconds=args.mip_seconds)
+        h = compact_highs(m, structure.reach, structure.weight, np.zeros(m), p, integer=True, seconds=args.mip_seconds)
         start = np.concatenate([plan, (structure.reach @ plan >= 1).astype(np.float64)])
         h.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)
         h.run()
         sites = np.round(np.asarray(h.getSolution().col_value)[:m])
         log.info("MIP %s: plan %.0f, bound %.1f, %d nodes (load %s)", h.modelStatusToString(h.getModelStatus()),
                  coverage_value(structure, sites), h.getInfo().mip_dual_bound + structure.offset,
-                 h.getInfo().mip_node_count, _load())
+                 h.getInfo().mip_node_count, load_text())
     xy = np.load(Path(args.data) / f"clustered-{args.clustered}-s{args.seed}.npz")["site_xy"]
     regions = row_regions(structure, site_regions(xy, args.regions))
     lam = [np.asarray(r.reach.T @ u[r.rows]).ravel() for r in regions]
@@ -224,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         bound, plans, chosen, unsolved = decomposition_bound(structure, regions, lam, p)
         best = min(best, bound)
         log.info("decomposition step %d: %.1f (best %.1f; LP %.1f; %d regions unsolved; %.1f s; load %s)", step,
-                 bound, best, z_lp, unsolved, time.perf_counter() - began, _load())
+                 bound, best, z_lp, unsolved, time.perf_counter() - began, load_text())
         moves = [chosen[r.sites] - x for r, x in zip(regions, plans, strict=True)]
         norm = sum(float((d ** 2).sum()) for d in moves)
         if norm == 0 or bound <= target:

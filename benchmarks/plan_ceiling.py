@@ -76,7 +76,8 @@ from solvers.benders import (  # noqa: E402
 log = logging.getLogger("plan_ceiling")
 
 
-def _load() -> str:
+def load_text() -> str:
+    """The 1-, 5- and 15-minute load averages as text."""
     return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() \
         else " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -125,6 +126,39 @@ class Merged:
     seconds: float
 
 
+def compact_highs(structure_cols: int, reach: sp.csr_matrix, weight: np.ndarray, site_cost: np.ndarray,
+           p: int | None, integer: bool, seconds: float | None, ipm: bool = False):
+    """HiGHS on ``max w y - site_cost x``, ``y_i <= sum_{j in N(i)} x_j`` (and ``sum x <= p``), sparse."""
+    import highspy
+
+    m, g = structure_cols, reach.shape[0]
+    blocks = [[-reach, sp.identity(g)]]
+    if p is not None:
+        blocks.append([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, g))])
+    a = sp.bmat(blocks).tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = m + g, a.shape[0]
+    lp.col_cost_ = np.concatenate([-site_cost, weight])
+    lp.col_lower_, lp.col_upper_ = np.zeros(m + g), np.ones(m + g)
+    lp.row_lower_ = np.full(a.shape[0], -highspy.kHighsInf)
+    lp.row_upper_ = np.concatenate([np.zeros(g), [] if p is None else [p]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+    lp.sense_ = highspy.ObjSense.kMaximize
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * m + [highspy.HighsVarType.kContinuous] * g
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    if ipm:
+        h.setOptionValue("solver", "ipm")
+    if seconds is not None:
+        h.setOptionValue("time_limit", float(seconds))
+    h.passModel(lp)
+    return h
+
+
 def merged_plan_mip(structure: CoverageStructure, plans: list[np.ndarray], p: int, seconds: float) -> Merged:
     """The best plan among the sites ``plans`` use, by HiGHS, with a bound valid for that neighbourhood.
 
@@ -138,7 +172,6 @@ def merged_plan_mip(structure: CoverageStructure, plans: list[np.ndarray], p: in
         ``bound`` holds for every plan with all common sites and no site outside the plans (not
         for the problem); ``value`` is the plan's coverage recomputed from its sites.
     """
-    import highspy
 
     began = time.perf_counter()
     used = np.array([np.asarray(pl) > 0.5 for pl in plans])
@@ -149,24 +182,7 @@ def merged_plan_mip(structure: CoverageStructure, plans: list[np.ndarray], p: in
     rows = np.flatnonzero(~covered & (np.diff(reach.indptr) > 0))
     reach = reach[rows]
     nk, nr = free.size, rows.size
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = nk + nr, nr + 1
-    lp.col_cost_ = np.concatenate([np.zeros(nk), structure.weight[rows]])
-    lp.col_lower_, lp.col_upper_ = np.zeros(nk + nr), np.ones(nk + nr)
-    a = sp.vstack([sp.hstack([-reach, sp.identity(nr)]),
-                   sp.hstack([sp.csr_matrix(np.ones((1, nk))), sp.csr_matrix((1, nr))])]).tocsc()
-    lp.row_lower_ = np.full(nr + 1, -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate([np.zeros(nr), [p - ones.size]])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * nk + [highspy.HighsVarType.kContinuous] * nr
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("time_limit", float(seconds))
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.passModel(lp)
+    h = compact_highs(nk, reach, structure.weight[rows], np.zeros(nk), p - ones.size, integer=True, seconds=seconds)
     best = max(plans, key=lambda pl: coverage_value(structure, pl))
     chosen = np.asarray(best, dtype=np.float64)[free]
     h.setSolution(nk + nr, np.arange(nk + nr, dtype=np.int32),
@@ -199,23 +215,23 @@ def main(argv: list[str] | None = None) -> int:
     structure, greedy, p = clustered_structure(args.clustered, args.seed, Path(args.data))
     record: dict = {"commit": head_commit(), "instance": args.clustered, "p": p, "cores": os.cpu_count(),
                     "greedy": coverage_value(structure, greedy)}
-    load = _load()
+    load = load_text()
     plan, trace, stats = traced_search(structure, greedy, args.search_seconds, seed=0)
     record["search"] = {"seconds": args.search_seconds, "value": coverage_value(structure, plan), "kicks": stats.kicks,
-                        "trace": trace, "load": [load, _load()]}
+                        "trace": trace, "load": [load, load_text()]}
     log.info("search %g s: %.0f (%d kicks; load %s -> %s)", args.search_seconds, record["search"]["value"],
-             stats.kicks, load, _load())
+             stats.kicks, load, load_text())
     plans = [plan]
-    load = _load()
+    load = load_text()
     for seed in range(1, args.merge_plans + 1):
         plans.append(traced_search(structure, greedy, args.merge_search_seconds, seed)[0])
     merged = merged_plan_mip(structure, plans, p, args.mip_seconds)
     record["merge"] = {"plans": [coverage_value(structure, pl) for pl in plans], "value": merged.value,
                        "neighbourhood_bound": merged.bound, "fixed_open": merged.fixed_open, "free": merged.free,
                        "rows": merged.rows, "status": merged.status, "mip_seconds": merged.seconds,
-                       "load": [load, _load()]}
+                       "load": [load, load_text()]}
     log.info("merge: %.0f, neighbourhood bound %.0f (%s; %d open, %d free; load %s -> %s)", merged.value,
-             merged.bound, merged.status, merged.fixed_open, merged.free, load, _load())
+             merged.bound, merged.status, merged.fixed_open, merged.free, load, load_text())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
