@@ -52,11 +52,13 @@ def measure(case: Path = CASE, solver: str = "highs", limit: float | None = None
     seconds = time.perf_counter() - t0
     commit = head_commit(mark_dirty=False)
     start = setup.model.stats.get("capacitated_start", {})
+    near = setup.model.stats.get("neighbourhood_search", {})
     return {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit,
             "case": str(case.relative_to(REPO)), "solver": result.solver, "limit_s": setup.scenario.solver.time_limit_s,
             "seconds": round(seconds, 1), "status": result.status.value, "termination": result.termination.value,
             "proven_optimal": result.proven_optimal, "objective": result.objective, "bound": result.bound,
             "gap": result.gap, "first_plan": start.get("value"), "first_plan_ordered_by": start.get("ordered_by"),
+            "neighbourhood_plan": near.get("value"), "neighbourhood_s": near.get("seconds"),
             "strengthening_rounds": setup.model.stats.get("strengthening", {}).get("rounds"),
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],

@@ -35,6 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import solvers
+from optimizer.capacitated_neighbourhood import neighbourhood_search
 from optimizer.model.build import PlanningModel
 from optimizer.model.size_caps import pair_site_position, size_caps, smallest_sizes, with_size_caps
 from optimizer.model.strengthen import strengthen_root
@@ -405,8 +406,10 @@ def prepare_capacitated(model: PlanningModel, scenario: Scenario, options: Solve
 
     Size caps (:mod:`optimizer.model.size_caps`), then root strengthening from them
     (:func:`optimizer.model.strengthen.strengthen_root`), then, when ``want_start``, this
-    module's plan from the last relaxation. What each did goes to ``model.stats``
-    (``size_caps``, ``strengthening``, ``capacitated_start``), hence ``run.json``.
+    module's plan from the last relaxation, improved where that relaxation and the plan
+    agree (:mod:`optimizer.capacitated_neighbourhood`). What each did goes to
+    ``model.stats`` (``size_caps``, ``strengthening``, ``capacitated_start``,
+    ``neighbourhood_search``), hence ``run.json``.
     """
     problem = model.problem
     caps = size_caps(model, scenario)
@@ -419,4 +422,8 @@ def prepare_capacitated(model: PlanningModel, scenario: Scenario, options: Solve
         return done.problem, None
     start, search = capacitated_start(model, scenario, done.problem, done.point, options)
     model.stats["capacitated_start"] = search.as_dict()
+    if start is not None:
+        guide = None if done.point is None else done.point[model.x.start:model.x.stop]
+        start, near = neighbourhood_search(model, done.problem, start, guide, options)
+        model.stats["neighbourhood_search"] = near.as_dict()
     return done.problem, start
