@@ -165,6 +165,10 @@ class StartSearch:
     seconds: float = 0.0
     stopped: str = "done"
     trail: list[tuple[int, float | None]] = field(default_factory=list)
+    #: The relaxation's values of the pair columns that ordered the candidates (the whole
+    #: relaxation's, or the one over :data:`RESTRICTED_PAIRS` candidates with the others at 0);
+    #: ``None`` when none was solved. Not in :meth:`as_dict`.
+    guide: np.ndarray | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         """The figures as plain JSON values."""
@@ -321,7 +325,7 @@ def capacitated_start(model: PlanningModel, scenario: Scenario, problem: MatrixP
                                                    0.5 * left)
     deadline = t0 + allowed
     if point is not None:
-        opened = point[model.x.start:model.x.stop]
+        opened = search.guide = point[model.x.start:model.x.stop]
         order = [int(p) for p in np.argsort(-opened, kind="stable") if opened[p] > OPENED]
         search.ordered_by = "relaxation"
     else:
@@ -330,7 +334,7 @@ def capacitated_start(model: PlanningModel, scenario: Scenario, problem: MatrixP
         restricted = restricted_relaxation(model, problem, order[:RESTRICTED_PAIRS],
                                            RESTRICTED_SHARE * (deadline - time.perf_counter()), options)
         if restricted is not None:
-            opened = restricted[model.x.start:model.x.stop]
+            opened = search.guide = restricted[model.x.start:model.x.stop]
             order = [int(p) for p in np.argsort(-opened, kind="stable") if opened[p] > OPENED]
             search.ordered_by = f"relaxation over the first {RESTRICTED_PAIRS} by people per yuan"
     search.order = len(order)
@@ -423,7 +427,6 @@ def prepare_capacitated(model: PlanningModel, scenario: Scenario, options: Solve
     start, search = capacitated_start(model, scenario, done.problem, done.point, options)
     model.stats["capacitated_start"] = search.as_dict()
     if start is not None:
-        guide = None if done.point is None else done.point[model.x.start:model.x.stop]
-        start, near = neighbourhood_search(model, done.problem, start, guide, options)
+        start, near = neighbourhood_search(model, done.problem, start, search.guide, options)
         model.stats["neighbourhood_search"] = near.as_dict()
     return done.problem, start
