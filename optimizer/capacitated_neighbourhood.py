@@ -7,8 +7,9 @@ sub-MIP heuristics could improve it (``benchmarks/capacitated.md``). This search
 first, on problems small enough to be solved in seconds (a relaxation induced neighbourhood,
 RINS in the literature):
 
-1. **Neighbourhood.** Every candidate pair on which the plan and the root relaxation
-   agree within ``agreement`` is fixed as the plan has it: closed when the plan leaves it
+1. **Neighbourhood.** Every candidate pair on which the plan and the relaxation that
+   ordered it (the root's; under load, the one over the first candidates) agree within
+   ``agreement`` is fixed as the plan has it: closed when the plan leaves it
    closed and the relaxation opens at most ``agreement`` of it (its assignments go too),
    open when the plan opens it and the relaxation at least ``1 - agreement``. The rest
    (a hundred pairs or so of 1,508 on the demo) stay free, with every area, assignment

@@ -15,7 +15,7 @@ import pytest
 from tiny import ELDER_CARE_ONLY, capacitated_brute_force, make_inputs, make_scenario, site, unit
 
 from optimizer.capacitated_neighbourhood import agreeing_neighbourhood, neighbourhood_search
-from optimizer.capacitated_start import Completion, prepare_capacitated
+from optimizer.capacitated_start import Completion, capacitated_start, prepare_capacitated
 from optimizer.errors import InfeasibleScenario, InputError
 from optimizer.model.size_caps import size_caps, with_size_caps
 from optimizer.pipeline import prepare_model
@@ -102,3 +102,18 @@ def test_on_random_capacitated_districts_the_searched_plan_keeps_every_row_never
         assert near["value"] <= best + 1e-6, district.rules
         checked += 1
     assert checked >= 4
+
+
+def test_when_no_whole_relaxation_was_solved_the_search_follows_the_one_over_the_first_candidates():
+    # under load strengthening may solve no relaxation in its time: the first plan is then ordered by the
+    # relaxation over the first candidates by people per yuan, and the search is guided by that one
+    setup, problem, pair = _two_stations(budget=3.0e6)
+    model = setup.model
+    plan, search = capacitated_start(model, setup.scenario, problem, None, SolverOptions(time_limit_s=30).started())
+    assert search.ordered_by.startswith("relaxation over the first")
+    assert search.guide is not None and search.guide.shape == (model.x.size,)
+    assert "guide" not in search.as_dict()
+    better, near = neighbourhood_search(model, problem, plan, search.guide, SolverOptions(time_limit_s=30).started())
+    assert near.solves >= 1 and near.stopped != "no relaxation"
+    best, _ = capacitated_brute_force(setup.inputs, setup.scenario)
+    assert problem.objective_value(better) <= best + 1e-6 and problem.max_violation(better) <= 1e-6
