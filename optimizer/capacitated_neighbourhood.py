@@ -16,7 +16,8 @@ RINS in the literature):
    and sharing column.
 2. **Solve.** HiGHS solves that problem from the plan, within what is left of the
    search's time; any better plan it finds is a plan of the whole problem (only bounds
-   were narrowed) and is checked against every row before it is kept.
+   were narrowed) and is checked against every row before it is kept, then reported to
+   ``options.on_progress`` (the live line and the log), without a bound.
 3. **Widen.** Neighbourhoods go from the tightest :data:`AGREEMENT` to the widest: the
    next, wider one once a neighbourhood is solved to its optimum (around a better plan the
    same width frees nearly the same pairs: measured, 5.7 s for no gain) or gives nothing
@@ -37,6 +38,7 @@ import numpy as np
 import solvers
 from optimizer.model.build import PlanningModel
 from solvers.problem import MatrixProblem, Sense
+from solvers.progress import ProgressReporter
 from solvers.result import SolverOptions, Termination
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,7 @@ def neighbourhood_search(model: PlanningModel, problem: MatrixProblem, plan: np.
                                                     0.5 * left)
     deadline = t0 + allowed
     highs = solvers.get_solver("highs")
+    progress = ProgressReporter(options, "neighbourhood search", problem.sense)
     level = 0
     while level < len(AGREEMENT):
         seconds = deadline - time.perf_counter()
@@ -156,9 +159,11 @@ def neighbourhood_search(model: PlanningModel, problem: MatrixProblem, plan: np.
         if better:
             plan, value = found, problem.objective_value(found)
             search.improved += 1
+            progress.report(incumbent=value)
             log.info("neighbourhood search: plan %.6g (%d pairs free, agreement %g, %.1f s)", value, free,
                      AGREEMENT[level], time.perf_counter() - t0)
         if not better or result.termination is Termination.OPTIMAL:
             level += 1
+    progress.finish()
     search.value, search.seconds = value, time.perf_counter() - t0
     return plan, search

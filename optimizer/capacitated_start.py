@@ -42,6 +42,7 @@ from optimizer.model.strengthen import strengthen_root
 from optimizer.scenario import Scenario
 from solvers.highs import HighsBackend
 from solvers.problem import MatrixProblem, Sense
+from solvers.progress import ProgressReporter
 from solvers.result import SolverOptions
 
 log = logging.getLogger(__name__)
@@ -411,7 +412,8 @@ def prepare_capacitated(model: PlanningModel, scenario: Scenario, options: Solve
     Size caps (:mod:`optimizer.model.size_caps`), then root strengthening from them
     (:func:`optimizer.model.strengthen.strengthen_root`), then, when ``want_start``, this
     module's plan from the last relaxation, improved where that relaxation and the plan
-    agree (:mod:`optimizer.capacitated_neighbourhood`). What each did goes to
+    agree (:mod:`optimizer.capacitated_neighbourhood`); each plan is reported to
+    ``options.on_progress`` as it comes (the live line). What each did goes to
     ``model.stats`` (``size_caps``, ``strengthening``, ``capacitated_start``,
     ``neighbourhood_search``), hence ``run.json``.
     """
@@ -426,7 +428,10 @@ def prepare_capacitated(model: PlanningModel, scenario: Scenario, options: Solve
         return done.problem, None
     start, search = capacitated_start(model, scenario, done.problem, done.point, options)
     model.stats["capacitated_start"] = search.as_dict()
-    if start is not None:
+    if start is not None:  # shown on the live line and in the log before the exact solver starts
+        first = ProgressReporter(options, "first plan", done.problem.sense)
+        first.report(incumbent=done.problem.objective_value(start))
+        first.finish()
         start, near = neighbourhood_search(model, done.problem, start, search.guide, options)
         model.stats["neighbourhood_search"] = near.as_dict()
     return done.problem, start

@@ -117,3 +117,24 @@ def test_when_no_whole_relaxation_was_solved_the_search_follows_the_one_over_the
     assert near.solves >= 1 and near.stopped != "no relaxation"
     best, _ = capacitated_brute_force(setup.inputs, setup.scenario)
     assert problem.objective_value(better) <= best + 1e-6 and problem.max_violation(better) <= 1e-6
+
+
+def test_each_plan_before_the_exact_solver_is_shown_as_it_comes_without_a_bound():
+    # a planner watching the live line sees the first plan and each better one from the search,
+    # not an empty line for the first half of the limit
+    setup, problem, pair = _two_stations()
+    model = setup.model
+    seen = []
+    options = SolverOptions(time_limit_s=30, on_progress=seen.append).started()
+    _, plan = Completion(model, problem).solve(np.array([pair["SA"]]))
+    guide = np.zeros(model.x.size)
+    guide[pair["SA"]], guide[pair["SB"]] = 1.0, 0.5
+    better, _ = neighbourhood_search(model, problem, plan, guide, options)
+    assert [(p.solver, p.bound) for p in seen] == [("neighbourhood search", None)]
+    assert seen[0].incumbent == pytest.approx(problem.objective_value(better))
+
+    seen.clear()
+    prepare_capacitated(model, setup.scenario, options, want_start=True)
+    first = [p for p in seen if p.solver == "first plan"]
+    assert len(first) == 1 and first[0].bound is None
+    assert first[0].incumbent == pytest.approx(model.stats["capacitated_start"]["value"])
