@@ -121,7 +121,9 @@ def neighbourhood_search(model: PlanningModel, problem: MatrixProblem, plan: np.
     plan
         The first plan (a full values vector of ``problem``).
     guide
-        The root relaxation's values of the pair columns; ``None`` (no relaxation solved in
+        The values of the pair columns in the relaxation that ordered the first plan (the
+        root's, or under load the one over the first candidates:
+        :attr:`optimizer.capacitated_start.StartSearch.guide`); ``None`` (none was solved in
         time): no search.
     options
         The solve's options (started): the search takes at most :data:`SEARCH_SHARE` of the

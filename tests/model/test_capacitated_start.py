@@ -86,7 +86,9 @@ def test_a_site_that_reaches_nobody_is_never_in_the_people_per_yuan_order():
     assert [ids[setup.model.pair_site[p]] for p in order] == ["SA", "SB"]  # "mid" reaches nobody within 540 m
 
 
-def test_on_random_capacitated_districts_the_first_plan_keeps_every_row_and_never_beats_the_optimum():
+def test_on_random_capacitated_districts_the_start_keeps_every_row_and_never_beats_the_optimum():
+    # the start handed on is the first plan improved by the search near it (optimizer/capacitated_neighbourhood.py),
+    # never worse than the first plan
     checked = 0
     for seed in [s for s in range(80) if is_capacitated(s)][:12]:
         district = random_district(seed)
@@ -105,6 +107,9 @@ def test_on_random_capacitated_districts_the_first_plan_keeps_every_row_and_neve
         assert problem.max_violation(start) <= 1e-6, district.rules
         assert model.problem.max_violation(start) <= 1e-6, district.rules
         assert problem.objective_value(start) <= best + 1e-6, district.rules
+        near = model.stats["neighbourhood_search"]
+        assert problem.objective_value(start) == pytest.approx(near["value"], abs=1e-9)
+        assert near["value"] >= model.stats["capacitated_start"]["value"] - 1e-9, district.rules
         checked += 1
     assert checked >= 4
 
