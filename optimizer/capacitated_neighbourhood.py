@@ -100,11 +100,11 @@ def agreeing_neighbourhood(model: PlanningModel, problem: MatrixProblem, plan: n
     opened = plan[m.x.start:m.x.stop] > 0.5
     closed_both = ~opened & (guide <= agreement)
     open_both = opened & (guide >= 1.0 - agreement)
-    lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
+    lower, upper = problem.col_lower.copy(), problem.col_upper.copy()  # the plan keeps them: 0 and 1 fit
     upper[m.x.index(np.flatnonzero(closed_both))] = 0.0
-    lower[m.x.index(np.flatnonzero(open_both))] = np.minimum(1.0, upper[m.x.index(np.flatnonzero(open_both))])
+    lower[m.x.index(np.flatnonzero(open_both))] = 1.0
     upper[m.w.index(np.flatnonzero(closed_both[m.w_pair]))] = 0.0
-    narrowed = dataclasses.replace(problem, col_lower=lower, col_upper=np.maximum(upper, lower), start=plan)
+    narrowed = dataclasses.replace(problem, col_lower=lower, col_upper=upper, start=plan)
     return narrowed, int(m.x.size - closed_both.sum() - open_both.sum())
 
 
