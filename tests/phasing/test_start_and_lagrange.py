@@ -156,3 +156,25 @@ def test_the_restricted_master_lies_between_a_plan_and_every_lagrangian_bound(se
     assert out.dual_at_least is not None
     assert best - 1e-6 <= out.dual_at_least <= out.bound + 1e-6
     assert all(h["bound"] >= best - 1e-6 for h in out.history)
+
+
+def test_on_two_cores_the_proof_splits_where_the_start_and_the_first_year_alone_disagree_and_proves_the_same():
+    """The multi-year solve in two pieces at once (``solvers.pieces``). Not nested: the first year alone opens M,
+    the start P; the split is on that first-year decision; the start's piece proves 1,650 and the other piece
+    shows nothing with the decision flipped reaches it: the plan command proves the optimum, P then Q (550 +
+    1,100; ``test_yearly.not_nested``)."""
+    from optimizer.studies.phasing.run import split_column
+    from solvers.pieces import SPLIT_COLUMN
+
+    inputs, raw = not_nested()
+    run = phase(inputs, raw, (2026, 2027))
+    found = start.start_plan(run.model, run.scenario, SECONDS)
+    column = split_column(run.model, found)
+    base = run.model.base
+    assert column is not None and base.x.start <= column < base.x.stop  # a pair of the first year
+    assert (found.values[column] > 0.5) != (found.first_year_alone[column] > 0.5)
+    assert run.result.extra[SPLIT_COLUMN] == column
+    pieces = {p["piece"]: p for p in run.result.extra["pieces"]}
+    assert pieces["start"]["status"] == "optimal" and pieces["start"]["objective"] == pytest.approx(1650.0)
+    assert pieces["other"]["status"] == "infeasible"
+    assert run.result.proven_optimal and run.result.objective == pytest.approx(1650.0)

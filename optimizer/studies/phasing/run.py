@@ -23,6 +23,7 @@ from optimizer.studies.phasing.milestones import Milestones, make_milestones, mi
 from optimizer.studies.phasing.model import PhasedModel, build_phased_model
 from optimizer.studies.phasing.plan import PhasedPlan, phased_plan
 from optimizer.studies.phasing.start import StartPlan, start_plan
+from solvers.pieces import SPLIT_COLUMN
 from solvers.result import SolveResult, SolveStatus
 
 log = logging.getLogger(__name__)
@@ -156,11 +157,36 @@ def solve_from_a_start(model: PhasedModel, scenario: Scenario, timings: Timings)
     stats = dict(model.stats)
     stats["start"] = found.as_dict() if found else None
     model = dataclasses.replace(model, stats=stats)
+    planning = model.as_planning_model()
+    column = None if found is None else split_column(model, found)
+    if column is not None:
+        planning = dataclasses.replace(planning, problem=dataclasses.replace(
+            planning.problem, metadata={**planning.problem.metadata, SPLIT_COLUMN: column}))
     with timings.step("solve"):
-        result = solve(model.as_planning_model(), scenario, start=None if found is None else found.values)
+        result = solve(planning, scenario, start=None if found is None else found.values)
     if found is not None and result.objective is not None:
         log.info("multi-year plan %.10g from the start %.10g (%s)", result.objective, found.value, found.source)
     return model, result
+
+
+def split_column(model: PhasedModel, found: StartPlan) -> int | None:
+    """The first-year pair column a two-core solve splits on (:mod:`solvers.pieces`), or ``None``.
+
+    The costliest candidate pair that the start and the first year alone decide differently in the
+    first year: a decision the years pull apart, so that both pieces hold plans worth a look. On the
+    three-year demo (2026-12-06, near idle) the start's piece took 266 s and 6,241 nodes and the other
+    piece 127 s, at once, where the whole took 445 s and 7,731 nodes (``benchmarks/phasing.md``).
+    """
+    if found.first_year_alone is None or len(model.horizon.years) < 2:
+        return None
+    base = model.base
+    start = model.year_values(found.values, 0)[base.x.start:base.x.stop] > 0.5
+    alone = found.first_year_alone[base.x.start:base.x.stop] > 0.5
+    differ = np.flatnonzero(start != alone)
+    if differ.size == 0:
+        return None
+    pair = int(differ[np.argmax(base.pair_cost[differ])])
+    return int(base.x.index(np.array([pair]))[0])
 
 
 def milestone_shortfall(model: PhasedModel, milestones: Milestones, scenario: Scenario) -> Shortfall | None:

@@ -69,6 +69,9 @@ class StartPlan:
         The yearly bound (proven: each year alone's optimum or solver bound, weighted), or ``None``.
     seconds
         Time spent on all steps.
+    first_year_alone
+        The first year alone's best plan (single-year columns), or ``None``: where it and the start
+        disagree, the multi-year solve may split (:func:`optimizer.studies.phasing.run.split_column`).
     """
 
     values: np.ndarray
@@ -77,6 +80,7 @@ class StartPlan:
     steps: list[dict] = field(default_factory=list)
     yearly_bound: float | None = None
     seconds: float = 0.0
+    first_year_alone: np.ndarray | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         """JSON-ready figures (no values)."""
@@ -190,6 +194,6 @@ def start_plan(model: PhasedModel, scenario: Scenario, limit_s: float) -> StartP
     if not candidates:
         return None
     value, source, values = max(candidates, key=lambda c: c[0])
-    found = StartPlan(values, value, source, steps, alone.total, time.perf_counter() - t0)
+    found = StartPlan(values, value, source, steps, alone.total, time.perf_counter() - t0, first)
     log.info("start plan: %.10g from the %s (%.1f s; yearly bound %.10g)", value, source, found.seconds, alone.total)
     return found
