@@ -174,8 +174,9 @@ def split_column(model: PhasedModel, found: StartPlan) -> int | None:
 
     The costliest candidate pair that the start and the first year alone decide differently in the
     first year: a decision the years pull apart, so that both pieces hold plans worth a look. On the
-    three-year demo (2026-12-06, near idle) the start's piece took 266 s and 6,241 nodes and the other
-    piece 127 s, at once, where the whole took 445 s and 7,731 nodes (``benchmarks/phasing.md``).
+    three-year demo (2026-12-06, near idle) that is pair 435: proven in 384 s where one HiGHS took 438 s;
+    pair 438, which costs the same, would have taken 266 s (``benchmarks/phasing.md``): the choice among
+    equals is not yet informed by anything.
     """
     if found.first_year_alone is None or len(model.horizon.years) < 2:
         return None
