@@ -130,6 +130,7 @@ class _Progress:
         self.t0 = time.perf_counter()
 
     def callback(self, piece: int):
+        """The ``on_progress`` of piece ``piece`` (0: the start's, 1: the other)."""
         def report(event: SolveProgress) -> None:
             with self.lock:
                 if event.incumbent is not None and math.isfinite(event.incumbent):
@@ -137,13 +138,27 @@ class _Progress:
                 if event.bound is not None and math.isfinite(event.bound):
                     self.bounds[piece] = event.bound if piece == 0 else \
                         _better(self.sense, event.bound, self.start_value)
-                bound = None if None in self.bounds else _better(self.sense, *self.bounds)  # type: ignore[arg-type]
-                incumbent = self.incumbent
-            if self.options.on_progress is not None:
-                self.options.on_progress(SolveProgress(
-                    solver=event.solver, elapsed_s=time.perf_counter() - self.t0, incumbent=incumbent, bound=bound,
-                    gap=relative_gap(incumbent, bound)))
+            self._send(event.solver)
         return report
+
+    def finished(self, piece: int, result: SolveResult) -> None:
+        """A piece is done: its final word replaces what it last reported (an infeasible other piece: the
+        start's value)."""
+        with self.lock:
+            if result.status.has_solution and result.objective is not None:
+                self.incumbent = _better(self.sense, self.incumbent, result.objective)
+            self.bounds[piece] = result.bound if piece == 0 else \
+                other_piece_bound(self.sense, result, self.start_value)
+        self._send(result.solver)
+
+    def _send(self, solver: str) -> None:
+        with self.lock:
+            bound = None if None in self.bounds else _better(self.sense, *self.bounds)  # type: ignore[arg-type]
+            incumbent = self.incumbent
+        if self.options.on_progress is not None:
+            self.options.on_progress(SolveProgress(
+                solver=solver, elapsed_s=time.perf_counter() - self.t0, incumbent=incumbent, bound=bound,
+                gap=relative_gap(incumbent, bound)))
 
 
 def solve_in_two_pieces(backend: Backend, problem: MatrixProblem, options: SolverOptions, column: int) -> SolveResult:
@@ -178,7 +193,9 @@ def solve_in_two_pieces(backend: Backend, problem: MatrixProblem, options: Solve
 
     def run(i: int) -> SolveResult:
         own = dataclasses.replace(options, on_progress=progress.callback(i), on_incumbent=None)
-        return backend.solve(pieces[i], own)
+        result = backend.solve(pieces[i], own)
+        progress.finished(i, result)
+        return result
 
     if should_isolate(backend, pieces[0], options):  # each piece in its own solver process: both at once
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="piece") as pool:

@@ -132,6 +132,12 @@ def test_progress_shows_a_bound_only_once_both_pieces_have_one():
     assert seen[-1].bound == 10.5 and seen[-1].incumbent == 10.5 and seen[-1].gap == 0.0
     other(SolveProgress(solver="highs", elapsed_s=4.0, incumbent=11.0, bound=11.5))
     assert seen[-1].incumbent == 11.0 and seen[-1].bound == 11.5
+    progress = _Progress(SolverOptions(on_progress=seen.append), Sense.MAXIMIZE, 10.0)
+    progress.callback(0)(SolveProgress(solver="highs", elapsed_s=1.0, incumbent=10.0, bound=10.2))
+    progress.callback(1)(SolveProgress(solver="highs", elapsed_s=1.0, incumbent=None, bound=12.0))
+    assert seen[-1].bound == 12.0
+    progress.finished(1, _result(SolveStatus.INFEASIBLE, None))  # nothing in the other piece reaches 10
+    assert seen[-1].bound == 10.2 and seen[-1].incumbent == 10.0
 
 
 def test_a_solve_is_split_only_with_highs_a_start_a_limit_two_cores_and_a_binary_column():
