@@ -135,7 +135,7 @@ def decomposition_bound(structure: CoverageStructure, regions: list[Region], lam
     price = np.zeros(structure.n_sites)
     for region, costs in zip(regions, lam, strict=True):
         h = compact_highs(region.sites.size, region.reach, structure.weight[region.rows], costs, None, integer=True,
-                   seconds=REGION_SECONDS)
+                          seconds=REGION_SECONDS)
         h.run()
         unsolved += h.getModelStatus() != highspy.HighsModelStatus.kOptimal
         total += float(h.getInfo().mip_dual_bound)

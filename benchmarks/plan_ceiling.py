@@ -127,7 +127,7 @@ class Merged:
 
 
 def compact_highs(structure_cols: int, reach: sp.csr_matrix, weight: np.ndarray, site_cost: np.ndarray,
-           p: int | None, integer: bool, seconds: float | None, ipm: bool = False):
+                  p: int | None, integer: bool, seconds: float | None, ipm: bool = False):
     """HiGHS on ``max w y - site_cost x``, ``y_i <= sum_{j in N(i)} x_j`` (and ``sum x <= p``), sparse."""
     import highspy
 

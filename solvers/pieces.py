@@ -105,16 +105,19 @@ def _better(sense: Sense, a: float, b: float) -> float:
     return max(a, b) if sense is Sense.MAXIMIZE else min(a, b)
 
 
-def other_piece_bound(sense: Sense, result: SolveResult | None, start_value: float) -> float | None:
+def other_piece_bound(sense: Sense, result: SolveResult, start_value: float) -> float | None:
     """What the other piece proves about its plans: at most the start's value when it shows none reaches it,
     else its own bound (never better than the start's value); ``None`` without a bound."""
-    if result is None:
-        return None
     if result.status is SolveStatus.INFEASIBLE:
         return start_value
     if result.bound is None:
         return None
     return _better(sense, result.bound, start_value)
+
+
+def _whole_bound(sense: Sense, bounds: list[float | None]) -> float | None:
+    """The whole problem's bound from the start's piece's and the other piece's: ``None`` unless both have one."""
+    return None if None in bounds else _better(sense, *bounds)  # type: ignore[arg-type]
 
 
 class _Progress:
@@ -153,7 +156,7 @@ class _Progress:
 
     def _send(self, solver: str) -> None:
         with self.lock:
-            bound = None if None in self.bounds else _better(self.sense, *self.bounds)  # type: ignore[arg-type]
+            bound = _whole_bound(self.sense, self.bounds)
             incumbent = self.incumbent
         if self.options.on_progress is not None:
             self.options.on_progress(SolveProgress(
@@ -204,20 +207,12 @@ def solve_in_two_pieces(backend: Backend, problem: MatrixProblem, options: Solve
         results = [run(0), run(1)]
     seconds = time.perf_counter() - t0
     own, other = results
-    plans = [(start_value, start)]
-    for r in results:
-        if r.status.has_solution and r.values is not None \
-                and problem.max_violation(r.values) <= max(1e-6, r.extra.get("max_violation", 0.0)):
-            plans.append((problem.objective_value(r.values), r.values))
-    value, values = plans[0]
-    for v, x in plans[1:]:
-        if _better(problem.sense, v, value) != value:
-            value, values = v, x
-    own_bound = None if own.bound is None else own.bound
-    if own.status is SolveStatus.INFEASIBLE:  # cannot be, the start is in it; say so rather than guess
-        own_bound = None
-    other_bound = other_piece_bound(problem.sense, other, start_value)
-    bound = None if own_bound is None or other_bound is None else _better(problem.sense, own_bound, other_bound)
+    # a piece's plan is a plan of the whole (only bounds and one row were added); ties keep the start
+    plans = [(start_value, start)] + [(problem.objective_value(r.values), r.values) for r in results
+                                      if r.status.has_solution and r.values is not None]
+    sign = 1.0 if problem.sense is Sense.MAXIMIZE else -1.0
+    value, values = max(plans, key=lambda plan: sign * plan[0])
+    bound = _whole_bound(problem.sense, [own.bound, other_piece_bound(problem.sense, other, start_value)])
     stopped = [r.termination for r in results if r.termination not in (Termination.OPTIMAL, Termination.INFEASIBLE)]
     termination = Termination.OPTIMAL if not stopped or bound_meets_value(value, bound) else stopped[0]
     figures = [{"piece": name, "status": r.status.value, "termination": r.termination.value,
