@@ -325,7 +325,9 @@ class SolveResult:
         return self.status is SolveStatus.OPTIMAL
 
     def summary(self) -> dict:
-        """JSON-ready summary (no values, no log)."""
+        """JSON-ready summary (no values, no log); with ``pieces`` when the proof ran in pieces
+        (:mod:`solvers.pieces`: each piece's status, objective, bound, nodes and seconds)."""
+        pieces = {"pieces": self.extra["pieces"]} if "pieces" in self.extra else {}
         return {
             "solver": self.solver,
             "solver_version": self.solver_version,
@@ -338,4 +340,5 @@ class SolveResult:
             "solve_seconds": round(self.solve_seconds, 3),
             "options": self.options.as_dict(),
             "message": self.message,
+            **pieces,
         }

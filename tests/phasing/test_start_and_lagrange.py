@@ -163,6 +163,7 @@ def test_on_two_cores_the_proof_splits_where_the_start_and_the_first_year_alone_
     the start P; the split is on that first-year decision; the start's piece proves 1,650 and the other piece
     shows nothing with the decision flipped reaches it: the plan command proves the optimum, P then Q (550 +
     1,100; ``test_yearly.not_nested``)."""
+    from optimizer.outputs.phasing import phasing_record
     from optimizer.studies.phasing.run import split_column
     from solvers.pieces import SPLIT_COLUMN
 
@@ -178,3 +179,6 @@ def test_on_two_cores_the_proof_splits_where_the_start_and_the_first_year_alone_
     assert pieces["start"]["status"] == "optimal" and pieces["start"]["objective"] == pytest.approx(1650.0)
     assert pieces["other"]["status"] == "infeasible"
     assert run.result.proven_optimal and run.result.objective == pytest.approx(1650.0)
+    written = phasing_record(run, "split")["solver"]  # phasing.json says how the proof ran
+    assert written["message"].endswith(f"two pieces at once, split on column {column}")
+    assert [(p["piece"], p["status"]) for p in written["pieces"]] == [("start", "optimal"), ("other", "infeasible")]
