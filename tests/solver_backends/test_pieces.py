@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from solver_common import brute_force
 
 import solvers
 from solvers.pieces import SPLIT_COLUMN, _Progress, other_piece_bound, solve_in_two_pieces, split_in_two, wants_pieces
@@ -36,13 +37,7 @@ def _knapsacks(seed: int, n: int = 8, sense: Sense = Sense.MAXIMIZE) -> MatrixPr
 
 
 def _brute_force(problem: MatrixProblem) -> float:
-    best = None
-    for bits in itertools.product([0.0, 1.0], repeat=problem.n_cols):
-        x = np.array(bits)
-        if problem.max_violation(x) <= 1e-9:
-            v = problem.objective_value(x)
-            better = best is None or (v > best if problem.sense is Sense.MAXIMIZE else v < best)
-            best = v if better else best
+    best, _ = brute_force(problem)
     assert best is not None
     return best
 
