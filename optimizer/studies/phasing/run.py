@@ -175,8 +175,10 @@ def split_column(model: PhasedModel, found: StartPlan) -> int | None:
     The costliest candidate pair that the start and the first year alone decide differently in the
     first year: a decision the years pull apart, so that both pieces hold plans worth a look. On the
     three-year demo (2026-12-06, near idle) that is pair 435: proven in 384 s where one HiGHS took 438 s;
-    pair 438, which costs the same, would have taken 266 s (``benchmarks/phasing.md``): the choice among
-    equals is not yet informed by anything.
+    pair 438, which costs the same, would have taken 266 s. Every such pair measured (``benchmarks/phasing.md``,
+    ``a0c424f``) moves the work between the pieces rather than removing it: a short start's piece (pair 71,
+    124 s) comes with a long other piece (not proven in 400 s); none leaves both pieces under the 240 s a
+    300 s run has after the start (pair 438's 266 s is the best measured), and nothing cheap tells them apart.
     """
     if found.first_year_alone is None or len(model.horizon.years) < 2:
         return None
