@@ -47,6 +47,21 @@ __all__ = ["HighsBackend"]
 #: absolute MIP gap handed to HiGHS; equals the proof tolerance of ``classify``
 MIP_ABS_GAP = 1e-6
 
+#: :attr:`MatrixProblem.metadata` key: a plan is in hand and what is left is the proof, so HiGHS spends
+#: its time on the bound (:data:`BOUND_FOCUS_OPTIONS`); set on the two pieces (:mod:`solvers.pieces`).
+BOUND_FOCUS = "bound_focus"
+#: HiGHS's primal heuristics off (sub-MIPs, feasibility jump, root reduced-cost search): the three-year demo's
+#: two pieces on pair 435, side by side, took 327 s instead of 458 s (the start's) and 40 s instead of 90 s
+#: (the other); the whole model only 1.08x less (``benchmarks/phasing.md``, 2026-12-06). Plans are still
+#: found where the tree's LPs are integral.
+BOUND_FOCUS_OPTIONS: dict[str, Any] = {
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_feasibility_jump": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+
 _banner_lock = threading.Lock()
 _banner_done = False
 
@@ -185,6 +200,9 @@ class HighsBackend(Backend):
         self._size_scheduler(threads)
         if threads is not None:
             h.setOptionValue("threads", threads)
+        if problem.metadata.get(BOUND_FOCUS) and problem.is_mip:
+            for name, value in BOUND_FOCUS_OPTIONS.items():
+                h.setOptionValue(name, value)
         self._apply_tuning(h)
 
     def _apply_tuning(self, h: Any) -> None:

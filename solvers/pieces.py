@@ -10,6 +10,9 @@ exactly in two:
   start's value" (at most, when minimising), so that HiGHS only has to show that nothing
   there beats the start, or find what does.
 
+A plan is in hand in both (the start, or the value to beat), so both are marked
+:data:`~solvers.highs.BOUND_FOCUS`: HiGHS spends its time on the bound, its primal heuristics off.
+
 Both run at once (:func:`solve_in_two_pieces`), each in its own solver process
 (:mod:`solvers.isolation`; a problem too small for one is solved in two steps here). Every
 plan of the whole problem lies in one piece, so:
@@ -36,6 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from solvers.base import Backend, build_result
+from solvers.highs import BOUND_FOCUS
 from solvers.isolation import should_isolate
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import (
@@ -85,15 +89,17 @@ def split_in_two(problem: MatrixProblem, column: int) -> tuple[MatrixProblem, Ma
     start = problem.start
     assert start is not None
     kept = float(round(start[column]))
+    metadata = {**problem.metadata, BOUND_FOCUS: True}
     lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
     lower[column] = upper[column] = kept
-    own = dataclasses.replace(problem, col_lower=lower, col_upper=upper, name=f"{problem.name}-start-piece")
+    own = dataclasses.replace(problem, col_lower=lower, col_upper=upper, name=f"{problem.name}-start-piece",
+                              metadata=metadata)
     lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
     lower[column] = upper[column] = 1.0 - kept
     reach = problem.objective_value(start) - problem.objective_offset
     at_least = problem.sense is Sense.MAXIMIZE
     other = dataclasses.replace(
-        problem, col_lower=lower, col_upper=upper, start=None, name=f"{problem.name}-other-piece",
+        problem, col_lower=lower, col_upper=upper, start=None, name=f"{problem.name}-other-piece", metadata=metadata,
         matrix=sp.vstack([problem.matrix, sp.csr_matrix(problem.objective.reshape(1, -1))], format="csr"),
         row_lower=np.append(problem.row_lower, reach if at_least else -np.inf),
         row_upper=np.append(problem.row_upper, np.inf if at_least else reach))

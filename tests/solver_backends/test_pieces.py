@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from solver_common import brute_force
 
 import solvers
+from solvers.highs import BOUND_FOCUS
 from solvers.pieces import SPLIT_COLUMN, _Progress, other_piece_bound, solve_in_two_pieces, split_in_two, wants_pieces
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveProgress, SolveResult, SolverOptions, SolveStatus, Termination
@@ -98,6 +99,15 @@ def test_the_pieces_hold_every_plan_once_and_the_other_must_beat_the_start():
         in_own = own.max_violation(x) <= 1e-9
         beats = problem.objective_value(x) >= problem.objective_value(start) - 1e-9
         assert in_own != (x[2] != start[2]) and (other.max_violation(x) <= 1e-9) == (x[2] != start[2] and beats)
+
+
+def test_both_pieces_ask_highs_for_the_bound_and_the_whole_problem_is_left_as_it_was():
+    """A plan is in hand in both pieces, so HiGHS is told to spend its time on the bound; the caller's problem
+    keeps its own metadata (a solve that does not split keeps HiGHS's heuristics)."""
+    problem = dataclasses.replace(_knapsacks(4), metadata={"kept": 1})
+    pieces = split_in_two(dataclasses.replace(problem, start=_a_feasible_plan(problem, 4)), 1)
+    assert all(p.metadata == {"kept": 1, BOUND_FOCUS: True} for p in pieces)
+    assert problem.metadata == {"kept": 1}
 
 
 def _result(status: SolveStatus, bound: float | None) -> SolveResult:
