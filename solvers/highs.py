@@ -201,15 +201,19 @@ class HighsBackend(Backend):
         if threads is not None:
             h.setOptionValue("threads", threads)
         if problem.metadata.get(BOUND_FOCUS) and problem.is_mip:
-            for name, value in BOUND_FOCUS_OPTIONS.items():
-                h.setOptionValue(name, value)
+            self._set_options(h, BOUND_FOCUS_OPTIONS)
         self._apply_tuning(h)
 
     def _apply_tuning(self, h: Any) -> None:
         """Set :attr:`tuning`'s options on ``h``; a refused one is logged and left out."""
+        self._set_options(h, self.tuning)
+
+    @staticmethod
+    def _set_options(h: Any, options: dict[str, Any]) -> None:
+        """Set ``options`` on ``h``; one HiGHS refuses (an older HiGHS without it) is logged and left out."""
         import highspy
 
-        for name, value in self.tuning.items():
+        for name, value in options.items():
             if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
                 logger.warning("HiGHS refused option %s = %r; solving without it", name, value)
 
