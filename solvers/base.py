@@ -48,6 +48,7 @@ __all__ = [
     "SolverUnavailable",
     "UnsupportedProblem",
     "START_SOURCE",
+    "BOUND_FOCUS",
     "Watchdog",
     "build_result",
     "figure",
@@ -427,6 +428,11 @@ def build_result(
 #: :attr:`MatrixProblem.metadata` key naming where ``problem.start`` comes from (``"greedy"``),
 #: for the words of a result that keeps it.
 START_SOURCE = "start_source"
+
+#: :attr:`MatrixProblem.metadata` key: a plan is in hand and what is left is the proof, so a backend
+#: may spend its time on the bound (HiGHS: :data:`solvers.highs.BOUND_FOCUS_OPTIONS`); set on the two
+#: pieces (:mod:`solvers.pieces`).
+BOUND_FOCUS = "bound_focus"
 
 
 def keep_the_better_plan(problem: MatrixProblem, result: SolveResult) -> SolveResult:

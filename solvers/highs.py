@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.base import Backend, Capabilities, Watchdog, build_result
+from solvers.base import BOUND_FOCUS, Backend, Capabilities, Watchdog, build_result
 from solvers.problem import MatrixProblem, Sense
 from solvers.progress import ProgressReporter
 from solvers.result import SolveResult, SolverOptions, Termination
@@ -47,13 +47,11 @@ __all__ = ["HighsBackend"]
 #: absolute MIP gap handed to HiGHS; equals the proof tolerance of ``classify``
 MIP_ABS_GAP = 1e-6
 
-#: :attr:`MatrixProblem.metadata` key: a plan is in hand and what is left is the proof, so HiGHS spends
-#: its time on the bound (:data:`BOUND_FOCUS_OPTIONS`); set on the two pieces (:mod:`solvers.pieces`).
-BOUND_FOCUS = "bound_focus"
-#: HiGHS's primal heuristics off (sub-MIPs, feasibility jump, root reduced-cost search): the three-year demo's
-#: two pieces on pair 435, side by side, took 327 s instead of 458 s (the start's) and 40 s instead of 90 s
-#: (the other); the whole model only 1.08x less (``benchmarks/phasing.md``, 2026-12-06). Plans are still
-#: found where the tree's LPs are integral.
+#: What HiGHS is told for a problem marked :data:`solvers.base.BOUND_FOCUS`: its primal heuristics off
+#: (sub-MIPs, feasibility jump, root reduced-cost search). The three-year demo's two pieces on pair 435,
+#: side by side, took 327 s instead of 458 s (the start's) and 40 s instead of 90 s (the other); the whole
+#: model only 1.08x less (``benchmarks/phasing.md``, 2026-12-06). Plans are still found where the tree's
+#: LPs are integral.
 BOUND_FOCUS_OPTIONS: dict[str, Any] = {
     "mip_heuristic_effort": 0.0,
     "mip_heuristic_run_rens": False,

@@ -11,7 +11,7 @@ exactly in two:
   there beats the start, or find what does.
 
 A plan is in hand in both (the start, or the value to beat), so both are marked
-:data:`~solvers.highs.BOUND_FOCUS`: HiGHS spends its time on the bound, its primal heuristics off.
+:data:`~solvers.base.BOUND_FOCUS`: HiGHS spends its time on the bound, its primal heuristics off.
 
 Both run at once (:func:`solve_in_two_pieces`), each in its own solver process
 (:mod:`solvers.isolation`; a problem too small for one is solved in two steps here). Every
@@ -38,8 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.base import Backend, build_result
-from solvers.highs import BOUND_FOCUS
+from solvers.base import BOUND_FOCUS, Backend, build_result
 from solvers.isolation import should_isolate
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import (

@@ -13,7 +13,8 @@ from solver_common import brute_force, knapsack, random_binary_program
 
 import solvers
 from solvers import SolverOptions
-from solvers.highs import BOUND_FOCUS, BOUND_FOCUS_OPTIONS, HighsBackend
+from solvers.base import BOUND_FOCUS
+from solvers.highs import BOUND_FOCUS_OPTIONS, HighsBackend
 
 pytestmark = pytest.mark.skipif("highs" not in solvers.available_solvers(), reason="highspy not installed")
 

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from solver_common import brute_force
 
 import solvers
-from solvers.highs import BOUND_FOCUS
+from solvers.base import BOUND_FOCUS
 from solvers.pieces import SPLIT_COLUMN, _Progress, other_piece_bound, solve_in_two_pieces, split_in_two, wants_pieces
 from solvers.problem import MatrixProblem, Sense
 from solvers.result import SolveProgress, SolveResult, SolverOptions, SolveStatus, Termination
