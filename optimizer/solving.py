@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ from optimizer.rules.existing import ExistingService
 from optimizer.scenario import Scenario
 from optimizer.solver_choice import resolve_solver, solver_options
 from solvers.base import START_SOURCE
-from solvers.pieces import solve_in_two_pieces, wants_pieces
+from solvers.pieces import cores_here, solve_in_two_pieces, wants_pieces
 from solvers.problem import Sense
 from solvers.result import SolveProgress, SolveResult, SolverOptions, SolveStatus, Termination
 
@@ -234,7 +233,7 @@ def _run_backend(model: PlanningModel, scenario: Scenario, backend: solvers.Back
             start, source = capacitated, "capacitated start"
     if start is not None and start.shape == (problem.n_cols,):
         problem = dataclasses.replace(problem, start=start, metadata={**problem.metadata, START_SOURCE: source})
-    column = wants_pieces(backend, problem, options, os.cpu_count())
+    column = wants_pieces(backend, problem, options, cores_here())
     if column is not None:  # HiGHS's tree holds one core: the other piece takes the second
         return solve_in_two_pieces(backend, problem, options, column), False
     return backend.solve(problem, options), False

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,16 @@ log = logging.getLogger(__name__)
 
 #: :attr:`MatrixProblem.metadata` key: the binary column to split a solve on (see :func:`wants_pieces`).
 SPLIT_COLUMN = "split_column"
+
+
+def cores_here() -> int:
+    """The cores this process may run on: its CPU affinity where the system tells it (``taskset``, a
+    container's CPU set), else the machine's count. What :func:`wants_pieces` is given: a container
+    allowed one CPU of a larger machine keeps the proof in one process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def wants_pieces(backend: Backend, problem: MatrixProblem, options: SolverOptions, cores: int | None) -> int | None:

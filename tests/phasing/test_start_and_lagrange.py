@@ -182,3 +182,18 @@ def test_on_two_cores_the_proof_splits_where_the_start_and_the_first_year_alone_
     written = phasing_record(run, "split")["solver"]  # phasing.json says how the proof ran
     assert written["message"].endswith(f"two pieces at once, split on column {column}")
     assert [(p["piece"], p["status"]) for p in written["pieces"]] == [("start", "optimal"), ("other", "infeasible")]
+
+
+def test_a_run_allowed_one_core_is_not_split_and_proves_the_same(monkeypatch):
+    """A container or ``taskset`` that lets the run use one CPU of a larger machine: the multi-year proof stays
+    one process (two would share that CPU), with the same optimum, 1,650, proven."""
+    import os
+
+    from solvers.pieces import SPLIT_COLUMN
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    inputs, raw = not_nested()
+    run = phase(inputs, raw, (2026, 2027))
+    assert SPLIT_COLUMN not in run.result.extra and "pieces" not in run.result.extra
+    assert run.result.proven_optimal and run.result.objective == pytest.approx(1650.0)
