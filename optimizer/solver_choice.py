@@ -40,6 +40,13 @@ else the gap at 120 s; see docs/solvers.md):
   cover 10,000 x 1,000 above (6.5)          6,508   66-100     0.04 %      45.8
   ========================================  ======  =========  ==========  ==========
 
+Capacitated mode, where ``benders`` (on the assignments) is the other exact choice (2026-12-06, 2 cores;
+benchmarks/capacitated.md): the two-function what-if is proven by ``highs`` in 12.7 s and by
+``benders`` in 26.9 s (the same 27.8118, both at once, load 1.8-2.4); the four-function demo at
+120 s ends with the same plan from both, ``benders`` with the tighter bound (1.57 % against 2.59 %),
+and at 1,200 s ``highs`` finds the better plan (98.17 against 97.60). The plan is what gets built,
+so capacitated models stay with ``highs``.
+
 Rule: planning models -> ``highs`` (first or level at every size, and the only one with a
 good plan at 4x the demo); plain maximal covering with at least
 ``BENDERS_ROWS_PER_SITE`` merged demand rows per candidate site -> ``benders``; other plain
