@@ -200,11 +200,7 @@ class HighsBackend(Backend):
             h.setOptionValue("threads", threads)
         if problem.metadata.get(BOUND_FOCUS) and problem.is_mip:
             self._set_options(h, BOUND_FOCUS_OPTIONS)
-        self._apply_tuning(h)
-
-    def _apply_tuning(self, h: Any) -> None:
-        """Set :attr:`tuning`'s options on ``h``; a refused one is logged and left out."""
-        self._set_options(h, self.tuning)
+        self._set_options(h, self.tuning)  # after the rest: a measured setting wins
 
     @staticmethod
     def _set_options(h: Any, options: dict[str, Any]) -> None:
